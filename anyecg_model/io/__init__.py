@@ -1,0 +1,16 @@
+"""Recordings and the readers and writers of every supported ECG file format."""
+from .annotations import AAMI_CLASS, BEAT_SYMBOLS, Annotations
+from .leads import STANDARD_LEADS, canonical_lead_name
+from .recording import Lead, Provenance, Recording, RecordingError
+
+__all__ = [
+    "AAMI_CLASS", "BEAT_SYMBOLS", "Annotations", "Lead", "Provenance", "Recording", "RecordingError",
+    "STANDARD_LEADS", "canonical_lead_name", "open_recording",
+]
+
+
+def open_recording(path, **options) -> Recording:
+    """Open any supported ECG file (format chosen by content sniffing and extension)."""
+    from .registry import open_recording as _open
+
+    return _open(path, **options)
