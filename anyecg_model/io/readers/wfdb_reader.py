@@ -1,0 +1,319 @@
+"""PhysioNet WFDB records: header (``.hea``) + signal files (``.dat``, ``.mat``, any name) + annotation files.
+
+Single-segment records whose signal files are in a byte-addressable format, with one sample per
+frame and no skew, are decoded lazily from a memory map (:mod:`.wfdb_formats`). Everything else
+(difference format 8, FLAC, multi-frequency, skew, multi-segment) is read per window through
+``wfdb.rdrecord``. Header file names that are absolute or leave the record's folder are refused.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import threading
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import wfdb
+
+from ..annotations import Annotations
+from ..leads import canonical_lead_name
+from ..recording import MAX_CHANNELS, MAX_SAMPLES, Lead, Provenance, Recording, RecordingError
+from ._common import age_sex_from_comments, files_hash, mv_scale
+from .wfdb_formats import FORMAT_BITS, MEMMAP_FORMATS, decode, samples_in_file
+
+log = logging.getLogger(__name__)
+
+FORMAT = "wfdb"
+#: Largest header file we parse (a multi-segment header with thousands of segments is ~100 kB).
+MAX_HEADER_BYTES = 16 * 1024 * 1024
+#: Annotator extensions tried beside every record (other ``record.*`` files are tried too).
+ANNOTATORS = ("atr", "qrs", "gqrsh", "gqrs", "ecg", "ari", "man", "pu", "pu0", "pu1", "wqrs", "sqrs",
+              "jqrs", "apn", "arou", "st", "stb", "16a", "all", "ann", "trigger", "marker", "beat")
+_NOT_ANNOTATION = {"hea", "dat", "mat", "csv", "txt", "xml", "edf", "json", "png", "pdf", "xyz", "flac"}
+#: wfdb's default ADC gain when a header gives 0 (uncalibrated).
+DEFAULT_GAIN = 200.0
+
+
+def header_path(path: Path) -> Path:
+    """The ``.hea`` file of a record given as ``rec``, ``rec.hea``, ``rec.dat``, ``rec.atr`` …"""
+    if path.suffix.lower() == ".hea":
+        return path
+    candidate = path.with_suffix(".hea") if path.suffix else path.with_name(path.name + ".hea")
+    return candidate
+
+
+def _check_name(hea: Path, name: str, what: str) -> None:
+    if not name or name == "~":
+        return
+    if "/" in name or "\\" in name or name.startswith(("..", "~")) or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise RecordingError(hea, f"refusing {what} {name!r}: it is outside the record's folder")
+
+
+def _read_header(hea: Path):
+    if not hea.is_file():
+        raise RecordingError(hea, "no WFDB header (.hea) found")
+    size = hea.stat().st_size
+    if size == 0:
+        raise RecordingError(hea, "header file is empty")
+    if size > MAX_HEADER_BYTES:
+        raise RecordingError(hea, f"header file of {size} bytes is too large to be a WFDB header")
+    text = hea.read_bytes()
+    try:
+        text.decode("ascii" if b"\x00" in text else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordingError(hea, f"header is not text: {exc}") from exc
+    _precheck_counts(hea, text.decode("utf-8"))
+    try:
+        return wfdb.rdheader(str(hea.with_suffix("")))
+    except RecordingError:
+        raise
+    except Exception as exc:  # wfdb raises bare ValueError/IndexError/AttributeError on malformed headers
+        raise RecordingError(hea, f"malformed WFDB header: {exc}") from exc
+
+
+def _precheck_counts(hea: Path, text: str) -> None:
+    """Refuse absurd signal/segment counts and lengths before wfdb allocates anything for them."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split()
+        count = fields[1] if len(fields) > 1 else "0"
+        try:
+            n = int(count)
+        except ValueError:
+            raise RecordingError(hea, f"record line has a non-numeric signal count {count!r}") from None
+        if n < 0 or n > MAX_CHANNELS:
+            raise RecordingError(hea, f"{n} signals exceeds the limit of {MAX_CHANNELS}")
+        if len(fields) > 3:
+            try:
+                length = int(fields[3])
+            except ValueError:
+                return
+            if length < 0 or length > MAX_SAMPLES:
+                raise RecordingError(hea, f"declared length of {length} samples is out of range")
+        return
+    raise RecordingError(hea, "header has no record line")
+
+
+def _start_time(header) -> _dt.datetime | None:
+    if getattr(header, "base_datetime", None) is not None:
+        return header.base_datetime
+    if header.base_date is not None and header.base_time is not None:
+        return _dt.datetime.combine(header.base_date, header.base_time)
+    return None
+
+
+class MemmapSource:
+    """Window decoder over one memory map per signal file (single segment, 1 sample/frame, no skew)."""
+
+    def __init__(self, groups: list[dict]):
+        # each group: mm, fmt, n_in_file, invalid, leads (record indices), gain, baseline, scale per column
+        self.groups = groups
+        self.where = {lead: (g, col) for g, grp in enumerate(groups) for col, lead in enumerate(grp["leads"])}
+
+    def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
+        out = np.empty((len(lead_idx), stop - start), np.float32)
+        decoded: dict[int, np.ndarray] = {}
+        for k, lead in enumerate(lead_idx):
+            g, col = self.where[lead]
+            grp = self.groups[g]
+            if g not in decoded:
+                m = grp["n_in_file"]
+                decoded[g] = decode(grp["mm"], grp["fmt"], start * m, stop * m).reshape(stop - start, m)
+            d = decoded[g][:, col]
+            out[k] = (d - grp["baseline"][col]) * (grp["scale"][col] / grp["gain"][col])
+            out[k][d == grp["invalid"]] = np.nan
+        return out
+
+
+class WfdbSource:
+    """Window reader through ``wfdb.rdrecord`` for layouts a memory map cannot address.
+
+    Reads frames covering the window, brings every signal to ``upsample`` samples per frame (the
+    record's highest), and returns physical values scaled to mV.
+    """
+
+    def __init__(self, record: str, spf: list[int], scale: list[float], multi_segment: bool):
+        self.record = record
+        self.spf = spf
+        self.m = max(spf)
+        self.scale = np.asarray(scale, np.float32)[:, None]
+        self.multi_segment = multi_segment
+        self._lock = threading.Lock()
+
+    def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
+        f0, f1 = start // self.m, -(-stop // self.m)
+        with self._lock:
+            try:
+                rec = wfdb.rdrecord(self.record, sampfrom=f0, sampto=f1, physical=True, return_res=32,
+                                    smooth_frames=self.m == 1 or self.multi_segment)
+            except Exception as exc:  # wfdb raises many types on truncated or inconsistent files
+                raise RecordingError(self.record, f"cannot read frames {f0}..{f1}: {exc}") from exc
+        if self.m == 1 or self.multi_segment:
+            sig = np.asarray(rec.p_signal, np.float32).T
+            if self.m > 1:
+                sig = np.repeat(sig, self.m, axis=1)
+        else:
+            n = (f1 - f0) * self.m
+            sig = np.empty((len(self.spf), n), np.float32)
+            for i, x in enumerate(rec.e_p_signal):
+                x = np.asarray(x, np.float32)
+                factor = self.m // self.spf[i] if self.m % self.spf[i] == 0 else None
+                if factor is not None:
+                    sig[i] = np.repeat(x, factor)[:n]
+                else:
+                    t_out = np.arange(n) / self.m
+                    sig[i] = np.interp(t_out, np.arange(len(x)) / self.spf[i], x)
+        sig = sig * self.scale
+        offset = start - f0 * self.m
+        window = sig[:, offset:offset + stop - start]
+        if window.shape[1] != stop - start:
+            raise RecordingError(self.record, f"signal file ends before sample {stop}")
+        return window[list(lead_idx)]
+
+
+def _memmap_groups(hea: Path, header, scale: list[float]) -> tuple[list[dict], int] | None:
+    """Memory-map groups and the frame count, or None when the layout needs wfdb's reader."""
+    if any(f not in MEMMAP_FORMATS for f in header.fmt):
+        return None
+    if any((s or 1) != 1 for s in header.samps_per_frame) or any(k for k in header.skew if k):
+        return None
+    folder = hea.parent
+    groups: dict[str, dict] = {}
+    for i, name in enumerate(header.file_name):
+        grp = groups.setdefault(name, {"leads": [], "fmt": header.fmt[i], "gain": [], "baseline": [],
+                                       "scale": [], "offset": header.byte_offset[i] or 0})
+        if header.fmt[i] != grp["fmt"]:
+            return None
+        gain = header.adc_gain[i] or DEFAULT_GAIN
+        grp["leads"].append(i)
+        grp["gain"].append(float(gain))
+        grp["baseline"].append(float(header.baseline[i] or 0))
+        grp["scale"].append(scale[i])
+    n_frames = None
+    for name, grp in groups.items():
+        path = folder / name
+        if not path.is_file():
+            raise RecordingError(hea, f"signal file {name!r} is missing")
+        size = path.stat().st_size - grp["offset"]
+        if size < 0:
+            raise RecordingError(path, f"byte offset {grp['offset']} is beyond the end of the file")
+        m = len(grp["leads"])
+        frames = samples_in_file(grp["fmt"], size) // m
+        n_frames = frames if n_frames is None else min(n_frames, frames)
+        grp.update(n_in_file=m, invalid=FORMAT_BITS[grp["fmt"]][1])
+        if size > 0:
+            grp["mm"] = np.memmap(path, dtype=np.uint8, mode="r", offset=grp["offset"], shape=(size,))
+        else:
+            grp["mm"] = np.zeros(0, np.uint8)
+    return list(groups.values()), int(n_frames or 0)
+
+
+def _annotations(hea: Path, record_files: set[str], n_rec: int, ratio: float) -> Annotations:
+    folder, stem = hea.parent, hea.stem
+    candidates = [folder / f"{stem}.{ext}" for ext in ANNOTATORS]
+    candidates += sorted(p for p in folder.glob(f"{stem}.*")
+                         if p.suffix[1:].lower() not in _NOT_ANNOTATION and p.name not in record_files
+                         and p not in candidates)
+    result = Annotations.empty()
+    for path in candidates[:64]:
+        ext = path.suffix[1:]
+        if not path.is_file() or path.name in record_files or path.stat().st_size > (512 << 20):
+            continue
+        try:
+            ann = wfdb.rdann(str(folder / stem), ext, return_label_elements=["symbol"])
+        except Exception as exc:  # not an annotation file or a damaged one: skip with a note
+            log.warning("%s: skipping annotation file %s: %s", hea, path.name, exc)
+            continue
+        sample = np.asarray(ann.sample, np.int64)
+        if ratio != 1:  # multi-frequency records count annotation times in frames
+            sample = np.round(sample * ratio).astype(np.int64)
+        n = len(sample)
+        aux = [a or "" for a in (ann.aux_note or [""] * n)]
+        part = Annotations.from_lists(sample, ann.symbol, ann.subtype if ann.subtype is not None else None,
+                                      ann.chan if ann.chan is not None else None, aux, source=ext)
+        result = result.concat(part)
+    return result
+
+
+def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> Recording:
+    """Open a WFDB record given by its header, any of its files, or its name without extension."""
+    hea = header_path(Path(path))
+    header = _read_header(hea)
+    multi = hasattr(header, "seg_name") and getattr(header, "seg_name", None) is not None
+    if header.fs is None or not np.isfinite(header.fs) or header.fs <= 0:
+        raise RecordingError(hea, f"sampling rate {header.fs!r} Hz is not positive")
+    files = [hea]
+    if multi:
+        for name in header.seg_name:
+            _check_name(hea, name, "segment")
+            if name != "~":
+                seg_hea = hea.parent / f"{name}.hea"
+                seg = _read_header(seg_hea)
+                for fname in seg.file_name or []:
+                    _check_name(seg_hea, fname, "signal file")
+                files.append(seg_hea)
+        return _open_fallback(hea, header, files, multi=True)
+    if not header.n_sig:
+        raise RecordingError(hea, "record has no signals")
+    for fname in header.file_name:
+        _check_name(hea, fname, "signal file")
+    signal_files = sorted(set(header.file_name))
+    files += [hea.parent / f for f in signal_files if (hea.parent / f).is_file()]
+    scale_units = [mv_scale(u) for u in header.units]
+    scale = [s for s, _ in scale_units]
+    mm = _memmap_groups(hea, header, scale)
+    if mm is None:
+        return _open_fallback(hea, header, files, multi=False)
+    groups, n_frames = mm
+    n = header.sig_len if header.sig_len is not None else n_frames
+    if n > n_frames:
+        raise RecordingError(hea, f"header declares {n} samples but the signal files hold only {n_frames} (truncated?)")
+    leads = [Lead(canonical_lead_name(name or f"sig{i}"), name or f"sig{i}", float(header.fs), units)
+             for i, (name, (_, units)) in enumerate(zip(header.sig_name, scale_units))]
+    resolution = [s / float(header.adc_gain[i] or DEFAULT_GAIN) for i, s in enumerate(scale)]
+    return _recording(hea, header, leads, float(header.fs), n, MemmapSource(groups),
+                      files, set(signal_files), resolution, ratio=1.0)
+
+
+def _open_fallback(hea: Path, header, files: list[Path], multi: bool) -> Recording:
+    record = str(hea.with_suffix(""))
+    if not header.sig_len:
+        raise RecordingError(hea, "header gives no length (or 0), so there are no samples to read")
+    try:
+        probe = wfdb.rdrecord(record, sampfrom=0, sampto=1, physical=True, return_res=32, smooth_frames=multi)
+    except Exception as exc:  # missing or unreadable signal files surface here
+        raise RecordingError(hea, f"cannot read signals: {exc}") from exc
+    spf = [1] * probe.n_sig if multi else [int(s or 1) for s in probe.samps_per_frame]
+    m = max(spf)
+    units = probe.units
+    if multi:  # m2s reports default units; the layout (or first) segment header has the real ones
+        first = wfdb.rdheader(str(hea.parent / header.seg_name[0]))
+        by_name = dict(zip(first.sig_name or [], first.units or []))
+        units = [by_name.get(name, u) for name, u in zip(probe.sig_name, probe.units)]
+    scale_units = [mv_scale(u) for u in units]
+    leads = [Lead(canonical_lead_name(name or f"sig{i}"), name or f"sig{i}", float(header.fs) * spf[i], units)
+             for i, (name, (_, units)) in enumerate(zip(probe.sig_name, scale_units))]
+    source = WfdbSource(record, spf, [s for s, _ in scale_units], multi)
+    n = int(header.sig_len) * m
+    if n > 0:
+        source.read(n - 1, n, [0])  # a truncated signal file fails here, not in the middle of a review
+    gains = probe.adc_gain if not multi else [None] * probe.n_sig
+    resolution = [s / float(g) if g else None for (s, _), g in zip(scale_units, gains)]
+    signal_files = set(getattr(probe, "file_name", None) or [])
+    return _recording(hea, header, leads, float(header.fs) * m, n, source, files, signal_files, resolution,
+                      ratio=float(m))
+
+
+def _recording(hea, header, leads, fs, n, source, files, signal_files, resolution, ratio) -> Recording:
+    comments = list(header.comments or [])
+    age, sex = age_sex_from_comments(comments)
+    annotations = _annotations(hea, signal_files, n, ratio)
+    return Recording(
+        leads=leads, fs=fs, n_samples=int(n), source=source,
+        provenance=Provenance(str(hea.with_suffix("")), FORMAT, files_hash(files)),
+        start_time=_start_time(header), age=age, sex=sex, annotations=annotations, comments=comments,
+        adc_resolution_mv=resolution,
+    )
