@@ -1,0 +1,42 @@
+"""Label vocabularies of the task heads and the mapping from MIT-BIH rhythm codes to episode labels.
+
+Beat classes follow AAMI EC57 (N normal and bundle-branch, S supraventricular ectopic, V ventricular
+ectopic, F fusion, Q paced/unclassifiable). Record classes follow the PhysioNet/CinC 2017 challenge
+(N normal sinus, A atrial fibrillation, O other rhythm, ~ too noisy). Episode labels name rhythm
+episodes over long recordings.
+"""
+from __future__ import annotations
+
+BEAT_CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
+RECORD_CLASSES: tuple[str, ...] = ("N", "A", "O", "~")
+ANOMALY_CLASSES: tuple[str, ...] = ("normal", "abnormal")
+EPISODE_LABELS: tuple[str, ...] = (
+    "NSR", "AF", "AFL", "SVTA", "VT", "VFL", "BIGEMINY", "TRIGEMINY", "NOISE", "OTHER",
+)
+
+#: MIT-BIH rhythm annotation codes (aux text of ``+`` annotations, without the parenthesis) → episode label.
+#: Codes without an entry of their own (nodal, idioventricular, 2nd-degree block, pre-excitation,
+#: paced, sinus bradycardia, atrial bigeminy) are OTHER.
+MITDB_RHYTHM_TO_EPISODE: dict[str, str] = {
+    "N": "NSR",        # normal sinus rhythm
+    "AFIB": "AF",      # atrial fibrillation
+    "AFL": "AFL",      # atrial flutter
+    "SVTA": "SVTA",    # supraventricular tachyarrhythmia
+    "VT": "VT",        # ventricular tachycardia
+    "VFL": "VFL",      # ventricular flutter
+    "B": "BIGEMINY",   # ventricular bigeminy
+    "T": "TRIGEMINY",  # ventricular trigeminy
+    "NOD": "OTHER",    # nodal (A-V junctional) rhythm
+    "IVR": "OTHER",    # idioventricular rhythm
+    "BII": "OTHER",    # 2nd-degree heart block
+    "PREX": "OTHER",   # pre-excitation (WPW)
+    "P": "OTHER",      # paced rhythm
+    "SBR": "OTHER",    # sinus bradycardia
+    "AB": "OTHER",     # atrial bigeminy
+}
+
+
+def episode_label(mitdb_code: str) -> str:
+    """Episode label of a MIT-BIH rhythm code such as ``"(AFIB"`` or ``"VT"`` (unknown codes → OTHER)."""
+    code = mitdb_code.strip("\x00").strip().lstrip("(").strip()
+    return MITDB_RHYTHM_TO_EPISODE.get(code, "OTHER")
