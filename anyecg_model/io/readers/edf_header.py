@@ -1,0 +1,224 @@
+"""EDF/EDF+/BDF/BDF+ parsed by hand: header fields, memory-mapped data records, EDF+ annotation lists.
+
+This is the lenient path used when pyedflib refuses a slightly non-compliant header (non-ASCII
+characters, decimal commas, a wrong record count): every field is parsed as tolerantly as its
+meaning allows, the record count is taken from the file size, and samples are decoded straight
+from a memory map of the data records. Fields that cannot mean anything still raise.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..recording import MAX_CHANNELS, RecordingError
+
+ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
+
+
+@dataclass
+class EdfHeader:
+    """Fields of an EDF/BDF header; per-signal lists are in file order (annotation signals included)."""
+
+    bdf: bool
+    plus: bool
+    patient: str
+    recording: str
+    start: _dt.datetime | None
+    header_bytes: int
+    n_records: int
+    record_s: float
+    labels: list[str]
+    units: list[str]
+    phys_min: np.ndarray
+    phys_max: np.ndarray
+    dig_min: np.ndarray
+    dig_max: np.ndarray
+    spr: np.ndarray  # samples per data record per signal
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def sample_bytes(self) -> int:
+        return 3 if self.bdf else 2
+
+    @property
+    def record_bytes(self) -> int:
+        return int(self.spr.sum()) * self.sample_bytes
+
+    def is_annotation(self, i: int) -> bool:
+        return self.labels[i].strip() in ANNOTATION_LABELS
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("latin-1").replace("\x00", " ").strip()
+
+
+def _number(raw: bytes, what: str, path: Path, warnings: list[str]) -> float:
+    text = _text(raw)
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    fixed = text.replace(",", ".")
+    m = re.match(r"^[+-]?\d*\.?\d+(?:[eE][+-]?\d+)?", fixed)
+    if not m:
+        raise RecordingError(path, f"EDF header field {what} is not a number: {text!r}")
+    warnings.append(f"EDF header field {what} {text!r} read as {m.group(0)}")
+    return float(m.group(0))
+
+
+def _start(date: str, time: str, warnings: list[str]) -> _dt.datetime | None:
+    try:
+        d, mo, y = (int(x) for x in re.split(r"[.:\-/]", date)[:3])
+        h, mi, s = (int(x) for x in re.split(r"[.:\-/]", time)[:3])
+        year = 1900 + y if y >= 85 else 2000 + y
+        return _dt.datetime(year, mo, d, h, mi, s)
+    except (ValueError, TypeError):
+        warnings.append(f"EDF start date/time {date!r} {time!r} is not valid; start time unknown")
+        return None
+
+
+def parse_header(path: Path) -> EdfHeader:
+    """Parse an EDF/BDF header tolerantly; the data record count is checked against the file size."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fixed = fh.read(256)
+        if len(fixed) < 256:
+            raise RecordingError(path, f"file of {size} bytes is too short for an EDF header (256 bytes)")
+        warnings: list[str] = []
+        ns = int(_number(fixed[252:256], "number of signals", path, warnings))
+        if ns < 0 or ns > MAX_CHANNELS:
+            raise RecordingError(path, f"EDF header declares {ns} signals")
+        raw = fh.read(256 * ns)
+    if len(raw) < 256 * ns:
+        raise RecordingError(path, f"EDF header is truncated: {ns} signals need {256 * (ns + 1)} header bytes")
+    bdf = fixed[:1] == b"\xff"
+    reserved = _text(fixed[192:236])
+    header_bytes = 256 * (ns + 1)
+    declared = _number(fixed[184:192], "header size", path, warnings)
+    if int(declared) != header_bytes:
+        warnings.append(f"EDF header size field says {int(declared)} bytes, {ns} signals make {header_bytes}")
+
+    def column(offset: int, width: int) -> list[bytes]:
+        start = offset * ns
+        return [raw[start + i * width:start + (i + 1) * width] for i in range(ns)]
+
+    labels = [_text(b) for b in column(0, 16)]
+    units = [_text(b) for b in column(16 + 80, 8)]
+    base = 16 + 80 + 8
+    nums = {}
+    for k, name in enumerate(("physical minimum", "physical maximum", "digital minimum", "digital maximum")):
+        nums[name] = np.array([_number(b, f"{name} of signal {i + 1}", path, warnings)
+                               for i, b in enumerate(column(base + 8 * k, 8))], dtype=np.float64)
+    spr_off = base + 32 + 80
+    spr = np.array([int(_number(b, f"samples per record of signal {i + 1}", path, warnings))
+                    for i, b in enumerate(column(spr_off, 8))], dtype=np.int64)
+    if ns and (spr.min() < 1 or spr.max() > 10**7):
+        raise RecordingError(path, f"EDF samples per data record out of range: {spr.tolist()}")
+    record_s = _number(fixed[244:252], "data record duration", path, warnings)
+    hdr = EdfHeader(bdf=bdf, plus=reserved.startswith(("EDF+", "BDF+")), patient=_text(fixed[8:88]),
+                    recording=_text(fixed[88:168]), start=None, header_bytes=header_bytes, n_records=0,
+                    record_s=record_s, labels=labels, units=units, phys_min=nums["physical minimum"],
+                    phys_max=nums["physical maximum"], dig_min=nums["digital minimum"],
+                    dig_max=nums["digital maximum"], spr=spr, warnings=warnings)
+    hdr.start = _start(_text(fixed[168:176]), _text(fixed[176:184]), warnings)
+    data = size - header_bytes
+    available = data // hdr.record_bytes if hdr.record_bytes else 0
+    declared_records = int(_number(fixed[236:244], "number of data records", path, warnings))
+    if declared_records != available:
+        warnings.append(f"EDF header declares {declared_records} data records, the file holds {available}")
+    if data % max(hdr.record_bytes, 1):
+        warnings.append(f"EDF file ends with a partial data record ({data % hdr.record_bytes} bytes ignored)")
+    hdr.n_records = available
+    return hdr
+
+
+class EdfMemmapSource:
+    """Windows of EDF/BDF signals decoded from a memory map of the data records, in mV at the base rate."""
+
+    def __init__(self, path: Path, hdr: EdfHeader, signals: list[int], base_spr: int, scale: list[float]):
+        self.hdr = hdr
+        self.signals = signals
+        self.base_spr = base_spr
+        n = hdr.n_records * hdr.record_bytes
+        self.mm = np.memmap(path, np.uint8, "r", offset=hdr.header_bytes, shape=(n,)) if n else np.zeros(0, np.uint8)
+        self.mm = self.mm.reshape(hdr.n_records, hdr.record_bytes)
+        sb = hdr.sample_bytes
+        self.offsets = np.concatenate([[0], np.cumsum(hdr.spr)])[:-1] * sb
+        gain = (hdr.phys_max - hdr.phys_min) / np.where(hdr.dig_max == hdr.dig_min, 1, hdr.dig_max - hdr.dig_min)
+        self.gain = gain * 1.0
+        self.offset_phys = hdr.phys_min - gain * hdr.dig_min
+        self.scale = scale
+
+    def _digital(self, sig: int, r0: int, r1: int) -> np.ndarray:
+        sb, spr = self.hdr.sample_bytes, int(self.hdr.spr[sig])
+        off = int(self.offsets[sig])
+        block = np.ascontiguousarray(self.mm[r0:r1, off:off + spr * sb]).reshape(-1)
+        if sb == 2:
+            return block.view("<i2").astype(np.int32)
+        b = block.reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        return v - ((v & 0x800000) << 1)
+
+    def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
+        out = np.empty((len(lead_idx), stop - start), np.float32)
+        r0, r1 = start // self.base_spr, -(-stop // self.base_spr)
+        for k, lead in enumerate(lead_idx):
+            sig = self.signals[lead]
+            phys = self._digital(sig, r0, r1) * self.gain[sig] + self.offset_phys[sig]
+            phys = (phys * self.scale[lead]).astype(np.float32)
+            out[k] = to_base_rate(phys, int(self.hdr.spr[sig]), self.base_spr, start - r0 * self.base_spr, stop - start)
+        return out
+
+
+def to_base_rate(x: np.ndarray, spr: int, base_spr: int, offset: int, n: int) -> np.ndarray:
+    """Samples ``[offset, offset + n)`` at ``base_spr`` per record of a signal with ``spr`` per record
+    (sample-and-hold for an integer ratio, linear interpolation otherwise)."""
+    if spr == base_spr:
+        return x[offset:offset + n]
+    if base_spr % spr == 0:
+        return np.repeat(x, base_spr // spr)[offset:offset + n]
+    t = (offset + np.arange(n)) * (spr / base_spr)
+    return np.interp(t, np.arange(len(x)), x).astype(np.float32)
+
+
+def parse_tal(block: bytes) -> list[tuple[float, float, str]]:
+    """(onset s, duration s, text) from the Time-stamped Annotation Lists of one EDF+ annotation signal."""
+    out = []
+    for tal in block.split(b"\x14\x00"):
+        tal = tal.strip(b"\x00")
+        if not tal:
+            continue
+        parts = tal.split(b"\x14")
+        head = parts[0].split(b"\x15")
+        try:
+            onset = float(head[0].decode("latin-1"))
+            duration = float(head[1].decode("latin-1")) if len(head) > 1 and head[1] else 0.0
+        except ValueError:
+            continue
+        for text in parts[1:]:
+            if text:
+                out.append((onset, duration, text.decode("utf-8", errors="replace")))
+    return out
+
+
+def read_tals(path: Path, hdr: EdfHeader) -> list[tuple[float, float, str]]:
+    """Every annotation of every EDF+ annotation signal, record by record (bounded memory)."""
+    out: list[tuple[float, float, str]] = []
+    sigs = [i for i in range(len(hdr.labels)) if hdr.is_annotation(i)]
+    if not sigs or not hdr.n_records:
+        return out
+    offsets = np.concatenate([[0], np.cumsum(hdr.spr)])[:-1] * hdr.sample_bytes
+    mm = np.memmap(path, np.uint8, "r", offset=hdr.header_bytes, shape=(hdr.n_records * hdr.record_bytes,))
+    mm = mm.reshape(hdr.n_records, hdr.record_bytes)
+    for r0 in range(0, hdr.n_records, 4096):
+        for sig in sigs:
+            off, width = int(offsets[sig]), int(hdr.spr[sig]) * hdr.sample_bytes
+            chunk = np.asarray(mm[r0:r0 + 4096, off:off + width])
+            for row in chunk:
+                out.extend(parse_tal(row.tobytes()))
+    return out
