@@ -1,0 +1,157 @@
+"""What a report says about a recording: the model's findings or, failing that, the file's own labels.
+
+:class:`ReportFindings` is built either from the ``anyecg analyze`` JSON (issue 5 schema) with
+:meth:`ReportFindings.from_analysis`, or from the reference annotations stored in the file with
+:meth:`ReportFindings.from_annotations`. ``source`` says which one a report used. Times are in s.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..io import AAMI_CLASS, Recording
+
+#: Rhythm labels counted as atrial fibrillation / flutter burden (MIT-BIH aux codes and model labels).
+AF_LABELS = frozenset({"AFIB", "AF", "AFL"})
+#: Rhythm labels that mean sinus / normal rhythm (left out of the episode table of a Holter summary).
+NORMAL_RHYTHM_LABELS = frozenset({"N", "NSR", "SR", "NORM", "NORMAL", "SINUS"})
+#: AAMI classes in report order.
+AAMI_ORDER = ("N", "S", "V", "F", "Q")
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A rhythm episode from ``start_s`` to ``end_s`` (s) with its label and confidence (None when manual)."""
+
+    start_s: float
+    end_s: float
+    label: str
+    confidence: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @property
+    def is_af(self) -> bool:
+        return self.label.upper() in AF_LABELS
+
+    @property
+    def is_normal(self) -> bool:
+        return self.label.upper() in NORMAL_RHYTHM_LABELS
+
+
+@dataclass(frozen=True)
+class ReportFindings:
+    """Beats, rhythm episodes and model verdicts to print, with the source they came from.
+
+    ``source`` is ``"model"``, ``"annotations"`` or ``"none"``; ``source_text`` is the sentence the
+    report prints about it. Beat labels are AAMI classes (N, S, V, F, Q); ``beat_confidence`` is NaN
+    for reference labels.
+    """
+
+    source: str
+    source_text: str
+    beat_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    beat_label: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    beat_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    episodes: tuple[Episode, ...] = ()
+    record_class: tuple[str, float | None] | None = None
+    anomaly: tuple[float, str] | None = None
+    anomaly_windows: tuple[tuple[float, float, float], ...] = ()
+    model: Mapping[str, Any] | None = None
+    generated_leads: tuple[str, ...] = ()
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def none(cls) -> "ReportFindings":
+        return cls("none", "No findings: no model was run and the file carries no beat or rhythm labels.")
+
+    @classmethod
+    def from_annotations(cls, recording: Recording) -> "ReportFindings":
+        """Beats (AAMI classes via ``AAMI_CLASS``; other beat codes count as Q) and rhythm episodes of the file."""
+        ann = recording.annotations
+        beats = ann.beats()
+        episodes = tuple(Episode(s / recording.fs, e / recording.fs, lab)
+                         for s, e, lab in ann.rhythm_episodes(recording.n_samples))
+        if len(beats) == 0 and not episodes:
+            return cls.none()
+        labels = np.array([AAMI_CLASS.get(str(s), "Q") for s in beats.symbol], dtype=object)
+        return cls(
+            source="annotations",
+            source_text="Reference annotations from the file (no model findings).",
+            beat_time_s=beats.sample.astype(np.float64) / recording.fs,
+            beat_label=labels,
+            beat_confidence=np.full(len(beats), np.nan),
+            episodes=episodes,
+        )
+
+    @classmethod
+    def from_analysis(cls, data: Mapping[str, Any]) -> "ReportFindings":
+        """Findings from an ``anyecg analyze`` JSON dict; raises ``ValueError`` naming a missing field."""
+        try:
+            model = dict(data["model"])
+            beats = list(data["beats"])
+            rhythm = data["rhythm"]
+            anomaly = data["anomaly"]
+            times = np.array([float(b["time_s"]) for b in beats], dtype=np.float64)
+            labels = np.array([str(b["label"]) for b in beats], dtype=object)
+            conf = np.array([_float_or_nan(b.get("confidence")) for b in beats], dtype=np.float64)
+            episodes = tuple(Episode(float(e["start_s"]), float(e["end_s"]), str(e["label"]),
+                                     _float_or_none(e.get("confidence")))
+                             for e in rhythm.get("episodes", []))
+            rc = rhythm.get("record_class")
+            record_class = None
+            if rc and rc.get("label") is not None:
+                probs = rc.get("probabilities") or {}
+                record_class = (str(rc["label"]), _float_or_none(probs.get(rc["label"])))
+            windows = tuple((float(w["start_s"]), float(w["end_s"]), float(w["score"]))
+                            for w in anomaly.get("windows", []))
+            anomaly_pair = None
+            if anomaly.get("score") is not None:
+                anomaly_pair = (float(anomaly["score"]), str(anomaly.get("label", "")))
+        except KeyError as exc:
+            raise ValueError(f"findings JSON lacks the field {exc.args[0]!r} (anyecg analyze schema)") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"findings JSON is malformed: {exc}") from exc
+        order = np.argsort(times, kind="stable")
+        name = model.get("name", "AnyECG")
+        version = model.get("version", "?")
+        sha = str(model.get("sha256", ""))[:12]
+        return cls(
+            source="model",
+            source_text=f"Model findings: {name} v{version}" + (f" (sha256 {sha})" if sha else ""),
+            beat_time_s=times[order],
+            beat_label=labels[order],
+            beat_confidence=conf[order],
+            episodes=tuple(sorted(episodes, key=lambda e: e.start_s)),
+            record_class=record_class,
+            anomaly=anomaly_pair,
+            anomaly_windows=windows,
+            model=model,
+            generated_leads=tuple(str(x) for x in data.get("generated_leads", []) or []),
+        )
+
+    # ------------------------------------------------------------------ summaries
+    def beat_counts(self) -> dict[str, int]:
+        """AAMI class → number of beats, in the order N S V F Q (other labels after)."""
+        counts = Counter(str(x) for x in self.beat_label)
+        ordered = {k: counts.pop(k, 0) for k in AAMI_ORDER}
+        ordered.update(sorted(counts.items()))
+        return ordered
+
+    def beats_between(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(time_s, label, confidence) of the beats in [t0, t1) s."""
+        a, b = np.searchsorted(self.beat_time_s, [t0, t1])
+        return self.beat_time_s[a:b], self.beat_label[a:b], self.beat_confidence[a:b]
+
+
+def _float_or_nan(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _float_or_none(x: Any) -> float | None:
+    return None if x is None else float(x)

@@ -1,0 +1,108 @@
+"""Heart rate and global intervals of a resting ECG, for the report header.
+
+Heart rate comes from :func:`anyecg_model.signal.rpeaks.detect_r_peaks`. PR and QT are the medians
+over beats of NeuroKit2's "prominence" delineation of one lead (lead II by default); an interval is
+reported only when enough beats agree (see :class:`IntervalRules`), so a noisy strip prints nothing
+rather than a wrong number. QTc uses Bazett's formula with the mean RR. Units: bpm and ms.
+
+QRS duration is not reported: on LUDB lead II the delineator underestimates it by about 20 ms
+(median; ``bench/bench_report_intervals.py``), which is too much for a printed value.
+"""
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..signal.rpeaks import detect_r_peaks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntervalRules:
+    """When a median interval is trusted: enough delineated beats, physiological range (ms), small spread (ms)."""
+
+    min_beats: int = 4
+    min_fraction: float = 0.6
+    max_iqr_ms: float = 30.0
+    pr_range_ms: tuple[float, float] = (80.0, 400.0)
+    qt_range_ms: tuple[float, float] = (240.0, 650.0)
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """Heart rate (bpm), mean RR and intervals (ms) measured on ``lead``; None where not measured."""
+
+    lead: str
+    n_beats: int
+    heart_rate_bpm: float | None = None
+    rr_ms: float | None = None
+    pr_ms: float | None = None
+    qt_ms: float | None = None
+    qtc_ms: float | None = None
+
+
+def measure_resting_ecg(signal_mv: np.ndarray, fs: float, lead: str = "II",
+                        rules: IntervalRules = IntervalRules()) -> Measurements:
+    """Measure heart rate and PR/QT/QTc on one lead (mV at ``fs`` Hz)."""
+    x = np.asarray(signal_mv, dtype=np.float64).reshape(-1)
+    peaks = detect_r_peaks(x, fs)
+    if peaks.size < 2:
+        return Measurements(lead, int(peaks.size))
+    rr_s = np.diff(peaks) / fs
+    rr_s = rr_s[(rr_s >= 0.2) & (rr_s <= 3.0)]
+    if rr_s.size == 0:
+        return Measurements(lead, int(peaks.size))
+    rr_mean = float(np.mean(rr_s))
+    intervals = _intervals(x, fs, peaks, rules)
+    qt = intervals.get("qt")
+    return Measurements(
+        lead=lead,
+        n_beats=int(peaks.size),
+        heart_rate_bpm=60.0 / rr_mean,
+        rr_ms=1000.0 * rr_mean,
+        pr_ms=intervals.get("pr"),
+        qt_ms=qt,
+        qtc_ms=None if qt is None else qt / np.sqrt(rr_mean),
+    )
+
+
+def _intervals(x: np.ndarray, fs: float, peaks: np.ndarray, rules: IntervalRules) -> dict[str, float]:
+    """Median PR and QT (ms) over beats, each kept only when it passes ``rules``."""
+    import neurokit2 as nk
+
+    if peaks.size < rules.min_beats or not np.all(np.isfinite(x)):
+        return {}
+    try:
+        cleaned = nk.ecg_clean(x, sampling_rate=fs, method="neurokit")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, waves = nk.ecg_delineate(cleaned, rpeaks=peaks, sampling_rate=fs, method="prominence")
+    except (ValueError, IndexError, ZeroDivisionError, TypeError) as exc:
+        log.info("delineation failed, intervals omitted: %s", exc)
+        return {}
+
+    def points(key: str) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in waves.get(key, [])], dtype=np.float64)
+
+    p_on, qrs_on, t_off = (points(k) for k in ("ECG_P_Onsets", "ECG_R_Onsets", "ECG_T_Offsets"))
+    n = min(len(p_on), len(qrs_on), len(t_off))
+    if n == 0:
+        return {}
+    ms = 1000.0 / fs
+    candidates = {
+        "pr": ((qrs_on[:n] - p_on[:n]) * ms, rules.pr_range_ms),
+        "qt": ((t_off[:n] - qrs_on[:n]) * ms, rules.qt_range_ms),
+    }
+    out: dict[str, float] = {}
+    for name, (values, (lo, hi)) in candidates.items():
+        ok = values[np.isfinite(values) & (values >= lo) & (values <= hi)]
+        if ok.size < max(rules.min_beats, rules.min_fraction * n):
+            continue
+        q1, med, q3 = np.percentile(ok, [25, 50, 75])
+        if q3 - q1 <= rules.max_iqr_ms:
+            out[name] = float(med)
+    return out
