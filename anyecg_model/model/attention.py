@@ -1,0 +1,106 @@
+"""Cardio-Sparse Attention: each token sees its own lead at every time and every lead within ±w patches.
+
+Tokens live on a (lead slot S) × (patch P) grid. Query (s, t) attends to the union of
+``{(s, t') : all t'}`` (own lead) and ``{(s', t + d) : all s', |d| ≤ w}`` (positional tolerance) in ONE
+softmax. The two sets overlap on the own lead at |d| ≤ w; those keys are counted once (taken from the
+own-lead block). Padding (masked lead slots, masked patches) is excluded from the keys; a query whose
+every key is padding outputs zeros, never NaN.
+
+The implementation is exact and never builds an N×N mask: scores are computed block-wise, an own-lead
+block ``(…, S, P, P)`` and a cross-lead band ``(…, S, P, 2w+1, S)``, then normalised jointly. Time and
+memory grow as N·(P + (2w+1)·S) for N = S·P tokens. :func:`dense_cardio_attention` is the N×N reference
+used by the tests and the benchmark.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def token_validity(lead_mask: torch.Tensor, patch_mask: torch.Tensor) -> torch.Tensor:
+    """(B, S, P) bool: the token holds real signal (its lead slot and its patch are both valid)."""
+    return lead_mask[:, :, None] & patch_mask[:, None, :]
+
+
+def cardio_sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, lead_mask: torch.Tensor,
+                            patch_mask: torch.Tensor, window: int = 1, dropout_p: float = 0.0,
+                            training: bool = False) -> torch.Tensor:
+    """Exact Cardio-Sparse attention. q, k, v: (B, H, S, P, Dh); masks (B, S) / (B, P) bool → (B, H, S, P, Dh)."""
+    B, H, S, P, Dh = q.shape
+    w = window
+    scale = 1.0 / math.sqrt(Dh)
+    q = q * scale
+    valid = token_validity(lead_mask, patch_mask)  # (B, S, P)
+    neg = torch.finfo(q.dtype).min
+
+    # own lead, every time: (B, H, S, P, P)
+    own = torch.einsum("bhspd,bhsqd->bhspq", q, k)
+    own = own.masked_fill(~valid[:, None, :, None, :], neg)
+
+    # every lead within ±w patches: keys shifted along time, (B, H, S, P, 2w+1, S')
+    k_band = F.pad(k, (0, 0, w, w)).unfold(3, 2 * w + 1, 1)  # (B, H, S', P, Dh, 2w+1)
+    v_band = F.pad(v, (0, 0, w, w)).unfold(3, 2 * w + 1, 1)
+    valid_band = F.pad(valid, (w, w)).unfold(2, 2 * w + 1, 1)  # (B, S', P, 2w+1)
+    cross = torch.einsum("bhspd,bhtpdw->bhspwt", q, k_band)
+    eye = torch.eye(S, dtype=torch.bool, device=q.device)  # own lead already in the own-lead block
+    cross_ok = valid_band.permute(0, 2, 3, 1)[:, None, :, :] & ~eye[:, None, None, :]  # (B, S, P, 2w+1, S')
+    cross = cross.masked_fill(~cross_ok[:, None], neg)
+
+    # joint softmax over both blocks
+    m = torch.maximum(own.amax(-1), cross.flatten(-2).amax(-1)).detach()  # (B, H, S, P)
+    e_own = torch.exp(own - m[..., None]) * valid[:, None, :, None, :]
+    e_cross = torch.exp(cross - m[..., None, None]) * cross_ok[:, None]
+    denom = e_own.sum(-1) + e_cross.sum((-1, -2))
+    denom = torch.where(denom > 0, denom, torch.ones_like(denom))
+    a_own = e_own / denom[..., None]
+    a_cross = e_cross / denom[..., None, None]
+    if dropout_p > 0.0 and training:
+        a_own = F.dropout(a_own, dropout_p, training=True)
+        a_cross = F.dropout(a_cross, dropout_p, training=True)
+    out = torch.einsum("bhspq,bhsqd->bhspd", a_own, v)
+    out = out + torch.einsum("bhspwt,bhtpdw->bhspd", a_cross, v_band)
+    return out
+
+
+def cardio_sparse_mask(lead_mask: torch.Tensor, patch_mask: torch.Tensor, window: int = 1) -> torch.Tensor:
+    """Dense (B, N, N) boolean mask of Cardio-Sparse attention, N = S·P tokens in lead-major order."""
+    B, S = lead_mask.shape
+    P = patch_mask.shape[1]
+    lead = torch.arange(S, device=lead_mask.device).repeat_interleave(P)
+    time = torch.arange(P, device=lead_mask.device).repeat(S)
+    allowed = (lead[:, None] == lead[None, :]) | ((time[:, None] - time[None, :]).abs() <= window)
+    valid = token_validity(lead_mask, patch_mask).reshape(B, S * P)
+    return allowed[None] & valid[:, None, :]
+
+
+def dense_cardio_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, lead_mask: torch.Tensor,
+                           patch_mask: torch.Tensor, window: int = 1) -> torch.Tensor:
+    """Reference with an explicit N×N mask (O(N²) memory); same shapes and semantics as the sparse one."""
+    B, H, S, P, Dh = q.shape
+    mask = cardio_sparse_mask(lead_mask, patch_mask, window)[:, None]  # (B, 1, N, N)
+    scores = torch.einsum("bhnd,bhmd->bhnm", q.reshape(B, H, S * P, Dh), k.reshape(B, H, S * P, Dh))
+    scores = (scores / math.sqrt(Dh)).masked_fill(~mask, float("-inf"))
+    attn = torch.softmax(scores, -1).nan_to_num(0.0)
+    return torch.einsum("bhnm,bhmd->bhnd", attn, v.reshape(B, H, S * P, Dh)).reshape(B, H, S, P, Dh)
+
+
+class CardioSparseAttention(nn.Module):
+    """Multi-head Cardio-Sparse self-attention over a (B, S, P, D) token grid."""
+
+    def __init__(self, d_model: int, n_heads: int, window: int = 1, dropout: float = 0.0):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model {d_model} not divisible by {n_heads} heads")
+        self.n_heads, self.window, self.dropout = n_heads, window, dropout
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+
+    def forward(self, x: torch.Tensor, lead_mask: torch.Tensor, patch_mask: torch.Tensor) -> torch.Tensor:
+        B, S, P, D = x.shape
+        qkv = self.qkv(x).view(B, S, P, 3, self.n_heads, D // self.n_heads).permute(3, 0, 4, 1, 2, 5)
+        out = cardio_sparse_attention(qkv[0], qkv[1], qkv[2], lead_mask, patch_mask, self.window,
+                                      self.dropout, self.training)
+        return self.proj(out.permute(0, 2, 3, 1, 4).reshape(B, S, P, D))

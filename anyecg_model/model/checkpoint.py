@@ -1,0 +1,120 @@
+"""Checkpoints: ``model.safetensors`` (weights) + ``config.json`` (configs, lead slots, vocabularies, metrics).
+
+Loading never unpickles. ``config.json`` records the SHA-256 of the weights file, so a half-written pair
+is detected. Unknown, missing or mis-shaped weights raise :class:`CheckpointError` naming them.
+Files are written to temporaries and renamed into place (weights first, then config).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .anyecg import AnyECG
+from .config import ModelConfig, PreprocessConfig
+
+WEIGHTS, CONFIG = "model.safetensors", "config.json"
+FORMAT = "anyecg-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be loaded; the message names the file and the offending keys."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _replace_atomically(tmp: Path, final: Path) -> None:
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, final)
+
+
+def save_checkpoint(model: AnyECG, directory: str | os.PathLike, extra_metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``model.safetensors`` and ``config.json`` into ``directory`` (created). ``extra_metadata`` keys
+    (e.g. ``label_vocabularies``, ``training_data``, ``metrics``, ``training``) go into config.json."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    tmp_w = d / f".{WEIGHTS}.{os.getpid()}.tmp"
+    save_file(state, str(tmp_w), metadata={"format": FORMAT})
+    _replace_atomically(tmp_w, d / WEIGHTS)
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": model.cfg.to_dict(),
+        "preprocess": model.preprocess_cfg.to_dict(),
+        "lead_slots": list(model.cfg.lead_slots),
+        "n_parameters": model.n_parameters(),
+        "weights_sha256": _sha256(d / WEIGHTS),
+    }
+    reserved = set(meta) & set(extra_metadata or {})
+    if reserved:
+        raise ValueError(f"extra_metadata may not override {sorted(reserved)}")
+    meta.update(extra_metadata or {})
+    tmp_c = d / f".{CONFIG}.{os.getpid()}.tmp"
+    tmp_c.write_text(json.dumps(meta, indent=2, allow_nan=True))
+    _replace_atomically(tmp_c, d / CONFIG)
+    return d
+
+
+def read_metadata(directory: str | os.PathLike) -> dict[str, Any]:
+    """The parsed ``config.json`` of a checkpoint (clear error when absent or corrupt)."""
+    path = Path(directory) / CONFIG
+    try:
+        meta = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: no such file (not an AnyECG checkpoint directory)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path}: corrupt JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an AnyECG checkpoint (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {meta.get('version')} is not supported (expected {VERSION})")
+    return meta
+
+
+def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> AnyECG:
+    """Rebuild the model from ``config.json`` and load ``model.safetensors`` strictly. The returned model is
+    in eval mode and carries the whole config.json as ``model.metadata``."""
+    d = Path(directory)
+    meta = read_metadata(d)
+    try:
+        cfg = ModelConfig.from_dict(meta["model"])
+        pcfg = PreprocessConfig.from_dict(meta["preprocess"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CheckpointError(f"{d / CONFIG}: invalid model/preprocess config ({exc})") from exc
+    wpath = d / WEIGHTS
+    if not wpath.exists():
+        raise CheckpointError(f"{wpath}: no such file")
+    if meta.get("weights_sha256") not in (None, _sha256(wpath)):
+        raise CheckpointError(f"{wpath}: content does not match the hash in {CONFIG} (incomplete or mixed checkpoint)")
+    try:
+        state = load_file(str(wpath), device=str(device))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{wpath}: corrupt safetensors file ({exc})") from exc
+    model = AnyECG(cfg, pcfg)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unknown = sorted(set(state) - set(expected))
+    shapes = sorted(f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}" for k, v in expected.items()
+                    if k in state and state[k].shape != v.shape)
+    problems = [f"{label}: {', '.join(keys)}" for label, keys in
+                (("missing keys", missing), ("unknown keys", unknown), ("mis-shaped", shapes)) if keys]
+    if problems:
+        raise CheckpointError(f"{wpath}: weights do not match the config — " + "; ".join(problems))
+    model.load_state_dict(state, strict=True)
+    model.metadata = meta
+    return model.to(device).eval()

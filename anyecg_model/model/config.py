@@ -1,0 +1,192 @@
+"""Dataclass configs of the AnyECG model and of its preprocessing; both are stored in every checkpoint.
+
+Units: rates in Hz, durations in s, amplitudes in mV. ``to_dict``/``from_dict`` round-trip through
+plain JSON types; unknown keys in a dict are an error that names them (a checkpoint written by a
+newer version is refused rather than silently misread).
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..io.leads import STANDARD_LEADS
+
+T = TypeVar("T")
+
+
+def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown config keys {unknown}")
+    kwargs = dict(data)
+    for f in dataclasses.fields(cls):
+        if f.name in kwargs and isinstance(kwargs[f.name], list) and "tuple" in str(f.type):
+            kwargs[f.name] = tuple(kwargs[f.name])
+    return cls(**kwargs)
+
+
+@dataclass
+class PreprocessConfig:
+    """How a recording becomes model input; shared by training and inference.
+
+    Order: NaN repair → zero-phase Butterworth band-pass ``highpass_hz``–``lowpass_hz`` and mains notch at
+    the native rate → optional db6 wavelet denoising → polyphase resampling to ``target_fs`` → amplitude
+    scaling → cut into non-overlapping ``patch_len``-sample patches (1 s at 300 Hz).
+
+    The band is 0.5–75 Hz: the paper's 75 Hz upper edge, but 0.5 Hz (not 0.1 Hz) at the bottom because a
+    1-s token cannot represent baseline wander and the tokenizer would spend codes on it. The upper edge is
+    lowered to 0.45 × the native rate when the native Nyquist is below it (100 Hz recordings). The notch is
+    skipped when the mains frequency is above 0.45 × the native rate.
+
+    Amplitude: ``amplitude_scaling="mV"`` keeps physical units (divided by ``amplitude_unit_mv``, default
+    1 mV) so voltage criteria survive; ``"robust"`` divides each lead by its median absolute deviation ×
+    ``robust_target`` (amplitude-free). Either way values are clipped to ±``clip``.
+    """
+
+    target_fs: float = 300.0
+    patch_len: int = 300
+    min_fs: float = 100.0
+    highpass_hz: float = 0.5
+    lowpass_hz: float = 75.0
+    filter_order: int = 2
+    mains_hz: float | None = 50.0
+    notch_q: float = 30.0
+    denoise_wavelet: str | None = None
+    denoise_level: int = 4
+    amplitude_scaling: str = "mV"
+    amplitude_unit_mv: float = 1.0
+    robust_target: float = 0.2
+    clip: float = 8.0
+    #: a lead with more than this share of NaN samples is masked; shorter NaN runs are interpolated.
+    max_nan_fraction: float = 0.5
+    #: a lead whose peak-to-peak amplitude (mV) after filtering is below this is flat and masked.
+    flat_threshold_mv: float = 0.02
+    #: a partial last patch is kept (zero-padded, valid) when at least this share of it is real signal.
+    min_tail_fraction: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.target_fs <= 0 or self.patch_len <= 0:
+            raise ValueError("target_fs and patch_len must be positive")
+        if not 0 < self.highpass_hz < self.lowpass_hz:
+            raise ValueError(f"band-pass {self.highpass_hz}–{self.lowpass_hz} Hz is not a band")
+        if self.amplitude_scaling not in ("mV", "robust"):
+            raise ValueError(f"amplitude_scaling must be 'mV' or 'robust', not {self.amplitude_scaling!r}")
+        if self.mains_hz is not None and self.mains_hz not in (50.0, 60.0):
+            raise ValueError(f"mains_hz must be 50, 60 or None, not {self.mains_hz}")
+
+    @property
+    def patch_s(self) -> float:
+        """Duration of one patch (token) in seconds."""
+        return self.patch_len / self.target_fs
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PreprocessConfig":
+        return _from_dict(cls, data)
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of the tokenizer (Rhythm Quantizer) and the backbone, plus the task heads' specs.
+
+    ``lead_slots`` are the canonical leads, one slot each; ``max_patches`` is the longest window (tokens
+    per lead, i.e. seconds at 1-s patches) the time embedding covers. ``window`` is the Cardio-Sparse
+    positional tolerance w (patches). ``heads`` maps a head name to its spec (``{"type": ..., **kwargs}``),
+    built through :data:`anyecg_model.model.head_registry.HEAD_TYPES`.
+    """
+
+    name: str = "tiny"
+    patch_len: int = 300
+    lead_slots: tuple[str, ...] = STANDARD_LEADS
+    max_patches: int = 60
+    # patch encoder (temporal convolutions, shared design for tokenizer and backbone)
+    conv_channels: int = 8
+    conv_groups: int = 4
+    # backbone
+    d_model: int = 64
+    depth: int = 2
+    n_heads: int = 4
+    mlp_ratio: float = 4.0
+    # tokenizer (Rhythm Quantizer)
+    tok_d_model: int = 64
+    tok_depth: int = 2
+    tok_heads: int = 4
+    dec_depth: int = 1
+    codebook_size: int = 64
+    code_dim: int = 16
+    codebook_ema: bool = True
+    ema_decay: float = 0.99
+    kmeans_init: bool = True
+    dead_code_threshold: float = 0.05  # share of the mean code usage below which a code is restarted
+    commitment_weight: float = 1.0
+    dwt_wavelet: str = "db6"
+    dwt_level: int = 4
+    # attention / training
+    window: int = 1
+    dropout: float = 0.0
+    mask_ratio: float = 0.5
+    symmetric_mask: bool = False
+    heads: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for attr in ("d_model", "tok_d_model"):
+            heads = self.n_heads if attr == "d_model" else self.tok_heads
+            if getattr(self, attr) % heads:
+                raise ValueError(f"{attr}={getattr(self, attr)} is not divisible by its {heads} heads")
+        if self.conv_channels % self.conv_groups:
+            raise ValueError("conv_channels must be divisible by conv_groups")
+        if self.window < 0:
+            raise ValueError("window (w) must be >= 0")
+        if not 0.0 < self.mask_ratio < 1.0:
+            raise ValueError("mask_ratio must be in (0, 1)")
+        if len(set(self.lead_slots)) != len(self.lead_slots):
+            raise ValueError("lead_slots must be unique")
+
+    @property
+    def n_slots(self) -> int:
+        return len(self.lead_slots)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["lead_slots"] = list(self.lead_slots)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
+        return _from_dict(cls, data)
+
+    def replace(self, **changes: Any) -> "ModelConfig":
+        return dataclasses.replace(self, **changes)
+
+
+def _size(name: str, **kw: Any) -> ModelConfig:
+    return ModelConfig(name=name, **kw)
+
+
+#: Registered sizes. ``tiny``: tests (seconds on CPU). ``small``: the shipped CPU default (≈2 M parameters).
+#: ``base``/``large``/``xl``: the paper's 254 M / 500 M / 1.7 B parameters (whole AnyECG: tokenizer +
+#: backbone), widths and depths being our choice since the paper gives none.
+MODEL_SIZES: dict[str, ModelConfig] = {
+    "tiny": _size("tiny"),
+    "small": _size("small", conv_channels=16, d_model=160, depth=4, n_heads=4, tok_d_model=128, tok_depth=2,
+                   tok_heads=4, dec_depth=1, codebook_size=512, code_dim=32, dropout=0.1),
+    "base": _size("base", conv_channels=16, d_model=1024, depth=18, n_heads=16, tok_d_model=512, tok_depth=4,
+                  tok_heads=8, dec_depth=3, codebook_size=8192, code_dim=64, dropout=0.1),
+    "large": _size("large", conv_channels=16, d_model=1280, depth=24, n_heads=16, tok_d_model=512,
+                   tok_depth=4, tok_heads=8, dec_depth=3, codebook_size=8192, code_dim=64, dropout=0.1),
+    "xl": _size("xl", conv_channels=32, d_model=2048, depth=32, n_heads=32, tok_d_model=768, tok_depth=4,
+                tok_heads=12, dec_depth=3, codebook_size=8192, code_dim=64, dropout=0.1),
+}
+
+
+def model_config(name: str, **overrides: Any) -> ModelConfig:
+    """A registered size by name (a fresh copy), optionally with fields overridden."""
+    if name not in MODEL_SIZES:
+        raise ValueError(f"unknown model size {name!r}; known: {sorted(MODEL_SIZES)}")
+    overrides.setdefault("heads", copy.deepcopy(MODEL_SIZES[name].heads))
+    return dataclasses.replace(MODEL_SIZES[name], **overrides)
