@@ -1,0 +1,97 @@
+"""The edit log: every edit as row changes (before → after), appended, never rewritten.
+
+An :class:`Edit` lists the beat and episode rows it changed, each as ``(id, before, after)``, so it
+can be applied forwards (redo) and backwards (undo) exactly. The :class:`EditLog` is append-only:
+an undo or a redo is itself an entry, like LightWAVE's edit log, so replaying the entries from the
+start reproduces the store, including what was undone. Undo and redo are unlimited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .codes import AnnotationError
+from .table import Change
+
+
+@dataclass
+class Edit:
+    """One user action: a short ``label`` (``"relabel 3 beats → V"``), who and when (Unix s), row changes."""
+
+    seq: int
+    label: str
+    author: str
+    timestamp: float
+    beats: list[Change] = field(default_factory=list)
+    episodes: list[Change] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"type": "edit", "seq": self.seq, "label": self.label, "author": self.author,
+                "timestamp": self.timestamp,
+                "beats": [[i, b, a] for i, b, a in self.beats],
+                "episodes": [[i, b, a] for i, b, a in self.episodes]}
+
+    @classmethod
+    def from_json(cls, obj: dict) -> "Edit":
+        try:
+            return cls(int(obj["seq"]), str(obj["label"]), str(obj.get("author", "")), float(obj["timestamp"]),
+                       [(int(i), b, a) for i, b, a in obj["beats"]],
+                       [(int(i), b, a) for i, b, a in obj["episodes"]])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnnotationError(f"malformed edit entry: {exc}") from exc
+
+    def max_id(self) -> int:
+        ids = [i for i, _, _ in self.beats] + [i for i, _, _ in self.episodes]
+        return max(ids, default=-1)
+
+
+class EditLog:
+    """Append-only entries (``edit``, ``undo``, ``redo`` as JSON-ready dicts) plus the undo and redo stacks."""
+
+    def __init__(self) -> None:
+        self.entries: list[dict] = []
+        self.done: list[Edit] = []
+        self.undone: list[Edit] = []
+        self._next_seq = 0
+
+    @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self.undone)
+
+    def record(self, edit: Edit) -> dict:
+        """Append a new edit; it clears the redo stack (the undone edits stay in the entries)."""
+        if edit.seq < self._next_seq:
+            raise AnnotationError(f"edit {edit.seq} is older than the log (next is {self._next_seq})")
+        self._next_seq = edit.seq + 1
+        self.done.append(edit)
+        self.undone.clear()
+        entry = edit.to_json()
+        self.entries.append(entry)
+        return entry
+
+    def undo(self) -> tuple[Edit, dict] | None:
+        """Pop the last done edit (the caller reverts it); None when there is nothing to undo."""
+        if not self.done:
+            return None
+        edit = self.done.pop()
+        self.undone.append(edit)
+        entry = {"type": "undo", "seq": edit.seq}
+        self.entries.append(entry)
+        return edit, entry
+
+    def redo(self) -> tuple[Edit, dict] | None:
+        """Pop the last undone edit (the caller re-applies it); None when there is nothing to redo."""
+        if not self.undone:
+            return None
+        edit = self.undone.pop()
+        self.done.append(edit)
+        entry = {"type": "redo", "seq": edit.seq}
+        self.entries.append(entry)
+        return edit, entry

@@ -1,0 +1,202 @@
+"""Autosave journal: every log entry of a store appended as one JSON line and fsynced before the edit returns.
+
+The journal of a recording lives in ``<root>/<content hash>/edits.jsonl`` (root: ``$ANYECG_JOURNAL_DIR``,
+else ``$XDG_DATA_HOME/anyecg/journal``, else ``~/.local/share/anyecg/journal``), so it is found again
+whatever path the file is opened from. The first line is a header with the fingerprint of the labels
+the edits were made on. After a crash (power loss, kill), :meth:`Journal.restore` replays every entry
+up to the last complete line; a line cut short by the crash is the only thing that can be missing, and
+it belongs to an edit whose call had not returned.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .codes import AnnotationError
+from .store import AnnotationStore
+
+log = logging.getLogger(__name__)
+
+JOURNAL_NAME = "edits.jsonl"
+VERSION = 1
+
+
+def journal_root() -> Path:
+    """Directory holding one journal folder per recording content hash."""
+    if os.environ.get("ANYECG_JOURNAL_DIR"):
+        return Path(os.environ["ANYECG_JOURNAL_DIR"])
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "anyecg" / "journal"
+
+
+@dataclass(frozen=True)
+class JournalInfo:
+    """What a journal holds: edits in effect after replay (``n_edits``), entries, time of the last one (Unix s),
+    and the last file saved from it (None when never saved)."""
+
+    path: Path
+    n_edits: int
+    n_entries: int
+    last_time: float | None
+    saved_to: str | None
+    edits_since_save: int
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """The append-only journal of one recording (see module docstring)."""
+
+    def __init__(self, directory: str | os.PathLike):
+        self.directory = Path(directory)
+        self.path = self.directory / JOURNAL_NAME
+        self.error: str | None = None
+        self._fh = None
+        self._store: AnnotationStore | None = None
+
+    @classmethod
+    def for_recording(cls, content_hash: str, root: str | os.PathLike | None = None) -> "Journal":
+        """The journal of the recording with this content hash, under ``root`` (default :func:`journal_root`)."""
+        if not content_hash or any(c in content_hash for c in "/\\.:"):
+            raise AnnotationError(f"content hash {content_hash!r} cannot key a journal")
+        return cls((Path(root) if root is not None else journal_root()) / content_hash)
+
+    # ------------------------------------------------------------------ reading
+    def read(self) -> tuple[dict, list[dict]]:
+        """Header and entries. A last line cut short by a crash is dropped with a warning; a damaged line in
+        the middle stops the read there (entries before it are kept) and is logged."""
+        if not self.path.exists():
+            raise AnnotationError(f"{self.path}: no journal")
+        lines = self.path.read_bytes().split(b"\n")
+        header, entries = None, []
+        for k, line in enumerate(lines):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                where = "last line (cut short by a crash)" if k >= len(lines) - 2 else f"line {k + 1}"
+                log.warning("%s: ignoring damaged %s and what follows", self.path, where)
+                break
+            if header is None:
+                if obj.get("type") != "header":
+                    raise AnnotationError(f"{self.path}: first line is not a journal header")
+                header = obj
+            else:
+                entries.append(obj)
+        if header is None:
+            raise AnnotationError(f"{self.path}: journal has no header")
+        return header, entries
+
+    def inspect(self) -> JournalInfo | None:
+        """Summary of the journal, or None when there is none (or it is unreadable, which is logged)."""
+        if not self.path.exists():
+            return None
+        try:
+            _, entries = self.read()
+        except AnnotationError as exc:
+            log.warning("%s", exc)
+            return None
+        done: list[int] = []
+        undone: list[int] = []
+        saved_to, since_save, last_time = None, 0, None
+        for e in entries:
+            kind = e.get("type")
+            if kind == "edit":
+                done.append(e["seq"])
+                undone.clear()
+                last_time = e.get("timestamp", last_time)
+            elif kind == "undo" and done:
+                undone.append(done.pop())
+            elif kind == "redo" and undone:
+                done.append(undone.pop())
+            elif kind == "saved":
+                saved_to, since_save = e.get("path"), -1
+                last_time = e.get("timestamp", last_time)
+            if kind in ("edit", "undo", "redo", "saved"):
+                since_save += 1
+        n_changes = sum(1 for e in entries if e.get("type") in ("edit", "undo", "redo"))
+        return JournalInfo(self.path, len(done), n_changes, last_time, saved_to,
+                           since_save if saved_to else n_changes)
+
+    def restore(self, store: AnnotationStore) -> int:
+        """Replay every journalled entry on a fresh ``store`` (built from the same file); returns the count.
+
+        Refuses (AnnotationError naming the journal) when the journal was made on other base labels.
+        """
+        header, entries = self.read()
+        if store.log.entries:
+            raise AnnotationError(f"{self.path}: restore needs a store without edits")
+        if header.get("base") != store.base_fingerprint:
+            raise AnnotationError(f"{self.path}: journal was made on different labels than the ones opened; "
+                                  "open the same annotator file to restore")
+        try:
+            return store.replay(entries)
+        except AnnotationError as exc:
+            raise AnnotationError(f"{self.path}: {exc}") from exc
+
+    # ------------------------------------------------------------------ writing
+    def attach(self, store: AnnotationStore) -> None:
+        """Journal every further entry of ``store``. Starts a new journal when none exists; appends otherwise
+        (call :meth:`restore` or :meth:`discard` first when one exists)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fresh = not self.path.exists()
+        if not fresh:
+            header, _ = self.read()
+            if header.get("base") != store.base_fingerprint:
+                raise AnnotationError(f"{self.path}: journal belongs to other base labels; discard it first")
+        self._fh = open(self.path, "ab")
+        if fresh:
+            self._write({"type": "header", "version": VERSION, "content_hash": store.content_hash,
+                         "base": store.base_fingerprint, "fs": store.fs, "n_samples": store.n_samples,
+                         "created": time.time()})
+            _fsync_dir(self.directory)
+        self._store = store
+        store.events.logged.connect(self._write)
+
+    def note_saved(self, path: str | os.PathLike, kind: str) -> None:
+        """Record that the labels were saved to ``path`` (``wfdb``, ``edf``, ``csv``)."""
+        if self._fh is not None:
+            self._write({"type": "saved", "path": str(path), "kind": kind, "timestamp": time.time()})
+
+    def _write(self, entry: dict) -> None:
+        try:
+            self._fh.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except (OSError, ValueError, TypeError) as exc:
+            self.error = f"{self.path}: autosave failed: {exc}"
+            log.error("%s", self.error)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.events.logged.disconnect(self._write)
+            self._store = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def discard(self) -> Path | None:
+        """Set the journal aside (renamed, never deleted) so a new session starts clean; returns the new path."""
+        self.close()
+        if not self.path.exists():
+            return None
+        target = self.directory / f"edits-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.discarded.jsonl"
+        os.replace(self.path, target)
+        _fsync_dir(self.directory)
+        return target

@@ -1,0 +1,95 @@
+"""Review queue: walk the model's beat suggestions, least certain (or most disputed) first, with counters.
+
+``uncertainty`` orders pending suggestions by rising confidence (ties: smaller margin between the two
+best classes first). ``disagreement`` puts first the suggestions whose code differs from the labelled
+beat they match within 150 ms, then those that match no label (a beat the labels lack), then the
+agreements, each group by rising confidence. The queue follows the store's events: a suggestion
+accepted, rejected or deleted (by any route) counts as reviewed, and an undo puts it back.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import AnnotationError
+from .store import AnnotationStore, StoreChange
+from .suggestions import MATCH_TOLERANCE_S, matched_labels
+
+ORDERS = ("uncertainty", "disagreement")
+
+
+class ReviewQueue:
+    """The pending model suggestions of ``store`` in review order; :attr:`reviewed` / :attr:`remaining` count them."""
+
+    def __init__(self, store: AnnotationStore, order: str = "uncertainty", tolerance_s: float = MATCH_TOLERANCE_S):
+        if order not in ORDERS:
+            raise AnnotationError(f"review order {order!r} is not one of {', '.join(ORDERS)}")
+        self.store = store
+        self.order = order
+        self.tolerance_s = tolerance_s
+        self.ids = np.zeros(0, np.int64)
+        self._rank: dict[int, int] = {}
+        self._pending: set[int] = set()
+        self.rebuild()
+        store.events.changed.connect(self._on_changed)
+
+    def rebuild(self) -> None:
+        """Order the store's pending suggestions afresh (after new suggestions arrive or the order changes)."""
+        b = self.store.beats
+        sel = np.flatnonzero(b["source"] == "model")
+        conf = np.nan_to_num(b["confidence"][sel], nan=0.0)
+        margin = np.array([t[0][1] - t[1][1] if len(t) > 1 else 1.0 for t in b["top"][sel]], dtype=float)
+        if self.order == "uncertainty":
+            order = np.lexsort((b["sample"][sel], margin, conf))
+        else:
+            match = matched_labels(self.store, b["sample"][sel], self.tolerance_s)
+            label_code = np.array([b["code"][b.position(m)] if m >= 0 else "" for m in match], dtype=object)
+            group = np.where(match < 0, 1, np.where(label_code != b["code"][sel], 0, 2))
+            order = np.lexsort((b["sample"][sel], conf, group))
+        self.ids = b.ids[sel][order]
+        self._rank = {int(i): k for k, i in enumerate(self.ids.tolist())}
+        self._pending = set(self._rank)
+
+    def close(self) -> None:
+        self.store.events.changed.disconnect(self._on_changed)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    @property
+    def remaining(self) -> int:
+        return len(self._pending)
+
+    @property
+    def reviewed(self) -> int:
+        return self.total - self.remaining
+
+    def _on_changed(self, change: StoreChange) -> None:
+        b = self.store.beats
+        for row_id in change.beats.removed + change.beats.updated + change.beats.inserted:
+            if row_id not in self._rank:
+                continue
+            if row_id in b and b["source"][b.position(row_id)] == "model":
+                self._pending.add(row_id)
+            else:
+                self._pending.discard(row_id)
+
+    def next(self, after: int | None = None) -> int | None:
+        """Id of the first pending suggestion after ``after`` in queue order (from the start when None),
+        wrapping around; None when all are reviewed."""
+        if not self._pending:
+            return None
+        start = self._rank.get(after, -1) + 1 if after is not None else 0
+        ids = self.ids.tolist()
+        for k in list(range(start, len(ids))) + list(range(0, start)):
+            if ids[k] in self._pending:
+                return ids[k]
+        return None
+
+    def previous(self, before: int) -> int | None:
+        """Id of the pending suggestion just before ``before`` in queue order (None at the start)."""
+        ids = self.ids.tolist()
+        for k in range(self._rank.get(before, len(ids)) - 1, -1, -1):
+            if ids[k] in self._pending:
+                return ids[k]
+        return None

@@ -1,0 +1,135 @@
+"""Model suggestions in the store: add them, accept (Enter), reject (Backspace), pick a top class (1–3), bulk accept.
+
+Suggestions are beat and episode rows with source ``model``, a ``confidence`` (probability of the
+suggested code, 0..1) and up to three ``top`` classes. Accepting one makes it a label (source
+``accepted``) and removes the labelled beat it supersedes, i.e. the reference or manual beat within
+the AAMI EC57 matching window (150 ms) of it, so one QRS keeps one label. Rejected rows stay in the
+store with source ``rejected`` (they are not saved to annotator files).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..io.annotations import BEAT_SYMBOLS
+from .codes import AnnotationError, check_point_code, check_rhythm_code
+from .store import AnnotationStore
+from .table import BeatTable, Change, EpisodeTable
+
+#: Beat matching window (s) between a suggestion and an existing label (AAMI EC57 uses 150 ms).
+MATCH_TOLERANCE_S = 0.15
+
+
+def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],
+                    confidence: Sequence[float], top: Sequence[Sequence[tuple[str, float]]] | None = None,
+                    episodes: Iterable[tuple[int, int, str, float]] = ()):
+    """Replace the pending (``model``) suggestions with new ones, in one undoable edit.
+
+    ``sample`` in base-rate samples, ``code`` MIT-BIH beat codes, ``confidence`` in 0..1, ``top`` the
+    model's best classes per beat as ``(code, probability)``; ``episodes`` as ``(start, stop, label, confidence)``.
+    """
+    n = len(sample)
+    if not (len(code) == len(confidence) == n) or (top is not None and len(top) != n):
+        raise AnnotationError("suggestion columns have different lengths")
+    for c in set(code):
+        check_point_code(c)
+    old_b = store.beats.ids[store.beats["source"] == "model"].tolist()
+    old_e = store.episodes.ids[store.episodes["source"] == "model"].tolist()
+    beats: list[Change] = [(i, store.beats.row(i), None) for i in old_b]
+    now = float(store.clock())
+    for k in range(n):
+        row = BeatTable.make_row(sample=int(sample[k]), code=code[k], source="model", author="model", timestamp=now,
+                                 confidence=float(confidence[k]), top=top[k] if top is not None else ())
+        beats.append((store.new_id(), None, row))
+    eps: list[Change] = [(i, store.episodes.row(i), None) for i in old_e]
+    for start, stop, label, conf in episodes:
+        row = EpisodeTable.make_row(start=int(start), stop=int(stop), code=check_rhythm_code(label), source="model",
+                                    author="model", timestamp=now, confidence=float(conf))
+        eps.append((store.new_id(), None, row))
+    return store.commit(f"model suggestions: {n} beats", beats=beats, episodes=eps)
+
+
+def matched_labels(store: AnnotationStore, sample: np.ndarray, tolerance_s: float = MATCH_TOLERANCE_S) -> np.ndarray:
+    """For each sample, the id of the nearest labelled beat within ``tolerance_s`` (−1 when none)."""
+    b = store.beats
+    mask = store.label_mask() & np.isin(b["code"], list(BEAT_SYMBOLS))
+    ls, lid = b["sample"][mask], b.ids[mask]
+    sample = np.asarray(sample, np.int64)
+    out = np.full(len(sample), -1, np.int64)
+    if not len(ls):
+        return out
+    k = np.searchsorted(ls, sample)
+    left, right = np.clip(k - 1, 0, len(ls) - 1), np.clip(k, 0, len(ls) - 1)
+    nearest = np.where(np.abs(ls[left] - sample) <= np.abs(ls[right] - sample), left, right)
+    near = np.abs(ls[nearest] - sample) <= tolerance_s * store.fs
+    out[near] = lid[nearest[near]]
+    return out
+
+
+def _suggestion(store: AnnotationStore, row_id: int) -> dict:
+    row = store.beats.row(row_id)
+    if row["source"] != "model":
+        raise AnnotationError(f"annotation {row_id} is not a pending model suggestion (source {row['source']})")
+    return row
+
+
+def accept_changes(store: AnnotationStore, ids: Sequence[int], code: str | None = None,
+                   tolerance_s: float = MATCH_TOLERANCE_S) -> list[Change]:
+    """Row changes that accept beat suggestions ``ids`` (optionally as ``code``) and drop the labels they replace."""
+    rows = {int(i): _suggestion(store, i) for i in ids}
+    if code is not None:
+        check_point_code(code)
+    changes: list[Change] = [(i, r, store.stamp(r, source="accepted", code=code or r["code"])) for i, r in rows.items()]
+    superseded = set(matched_labels(store, np.array([r["sample"] for r in rows.values()]), tolerance_s).tolist())
+    superseded.discard(-1)
+    changes += [(i, store.beats.row(i), None) for i in sorted(superseded)]
+    return changes
+
+
+def _accept_episode_changes(store: AnnotationStore, ids: Sequence[int]) -> list[Change]:
+    changes: list[Change] = []
+    for row_id in ids:
+        row = store.episodes.row(row_id)
+        if row["source"] != "model":
+            raise AnnotationError(f"episode {row_id} is not a pending model suggestion")
+        changes += store._trim_labels(row["start"], row["stop"])
+        changes.append((int(row_id), row, store.stamp(row, source="accepted")))
+    return changes
+
+
+def accept(store: AnnotationStore, beat_ids: Sequence[int] = (), episode_ids: Sequence[int] = (),
+           code: str | None = None):
+    """Accept suggestions (Enter): they become labels; beats they match and episodes they overlap are replaced."""
+    beats = accept_changes(store, beat_ids, code) if len(beat_ids) else []
+    episodes = _accept_episode_changes(store, episode_ids)
+    return store.commit(f"accept {len(beat_ids) + len(episode_ids)} suggestion(s)", beats=beats, episodes=episodes)
+
+
+def reject(store: AnnotationStore, beat_ids: Sequence[int] = (), episode_ids: Sequence[int] = ()):
+    """Reject suggestions (Backspace): they stay in the store as ``rejected`` and are never saved as labels."""
+    beats = [(int(i), r, store.stamp(r, source="rejected")) for i, r in ((i, _suggestion(store, i)) for i in beat_ids)]
+    episodes = []
+    for row_id in episode_ids:
+        row = store.episodes.row(row_id)
+        if row["source"] != "model":
+            raise AnnotationError(f"episode {row_id} is not a pending model suggestion")
+        episodes.append((int(row_id), row, store.stamp(row, source="rejected")))
+    return store.commit(f"reject {len(beats) + len(episodes)} suggestion(s)", beats=beats, episodes=episodes)
+
+
+def pick_class(store: AnnotationStore, row_id: int, rank: int):
+    """Accept suggestion ``row_id`` as the model's ``rank``-th class (1 = best), the 1–3 keys."""
+    row = _suggestion(store, row_id)
+    if not 1 <= rank <= len(row["top"]):
+        raise AnnotationError(f"suggestion {row_id} has {len(row['top'])} top classes, not {rank}")
+    return accept(store, [row_id], code=row["top"][rank - 1][0])
+
+
+def bulk_accept(store: AnnotationStore, threshold: float):
+    """Accept every pending beat suggestion whose confidence is at least ``threshold`` (0..1), in one edit."""
+    if not 0.0 <= threshold <= 1.0:
+        raise AnnotationError(f"confidence threshold {threshold} is not within 0..1")
+    b = store.beats
+    sel = (b["source"] == "model") & (np.nan_to_num(b["confidence"], nan=-1.0) >= threshold)
+    return accept(store, b.ids[sel].tolist())
