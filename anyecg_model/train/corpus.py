@@ -285,3 +285,26 @@ if __name__ == "__main__":
 
     logging.basicConfig(level=logging.INFO)
     build_corpus(*(Path(a) for a in sys.argv[1:3]))
+
+
+def detection_lead(leads: list[str]) -> int:
+    """Index of the lead R peaks are detected on: II (or MLII) when present, else the first lead."""
+    for name in ("II", "MLII"):
+        if name in leads:
+            return leads.index(name)
+    return 0
+
+
+def corpus_peaks(corpus: "Corpus", set_name: str) -> dict[str, np.ndarray]:
+    """Detected R peaks (samples at :data:`CORPUS_FS`) of every record of a set, cached in ``peaks.npz``:
+    ``offsets`` (n_records + 1,) into ``peaks``, records in index order."""
+    from ..signal.rpeaks import detect_r_peaks
+
+    path = corpus.root / set_name / "peaks.npz"
+    if not path.exists():
+        recs = [r for r in corpus.records if r.set == set_name]
+        found = [detect_r_peaks(corpus.signal(r)[detection_lead(r.leads)], corpus.fs) for r in recs]
+        offsets = np.concatenate([[0], np.cumsum([len(f) for f in found])]).astype(np.int64)
+        np.savez(path, offsets=offsets, peaks=np.concatenate(found).astype(np.int64))
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}

@@ -1,0 +1,76 @@
+"""Beat and rhythm features computed from R peaks and preprocessed patches (the heads' extra inputs).
+
+All times are in seconds, all sample indices at the model rate (300 Hz unless stated).
+
+- :func:`rr_features`: per beat, pre-RR, post-RR, local mean RR and their ratios — the features that
+  carry supraventricular and ventricular prematurity across patients (de Chazal 2004, Mar 2011).
+- :func:`rhythm_features`: per window, RR statistics that separate irregular rhythms (AF) from
+  regular ones: mean RR, SD, RMSSD, pNN50, and the share of successive differences over 15 %.
+- :func:`beat_segments`: beat-centred waveforms of every slot, for the morphology encoder.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES
+
+#: Beats on each side whose RR intervals form the local mean.
+LOCAL_BEATS = 10
+#: RR used when a neighbour is missing (s): a 75 bpm rhythm.
+DEFAULT_RR_S = 0.8
+
+
+def rr_features(peaks: np.ndarray, fs: float) -> np.ndarray:
+    """(K, 6) float32 per beat: pre-RR, post-RR, local mean RR (s), pre/local, post/local, pre/post."""
+    p = np.asarray(peaks, dtype=np.float64)
+    k = len(p)
+    out = np.zeros((k, N_RR_FEATURES), np.float32)
+    if k == 0:
+        return out
+    rr = np.diff(p) / fs
+    if rr.size == 0:
+        rr = np.array([DEFAULT_RR_S])
+    rr = np.clip(rr, 0.15, 3.0)
+    pre = np.concatenate([[rr[0]], rr])[:k]
+    post = np.concatenate([rr, [rr[-1]]])[:k]
+    c = np.concatenate([[0.0], np.cumsum(rr)])
+    idx = np.arange(k)
+    lo = np.clip(idx - LOCAL_BEATS, 0, len(rr))
+    hi = np.clip(idx + LOCAL_BEATS, 0, len(rr))
+    hi = np.maximum(hi, lo + 1).clip(max=len(rr))
+    lo = np.minimum(lo, hi - 1)
+    local = (c[hi] - c[lo]) / np.maximum(hi - lo, 1)
+    out[:, 0], out[:, 1], out[:, 2] = pre, post, local
+    out[:, 3], out[:, 4], out[:, 5] = pre / local, post / local, pre / post
+    return out
+
+
+def rhythm_features(peaks: np.ndarray, fs: float) -> np.ndarray:
+    """(6,) float32 for one window's R peaks: mean RR, SD RR, RMSSD (s), pNN50, share of |ΔRR| > 15 %,
+    beats per second. A window with fewer than three beats gives zeros except the beat rate."""
+    p = np.asarray(peaks, dtype=np.float64)
+    out = np.zeros(6, np.float32)
+    if len(p) >= 2:
+        out[5] = len(p) / max((p[-1] - p[0]) / fs, 1e-3)
+    if len(p) < 3:
+        return out
+    rr = np.clip(np.diff(p) / fs, 0.15, 3.0)
+    d = np.diff(rr)
+    out[0], out[1] = rr.mean(), rr.std()
+    out[2] = np.sqrt(np.mean(d ** 2))
+    out[3] = np.mean(np.abs(d) > 0.05)
+    out[4] = np.mean(np.abs(d) / rr[:-1] > 0.15)
+    return out
+
+
+def beat_segments(signal: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Beat-centred windows of every row: ``signal`` (S, n), ``peaks`` (K,) → (K, S, T) float32, zero-padded
+    at the edges; T = MORPH_BEFORE + MORPH_AFTER samples, each beat's window minus its median."""
+    S, n = signal.shape
+    T = MORPH_BEFORE + MORPH_AFTER
+    padded = np.zeros((S, n + T), np.float32)
+    padded[:, MORPH_BEFORE:MORPH_BEFORE + n] = signal
+    starts = np.asarray(peaks, dtype=np.int64).clip(0, n - 1)
+    idx = starts[:, None] + np.arange(T)[None, :]  # (K, T) in padded coordinates
+    seg = padded[:, idx].transpose(1, 0, 2)  # (K, S, T)
+    return seg - np.median(seg, axis=-1, keepdims=True)

@@ -1,0 +1,168 @@
+"""Task heads on top of the AnyECG backbone's token embeddings ``h`` (B, S, P, D).
+
+Every head takes ``h`` and the batch dict (``lead_mask`` (B, S), ``patch_mask`` (B, P) and the
+head's own extra inputs) and returns logits or waveforms:
+
+- :class:`AnomalyHead`: normal vs abnormal per window, one logit (B,).
+- :class:`RhythmHead`: CinC 2017 record classes N/A/O/~ per window, logits (B, 4).
+- :class:`BeatHead`: AAMI beat classes N/S/V/F/Q at given R-peak positions, logits (B, K, 5), from the
+  backbone embedding of the patch holding the beat, RR-interval features and a beat-centred
+  morphology encoding.
+- :class:`LeadGenerationHead`: the waveform of every slot (B, S, P, patch_len) from its token embedding;
+  with missing leads given to the backbone as masked tokens this rebuilds them from the present leads.
+- :class:`UltraLongHead`: rhythm episode labels over a long recording: a GRU over consecutive window
+  embeddings, carrying its hidden state from chunk to chunk so memory stays flat over hours.
+
+Heads are registered by type name in :data:`~anyecg_model.model.head_registry.HEAD_TYPES` and built as
+``HEAD_TYPES[type](model_cfg, **spec)``.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from .config import ModelConfig
+from .head_registry import register_head
+
+#: RR-interval features per beat (see :func:`anyecg_model.analysis.beats.rr_features`).
+N_RR_FEATURES = 6
+#: Beat-centred morphology window at 300 Hz: 0.25 s before to 0.45 s after the R peak.
+MORPH_BEFORE = 75
+MORPH_AFTER = 135
+
+
+def pool_tokens(h: torch.Tensor, lead_mask: torch.Tensor, patch_mask: torch.Tensor) -> torch.Tensor:
+    """Masked mean and max over valid tokens: (B, S, P, D) → (B, 2D)."""
+    valid = (lead_mask[:, :, None] & patch_mask[:, None, :]).unsqueeze(-1).to(h.dtype)
+    n = valid.sum((1, 2)).clamp_min(1.0)
+    mean = (h * valid).sum((1, 2)) / n
+    neg = torch.finfo(h.dtype).min
+    mx = h.masked_fill(valid == 0, neg).amax((1, 2))
+    mx = torch.where(n > 0.5, mx, torch.zeros_like(mx))
+    return torch.cat([mean, mx], dim=-1)
+
+
+def _mlp(d_in: int, hidden: int, d_out: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.LayerNorm(d_in), nn.Linear(d_in, hidden), nn.GELU(), nn.Dropout(dropout),
+                         nn.Linear(hidden, d_out))
+
+
+@register_head("anomaly")
+class AnomalyHead(nn.Module):
+    """Probability that a window is abnormal (logit). Record score: mean of the window logits."""
+
+    def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1):
+        super().__init__()
+        d_model = cfg.d_model
+        self.mlp = _mlp(2 * d_model, hidden, 1, dropout)
+
+    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
+        return self.mlp(pool_tokens(h, batch["lead_mask"], batch["patch_mask"])).squeeze(-1)
+
+
+@register_head("rhythm")
+class RhythmHead(nn.Module):
+    """CinC 2017 record classes (N, A, O, ~) per window, plus window features for the GRU."""
+
+    def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1, n_classes: int = len(RECORD_CLASSES)):
+        super().__init__()
+        d_model = cfg.d_model
+        self.mlp = _mlp(2 * d_model + N_RR_FEATURES, hidden, n_classes, dropout)
+
+    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
+        pooled = pool_tokens(h, batch["lead_mask"], batch["patch_mask"])
+        return self.mlp(torch.cat([pooled, batch["rhythm_features"]], dim=-1))
+
+
+class MorphologyEncoder(nn.Module):
+    """Beat-centred waveforms (B, K, S, T) with a slot mask (B, S) → one vector per beat (B, K, d_out)."""
+
+    def __init__(self, d_out: int = 64, channels: int = 32):
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv1d(1, channels, 9, stride=2, padding=4), nn.GELU(),
+            nn.Conv1d(channels, channels, 7, stride=2, padding=3), nn.GELU(),
+            nn.Conv1d(channels, channels, 5, stride=2, padding=2), nn.GELU(),
+            nn.AdaptiveAvgPool1d(4),
+        )
+        self.proj = nn.Linear(4 * channels, d_out)
+
+    def forward(self, seg: torch.Tensor, lead_mask: torch.Tensor) -> torch.Tensor:
+        B, K, S, T = seg.shape
+        m = lead_mask[:, None, :].expand(B, K, S)
+        z = torch.zeros(B, K, S, self.proj.out_features, dtype=seg.dtype, device=seg.device)
+        if m.any():
+            x = seg[m].unsqueeze(1)  # (N, 1, T) only the present leads
+            z[m] = self.proj(self.conv(x).flatten(1))
+        w = m.unsqueeze(-1).to(seg.dtype)
+        return (z * w).sum(2) / w.sum(2).clamp_min(1.0)
+
+
+@register_head("beats")
+class BeatHead(nn.Module):
+    """AAMI beat classes at R peaks.
+
+    Extra batch inputs: ``beat_patch`` (B, K) long, index of the patch holding each beat;
+    ``beat_rr`` (B, K, :data:`N_RR_FEATURES`); ``beat_morph`` (B, K, S, T) beat-centred waveforms;
+    ``beat_mask`` (B, K) bool.
+    """
+
+    def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1, morph_dim: int = 64,
+                 n_classes: int = len(BEAT_CLASSES)):
+        super().__init__()
+        d_model = cfg.d_model
+        self.morph = MorphologyEncoder(morph_dim)
+        self.rr = nn.Sequential(nn.Linear(N_RR_FEATURES, 32), nn.GELU())
+        self.mlp = _mlp(d_model + morph_dim + 32, hidden, n_classes, dropout)
+
+    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
+        lead_mask = batch["lead_mask"]
+        w = lead_mask[:, :, None, None].to(h.dtype)
+        per_patch = (h * w).sum(1) / w.sum(1).clamp_min(1.0)  # (B, P, D): mean over present leads
+        idx = batch["beat_patch"].clamp(0, h.shape[2] - 1)
+        emb = torch.gather(per_patch, 1, idx[..., None].expand(-1, -1, h.shape[-1]))  # (B, K, D)
+        feats = torch.cat([emb, self.morph(batch["beat_morph"], lead_mask), self.rr(batch["beat_rr"])], dim=-1)
+        return self.mlp(feats)
+
+
+@register_head("leadgen")
+class LeadGenerationHead(nn.Module):
+    """Waveform of every slot's patches from its token embedding: (B, S, P, D) → (B, S, P, patch_len) mV."""
+
+    def __init__(self, cfg: ModelConfig, hidden: int = 256):
+        super().__init__()
+        d_model, patch_len = cfg.d_model, cfg.patch_len
+        self.net = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, hidden), nn.GELU(),
+                                 nn.Linear(hidden, patch_len))
+
+    def forward(self, h: torch.Tensor, batch: dict | None = None) -> torch.Tensor:
+        return self.net(h)
+
+
+@register_head("ultralong")
+class UltraLongHead(nn.Module):
+    """Rhythm episodes over hours: GRU over per-window features (B, T, F) → episode logits (B, T, E).
+
+    Window features are the pooled backbone embedding plus the window's RR/beat features. The GRU's
+    hidden state is returned and passed back in for the next chunk, so a 24-hour recording streams
+    through in constant memory.
+    """
+
+    def __init__(self, cfg: ModelConfig, hidden: int = 64, n_labels: int = len(EPISODE_LABELS), dropout: float = 0.1):
+        super().__init__()
+        d_model = cfg.d_model
+        self.inp = nn.Sequential(nn.LayerNorm(2 * d_model + N_RR_FEATURES), nn.Linear(2 * d_model + N_RR_FEATURES,
+                                                                                      hidden), nn.GELU(),
+                                 nn.Dropout(dropout))
+        self.gru = nn.GRU(hidden, hidden, batch_first=True)
+        self.out = nn.Linear(2 * hidden, n_labels)
+
+    def window_features(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
+        """One feature vector per window: (B, S, P, D) → (B, 2D + RR features)."""
+        return torch.cat([pool_tokens(h, batch["lead_mask"], batch["patch_mask"]), batch["rhythm_features"]], -1)
+
+    def forward(self, seq: torch.Tensor, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.inp(seq)
+        y, state = self.gru(x, state)
+        return self.out(torch.cat([y, x], dim=-1)), state
