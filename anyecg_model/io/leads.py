@@ -36,6 +36,8 @@ _ALIASES: dict[str, str] = {
     "MLI": "MLI", "MLII": "MLII", "MLIII": "MLIII", "ML2": "MLII", "ML1": "MLI", "ML3": "MLIII",
     "CM5": "CM5", "CC5": "CC5", "CM1": "CM1", "ML": "ML",
 }
+for _name in STANDARD_LEADS:
+    _ALIASES.setdefault(_name.upper(), _name)
 for _k in range(1, 7):
     for _form in (f"V{_k}", f"LEADV{_k}", f"C{_k}"):
         _ALIASES[_form] = f"V{_k}"

@@ -73,28 +73,26 @@ def _read_header(hea: Path):
 
 
 def _precheck_counts(hea: Path, text: str) -> None:
-    """Refuse absurd signal/segment counts and lengths before wfdb allocates anything for them."""
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        fields = line.split()
-        count = fields[1] if len(fields) > 1 else "0"
-        try:
-            n = int(count)
-        except ValueError:
-            raise RecordingError(hea, f"record line has a non-numeric signal count {count!r}") from None
-        if n < 0 or n > MAX_CHANNELS:
-            raise RecordingError(hea, f"{n} signals exceeds the limit of {MAX_CHANNELS}")
-        if len(fields) > 3:
-            try:
-                length = int(fields[3])
-            except ValueError:
-                return
-            if length < 0 or length > MAX_SAMPLES:
-                raise RecordingError(hea, f"declared length of {length} samples is out of range")
-        return
-    raise RecordingError(hea, "header has no record line")
+    """Refuse absurd counts and lengths, and file or segment names outside the record's folder,
+    before wfdb allocates or opens anything for them."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    if not lines:
+        raise RecordingError(hea, "header has no record line")
+    fields = lines[0].split()
+    count = fields[1] if len(fields) > 1 else "0"
+    try:
+        n = int(count)
+    except ValueError:
+        raise RecordingError(hea, f"record line has a non-numeric signal count {count!r}") from None
+    if n < 0 or n > MAX_CHANNELS:
+        raise RecordingError(hea, f"{n} signals exceeds the limit of {MAX_CHANNELS}")
+    if len(fields) > 3 and fields[3].lstrip("-").isdigit():
+        length = int(fields[3])
+        if length < 0 or length > MAX_SAMPLES:
+            raise RecordingError(hea, f"declared length of {length} samples is out of range")
+    what = "segment" if "/" in fields[0] else "signal file"
+    for line in lines[1:]:
+        _check_name(hea, line.split()[0], what)
 
 
 def _start_time(header) -> _dt.datetime | None:
@@ -135,8 +133,10 @@ class WfdbSource:
     record's highest), and returns physical values scaled to mV.
     """
 
-    def __init__(self, record: str, spf: list[int], scale: list[float], multi_segment: bool):
+    def __init__(self, record: str, spf: list[int], scale: list[float], multi_segment: bool,
+                 from_start: bool = False):
         self.record = record
+        self.from_start = from_start  # difference-coded format 8 must be decoded from the first sample
         self.spf = spf
         self.m = max(spf)
         self.scale = np.asarray(scale, np.float32)[:, None]
@@ -144,7 +144,7 @@ class WfdbSource:
         self._lock = threading.Lock()
 
     def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
-        f0, f1 = start // self.m, -(-stop // self.m)
+        f0, f1 = (0 if self.from_start else start // self.m), -(-stop // self.m)
         with self._lock:
             try:
                 rec = wfdb.rdrecord(self.record, sampfrom=f0, sampto=f1, physical=True, return_res=32,
@@ -211,7 +211,7 @@ def _memmap_groups(hea: Path, header, scale: list[float]) -> tuple[list[dict], i
     return list(groups.values()), int(n_frames or 0)
 
 
-def _annotations(hea: Path, record_files: set[str], n_rec: int, ratio: float) -> Annotations:
+def _annotations(hea: Path, record_files: set[str], rec_fs: float, frames_ratio: float) -> Annotations:
     folder, stem = hea.parent, hea.stem
     candidates = [folder / f"{stem}.{ext}" for ext in ANNOTATORS]
     candidates += sorted(p for p in folder.glob(f"{stem}.*")
@@ -228,8 +228,10 @@ def _annotations(hea: Path, record_files: set[str], n_rec: int, ratio: float) ->
             log.warning("%s: skipping annotation file %s: %s", hea, path.name, exc)
             continue
         sample = np.asarray(ann.sample, np.int64)
-        if ratio != 1:  # multi-frequency records count annotation times in frames
-            sample = np.round(sample * ratio).astype(np.int64)
+        # annotation times are in the file's own rate when it states one, else in frames
+        factor = rec_fs / float(ann.fs) if ann.fs else frames_ratio
+        if abs(factor - 1) > 1e-9:
+            sample = np.round(sample * factor).astype(np.int64)
         n = len(sample)
         aux = [a or "" for a in (ann.aux_note or [""] * n)]
         part = Annotations.from_lists(sample, ann.symbol, ann.subtype if ann.subtype is not None else None,
@@ -248,18 +250,13 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
     files = [hea]
     if multi:
         for name in header.seg_name:
-            _check_name(hea, name, "segment")
             if name != "~":
                 seg_hea = hea.parent / f"{name}.hea"
-                seg = _read_header(seg_hea)
-                for fname in seg.file_name or []:
-                    _check_name(seg_hea, fname, "signal file")
+                _read_header(seg_hea)  # checks the segment's own signal file names
                 files.append(seg_hea)
         return _open_fallback(hea, header, files, multi=True)
     if not header.n_sig:
         raise RecordingError(hea, "record has no signals")
-    for fname in header.file_name:
-        _check_name(hea, fname, "signal file")
     signal_files = sorted(set(header.file_name))
     files += [hea.parent / f for f in signal_files if (hea.parent / f).is_file()]
     scale_units = [mv_scale(u) for u in header.units]
@@ -296,7 +293,8 @@ def _open_fallback(hea: Path, header, files: list[Path], multi: bool) -> Recordi
     scale_units = [mv_scale(u) for u in units]
     leads = [Lead(canonical_lead_name(name or f"sig{i}"), name or f"sig{i}", float(header.fs) * spf[i], units)
              for i, (name, (_, units)) in enumerate(zip(probe.sig_name, scale_units))]
-    source = WfdbSource(record, spf, [s for s, _ in scale_units], multi)
+    from_start = not multi and "8" in (header.fmt or [])
+    source = WfdbSource(record, spf, [s for s, _ in scale_units], multi, from_start)
     n = int(header.sig_len) * m
     if n > 0:
         source.read(n - 1, n, [0])  # a truncated signal file fails here, not in the middle of a review
@@ -310,7 +308,7 @@ def _open_fallback(hea: Path, header, files: list[Path], multi: bool) -> Recordi
 def _recording(hea, header, leads, fs, n, source, files, signal_files, resolution, ratio) -> Recording:
     comments = list(header.comments or [])
     age, sex = age_sex_from_comments(comments)
-    annotations = _annotations(hea, signal_files, n, ratio)
+    annotations = _annotations(hea, signal_files, fs, ratio)
     return Recording(
         leads=leads, fs=fs, n_samples=int(n), source=source,
         provenance=Provenance(str(hea.with_suffix("")), FORMAT, files_hash(files)),
