@@ -18,6 +18,16 @@ from ..io import AAMI_CLASS, Recording
 AF_LABELS = frozenset({"AFIB", "AF", "AFL"})
 #: Rhythm labels that mean sinus / normal rhythm (left out of the episode table of a Holter summary).
 NORMAL_RHYTHM_LABELS = frozenset({"N", "NSR", "SR", "NORM", "NORMAL", "SINUS"})
+#: Readable names of rhythm labels (MIT-BIH aux codes and the model's episode labels).
+RHYTHM_NAMES: dict[str, str] = {
+    "N": "normal sinus rhythm", "NSR": "normal sinus rhythm", "AFIB": "atrial fibrillation",
+    "AF": "atrial fibrillation", "AFL": "atrial flutter", "SVTA": "supraventricular tachyarrhythmia",
+    "VT": "ventricular tachycardia", "VFL": "ventricular flutter", "B": "ventricular bigeminy",
+    "BIGEMINY": "ventricular bigeminy", "T": "ventricular trigeminy", "TRIGEMINY": "ventricular trigeminy",
+    "NOD": "nodal (junctional) rhythm", "IVR": "idioventricular rhythm", "BII": "2nd-degree heart block",
+    "PREX": "pre-excitation (WPW)", "P": "paced rhythm", "SBR": "sinus bradycardia", "AB": "atrial bigeminy",
+    "NOISE": "noise", "OTHER": "other rhythm",
+}
 #: AAMI classes in report order.
 AAMI_ORDER = ("N", "S", "V", "F", "Q")
 
@@ -38,6 +48,11 @@ class Episode:
     @property
     def is_af(self) -> bool:
         return self.label.upper() in AF_LABELS
+
+    @property
+    def name(self) -> str:
+        """Readable rhythm name (the label itself when unknown)."""
+        return RHYTHM_NAMES.get(self.label.upper(), self.label)
 
     @property
     def is_normal(self) -> bool:

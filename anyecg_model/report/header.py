@@ -82,13 +82,14 @@ def draw_fields(c: Canvas, x: float, top: float, fields: list[tuple[str, str]], 
     draw_block(c, x, top, "Recording", [f"{k}: {v}" for k, v in fields], width_mm)
 
 
-def draw_footer(c: Canvas, x_left: float, x_right: float, y: float, left: str, page: int, pages: int) -> None:
+def draw_footer(c: Canvas, x_left: float, x_right: float, y: float, left: str, page: int,
+                pages: int | None = None) -> None:
     """Footer line from ``x_left`` to ``x_right`` mm: scale/filter text, software version, page number."""
     text(c, x_left, y, left, 7.0)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text(c, x_right, y,
          f"AnyECG Workstation {__version__} · printed {stamp} · automated analysis, to be confirmed by a physician"
-         f" · page {page}/{pages}", 7.0, align="right")
+         f" · page {page}" + (f"/{pages}" if pages else ""), 7.0, align="right")
 
 
 def _fit(c: Canvas, s: str, width_mm: float, size_pt: float) -> str:

@@ -1,0 +1,161 @@
+"""The numbers of a Holter summary, computed from beat times and rhythm episodes (no drawing here).
+
+Heart rate is 60 / RR (bpm). Per-minute rates are averaged over the RR intervals ending in each
+minute; an hour's min and max are the extremes of its minute rates (so one ectopic beat does not set
+the day's maximum), its mean is 60 / mean RR. Gaps between beats longer than ``signal_loss_s`` count
+as unanalysed (signal loss, not asystole); RR intervals from ``pause_s`` up to that limit are pauses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .findings import Episode, ReportFindings
+
+
+@dataclass(frozen=True)
+class HolterRules:
+    """Thresholds (s) and limits of the summary."""
+
+    pause_s: float = 2.0
+    signal_loss_s: float = 10.0
+    min_rr_s: float = 0.2
+    min_beats_per_minute_bin: int = 5
+    max_events: int = 12
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_rr_s < self.pause_s < self.signal_loss_s:
+            raise ValueError("need 0 < min_rr_s < pause_s < signal_loss_s (s)")
+
+
+@dataclass(frozen=True)
+class HourStats:
+    """One clock hour from ``start_s`` (s from the recording start): beats, heart rate (bpm), ectopy, pauses."""
+
+    start_s: float
+    n_beats: int
+    hr_min: float | None
+    hr_mean: float | None
+    hr_max: float | None
+    n_v: int
+    n_s: int
+    n_pauses: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """A moment worth a printed strip: centre time ``time_s`` (s) and a title."""
+
+    time_s: float
+    title: str
+
+
+@dataclass(frozen=True)
+class HolterSummary:
+    duration_s: float
+    analysed_s: float
+    n_beats: int
+    beat_counts: dict[str, int]
+    hr_mean: float | None
+    hr_min: tuple[float, float] | None  # (bpm, time s of that minute)
+    hr_max: tuple[float, float] | None
+    hours: list[HourStats]
+    episodes: list[Episode]  # non-normal rhythm episodes, by onset
+    af_burden: float | None  # fraction of analysed time in AF/AFL
+    longest_af: Episode | None
+    pauses: list[tuple[float, float]]  # (onset s, duration s)
+    events: list[Event] = field(default_factory=list)
+
+
+def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = HolterRules()) -> HolterSummary:
+    """Holter numbers for a recording of ``duration_s`` s whose beats and episodes are in ``findings``."""
+    t = np.asarray(findings.beat_time_s, dtype=np.float64)
+    labels = np.asarray(findings.beat_label, dtype=object)
+    rr = np.diff(t)
+    rr_end = t[1:]
+    valid = (rr >= rules.min_rr_s) & (rr < rules.signal_loss_s)
+    analysed = float(rr[valid].sum())
+    pause_mask = valid & (rr >= rules.pause_s)
+    pauses = [(float(t[i]), float(rr[i])) for i in np.flatnonzero(pause_mask)]
+    hr_rr = valid & ~pause_mask
+
+    minute = np.floor(rr_end[hr_rr] / 60.0).astype(np.int64)
+    rr_ok = rr[hr_rr]
+    minute_hr: dict[int, float] = {}
+    if minute.size:
+        sums = np.bincount(minute, weights=rr_ok)
+        counts = np.bincount(minute)
+        for m in np.flatnonzero(counts >= rules.min_beats_per_minute_bin):
+            minute_hr[int(m)] = 60.0 * counts[m] / sums[m]
+
+    hours = []
+    n_hours = max(1, int(np.ceil(duration_s / 3600.0)))
+    for h in range(n_hours):
+        a, b = h * 3600.0, (h + 1) * 3600.0
+        in_hour = (t >= a) & (t < b)
+        rr_h = rr_ok[(rr_end[hr_rr] >= a) & (rr_end[hr_rr] < b)]
+        mins = [v for m, v in minute_hr.items() if h * 60 <= m < (h + 1) * 60]
+        hours.append(HourStats(
+            start_s=a, n_beats=int(in_hour.sum()),
+            hr_min=min(mins) if mins else None,
+            hr_mean=60.0 / float(rr_h.mean()) if rr_h.size else None,
+            hr_max=max(mins) if mins else None,
+            n_v=int(np.sum(labels[in_hour] == "V")), n_s=int(np.sum(labels[in_hour] == "S")),
+            n_pauses=sum(1 for p, _ in pauses if a <= p < b),
+        ))
+
+    hr_min = hr_max = None
+    if minute_hr:
+        m_min = min(minute_hr, key=minute_hr.get)
+        m_max = max(minute_hr, key=minute_hr.get)
+        hr_min = (minute_hr[m_min], 60.0 * m_min + 30.0)
+        hr_max = (minute_hr[m_max], 60.0 * m_max + 30.0)
+    episodes = sorted((e for e in findings.episodes if not e.is_normal), key=lambda e: e.start_s)
+    af = [e for e in episodes if e.is_af]
+    af_time = sum(min(e.end_s, duration_s) - max(e.start_s, 0.0) for e in af)
+    summary = HolterSummary(
+        duration_s=float(duration_s),
+        analysed_s=analysed,
+        n_beats=int(t.size),
+        beat_counts=findings.beat_counts(),
+        hr_mean=60.0 / float(rr_ok.mean()) if rr_ok.size else None,
+        hr_min=hr_min,
+        hr_max=hr_max,
+        hours=hours,
+        episodes=episodes,
+        af_burden=min(1.0, af_time / analysed) if analysed > 0 else None,
+        longest_af=max(af, key=lambda e: e.duration_s) if af else None,
+        pauses=pauses,
+    )
+    return HolterSummary(**{**summary.__dict__, "events": notable_events(summary, findings, rules)})
+
+
+def notable_events(s: HolterSummary, findings: ReportFindings, rules: HolterRules) -> list[Event]:
+    """Strips worth printing, most important first: longest pause, AF onset, other arrhythmias, HR extremes, anomalies."""
+    events: list[Event] = []
+    if s.pauses:
+        onset, dur = max(s.pauses, key=lambda p: p[1])
+        events.append(Event(onset - dur / 2, f"Longest pause: {dur:.1f} s"))
+    if s.longest_af is not None:
+        e = s.longest_af
+        events.append(Event(e.start_s + 2.0, f"Onset of longest {e.name} episode ({format_duration(e.duration_s)})"))
+    others = sorted((e for e in s.episodes if not e.is_af), key=lambda e: -e.duration_s)
+    for e in others[: max(0, rules.max_events // 2)]:
+        events.append(Event(e.start_s + 2.0, f"Onset of {e.name} episode ({format_duration(e.duration_s)})"))
+    if s.hr_max is not None:
+        events.append(Event(s.hr_max[1], f"Maximum heart rate: {s.hr_max[0]:.0f} bpm (1-min mean)"))
+    if s.hr_min is not None:
+        events.append(Event(s.hr_min[1], f"Minimum heart rate: {s.hr_min[0]:.0f} bpm (1-min mean)"))
+    for start, end, score in sorted(findings.anomaly_windows, key=lambda w: -w[2])[:3]:
+        events.append(Event((start + end) / 2, f"Model anomaly window, score {score:.2f}"))
+    return events[: rules.max_events]
+
+
+def format_duration(seconds: float) -> str:
+    """Duration as ``1 h 02 min``, ``3 min 05 s`` or ``12.0 s``."""
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    if seconds >= 60:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{seconds:.1f} s"
