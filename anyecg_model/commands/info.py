@@ -1,0 +1,48 @@
+"""Show what a recording holds: format, rates, leads, length, units, start time, age/sex, annotations.
+
+``anyecg info PATH [--json]``. A file that cannot be opened prints one line ``anyecg info: <file>:
+<problem>`` on stderr and exits with status 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..io import RecordingError, open_recording
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="recording file (WFDB record, EDF/BDF, DICOM, XML, ISHNE, CSV, NumPy …)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--fs", type=float, default=None, help="sampling rate in Hz for formats that lack one")
+    parser.add_argument("--format", default=None, help="force a reader (wfdb, edf, dicom, csv, numpy …)")
+
+
+def _text(summary: dict) -> str:
+    fs = summary["fs"]
+    rate = f"{fs:g} Hz" if not isinstance(fs, list) else ", ".join(f"{f:g}" for f in fs) + " Hz"
+    lines = [
+        f"format:      {summary['format']}",
+        f"rate:        {rate}",
+        f"leads:       {' '.join(summary['leads'])}",
+        f"samples:     {summary['n_samples']}",
+        f"duration:    {summary['duration_s']:.3f} s",
+        f"units:       {' '.join(sorted(set(summary['units'])))}",
+        f"start time:  {summary['start_time'] or 'unknown'}",
+        f"age / sex:   {summary['age'] if summary['age'] is not None else '?'} / {summary['sex'] or '?'}",
+    ]
+    counts = summary["annotations"]
+    lines.append("annotations: " + (", ".join(f"{k} {v}" for k, v in counts.items()) if counts else "none"))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        recording = open_recording(args.path, fs=args.fs, format=args.format)
+        summary = recording.summary()
+    except RecordingError as exc:
+        print(f"anyecg info: {exc}".replace("\n", " "), file=sys.stderr)
+        return 1
+    print(json.dumps(summary) if args.json else _text(summary))
+    return 0
