@@ -1,0 +1,41 @@
+"""Pre-train the Rhythm Quantizer (stage 1) and write an AnyECG checkpoint every epoch.
+
+Run on one process, or on many with ``torchrun --nproc_per_node N -m anyecg_model.cli pretrain-tokenizer ...``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+import torch
+
+from ..model.anyecg import AnyECG
+from ..model.checkpoint import load_checkpoint
+from ..model.config import PreprocessConfig, model_config
+from ..train.cli_common import add_data_arguments, add_model_arguments, add_train_arguments, build_datasets, train_config
+from ..train.pretraining import pretrain_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_arguments(parser)
+    add_model_arguments(parser)
+    add_train_arguments(parser)
+    parser.add_argument("--codebook-size", type=int, help="override the size's codebook size K")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    if args.resume:
+        model = load_checkpoint(args.out)
+        log.info("resuming %s (%s)", args.out, model.cfg.name)
+    else:
+        overrides = {"codebook_size": args.codebook_size} if args.codebook_size else {}
+        model = AnyECG(model_config(args.size, **overrides), PreprocessConfig(mains_hz=args.mains_hz))
+    train, val, desc = build_datasets(args, model.preprocess_cfg, model.cfg.lead_slots)
+    metrics = pretrain_tokenizer(model, train, train_config(args), args.out, val, args.resume, desc)
+    log.info("tokenizer pre-training finished: %s", {k: v for k, v in metrics.items() if isinstance(v, float)})
+    return 0
