@@ -1,0 +1,123 @@
+"""The autosave journal: restore after close, after a torn last line, and after a real SIGKILL of the editor."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anyecg_model.annotations import AnnotationError, AnnotationStore, Journal, journal_root
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+
+
+def edit_some(store: AnnotationStore) -> None:
+    s = store.beats["sample"]
+    a = store.insert_beat(int(s[2]) + 50, "V")
+    store.relabel([a], "A")
+    store.set_rhythm(int(5 * store.fs), int(9 * store.fs), "AFL")
+    store.undo()
+    store.redo()
+    store.delete([int(store.beats.ids[0])])
+    store.undo()
+
+
+def test_journal_is_keyed_by_content_hash_and_restores_every_edit(recording, journal_dir):
+    store = AnnotationStore.from_recording(recording, author="a")
+    journal = Journal.for_recording(recording.provenance.content_hash)
+    assert journal.path.parent == journal_root() / recording.provenance.content_hash
+    assert journal_root() == journal_dir
+    assert journal.inspect() is None
+    journal.attach(store)
+    edit_some(store)
+    journal.close()
+
+    info = Journal.for_recording(recording.provenance.content_hash).inspect()
+    assert (info.n_edits, info.n_entries, info.saved_to) == (3, 7, None)
+    fresh = AnnotationStore.from_recording(recording)
+    assert Journal.for_recording(recording.provenance.content_hash).restore(fresh) == 7
+    assert fresh.fingerprint() == store.fingerprint()
+    assert fresh.redo() is not None  # the undone delete can still be redone after restore
+    fresh.undo()
+    assert fresh.fingerprint() == store.fingerprint()
+
+
+def test_restored_session_keeps_journalling(recording):
+    key = recording.provenance.content_hash
+    first = AnnotationStore.from_recording(recording)
+    Journal.for_recording(key).attach(first)
+    first.insert_beat(1234, "V")
+    second = AnnotationStore.from_recording(recording)
+    journal = Journal.for_recording(key)
+    journal.restore(second)
+    journal.attach(second)
+    second.insert_beat(2345, "F")
+    journal.note_saved("/tmp/x.corr", "wfdb")
+    third = AnnotationStore.from_recording(recording)
+    Journal.for_recording(key).restore(third)
+    assert {"V", "F"} <= set(third.beats["code"])
+    info = Journal.for_recording(key).inspect()
+    assert (info.n_edits, info.saved_to, info.edits_since_save) == (2, "/tmp/x.corr", 0)
+
+
+def test_torn_last_line_loses_only_that_line(recording):
+    key = recording.provenance.content_hash
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal.for_recording(key)
+    journal.attach(store)
+    store.insert_beat(1000, "V")
+    store.insert_beat(2000, "A")
+    journal.close()
+    with open(journal.path, "ab") as fh:
+        fh.write(b'{"type":"edit","seq":2,"label":"insert')
+    fresh = AnnotationStore.from_recording(recording)
+    assert Journal.for_recording(key).restore(fresh) == 2
+    assert {"V", "A"} <= set(fresh.beats["code"])
+
+
+def test_journal_of_other_labels_is_refused_and_can_be_set_aside(recording):
+    key = recording.provenance.content_hash
+    store = AnnotationStore.from_recording(recording)
+    Journal.for_recording(key).attach(store)
+    store.insert_beat(1000, "V")
+    other = AnnotationStore.from_recording(recording)
+    other.beats.apply([(int(other.beats.ids[0]), other.beats.row_at(0), None)])
+    other.base_fingerprint = other.fingerprint()
+    with pytest.raises(AnnotationError, match="different labels"):
+        Journal.for_recording(key).restore(other)
+    moved = Journal.for_recording(key).discard()
+    assert moved.exists() and moved.name.endswith(".discarded.jsonl")
+    assert Journal.for_recording(key).inspect() is None
+
+
+def test_editor_killed_mid_session_loses_nothing(tmp_path):
+    """A subprocess edits as fast as it can and is SIGKILLed; every edit it reported done is restored."""
+    sys.path.insert(0, str(HERE))
+    import crash_session
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(HERE)])}
+    proc = subprocess.Popen([sys.executable, str(HERE / "crash_session.py"), str(tmp_path)],
+                            stdout=subprocess.PIPE, env=env, text=True)
+    reported = -1
+    try:
+        for line in proc.stdout:
+            reported = int(line)
+            if reported >= 150:
+                break
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL and reported >= 150
+
+    restored = crash_session.base_store()
+    journal = Journal.for_recording(crash_session.CONTENT_HASH, tmp_path)
+    n = journal.restore(restored)
+    assert n >= reported + 1  # every reported edit (0..reported) is there; the killed one may be too
+    expected = crash_session.base_store()
+    for k in range(n):
+        crash_session.step(expected, k)
+    assert restored.fingerprint() == expected.fingerprint()
