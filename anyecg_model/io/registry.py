@@ -40,12 +40,14 @@ _EXTENSIONS: dict[str, str] = {
 #: XML root tag (namespace removed, lower case) → format.
 _XML_ROOTS = {
     "annotatedecg": "hl7aecg", "restingecgdata": "philips", "restingecg": "muse",
-    "examdescript": "schiller", "ecg": "schiller",
 }
 
 
 def _xml_root(head: bytes) -> str | None:
-    text = head.decode("utf-8", errors="replace")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+    else:
+        text = head.lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
     pos = 0
     while True:
         pos = text.find("<", pos)
@@ -68,11 +70,11 @@ def detect_format(path: Path, head: bytes) -> str | None:
         return "ishne"
     if head[:6] == b"\x93NUMPY" or (head[:4] == b"PK\x03\x04" and path.suffix.lower() == ".npz"):
         return "numpy"
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        root = _xml_root(head.lstrip(b"\xef\xbb\xbf"))
-        if root in _XML_ROOTS:
-            return _XML_ROOTS[root]
-        return None
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") or head[:4] in (b"\xff\xfe<\x00", b"\xfe\xff\x00<"):
+        root = _xml_root(head) or ""
+        if root.endswith("schilleredi"):
+            return "schiller"
+        return _XML_ROOTS.get(root)
     suffix = path.suffix.lower()
     if suffix == ".mat":
         return "wfdb" if path.with_suffix(".hea").is_file() else None
