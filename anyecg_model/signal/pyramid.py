@@ -36,6 +36,10 @@ class BuildCancelled(Exception):
     """Raised by :meth:`MinMaxPyramid.build` when its ``cancelled`` callback returns True."""
 
 
+class PyramidNeeded(Exception):
+    """Raised by :func:`envelope` for a window too wide to draw from raw samples without a pyramid."""
+
+
 def cache_root() -> Path:
     """The pyramid cache directory: ``$ANYECG_CACHE/pyramids`` or ``~/.cache/anyecg/pyramids``."""
     base = os.environ.get("ANYECG_CACHE")
@@ -248,8 +252,8 @@ def envelope(recording: Recording, t0: float, t1: float, width_px: int,
     Raw samples when the window holds at most ``raw_points_per_px`` samples per pixel; otherwise each
     pixel column's min then max, from the coarsest pyramid level whose bins fit in a column (or from
     raw samples when none does). ``read(start, stop, lead_idx)`` replaces ``recording.read`` for raw
-    samples (e.g. a display filter). Raises :class:`RecordingError` for a window too wide to draw
-    from raw samples when no pyramid is given.
+    samples (e.g. a display filter). Raises :class:`PyramidNeeded` for a window too wide to draw
+    from raw samples when no pyramid level fits.
     """
     read = read or recording.read
     fs = recording.fs
@@ -263,7 +267,7 @@ def envelope(recording: Recording, t0: float, t1: float, width_px: int,
     level = pyramid.choose_level(spp) if pyramid is not None else 0
     if spp <= raw_points_per_px or level == 0:
         if spp > MAX_RAW_SAMPLES_PER_PX:
-            raise RecordingError(recording.path, "window too wide to draw before the level-of-detail pyramid is built")
+            raise PyramidNeeded(f"{recording.path}: window of {s1 - s0} samples needs the level-of-detail pyramid")
         y = read(s0, s1, idx)
         if spp <= raw_points_per_px:
             x = (np.arange(s0, s1, dtype=np.float64) - t0 * fs) / fs

@@ -1,0 +1,103 @@
+"""``anyecg-viewer [PATH] [--demo [12lead|holter]] [--screenshot OUT.png [--window START,END]]``.
+
+``--screenshot`` renders the initial view offscreen at 1600 × 900, saves it and exits (for docs, tests
+and bug reports); ``--window`` takes seconds or ``h:mm:ss`` times. ``--layout 3x4`` starts in the
+clinical 12-lead layout.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+SCREENSHOT_SIZE = (1600, 900)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="anyecg-viewer", description="AnyECG Workstation: review ECG recordings.")
+    p.add_argument("path", nargs="?", help="ECG file to open")
+    p.add_argument("--demo", nargs="?", const="12lead", choices=("12lead", "holter"),
+                   help="open a built-in demo (a real 12-lead DICOM ECG, or a synthetic multi-hour Holter)")
+    p.add_argument("--screenshot", metavar="OUT.png", help="render the initial view offscreen, save it and exit")
+    p.add_argument("--window", metavar="START,END", help="initial view in seconds or h:mm:ss, e.g. 3600,3610")
+    p.add_argument("--layout", choices=("stacked", "3x4"), default="stacked", help="initial trace layout")
+    p.add_argument("--theme", choices=("light", "dark"), help="colour theme (remembered)")
+    return p
+
+
+def parse_window(text: str) -> tuple[float, float]:
+    from .navigation import parse_time
+
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"--window needs START,END, got {text!r}")
+    t0, t1 = parse_time(parts[0]), parse_time(parts[1])
+    if t1 <= t0:
+        raise ValueError(f"--window end {t1:g} s must be after its start {t0:g} s")
+    return t0, t1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    window_range = None
+    if args.window:
+        try:
+            window_range = parse_window(args.window)
+        except ValueError as exc:
+            print(f"anyecg-viewer: {exc}", file=sys.stderr)
+            return 2
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("AnyECG Workstation")
+    from .main_window import MainWindow
+
+    win = MainWindow()
+    if args.theme:
+        win.set_theme(args.theme)
+    if args.screenshot:
+        win.resize(*SCREENSHOT_SIZE)
+    win.show()
+    opened = True
+    if args.path:
+        opened = win.open_path(args.path)
+    elif args.demo or args.screenshot:
+        win.open_demo(args.demo or "12lead")
+    if window_range is not None and win.recording is not None:
+        win.trace.set_view(*window_range)
+    if args.layout == "3x4":
+        win.set_clinical_layout(True)
+    if args.screenshot:
+        return _screenshot(app, win, args.screenshot, window_range, opened)
+    return app.exec()
+
+
+def _screenshot(app, win, out: str, window_range, opened: bool) -> int:
+    from PySide6 import QtCore
+
+    if win.recording is not None and window_range is not None:
+        t0, t1 = window_range
+        if (t1 - t0) * win.recording.fs > 64 * win.trace.plot_width_px():
+            # wide windows are drawn from the pyramid: wait for it
+            deadline = QtCore.QDeadlineTimer(120_000)
+            while not win.trace.has_pyramid() and not deadline.hasExpired():
+                app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        win.trace.set_view(t0, t1)
+    for _ in range(5):
+        app.processEvents()
+    win.trace.wait_rendered()
+    app.processEvents()
+    ok = win.grab().save(out)
+    win.close()
+    if not ok:
+        print(f"anyecg-viewer: cannot write {out}", file=sys.stderr)
+        return 1
+    return 0 if opened else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

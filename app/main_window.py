@@ -1,0 +1,483 @@
+"""``MainWindow``: composes the trace view, the overview bar, docks, menus and the status bar.
+
+Extension points for other panels (editing, model overlay, training, export):
+
+* ``window.trace`` (:class:`~app.trace_view.TraceView`), ``window.overview``
+  (:class:`~app.overview.OverviewBar`), ``window.twelve_lead`` (3 × 4 layout);
+* ``window.recording`` — the open :class:`~anyecg_model.io.recording.Recording` (or None);
+* ``window.menu(name)`` — the ``File``, ``View``, ``Navigate``, ``Tools``, ``Model`` or ``Help`` menu;
+* ``window.add_dock(title, widget, area)`` — a dock widget, listed in View ▸ Panels;
+* signals ``recordingOpened(Recording)``, ``recordingClosed()``, ``viewRangeChanged(t0_s, t1_s)``.
+
+Opening a file: ``open_path(path)`` (dialog, drag and drop, recent files and the command line all go
+through it) or ``set_recording(recording)`` for a recording built in memory.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from anyecg_model.io.recording import Recording, RecordingError
+from anyecg_model.signal.filters import PRESETS, RAW
+
+from .dialogs import CalibrationDialog, show_message
+from .lanes import BandLaneItem, BeatLaneItem
+from .leads_panel import LeadsPanel
+from .navigation import find_annotation, parse_time, search_targets
+from .overview import OverviewBar
+from .paper import GAINS_MM_MV, SPEEDS_MM_S, PaperScale
+from .settings import THEMES, ViewerSettings, apply_theme
+from .trace_view import TraceView, format_time
+from .twelve_lead import TwelveLeadView, is_standard_12lead
+from .workers import HeartRateWorker, PyramidBuilder
+
+log = logging.getLogger(__name__)
+
+MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
+#: Records at least this long get the overview bar and its heart-rate lane (s).
+HR_LANE_MIN_S = 60.0
+FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat *.npy *.json);;All files (*)")
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    recordingOpened = QtCore.Signal(object)
+    recordingClosed = QtCore.Signal()
+    viewRangeChanged = QtCore.Signal(float, float)
+
+    def __init__(self, settings: ViewerSettings | None = None):
+        super().__init__()
+        self.settings = settings or ViewerSettings.default()
+        self.recording: Recording | None = None
+        self._pyramid_builder: PyramidBuilder | None = None
+        self._hr_worker: HeartRateWorker | None = None
+        self._read_error_shown = False
+        self.last_message: QtWidgets.QMessageBox | None = None
+        s = self.settings
+        scale = PaperScale(s.get_float("display/dpi", self._screen_dpi()), s.get_float("display/speed", 25.0),
+                           s.get_float("display/gain", 10.0))
+        self.theme = s.get_str("display/theme", "light") if s.get_str("display/theme", "light") in THEMES else "light"
+        colours = apply_theme(QtWidgets.QApplication.instance(), self.theme)
+        self.trace = TraceView(scale=scale, colours=colours)
+        self.twelve_lead = TwelveLeadView(scale=scale, colours=colours)
+        self.overview = OverviewBar()
+        self.overview.apply_colours(colours.background, colours.text)
+        self.stack = QtWidgets.QStackedWidget()
+        self.stack.addWidget(self.trace)
+        self.stack.addWidget(self.twelve_lead)
+        central = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.overview)
+        self.setCentralWidget(central)
+        self.setAcceptDrops(True)
+        self._menus: dict[str, QtWidgets.QMenu] = {n: self.menuBar().addMenu(f"&{n}") for n in MENU_NAMES}
+        self._panels_menu = self._menus["View"].addMenu("Panels")
+        self.leads_panel = LeadsPanel(self.trace)
+        self.add_dock("Leads", self.leads_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self._build_status_bar()
+        self._build_toolbar()
+        self._build_menus()
+        self.watcher = QtCore.QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._on_file_changed)
+        self.trace.viewRangeChanged.connect(self._on_view_range)
+        self.trace.mouseHovered.connect(self._on_hover)
+        self.trace.readFailed.connect(self._on_read_failed)
+        self.trace.scaleChanged.connect(self._save_scale)
+        self.trace.rendered.connect(self._update_lod_label)
+        self.trace.calipers.changed.connect(self.caliper_label.setText)
+        self.overview.timeClicked.connect(self.centre_on)
+        self.set_display_filter(s.get_str("display/filter", "Raw"), s.get_float("display/notch", 0.0) or None)
+        geom = self.settings.qsettings.value("window/geometry")
+        if geom is not None:
+            self.restoreGeometry(geom)
+        else:
+            self.resize(1600, 900)
+        self._update_title()
+
+    # ------------------------------------------------------------------ extension API
+    def menu(self, name: str) -> QtWidgets.QMenu:
+        """The top-level menu ``name`` (one of :data:`MENU_NAMES`)."""
+        return self._menus[name]
+
+    def add_dock(self, title: str, widget: QtWidgets.QWidget,
+                 area: QtCore.Qt.DockWidgetArea = QtCore.Qt.DockWidgetArea.RightDockWidgetArea) -> QtWidgets.QDockWidget:
+        """Wrap ``widget`` in a dock at ``area``; its toggle appears in View ▸ Panels."""
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self._panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _screen_dpi() -> float:
+        screen = QtGui.QGuiApplication.primaryScreen()
+        return float(screen.physicalDotsPerInch()) if screen is not None else 96.0
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.cursor_label = QtWidgets.QLabel("")
+        self.caliper_label = QtWidgets.QLabel("")
+        self.filter_label = QtWidgets.QLabel("")
+        self.lod_label = QtWidgets.QLabel("")
+        sb.addWidget(self.cursor_label, 1)
+        sb.addWidget(self.caliper_label)
+        sb.addPermanentWidget(self.lod_label)
+        sb.addPermanentWidget(self.filter_label)
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Navigation")
+        tb.setObjectName("navigation_toolbar")
+        tb.addWidget(QtWidgets.QLabel(" Go to "))
+        self.goto_box = QtWidgets.QLineEdit()
+        self.goto_box.setPlaceholderText("h:mm:ss")
+        self.goto_box.setMaximumWidth(110)
+        self.goto_box.returnPressed.connect(self._goto_from_box)
+        tb.addWidget(self.goto_box)
+        tb.addSeparator()
+        tb.addWidget(QtWidgets.QLabel(" Find "))
+        self.search_combo = QtWidgets.QComboBox()
+        self.search_combo.setMinimumWidth(220)
+        tb.addWidget(self.search_combo)
+        tb.addAction("◀ Previous", lambda: self.find_annotation(False))
+        tb.addAction("Next ▶", lambda: self.find_annotation(True))
+        tb.addSeparator()
+        tb.addWidget(QtWidgets.QLabel(" Filter "))
+        self.filter_combo = QtWidgets.QComboBox()
+        self.filter_combo.addItems(list(PRESETS))
+        self.filter_combo.currentTextChanged.connect(lambda name: self.set_display_filter(name, self.trace.display_filter().notch_hz))
+        tb.addWidget(self.filter_combo)
+
+    def _build_menus(self) -> None:
+        f = self.menu("File")
+        f.addAction("&Open…", self.open_dialog, QtGui.QKeySequence.StandardKey.Open)
+        self.recent_menu = f.addMenu("Open &recent")
+        self._refresh_recent()
+        f.addAction("Open demo: 12-lead (real, DICOM)", lambda: self.open_demo("12lead"))
+        f.addAction("Open demo: synthetic Holter", lambda: self.open_demo("holter"))
+        f.addAction("&Reload", self.reload, QtGui.QKeySequence("Ctrl+R"))
+        f.addAction("&Close", self.close_recording, QtGui.QKeySequence.StandardKey.Close)
+        f.addSeparator()
+        f.addAction("&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+
+        v = self.menu("View")
+        speed = v.addMenu("Paper &speed")
+        for mm in SPEEDS_MM_S:
+            speed.addAction(f"{mm:g} mm/s", lambda mm=mm: self.trace.set_speed(mm))
+        gain = v.addMenu("&Gain")
+        for g in GAINS_MM_MV:
+            gain.addAction(f"{g:g} mm/mV", lambda g=g: self.trace.set_gain(g))
+        self.layout_action = v.addAction("Clinical 3 × 4 layout", self.set_clinical_layout)
+        self.layout_action.setCheckable(True)
+        self.layout_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+        filt = v.addMenu("Display &filter")
+        for name in PRESETS:
+            filt.addAction(PRESETS[name].label(), lambda name=name: self.set_display_filter(name, self.trace.display_filter().notch_hz))
+        notch = v.addMenu("Mains &notch")
+        for hz in (None, 50.0, 60.0):
+            notch.addAction("Off" if hz is None else f"{hz:g} Hz",
+                            lambda hz=hz: self.set_display_filter(self.trace.display_filter().name, hz))
+        self.beat_filter_menu = v.addMenu("Show beat &types")
+        theme = v.addMenu("&Theme")
+        for name in THEMES:
+            theme.addAction(name.title(), lambda name=name: self.set_theme(name))
+        v.addAction("Screen &calibration…", self.calibrate)
+
+        n = self.menu("Navigate")
+        n.addAction("Go to time…", lambda: (self.goto_box.setFocus(), self.goto_box.selectAll()), QtGui.QKeySequence("Ctrl+G"))
+        n.addAction("Next annotation of type", lambda: self.find_annotation(True), QtGui.QKeySequence("Ctrl+]"))
+        n.addAction("Previous annotation of type", lambda: self.find_annotation(False), QtGui.QKeySequence("Ctrl+["))
+        n.addAction("Start of recording (Home)", lambda: self.trace.set_view(0.0, self.trace.page_s()))
+
+        t = self.menu("Tools")
+        t.addAction("&Time caliper", lambda: self.trace.calipers.set_mode("time"), QtGui.QKeySequence("Ctrl+T"))
+        t.addAction("&Amplitude caliper", lambda: self.trace.calipers.set_mode("amplitude"), QtGui.QKeySequence("Ctrl+Shift+T"))
+        march = t.addAction("&March-out", self.trace.calipers.set_march_out)
+        march.setCheckable(True)
+        t.addAction("&Clear calipers", lambda: (self.trace.calipers.clear(), self.trace.calipers.set_mode(None)))
+
+        h = self.menu("Help")
+        h.addAction("&Keys", self._show_keys)
+
+    # ------------------------------------------------------------------ opening and closing
+    def open_dialog(self) -> None:
+        start = self.settings.get_str("files/last_dir", str(Path.home()))
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open ECG recording", start, FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | os.PathLike) -> bool:
+        """Open a file with the registered readers; on failure show the reader's message and keep the window."""
+        from anyecg_model.io import open_recording
+
+        path = str(path)
+        try:
+            recording = open_recording(path)
+        except (RecordingError, OSError, ValueError) as exc:
+            self._message("Cannot open recording", f"Cannot open {path}:\n\n{exc}")
+            self.statusBar().showMessage(f"Cannot open {path}", 10000)
+            return False
+        self.settings.set("files/last_dir", str(Path(path).parent))
+        self.settings.add_recent(path)
+        self._refresh_recent()
+        self.set_recording(recording)
+        return True
+
+    def open_demo(self, which: str) -> None:
+        from anyecg_model import demo
+
+        try:
+            rec = demo.demo_12lead() if which == "12lead" else demo.synthetic_holter()
+        except (RecordingError, OSError) as exc:
+            self._message("Cannot open demo", str(exc))
+            return
+        self.set_recording(rec)
+
+    def reload(self) -> None:
+        if self.recording is not None and os.path.exists(self.recording.path):
+            t0, t1 = self.trace.view_range()
+            if self.open_path(self.recording.path):
+                self.trace.set_view(t0, t1)
+
+    def set_recording(self, recording: Recording) -> None:
+        """Show ``recording``: traces, overview, lanes; build the pyramid and heart-rate lane in the background."""
+        self.close_recording()
+        self.recording = recording
+        self._read_error_shown = False
+        self.trace.set_recording(recording)
+        self.overview.set_duration(recording.duration_s)
+        self.overview.setVisible(recording.duration_s >= HR_LANE_MIN_S)
+        self.twelve_lead.set_recording(recording)
+        self.layout_action.setEnabled(is_standard_12lead(recording))
+        self.leads_panel.refresh()
+        self._add_annotation_lanes(recording)
+        self.search_combo.clear()
+        self.search_combo.addItems(search_targets(recording.annotations))
+        if os.path.isfile(recording.path):
+            self.watcher.addPath(recording.path)
+        self._pyramid_builder = PyramidBuilder(recording, self)
+        self._pyramid_builder.progress.connect(lambda f: self.lod_label.setText(f"building overview {f:.0%}"))
+        self._pyramid_builder.built.connect(self._on_pyramid)
+        self._pyramid_builder.failed.connect(lambda msg: self.statusBar().showMessage(f"Level-of-detail: {msg}", 10000))
+        self._pyramid_builder.start()
+        if recording.duration_s >= HR_LANE_MIN_S:
+            self._hr_worker = HeartRateWorker(recording, 0, self)
+            self._hr_worker.result.connect(self._on_heart_rate)
+            self._hr_worker.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
+            self._hr_worker.start()
+        self._update_title()
+        self.recordingOpened.emit(recording)
+        self.trace.setFocus()
+
+    def close_recording(self) -> None:
+        if self.recording is None:
+            return
+        for worker in (self._pyramid_builder, self._hr_worker):
+            if worker is not None:
+                worker.cancel()
+        self._pyramid_builder = self._hr_worker = None
+        if self.watcher.files():
+            self.watcher.removePaths(self.watcher.files())
+        self.trace.set_recording(None)
+        self.twelve_lead.set_recording(None)
+        self.overview.set_duration(1.0)
+        self.recording = None
+        self.leads_panel.refresh()
+        self._update_title()
+        self.recordingClosed.emit()
+
+    def _add_annotation_lanes(self, rec: Recording) -> None:
+        ann = rec.annotations
+        beats = ann.beats()
+        self.beat_filter_menu.clear()
+        if len(beats):
+            lane = BeatLaneItem("beats", beats.sample / rec.fs, beats.symbol)
+            self.trace.add_lane("beats", lane)
+            codes = sorted(set(beats.symbol))
+            actions = []
+            for code in codes:
+                act = self.beat_filter_menu.addAction(code)
+                act.setCheckable(True)
+                act.setChecked(True)
+                actions.append(act)
+
+            def apply_filter(*_):
+                lane.set_filter({a.text() for a in actions if a.isChecked()})
+
+            for act in actions:
+                act.toggled.connect(apply_filter)
+        episodes = ann.rhythm_episodes(rec.n_samples)
+        if episodes:
+            starts = np.array([e[0] for e in episodes]) / rec.fs
+            stops = np.array([e[1] for e in episodes]) / rec.fs
+            labels = [e[2] for e in episodes]
+            self.trace.add_lane("rhythm", BandLaneItem("rhythm", starts, stops, labels))
+            self.overview.add_lane("rhythm", np.stack([starts, stops], axis=1), labels, kind="bands")
+
+    # ------------------------------------------------------------------ workers' results
+    def _on_pyramid(self, pyramid) -> None:
+        self.trace.set_pyramid(pyramid)
+        self.lod_label.setText("")
+
+    def _on_heart_rate(self, times, bpm, source: str) -> None:
+        if self.recording is None or len(times) == 0:
+            return
+        n_bins = int(min(2000, max(10, self.recording.duration_s // 10)))
+        edges = np.linspace(0, self.recording.duration_s, n_bins + 1)
+        idx = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, n_bins - 1)
+        sums = np.bincount(idx, weights=bpm, minlength=n_bins)
+        counts = np.bincount(idx, minlength=n_bins)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        self.overview.add_lane("HR bpm", (edges[:-1] + edges[1:]) / 2, mean, kind="line")
+        self.overview.setToolTip(f"Heart rate from {source}")
+
+    # ------------------------------------------------------------------ view state
+    def _on_view_range(self, t0: float, t1: float) -> None:
+        self.overview.set_view_rect(t0, t1)
+        if self.stack.currentWidget() is self.twelve_lead:
+            self.twelve_lead.set_page_start(t0)
+        self.viewRangeChanged.emit(t0, t1)
+
+    def centre_on(self, t: float) -> None:
+        t0, t1 = self.trace.view_range()
+        half = (t1 - t0) / 2
+        self.trace.set_view(t - half, t + half)
+
+    def _goto_from_box(self) -> None:
+        try:
+            t = parse_time(self.goto_box.text())
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 5000)
+            return
+        t0, t1 = self.trace.view_range()
+        self.trace.set_view(t, t + (t1 - t0))
+        self.trace.setFocus()
+
+    def find_annotation(self, forward: bool) -> bool:
+        """Centre the view on the next/previous annotation of the type chosen in the Find box."""
+        if self.recording is None or not self.search_combo.currentText():
+            return False
+        t0, t1 = self.trace.view_range()
+        centre = (t0 + t1) / 2 * self.recording.fs
+        target = self.search_combo.currentText()
+        hit = find_annotation(self.recording.annotations, target, centre + (0.5 if forward else -0.5), forward)
+        if hit is None:
+            self.statusBar().showMessage(f"No {'later' if forward else 'earlier'} annotation: {target}", 5000)
+            return False
+        self.centre_on(hit / self.recording.fs)
+        return True
+
+    def set_display_filter(self, name: str, notch_hz: float | None = None) -> None:
+        filt = PRESETS.get(name, RAW).with_notch(notch_hz)
+        self.trace.set_display_filter(filt)
+        self.twelve_lead.set_filter(filt)
+        self.filter_label.setText(f"Filter: {filt.label()}")
+        self.filter_combo.blockSignals(True)
+        self.filter_combo.setCurrentText(filt.name)
+        self.filter_combo.blockSignals(False)
+        self.settings.set("display/filter", filt.name)
+        self.settings.set("display/notch", notch_hz or 0.0)
+
+    def set_clinical_layout(self, on: bool) -> None:
+        on = bool(on) and self.recording is not None and is_standard_12lead(self.recording)
+        self.layout_action.setChecked(on)
+        if on:
+            self.twelve_lead.set_scale(self.trace.scale)
+            self.twelve_lead.set_page_start(self.trace.view_range()[0])
+        self.stack.setCurrentWidget(self.twelve_lead if on else self.trace)
+
+    def set_theme(self, name: str) -> None:
+        colours = apply_theme(QtWidgets.QApplication.instance(), name)
+        self.theme = name
+        self.trace.apply_colours(colours)
+        self.twelve_lead.apply_colours(colours)
+        self.overview.apply_colours(colours.background, colours.text)
+        self.settings.set("display/theme", name)
+
+    def calibrate(self) -> None:
+        dlg = CalibrationDialog(self.trace.scale.dpi, self)
+        if dlg.exec() == QtWidgets.QDialog.DialogCode.Accepted:
+            self.trace.set_dpi(dlg.value())
+            self.twelve_lead.set_scale(self.trace.scale)
+            self.settings.set("display/dpi", dlg.value())
+
+    def _save_scale(self) -> None:
+        self.settings.set("display/speed", self.trace.scale.speed_mm_s)
+        self.settings.set("display/gain", self.trace.gain_mm_mv())
+
+    def _on_hover(self, t: float, lead: int, mv: float) -> None:
+        if self.recording is None or lead < 0:
+            return
+        self.cursor_label.setText(f"{format_time(t, 3)}   {self.recording.leads[lead].name}   {mv:+.3f} mV")
+
+    def _update_lod_label(self) -> None:
+        if self.trace.is_waiting_for_pyramid():
+            self.lod_label.setText("zoomed out: waiting for the overview to build")
+        elif self._pyramid_builder is None or self.trace.has_pyramid():
+            self.lod_label.setText("decimated (min/max)" if self.trace.is_decimated() else "")
+
+    def _update_title(self) -> None:
+        if self.recording is None:
+            self.setWindowTitle("AnyECG Workstation")
+            return
+        rec = self.recording
+        kind = " — synthetic" if rec.format == "synthetic" else ""
+        self.setWindowTitle(f"{Path(rec.path).name}{kind} — {len(rec.leads)} leads, {format_time(rec.duration_s)} — AnyECG Workstation")
+
+    # ------------------------------------------------------------------ bad input and files on disk
+    def _message(self, title: str, text: str, error: bool = True) -> None:
+        self.last_message = show_message(self, title, text, error=error)
+
+    def _on_read_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+        if not self._read_error_shown:
+            self._read_error_shown = True
+            self._message("Cannot read recording", f"{message}\n\nThe window stays open; reopen the file when it is available.")
+
+    def _on_file_changed(self, path: str) -> None:
+        if self.recording is None or path != self.recording.path:
+            return
+        if not os.path.exists(path):
+            text = (f"{path} was deleted or moved on disk.\n\nWhat is on screen stays; parts not yet read "
+                    "cannot be shown until the file is back (File ▸ Reload).")
+        else:
+            text = f"{path} changed on disk.\n\nThe view may no longer match the file: use File ▸ Reload."
+            self.watcher.addPath(path)
+        self.statusBar().showMessage(text.splitlines()[0], 15000)
+        self._message("Recording changed on disk", text, error=False)
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files():
+            self.recent_menu.addAction(path, lambda p=path: self.open_path(p))
+
+    def _show_keys(self) -> None:
+        self._message("Keys", "←/→ quarter page (Shift: a page) · PgUp/PgDn page · Home/End\n"
+                      "Ctrl+wheel zoom time · wheel scroll · +/- gain · Ctrl+= / Ctrl+- zoom time\n"
+                      "Ctrl+T time caliper · Ctrl+Shift+T amplitude caliper · arrows nudge · Esc leaves caliper mode\n"
+                      "Ctrl+G go to time · Ctrl+] / Ctrl+[ next/previous annotation of the chosen type", error=False)
+
+    # ------------------------------------------------------------------ Qt events
+    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
+        urls = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0])
+            ev.acceptProposedAction()
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.settings.set("window/geometry", self.saveGeometry())
+        self.close_recording()
+        self.trace.set_recording(None)
+        super().closeEvent(ev)

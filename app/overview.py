@@ -1,0 +1,184 @@
+"""``OverviewBar``: the whole recording at a glance, with the current view as a rectangle.
+
+Lanes are stacked rows (top to bottom in the order added); each is drawn by one item:
+
+* ``add_lane(name, times_s, values, kind="line")`` — a trend such as heart rate (bpm), scaled to the row
+  with its range written at the left;
+* ``kind="bands"`` — ``times_s`` is an (n, 2) array of episode starts/stops (s) and ``values`` their
+  labels (rhythm episodes, anomaly windows);
+* ``kind="heat"`` — ``values`` in 0..1 drawn as a colour strip (anomaly score).
+
+Clicking or dragging in the bar emits ``timeClicked(t_s)``; the main window centres the view there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from .lanes import BandLaneItem
+from .trace_view import TimeAxis
+
+ROW_PX = 26
+
+
+@dataclass
+class OverviewLane:
+    name: str
+    kind: str
+    items: list
+
+
+class _OverviewViewBox(pg.ViewBox):
+    def __init__(self, bar: "OverviewBar"):
+        super().__init__(enableMenu=False)
+        self.bar = bar
+        self.setMouseEnabled(x=False, y=False)
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            self.bar.timeClicked.emit(float(self.mapSceneToView(ev.scenePos()).x()))
+            ev.accept()
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            self.bar.timeClicked.emit(float(self.mapSceneToView(ev.scenePos()).x()))
+            ev.accept()
+        else:
+            ev.ignore()
+
+    def wheelEvent(self, ev, axis=None):
+        ev.ignore()
+
+
+class OverviewBar(QtWidgets.QWidget):
+    """The recording's full length; ``set_view_rect(t0, t1)`` moves the view rectangle."""
+
+    timeClicked = QtCore.Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.duration_s = 0.0
+        self._lanes: list[OverviewLane] = []
+        self._specs: list = []
+        self.viewbox = _OverviewViewBox(self)
+        self.plot = pg.PlotWidget(viewBox=self.viewbox, axisItems={"bottom": TimeAxis("bottom")})
+        self.plot.hideButtons()
+        self.plot.getPlotItem().hideAxis("left")
+        self.plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.viewbox.setDefaultPadding(0.0)
+        self.view_rect = QtWidgets.QGraphicsRectItem()
+        self.view_rect.setZValue(100)
+        self.viewbox.addItem(self.view_rect, ignoreBounds=True)
+        self.text_colour = "#222222"
+        self._set_rect_colour("#1565c0")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self._t = (0.0, 0.0)
+        self._resize()
+
+    def _set_rect_colour(self, colour: str) -> None:
+        c = QtGui.QColor(colour)
+        pen = QtGui.QPen(c)
+        pen.setCosmetic(True)
+        pen.setWidth(2)
+        fill = QtGui.QColor(c)
+        fill.setAlpha(60)
+        self.view_rect.setPen(pen)
+        self.view_rect.setBrush(fill)
+
+    def apply_colours(self, background: str, text: str) -> None:
+        self.plot.setBackground(background)
+        self.text_colour = text
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setPen(text)
+        axis.setTextPen(text)
+        for lane in self._lanes:
+            for item in lane.items:
+                if isinstance(item, pg.TextItem):
+                    item.setColor(text)
+                elif isinstance(item, BandLaneItem):
+                    item.set_text_colour(text)
+
+    def set_duration(self, duration_s: float) -> None:
+        """Start over for a recording of ``duration_s`` seconds (removes every lane)."""
+        self._rebuild([])
+        self.duration_s = max(float(duration_s), 1e-3)
+        self.viewbox.setXRange(0, self.duration_s, padding=0)
+        self._resize()
+
+    def set_view_rect(self, t0: float, t1: float) -> None:
+        """Show the current trace-view window ``[t0, t1]`` s (at least 2 px wide)."""
+        self._t = (t0, t1)
+        n = max(1, len(self._lanes))
+        min_w = 2 * self.duration_s / max(1.0, self.viewbox.width())
+        w = max(t1 - t0, min_w)
+        self.view_rect.setRect(QtCore.QRectF(t0, -n, w, n))
+
+    def lane_names(self) -> list[str]:
+        return [lane.name for lane in self._lanes]
+
+    def add_lane(self, name: str, times_s, values, kind: str = "line", colour: str = "#c02040") -> None:
+        """Add or replace lane ``name`` (see module docstring for ``kind``)."""
+        if kind not in ("line", "bands", "heat"):
+            raise ValueError(f"unknown overview lane kind {kind!r}")
+        specs = [s for s in self._specs if s[0] != name] + [(name, times_s, values, kind, colour)]
+        self._rebuild(specs)
+
+    def remove_lane(self, name: str) -> None:
+        self._rebuild([s for s in self._specs if s[0] != name])
+
+    def _rebuild(self, specs: list) -> None:
+        for lane in self._lanes:
+            for item in lane.items:
+                self.viewbox.removeItem(item)
+        self._lanes, self._specs = [], list(specs)
+        for row, (name, times_s, values, kind, colour) in enumerate(self._specs):
+            items = self._make_items(row, name, times_s, values, kind, colour)
+            for item in items:
+                self.viewbox.addItem(item, ignoreBounds=True)
+            self._lanes.append(OverviewLane(name, kind, items))
+        self._resize()
+
+    def _make_items(self, row: int, name: str, times_s, values, kind: str, colour: str) -> list:
+        top, bottom = -row, -row - 1
+        items: list = []
+        if kind == "line":
+            t = np.asarray(times_s, np.float64)
+            v = np.asarray(values, np.float64)
+            ok = np.isfinite(v)
+            t, v = t[ok], v[ok]
+            if len(v):
+                lo, hi = np.percentile(v, [1, 99])
+                hi = hi if hi > lo else lo + 1
+                y = bottom + 0.1 + 0.8 * np.clip((v - lo) / (hi - lo), 0, 1)
+                items.append(pg.PlotCurveItem(t, y, pen=pg.mkPen(colour, width=1)))
+                label = pg.TextItem(f"{name} {lo:.0f}–{hi:.0f}", color=self.text_colour, anchor=(0, 0))
+            else:
+                label = pg.TextItem(f"{name}: none", color=self.text_colour, anchor=(0, 0))
+            label.setPos(0, top)
+            items.append(label)
+        elif kind == "bands":
+            se = np.asarray(times_s, np.float64).reshape(-1, 2)
+            item = BandLaneItem(name, se[:, 0], se[:, 1], [str(v) for v in values])
+            item.set_band(bottom, top)
+            item.set_text_colour(self.text_colour)
+            items.append(item)
+        else:
+            t = np.asarray(times_s, np.float64)
+            v = np.clip(np.asarray(values, np.float64), 0, 1)
+            img = pg.ImageItem(v[:, None].astype(np.float32), levels=(0, 1))
+            img.setColorMap(pg.colormap.get("inferno"))
+            span = (t[-1] - t[0]) if len(t) > 1 else self.duration_s
+            img.setRect(QtCore.QRectF(float(t[0]) if len(t) else 0.0, bottom, float(span), 1.0))
+            items.append(img)
+        return items
+
+    def _resize(self) -> None:
+        n = max(1, len(self._lanes))
+        self.viewbox.setYRange(-n, 0, padding=0)
+        self.setFixedHeight(n * ROW_PX + 34)
+        self.set_view_rect(*self._t)

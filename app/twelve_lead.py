@@ -1,0 +1,136 @@
+"""``TwelveLeadView``: the clinical 3 × 4 printout of a standard 12-lead ECG.
+
+Rows I/aVR/V1/V4, II/aVL/V2/V5, III/aVF/V3/V6; column ``c`` shows seconds ``[2.5c, 2.5c + 2.5)`` of a
+10-s page starting at ``t0``, as a printed ECG does, followed by a full-length rhythm strip (lead II by
+default). Each row starts with a 1 mV, 0.2 s calibration pulse. Drawn on the same calibrated paper
+as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from anyecg_model.io.recording import Recording, RecordingError
+from anyecg_model.signal.filters import RAW, DisplayFilter, filtered_window
+
+from .paper import LIGHT, PaperColours, PaperGridItem, PaperScale
+
+LAYOUT_3X4: tuple[tuple[str, ...], ...] = (
+    ("I", "aVR", "V1", "V4"),
+    ("II", "aVL", "V2", "V5"),
+    ("III", "aVF", "V3", "V6"),
+)
+COLUMN_S = 2.5
+PAGE_S = 4 * COLUMN_S
+ROW_MV = 3.0  # 30 mm between baselines at 10 mm/mV
+PULSE_X = (-0.4, -0.2)  # calibration pulse: 0.2 s wide, 1 mV tall, left of the traces
+
+
+def is_standard_12lead(recording: Recording) -> bool:
+    names = set(recording.lead_names)
+    return all(n in names for row in LAYOUT_3X4 for n in row)
+
+
+class TwelveLeadView(QtWidgets.QWidget):
+    """3 × 4 clinical layout with rhythm strip; ``cells`` maps lead name → (x0 s, x1 s, row)."""
+
+    def __init__(self, parent=None, scale: PaperScale = PaperScale(), colours: PaperColours = LIGHT):
+        super().__init__(parent)
+        self.scale = scale
+        self.colours = colours
+        self.recording: Recording | None = None
+        self.rhythm_lead = "II"
+        self.t0 = 0.0
+        self.filt: DisplayFilter = RAW
+        self.cells: dict[str, tuple[float, float, int]] = {}
+        self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.viewbox = pg.ViewBox(enableMenu=False)
+        self.viewbox.setMouseEnabled(x=False, y=False)
+        self.plot = pg.PlotWidget(viewBox=self.viewbox)
+        self.plot.hideButtons()
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.grid = PaperGridItem(colours, scale.px_per_mm)
+        self.viewbox.addItem(self.grid, ignoreBounds=True)
+        self._items: list = []
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.viewbox.sigResized.connect(self._apply_range)
+        self.apply_colours(colours)
+
+    def apply_colours(self, colours: PaperColours) -> None:
+        self.colours = colours
+        self.plot.setBackground(colours.background)
+        self.grid.set_colours(colours)
+        self.redraw()
+
+    def set_scale(self, scale: PaperScale) -> None:
+        self.scale = scale
+        self.grid.set_px_per_mm(scale.px_per_mm)
+        self._apply_range()
+
+    def set_recording(self, recording: Recording | None, t0: float = 0.0) -> None:
+        self.recording = recording
+        self.t0 = t0
+        self.redraw()
+
+    def set_page_start(self, t0: float) -> None:
+        self.t0 = t0
+        self.redraw()
+
+    def set_filter(self, filt: DisplayFilter) -> None:
+        self.filt = filt
+        self.redraw()
+
+    def _apply_range(self, *args) -> None:
+        w = max(10.0, self.viewbox.width())
+        h = max(10.0, self.viewbox.height())
+        x0 = -0.6
+        self.viewbox.setRange(xRange=(x0, x0 + w / self.scale.px_per_s),
+                              yRange=(-h / self.scale.px_per_mv, 0), padding=0)
+
+    def redraw(self) -> None:
+        for item in self._items:
+            self.viewbox.removeItem(item)
+        self._items, self.cells, self.curves = [], {}, {}
+        rec = self.recording
+        if rec is None or not is_standard_12lead(rec):
+            return
+        fs = rec.fs
+        s0 = int(round(self.t0 * fs))
+        n = int(round(PAGE_S * fs))
+        try:
+            page = filtered_window(rec, s0, s0 + n, None, self.filt)
+        except RecordingError:
+            return
+        pen = pg.mkPen(self.colours.trace, width=1)
+        rows = [*LAYOUT_3X4, (self.rhythm_lead,)]
+        for r, names in enumerate(rows):
+            base = -(r + 0.6) * ROW_MV
+            pulse = pg.PlotCurveItem([PULSE_X[0] - 0.05, PULSE_X[0], PULSE_X[0], PULSE_X[1], PULSE_X[1], PULSE_X[1] + 0.05],
+                                     [base, base, base + 1, base + 1, base, base], pen=pen)
+            self._add(pulse)
+            for c, name in enumerate(names):
+                full = len(names) == 1
+                x0 = 0.0 if full else c * COLUMN_S
+                x1 = PAGE_S if full else x0 + COLUMN_S
+                a, b = int(round(x0 * fs)), min(page.shape[1], int(round(x1 * fs)))
+                y = page[rec.lead_index(name), a:b]
+                x = np.arange(a, a + len(y)) / fs
+                curve = pg.PlotCurveItem(x, y + base, pen=pen, connect="finite")
+                self._add(curve)
+                self.curves[name if not full else f"{name} rhythm"] = curve
+                self.cells[name if not full else f"{name} rhythm"] = (x0, x1, r)
+                label = pg.TextItem(name, color=self.colours.text, anchor=(0, 0))
+                label.setPos(x0 + 0.05, base + 0.55 * ROW_MV)
+                self._add(label)
+                if c > 0:
+                    tick = pg.PlotCurveItem([x0, x0], [base - 0.3, base + 0.3], pen=pen)
+                    self._add(tick)
+        self._apply_range()
+
+    def _add(self, item) -> None:
+        self.viewbox.addItem(item, ignoreBounds=True)
+        self._items.append(item)
