@@ -34,7 +34,7 @@ class EcgScale:
 
     @property
     def label(self) -> str:
-        return f"{self.speed_mm_s:g} mm/s  {self.gain_mm_mv:g} mm/mV"
+        return f"{self.speed_mm_s:g} mm/s, {self.gain_mm_mv:g} mm/mV"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,73 @@
+"""Holter summary: numbers that follow from the reference labels of a generated 3-hour recording, pauses found
+where the beats stop, and a PDF with the trend, tables and one strip per event."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import pdf_text
+
+from anyecg_model.io import Recording
+from anyecg_model.report import HolterRules, ReportFindings, render_holter, summarise
+
+
+def test_summary_matches_the_reference_labels(holter_3h):
+    findings = ReportFindings.from_annotations(holter_3h)
+    s = summarise(findings, holter_3h.duration_s)
+    beats = holter_3h.annotations.beats()
+    assert s.n_beats == len(beats)
+    assert sum(h.n_beats for h in s.hours) == s.n_beats
+    assert len(s.hours) == 3
+    assert s.beat_counts["V"] == int(np.sum(beats.symbol == "V"))
+    assert s.beat_counts["S"] == int(np.sum(beats.symbol == "A"))
+    # the generator puts atrial fibrillation from 25 % to 40 % of the record
+    assert s.af_burden == pytest.approx(0.15, abs=0.005)
+    assert s.longest_af.duration_s == pytest.approx(0.15 * holter_3h.duration_s, rel=0.01)
+    assert [e.label for e in s.episodes] == ["AFIB", "SVTA", "B"]
+    assert s.analysed_s == pytest.approx(holter_3h.duration_s, rel=0.01)
+    assert not s.pauses
+    # the SVT run at ~155 bpm sets the maximum 1-min rate; sinus stays within 60–110 bpm
+    assert 140 <= s.hr_max[0] <= 160
+    assert 0.55 * holter_3h.duration_s <= s.hr_max[1] <= 0.57 * holter_3h.duration_s
+    assert 60 <= s.hr_min[0] <= 80
+    assert all(h.hr_min <= h.hr_mean <= h.hr_max for h in s.hours)
+
+
+def _beats_with_pause(pause_at_s: float, pause_s: float) -> ReportFindings:
+    t = np.arange(0.5, 600.0, 1.0)  # 60 bpm for 10 minutes
+    t = np.where(t > pause_at_s, t + pause_s - 1.0, t)
+    return ReportFindings("annotations", "test", t, np.array(["N"] * t.size, dtype=object), np.full(t.size, np.nan))
+
+
+def test_pauses_and_signal_loss():
+    s = summarise(_beats_with_pause(300.0, 3.2), 605.0)
+    assert len(s.pauses) == 1
+    onset, dur = s.pauses[0]
+    assert onset == pytest.approx(299.5) and dur == pytest.approx(3.2)
+    assert s.hr_mean == pytest.approx(60.0, abs=0.1)  # the pause is not a heart rate
+    lost = summarise(_beats_with_pause(300.0, 40.0), 645.0)
+    assert not lost.pauses  # 40 s without beats is signal loss, not asystole
+    assert lost.analysed_s == pytest.approx(638.0 - 40.0)  # first to last beat, minus the gap
+    with pytest.raises(ValueError):
+        HolterRules(pause_s=20.0)
+
+
+def test_holter_pdf_pages(holter_3h, tmp_path):
+    pdf = render_holter(holter_3h, tmp_path / "h.pdf")
+    pages = pdf_text(pdf)
+    assert len(pages) >= 2
+    first = pages[0]
+    assert "Holter summary" in first and "08:00:00 – 11:00:00 (3 h 00 min)" in first
+    assert "AF/AFL burden: 15.0 %" in first
+    assert "Reference annotations from the file" in first
+    assert "Heart-rate trend" in first and "Hourly table" in first
+    assert "AFIB (atrial fibrillation)" in "".join(pages)
+    strips = "".join(pages[1:])
+    assert "Event strips (25 mm/s, 10 mm/mV)" in strips
+    assert "Onset of longest atrial fibrillation episode" in strips
+    assert "Maximum heart rate" in strips and "lead MLII" in strips
+
+
+def test_holter_without_any_labels_says_so(tmp_path):
+    rec = Recording.from_array(np.zeros((1, 250 * 60), np.float32), 250.0, ["MLII"], path="blank.ecg")
+    text = pdf_text(render_holter(rec, tmp_path / "h.pdf"))[0]
+    assert "No findings" in text and "Heart rate: not measured" in text
