@@ -11,6 +11,7 @@ COMMANDS: dict[str, str] = {
     "info": "anyecg_model.commands.info",
     "pretrain-tokenizer": "anyecg_model.commands.pretrain_tokenizer",
     "pretrain": "anyecg_model.commands.pretrain",
+    "report": "anyecg_model.commands.report",
 }
 
 

@@ -1,0 +1,89 @@
+"""Write a printable PDF report (12-lead ECG or Holter summary) of a recording, without a screen.
+
+Findings come from ``--findings JSON`` (the ``anyecg analyze`` output), else from the model when it is
+installed (cached findings first), else from the file's own reference annotations; the report names
+its source. ``--no-model`` skips the model.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..io import Recording, RecordingError, open_recording
+from ..report import EcgScale, HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="ECG file to report on")
+    parser.add_argument("--kind", choices=("12lead", "holter"), default="12lead", help="report layout")
+    parser.add_argument("--out", required=True, help="output PDF")
+    parser.add_argument("--paper", choices=("a4", "letter"), default="a4")
+    parser.add_argument("--speed", type=float, default=25.0, help="paper speed, mm/s (default 25)")
+    parser.add_argument("--gain", type=float, default=10.0, help="gain, mm/mV (default 10)")
+    parser.add_argument("--start", type=float, default=0.0, help="12-lead: first second printed (default 0)")
+    parser.add_argument("--findings", help="findings JSON written by `anyecg analyze` (skips the model)")
+    parser.add_argument("--no-model", action="store_true", help="do not run the model; use the file's labels")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        scale = EcgScale(args.speed, args.gain)
+        recording = open_recording(args.path)
+        findings = resolve_findings(recording, args.findings, use_model=not args.no_model)
+        out = Path(args.out)
+        if args.kind == "12lead":
+            render_12lead(recording, out, TwelveLeadConfig(paper=args.paper, scale=scale, start_s=args.start),
+                          findings)
+        else:
+            render_holter(recording, out, HolterConfig(paper=args.paper, scale=scale), findings)
+    except (RecordingError, ValueError, OSError) as exc:
+        log.error("%s", exc)
+        return 1
+    log.info("wrote %s (%s)", out, findings.source_text)
+    return 0
+
+
+def resolve_findings(recording: Recording, findings_path: str | None, use_model: bool) -> ReportFindings:
+    """Findings from a JSON file, else the model (when available), else the file's reference annotations."""
+    if findings_path:
+        try:
+            data = json.loads(Path(findings_path).read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{findings_path}: not valid JSON ({exc})") from exc
+        if isinstance(data, list):  # `anyecg analyze --json` over several files: pick this record's entry
+            data = _entry_for(recording, data, findings_path)
+        return ReportFindings.from_analysis(data)
+    if use_model:
+        found = model_findings(recording)
+        if found is not None:
+            return found
+    return ReportFindings.from_annotations(recording)
+
+
+def _entry_for(recording: Recording, entries: list[Any], path: str) -> dict:
+    name = Path(recording.path).stem
+    for entry in entries:
+        if isinstance(entry, dict) and Path(str(entry.get("record", ""))).stem == name:
+            return entry
+    raise ValueError(f"{path}: no findings for record {name!r}")
+
+
+def model_findings(recording: Recording) -> ReportFindings | None:
+    """The model's findings for ``recording``, or None (logged) when the model is absent or fails."""
+    try:
+        from ..analysis import Analyzer
+    except ImportError as exc:
+        log.info("model not available (%s); the report uses the file's annotations", exc)
+        return None
+    try:
+        result = Analyzer().analyze(recording)
+        data = result.to_json()
+        return ReportFindings.from_analysis(json.loads(data) if isinstance(data, str) else data)
+    except Exception as exc:  # noqa: BLE001 - a report must still print when the model breaks
+        log.warning("model analysis failed (%s); the report uses the file's annotations", exc)
+        return None
