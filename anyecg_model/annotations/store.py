@@ -275,7 +275,8 @@ class AnnotationStore:
     def relabel_span(self, start: int, stop: int, code: str) -> Edit | None:
         """Relabel every labelled beat (beat codes only, not marks like ``~``) with sample in ``[start, stop)``."""
         window = self.beats.window(start, stop)
-        sel = self.label_mask()[window] & np.isin(self.beats["code"][window], list(BEAT_SYMBOLS))
+        sel = (np.isin(self.beats["source"][window], LABEL_SOURCES)
+               & np.isin(self.beats["code"][window], list(BEAT_SYMBOLS)))
         return self.relabel(self.beats.ids[window][sel].tolist(), code)
 
     def move(self, row_id: int, sample: int) -> Edit | None:

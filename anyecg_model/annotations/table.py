@@ -75,15 +75,24 @@ def _to_row_value(col: Column, value):
 
 
 class ColumnTable:
-    """Rows sorted by ``(key, id)``; subclasses name the columns and the key (``sample`` or ``start``)."""
+    """Rows sorted by ``(key, id)``; subclasses name the columns and the key (``sample`` or ``start``).
+
+    Storage is append-only (a new or moved row takes a new slot at the end, amortised O(1)); an index
+    array ``order`` lists the live slots in sorted order. Sorted columns are gathered on first access
+    after a change and cached; the key and id columns are patched in place, so one edit on a
+    100,000-row table costs a few small array copies instead of rewriting every column.
+    """
 
     COLUMNS: tuple[Column, ...] = ()
     KEY = ""
 
     def __init__(self) -> None:
-        self.ids = np.zeros(0, np.int64)
-        self._cols = {c.name: np.zeros(0, dtype=c.dtype) for c in self.COLUMNS}
-        self._key_of: dict[int, int] = {}
+        self._slots = {c.name: np.zeros(0, dtype=c.dtype) for c in self.COLUMNS}
+        self._slot_ids = np.zeros(0, np.int64)
+        self._used = 0  # slots in use (live or dead)
+        self._order = np.zeros(0, np.int64)  # live slots, sorted by (key, id)
+        self._slot_of: dict[int, int] = {}
+        self._cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -108,50 +117,81 @@ class ColumnTable:
                 arr[:] = [_to_column_value(col, col.default)] * n if col.name == "top" else _to_column_value(col, col.default)
             cols[col.name] = arr
         order = np.lexsort((ids_arr, cols[cls.KEY]))
-        table.ids = ids_arr[order]
-        table._cols = {k: v[order] for k, v in cols.items()}
-        if len(np.unique(table.ids)) != n:
+        table._set_sorted(ids_arr[order], {k: v[order] for k, v in cols.items()})
+        if len(table._slot_of) != n:
             raise AnnotationError("annotation ids are not unique")
-        table._key_of = dict(zip(table.ids.tolist(), table._cols[cls.KEY].tolist()))
         return table
 
+    def _set_sorted(self, ids: np.ndarray, cols: dict[str, np.ndarray]) -> None:
+        """Replace the storage by sorted columns (slot k = position k)."""
+        self._slot_ids = ids
+        self._slots = cols
+        self._used = len(ids)
+        self._order = np.arange(len(ids), dtype=np.int64)
+        self._slot_of = dict(zip(ids.tolist(), range(len(ids))))
+        self._cache = {}
+
     def copy(self) -> "ColumnTable":
+        return self.select(np.ones(len(self), bool))
+
+    def select(self, mask: np.ndarray) -> "ColumnTable":
+        """A new table of the rows where ``mask`` (over sorted positions) is True (ids kept)."""
         out = type(self)()
-        out.ids = self.ids.copy()
-        out._cols = {k: v.copy() for k, v in self._cols.items()}
-        out._key_of = dict(self._key_of)
+        out._set_sorted(self.ids[mask].copy(), {c.name: self[c.name][mask].copy() for c in self.COLUMNS})
         return out
 
     # ------------------------------------------------------------------ access
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._order)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        """The column ``name`` (treat as read-only; edits go through :meth:`apply`)."""
-        return self._cols[name]
+        """The sorted column ``name`` (read-only: edits go through :meth:`apply`)."""
+        arr = self._cache.get(name)
+        if arr is None:
+            arr = self._slots[name][self._order]
+            arr.flags.writeable = False
+            self._cache[name] = arr
+        return arr
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Row ids in sorted order."""
+        arr = self._cache.get("id")
+        if arr is None:
+            arr = self._slot_ids[self._order]
+            arr.flags.writeable = False
+            self._cache["id"] = arr
+        return arr
 
     def __contains__(self, row_id: int) -> bool:
-        return int(row_id) in self._key_of
+        return int(row_id) in self._slot_of
 
     @property
     def keys(self) -> np.ndarray:
-        return self._cols[self.KEY]
+        return self[self.KEY]
 
-    def position(self, row_id: int) -> int:
-        """Current position of ``row_id`` (raises :class:`AnnotationError` when absent)."""
-        key = self._key_of.get(int(row_id))
-        if key is None:
-            raise AnnotationError(f"no annotation with id {row_id}")
-        keys = self._cols[self.KEY]
+    def _locate(self, key: int, row_id: int) -> int:
+        """Sorted position where a row ``(key, row_id)`` is (or would be inserted)."""
+        keys = self[self.KEY]
         lo = int(np.searchsorted(keys, key, "left"))
         hi = int(np.searchsorted(keys, key, "right"))
-        return lo + int(np.searchsorted(self.ids[lo:hi], int(row_id)))
+        return lo + int(np.searchsorted(self.ids[lo:hi], row_id))
+
+    def position(self, row_id: int) -> int:
+        """Current sorted position of ``row_id`` (raises :class:`AnnotationError` when absent)."""
+        slot = self._slot_of.get(int(row_id))
+        if slot is None:
+            raise AnnotationError(f"no annotation with id {row_id}")
+        return self._locate(int(self._slots[self.KEY][slot]), int(row_id))
 
     def row(self, row_id: int) -> Row:
-        return self.row_at(self.position(row_id))
+        slot = self._slot_of.get(int(row_id))
+        if slot is None:
+            raise AnnotationError(f"no annotation with id {row_id}")
+        return {c.name: _to_row_value(c, self._slots[c.name][slot]) for c in self.COLUMNS}
 
     def row_at(self, pos: int) -> Row:
-        return {c.name: _to_row_value(c, self._cols[c.name][pos]) for c in self.COLUMNS}
+        return self.row(int(self.ids[pos]))
 
     @classmethod
     def make_row(cls, **values) -> Row:
@@ -163,16 +203,8 @@ class ColumnTable:
 
     def window(self, start: int, stop: int) -> slice:
         """Positions of rows whose key lies in ``[start, stop)``."""
-        keys = self._cols[self.KEY]
+        keys = self[self.KEY]
         return slice(int(np.searchsorted(keys, start, "left")), int(np.searchsorted(keys, stop, "left")))
-
-    def select(self, mask: np.ndarray) -> "ColumnTable":
-        """A new table of the rows where ``mask`` is True (ids kept)."""
-        out = type(self)()
-        out.ids = self.ids[mask]
-        out._cols = {k: v[mask] for k, v in self._cols.items()}
-        out._key_of = dict(zip(out.ids.tolist(), out._cols[self.KEY].tolist()))
-        return out
 
     def equals(self, other: "ColumnTable", *, compare_ids: bool = True) -> bool:
         """Same rows in the same order (NaN equals NaN); ids compared unless ``compare_ids`` is False."""
@@ -181,7 +213,7 @@ class ColumnTable:
         if compare_ids and not np.array_equal(self.ids, other.ids):
             return False
         for col in self.COLUMNS:
-            a, b = self._cols[col.name], other._cols[col.name]
+            a, b = self[col.name], other[col.name]
             if col.dtype is np.float64:
                 if not np.array_equal(a, b, equal_nan=True):
                     return False
@@ -202,7 +234,7 @@ class ColumnTable:
             if old is None and new is None:
                 continue
             if old is None:
-                if row_id in self._key_of:
+                if row_id in self._slot_of:
                     raise AnnotationError(f"annotation id {row_id} already exists")
                 inserts.append((row_id, new))
                 result.inserted.append(row_id)
@@ -210,7 +242,10 @@ class ColumnTable:
                 removals.append(row_id)
                 result.removed.append(row_id)
             else:
-                if new[self.KEY] != self._key_of.get(row_id):
+                slot = self._slot_of.get(row_id)
+                if slot is None:
+                    raise AnnotationError(f"no annotation with id {row_id}")
+                if new[self.KEY] != self._slots[self.KEY][slot]:
                     removals.append(row_id)
                     inserts.append((row_id, new))
                 else:
@@ -219,53 +254,86 @@ class ColumnTable:
         self._remove(removals)
         self._insert(inserts)
         for row_id, new in in_place:
-            pos = self.position(row_id)
+            slot = self._slot_of[row_id]
+            pos = None
             for col in self.COLUMNS:
-                self._cols[col.name][pos] = _to_column_value(col, new.get(col.name, col.default))
+                value = _to_column_value(col, new.get(col.name, col.default))
+                self._slots[col.name][slot] = value
+                cached = self._cache.get(col.name)
+                if cached is not None:
+                    pos = self.position(row_id) if pos is None else pos
+                    cached.flags.writeable = True
+                    cached[pos] = value
+                    cached.flags.writeable = False
         return result
+
+    def _drop_cache(self) -> None:
+        self._cache = {}
+
+    def _keep_index(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        """Cache the patched sorted id and key columns (the rest are gathered again on demand)."""
+        ids.flags.writeable = False
+        keys.flags.writeable = False
+        self._cache.update({"id": ids, self.KEY: keys})
 
     def _remove(self, row_ids: list[int]) -> None:
         if not row_ids:
             return
         positions = np.fromiter((self.position(i) for i in row_ids), np.int64, len(row_ids))
-        keep = np.ones(len(self.ids), bool)
-        keep[positions] = False
-        self.ids = self.ids[keep]
-        self._cols = {k: v[keep] for k, v in self._cols.items()}
+        if len(row_ids) == 1:
+            pos = int(positions[0])
+            ids, keys = np.delete(self.ids, pos), np.delete(self[self.KEY], pos)
+            self._order = np.delete(self._order, pos)
+            self._drop_cache()
+            self._keep_index(ids, keys)
+        else:
+            keep = np.ones(len(self._order), bool)
+            keep[positions] = False
+            self._order = self._order[keep]
+            self._drop_cache()
         for i in row_ids:
-            del self._key_of[i]
+            del self._slot_of[i]
+        if self._used > 2 * len(self._order) + 1024:
+            self._set_sorted(self.ids.copy(), {c.name: self[c.name].copy() for c in self.COLUMNS})
+
+    def _reserve(self, extra: int) -> None:
+        need = self._used + extra
+        if need <= len(self._slot_ids):
+            return
+        size = max(need, 2 * len(self._slot_ids), 64)
+        self._slot_ids = np.resize(self._slot_ids, size)
+        for col in self.COLUMNS:
+            grown = np.empty(size, self._slots[col.name].dtype)
+            grown[:self._used] = self._slots[col.name][:self._used]
+            self._slots[col.name] = grown
+
+    def _append(self, row_id: int, row: Row) -> int:
+        slot = self._used
+        self._used += 1
+        self._slot_ids[slot] = row_id
+        for col in self.COLUMNS:
+            self._slots[col.name][slot] = _to_column_value(col, row.get(col.name, col.default))
+        self._slot_of[row_id] = slot
+        return slot
 
     def _insert(self, rows: list[tuple[int, Row]]) -> None:
         if not rows:
             return
+        self._reserve(len(rows))
         if len(rows) <= _BULK_INSERT:
             for row_id, row in rows:
                 key = int(row[self.KEY])
-                keys = self._cols[self.KEY]
-                lo = int(np.searchsorted(keys, key, "left"))
-                hi = int(np.searchsorted(keys, key, "right"))
-                pos = lo + int(np.searchsorted(self.ids[lo:hi], row_id))
-                self.ids = np.insert(self.ids, pos, row_id)
-                for col in self.COLUMNS:
-                    arr = self._cols[col.name]
-                    value = _to_column_value(col, row.get(col.name, col.default))
-                    grown = np.empty(len(arr) + 1, arr.dtype)
-                    grown[:pos] = arr[:pos]
-                    grown[pos] = value
-                    grown[pos + 1:] = arr[pos:]
-                    self._cols[col.name] = grown
-                self._key_of[row_id] = key
+                pos = self._locate(key, row_id)
+                ids, keys = np.insert(self.ids, pos, row_id), np.insert(self[self.KEY], pos, key)
+                slot = self._append(row_id, row)
+                self._order = np.insert(self._order, pos, slot)
+                self._drop_cache()
+                self._keep_index(ids, keys)
             return
-        extra = type(self).from_columns(
-            [i for i, _ in rows],
-            **{c.name: [r.get(c.name, c.default) for _, r in rows] for c in self.COLUMNS},
-        )
-        ids = np.concatenate([self.ids, extra.ids])
-        cols = {k: np.concatenate([v, extra._cols[k]]) for k, v in self._cols.items()}
-        order = np.lexsort((ids, cols[self.KEY]))
-        self.ids = ids[order]
-        self._cols = {k: v[order] for k, v in cols.items()}
-        self._key_of.update(extra._key_of)
+        slots = np.array([self._append(row_id, row) for row_id, row in rows], np.int64)
+        order = np.concatenate([self._order, slots])
+        self._order = order[np.lexsort((self._slot_ids[order], self._slots[self.KEY][order]))]
+        self._drop_cache()
 
 
 class BeatTable(ColumnTable):

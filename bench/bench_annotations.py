@@ -1,0 +1,91 @@
+"""Benchmark: single edits on a 24-hour annotation store with 100,000 beats (core only, no drawing).
+
+Prints median and 95th-percentile milliseconds per operation, without and with the autosave journal
+(one JSON line + fsync per edit). Usage: ``python bench/bench_annotations.py [--beats 100000] [--reps 200]``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+import time
+
+import numpy as np
+
+from anyecg_model.annotations import AnnotationStore, BeatTable, EpisodeTable, Journal, bulk_accept, set_suggestions
+
+log = logging.getLogger("bench_annotations")
+
+FS = 250.0
+N_SAMPLES = int(24 * 3600 * FS)
+
+
+def holter_store(n_beats: int) -> AnnotationStore:
+    """24 h at 250 Hz with ``n_beats`` reference beats (about 69 bpm for 100,000) and one N episode."""
+    rng = np.random.default_rng(0)
+    samples = np.sort(rng.choice(N_SAMPLES, n_beats, replace=False))
+    codes = np.where(rng.random(n_beats) < 0.05, "V", "N").astype(object)
+    beats = BeatTable.from_columns(np.arange(n_beats), sample=samples, code=codes,
+                                   source=np.full(n_beats, "reference", object), author=np.full(n_beats, "atr", object))
+    episodes = EpisodeTable.from_columns([n_beats], start=[0], stop=[N_SAMPLES], code=["N"], source=["reference"])
+    return AnnotationStore(FS, N_SAMPLES, beats, episodes, author="bench", content_hash="bench0hash")
+
+
+def timed(fn, reps: int) -> tuple[float, float]:
+    times = []
+    for k in range(reps):
+        t0 = time.perf_counter()
+        fn(k)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return float(np.median(times)), float(np.percentile(times, 95))
+
+
+def run(n_beats: int, reps: int, journal: bool) -> list[tuple[str, float, float]]:
+    store = holter_store(n_beats)
+    tmp = tempfile.TemporaryDirectory()
+    if journal:
+        Journal.for_recording(store.content_hash, tmp.name).attach(store)
+    rng = np.random.default_rng(1)
+    where = rng.integers(0, N_SAMPLES, reps)
+    rows: list[tuple[str, float, float]] = []
+    new_ids: list[int] = []
+    rows.append(("insert beat", *timed(lambda k: new_ids.append(store.insert_beat(int(where[k]), "V")), reps)))
+    pick = store.beats.ids[rng.integers(0, len(store.beats), reps)]
+    rows.append(("relabel beat", *timed(lambda k: store.relabel([int(pick[k])], "A" if k % 2 else "F"), reps)))
+    rows.append(("move beat", *timed(lambda k: store.move(new_ids[k], int(where[k]) + 3), reps)))
+    rows.append(("delete beat", *timed(lambda k: store.delete([new_ids[k]]), reps)))
+    rows.append(("undo", *timed(lambda k: store.undo(), reps)))
+    rows.append(("redo", *timed(lambda k: store.redo(), reps)))
+    span = int(60 * FS)
+    rows.append(("relabel 1-min span", *timed(lambda k: store.relabel_span(int(where[k]), int(where[k]) + span, "L"),
+                                               max(10, reps // 10))))
+    rows.append(("rhythm span", *timed(lambda k: store.set_rhythm(int(where[k]), int(where[k]) + span, "AFIB"),
+                                        max(10, reps // 10))))
+    n = len(store.beats)
+    t0 = time.perf_counter()
+    set_suggestions(store, store.beats["sample"] + 2, ["N"] * n, np.linspace(0.3, 1.0, n))
+    rows.append((f"set {n} suggestions", (time.perf_counter() - t0) * 1e3, float("nan")))
+    t0 = time.perf_counter()
+    bulk_accept(store, 0.9)
+    rows.append(("bulk accept ≥ 0.9", (time.perf_counter() - t0) * 1e3, float("nan")))
+    tmp.cleanup()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beats", type=int, default=100_000)
+    parser.add_argument("--reps", type=int, default=200)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    results = {j: run(args.beats, args.reps, j) for j in (False, True)}
+    lines = [f"24 h store, {args.beats} beats, {args.reps} reps (ms)",
+             f"| operation | median | p95 | median with journal (fsync) | p95 with journal |",
+             "|---|---|---|---|---|"]
+    for (name, med, p95), (_, jmed, jp95) in zip(results[False], results[True]):
+        lines.append(f"| {name} | {med:.2f} | {p95:.2f} | {jmed:.2f} | {jp95:.2f} |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
