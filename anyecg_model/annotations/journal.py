@@ -1,6 +1,6 @@
 """Autosave journal: every log entry of a store appended as one JSON line and fsynced before the edit returns.
 
-The journal of a recording lives in ``<root>/<content hash>/edits.jsonl`` (root: ``$ANYECG_JOURNAL_DIR``,
+The journal of a recording lives in ``<root>/<content hash>/edits-<base labels>.jsonl`` (root: ``$ANYECG_JOURNAL_DIR``,
 else ``$XDG_DATA_HOME/anyecg/journal``, else ``~/.local/share/anyecg/journal``), so it is found again
 whatever path the file is opened from. The first line is a header with the fingerprint of the labels
 the edits were made on. After a crash (power loss, kill), :meth:`Journal.restore` replays every entry
@@ -62,9 +62,9 @@ def _fsync_dir(path: Path) -> None:
 class Journal:
     """The append-only journal of one recording (see module docstring)."""
 
-    def __init__(self, directory: str | os.PathLike):
+    def __init__(self, directory: str | os.PathLike, name: str = JOURNAL_NAME):
         self.directory = Path(directory)
-        self.path = self.directory / JOURNAL_NAME
+        self.path = self.directory / name
         self.error: str | None = None
         self._fh = None
         self._store: AnnotationStore | None = None
@@ -75,6 +75,13 @@ class Journal:
         if not content_hash or any(c in content_hash for c in "/\\.:"):
             raise AnnotationError(f"content hash {content_hash!r} cannot key a journal")
         return cls((Path(root) if root is not None else journal_root()) / content_hash)
+
+    @classmethod
+    def for_store(cls, store: AnnotationStore, root: str | os.PathLike | None = None) -> "Journal":
+        """The journal of edits made on exactly the labels ``store`` was opened with: in the folder of its
+        recording's content hash, one file per set of base labels (``.atr``, a saved annotator …)."""
+        folder = cls.for_recording(store.content_hash, root).directory
+        return cls(folder, f"edits-{store.base_fingerprint[:16]}.jsonl")
 
     # ------------------------------------------------------------------ reading
     def read(self) -> tuple[dict, list[dict]]:
@@ -196,7 +203,7 @@ class Journal:
         self.close()
         if not self.path.exists():
             return None
-        target = self.directory / f"edits-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.discarded.jsonl"
+        target = self.path.with_name(f"{self.path.stem}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.discarded.jsonl")
         os.replace(self.path, target)
         _fsync_dir(self.directory)
         return target

@@ -94,6 +94,20 @@ def test_journal_of_other_labels_is_refused_and_can_be_set_aside(recording):
     assert Journal.for_recording(key).inspect() is None
 
 
+def test_each_set_of_base_labels_has_its_own_journal(recording):
+    atr = AnnotationStore.from_recording(recording)
+    Journal.for_store(atr).attach(atr)
+    atr.insert_beat(1000, "V")
+    corrected = AnnotationStore.from_recording(recording)
+    corrected.delete([int(corrected.beats.ids[0])])
+    reopened = AnnotationStore(corrected.fs, corrected.n_samples, corrected.beats, corrected.episodes,
+                               content_hash=corrected.content_hash)
+    assert Journal.for_store(reopened).inspect() is None  # other labels: no journal offered
+    assert Journal.for_store(reopened).path.parent == Journal.for_store(atr).path.parent
+    fresh = AnnotationStore.from_recording(recording)
+    assert Journal.for_store(fresh).inspect().n_edits == 1
+
+
 def test_editor_killed_mid_session_loses_nothing(tmp_path):
     """A subprocess edits as fast as it can and is SIGKILLed; every edit it reported done is restored."""
     sys.path.insert(0, str(HERE))
