@@ -1,0 +1,92 @@
+"""Training: a real 2-process gloo DDP job (ranks stay bit-identical, resume continues from the saved step)
+and the pretrain-tokenizer → pretrain command line on synthetic data."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from anyecg_model.cli import main
+from anyecg_model.model.checkpoint import load_checkpoint
+
+REPO = Path(__file__).resolve().parents[2]
+
+DDP_SCRIPT = textwrap.dedent("""
+    import json, logging, os, sys
+    import torch
+    torch.set_num_threads(1)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from anyecg_model.model.anyecg import AnyECG
+    from anyecg_model.model.checkpoint import load_checkpoint
+    from anyecg_model.train.loop import TrainConfig, parameter_digest
+    from anyecg_model.train.pretraining import pretrain_tokenizer
+    from anyecg_model.train.synthetic import SyntheticECGDataset
+
+    out = sys.argv[1]
+    data = SyntheticECGDataset(16, window_s=3.0)
+    cfg = TrainConfig(epochs=1, batch_size=2, log_every=1)
+    torch.manual_seed(int(os.environ["RANK"]))  # different inits per rank: DDP must sync them
+    first = pretrain_tokenizer(AnyECG.from_size("tiny"), data, cfg, out)
+    resumed = load_checkpoint(out)  # a fresh process would do exactly this
+    cfg.epochs = 2
+    second = pretrain_tokenizer(resumed, data, cfg, out, resume=True)
+    with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as f:
+        json.dump({"first": first, "second": second, "digest": parameter_digest(resumed)}, f)
+""")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_process_gloo_job_stays_in_sync_and_resumes(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(DDP_SCRIPT)
+    out = tmp_path / "run"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                           "--master_port", str(_free_port()), str(script), str(out)],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
+    # 16 windows / 2 ranks / batch 2 = 4 steps per epoch; the resumed run starts at step 4 and ends at 8
+    assert ranks[0]["first"]["step"] == 4 and ranks[0]["second"]["step"] == 8
+    assert "resumed from" in proc.stderr and "epoch 1, step 4" in proc.stderr
+    for r in ranks:
+        for stage in ("first", "second"):
+            digests = r[stage]["rank_param_sha256"]
+            assert len(digests) == 2 and digests[0] == digests[1]
+    assert ranks[0]["digest"] == ranks[1]["digest"]
+    meta = json.loads((out / "config.json").read_text())
+    assert meta["training"]["step"] == 8 and [h["epoch"] for h in meta["training"]["history"]] == [1, 2]
+
+
+def test_cli_pretrain_tokenizer_then_backbone_with_resume(tmp_path):
+    tok, full = tmp_path / "tok", tmp_path / "full"
+    common = ["--synthetic", "8", "--window-s", "3", "--batch-size", "4", "--threads", "1"]
+    assert main(["pretrain-tokenizer", *common, "--size", "tiny", "--out", str(tok)]) == 0
+    tokenizer_state = {k: v for k, v in load_checkpoint(tok).state_dict().items() if k.startswith("tokenizer.")}
+    assert main(["pretrain", *common, "--tokenizer", str(tok), "--out", str(full), "--symmetric"]) == 0
+    assert main(["pretrain", *common, "--out", str(full), "--resume", "--epochs", "2"]) == 0
+    model = load_checkpoint(full)
+    meta = model.metadata
+    assert meta["training"]["stage"] == "backbone" and meta["training"]["step"] == 4
+    assert [h["stage"] for h in meta["training"]["history"]] == ["tokenizer", "backbone", "backbone"]
+    assert "train/mcp" in meta["metrics"] and meta["training_data"]["synthetic_records"] == 8
+    assert model.cfg.symmetric_mask
+    for k, v in tokenizer_state.items():  # stage 2 leaves the tokenizer frozen
+        assert (model.state_dict()[k] == v).all(), k
+
+
+def test_cli_refuses_ambiguous_data(tmp_path):
+    with pytest.raises(SystemExit):
+        main(["pretrain-tokenizer", "--out", str(tmp_path)])
