@@ -20,7 +20,7 @@ from ._common import mv_scale
 FORMAT = "csv"
 #: Largest text file loaded (text is parsed into memory; 12 leads × 1 h × 500 Hz is ~300 MB of text).
 MAX_TEXT_BYTES = 512 * 1024 * 1024
-_TIME = re.compile(r"^\s*(time|t|sec|secs|seconds|s|ms|msec|millis|timestamp|elapsed)\b", re.I)
+_TIME = re.compile(r"^\s*(time|t|sec|secs|seconds|s|ms|msec|millis|timestamp|elapsed)(?![a-z0-9])", re.I)
 _UNIT = re.compile(r"[\[(]\s*(uV|µV|μV|mV|V|nV)\s*[\])]\s*$", re.I)
 
 
@@ -91,12 +91,12 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
     rate = fs
     comments = []
     if time_col is not None:
-        steps = np.diff(data[:, time_col])
-        step = float(np.median(steps)) if len(steps) else 0.0
+        times = data[:, time_col]
+        step = float((times[-1] - times[0]) / (len(times) - 1)) if len(times) > 1 else 0.0
         if step <= 0 or not np.isfinite(step):
             raise RecordingError(path, f"time column {names[time_col]!r} does not increase")
         in_ms = bool(re.search(r"ms|msec|milli", names[time_col], re.I)) or (header is None and step >= 1)
-        rate_from_time = 1.0 / (step / 1000.0 if in_ms else step)
+        rate_from_time = float(f"{1.0 / (step / 1000.0 if in_ms else step):.6g}")
         if rate is None:
             rate = rate_from_time
         comments.append(f"time column {names[time_col]!r} gives {rate_from_time:g} Hz")

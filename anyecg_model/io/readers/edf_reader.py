@@ -46,7 +46,7 @@ def _demographics(hdr: EdfHeader) -> tuple[float | None, str | None]:
             birth = None
     age = age_from_birthdate(birth, hdr.start)
     if age is None:
-        m = re.search(r"\bage[:=\s]*(\d{1,3})\b", hdr.patient, re.I)
+        m = re.search(r"\bage[:=_\s]*(\d{1,3})\b", hdr.patient, re.I)
         age = float(m.group(1)) if m and int(m.group(1)) <= 130 else None
     return age, sex
 

@@ -1,0 +1,100 @@
+"""Writers and conversion: round trips keep samples within one ADC step and every annotation."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+import wfdb
+
+from anyecg_model.cli import main
+from anyecg_model.io import Annotations, Recording, open_recording
+from anyecg_model.io.writers import rhythm_annotations, write_csv, write_edf, write_wfdb, write_wfdb_annotations
+
+
+def _recording(n=3000, fs=250.0) -> Recording:
+    t = np.arange(n) / fs
+    data = np.stack([np.sin(2 * np.pi * 1.1 * t), 0.4 * np.cos(2 * np.pi * 1.1 * t), 0.1 * t]).astype(np.float32)
+    beats = np.arange(100, n, 220)
+    ann = Annotations.from_lists(beats, ["N" if k % 5 else "V" for k in range(len(beats))], source="atr")
+    ann = ann.concat(rhythm_annotations([(500, 1500, "AFIB"), (2000, 2600, "VT")]))
+    return Recording.from_array(data, fs, ["II", "V1", "V5"], path="synthetic", annotations=ann,
+                                start_time=dt.datetime(2024, 5, 6, 7, 8, 9), age=57.0, sex="F")
+
+
+@pytest.mark.parametrize("suffix", ["", ".edf", ".bdf", ".csv"])
+def test_round_trip(tmp_path, suffix):
+    rec = _recording()
+    out = tmp_path / f"copy{suffix}"
+    writer = {"": write_wfdb, ".edf": write_edf, ".bdf": write_edf, ".csv": write_csv}[suffix]
+    writer(rec, out)
+    back = open_recording(out if suffix else tmp_path / "copy.hea")
+    assert back.lead_names == rec.lead_names and back.fs == rec.fs
+    assert back.n_samples >= rec.n_samples
+    step = 1e-3 if suffix in ("", ".csv") else 2 * 3.3 / 65535
+    np.testing.assert_allclose(back.read(0, rec.n_samples), rec.read(), atol=step)
+    if suffix != ".csv":
+        assert back.annotations.counts() == rec.annotations.counts()
+        np.testing.assert_array_equal(np.sort(back.annotations.sample), np.sort(rec.annotations.sample))
+        assert back.annotations.rhythm_episodes(back.n_samples)[:2] == [(500, 1500, "AFIB"), (1500, 2000, "N")]
+        assert back.start_time == rec.start_time and back.sex == "F" and back.age == 57
+
+
+def test_wfdb_is_readable_by_wfdb_python(tmp_path):
+    rec = _recording()
+    write_wfdb(rec, tmp_path / "r.hea", gain=400)
+    ref = wfdb.rdrecord(str(tmp_path / "r"))
+    np.testing.assert_allclose(ref.p_signal.T, rec.read(), atol=1 / 400)
+    ann = wfdb.rdann(str(tmp_path / "r"), "atr")
+    assert "(AFIB" in ann.aux_note and ann.symbol.count("V") == 3
+
+
+def test_wfdb_nan_samples_come_back_as_nan(tmp_path):
+    data = np.ones((1, 100), np.float32)
+    data[0, 10:20] = np.nan
+    write_wfdb(data, tmp_path / "n", fs=100, lead_names=["II"])
+    back = open_recording(tmp_path / "n.hea").read()
+    assert np.isnan(back[0, 10:20]).all() and np.isfinite(back[0, :10]).all()
+
+
+def test_wfdb_annotation_writer_is_importable_alone(tmp_path):
+    path = write_wfdb_annotations(tmp_path / "rec", "test", [30, 10, 20], ["N", "V", "+"], ["", "", "(AFIB"], fs=360)
+    ann = wfdb.rdann(str(tmp_path / "rec"), "test")
+    assert list(ann.sample) == [10, 20, 30] and ann.symbol == ["V", "+", "N"] and path.name == "rec.test"
+    assert write_wfdb_annotations(tmp_path / "rec", "none", [], []) is None
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path):
+    class Broken:
+        pass
+
+    with pytest.raises(Exception):
+        write_edf(Broken(), tmp_path / "x.edf")
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.realdata
+def test_convert_mitdb_record_to_edf_and_back(formats_dir, tmp_path, capsys):
+    src = formats_dir / "wfdb" / "100"
+    assert main(["convert", str(src), str(tmp_path / "100.edf")]) == 0
+    assert main(["convert", str(tmp_path / "100.edf"), str(tmp_path / "again.hea")]) == 0
+    a, b = open_recording(src), open_recording(tmp_path / "again.hea")
+    np.testing.assert_allclose(b.read(0, a.n_samples), a.read(), atol=0.005)  # 212 step 1/200 mV
+    assert len(b.annotations) == len(a.annotations)
+    assert b.annotations.counts() == a.annotations.counts()
+
+
+def test_info_json_keys_and_bad_file(tmp_path, capsys):
+    import json
+
+    write_wfdb(_recording(), tmp_path / "r")
+    assert main(["info", "--json", str(tmp_path / "r.hea")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["format", "fs", "leads", "n_samples", "duration_s", "units", "start_time", "age", "sex",
+                         "annotations"]
+    assert out["fs"] == 250 and out["annotations"]["V"] == 3 and out["annotations"]["(AFIB"] == 1
+    bad = tmp_path / "bad.edf"
+    bad.write_bytes(b"0       " + b"\x00" * 50)
+    assert main(["info", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(bad) in err
