@@ -9,6 +9,7 @@ import sys
 #: subcommand → module defining ``add_arguments(parser)`` and ``run(args) -> int``.
 COMMANDS: dict[str, str] = {
     "info": "anyecg_model.commands.info",
+    "convert": "anyecg_model.commands.convert",
     "pretrain-tokenizer": "anyecg_model.commands.pretrain_tokenizer",
     "pretrain": "anyecg_model.commands.pretrain",
     "report": "anyecg_model.commands.report",
