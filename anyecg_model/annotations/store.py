@@ -32,6 +32,11 @@ class StoreChange:
     episodes: TableChange
 
 
+def annotators(annotations: Annotations) -> list[str]:
+    """Annotator names (``source``) present in read-only annotations, in order of first appearance."""
+    return list(dict.fromkeys(str(s) for s in annotations.source))
+
+
 class StoreEvents:
     """``changed`` (payload :class:`StoreChange`) and ``logged`` (payload: the appended log entry dict)."""
 
@@ -91,10 +96,23 @@ class AnnotationStore:
         return cls(fs, n_samples, beats, episodes, **kwargs)
 
     @classmethod
-    def from_recording(cls, recording, **kwargs) -> "AnnotationStore":
-        """The store of a :class:`~anyecg_model.io.Recording`'s read-only annotations."""
+    def from_recording(cls, recording, annotator: str | None = None, **kwargs) -> "AnnotationStore":
+        """The store of one annotator of a :class:`~anyecg_model.io.Recording`'s read-only annotations.
+
+        Readers concatenate every annotator file of a record (``atr``, ``qrs``, a saved ``corr`` …), each
+        row's ``source`` naming it; the store edits one: ``annotator``, else ``atr`` when present, else the
+        first one found.
+        """
         kwargs.setdefault("content_hash", recording.provenance.content_hash)
-        return cls.from_annotations(recording.annotations, recording.fs, recording.n_samples, **kwargs)
+        ann = recording.annotations
+        names = annotators(ann)
+        if annotator is None:
+            annotator = "atr" if "atr" in names else (names[0] if names else None)
+        elif annotator not in names:
+            raise AnnotationError(f"{recording.path}: no annotator {annotator!r} (found: {', '.join(names) or 'none'})")
+        if annotator is not None and len(names) > 1:
+            ann = ann.select(ann.source == annotator)
+        return cls.from_annotations(ann, recording.fs, recording.n_samples, **kwargs)
 
     def fingerprint(self) -> str:
         """SHA-256 of every row of both tables (ids included): equal fingerprints, equal stores."""

@@ -24,7 +24,7 @@ import wfdb
 from ..io.annotations import Annotations
 from .atomic import atomic_target
 from .codes import AnnotationError
-from .store import AnnotationStore
+from .store import AnnotationStore, annotators
 from .table import BeatTable, EpisodeTable
 
 log = logging.getLogger(__name__)
@@ -121,3 +121,18 @@ def read_wfdb(record: str | os.PathLike, annotator: str, fs: float, n_samples: i
     episodes = EpisodeTable.from_columns(len(beats) + np.arange(len(meta["episodes"])),
                                          **{c.name: [e[c.name] for e in meta["episodes"]] for c in EpisodeTable.COLUMNS})
     return AnnotationStore(fs, n_samples, beats, episodes, **store_kwargs)
+
+
+def open_store(recording, annotator: str | None = None, **store_kwargs) -> AnnotationStore:
+    """The editable labels of ``recording`` from one annotator (default ``atr``, see
+    :meth:`AnnotationStore.from_recording`); an annotator saved by :func:`save_wfdb` beside a WFDB record is
+    read with its sidecar, so every field comes back exactly as saved."""
+    store_kwargs.setdefault("content_hash", recording.provenance.content_hash)
+    names = annotators(recording.annotations)
+    chosen = annotator or ("atr" if "atr" in names else (names[0] if names else None))
+    path = Path(recording.path)
+    if chosen and path.suffix in (".hea", ".dat", ".mat", ""):
+        target = record_base(path).with_name(f"{record_base(path).name}.{chosen}")
+        if target.with_name(target.name + SIDECAR_SUFFIX).exists():
+            return read_wfdb(path, chosen, recording.fs, recording.n_samples, **store_kwargs)
+    return AnnotationStore.from_recording(recording, annotator, **store_kwargs)

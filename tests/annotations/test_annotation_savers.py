@@ -152,3 +152,20 @@ def test_mitdb_record_round_trips_through_a_new_annotator(shared_data, tmp_path)
     assert back.episodes.equals(store.labels()[1], compare_ids=False)
     atr = wfdb.rdann(str(tmp_path / "208"), "atr")
     assert np.array_equal(atr.sample, ann.sample) and atr.symbol == ann.symbol
+
+
+def test_reopening_the_record_restores_the_saved_annotator_exactly(tmp_path, recording, edited):
+    from anyecg_model.annotations import annotators, open_store
+    from anyecg_model.io import open_recording
+
+    record = write_record(tmp_path, recording)
+    save_wfdb(edited, record, "corr")
+    reopened = open_recording(str(record) + ".hea")
+    assert {"atr", "corr"} <= set(annotators(reopened.annotations))
+    atr = open_store(reopened)
+    assert len(atr.beats) == 70 and set(atr.beats["author"]) == {"atr"}  # one annotator, not both
+    corr = open_store(reopened, "corr")
+    beats, episodes = edited.labels()
+    assert corr.beats.equals(beats, compare_ids=False) and corr.episodes.equals(episodes, compare_ids=False)
+    with pytest.raises(AnnotationError, match="no annotator 'xyz'"):
+        open_store(reopened, "xyz")
