@@ -1,0 +1,73 @@
+"""Reference annotations: one batched item per lane that draws exactly the beats in the visible window."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from anyecg_model.io.annotations import Annotations
+from anyecg_model.io.recording import Recording
+from app.lanes import BandLaneItem, BeatLaneItem
+
+
+def test_lane_shows_exactly_the_visible_beats(qtbot, window, sinus):
+    window.set_recording(sinus)
+    view = window.trace
+    view.set_view(30.0, 40.0)
+    assert view.wait_rendered()
+    lane = view.lanes()["beats"]
+    view.grab()
+    t = sinus.annotations.sample / sinus.fs
+    expected = np.flatnonzero((t >= 30.0) & (t < 40.0))
+    np.testing.assert_array_equal(lane.last_drawn, expected)
+    assert len(expected) == 13 or len(expected) == 12  # 75 bpm: 12.5 beats in 10 s
+
+
+def test_type_filter_hides_other_codes(qtbot, window, sinus):
+    window.set_recording(sinus)
+    view = window.trace
+    view.set_view(0.0, 60.0)
+    lane = view.lanes()["beats"]
+    for act in window.beat_filter_menu.actions():
+        if act.text() == "N":
+            act.setChecked(False)
+    view.grab()
+    assert len(lane.last_drawn) > 0
+    assert set(lane.symbols[lane.last_drawn]) == {"V"}
+
+
+def test_hundred_thousand_beats_are_one_item(qtbot, window):
+    fs = 250.0
+    n_beats = 100_000
+    samples = np.arange(n_beats) * 200 + 100  # 0.8-s RR: 22 hours
+    n = int(samples[-1] + 1000)
+
+    class Flat:
+        def read(self, start, stop, idx):
+            return np.zeros((len(idx), stop - start), np.float32)
+
+    from anyecg_model.io.recording import Lead, Provenance
+
+    ann = Annotations.from_lists(samples, ["N"] * n_beats, source="atr")
+    rec = Recording([Lead("MLII", "MLII", fs)], fs, n, Flat(), Provenance("<flat>", "test", "flat-100k"), annotations=ann)
+    window.set_recording(rec)
+    view = window.trace
+    view.set_view(36000.0, 36010.0)
+    assert view.wait_rendered()
+    children = view.viewbox.childGroup.childItems()
+    items = [i for i in children if isinstance(i, BeatLaneItem)]
+    assert len(items) == 1
+    assert len(children) < 20, "no graphics item per beat"
+    view.grab()
+    assert len(items[0].last_drawn) in (12, 13)
+
+
+def test_band_lane_finds_long_episodes_that_start_before_the_view(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    lane = BandLaneItem("rhythm", np.array([0.0, 5000.0]), np.array([5000.0, 9000.0]), ["N", "AFIB"])
+    plot.addItem(lane)
+    plot.setXRange(4000, 4100, padding=0)
+    assert list(lane.visible_indices()) == [0]
+    plot.setXRange(4990, 5010, padding=0)
+    assert list(lane.visible_indices()) == [0, 1]

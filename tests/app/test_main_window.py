@@ -1,0 +1,121 @@
+"""The shell: bad files, files changed on disk, leads panel, filters, settings, extension points."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from anyecg_model.io.writers import write_edf
+
+
+@pytest.fixture
+def edf_path(tmp_path, make_sinus):
+    return write_edf(make_sinus(minutes=2.0), tmp_path / "sinus.edf")
+
+
+def test_unreadable_file_shows_the_reader_message_and_window_stays_usable(qtbot, window, tmp_path, sinus):
+    bad = tmp_path / "broken.edf"
+    bad.write_bytes(b"0       this is not an EDF header")
+    assert window.open_path(bad) is False
+    box = window.last_message
+    assert box is not None and box.isVisible()
+    assert "broken.edf" in box.text()
+    assert window.recording is None
+    box.close()
+    window.set_recording(sinus)  # still usable
+    assert window.trace.wait_rendered()
+    assert window.trace.last_result is not None
+
+
+def test_missing_file_is_reported(qtbot, window, tmp_path):
+    assert window.open_path(tmp_path / "nope.hea") is False
+    assert "nope.hea" in window.last_message.text()
+
+
+def test_file_deleted_while_open_gives_a_clear_message(qtbot, window, edf_path):
+    assert window.open_path(edf_path)
+    assert window.recording.path == str(edf_path)
+    assert str(edf_path) in window.settings.recent_files()
+    assert window.trace.wait_rendered()
+    os.remove(edf_path)
+    qtbot.waitUntil(lambda: window.last_message is not None and "deleted" in window.last_message.text(), timeout=5000)
+    window.last_message.close()
+    window.trace.set_view(60.0, 70.0)  # parts not yet read may fail: a message, not a crash
+    window.trace.wait_rendered()
+    assert window.isVisible()
+
+
+def test_leads_can_be_hidden_reordered_and_inverted(qtbot, window, make_sinus):
+    window.set_recording(make_sinus(minutes=1.0, n_leads=4))
+    view, panel = window.trace, window.leads_panel
+    assert view.visible_leads() == [0, 1, 2, 3]
+    panel.list.item(1).setCheckState(QtCore.Qt.CheckState.Unchecked)
+    assert view.visible_leads() == [0, 2, 3]
+    assert np.isnan(view.lead_offset(1))
+    panel.list.setCurrentRow(3)
+    panel.move_selected(-1)
+    assert view.lead_order() == [0, 1, 3, 2]
+    assert view.visible_leads() == [0, 3, 2]
+    view.set_view(0.0, 10.0)
+    assert view.wait_rendered()
+    _, y_before = view.curves[0].getData()
+    panel.list.setCurrentRow(0)
+    panel.invert.click()
+    assert view.is_inverted(0)
+    assert view.wait_rendered()
+    _, y_after = view.curves[0].getData()
+    np.testing.assert_allclose(y_after, -y_before)
+
+
+def test_display_filter_shows_in_status_bar_and_is_remembered(qtbot, window, sinus, settings):
+    window.set_recording(sinus)
+    window.set_display_filter("Monitor", 50.0)
+    assert window.filter_label.text() == "Filter: Monitor 0.67–40 Hz + 50 Hz notch"
+    assert window.trace.display_filter().low_hz == 0.67
+    assert settings.get_str("display/filter", "") == "Monitor"
+    assert window.trace.wait_rendered()
+
+
+def test_status_bar_shows_time_lead_and_amplitude_under_the_cursor(qtbot, window, sinus):
+    window.set_recording(sinus)
+    view = window.trace
+    view.set_view(0.0, 10.0)
+    y = view.lead_offset(1) + 0.5
+    view.mouseHovered.emit(3.25, *view.lead_and_value_at(y))
+    assert window.cursor_label.text() == "0:00:03.250   V1   +0.500 mV"
+
+
+def test_extension_points(qtbot, window, sinus):
+    seen = []
+    window.recordingOpened.connect(lambda rec: seen.append(("open", rec)))
+    window.recordingClosed.connect(lambda: seen.append(("close",)))
+    window.viewRangeChanged.connect(lambda a, b: seen.append(("range", a, b)))
+    for name in ("File", "View", "Navigate", "Tools", "Model", "Help"):
+        assert isinstance(window.menu(name), QtWidgets.QMenu)
+    dock = window.add_dock("Test panel", QtWidgets.QLabel("hi"), QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+    assert dock.widget().text() == "hi"
+    window.set_recording(sinus)
+    window.trace.set_view(5.0, 15.0)
+    window.close_recording()
+    kinds = [s[0] for s in seen]
+    opened = [s for s in seen if s[0] == "open"]
+    assert len(opened) == 1 and opened[0][1] is sinus and kinds[-1] == "close"
+    assert ("range", 5.0, 15.0) in [(s[0], round(s[1], 6), round(s[2], 6)) for s in seen if s[0] == "range"]
+
+
+def test_dark_theme_changes_paper(qtbot, window, sinus):
+    window.set_recording(sinus)
+    window.set_theme("dark")
+    assert window.trace.colours.background == "#111418"
+    window.set_theme("light")
+
+
+def test_window_argument_parsing():
+    from app.main import parse_window
+
+    assert parse_window("1:00:00,1:00:10") == (3600.0, 3610.0)
+    assert parse_window("5,15.5") == (5.0, 15.5)
+    with pytest.raises(ValueError):
+        parse_window("10,5")
