@@ -69,12 +69,18 @@ def findings_lines(findings: ReportFindings) -> list[str]:
 
 
 def draw_block(c: Canvas, x: float, top: float, title: str, lines: list[str], width_mm: float,
-               size_pt: float = 7.5) -> None:
-    """A titled column of text lines starting at ``top`` mm; lines too wide for ``width_mm`` are cut."""
+               size_pt: float = 7.5, max_lines: int | None = None) -> None:
+    """A titled column of text lines starting at ``top`` mm; lines wider than ``width_mm`` wrap at spaces.
+
+    With ``max_lines``, what does not fit is replaced by a final "…" line.
+    """
     text(c, x, top, title, 8.0, bold=True)
+    parts = [part for line in lines for part in wrap(c, line, width_mm, size_pt)]
+    if max_lines is not None and len(parts) > max_lines:
+        parts = parts[:max_lines - 1] + ["…"]
     y = top - LINE_MM - 0.6
-    for line in lines:
-        text(c, x, y, _fit(c, line, width_mm, size_pt), size_pt)
+    for part in parts:
+        text(c, x, y, part, size_pt)
         y -= LINE_MM
 
 
@@ -92,11 +98,17 @@ def draw_footer(c: Canvas, x_left: float, x_right: float, y: float, left: str, p
          f" · page {page}" + (f"/{pages}" if pages else ""), 7.0, align="right")
 
 
-def _fit(c: Canvas, s: str, width_mm: float, size_pt: float) -> str:
+def wrap(c: Canvas, s: str, width_mm: float, size_pt: float) -> list[str]:
+    """Split ``s`` at spaces into lines no wider than ``width_mm`` in Helvetica ``size_pt`` (long words stay whole)."""
     from reportlab.lib.units import mm
 
-    if c.stringWidth(s, "Helvetica", size_pt) <= width_mm * mm:
-        return s
-    while s and c.stringWidth(s + "…", "Helvetica", size_pt) > width_mm * mm:
-        s = s[:-1]
-    return s + "…"
+    lines: list[str] = []
+    current = ""
+    for word in s.split(" "):
+        trial = f"{current} {word}" if current else word
+        if current and c.stringWidth(trial, "Helvetica", size_pt) > width_mm * mm:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return lines + [current]

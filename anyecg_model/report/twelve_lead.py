@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from ..io import Recording, RecordingError
 from ..io.leads import STANDARD_LEADS, is_ecg_lead
 from .findings import ReportFindings
-from .header import draw_block, draw_fields, draw_footer, findings_lines, recording_fields
+from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
 from .measurements import Measurements, measure_resting_ecg
 from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
                     generated_mark, page_size_mm, text)
@@ -158,10 +158,12 @@ def _draw_header(c: Canvas, layout: PageLayout, recording: Recording, findings: 
     x0 = layout.grid_x
     text(c, x0, top - 1.0, title, 13.0, bold=True)
     col_top = top - 7.5
+    room = int((col_top - LINE_MM - (layout.grid_y + layout.grid_h) - 1.0) // LINE_MM)
     draw_fields(c, x0, col_top, recording_fields(recording), 70.0)
-    draw_block(c, x0 + 75.0, col_top, "Measurements", measurement_lines(m), 52.0)
+    draw_block(c, x0 + 75.0, col_top, "Measurements", measurement_lines(m), 52.0, max_lines=room)
     right = layout.grid_x + layout.grid_w
-    draw_block(c, x0 + 132.0, col_top, "Findings", findings_lines(findings), right - x0 - 132.0 - 48.0)
+    draw_block(c, x0 + 132.0, col_top, "Findings", findings_lines(findings), right - x0 - 132.0 - 48.0,
+               max_lines=room)
     text(c, right, top - 1.0, "Reviewed by: ____________________", 8.0, align="right")
     text(c, right, top - 7.5, "Date: ______________", 8.0, align="right")
 
