@@ -6,7 +6,7 @@ import pytest
 import wfdb
 
 from anyecg_model.io import RecordingError, open_recording
-from anyecg_model.io.readers.wfdb_reader import MemmapSource, WfdbSource
+from anyecg_model.io.readers.wfdb_reader import FileSource, WfdbSource
 
 SINGLE = ["100", "100skew", "310derive", "311derive", "a103l", "binformats", "flacformats", "s0010_re",
           "test01_00s", "test01_00s_skew"]
@@ -29,7 +29,7 @@ def test_values_match_wfdb_physical(formats_dir, name):
 @pytest.mark.realdata
 def test_mitdb_record_100_metadata_and_annotations(formats_dir):
     rec = open_recording(formats_dir / "wfdb" / "100")
-    assert isinstance(rec.source, MemmapSource)
+    assert isinstance(rec.source, FileSource)
     assert rec.fs == 360 and rec.n_samples == 650000 and rec.lead_names == ["MLII", "V5"]
     assert rec.age == 69 and rec.sex == "M" and rec.units == ["mV", "mV"]
     atr = wfdb.rdann(str(formats_dir / "wfdb" / "100"), "atr")

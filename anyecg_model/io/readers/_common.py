@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Iterable
+
+import numpy as np
 
 from ..recording import content_hash
 
@@ -65,3 +68,29 @@ def age_from_birthdate(birth: _dt.date | None, at: _dt.datetime | None) -> float
         return None
     years = at.year - birth.year - ((at.month, at.day) < (birth.month, birth.day))
     return float(years) if 0 <= years <= 130 else None
+
+
+class FileBytes:
+    """Byte ranges of a file read with ``os.pread`` on demand: sliceable like a uint8 array.
+
+    Used instead of a memory map so that reading windows of a 72-hour file does not map (and count
+    as resident) the page-cache folios around every window; thread-safe, as pread keeps no offset.
+    """
+
+    def __init__(self, path: str | Path, offset: int = 0, size: int | None = None):
+        self._file = open(path, "rb", buffering=0)
+        self.offset = int(offset)
+        total = os.fstat(self._file.fileno()).st_size - self.offset
+        self.size = max(0, total if size is None else min(int(size), total))
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, item: slice) -> np.ndarray:
+        start, stop, step = item.indices(self.size)
+        if step != 1:
+            raise ValueError("FileBytes supports contiguous slices only")
+        if stop <= start:
+            return np.zeros(0, np.uint8)
+        data = os.pread(self._file.fileno(), stop - start, self.offset + start)
+        return np.frombuffer(data, np.uint8)

@@ -1,9 +1,10 @@
 """EDF/EDF+/BDF/BDF+ parsed by hand: header fields, memory-mapped data records, EDF+ annotation lists.
 
-This is the lenient path used when pyedflib refuses a slightly non-compliant header (non-ASCII
-characters, decimal commas, a wrong record count): every field is parsed as tolerantly as its
-meaning allows, the record count is taken from the file size, and samples are decoded straight
-from a memory map of the data records. Fields that cannot mean anything still raise.
+Used for every window (pyedflib only checks the file and reads its annotations) and alone as the
+lenient path when pyedflib refuses a slightly non-compliant header (non-ASCII characters, decimal
+commas, a wrong record count): every field is parsed as tolerantly as its meaning allows, the
+record count is taken from the file size, and samples are decoded from the bytes of the data
+records each window spans. Fields that cannot mean anything still raise.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from ..recording import MAX_CHANNELS, RecordingError
+from ._common import FileBytes
 
 ANNOTATION_LABELS = ("EDF Annotations", "BDF Annotations")
 
@@ -137,39 +139,41 @@ def parse_header(path: Path) -> EdfHeader:
     return hdr
 
 
-class EdfMemmapSource:
-    """Windows of EDF/BDF signals decoded from a memory map of the data records, in mV at the base rate."""
+class EdfFileSource:
+    """Windows of EDF/BDF signals decoded from the bytes of the data records they span, in mV at the base rate."""
 
     def __init__(self, path: Path, hdr: EdfHeader, signals: list[int], base_spr: int, scale: list[float]):
         self.hdr = hdr
         self.signals = signals
         self.base_spr = base_spr
-        n = hdr.n_records * hdr.record_bytes
-        self.mm = np.memmap(path, np.uint8, "r", offset=hdr.header_bytes, shape=(n,)) if n else np.zeros(0, np.uint8)
-        self.mm = self.mm.reshape(hdr.n_records, hdr.record_bytes)
-        sb = hdr.sample_bytes
-        self.offsets = np.concatenate([[0], np.cumsum(hdr.spr)])[:-1] * sb
+        self.data = FileBytes(path, hdr.header_bytes, hdr.n_records * hdr.record_bytes)
+        self.offsets = np.concatenate([[0], np.cumsum(hdr.spr)])[:-1] * hdr.sample_bytes
         gain = (hdr.phys_max - hdr.phys_min) / np.where(hdr.dig_max == hdr.dig_min, 1, hdr.dig_max - hdr.dig_min)
-        self.gain = gain * 1.0
+        self.gain = gain
         self.offset_phys = hdr.phys_min - gain * hdr.dig_min
         self.scale = scale
 
-    def _digital(self, sig: int, r0: int, r1: int) -> np.ndarray:
+    def _digital(self, block: np.ndarray, sig: int) -> np.ndarray:
         sb, spr = self.hdr.sample_bytes, int(self.hdr.spr[sig])
         off = int(self.offsets[sig])
-        block = np.ascontiguousarray(self.mm[r0:r1, off:off + spr * sb]).reshape(-1)
+        raw = np.ascontiguousarray(block[:, off:off + spr * sb]).reshape(-1)
         if sb == 2:
-            return block.view("<i2").astype(np.int32)
-        b = block.reshape(-1, 3).astype(np.int32)
+            return raw.view("<i2").astype(np.int32)
+        b = raw.reshape(-1, 3).astype(np.int32)
         v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
         return v - ((v & 0x800000) << 1)
 
     def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
         out = np.empty((len(lead_idx), stop - start), np.float32)
         r0, r1 = start // self.base_spr, -(-stop // self.base_spr)
+        rb = self.hdr.record_bytes
+        block = self.data[r0 * rb:r1 * rb]
+        if len(block) != (r1 - r0) * rb:
+            raise RecordingError(None, f"data records {r0}..{r1} are beyond the end of the file")
+        block = block.reshape(r1 - r0, rb)
         for k, lead in enumerate(lead_idx):
             sig = self.signals[lead]
-            phys = self._digital(sig, r0, r1) * self.gain[sig] + self.offset_phys[sig]
+            phys = self._digital(block, sig) * self.gain[sig] + self.offset_phys[sig]
             phys = (phys * self.scale[lead]).astype(np.float32)
             out[k] = to_base_rate(phys, int(self.hdr.spr[sig]), self.base_spr, start - r0 * self.base_spr, stop - start)
         return out

@@ -2,7 +2,7 @@
 
 pyedflib checks the file's compliance and reads its annotations at open, then is closed again
 (edflib refuses a second open of the same file, which a viewer and a worker both need); windows
-are decoded from a memory map of the data records (:mod:`.edf_header`), which tests check sample
+are decoded from the bytes of the data records (:mod:`.edf_header`), which tests check sample
 for sample against pyedflib's ``readSignal``. When pyedflib refuses a slightly non-compliant
 header and ``lenient`` is true, the file is opened through the hand parser alone; the reason is
 logged and kept in ``Recording.comments``. Leads recorded at a lower rate than the fastest are
@@ -23,7 +23,7 @@ from ..edf_text import parse_annotation_text
 from ..leads import canonical_lead_name
 from ..recording import Lead, Provenance, Recording, RecordingError, content_hash
 from ._common import age_from_birthdate, mv_scale, sex_code
-from .edf_header import EdfHeader, EdfMemmapSource, parse_header, read_tals
+from .edf_header import EdfHeader, EdfFileSource, parse_header, read_tals
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
         tals = read_tals(path, hdr)
     else:
         tals = list(zip(onsets.tolist(), durations.tolist(), [str(t) for t in texts]))
-    source = EdfMemmapSource(path, hdr, signals, base_spr, scale)
+    source = EdfFileSource(path, hdr, signals, base_spr, scale)
     n = hdr.n_records * base_spr
     leads = [Lead(canonical_lead_name(hdr.labels[i]), hdr.labels[i], float(hdr.spr[i] / hdr.record_s), units)
              for i, (_, units) in zip(signals, scale_units)]

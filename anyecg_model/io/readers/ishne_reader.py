@@ -1,4 +1,4 @@
-"""ISHNE Holter (``.ecg`` + optional ``.ann``): 512-byte header, int16 interleaved samples read by memory map.
+"""ISHNE Holter (``.ecg`` + optional ``.ann``): 522-byte header, int16 interleaved samples read per window.
 
 Layout from the ISHNE standard output format (Badilini 1998): magic ``ISHNE1.0``, CRC, then a
 fixed header with the sample count per lead, block offsets, patient sex and birth date, start
@@ -16,7 +16,7 @@ import numpy as np
 from ..annotations import Annotations
 from ..leads import canonical_lead_name
 from ..recording import MAX_CHANNELS, Lead, Provenance, Recording, RecordingError
-from ._common import age_from_birthdate, files_hash
+from ._common import FileBytes, age_from_birthdate, files_hash
 
 FORMAT = "ishne"
 HEADER = 522
@@ -37,12 +37,14 @@ class IshneSource:
     """Windows of the int16 interleaved ECG block, scaled by each lead's nV resolution to mV."""
 
     def __init__(self, path: Path, offset: int, n_leads: int, n: int, nv: np.ndarray):
-        self.mm = np.memmap(path, "<i2", "r", offset=offset, shape=(n, n_leads)) if n else np.zeros((0, n_leads), "<i2")
+        self.data = FileBytes(path, offset, n * n_leads * 2)
+        self.n_leads = n_leads
         self.scale = nv.astype(np.float64) * 1e-6
 
     def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
         idx = list(lead_idx)
-        raw = np.asarray(self.mm[start:stop][:, idx]).T
+        frame = 2 * self.n_leads
+        raw = self.data[start * frame:stop * frame].view("<i2").reshape(stop - start, self.n_leads)[:, idx].T
         out = (raw * self.scale[idx, None]).astype(np.float32)
         out[raw == -32768] = np.nan
         return out

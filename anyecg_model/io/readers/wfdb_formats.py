@@ -1,6 +1,6 @@
-"""Decode windows of WFDB signal files straight from a memory map (formats 16, 61, 80, 160, 24, 32, 212, 310, 311).
+"""Decode windows of WFDB signal files from their bytes (formats 16, 61, 80, 160, 24, 32, 212, 310, 311).
 
-Only the bytes of the requested frames are touched, so a 24-hour record opens in milliseconds and a
+Only the bytes of the requested frames are read, so a 24-hour record opens in milliseconds and a
 10-s window costs one small copy. Formats this module cannot address by offset (8 difference
 coding, FLAC 508/516/524) are read through wfdb-python instead.
 """
@@ -14,7 +14,7 @@ FORMAT_BITS: dict[str, tuple[int, int]] = {
     "24": (24, -(1 << 23)), "32": (32, -(1 << 31)), "212": (12, -2048), "310": (32 / 3, -512),
     "311": (32 / 3, -512),
 }
-MEMMAP_FORMATS = frozenset(FORMAT_BITS)
+DIRECT_FORMATS = frozenset(FORMAT_BITS)
 
 
 def samples_in_file(fmt: str, n_bytes: int) -> int:
@@ -31,8 +31,9 @@ def _sign_extend(values: np.ndarray, bits: int) -> np.ndarray:
     return values - ((values & (1 << (bits - 1))) << 1)
 
 
-def decode(mm: np.ndarray, fmt: str, i0: int, i1: int) -> np.ndarray:
-    """Digital samples ``[i0, i1)`` (interleaved sample index) of a uint8 memory map, as int32."""
+def decode(mm, fmt: str, i0: int, i1: int) -> np.ndarray:
+    """Digital samples ``[i0, i1)`` (interleaved sample index) of a byte source sliceable like a uint8
+    array (a memory map, :class:`~._common.FileBytes`), as int32."""
     if fmt in ("16", "61", "160", "32", "80", "24"):
         width = int(FORMAT_BITS[fmt][0]) // 8
         raw = np.asarray(mm[i0 * width:i1 * width])

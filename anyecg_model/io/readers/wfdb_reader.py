@@ -1,7 +1,7 @@
 """PhysioNet WFDB records: header (``.hea``) + signal files (``.dat``, ``.mat``, any name) + annotation files.
 
 Single-segment records whose signal files are in a byte-addressable format, with one sample per
-frame and no skew, are decoded lazily from a memory map (:mod:`.wfdb_formats`). Everything else
+frame and no skew, are decoded lazily from just the bytes of each window (:mod:`.wfdb_formats`). Everything else
 (difference format 8, FLAC, multi-frequency, skew, multi-segment) is read per window through
 ``wfdb.rdrecord``. Header file names that are absolute or leave the record's folder are refused.
 """
@@ -19,8 +19,8 @@ import wfdb
 from ..annotations import Annotations
 from ..leads import canonical_lead_name
 from ..recording import MAX_CHANNELS, MAX_SAMPLES, Lead, Provenance, Recording, RecordingError
-from ._common import age_sex_from_comments, files_hash, mv_scale
-from .wfdb_formats import FORMAT_BITS, MEMMAP_FORMATS, decode, samples_in_file
+from ._common import FileBytes, age_sex_from_comments, files_hash, mv_scale
+from .wfdb_formats import DIRECT_FORMATS, FORMAT_BITS, decode, samples_in_file
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +103,11 @@ def _start_time(header) -> _dt.datetime | None:
     return None
 
 
-class MemmapSource:
-    """Window decoder over one memory map per signal file (single segment, 1 sample/frame, no skew)."""
+class FileSource:
+    """Window decoder over the bytes of each signal file (single segment, 1 sample/frame, no skew)."""
 
     def __init__(self, groups: list[dict]):
-        # each group: mm, fmt, n_in_file, invalid, leads (record indices), gain, baseline, scale per column
+        # each group: bytes (FileBytes), fmt, n_in_file, invalid, leads (record indices), gain, baseline, scale per column
         self.groups = groups
         self.where = {lead: (g, col) for g, grp in enumerate(groups) for col, lead in enumerate(grp["leads"])}
 
@@ -119,7 +119,7 @@ class MemmapSource:
             grp = self.groups[g]
             if g not in decoded:
                 m = grp["n_in_file"]
-                decoded[g] = decode(grp["mm"], grp["fmt"], start * m, stop * m).reshape(stop - start, m)
+                decoded[g] = decode(grp["bytes"], grp["fmt"], start * m, stop * m).reshape(stop - start, m)
             d = decoded[g][:, col]
             out[k] = (d - grp["baseline"][col]) * (grp["scale"][col] / grp["gain"][col])
             out[k][d == grp["invalid"]] = np.nan
@@ -174,9 +174,9 @@ class WfdbSource:
         return window[list(lead_idx)]
 
 
-def _memmap_groups(hea: Path, header, scale: list[float]) -> tuple[list[dict], int] | None:
-    """Memory-map groups and the frame count, or None when the layout needs wfdb's reader."""
-    if any(f not in MEMMAP_FORMATS for f in header.fmt):
+def _signal_groups(hea: Path, header, scale: list[float]) -> tuple[list[dict], int] | None:
+    """Signal-file groups and the frame count, or None when the layout needs wfdb's reader."""
+    if any(f not in DIRECT_FORMATS for f in header.fmt):
         return None
     if any((s or 1) != 1 for s in header.samps_per_frame) or any(k for k in header.skew if k):
         return None
@@ -204,10 +204,7 @@ def _memmap_groups(hea: Path, header, scale: list[float]) -> tuple[list[dict], i
         frames = samples_in_file(grp["fmt"], size) // m
         n_frames = frames if n_frames is None else min(n_frames, frames)
         grp.update(n_in_file=m, invalid=FORMAT_BITS[grp["fmt"]][1])
-        if size > 0:
-            grp["mm"] = np.memmap(path, dtype=np.uint8, mode="r", offset=grp["offset"], shape=(size,))
-        else:
-            grp["mm"] = np.zeros(0, np.uint8)
+        grp["bytes"] = FileBytes(path, grp["offset"], size)
     return list(groups.values()), int(n_frames or 0)
 
 
@@ -261,17 +258,17 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
     files += [hea.parent / f for f in signal_files if (hea.parent / f).is_file()]
     scale_units = [mv_scale(u) for u in header.units]
     scale = [s for s, _ in scale_units]
-    mm = _memmap_groups(hea, header, scale)
-    if mm is None:
+    grouped = _signal_groups(hea, header, scale)
+    if grouped is None:
         return _open_fallback(hea, header, files, multi=False)
-    groups, n_frames = mm
+    groups, n_frames = grouped
     n = header.sig_len if header.sig_len is not None else n_frames
     if n > n_frames:
         raise RecordingError(hea, f"header declares {n} samples but the signal files hold only {n_frames} (truncated?)")
     leads = [Lead(canonical_lead_name(name or f"sig{i}"), name or f"sig{i}", float(header.fs), units)
              for i, (name, (_, units)) in enumerate(zip(header.sig_name, scale_units))]
     resolution = [s / float(header.adc_gain[i] or DEFAULT_GAIN) for i, s in enumerate(scale)]
-    return _recording(hea, header, leads, float(header.fs), n, MemmapSource(groups),
+    return _recording(hea, header, leads, float(header.fs), n, FileSource(groups),
                       files, set(signal_files), resolution, ratio=1.0)
 
 
