@@ -99,6 +99,9 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.resize(1600, 900)
         self._update_title()
+        from .export import install_export  # File ▸ Export image…, Copy view, Print reports (app/export)
+
+        install_export(self)
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:

@@ -1,0 +1,157 @@
+"""``ExportController``: the export actions of a ``MainWindow`` (File ▸ Export image…, Copy view to
+clipboard, Print 12-lead / Holter report…) and the functions behind them, callable from tests.
+
+Errors (span too long, DPI too high, unwritable file) are shown in a message box and the status bar;
+nothing raises into the event loop.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..dialogs import show_message
+from ..paper import badge_text
+from ..trace_view import format_time
+from .dialog import ExportDialog
+from .report_worker import ReportWorker
+from .span_image import SpanSpec, render_span, save_span
+from .view_image import ImageOptions, render_view, save_view
+
+
+class ExportController(QtCore.QObject):
+    """Owns the export actions of ``window`` and the report workers it starts."""
+
+    reportWritten = QtCore.Signal(str)
+
+    def __init__(self, window: QtWidgets.QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self.workers: list[ReportWorker] = []
+        self.last_message: QtWidgets.QMessageBox | None = None
+        menu = window.menu("File")
+        # insert before "Quit" (the last action) so the menu keeps its order
+        anchor = menu.actions()[-1] if menu.actions() else None
+        self.export_action = QtGui.QAction("&Export image…", self, shortcut=QtGui.QKeySequence("Ctrl+E"),
+                                           triggered=self.open_dialog)
+        self.copy_action = QtGui.QAction("&Copy view to clipboard", self,
+                                         shortcut=QtGui.QKeySequence("Ctrl+Shift+C"), triggered=self.copy_view)
+        self.report12_action = QtGui.QAction("Print 12-lead &report (PDF)…", self,
+                                             triggered=lambda: self.ask_report("12lead"))
+        self.holter_action = QtGui.QAction("Print &Holter summary (PDF)…", self,
+                                           triggered=lambda: self.ask_report("holter"))
+        for action in (self.export_action, self.copy_action, self.report12_action, self.holter_action):
+            menu.insertAction(anchor, action)
+        menu.insertSeparator(anchor)
+        window.recordingOpened.connect(lambda *_: self._enable(True))
+        window.recordingClosed.connect(lambda: self._enable(False))
+        self._enable(window.recording is not None)
+
+    def _enable(self, on: bool) -> None:
+        for action in (self.export_action, self.copy_action, self.report12_action, self.holter_action):
+            action.setEnabled(on)
+
+    # ------------------------------------------------------------------ what is on screen
+    def current_view(self) -> QtWidgets.QWidget:
+        """The trace view or the 3 × 4 view, whichever the window shows."""
+        return self.window.stack.currentWidget()
+
+    def caption(self) -> str:
+        """``record · 0:01:00–0:01:10 · 25 mm/s · 10 mm/mV`` for the view on screen."""
+        rec = self.window.recording
+        trace = self.window.trace
+        t0, t1 = trace.view_range()
+        view = self.current_view()
+        if view is trace:
+            scale = badge_text(trace.speed_mm_s(), trace.gain_mm_mv())
+        else:
+            scale = badge_text(view.scale.speed_mm_s, view.scale.gain_mm_mv)
+            t0, t1 = view.t0, view.t0 + 10.0
+        name = Path(rec.path).name if rec is not None else ""
+        synthetic = " (synthetic)" if rec is not None and rec.format == "synthetic" else ""
+        return f"{name}{synthetic} · {format_time(t0)}–{format_time(t1)} · {scale}"
+
+    def span_spec(self, t0: float, t1: float) -> SpanSpec:
+        """A span with the trace view's leads, order, inversion, speed, gain, filter and colours."""
+        trace = self.window.trace
+        return SpanSpec(t0, t1, tuple(trace.visible_leads()),
+                        frozenset(i for i in trace.lead_order() if trace.is_inverted(i)),
+                        speed_mm_s=trace.scale.speed_mm_s, gain_mm_mv=trace.gain_mm_mv(),
+                        filt=trace.display_filter(), colours=trace.colours)
+
+    # ------------------------------------------------------------------ exports
+    def export_view(self, path: str | Path, options: ImageOptions) -> Path | None:
+        return self._guard(lambda: save_view(self.current_view(), path, options, self.caption()), path)
+
+    def export_span(self, path: str | Path, t0: float, t1: float, options: ImageOptions) -> Path | None:
+        rec = self.window.recording
+        caption = f"{Path(rec.path).name} · {format_time(t0)}–{format_time(t1)}"
+        return self._guard(lambda: save_span(rec, self.span_spec(t0, t1), path, options, caption), path)
+
+    def copy_view(self, options: ImageOptions | None = None) -> QtGui.QImage | None:
+        """Put the view on the clipboard (default 300 dpi with grid and overlays)."""
+        if self.window.recording is None:
+            return None
+        image = self._guard(lambda: render_view(self.current_view(), options or ImageOptions(), self.caption()))
+        if image is not None:
+            QtWidgets.QApplication.clipboard().setImage(image)
+            self.window.statusBar().showMessage(f"View copied to the clipboard ({image.width()} × {image.height()} px)",
+                                                5000)
+        return image
+
+    def copy_span(self, t0: float, t1: float, options: ImageOptions) -> QtGui.QImage | None:
+        rec = self.window.recording
+        image = self._guard(lambda: render_span(rec, self.span_spec(t0, t1), options))
+        if image is not None:
+            QtWidgets.QApplication.clipboard().setImage(image)
+        return image
+
+    def _guard(self, job, path: str | Path | None = None):
+        try:
+            result = job()
+        except (ValueError, OSError) as exc:
+            self.last_message = show_message(self.window, "Export failed", str(exc))
+            self.window.statusBar().showMessage(f"Export failed: {exc}", 10000)
+            return None
+        if path is not None:
+            self.window.statusBar().showMessage(f"Exported {path}", 5000)
+        return result
+
+    def open_dialog(self) -> ExportDialog | None:
+        if self.window.recording is None:
+            return None
+        dialog = ExportDialog(self, self.window)
+        dialog.open()
+        return dialog
+
+    # ------------------------------------------------------------------ reports
+    def ask_report(self, kind: str) -> None:
+        rec = self.window.recording
+        if rec is None:
+            return
+        suggested = str(Path(rec.path).with_suffix("").name) + ("_12lead.pdf" if kind == "12lead" else "_holter.pdf")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save report", suggested, "PDF (*.pdf)")
+        if path:
+            self.write_report(kind, path)
+
+    def write_report(self, kind: str, path: str | Path, paper: str = "a4") -> ReportWorker | None:
+        """Write a report in the background, starting the 12-lead page at the view's start time."""
+        rec = self.window.recording
+        if rec is None:
+            return None
+        worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.window.trace.view_range()[0], parent=self)
+        worker.written.connect(self._on_written)
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(lambda: self.workers.remove(worker) if worker in self.workers else None)
+        self.workers.append(worker)
+        self.window.statusBar().showMessage(f"Writing {path}…")
+        worker.start()
+        return worker
+
+    def _on_written(self, path: str, source: str) -> None:
+        self.window.statusBar().showMessage(f"Report written: {path} ({source})", 10000)
+        self.reportWritten.emit(path)
+
+    def _on_failed(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 10000)
+        self.last_message = show_message(self.window, "Report failed", message)

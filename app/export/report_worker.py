@@ -1,0 +1,37 @@
+"""Background writing of the printed reports (12-lead and Holter PDFs) so the window stays responsive."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore
+
+from anyecg_model.io.recording import Recording, RecordingError
+from anyecg_model.report import HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
+
+
+class ReportWorker(QtCore.QThread):
+    """Writes one report; ``written(path, source_text)`` or ``failed(message)``. Touches no widget."""
+
+    written = QtCore.Signal(str, str)
+    failed = QtCore.Signal(str)
+
+    def __init__(self, recording: Recording, kind: str, path: str | Path, *, paper: str = "a4",
+                 start_s: float = 0.0, findings: ReportFindings | None = None, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        if kind not in ("12lead", "holter"):
+            raise ValueError(f"unknown report kind {kind!r}")
+        self.recording, self.kind, self.path = recording, kind, Path(path)
+        self.paper, self.start_s, self.findings = paper, start_s, findings
+
+    def run(self) -> None:
+        try:
+            findings = self.findings if self.findings is not None else ReportFindings.from_annotations(self.recording)
+            if self.kind == "12lead":
+                start = min(self.start_s, max(0.0, self.recording.duration_s - 10.0))
+                render_12lead(self.recording, self.path, TwelveLeadConfig(paper=self.paper, start_s=start), findings)
+            else:
+                render_holter(self.recording, self.path, HolterConfig(paper=self.paper), findings)
+        except (RecordingError, ValueError, OSError) as exc:
+            self.failed.emit(f"Cannot write {self.path}: {exc}")
+            return
+        self.written.emit(str(self.path), findings.source_text)
