@@ -27,6 +27,7 @@ class ReviewQueue:
         self.order = order
         self.tolerance_s = tolerance_s
         self.ids = np.zeros(0, np.int64)
+        self._order: list[int] = []
         self._rank: dict[int, int] = {}
         self._pending: set[int] = set()
         self.rebuild()
@@ -46,7 +47,8 @@ class ReviewQueue:
             group = np.where(match < 0, 1, np.where(label_code != b["code"][sel], 0, 2))
             order = np.lexsort((b["sample"][sel], conf, group))
         self.ids = b.ids[sel][order]
-        self._rank = {int(i): k for k, i in enumerate(self.ids.tolist())}
+        self._order = self.ids.tolist()
+        self._rank = {i: k for k, i in enumerate(self._order)}
         self._pending = set(self._rank)
 
     def close(self) -> None:
@@ -74,22 +76,33 @@ class ReviewQueue:
             else:
                 self._pending.discard(row_id)
 
+    def __contains__(self, row_id) -> bool:
+        return row_id in self._rank
+
+    def upcoming(self, after: int | None = None, n: int = 1) -> list[int]:
+        """Up to ``n`` pending suggestions after ``after`` in queue order (from the start when None), wrapping."""
+        if not self._pending:
+            return []
+        start = self._rank.get(after, -1) + 1 if after is not None else 0
+        out: list[int] = []
+        total = len(self._order)
+        for k in range(total):
+            row_id = self._order[(start + k) % total]
+            if row_id in self._pending:
+                out.append(row_id)
+                if len(out) == n:
+                    break
+        return out
+
     def next(self, after: int | None = None) -> int | None:
         """Id of the first pending suggestion after ``after`` in queue order (from the start when None),
         wrapping around; None when all are reviewed."""
-        if not self._pending:
-            return None
-        start = self._rank.get(after, -1) + 1 if after is not None else 0
-        ids = self.ids.tolist()
-        for k in list(range(start, len(ids))) + list(range(0, start)):
-            if ids[k] in self._pending:
-                return ids[k]
-        return None
+        hits = self.upcoming(after, 1)
+        return hits[0] if hits else None
 
     def previous(self, before: int) -> int | None:
         """Id of the pending suggestion just before ``before`` in queue order (None at the start)."""
-        ids = self.ids.tolist()
-        for k in range(self._rank.get(before, len(ids)) - 1, -1, -1):
-            if ids[k] in self._pending:
-                return ids[k]
+        for k in range(self._rank.get(before, len(self._order)) - 1, -1, -1):
+            if self._order[k] in self._pending:
+                return self._order[k]
         return None

@@ -1,0 +1,450 @@
+"""``EditController``: keyboard-first annotation editing in the trace view, over the headless store.
+
+The store (:mod:`anyecg_model.annotations`) is the truth; this controller turns clicks, drags and keys
+into store edits and repaints the two store lanes (labels, suggestions) and the rhythm lane when the
+store says something changed. Keys in edit mode (F2 toggles it):
+
+* click: select the beat under the mouse, or insert one at the nearest R peak (snap is switchable);
+* a MIT-BIH code (N V A L R F / Q E …): set the selected beat's type (or every beat in a selected span);
+* 1–9: the user palette (1–3 pick the model's ranked classes on a selected suggestion);
+* Delete: remove; drag a beat: move it; drag elsewhere: select a span (palette: rhythm or relabel all);
+* ←/→: previous/next annotation; Enter accept / Backspace reject a suggestion; Esc clears the selection;
+* Ctrl+Z / Ctrl+Y (or Ctrl+Shift+Z): undo / redo, unlimited.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, RHYTHM_CODES, AnnotationError, AnnotationStore,
+                                      Journal, ReviewQueue, accept, bulk_accept, pick_class, reject,
+                                      set_suggestions, snap_to_r_peak)
+from anyecg_model.io.annotations import BEAT_SYMBOLS
+
+from .lanes import SELECTION_COLOUR, StoreBeatLane, StoreRhythmLane
+
+log = logging.getLogger(__name__)
+
+SUGGESTION_SOURCES = ("model",)
+#: Codes not taken from typing because the trace view uses the key (``+``/``=`` gain up) or they are rhythms.
+NOT_TYPED = frozenset("+=")
+K = QtCore.Qt.Key
+
+
+@dataclass
+class EditSettings:
+    """Editing preferences: snap to R peak, the code of a clicked-in beat, the 1–9 palette (MIT-BIH codes),
+    the selection radius (px) and the author stamped on edits."""
+
+    snap: bool = True
+    insert_code: str = "N"
+    palette: list[str] = field(default_factory=lambda: ["N", "V", "A", "L", "R", "F", "/", "Q", "E"])
+    pick_px: float = 8.0
+    author: str = field(default_factory=lambda: os.environ.get("USER", ""))
+
+
+class EditController(QtCore.QObject):
+    """Edits the open recording's labels in ``window.trace`` (see module docstring for the keys)."""
+
+    modeChanged = QtCore.Signal(bool)
+    selectionChanged = QtCore.Signal()
+    storeChanged = QtCore.Signal()  # a new store (recording opened, labels reloaded, closed)
+    edited = QtCore.Signal()  # the store changed (edit, undo, redo)
+
+    def __init__(self, window, settings: EditSettings | None = None):
+        super().__init__(window)
+        self.window = window
+        self.trace = window.trace
+        self.settings = settings or EditSettings()
+        self.store: AnnotationStore | None = None
+        self.journal: Journal | None = None
+        self.queue: ReviewQueue | None = None
+        self.editing = False
+        self.restore_pending = False
+        self.selected_beat: int | None = None
+        self.selected_episode: int | None = None
+        self.span: tuple[int, int] | None = None
+        self._drag: dict | None = None
+        self.label_lane: StoreBeatLane | None = None
+        self.suggestion_lane: StoreBeatLane | None = None
+        self.rhythm_lane: StoreRhythmLane | None = None
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
+                                           pen=pg.mkPen(SELECTION_COLOUR, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.cursor_line.setZValue(60)
+        self.span_item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 140, 0, 50))
+        self.span_item.setZValue(40)
+        self.span_menu = self._build_span_menu()
+        self.trace.installEventFilter(self)
+        self.trace.plot.scene().sigMouseClicked.connect(self._on_scene_click)
+
+    # ------------------------------------------------------------------ store lifecycle
+    def set_store(self, store: AnnotationStore | None, journal: Journal | None = None) -> None:
+        """Edit ``store`` (None: nothing to edit); ``journal`` (already restored or fresh) records every edit."""
+        if self.store is not None:
+            self.store.events.changed.disconnect(self._on_store_changed)
+        if self.queue is not None:
+            self.queue.close()
+        if self.journal is not None:
+            self.journal.close()
+        self.store, self.journal, self.queue = store, journal, None
+        self.selected_beat = self.selected_episode = None
+        self.clear_span()
+        for name in ("beats", "suggestions", "rhythm"):
+            self.trace.remove_lane(name)
+        self.label_lane = self.suggestion_lane = self.rhythm_lane = None
+        if store is not None:
+            store.author = self.settings.author
+            store.events.changed.connect(self._on_store_changed)
+            self.label_lane = StoreBeatLane("beats", store, LABEL_SOURCES, lambda: self.selected_beat)
+            self.trace.add_lane("beats", self.label_lane)
+            self._sync_suggestion_lane()
+            self.rhythm_lane = StoreRhythmLane("rhythm", store, lambda: self.selected_episode)
+            self.trace.add_lane("rhythm", self.rhythm_lane)
+            if journal is not None:
+                journal.attach(store)
+        self._show_cursor()
+        self.storeChanged.emit()
+
+    def attach_journal(self, journal: Journal) -> None:
+        """Start journalling the current store (after a restore question was answered)."""
+        journal.attach(self.store)
+        self.journal = journal
+
+    def _sync_suggestion_lane(self) -> None:
+        has = self.store is not None and bool(np.any(self.store.beats["source"] == "model"))
+        if has and self.suggestion_lane is None:
+            self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
+                                                 lambda: self.selected_beat, suggestions=True)
+            self.trace.add_lane("suggestions", self.suggestion_lane)
+        elif not has and self.suggestion_lane is not None:
+            self.trace.remove_lane("suggestions")
+            self.suggestion_lane = None
+
+    def _on_store_changed(self, change) -> None:
+        if self.selected_beat is not None and self.selected_beat not in self.store.beats:
+            self.selected_beat = None
+        if self.selected_episode is not None and self.selected_episode not in self.store.episodes:
+            self.selected_episode = None
+        if change.beats.inserted or change.beats.removed:
+            self._sync_suggestion_lane()
+        for lane in (self.label_lane, self.suggestion_lane, self.rhythm_lane):
+            if lane is not None:
+                lane.update()
+        self._show_cursor()
+        self.edited.emit()
+
+    # ------------------------------------------------------------------ mode and selection
+    def set_editing(self, on: bool) -> bool:
+        """Enter or leave edit mode; refused (False) without a store or while a restore question is open."""
+        if on and (self.store is None or self.restore_pending):
+            return False
+        self.editing = bool(on)
+        self.trace.set_drag_handler(self._on_drag if self.editing else None)
+        if not self.editing:
+            self.clear_span()
+        self.modeChanged.emit(self.editing)
+        return True
+
+    def select_beat(self, row_id: int | None, centre: bool = False) -> None:
+        self.selected_beat, self.selected_episode = row_id, None
+        if row_id is not None and centre:
+            self._ensure_visible(self.store.beats.row(row_id)["sample"] / self.store.fs)
+        self._selection_changed()
+
+    def select_episode(self, row_id: int | None) -> None:
+        self.selected_beat, self.selected_episode = None, row_id
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        self._show_cursor()
+        for lane in (self.label_lane, self.suggestion_lane, self.rhythm_lane):
+            if lane is not None:
+                lane.update()
+        self.selectionChanged.emit()
+
+    def _show_cursor(self) -> None:
+        visible = self.selected_beat is not None and self.store is not None and self.selected_beat in self.store.beats
+        if visible:
+            self.cursor_line.setValue(self.store.beats.row(self.selected_beat)["sample"] / self.store.fs)
+            if self.cursor_line.scene() is None:
+                self.trace.add_overlay(self.cursor_line)
+        elif self.cursor_line.scene() is not None:
+            self.trace.remove_overlay(self.cursor_line)
+
+    def _ensure_visible(self, t: float) -> None:
+        t0, t1 = self.trace.view_range()
+        if not t0 + 0.05 * (t1 - t0) <= t <= t1 - 0.05 * (t1 - t0):
+            half = (t1 - t0) / 2
+            self.trace.set_view(t - half, t + half)
+
+    def set_span(self, start: int, stop: int) -> None:
+        """Select ``[start, stop)`` samples for a rhythm label or relabel-all."""
+        a, b = sorted((int(start), int(stop)))
+        self.span = (max(0, a), min(self.store.n_samples, b))
+        self.span_item.setRegion((self.span[0] / self.store.fs, self.span[1] / self.store.fs))
+        if self.span_item.scene() is None:
+            self.trace.add_overlay(self.span_item)
+
+    def clear_span(self) -> None:
+        self.span = None
+        if self.span_item.scene() is not None:
+            self.trace.remove_overlay(self.span_item)
+
+    # ------------------------------------------------------------------ edits (also the tests' entry points)
+    def _px_to_samples(self, px: float) -> int:
+        return max(1, int(round(px / self.trace._px_per_s * self.store.fs)))
+
+    def insert_at(self, t_s: float, code: str | None = None) -> int:
+        """Insert a beat at ``t_s`` (snapped to the R peak when snapping is on) and select it."""
+        sample = int(round(t_s * self.store.fs))
+        if self.settings.snap:
+            leads = self.trace.visible_leads() or None
+            sample = snap_to_r_peak(self.trace.recording, sample, leads)
+        row_id = self.store.insert_beat(min(max(sample, 0), self.store.n_samples - 1), code or self.settings.insert_code)
+        self.select_beat(row_id)
+        return row_id
+
+    def set_code(self, code: str) -> None:
+        """Type a code: relabel the selected beat (accepting a suggestion) or every labelled beat in the span."""
+        if self.span is not None:
+            self.store.relabel_span(*self.span, code)
+        elif self.selected_beat is not None:
+            self.store.relabel([self.selected_beat], code)
+
+    def set_span_rhythm(self, code: str) -> None:
+        if self.span is not None:
+            self.select_episode(self.store.set_rhythm(*self.span, code))
+            self.clear_span()
+
+    def delete_selected(self) -> None:
+        if self.selected_beat is not None:
+            neighbour = self.store.step(self.store.beats.row(self.selected_beat)["sample"], +1,
+                                        sources=LABEL_SOURCES + SUGGESTION_SOURCES)
+            self.store.delete([self.selected_beat])
+            self.select_beat(neighbour)
+        elif self.selected_episode is not None:
+            self.store.delete_episodes([self.selected_episode])
+
+    def step(self, direction: int) -> int | None:
+        """Select the previous (−1) or next (+1) annotation (labels and suggestions) and bring it into view."""
+        if self.selected_beat is not None:
+            here = self.store.beats.row(self.selected_beat)["sample"]
+        else:
+            t0, t1 = self.trace.view_range()
+            here = int((t0 + t1) / 2 * self.store.fs)
+        hit = self.store.step(here, direction, sources=LABEL_SOURCES + SUGGESTION_SOURCES)
+        if hit is not None:
+            self.select_beat(hit, centre=True)
+        return hit
+
+    def _selected_suggestion(self) -> tuple[list[int], list[int]]:
+        b, e = self.store.beats, self.store.episodes
+        if self.selected_beat is not None and b.row(self.selected_beat)["source"] == "model":
+            return [self.selected_beat], []
+        if self.selected_episode is not None and e.row(self.selected_episode)["source"] == "model":
+            return [], [self.selected_episode]
+        return [], []
+
+    def review(self, verdict: str, rank: int = 0) -> bool:
+        """``accept`` (Enter), ``reject`` (Backspace) or ``pick`` top class ``rank`` (1–3) of the selected
+        suggestion, then move to the next one in the review queue (or the next in time)."""
+        beats, episodes = self._selected_suggestion()
+        if not beats and not episodes:
+            return False
+        current = beats[0] if beats else None
+        if verdict == "accept":
+            accept(self.store, beats, episodes)
+        elif verdict == "reject":
+            reject(self.store, beats, episodes)
+        elif beats:
+            pick_class(self.store, beats[0], rank)
+        else:
+            return False
+        if current is not None:
+            self.advance(current)
+        return True
+
+    def advance(self, after: int | None = None) -> int | None:
+        """Select the next pending suggestion: in review-queue order when a queue is open, else in time."""
+        if self.queue is not None:
+            nxt = self.queue.next(after)
+        else:
+            here = self.store.beats.row(after)["sample"] if after is not None else 0
+            nxt = self.store.step(here, +1, sources=SUGGESTION_SOURCES)
+        if nxt is not None:
+            self.select_beat(nxt, centre=True)
+        return nxt
+
+    def set_suggestions(self, sample, code, confidence, top=None, episodes=()) -> None:
+        """Show model suggestions (``sample`` base-rate samples, MIT-BIH ``code``, ``confidence`` 0..1, ``top``
+        ranked ``(code, p)``) beside the labels, replacing pending ones; one undoable edit."""
+        set_suggestions(self.store, sample, code, confidence, top, episodes)
+        if self.queue is not None:
+            self.queue.rebuild()
+
+    def bulk_accept(self, threshold: float) -> int:
+        """Accept every pending suggestion with confidence ≥ ``threshold``; returns how many."""
+        before = int(np.sum(self.store.beats["source"] == "model"))
+        bulk_accept(self.store, threshold)
+        return before - int(np.sum(self.store.beats["source"] == "model"))
+
+    def open_queue(self, order: str) -> ReviewQueue:
+        if self.queue is not None:
+            self.queue.close()
+        self.queue = ReviewQueue(self.store, order)
+        # views must hear of a change after the queue has counted it: move our callback behind the queue's
+        self.store.events.changed.disconnect(self._on_store_changed)
+        self.store.events.changed.connect(self._on_store_changed)
+        return self.queue
+
+    def undo(self) -> None:
+        if self.store is not None:
+            self.store.undo()
+
+    def redo(self) -> None:
+        if self.store is not None:
+            self.store.redo()
+
+    # ------------------------------------------------------------------ mouse
+    def _lane_at(self, y: float) -> str | None:
+        for name, lane in self.trace.lanes().items():
+            if lane.y_bottom <= y <= lane.y_top:
+                return name
+        return None
+
+    def _pick(self, t_s: float, lane: str | None) -> int | None:
+        sources = SUGGESTION_SOURCES if lane == "suggestions" else LABEL_SOURCES
+        return self.store.nearest_beat(int(round(t_s * self.store.fs)), self._px_to_samples(self.settings.pick_px),
+                                       sources=sources)
+
+    def _on_scene_click(self, ev) -> None:
+        if not self.editing or self.store is None or ev.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        vb = self.trace.viewbox
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        self.click(float(p.x()), float(p.y()))
+
+    def click(self, t_s: float, y: float) -> None:
+        """A left click at plot ``(t_s, y)`` in edit mode: select what is there or insert a beat."""
+        self.clear_span()
+        lane = self._lane_at(y)
+        if lane == "rhythm":
+            self.select_episode(self.store.episode_at(int(t_s * self.store.fs), LABEL_SOURCES + ("model",)))
+            return
+        hit = self._pick(t_s, lane)
+        if hit is not None:
+            self.select_beat(hit)
+        elif lane != "suggestions":
+            try:
+                self.insert_at(t_s)
+            except AnnotationError as exc:
+                self.window.statusBar().showMessage(str(exc), 5000)
+
+    def _on_drag(self, ev, t_s: float, y: float) -> bool:
+        if not self.editing or self.store is None:
+            return False
+        if ev.isStart():
+            start_t = self.trace.viewbox.mapSceneToView(ev.buttonDownScenePos()).x()
+            hit = self._pick(start_t, self._lane_at(y))
+            self._drag = {"beat": hit, "t0": start_t}
+            if hit is not None:
+                self.select_beat(hit)
+        if self._drag is None:
+            return False
+        if self._drag["beat"] is not None:
+            self.cursor_line.setValue(t_s)
+            if ev.isFinish():
+                self.move_to(self._drag["beat"], t_s)
+                self._drag = None
+        else:
+            self.set_span(int(self._drag["t0"] * self.store.fs), int(t_s * self.store.fs))
+            if ev.isFinish():
+                self._drag = None
+                self.span_menu.popup(QtGui.QCursor.pos())
+        return True
+
+    def move_to(self, row_id: int, t_s: float) -> None:
+        sample = int(round(t_s * self.store.fs))
+        if self.settings.snap:
+            sample = snap_to_r_peak(self.trace.recording, sample, self.trace.visible_leads() or None)
+        self.store.move(row_id, min(max(sample, 0), self.store.n_samples - 1))
+        self.select_beat(row_id)
+
+    def _build_span_menu(self) -> QtWidgets.QMenu:
+        menu = QtWidgets.QMenu()
+        menu.addSection("Rhythm of the span")
+        for code in RHYTHM_CODES:
+            menu.addAction(code, lambda code=code: self.set_span_rhythm(code))
+        relabel = menu.addMenu("Relabel all beats in the span as")
+        for code in sorted(BEAT_SYMBOLS):
+            relabel.addAction(code, lambda code=code: (self.set_code(code), self.clear_span()))
+        menu.addAction("Clear span", self.clear_span)
+        return menu
+
+    # ------------------------------------------------------------------ keys
+    def _claims(self, key: int, mods) -> bool:
+        """Keys editing takes over from window shortcuts: F2, undo/redo, and every plain key in edit mode."""
+        ctrl = bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier)
+        if key == K.Key_F2 or (ctrl and key in (K.Key_Z, K.Key_Y)):
+            return True
+        return self.editing and not ctrl
+
+    def eventFilter(self, obj, ev) -> bool:
+        if self.store is None:
+            return False
+        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and self._claims(ev.key(), ev.modifiers()):
+            ev.accept()  # deliver as a key press to us instead of triggering a window shortcut
+            return True
+        if ev.type() != QtCore.QEvent.Type.KeyPress:
+            return False
+        try:
+            return self.key(ev.key(), ev.modifiers(), ev.text())
+        except AnnotationError as exc:
+            self.window.statusBar().showMessage(str(exc), 5000)
+            return True
+
+    def key(self, key: int, mods, text: str) -> bool:
+        """Handle one key press; True when it was an editing key."""
+        ctrl = bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier)
+        shift = bool(mods & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        if key == K.Key_F2:
+            self.set_editing(not self.editing)
+            return True
+        if ctrl and (key == K.Key_Y or (key == K.Key_Z and shift)):
+            self.redo()
+            return True
+        if ctrl and key == K.Key_Z:
+            self.undo()
+            return True
+        if not self.editing or ctrl:
+            return False
+        if key in (K.Key_Left, K.Key_Right) and not shift:
+            self.step(+1 if key == K.Key_Right else -1)
+        elif key in (K.Key_Return, K.Key_Enter):
+            self.review("accept")
+        elif key == K.Key_Backspace:
+            self.review("reject")
+        elif key == K.Key_Delete:
+            self.delete_selected()
+        elif key == K.Key_Escape:
+            self.clear_span()
+            self.select_beat(None)
+            return False  # the trace also leaves caliper mode
+        elif text and text in "123456789" and len(text) == 1:
+            rank = int(text)
+            if rank <= 3 and self._selected_suggestion()[0]:
+                self.review("pick", rank)
+            elif rank <= len(self.settings.palette):
+                self.set_code(self.settings.palette[rank - 1])
+        elif text and len(text) == 1 and text in POINT_CODES and text not in NOT_TYPED:
+            self.set_code(text)
+        else:
+            return False
+        return True

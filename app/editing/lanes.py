@@ -1,0 +1,143 @@
+"""Lanes that draw an :class:`~anyecg_model.annotations.AnnotationStore` live: one graphics item per lane.
+
+Each lane paints only the rows in the visible time range, found by binary search on the store's sorted
+sample column, so an edit costs one ``update()`` of one item, whatever the number of beats. Labels
+(reference, manual, accepted) share one lane; pending model suggestions have their own lane, drawn
+lighter with their confidence; rejected suggestions are not drawn.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from PySide6 import QtCore, QtGui
+
+from anyecg_model.annotations import AnnotationStore
+from anyecg_model.io.annotations import AAMI_CLASS
+
+from ..lanes import CLASS_COLOURS, LaneItem, rhythm_colour
+
+#: Colour of manual and accepted labels' underline, and of the selection box.
+EDITED_COLOUR = "#d08000"
+SELECTION_COLOUR = "#ff8c00"
+
+
+class StoreBeatLane(LaneItem):
+    """Beats of ``store`` whose source is in ``sources``; ``selected()`` gives the highlighted beat id."""
+
+    #: Above this many visible beats per 100 px, codes become ticks.
+    MAX_TEXT_PER_100PX = 8
+
+    def __init__(self, name: str, store: AnnotationStore, sources: tuple[str, ...],
+                 selected: Callable[[], int | None], suggestions: bool = False):
+        super().__init__(name)
+        self.store = store
+        self.sources = sources
+        self.selected = selected
+        self.suggestions = suggestions
+        self.last_drawn = 0  # rows painted by the last paint (tests and benchmarks read it)
+
+    def visible_positions(self) -> np.ndarray:
+        """Sorted positions of the drawn rows inside the visible time range."""
+        x0, x1 = self.visible_time_range()
+        b = self.store.beats
+        window = b.window(int(np.floor(x0 * self.store.fs)), int(np.ceil(x1 * self.store.fs)) + 1)
+        positions = np.arange(window.start, window.stop)
+        return positions[np.isin(b["source"][window], self.sources)]
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        pos = self.visible_positions()
+        self.last_drawn = len(pos)
+        if not len(pos):
+            return
+        b = self.store.beats
+        tr = painter.transform()
+        origin = tr.map(QtCore.QPointF(0.0, self.y_top))
+        unit = tr.map(QtCore.QPointF(1.0, self.y_top)).x() - origin.x()
+        px = origin.x() + b["sample"][pos] / self.store.fs * unit
+        top = origin.y()
+        bottom = tr.map(QtCore.QPointF(0.0, self.y_bottom)).y()
+        y0, h = min(top, bottom), abs(bottom - top)
+        codes = b["code"][pos]
+        sources = b["source"][pos]
+        conf = b["confidence"][pos]
+        ids = b.ids[pos]
+        painter.save()
+        painter.resetTransform()
+        span = max(1.0, abs(px[-1] - px[0]) if len(px) > 1 else 100.0)
+        as_text = len(pos) == 1 or len(pos) <= span / 100.0 * self.MAX_TEXT_PER_100PX
+        font = painter.font()
+        font.setPixelSize(max(9, int(h * (0.5 if self.suggestions else 0.7))))
+        font.setBold(not self.suggestions)
+        font.setItalic(self.suggestions)
+        painter.setFont(font)
+        classes = np.array([AAMI_CLASS.get(c, "Q") for c in codes], dtype=object)
+        for cls in np.unique(classes):
+            colour = QtGui.QColor(CLASS_COLOURS.get(cls, "#808080"))
+            if self.suggestions:
+                colour.setAlpha(170)
+            painter.setPen(colour)
+            ks = np.flatnonzero(classes == cls)
+            if not as_text:
+                painter.drawLines([QtCore.QLineF(float(px[k]), y0 + 2, float(px[k]), y0 + h - 2) for k in ks])
+                continue
+            for k in ks:
+                text = codes[k] if not self.suggestions or np.isnan(conf[k]) else f"{codes[k]} {conf[k]:.2f}"
+                painter.drawText(QtCore.QRectF(float(px[k]) - 30, y0, 60, h), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+        if as_text:
+            edited = np.flatnonzero(np.isin(sources, ("manual", "accepted")))
+            painter.setPen(QtGui.QPen(QtGui.QColor(EDITED_COLOUR), 2))
+            painter.drawLines([QtCore.QLineF(float(px[k]) - 5, y0 + h - 2, float(px[k]) + 5, y0 + h - 2)
+                               for k in edited])
+        sel = self.selected()
+        if sel is not None and sel in set(ids.tolist()):
+            x = float(px[int(np.flatnonzero(ids == sel)[0])])
+            pen = QtGui.QPen(QtGui.QColor(SELECTION_COLOUR), 2)
+            painter.setPen(pen)
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            painter.drawRect(QtCore.QRectF(x - 14, y0 + 1, 28, h - 2))
+        painter.restore()
+
+
+class StoreRhythmLane(LaneItem):
+    """Rhythm episodes of ``store``: labels as solid bands, pending model episodes as hatched bands."""
+
+    def __init__(self, name: str, store: AnnotationStore, selected: Callable[[], int | None]):
+        super().__init__(name)
+        self.store = store
+        self.selected = selected
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        e = self.store.episodes
+        if not len(e):
+            return
+        x0, x1 = self.visible_time_range()
+        fs = self.store.fs
+        start, stop = e["start"] / fs, e["stop"] / fs
+        show = (stop > x0) & (start < x1) & (e["source"] != "rejected")
+        idx = np.flatnonzero(show)
+        tr = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        sel = self.selected()
+        for i in idx:
+            a = tr.map(QtCore.QPointF(max(start[i], x0), self.y_top))
+            b = tr.map(QtCore.QPointF(min(stop[i], x1), self.y_bottom))
+            rect = QtCore.QRectF(a, b).normalized()
+            label = str(e["code"][i])
+            fill = rhythm_colour(label)
+            model = e["source"][i] == "model"
+            if model:
+                rect = rect.adjusted(0, rect.height() / 2, 0, 0)
+                fill.setAlpha(90)
+                painter.fillRect(rect, QtGui.QBrush(fill, QtCore.Qt.BrushStyle.BDiagPattern))
+            else:
+                fill.setAlpha(110)
+                painter.fillRect(rect, fill)
+            if int(e.ids[i]) == sel:
+                painter.setPen(QtGui.QPen(QtGui.QColor(SELECTION_COLOUR), 2))
+                painter.drawRect(rect.adjusted(1, 1, -1, -1))
+            painter.setPen(self.text_colour)
+            text = f"{label}?" if model else label
+            painter.drawText(rect.adjusted(4, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, text)
+        painter.restore()

@@ -1,0 +1,180 @@
+"""Wires annotation editing into the main window: the Annotate menu, the review dock, the edit-mode badge,
+opening labels (with the journal's restore question) and the save/export dialogs."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, annotators, open_store, save_csv,
+                                      save_edf_annotations, save_wfdb)
+
+from ..dialogs import show_message
+from .controller import EditController
+from .dialogs import SaveAnnotatorDialog, restore_question
+from .review_dock import ReviewDock
+
+log = logging.getLogger(__name__)
+
+
+class EditingUI(QtCore.QObject):
+    """Everything editing adds to a :class:`~app.main_window.MainWindow` (``window.editing``)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.controller = EditController(window)
+        self.review = ReviewDock(self.controller)
+        self.dock = window.add_dock("Review queue", self.review, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.restore_box: QtWidgets.QMessageBox | None = None
+        self.save_dialog: SaveAnnotatorDialog | None = None
+        self.badge = QtWidgets.QLabel("")
+        self.badge.setObjectName("editBadge")
+        window.statusBar().addPermanentWidget(self.badge)
+        self._build_menu()
+        self.controller.modeChanged.connect(self._on_mode)
+        self.controller.edited.connect(self._update_badge)
+        window.recordingOpened.connect(self.open_labels)
+        window.recordingClosed.connect(lambda: self.controller.set_store(None))
+
+    # ------------------------------------------------------------------ menu
+    def _build_menu(self) -> None:
+        bar = self.window.menuBar()
+        self.menu = QtWidgets.QMenu("&Annotate", bar)
+        bar.insertMenu(self.window.menu("Help").menuAction(), self.menu)
+        c = self.controller
+        self.edit_action = self.menu.addAction("Edit annotations\tF2", lambda on: c.set_editing(on))
+        self.edit_action.setCheckable(True)
+        self.menu.addAction("Undo\tCtrl+Z", c.undo)
+        self.menu.addAction("Redo\tCtrl+Y", c.redo)
+        snap = self.menu.addAction("Snap clicks to the R peak", lambda on: setattr(c.settings, "snap", bool(on)))
+        snap.setCheckable(True)
+        snap.setChecked(c.settings.snap)
+        self.labels_menu = self.menu.addMenu("Labels from annotator")
+        self.menu.addSeparator()
+        self.menu.addAction("Next suggestion to review", self.review.start)
+        self.menu.addAction("Review queue panel", lambda: (self.dock.show(), self.dock.raise_()))
+        self.menu.addSeparator()
+        self.menu.addAction("Save as WFDB annotator…", self.save_dialog_open)
+        self.menu.addAction("Export CSV…", lambda: self._export("CSV files (*.csv)", ".csv", self.export_csv))
+        self.menu.addAction("Export EDF+ annotations…", lambda: self._export("EDF+ (*.edf)", ".edf", self.export_edf))
+
+    def _on_mode(self, on: bool) -> None:
+        self.edit_action.setChecked(on)
+        self._update_badge()
+
+    def _update_badge(self, *_) -> None:
+        store = self.controller.store
+        if store is None:
+            self.badge.setText("")
+            return
+        n = len(store.log.done)
+        state = "EDIT MODE" if self.controller.editing else "view"
+        self.badge.setText(f"✎ {state} · {n} edit(s)" if self.controller.editing or n else "")
+        self.badge.setStyleSheet("QLabel#editBadge { color: #d06000; font-weight: bold; }"
+                                 if self.controller.editing else "")
+
+    # ------------------------------------------------------------------ opening
+    def open_labels(self, recording, annotator: str | None = None) -> None:
+        """Edit ``annotator``'s labels of ``recording``; when a journal of earlier edits exists, ask first."""
+        self.controller.set_editing(False)
+        self._opened = (recording, annotator)
+        try:
+            store = open_store(recording, annotator)
+        except AnnotationError as exc:
+            self._message("Cannot load annotations", str(exc))
+            store = AnnotationStore(recording.fs, recording.n_samples, content_hash=recording.provenance.content_hash)
+        self.labels_menu.clear()
+        for name in annotators(recording.annotations):
+            self.labels_menu.addAction(name, lambda name=name: self.open_labels(recording, name))
+        journal = Journal.for_store(store)
+        info = journal.inspect()
+        if info is None or info.n_entries == 0:
+            self.controller.set_store(store, journal)
+            self._update_badge()
+            return
+        self.controller.set_store(store, None)
+        self.controller.restore_pending = True
+        self.restore_box = restore_question(self.window, info)
+        self.restore_box.finished.connect(lambda _: self._answer_restore(store, journal))
+        self.restore_box.open()
+
+    def _answer_restore(self, store: AnnotationStore, journal: Journal) -> None:
+        box, self.restore_box = self.restore_box, None
+        c = self.controller
+        if c.store is not store:
+            return  # another recording was opened meanwhile
+        if box is not None and box.clickedButton() is box.restore_button:
+            try:
+                n = journal.restore(store)
+            except AnnotationError as exc:
+                journal.discard()
+                c.restore_pending = False
+                self._message("Cannot restore edits", f"{exc}\n\nThe journal is kept aside; editing starts fresh.")
+                self.open_labels(*self._opened)
+                return
+            self.window.statusBar().showMessage(f"Restored {n} journal entries", 8000)
+        else:
+            moved = journal.discard()
+            if moved is not None:
+                self.window.statusBar().showMessage(f"Earlier edits kept aside in {moved}", 8000)
+        c.restore_pending = False
+        c.attach_journal(journal)
+        self._update_badge()
+
+    # ------------------------------------------------------------------ saving
+    def _record_path(self) -> str:
+        rec = self.window.recording
+        return rec.path if rec is not None else ""
+
+    def save_dialog_open(self) -> SaveAnnotatorDialog | None:
+        if self.controller.store is None:
+            return None
+        self.save_dialog = SaveAnnotatorDialog(self._record_path(), parent=self.window)
+        self.save_dialog.accepted.connect(lambda: self.save_wfdb(*self.save_dialog.values()))
+        self.save_dialog.open()
+        return self.save_dialog
+
+    def save_wfdb(self, record: str, annotator: str, replace: bool = False) -> Path | None:
+        """Save the labels as ``<record>.<annotator>``; errors are shown, nothing is lost."""
+        return self._save(lambda: save_wfdb(self.controller.store, record, annotator, replace=replace), "wfdb")
+
+    def export_csv(self, path: str) -> Path | None:
+        return self._save(lambda: save_csv(self.controller.store, path), "csv")
+
+    def export_edf(self, path: str) -> Path | None:
+        rec = self.window.recording
+        start = rec.start_time if rec is not None else None
+        return self._save(lambda: save_edf_annotations(self.controller.store, path, start_time=start), "edf")
+
+    def _save(self, write, kind: str) -> Path | None:
+        if self.controller.store is None:
+            return None
+        try:
+            path = write()
+        except (AnnotationError, OSError, ValueError) as exc:
+            self._message("Cannot save annotations", str(exc))
+            return None
+        if self.controller.journal is not None:
+            self.controller.journal.note_saved(path, kind)
+        self.window.statusBar().showMessage(f"Saved {path}", 8000)
+        return path
+
+    def _export(self, filt: str, suffix: str, write) -> None:
+        start = str(Path(self._record_path()).with_suffix(suffix)) if self._record_path() else ""
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export annotations", start, filt)
+        if path:
+            write(path)
+
+    def _message(self, title: str, text: str) -> None:
+        self.last_message = show_message(self.window, title, text)
+
+
+def install_editing(window) -> EditingUI:
+    """Add annotation editing to ``window`` (idempotent); returns the :class:`EditingUI`."""
+    existing = getattr(window, "editing", None)
+    if isinstance(existing, EditingUI):
+        return existing
+    window.editing = EditingUI(window)
+    return window.editing

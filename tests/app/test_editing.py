@@ -1,0 +1,250 @@
+"""Keyboard-first annotation editing in the viewer (pytest-qt): keys and clicks produce the expected labels."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from anyecg_model.annotations import Journal, read_wfdb
+
+FS = 250.0
+K = QtCore.Qt.Key
+CTRL = QtCore.Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture(autouse=True)
+def journal_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path / "journal"))
+    return tmp_path / "journal"
+
+
+@pytest.fixture
+def editing(qtbot, window, sinus):
+    """The main window with editing installed, the 5-min 75 bpm sinus record open, 10–20 s in view."""
+    from app.editing import install_editing
+
+    ui = install_editing(window)
+    window.set_recording(sinus)
+    window.trace.set_view(10.0, 20.0)
+    assert window.trace.wait_rendered()
+    return ui
+
+
+def labels(ui):
+    store = ui.controller.store
+    mask = store.label_mask()
+    return store.beats["sample"][mask], store.beats["code"][mask]
+
+
+def press(qtbot, ui, key, text="", mods=QtCore.Qt.KeyboardModifier.NoModifier):
+    if text:
+        qtbot.keyClick(ui.window.trace, text, mods)
+    else:
+        qtbot.keyClick(ui.window.trace, key, mods)
+
+
+def click_at(qtbot, ui, t_s: float, y: float):
+    """A real left click on the trace at plot time ``t_s`` (s) and plot ``y`` (mV rows)."""
+    trace = ui.window.trace
+    scene = trace.viewbox.mapViewToScene(QtCore.QPointF(t_s, y))
+    pos = trace.plot.mapFromScene(scene)
+    qtbot.mouseClick(trace.plot.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_f2_toggles_edit_mode_and_keys_do_nothing_outside_it(qtbot, editing):
+    c = editing.controller
+    before = len(c.store.log.entries)
+    press(qtbot, editing, None, "V")
+    assert len(c.store.log.entries) == before and not c.editing
+    press(qtbot, editing, K.Key_F2)
+    assert c.editing and editing.edit_action.isChecked() and "EDIT" in editing.badge.text()
+    press(qtbot, editing, K.Key_F2)
+    assert not c.editing
+
+
+def test_click_inserts_a_beat_on_the_r_peak_and_typing_sets_its_code(qtbot, editing, sinus):
+    c = editing.controller
+    press(qtbot, editing, K.Key_F2)
+    peaks = sinus.annotations.sample
+    target = int(peaks[(peaks > 14 * FS)][0])
+    c.store.delete([c.store.nearest_beat(target)])  # a missed beat to put back
+    y = editing.window.trace.lead_offset(0)
+    click_at(qtbot, editing, target / FS + 0.04, y)  # 40 ms late: snaps back to the R peak
+    new = c.selected_beat
+    assert new is not None and c.store.beats.row(new)["sample"] == target
+    press(qtbot, editing, None, "V")
+    assert c.store.beats.row(new)["code"] == "V" and c.store.beats.row(new)["source"] == "manual"
+    press(qtbot, editing, None, "/")
+    assert c.store.beats.row(new)["code"] == "/"
+
+
+def test_snap_off_inserts_where_clicked(qtbot, editing):
+    c = editing.controller
+    c.settings.snap = False
+    c.set_editing(True)
+    new = c.insert_at(12.345)
+    assert c.store.beats.row(new)["sample"] == round(12.345 * FS)
+
+
+def test_arrows_walk_annotations_delete_removes_and_undo_redo_restore(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    samples, _ = labels(editing)
+    press(qtbot, editing, K.Key_Right)
+    first = c.store.beats.row(c.selected_beat)["sample"]
+    press(qtbot, editing, K.Key_Right)
+    second = c.store.beats.row(c.selected_beat)["sample"]
+    press(qtbot, editing, K.Key_Left)
+    assert c.store.beats.row(c.selected_beat)["sample"] == first
+    k = int(np.searchsorted(samples, first))
+    assert samples[k + 1] == second  # next annotation, none skipped
+    press(qtbot, editing, K.Key_Delete)
+    assert first not in labels(editing)[0]
+    assert c.store.beats.row(c.selected_beat)["sample"] == second  # selection moves on
+    press(qtbot, editing, K.Key_Z, mods=CTRL)
+    assert first in labels(editing)[0]
+    press(qtbot, editing, K.Key_Y, mods=CTRL)
+    assert first not in labels(editing)[0]
+    for _ in range(3):
+        press(qtbot, editing, K.Key_Z, mods=CTRL)
+    assert np.array_equal(labels(editing)[0], samples)
+
+
+def test_span_relabel_and_rhythm_palette(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    c.set_span(int(30 * FS), int(40 * FS))
+    press(qtbot, editing, None, "L")
+    samples, codes = labels(editing)
+    inside = (samples >= 30 * FS) & (samples < 40 * FS)
+    assert set(codes[inside]) == {"L"} and inside.sum() == pytest.approx(12.5, abs=1)  # 10 s at 75 bpm
+    assert "L" not in set(codes[~inside])
+    c.set_span(int(60 * FS), int(90 * FS))
+    afib = next(a for a in c.span_menu.actions() if a.text() == "AFIB")
+    afib.trigger()
+    e = c.store.episodes
+    assert list(zip(e["start"], e["stop"], e["code"])) == [(60 * FS, 90 * FS, "AFIB")]
+    assert c.span is None and c.selected_episode == int(e.ids[0])
+    press(qtbot, editing, K.Key_Delete)
+    assert len(c.store.episodes) == 0
+
+
+def test_number_keys_use_the_user_palette(qtbot, editing):
+    c = editing.controller
+    c.settings.palette = ["F", "E", "Q"]
+    c.set_editing(True)
+    press(qtbot, editing, K.Key_Right)
+    sel = c.selected_beat
+    press(qtbot, editing, None, "2")
+    assert c.store.beats.row(sel)["code"] == "E"
+
+
+@pytest.fixture
+def suggested(editing):
+    """Model suggestions 12 ms after the reference beats in 10–20 s: confidences rising from 0.40 to 0.99,
+    every third one a V."""
+    c = editing.controller
+    s = c.store.beats["sample"]
+    ref = s[(s > 10 * FS) & (s < 20 * FS)]
+    codes = ["V" if i % 3 == 0 else "N" for i in range(len(ref))]
+    conf = np.linspace(0.4, 0.99, len(ref))
+    top = [[(cd, p), ("N" if cd == "V" else "V", (1 - p) * 0.7), ("A", (1 - p) * 0.3)] for cd, p in zip(codes, conf)]
+    c.set_suggestions(ref + 3, codes, conf, top)
+    c.set_editing(True)
+    return ref
+
+
+def test_review_queue_enter_accepts_backspace_rejects_and_counts(qtbot, editing, suggested):
+    c, dock = editing.controller, editing.review
+    assert editing.window.trace.lanes().keys() >= {"beats", "suggestions"}
+    dock.rebuild()
+    total = len(suggested)
+    assert dock.counter.text() == f"reviewed 0 of {total} — {total} remaining"
+    dock.start()
+    first = c.selected_beat
+    assert c.store.beats.row(first)["confidence"] == pytest.approx(0.4)  # least certain first
+    press(qtbot, editing, K.Key_Return)
+    assert c.store.beats.row(first)["source"] == "accepted"
+    second = c.selected_beat
+    assert second != first and c.store.beats.row(second)["source"] == "model"
+    press(qtbot, editing, K.Key_Backspace)
+    assert c.store.beats.row(second)["source"] == "rejected"
+    third = c.selected_beat
+    press(qtbot, editing, None, "3")
+    assert c.store.beats.row(third)["code"] == "A" and c.store.beats.row(third)["source"] == "accepted"
+    assert dock.counter.text() == f"reviewed 3 of {total} — {total - 3} remaining"
+    samples, codes = labels(editing)
+    assert len(samples) == 374  # two accepted suggestions replaced their reference beats one for one
+    assert list(codes).count("A") == 1
+    press(qtbot, editing, K.Key_Z, mods=CTRL)
+    assert dock.counter.text() == f"reviewed 2 of {total} — {total - 2} remaining"
+
+
+def test_bulk_accept_above_threshold(qtbot, editing, suggested):
+    c = editing.controller
+    n = c.bulk_accept(0.9)
+    conf = np.linspace(0.4, 0.99, len(suggested))
+    assert n == int(np.sum(conf >= 0.9)) and n > 0
+    assert len(labels(editing)[0]) == 374
+
+
+def test_save_dialog_protects_existing_annotators(qtbot, editing, tmp_path):
+    from app.editing.dialogs import SaveAnnotatorDialog
+    from PySide6 import QtWidgets
+
+    (tmp_path / "sinus.atr").write_bytes(b"")
+    dlg = SaveAnnotatorDialog(str(tmp_path / "sinus.hea"), default="atr")
+    qtbot.addWidget(dlg)
+    save = dlg.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled() and "exists" in dlg.target.text()
+    dlg.replace.setChecked(True)
+    assert save.isEnabled() and dlg.values() == (str(tmp_path / "sinus"), "atr", True)
+    dlg.name.setText("a b")
+    assert not save.isEnabled()
+    dlg.name.setText("corr")
+    assert save.isEnabled() and dlg.values()[2] is False
+
+
+def test_saved_annotator_reads_back_the_edited_labels(qtbot, editing, tmp_path):
+    c = editing.controller
+    c.set_editing(True)
+    press(qtbot, editing, K.Key_Right)
+    press(qtbot, editing, None, "A")
+    path = editing.save_wfdb(str(tmp_path / "sinus"), "corr")
+    assert path == tmp_path / "sinus.corr"
+    back = read_wfdb(tmp_path / "sinus", "corr", FS, c.store.n_samples)
+    assert back.beats.equals(c.store.labels()[0], compare_ids=False)
+    assert editing.save_wfdb(str(tmp_path / "sinus"), "corr") is None  # exists: refused, message shown
+    assert "exists" in editing.last_message.text()
+
+
+def test_reopening_offers_to_restore_every_edit(qtbot, window, editing, sinus):
+    c = editing.controller
+    c.set_editing(True)
+    press(qtbot, editing, K.Key_Right)
+    press(qtbot, editing, None, "A")
+    press(qtbot, editing, K.Key_Right)
+    press(qtbot, editing, K.Key_Delete)
+    expected = c.store.fingerprint()
+    window.close_recording()
+    window.set_recording(sinus)
+    box = editing.restore_box
+    assert box is not None and "2 edit(s)" in box.text()
+    assert not c.set_editing(True)  # no editing until the question is answered
+    box.restore_button.click()
+    qtbot.waitUntil(lambda: not c.restore_pending)
+    assert c.store.fingerprint() == expected and c.store.log.can_undo
+    c.set_editing(True)
+    press(qtbot, editing, K.Key_Z, mods=CTRL)
+    assert Journal.for_store(c.store).inspect().n_edits == 1  # journalling continues after restore
+
+
+def test_one_edit_repaints_only_the_visible_beats(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    lane = c.label_lane
+    c.insert_at(15.05)
+    editing.window.trace.plot.viewport().repaint()
+    visible = np.sum((c.store.beats["sample"] >= 10 * FS) & (c.store.beats["sample"] <= 20.5 * FS))
+    assert 0 < lane.last_drawn <= visible + 2
+    assert lane.last_drawn < len(c.store.beats) / 10
