@@ -72,8 +72,7 @@ class RhythmQuantizer(nn.Module):
         valid = token_validity(lead_mask, patch_mask)
         x = embed_patches(self.patch_encoder, patches, valid, self.cfg.tok_d_model)
         h = self.encoder(x, lead_mask, patch_mask, slots)
-        z = F.normalize(self.to_code(h[valid]).float(), dim=-1)
-        zq, idx, terms = self.codebook(z)
+        zq, idx, terms = self.codebook(self.to_code(h[valid]))
         return zq, idx, terms, valid, slots, patches, lead_mask
 
     @torch.no_grad()

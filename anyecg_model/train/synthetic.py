@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..io.leads import STANDARD_LEADS
+from ..io.leads import STANDARD_LEADS, standard_equivalent
 from ..model.config import PreprocessConfig
 from ..signal.preprocess import preprocess
 from .batch import example_from_prepared
@@ -32,8 +32,6 @@ _WAVES = (
 
 def lead_axis(name: str) -> np.ndarray:
     """Unit axis (x left, y down, z anterior) of a standard lead (or its Holter equivalent)."""
-    from ..io.leads import standard_equivalent
-
     std = standard_equivalent(name) or name
     if std in _FRONTAL:
         a = math.radians(_FRONTAL[std])
@@ -60,8 +58,8 @@ def simulate_ecg(duration_s: float, fs: float, heart_rate_bpm: float, leads=STAN
         heart += np.outer(d, pulse * amp * gain)
     axes = np.stack([lead_axis(name) for name in leads])
     x = axes @ heart
-    x += rng.normal(0, noise_mv, x.shape)
     x += 0.1 * np.sin(2 * np.pi * 0.3 * t + rng.uniform(0, 2 * np.pi, (len(leads), 1)))
+    x += rng.normal(0, noise_mv, x.shape)  # last draw: everything above is independent of fs
     x += 0.02 * np.sin(2 * np.pi * mains_hz * t)
     peaks = np.round(beats[beats < duration_s] * fs).astype(int)
     return x.astype(np.float32), peaks[peaks < n]
