@@ -102,6 +102,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .export import install_export  # File ▸ Export image…, Copy view, Print reports (app/export)
 
         install_export(self)
+        from .model import install_model  # Model dock, overlays and the analysis worker (app/model)
+
+        install_model(self)
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:

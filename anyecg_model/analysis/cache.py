@@ -1,0 +1,121 @@
+"""Findings cache: a finished analysis stored per recording content hash, model version and weights hash.
+
+One ``.npz`` file per (recording, model, tasks) under ``$ANYECG_CACHE/findings`` (default
+``~/.cache/anyecg/findings``). Arrays (beats, anomaly windows, episodes) are stored as plain numpy
+arrays and everything else as a JSON string, and the file is read with ``allow_pickle=False``: a cache
+file can never execute code. A corrupt, truncated or mismatching file is deleted and reported as a miss,
+so the analysis simply runs again. Writes go to a temporary file renamed into place.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode
+
+log = logging.getLogger(__name__)
+
+#: Bump when the layout changes: older files then count as misses.
+CACHE_VERSION = 1
+
+
+def cache_root() -> Path:
+    """``$ANYECG_CACHE/findings`` or ``~/.cache/anyecg/findings``."""
+    base = os.environ.get("ANYECG_CACHE")
+    return (Path(base) if base else Path.home() / ".cache" / "anyecg") / "findings"
+
+
+def cache_key(content_hash: str, model: ModelInfo, tasks: Sequence[str]) -> str:
+    """File stem for one recording (content hash), model (version + weights sha256) and task set."""
+    safe_version = "".join(c if c.isalnum() or c in "._-" else "_" for c in model.version)[:32]
+    return f"{content_hash[:40]}-{model.sha256[:16] or 'nosha'}-v{safe_version}-{'+'.join(sorted(tasks))}"
+
+
+class FindingsCache:
+    """Load and store :class:`Findings` (see the module docstring). ``root`` defaults to :func:`cache_root`."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else cache_root()
+
+    def path(self, content_hash: str, model: ModelInfo, tasks: Sequence[str]) -> Path:
+        return self.root / f"{cache_key(content_hash, model, tasks)}.npz"
+
+    def load(self, content_hash: str, model: ModelInfo, tasks: Sequence[str]) -> Findings | None:
+        """The cached findings, or None (absent, or corrupt and therefore discarded)."""
+        p = self.path(content_hash, model, tasks)
+        if not p.exists():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            meta = json.loads(bytes(arrays.pop("meta")).decode("utf-8"))
+            if meta.get("cache_version") != CACHE_VERSION or meta.get("content_hash") != content_hash \
+                    or meta["model"] != [model.name, model.version, model.sha256]:
+                raise ValueError("written for another recording, model or cache version")
+            return _findings_from(meta, arrays)
+        except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, EOFError) as exc:
+            log.warning("%s: corrupt findings cache discarded (%s)", p, exc)
+            p.unlink(missing_ok=True)
+            return None
+
+    def store(self, content_hash: str, tasks: Sequence[str], findings: Findings) -> Path:
+        """Write ``findings`` (atomically); returns the file."""
+        p = self.path(content_hash, findings.model, tasks)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        meta, arrays = _split(findings)
+        meta.update(cache_version=CACHE_VERSION, content_hash=content_hash)
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
+        tmp = p.with_name(f".{p.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, p)
+        return p
+
+
+def _split(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
+    """Findings → (JSON-able scalars, named arrays)."""
+    meta = {"record": f.record, "duration_s": f.duration_s, "fs": f.fs, "leads": list(f.leads),
+            "model": [f.model.name, f.model.version, f.model.sha256], "anomaly_score": f.anomaly_score,
+            "record_class_probabilities": f.record_class_probabilities, "heart_rate_bpm": f.heart_rate_bpm,
+            "af_burden": f.af_burden, "n_beats": f.n_beats, "anomaly_threshold": f.anomaly_threshold,
+            "has_anomaly": f.anomaly_windows is not None, "has_beats": f.beats is not None,
+            "has_episodes": f.episodes is not None,
+            "episode_labels": [e.label for e in f.episodes or []]}
+    arrays: dict[str, np.ndarray] = {}
+    if f.anomaly_windows is not None:
+        arrays["anomaly"] = np.array([[w.start_s, w.end_s, w.score] for w in f.anomaly_windows],
+                                     np.float64).reshape(-1, 3)
+    if f.beats is not None:
+        arrays["beat_time_s"] = np.asarray(f.beats.time_s, np.float64)
+        arrays["beat_label"] = np.asarray(f.beats.label, np.int8)
+        arrays["beat_confidence"] = np.asarray(f.beats.confidence, np.float32)
+    if f.episodes is not None:
+        arrays["episodes"] = np.array([[e.start_s, e.end_s, e.confidence] for e in f.episodes],
+                                      np.float64).reshape(-1, 3)
+    return meta, arrays
+
+
+def _findings_from(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
+    f = Findings(record=meta["record"], duration_s=float(meta["duration_s"]), fs=float(meta["fs"]),
+                 leads=list(meta["leads"]), model=ModelInfo(*meta["model"]),
+                 anomaly_score=meta["anomaly_score"], record_class_probabilities=meta["record_class_probabilities"],
+                 heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
+                 anomaly_threshold=float(meta["anomaly_threshold"]))
+    if meta["has_anomaly"]:
+        f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in arrays["anomaly"]]
+    if meta["has_beats"]:
+        t, lab, conf = arrays["beat_time_s"], arrays["beat_label"], arrays["beat_confidence"]
+        if not (len(t) == len(lab) == len(conf)):
+            raise ValueError("beat arrays of different lengths")
+        f.beats = Beats(t, lab.astype(np.int8), conf.astype(np.float32))
+    if meta["has_episodes"]:
+        ep, labels = arrays["episodes"], meta["episode_labels"]
+        if len(ep) != len(labels):
+            raise ValueError("episode arrays and labels differ in length")
+        f.episodes = [RhythmEpisode(float(a), float(b), str(lab), float(c)) for (a, b, c), lab in zip(ep, labels)]
+    return f

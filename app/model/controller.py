@@ -1,0 +1,420 @@
+"""``ModelController``: runs analysis jobs for the open recording and shows their findings.
+
+Wiring (``window.model``): a ``Model`` dock (:class:`~app.model.panel.ModelPanel`), Model-menu actions (analyze,
+cancel, analyze on open, device, model folder, one toggle per overlay with its shortcut), a status-bar label
+with the model's name, version and device, lanes under the traces and lanes on the overview bar.
+
+Jobs: every start gets a new job id; results of any other id are dropped, so a file opened later never
+shows an earlier file's findings. Replaced jobs are cancelled without blocking the GUI and reaped when their
+thread ends; closing the window waits for them. Settings: ``model/dir``, ``model/device``
+(auto|cpu|cuda|mps), ``model/auto_analyze`` (false unless chosen in the menu or given ``--analyze``).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR, TASKS
+from anyecg_model.analysis.cache import FindingsCache
+from anyecg_model.analysis.findings import Findings, ModelInfo
+from anyecg_model.io.recording import Recording
+
+from ..lanes import BandLaneItem
+from .overlays import AnomalyHeatLane, ModelBeatLane
+from .panel import OVERLAYS, ModelPanel
+from .stream import OverlayData, PartialFindings
+from .worker import DEVICES, AnalysisJob, AnalysisWorker, AnalyzerPool, gui_torch_threads
+
+log = logging.getLogger(__name__)
+
+#: Lane names under the traces and on the overview bar.
+LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM = "model anomaly", "model beats", "model rhythm"
+OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
+#: Refresh of the overlays while results stream in (ms).
+REFRESH_MS = 400
+#: Overview lanes for recordings at least this long (s), like the viewer's heart-rate lane.
+TIMELINE_MIN_S = 60.0
+
+
+class ModelController(QtCore.QObject):
+    """See the module docstring. Signals: ``viewFindingsReady()`` (the visible window's findings are drawn,
+    or the analysis failed), ``analysisFinished(Findings)``."""
+
+    viewFindingsReady = QtCore.Signal()
+    analysisFinished = QtCore.Signal(object)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.settings = window.settings
+        self.pool = AnalyzerPool()
+        self.cache = FindingsCache()
+        self.job_id = 0
+        self.worker: AnalysisWorker | None = None
+        self._retired: list[AnalysisWorker] = []
+        self.partial: PartialFindings | None = None
+        self.findings: Findings | None = None
+        self.data: OverlayData | None = None
+        self.failed_message = ""
+        self._view_ready = False
+        self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
+        torch_threads = gui_torch_threads()
+        import torch
+
+        torch.set_num_threads(torch_threads)
+        self.panel = ModelPanel()
+        self.dock = window.add_dock("Model", self.panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.status_label = QtWidgets.QLabel("Model: none")
+        window.statusBar().addPermanentWidget(self.status_label)
+        self._refresh_timer = QtCore.QTimer(self, singleShot=True, interval=REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._start_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._start_timer.timeout.connect(self.analyze)
+        self._build_menu()
+        self.panel.jumpTo.connect(self.jump_to)
+        self.panel.analyzeRequested.connect(self.analyze)
+        self.panel.cancelRequested.connect(self.cancel)
+        window.recordingOpened.connect(self._on_opened)
+        window.recordingClosed.connect(self._on_closed)
+        window.installEventFilter(self)
+        self._show_model_text()
+
+    # ------------------------------------------------------------------ settings and menu
+    @property
+    def model_dir(self) -> Path:
+        return Path(self.settings.get_str("model/dir", str(DEFAULT_MODEL_DIR)))
+
+    @property
+    def device_setting(self) -> str:
+        d = self.settings.get_str("model/device", "auto")
+        return d if d in DEVICES else "auto"
+
+    def _build_menu(self) -> None:
+        m = self.window.menu("Model")
+        m.addAction("&Analyze recording", self.analyze, QtGui.QKeySequence("Ctrl+Alt+Return"))
+        m.addAction("&Cancel analysis", self.cancel, QtGui.QKeySequence("Ctrl+Alt+Backspace"))
+        self.auto_action = m.addAction("Analyze on &open", lambda on: self.set_auto_analyze(on))
+        self.auto_action.setCheckable(True)
+        self.auto_action.setChecked(self.auto_analyze)
+        dev = m.addMenu("&Device")
+        group = QtGui.QActionGroup(dev)
+        for name in DEVICES:
+            act = dev.addAction(name.upper() if name != "auto" else "Automatic (CUDA, MPS, else CPU)",
+                                lambda name=name: self.set_device(name))
+            act.setCheckable(True)
+            act.setChecked(name == self.device_setting)
+            group.addAction(act)
+        m.addAction("Choose model &folder…", self._choose_model_dir)
+        m.addSeparator()
+        self.overlay_actions: dict[str, QtGui.QAction] = {}
+        for key, label, keys in OVERLAYS:
+            act = m.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(True)
+            act.setShortcut(QtGui.QKeySequence(keys))
+            act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            box = self.panel.toggles[key]
+            act.toggled.connect(box.setChecked)
+            box.toggled.connect(act.setChecked)
+            act.toggled.connect(lambda _on: self.apply_overlays())
+            self.overlay_actions[key] = act
+
+    def set_auto_analyze(self, on: bool, remember: bool = True) -> None:
+        """Analyse every recording when it opens (``remember`` stores the choice)."""
+        self.auto_analyze = bool(on)
+        self.auto_action.setChecked(self.auto_analyze)
+        if remember:
+            self.settings.set("model/auto_analyze", "true" if on else "false")
+        if on and self.window.recording is not None and self.worker is None and self.data is None:
+            self._start_timer.start()
+
+    def set_device(self, name: str) -> None:
+        self.settings.set("model/device", name)
+        self._show_model_text()
+
+    def set_model_dir(self, path: str | Path) -> None:
+        self.pool.forget(self.model_dir)
+        self.settings.set("model/dir", str(path))
+        self._show_model_text()
+
+    def _choose_model_dir(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self.window, "Model checkpoint folder", str(self.model_dir))
+        if path:
+            self.set_model_dir(path)
+
+    def overlay_on(self, key: str) -> bool:
+        return self.overlay_actions[key].isChecked()
+
+    def _show_model_text(self, info: ModelInfo | None = None, device: str | None = None) -> None:
+        if info is None:
+            text = f"Model: {self.model_dir.name} · device {self.device_setting}"
+        elif device == "cache":
+            text = f"Model: {info.name} v{info.version} · cached findings"
+        else:
+            text = f"Model: {info.name} v{info.version} · {device.upper()}"
+        self.status_label.setText(text)
+        self.panel.set_model(text)
+
+    # ------------------------------------------------------------------ jobs
+    def analyze(self) -> int:
+        """Start analysing the open recording (replacing any running job); returns the job id (0: none)."""
+        self._start_timer.stop()
+        rec = self.window.recording
+        self._retire()
+        self.job_id += 1
+        self._reset_results()
+        if rec is None:
+            return 0
+        job = AnalysisJob(self.job_id, rec, self.model_dir, self.device_setting, TASKS,
+                          self.window.trace.view_range())
+        w = AnalysisWorker(job, self.pool, self.cache, self)
+        w.modelReady.connect(self._on_model_ready)
+        w.partial.connect(self._on_partial)
+        w.progress.connect(self._on_progress)
+        w.done.connect(self._on_done)
+        w.failed.connect(self._on_failed)
+        w.notice.connect(self._on_notice)
+        w.cancelled.connect(self._on_cancelled)
+        self.worker = w
+        self.panel.set_running(True)
+        w.start(QtCore.QThread.Priority.LowPriority)
+        return self.job_id
+
+    def cancel(self) -> None:
+        """Stop the running job (the GUI keeps what has arrived)."""
+        if self.worker is not None:
+            self._retire()
+            self.panel.set_running(False)
+            self.panel.set_notice("Analysis cancelled.")
+            self.window.statusBar().showMessage("Analysis cancelled", 5000)
+
+    def _retire(self) -> None:
+        w, self.worker = self.worker, None
+        if w is None:
+            return
+        w.cancel(wait=False)
+        if w.isFinished():
+            w.deleteLater()
+            return
+        self._retired.append(w)
+        w.finished.connect(lambda w=w: self._reap(w))
+
+    def _reap(self, w: AnalysisWorker) -> None:
+        if w in self._retired:
+            self._retired.remove(w)
+            w.deleteLater()
+
+    def shutdown(self) -> None:
+        """Cancel every job and wait for the threads (window closing)."""
+        self._start_timer.stop()
+        self._retire()
+        for w in list(self._retired):
+            w.wait()
+            self._reap(w)
+
+    def threads(self) -> list[AnalysisWorker]:
+        """Threads not yet ended (the current job and cancelled ones still finishing a chunk)."""
+        return [w for w in ([self.worker] if self.worker else []) + self._retired if not w.isFinished()]
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.window and ev.type() == QtCore.QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    # ------------------------------------------------------------------ worker signals (GUI thread)
+    def _current(self, job_id: int) -> bool:
+        return job_id == self.job_id and self.worker is not None
+
+    def _on_model_ready(self, job_id: int, info: ModelInfo, device: str) -> None:
+        if self._current(job_id):
+            self._show_model_text(info, device)
+            if self.partial is not None:
+                self.partial.anomaly_threshold = self._threshold(device)
+
+    def _threshold(self, device: str) -> float:
+        try:
+            return self.pool.get(self.model_dir, device).anomaly_threshold if device != "cache" else 0.5
+        except Exception:  # noqa: BLE001 - threshold only shades the partial view
+            return 0.5
+
+    def _on_partial(self, job_id: int, part) -> None:
+        if not self._current(job_id) or self.partial is None:
+            return
+        self.partial.add(part)
+        if not self._view_ready and self.partial.covers(*self._view_window()):
+            self.refresh()
+        elif not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _on_progress(self, job_id: int, fraction: float) -> None:
+        if self._current(job_id):
+            self.panel.set_progress(fraction)
+
+    def _on_done(self, job_id: int, findings: Findings, from_cache: bool) -> None:
+        if not self._current(job_id):
+            return
+        self.worker = None
+        self.findings = findings
+        self.partial = None
+        self.panel.set_running(False)
+        self.panel.set_progress(1.0)
+        self.panel.set_notice("Findings from the cache (this file and model were analysed before)." if from_cache else "")
+        self._refresh_timer.stop()
+        self.refresh()
+        self.analysisFinished.emit(findings)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if not self._current(job_id):
+            return
+        self.worker = None
+        self.failed_message = message
+        self.panel.set_running(False)
+        self.panel.set_message(message)
+        self.window.statusBar().showMessage("Model: " + message.splitlines()[0], 10000)
+        self._mark_view_ready()
+
+    def _on_notice(self, job_id: int, message: str) -> None:
+        if self._current(job_id):
+            self.panel.set_notice(message)
+            self.window.statusBar().showMessage(message, 10000)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id == self.job_id:
+            self.panel.set_running(False)
+
+    # ------------------------------------------------------------------ showing results
+    def _view_window(self) -> tuple[float, float]:
+        t0, t1 = self.window.trace.view_range()
+        dur = self.window.recording.duration_s if self.window.recording is not None else t1
+        return max(0.0, t0), min(dur, t1)
+
+    def view_ready(self) -> bool:
+        """The visible window's findings are drawn, or the analysis failed."""
+        return self._view_ready
+
+    def _mark_view_ready(self) -> None:
+        if not self._view_ready:
+            self._view_ready = True
+            self.viewFindingsReady.emit()
+
+    def wait_for_view(self, timeout_s: float = 120.0) -> bool:
+        """Process events until :meth:`view_ready` (for ``--analyze --screenshot``); False on timeout."""
+        app = QtWidgets.QApplication.instance()
+        deadline = QtCore.QDeadlineTimer(int(timeout_s * 1000))
+        while not self._view_ready and not deadline.hasExpired():
+            if self.worker is None and self._retired == [] and not self._start_timer.isActive():
+                break
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        return self._view_ready
+
+    def refresh(self) -> None:
+        """Redraw the overlays and the panel from the latest results."""
+        rec = self.window.recording
+        if rec is None:
+            return
+        if self.findings is not None:
+            self.data = OverlayData.from_findings(self.findings)
+        elif self.partial is not None and self.partial.parts:
+            self.data = self.partial.overlay()
+        else:
+            return
+        self.apply_overlays()
+        self.panel.show_data(self.data, rec.duration_s)
+        if self.findings is not None or (self.partial is not None and self.partial.covers(*self._view_window())):
+            self._mark_view_ready()
+
+    def apply_overlays(self) -> None:
+        """Put the lanes the toggles ask for under the traces and on the overview bar."""
+        trace, overview, d = self.window.trace, self.window.overview, self.data
+        rec = self.window.recording
+        if rec is None:
+            return
+        has = d is not None
+        if has and self.overlay_on("anomaly") and len(d.window_score):
+            trace.add_lane(LANE_ANOMALY, AnomalyHeatLane(LANE_ANOMALY, d.window_start_s, d.window_end_s,
+                                                         d.window_score, d.anomaly_threshold))
+        elif LANE_ANOMALY in trace.lanes():
+            trace.remove_lane(LANE_ANOMALY)
+        if has and self.overlay_on("beats") and len(d.beat_time_s):
+            trace.add_lane(LANE_BEATS, ModelBeatLane(LANE_BEATS, d.beat_time_s, d.beat_class, d.beat_confidence))
+        elif LANE_BEATS in trace.lanes():
+            trace.remove_lane(LANE_BEATS)
+        if has and self.overlay_on("rhythm") and d.episodes:
+            ep = d.episodes
+            trace.add_lane(LANE_RHYTHM, BandLaneItem(LANE_RHYTHM, np.array([e[0] for e in ep]),
+                                                     np.array([e[1] for e in ep]), [e[2] for e in ep]))
+        elif LANE_RHYTHM in trace.lanes():
+            trace.remove_lane(LANE_RHYTHM)
+        self._apply_timeline(overview, rec, d)
+
+    def _apply_timeline(self, overview, rec: Recording, d: OverlayData | None) -> None:
+        on = d is not None and self.overlay_on("timeline") and rec.duration_s >= TIMELINE_MIN_S
+        names = overview.lane_names()
+        if on and self.overlay_on("anomaly") and len(d.window_score):
+            step = float(np.median(d.window_end_s - d.window_start_s)) or 10.0
+            n = int(np.ceil(rec.duration_s / step))
+            grid = np.full(n, np.nan)
+            k = np.clip((d.window_start_s / step).astype(np.int64), 0, n - 1)
+            grid[k] = d.window_score
+            overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * step, np.nan_to_num(grid), kind="heat")
+        elif OVERVIEW_ANOMALY in names:
+            overview.remove_lane(OVERVIEW_ANOMALY)
+        if on and self.overlay_on("rhythm") and d.episodes:
+            se = np.array([[e[0], e[1]] for e in d.episodes])
+            overview.add_lane(OVERVIEW_RHYTHM, se, [e[2] for e in d.episodes], kind="bands")
+        elif OVERVIEW_RHYTHM in names:
+            overview.remove_lane(OVERVIEW_RHYTHM)
+        if on and d.episodes:
+            burden, longest = d.af_burden(), d.longest_episode()
+            tip = f"AF burden {burden:.1%}" + (f"; longest AF episode {longest[1] - longest[0]:.0f} s "
+                                                f"from {longest[0]:.0f} s" if longest else "; no AF episode")
+            overview.setToolTip(tip)
+
+    # ------------------------------------------------------------------ navigation and recording changes
+    def jump_to(self, t0: float, t1: float) -> None:
+        """Show ``[t0, t1]`` s, keeping the page width when the finding is shorter than a page."""
+        trace = self.window.trace
+        v0, v1 = trace.view_range()
+        width = v1 - v0
+        if t1 - t0 <= width:
+            centre = (t0 + t1) / 2
+            trace.set_view(centre - width / 2, centre + width / 2)
+        else:
+            trace.set_view(t0, t0 + width)
+
+    def _reset_results(self) -> None:
+        self.partial = PartialFindings()
+        self.findings = None
+        self.data = None
+        self.failed_message = ""
+        self._view_ready = False
+        self._refresh_timer.stop()
+        self.panel.clear()
+        self.panel.set_message("")
+        self.panel.set_notice("")
+        trace = self.window.trace
+        for name in (LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM):
+            if name in trace.lanes():
+                trace.remove_lane(name)
+        for name in (OVERVIEW_ANOMALY, OVERVIEW_RHYTHM):
+            if name in self.window.overview.lane_names():
+                self.window.overview.remove_lane(name)
+
+    def _on_opened(self, _rec: Recording) -> None:
+        self._retire()
+        self.job_id += 1
+        self._reset_results()
+        self.panel.set_running(False)
+        if self.auto_analyze:
+            self._start_timer.start()
+
+    def _on_closed(self) -> None:
+        self._start_timer.stop()
+        self._retire()
+        self.job_id += 1
+        self.partial = self.findings = self.data = None
+        self.panel.clear()
+        self.panel.set_running(False)

@@ -1,0 +1,214 @@
+"""``ModelPanel``: the model dock — model and device, progress and cancel, messages, the record verdict, the
+rhythm class, overlay toggles, flagged windows and the findings table (both jump to the finding on click).
+
+The panel only shows :class:`~app.model.stream.OverlayData`; the controller owns the jobs and overlays.
+"""
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ..trace_view import format_time
+from .stream import OverlayData
+
+#: Overlay keys, their labels and keyboard shortcuts.
+OVERLAYS: tuple[tuple[str, str, str], ...] = (
+    ("anomaly", "Anomaly heat strip", "Ctrl+Alt+A"),
+    ("beats", "Beat classes", "Ctrl+Alt+B"),
+    ("rhythm", "Rhythm episodes", "Ctrl+Alt+R"),
+    ("generated", "Generated leads", "Ctrl+Alt+G"),
+    ("timeline", "Timeline lanes (overview)", "Ctrl+Alt+T"),
+)
+RECORD_CLASS_NAMES = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm", "~": "too noisy"}
+#: Flagged windows listed at most (most suspicious first).
+MAX_FLAGGED = 200
+
+
+def _duration(s: float) -> str:
+    return f"{s:.0f} s" if s < 120 else format_time(s)
+
+
+class ModelPanel(QtWidgets.QWidget):
+    """Signals: ``jumpTo(t0_s, t1_s)``, ``analyzeRequested()``, ``cancelRequested()``."""
+
+    jumpTo = QtCore.Signal(float, float)
+    analyzeRequested = QtCore.Signal()
+    cancelRequested = QtCore.Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        self.model_label = QtWidgets.QLabel("Model: not loaded")
+        self.model_label.setWordWrap(True)
+        self.message_label = QtWidgets.QLabel("")
+        self.message_label.setObjectName("modelMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setStyleSheet("QLabel#modelMessage { color: #b3261e; font-weight: bold; }")
+        self.message_label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.hide()
+        self.notice_label = QtWidgets.QLabel("")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
+        row = QtWidgets.QHBoxLayout()
+        self.analyze_button = QtWidgets.QPushButton("Analyze")
+        self.analyze_button.clicked.connect(self.analyzeRequested)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p%")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        row.addWidget(self.analyze_button)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.cancel_button)
+        self.verdict_label = QtWidgets.QLabel("")
+        self.verdict_label.setObjectName("modelVerdict")
+        self.verdict_label.setStyleSheet("QLabel#modelVerdict { font-size: 14px; font-weight: bold; }")
+        self.rhythm_label = QtWidgets.QLabel("")
+        self.summary_label = QtWidgets.QLabel("")
+        self.summary_label.setWordWrap(True)
+        for w in (self.model_label, self.message_label, self.notice_label):
+            lay.addWidget(w)
+        lay.addLayout(row)
+        for w in (self.verdict_label, self.rhythm_label, self.summary_label):
+            lay.addWidget(w)
+        box = QtWidgets.QGroupBox("Overlays")
+        grid = QtWidgets.QGridLayout(box)
+        self.toggles: dict[str, QtWidgets.QCheckBox] = {}
+        for k, (key, label, keys) in enumerate(OVERLAYS):
+            cb = QtWidgets.QCheckBox(f"{label}  ({keys})")
+            cb.setChecked(True)
+            self.toggles[key] = cb
+            grid.addWidget(cb, k // 2, k % 2)
+        lay.addWidget(box)
+        self.extra = QtWidgets.QVBoxLayout()  # generated-lead controls go here
+        lay.addLayout(self.extra)
+        lay.addWidget(QtWidgets.QLabel("Flagged windows (click to go there)"))
+        self.flagged = QtWidgets.QListWidget()
+        self.flagged.itemClicked.connect(self._flagged_clicked)
+        lay.addWidget(self.flagged, 1)
+        lay.addWidget(QtWidgets.QLabel("Findings (click a row to go there)"))
+        self.findings_model = FindingsTableModel(self)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.findings_model)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.clicked.connect(lambda index: self._row_clicked(index.row()))
+        lay.addWidget(self.table, 2)
+        self.setMinimumWidth(380)
+
+    # ------------------------------------------------------------------ state
+    def set_model(self, text: str) -> None:
+        self.model_label.setText(text)
+
+    def set_message(self, text: str) -> None:
+        """An error for the user (empty hides it)."""
+        self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))
+
+    def set_notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
+    def set_running(self, running: bool) -> None:
+        self.cancel_button.setEnabled(running)
+        self.analyze_button.setEnabled(not running)
+
+    def set_progress(self, fraction: float) -> None:
+        self.progress.setValue(int(round(1000 * max(0.0, min(1.0, fraction)))))
+
+    def clear(self) -> None:
+        self.set_progress(0.0)
+        for w in (self.verdict_label, self.rhythm_label, self.summary_label):
+            w.setText("")
+        self.flagged.clear()
+        self.findings_model.set_rows([])
+
+    def show_data(self, d: OverlayData, duration_s: float) -> None:
+        """Verdict, rhythm class, summary, flagged windows and findings table of ``d``."""
+        partial = "" if d.complete else " (so far)"
+        if d.anomaly_score is not None:
+            label = "Abnormal" if d.anomaly_score >= d.anomaly_threshold else "Normal"
+            self.verdict_label.setText(f"Record: {label}, p(abnormal) = {d.anomaly_score:.2f}{partial}")
+        top = d.top_record_class()
+        if top is not None:
+            scope = "record" if duration_s <= 120 else "mean over windows"
+            self.rhythm_label.setText(f"Rhythm ({scope}): {top[0]} — {RECORD_CLASS_NAMES.get(top[0], top[0])}, "
+                                      f"p = {top[1]:.2f}")
+        bits = []
+        hr = d.heart_rate_bpm
+        if hr.get("mean") is not None:
+            bits.append(f"HR {hr['mean']:.0f} bpm (min {hr['min']:.0f}, max {hr['max']:.0f})")
+        bits.append(f"{len(d.beat_time_s)} beats")
+        burden = d.af_burden()
+        if burden is not None:
+            bits.append(f"AF burden {burden:.1%}")
+            longest = d.longest_episode()
+            bits.append("longest AF episode " + (f"{_duration(longest[1] - longest[0])} at {format_time(longest[0])}"
+                                                 if longest else "none"))
+        self.summary_label.setText(" · ".join(bits))
+        self._fill_flagged(d)
+        self._fill_table(d)
+
+    def _fill_flagged(self, d: OverlayData) -> None:
+        self.flagged.clear()
+        for a, b, s in d.flagged_windows()[:MAX_FLAGGED]:
+            item = QtWidgets.QListWidgetItem(f"{format_time(a)}–{format_time(b)}   p = {s:.2f}")
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, (a, b))
+            self.flagged.addItem(item)
+
+    def _fill_table(self, d: OverlayData) -> None:
+        rows: list[tuple[str, str, str, str, tuple[float, float] | None]] = []
+        times = d.beat_time_s
+        for k, (cls, n) in enumerate(d.beat_counts().items()):
+            first = times[d.beat_class == k]
+            span = (float(first[0]), float(first[0]) + 10.0) if len(first) else None
+            rows.append((f"{cls} beats", format_time(first[0]) if len(first) else "", "", str(n), span))
+        for a, b, label, conf in d.episodes:
+            rows.append((f"{label} episode ({conf:.0%})", format_time(a), format_time(b), _duration(b - a), (a, b)))
+        self.findings_model.set_rows(rows)
+
+    # ------------------------------------------------------------------ navigation
+    def _flagged_clicked(self, item: QtWidgets.QListWidgetItem) -> None:
+        a, b = item.data(QtCore.Qt.ItemDataRole.UserRole)
+        self.jumpTo.emit(float(a), float(b))
+
+    def _row_clicked(self, row: int) -> None:
+        span = self.findings_model.span(row)
+        if span is not None:
+            self.jumpTo.emit(float(span[0]), float(span[1]))
+
+
+class FindingsTableModel(QtCore.QAbstractTableModel):
+    """Rows ``(finding, onset, offset, duration/count, (t0_s, t1_s) | None)``; Qt asks only for visible cells,
+    so thousands of episodes of a Holter cost nothing until scrolled to."""
+
+    HEADERS = ("Finding", "Onset", "Offset", "Duration / count")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[tuple] = []
+
+    def set_rows(self, rows: list[tuple]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def span(self, row: int) -> tuple[float, float] | None:
+        return self.rows[row][4] if 0 <= row < len(self.rows) else None
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role == QtCore.Qt.ItemDataRole.DisplayRole and index.isValid():
+            return self.rows[index.row()][index.column()]
+        return None
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
