@@ -119,23 +119,42 @@ class PaperGridItem(pg.GraphicsObject):
         pos = self.grid_positions()
         if not pos:
             return
-        w, h = vb.width(), vb.height()
-        painter.save()
-        # paint in view-box pixels: map (0, 0) of the view box's own coordinates
-        painter.setTransform(self._vb_pixel_transform(painter))
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
         self.last_lines = pos
-        for kind, colour, skip in (("minor", self.colours.minor, self.px_per_mm < 3), ("major", self.colours.major, False)):
+        period = 5 * self.px_per_mm
+        tile = self._tile(int(np.ceil(vb.width() + 2 * period)), int(np.ceil(vb.height())))
+        # the tile has a major line at x = 0; shift it so major lines fall on 5-mm multiples from t = 0
+        first_major = pos["x_major"][0] if len(pos["x_major"]) else 0.0
+        shift = first_major - period
+        painter.save()
+        painter.setTransform(self._vb_pixel_transform(painter))
+        painter.drawPixmap(QtCore.QPointF(round(shift), 0.0), tile)
+        painter.restore()
+
+    def _tile(self, w: int, h: int) -> QtGui.QPixmap:
+        """The grid drawn once per size/density/colours (major line at x = 0 and y = 0), then blitted."""
+        key = (w, h, round(self.px_per_mm, 6), self.colours)
+        if getattr(self, "_tile_key", None) == key:
+            return self._tile_pixmap
+        pm = QtGui.QPixmap(max(1, w), max(1, h))
+        pm.fill(QtGui.QColor(self.colours.background))
+        p = QtGui.QPainter(pm)
+        mm = self.px_per_mm
+        k = np.arange(0, int(w / mm) + 1)
+        ky = np.arange(0, int(h / mm) + 1)
+        for kind, colour, skip in (("minor", self.colours.minor, mm < 3), ("major", self.colours.major, False)):
             if skip:
                 continue
             pen = QtGui.QPen(QtGui.QColor(colour))
-            pen.setCosmetic(True)
-            pen.setWidthF(1.0)
-            painter.setPen(pen)
-            lines = [QtCore.QLineF(x, 0, x, h) for x in pos[f"x_{kind}"]]
-            lines += [QtCore.QLineF(0, y, w, y) for y in pos[f"y_{kind}"]]
-            painter.drawLines(lines)
-        painter.restore()
+            pen.setWidth(1)
+            p.setPen(pen)
+            sel_x = k[(k % 5 == 0) == (kind == "major")]
+            sel_y = ky[(ky % 5 == 0) == (kind == "major")]
+            lines = [QtCore.QLineF(round(x * mm), 0, round(x * mm), h) for x in sel_x]
+            lines += [QtCore.QLineF(0, round(y * mm), w, round(y * mm)) for y in sel_y]
+            p.drawLines(lines)
+        p.end()
+        self._tile_key, self._tile_pixmap = key, pm
+        return pm
 
     def _vb_pixel_transform(self, painter: QtGui.QPainter) -> QtGui.QTransform:
         """Transform from view-box pixel coordinates to the painter's device."""

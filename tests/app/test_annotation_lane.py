@@ -27,6 +27,7 @@ def test_type_filter_hides_other_codes(qtbot, window, sinus):
     window.set_recording(sinus)
     view = window.trace
     view.set_view(0.0, 60.0)
+    assert view.wait_rendered()
     lane = view.lanes()["beats"]
     for act in window.beat_filter_menu.actions():
         if act.text() == "N":
