@@ -1,8 +1,8 @@
 """Write a printable PDF report (12-lead ECG or Holter summary) of a recording, without a screen.
 
-Findings come from ``--findings JSON`` (the ``anyecg analyze`` output), else from the model when it is
-installed (cached findings first), else from the file's own reference annotations; the report names
-its source. ``--no-model`` skips the model.
+Findings come from ``--findings JSON`` (the ``anyecg analyze`` output), else from the model when its
+weights are installed (cached findings first, else a fresh analysis that is then cached), else from the
+file's own reference annotations; the report names its source. ``--no-model`` skips the model.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from ..io import Recording, RecordingError, open_recording
 from ..report import EcgScale, HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
+from ..report.model_source import model_findings
 
 log = logging.getLogger(__name__)
 
@@ -71,19 +72,3 @@ def _entry_for(recording: Recording, entries: list[Any], path: str) -> dict:
         if isinstance(entry, dict) and Path(str(entry.get("record", ""))).stem == name:
             return entry
     raise ValueError(f"{path}: no findings for record {name!r}")
-
-
-def model_findings(recording: Recording) -> ReportFindings | None:
-    """The model's findings for ``recording``, or None (logged) when the model is absent or fails."""
-    try:
-        from ..analysis import Analyzer
-    except ImportError as exc:
-        log.info("model not available (%s); the report uses the file's annotations", exc)
-        return None
-    try:
-        result = Analyzer().analyze(recording)
-        data = result.to_json()
-        return ReportFindings.from_analysis(json.loads(data) if isinstance(data, str) else data)
-    except Exception as exc:  # noqa: BLE001 - a report must still print when the model breaks
-        log.warning("model analysis failed (%s); the report uses the file's annotations", exc)
-        return None

@@ -6,13 +6,14 @@
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..io import AAMI_CLASS, Recording
+from ..io import AAMI_CLASS, Recording, canonical_lead_name
 
 #: Rhythm labels counted as atrial fibrillation / flutter burden (MIT-BIH aux codes and model labels).
 AF_LABELS = frozenset({"AFIB", "AF", "AFL"})
@@ -106,25 +107,30 @@ class ReportFindings:
 
     @classmethod
     def from_analysis(cls, data: Mapping[str, Any]) -> "ReportFindings":
-        """Findings from an ``anyecg analyze`` JSON dict; raises ``ValueError`` naming a missing field."""
+        """Findings from an ``anyecg analyze`` JSON dict; raises ``ValueError`` naming a missing field.
+
+        Sections that are ``null`` (task not run) are empty; an optional ``generated_leads`` list names
+        leads the model generated.
+        """
         try:
             model = dict(data["model"])
-            beats = list(data["beats"])
-            rhythm = data["rhythm"]
-            anomaly = data["anomaly"]
+            # a section whose task was not run is null
+            beats = list(data["beats"] or [])
+            rhythm = data["rhythm"] or {}
+            anomaly = data["anomaly"] or {}
             times = np.array([float(b["time_s"]) for b in beats], dtype=np.float64)
             labels = np.array([str(b["label"]) for b in beats], dtype=object)
             conf = np.array([_float_or_nan(b.get("confidence")) for b in beats], dtype=np.float64)
             episodes = tuple(Episode(float(e["start_s"]), float(e["end_s"]), str(e["label"]),
                                      _float_or_none(e.get("confidence")))
-                             for e in rhythm.get("episodes", []))
+                             for e in rhythm.get("episodes") or [])
             rc = rhythm.get("record_class")
             record_class = None
             if rc and rc.get("label") is not None:
                 probs = rc.get("probabilities") or {}
                 record_class = (str(rc["label"]), _float_or_none(probs.get(rc["label"])))
             windows = tuple((float(w["start_s"]), float(w["end_s"]), float(w["score"]))
-                            for w in anomaly.get("windows", []))
+                            for w in anomaly.get("windows") or [])
             anomaly_pair = None
             if anomaly.get("score") is not None:
                 anomaly_pair = (float(anomaly["score"]), str(anomaly.get("label", "")))
@@ -162,6 +168,26 @@ class ReportFindings:
         """(time_s, label, confidence) of the beats in [t0, t1) s."""
         a, b = np.searchsorted(self.beat_time_s, [t0, t1])
         return self.beat_time_s[a:b], self.beat_label[a:b], self.beat_confidence[a:b]
+
+
+_GENERATED = re.compile(r"^\s*generated(?: leads?)?\s*[:=]\s*(.+)$", re.IGNORECASE)
+
+
+def generated_leads_from_comments(comments: list[str]) -> tuple[str, ...]:
+    """Lead names a file declares as model-generated in its comments (``generated leads: V1, V2``)."""
+    names: list[str] = []
+    for line in comments:
+        m = _GENERATED.match(str(line))
+        if m:
+            names += [canonical_lead_name(x) for x in re.split(r"[,;\s]+", m.group(1)) if x]
+    return tuple(dict.fromkeys(names))
+
+
+def with_generated_leads(findings: ReportFindings, recording: Recording, extra: Iterable[str] = ()) -> ReportFindings:
+    """``findings`` whose ``generated_leads`` also list the leads the file declares generated and ``extra``."""
+    names = tuple(dict.fromkeys([*findings.generated_leads, *generated_leads_from_comments(recording.comments),
+                                 *extra]))
+    return findings if names == findings.generated_leads else replace(findings, generated_leads=names)
 
 
 def _float_or_nan(x: Any) -> float:

@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording
-from .findings import ReportFindings
+from .findings import ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, recording_fields
 from .holter_stats import HolterRules, HolterSummary, format_duration, summarise
 from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
@@ -88,6 +88,7 @@ def render_holter(recording: Recording, out: str | Path, config: HolterConfig = 
     ``findings`` default to the file's reference annotations; without any beats the summary says so.
     """
     findings = findings if findings is not None else ReportFindings.from_annotations(recording)
+    findings = with_generated_leads(findings, recording, generated_signals or {})
     summary = summarise(findings, recording.duration_s, config.rules)
     page_w, page_h = page_size_mm(config.paper, landscape=False)
     out = Path(out)
@@ -263,7 +264,7 @@ def _event_strips(pages: _Pages, recording: Recording, findings: ReportFindings,
     grid_w = 5.0 * math.floor((page_size_mm(config.paper, False)[0] - 2 * MARGIN_MM) / 5.0)
     cal_w = calibration_width_mm(config.scale)
     span = (grid_w - cal_w) / config.scale.speed_mm_s
-    gen_names = frozenset(findings.generated_leads) | frozenset(generated)
+    gen_names = frozenset(findings.generated_leads)
     for k, event in enumerate(s.events):
         pages.need(STRIP_H_MM + 9.0)
         t0 = min(max(0.0, event.time_s - span / 2), max(0.0, recording.duration_s - span))

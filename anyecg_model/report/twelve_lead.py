@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording, RecordingError
 from ..io.leads import STANDARD_LEADS, is_ecg_lead
-from .findings import ReportFindings
+from .findings import ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
 from .measurements import Measurements, measure_resting_ecg
 from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
@@ -103,9 +103,10 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
     model-generated leads (mV at ``recording.fs``); they, and any lead the findings list in
     ``generated_leads``, are drawn dashed with a GENERATED mark.
     """
-    findings = findings if findings is not None else ReportFindings.from_annotations(recording)
     generated = dict(generated_signals or {})
-    gen_names = frozenset(findings.generated_leads) | frozenset(generated)
+    findings = findings if findings is not None else ReportFindings.from_annotations(recording)
+    findings = with_generated_leads(findings, recording, generated)
+    gen_names = frozenset(findings.generated_leads)
     available = [name for name in STANDARD_LEADS if find_lead(recording, name, generated) is not None]
     standard = len(available) >= MIN_STANDARD_LEADS
     strip_leads = [] if standard else [n for n in recording.lead_names if is_ecg_lead(n)] or recording.lead_names

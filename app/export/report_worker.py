@@ -7,10 +7,15 @@ from PySide6 import QtCore
 
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.report import HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
+from anyecg_model.report.model_source import model_findings
 
 
 class ReportWorker(QtCore.QThread):
-    """Writes one report; ``written(path, source_text)`` or ``failed(message)``. Touches no widget."""
+    """Writes one report; ``written(path, source_text)`` or ``failed(message)``. Touches no widget.
+
+    Without explicit ``findings`` it uses the model's cached findings for the recording (the model panel
+    fills the cache when it runs), else the file's own annotations; it never starts a model run itself.
+    """
 
     written = QtCore.Signal(str, str)
     failed = QtCore.Signal(str)
@@ -25,7 +30,8 @@ class ReportWorker(QtCore.QThread):
 
     def run(self) -> None:
         try:
-            findings = self.findings if self.findings is not None else ReportFindings.from_annotations(self.recording)
+            findings = self.findings or model_findings(self.recording, run=False) \
+                or ReportFindings.from_annotations(self.recording)
             if self.kind == "12lead":
                 start = min(self.start_s, max(0.0, self.recording.duration_s - 10.0))
                 render_12lead(self.recording, self.path, TwelveLeadConfig(paper=self.paper, start_s=start), findings)

@@ -1,46 +1,13 @@
-"""Report fixtures: the real 12-lead that ships with pydicom, a simulated 70 bpm 12-lead, a 3-hour synthetic Holter,
-and helpers that rasterise a PDF page and read its text (pypdfium2)."""
+"""Report fixtures: the real 12-lead that ships with pydicom, a simulated 70 bpm 12-lead, a 3-hour synthetic Holter
+(helpers live in ``report_helpers``)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from anyecg_model.io import Recording, STANDARD_LEADS
-
-pdfium = pytest.importorskip("pypdfium2")
-
-#: Rasterisation resolution of the geometry tests: 254 dpi is exactly 10 pixels per millimetre.
-DPI = 254.0
-
-
-def rasterise(pdf: Path, page: int = 0, dpi: float = DPI) -> np.ndarray:
-    """Page ``page`` of ``pdf`` as an (h, w, 3) uint8 RGB array at ``dpi``."""
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        return np.asarray(doc[page].render(scale=dpi / 72.0).to_pil().convert("RGB"))
-    finally:
-        doc.close()
-
-
-def pdf_text(pdf: Path) -> list[str]:
-    """The text of every page of ``pdf``."""
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
-    finally:
-        doc.close()
-
-
-def page_size_mm(pdf: Path, page: int = 0) -> tuple[float, float]:
-    doc = pdfium.PdfDocument(str(pdf))
-    try:
-        w, h = doc[page].get_size()
-        return w / 72.0 * 25.4, h / 72.0 * 25.4
-    finally:
-        doc.close()
+from anyecg_model.io import STANDARD_LEADS, Recording
 
 
 @pytest.fixture(scope="session")

@@ -6,26 +6,11 @@ import re
 
 import numpy as np
 import pytest
-from conftest import pdf_text, rasterise
+from report_helpers import analysis_json, pdf_text, rasterise
 
 from anyecg_model.io import STANDARD_LEADS, Annotations, Recording
 from anyecg_model.report import ReportFindings, TwelveLeadConfig, render_12lead
 from anyecg_model.report.measurements import measure_resting_ecg
-
-
-def analysis_json(rec: Recording, generated=()) -> dict:
-    """A findings dict in the ``anyecg analyze`` schema (issue 5)."""
-    return {
-        "record": "demo", "duration_s": rec.duration_s, "fs": rec.fs, "leads": rec.lead_names,
-        "model": {"name": "AnyECG-S", "version": "0.3.1", "sha256": "0123456789abcdef" * 4},
-        "anomaly": {"score": 0.91, "label": "abnormal", "windows": [{"start_s": 2.0, "end_s": 4.0, "score": 0.93}]},
-        "beats": [{"time_s": float(t), "label": "V" if k == 3 else "N", "confidence": 0.87}
-                  for k, t in enumerate(np.arange(0.6, rec.duration_s - 0.5, 0.95))],
-        "rhythm": {"record_class": {"label": "A", "probabilities": {"N": 0.2, "A": 0.74, "O": 0.06}},
-                   "episodes": [{"start_s": 0.0, "end_s": 10.0, "label": "AF", "confidence": 0.8}]},
-        "summary": {"heart_rate_bpm": {"mean": 61, "min": 58, "max": 64}, "af_burden": 1.0, "n_beats": 10},
-        **({"generated_leads": list(generated)} if generated else {}),
-    }
 
 
 def _words(text: str) -> set[str]:

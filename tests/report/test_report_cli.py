@@ -6,8 +6,7 @@ import json
 import numpy as np
 import pytest
 import wfdb
-from conftest import page_size_mm, pdf_text
-from test_report_12lead import analysis_json
+from report_helpers import analysis_json, page_size_mm, pdf_text
 
 from anyecg_model.cli import main
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import pdf_text
+from report_helpers import pdf_text
 
 from anyecg_model.io import Recording
 from anyecg_model.report import HolterRules, ReportFindings, render_holter, summarise

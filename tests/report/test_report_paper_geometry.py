@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DPI, page_size_mm, rasterise
+from report_helpers import DPI, page_size_mm, rasterise
 
 from anyecg_model.report import EcgScale, TwelveLeadConfig, render_12lead
 from anyecg_model.report.twelve_lead import page_layout

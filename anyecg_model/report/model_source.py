@@ -1,0 +1,41 @@
+"""The model's findings for a report: cached when the recording was analysed before, else computed.
+
+Uses :mod:`anyecg_model.analysis` (``Analyzer`` and the findings cache keyed by the recording's content
+hash and the model's version and weights hash). Any failure (no weights, a recording the model cannot
+read) is logged and returns None, so the report falls back to the file's own labels.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..io import Recording
+from .findings import ReportFindings
+
+log = logging.getLogger(__name__)
+
+
+def model_findings(recording: Recording, *, run: bool = True, model_dir: str | Path | None = None
+                   ) -> ReportFindings | None:
+    """Findings of the default model (or ``model_dir``): from the cache, else computed when ``run``; or None."""
+    try:
+        from ..analysis.analyzer import TASKS, Analyzer
+        from ..analysis.cache import FindingsCache
+    except ImportError as exc:
+        log.info("model not available (%s); the report uses the file's annotations", exc)
+        return None
+    try:
+        analyzer = Analyzer(model_dir)
+        cache = FindingsCache()
+        key = recording.provenance.content_hash
+        found = cache.load(key, analyzer.info, TASKS)
+        if found is None:
+            if not run:
+                return None
+            log.info("analysing %s with %s v%s", recording.path, analyzer.info.name, analyzer.info.version)
+            found = analyzer.analyze(recording, TASKS)
+            cache.store(key, TASKS, found)
+        return ReportFindings.from_analysis(found.to_dict())
+    except Exception as exc:  # noqa: BLE001 - whatever breaks in the model, the report still prints
+        log.warning("model findings unavailable (%s); the report uses the file's annotations", exc)
+        return None
