@@ -138,6 +138,7 @@ class RecordLabelDataset(WindowDataset):
                  seed: int = 0):
         recs = record_indices(corpus, sets, splits, need)
         super().__init__(corpus, windows_of(corpus, recs), cfg, WINDOW_S, noise_p, seed)
+        sets = tuple(s for s in sets if any(r.set == s for r in corpus.records))  # a user corpus may lack one
         self._peaks = {s: corpus_peaks(corpus, s) for s in sets}
         self._set_start = {s: next(i for i, r in enumerate(corpus.records) if r.set == s) for s in sets}
 

@@ -1,0 +1,410 @@
+"""A fine-tuning job in a worker process: progress, pause, cancel, resume, and a before/after result.
+
+``TrainingJob(JobConfig).start()`` spawns a process (``multiprocessing`` spawn context) that runs the
+fine-tuning library :func:`~anyecg_model.train.tasks_finetune.finetune` — the same code as
+``anyecg finetune`` — on a data set written by :mod:`.dataset_builder`. The window only reads
+:class:`JobEvent` messages from a queue (:meth:`TrainingJob.poll`), so a crash or an out-of-memory kill
+of the worker ends the job with a ``failed`` event and nothing else.
+
+Events: ``status`` (phase text), ``progress`` (steps done/total, ETA s), ``epoch`` (train and validation
+loss, the task metric, validation metrics), ``paused``/``running``, and one terminal event: ``finished``
+(the result: before/after metrics per class, confusion matrices, the validation beats or records whose
+prediction changed, the saved version), ``cancelled`` (the last finished epoch is kept in ``work_dir``
+for :attr:`JobConfig.resume`; no model version is written) or ``failed`` (a message).
+
+Validation loss is the unweighted cross-entropy (beats, rhythm), binary cross-entropy (anomaly) or
+mean squared error in mV² (lead generation) of the validation predictions.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import shlex
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+TERMINAL = ("finished", "cancelled", "failed")
+#: Most changed predictions listed in a result.
+MAX_CHANGED = 5000
+PROGRESS_EVERY_S = 0.25
+
+
+@dataclass
+class JobConfig:
+    """One fine-tuning job. ``dataset``: a folder written by ``UserDataset.write_corpus``; ``init``: the
+    checkpoint to start from (None: random ``size``); ``work_dir``: checkpoints and resume state;
+    ``version_name``: the name the result is saved under in ``models_root`` (None: not saved)."""
+
+    dataset: Path
+    work_dir: Path
+    task: str = "beats"
+    init: Path | None = None
+    size: str = "small"
+    train: str = "head"  # head | last | full
+    last_layers: int = 1
+    epochs: int = 5
+    lr: float = 1e-3
+    batch_size: int = 32
+    device: str = "auto"
+    seed: int = 0
+    max_steps_per_epoch: int | None = None
+    resume: bool = False
+    version_name: str | None = None
+    models_root: Path | None = None
+    threads: int = 0  # torch threads in the worker (0: all cores)
+    nice: int = 5  # the worker yields the CPU to the window
+
+    def __post_init__(self) -> None:
+        self.dataset, self.work_dir = Path(self.dataset), Path(self.work_dir)
+        self.init = Path(self.init) if self.init is not None else None
+        self.models_root = Path(self.models_root) if self.models_root is not None else None
+        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
+            raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.work_dir / "out"
+
+    def finetune_config(self):
+        from .tasks_finetune import FinetuneConfig
+
+        return FinetuneConfig(task=self.task, out=self.checkpoint_dir, init=self.init, size=self.size,
+                              train=self.train, last_layers=self.last_layers, epochs=self.epochs, lr=self.lr,
+                              batch_size=self.batch_size, device=self.device, seed=self.seed,
+                              max_steps_per_epoch=self.max_steps_per_epoch, resume=self.resume,
+                              corpus=self.dataset)
+
+    def command_line(self, nproc: int = 0) -> str:
+        """The equivalent ``anyecg finetune …`` command; ``nproc`` > 0 → a ``torchrun`` launch on that many
+        GPUs (or processes) of a bigger machine."""
+        args = ["finetune", "--task", self.task, "--corpus", str(self.dataset), "--out", str(self.checkpoint_dir),
+                "--train", self.train, "--epochs", str(self.epochs), "--lr", f"{self.lr:g}",
+                "--batch-size", str(self.batch_size), "--device", self.device, "--seed", str(self.seed)]
+        args += ["--init", str(self.init)] if self.init is not None else ["--size", self.size, "--random-init"]
+        if self.train == "last":
+            args += ["--last-layers", str(self.last_layers)]
+        if self.max_steps_per_epoch:
+            args += ["--max-steps-per-epoch", str(self.max_steps_per_epoch)]
+        if self.resume:
+            args.append("--resume")
+        head = ["anyecg"] if nproc <= 0 else ["torchrun", "--standalone", f"--nproc_per_node={nproc}",
+                                              "-m", "anyecg_model.cli"]
+        return shlex.join(head + args)
+
+
+@dataclass
+class JobEvent:
+    kind: str
+    data: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------- losses
+def prediction_loss(task: str, pred) -> float:
+    """Validation loss from collected predictions (see module doc)."""
+    if task == "leadgen":
+        errs = [np.mean((t - g) ** 2) for t, g in pred]
+        return float(np.mean(errs)) if errs else float("nan")
+    y, s = np.asarray(pred.y), np.asarray(pred.score, np.float64)
+    if task == "anomaly":
+        ok = y >= 0
+        z, t = s[ok], y[ok]
+        return float(np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))) if ok.any() else float("nan")
+    ok = y >= 0
+    if not ok.any():
+        return float("nan")
+    p = s[ok, y[ok].astype(int)]
+    return float(-np.mean(np.log(np.clip(p, 1e-7, 1.0))))
+
+
+def predicted_classes(task: str, pred) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reference, predicted class, record) per example: beats per beat, rhythm/anomaly per record."""
+    from .tasks import record_level
+
+    if task == "beats":
+        return np.asarray(pred.y), np.asarray(pred.score).argmax(-1), np.asarray(pred.record)
+    y, s = record_level(pred)
+    cls = s.argmax(-1) if task == "rhythm" else (s > 0).astype(int).reshape(-1)
+    return y.astype(int), cls, np.unique(pred.record)
+
+
+# ---------------------------------------------------------------------------------------------- result
+def _beat_positions(corpus, val_ds) -> tuple[np.ndarray, np.ndarray]:
+    """(record index, sample at the corpus rate) of every validation beat, in the order ``predict`` sees
+    them (windows in order, the window's first MAX_BEATS beats)."""
+    from .tasks_data import MAX_BEATS
+
+    lab = corpus.labels("mitdb")
+    first = next(i for i, r in enumerate(corpus.records) if r.set == "mitdb")
+    recs, samples = [], []
+    for w in val_ds.windows:
+        sel = lab["beat_record"] == w.record - first
+        s = lab["beat_sample"][sel]
+        inside = s[(s >= w.start) & (s < w.start + w.n)][:MAX_BEATS]
+        recs.append(np.full(len(inside), w.record))
+        samples.append(inside)
+    return np.concatenate(recs), np.concatenate(samples)
+
+
+def build_result(task: str, classes: tuple[str, ...], corpus, val_ds, before, after, metrics_before: dict,
+                 metrics_after: dict) -> dict:
+    """Before/after metrics, confusion matrices (rows reference, columns prediction) and the changed list."""
+    out = {"task": task, "classes": list(classes), "before": metrics_before, "after": metrics_after,
+           "confusion_before": None, "confusion_after": None, "changed": [], "n_changed": 0}
+    if task == "leadgen":
+        return out
+    from sklearn.metrics import confusion_matrix
+
+    y, pb, rec = predicted_classes(task, before)
+    _, pa, _ = predicted_classes(task, after)
+    labels = list(range(len(classes)))
+    keep = y >= 0
+    out["confusion_before"] = confusion_matrix(y[keep], pb[keep], labels=labels).tolist()
+    out["confusion_after"] = confusion_matrix(y[keep], pa[keep], labels=labels).tolist()
+    changed = np.flatnonzero(pb != pa)
+    out["n_changed"] = int(len(changed))
+    if task == "beats":
+        brec, bsample = _beat_positions(corpus, val_ds)
+        times = bsample / corpus.fs
+    else:
+        brec, times = rec, np.zeros(len(rec))
+    for i in changed[:MAX_CHANGED]:
+        entry = corpus.records[int(brec[i])]
+        out["changed"].append({"record": entry.record, "time_s": round(float(times[i]), 3),
+                               "reference": classes[int(y[i])] if y[i] >= 0 else "",
+                               "before": classes[int(pb[i])], "after": classes[int(pa[i])]})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- the worker
+class _Control:
+    """The worker's view of the window's buttons: counts steps, sends progress, waits while paused."""
+
+    def __init__(self, emit, cancel, pause, total_steps: int, done_steps: int):
+        self.emit, self.cancel, self.pause = emit, cancel, pause
+        self.total, self.done = total_steps, done_steps
+        self.session_steps, self.t_start, self.paused_s, self.last = 0, None, 0.0, 0.0
+
+    def __call__(self) -> bool:
+        if self.pause.is_set() and not self.cancel.is_set():
+            t0 = time.monotonic()
+            self.emit("paused", {"step": self.done})
+            while self.pause.is_set() and not self.cancel.is_set():
+                time.sleep(0.05)
+            self.paused_s += time.monotonic() - t0
+            self.emit("running", {})
+        if self.cancel.is_set():
+            return True
+        now = time.monotonic()
+        if self.t_start is None:
+            self.t_start = now
+        elif now - self.last >= PROGRESS_EVERY_S or self.done + 1 >= self.total:
+            self.last = now
+            rate = (now - self.t_start - self.paused_s) / max(1, self.session_steps)
+            self.emit("progress", {"step": self.done, "total": self.total,
+                                   "eta_s": rate * max(0, self.total - self.done)})
+        self.done += 1
+        self.session_steps += 1
+        return False
+
+
+def _history_path(cfg: JobConfig) -> Path:
+    return cfg.work_dir / "history.json"
+
+
+def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
+    """The worker's body (also usable in-process): ``emit(kind, data)`` sends events; ``cancel`` and
+    ``pause`` are events the window sets."""
+    import torch
+
+    from ..model.checkpoint import load_checkpoint
+    from .corpus import Corpus
+    from .dataset_builder import class_names
+    from .tasks import make_dataset, predict
+    from .tasks_data import record_indices, windows_of
+    from .tasks_finetune import SELECTION, build_model, finetune
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    fcfg = cfg.finetune_config()
+    cfg.work_dir.mkdir(parents=True, exist_ok=True)
+    corpus = Corpus(cfg.dataset)
+    manifest = json.loads((cfg.dataset / "dataset.json").read_text())
+    if manifest["task"] != cfg.task:
+        raise ValueError(f"{cfg.dataset} holds a {manifest['task']} data set, not {cfg.task}")
+    classes = class_names(cfg.task)
+    history = json.loads(_history_path(cfg).read_text()) if cfg.resume and _history_path(cfg).exists() else []
+    for row in history:
+        emit("epoch", row)
+    emit("status", {"text": "evaluating the starting model on the validation records"})
+    torch.manual_seed(cfg.seed)  # the same new head as finetune() starts from
+    start_model = build_model(fcfg)
+    pcfg = start_model.preprocess_cfg
+    val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed)
+    metrics_before, pred_before = predict(start_model, cfg.task, val_ds, cfg.batch_size, "cpu")
+    del start_model
+    sets = {r.set for r in corpus.records}
+    n_train = len(windows_of(corpus, record_indices(corpus, sets, ("train",))))
+    per_epoch = n_train // cfg.batch_size
+    if cfg.max_steps_per_epoch:
+        per_epoch = min(per_epoch, cfg.max_steps_per_epoch)
+    control = _Control(emit, cancel, pause, cfg.epochs * per_epoch, len(history) * per_epoch)
+    best = {"score": -float("inf"), "pred": None, "epoch": None}
+    latest = {}
+
+    def on_predictions(epoch: int, pred) -> None:
+        latest["pred"] = pred
+
+    def on_epoch(row: dict) -> None:
+        val = row["val"]
+        out = {"epoch": row["epoch"], "train_loss": row["train_loss"],
+               "val_loss": prediction_loss(cfg.task, latest["pred"]) if "pred" in latest else None,
+               "metric": SELECTION[cfg.task], "metric_value": val.get(SELECTION[cfg.task]),
+               "val": val, "elapsed_s": row["elapsed_s"]}
+        history.append(out)
+        _write_json(_history_path(cfg), history)
+        score = val.get(SELECTION[cfg.task], float("nan"))
+        if score == score and score > best["score"]:
+            best.update(score=score, pred=latest.get("pred"), epoch=row["epoch"], val=val)
+        emit("epoch", out)
+
+    emit("status", {"text": f"training ({cfg.train}) on {n_train} windows"})
+    hooks = {"on_predictions": on_predictions} if "on_predictions" in inspect.signature(finetune).parameters else {}
+    summary = finetune(fcfg, on_epoch=on_epoch, cancelled=control, **hooks)
+    if summary.get("cancelled"):
+        emit("cancelled", {"epoch": len(history), "work_dir": str(cfg.work_dir)})
+        return
+    if best["pred"] is None:  # resumed after the last epoch, or no finite score: evaluate the saved model
+        model = load_checkpoint(cfg.checkpoint_dir)
+        best["val"], best["pred"] = predict(model, cfg.task, val_ds, cfg.batch_size, "cpu")
+        best["epoch"] = summary.get("epoch")
+    result = build_result(cfg.task, classes, corpus, val_ds, pred_before, best["pred"], metrics_before, best["val"])
+    result.update(best_epoch=best["epoch"], history=history, version=None)
+    if cfg.version_name:
+        from ..model.versions import save_version
+
+        job = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()}
+        job["command_line"] = cfg.command_line()
+        metrics = {k: result[k] for k in ("task", "classes", "before", "after", "confusion_before",
+                                          "confusion_after", "best_epoch", "n_changed")}
+        v = save_version(cfg.checkpoint_dir, cfg.version_name, training_data=manifest, metrics=metrics, job=job,
+                         root=cfg.models_root)
+        result["version"] = {"label": v.label, "path": str(v.path)}
+    emit("finished", result)
+
+
+def _write_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(obj, allow_nan=True))
+    os.replace(tmp, path)
+
+
+def _worker_main(cfg: JobConfig, q, cancel, pause) -> None:
+    """Entry point of the spawned process: runs :func:`run_job` and turns every failure into an event."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if cfg.nice and hasattr(os, "nice"):
+        os.nice(cfg.nice)
+
+    def emit(kind: str, data: dict) -> None:
+        q.put(JobEvent(kind, data))
+
+    try:
+        run_job(cfg, emit, cancel, pause)
+    except MemoryError:
+        emit("failed", {"message": f"out of memory while training; lower the batch size (now {cfg.batch_size}) "
+                                   f"or train the head only"})
+    except Exception as exc:  # every failure reaches the window as one clear message
+        if type(exc).__name__ == "OutOfMemoryError":
+            emit("failed", {"message": f"the GPU ran out of memory; lower the batch size (now {cfg.batch_size})"})
+        else:
+            emit("failed", {"message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
+
+
+class TrainingJob:
+    """Runs a :class:`JobConfig` in a spawned process; the caller polls events (no Qt here)."""
+
+    def __init__(self, cfg: JobConfig):
+        self.cfg = cfg
+        ctx = mp.get_context("spawn")
+        self._queue = ctx.Queue()
+        self._cancel, self._pause = ctx.Event(), ctx.Event()
+        self.process = ctx.Process(target=_worker_main, args=(cfg, self._queue, self._cancel, self._pause),
+                                   name="anyecg-finetune", daemon=True)
+        self.state = "idle"
+
+    def start(self) -> "TrainingJob":
+        self.process.start()
+        self.state = "running"
+        return self
+
+    def pause(self) -> None:
+        self._pause.set()
+
+    def resume(self) -> None:
+        """Continue a paused job (a cancelled one is resumed by a new job with ``JobConfig.resume``)."""
+        self._pause.clear()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def done(self) -> bool:
+        return self.state in TERMINAL
+
+    def _drain(self) -> list[JobEvent]:
+        out = []
+        while True:
+            try:
+                out.append(self._queue.get_nowait())
+            except queue_mod.Empty:
+                return out
+
+    def poll(self) -> list[JobEvent]:
+        """Events since the last call (never blocks). A worker that died without a terminal event yields
+        ``failed`` with its exit code."""
+        if self.done or self.state == "idle":
+            return []
+        alive = self.process.is_alive()
+        events = self._drain()
+        if not alive and not any(e.kind in TERMINAL for e in events):
+            self.process.join(timeout=1.0)
+            events += self._drain()
+            if not any(e.kind in TERMINAL for e in events):
+                code = self.process.exitcode
+                why = "killed (out of memory?)" if code is not None and code < 0 else f"exit code {code}"
+                events.append(JobEvent("failed", {"message": f"the training process ended unexpectedly: {why}; "
+                                                             f"the window and the saved epochs are unaffected"}))
+        for e in events:
+            if e.kind in TERMINAL:
+                self.state = e.kind
+            elif e.kind == "paused":
+                self.state = "paused"
+            elif e.kind == "running":
+                self.state = "running"
+        return events
+
+    def wait(self, timeout_s: float | None = None, interval_s: float = 0.1) -> list[JobEvent]:
+        """Poll until a terminal event (or ``timeout_s``); returns every event seen (headless use, tests)."""
+        t_end = None if timeout_s is None else time.monotonic() + timeout_s
+        events: list[JobEvent] = []
+        while not self.done and (t_end is None or time.monotonic() < t_end):
+            events += self.poll()
+            if not self.done:
+                time.sleep(interval_s)
+        return events
+
+    def kill(self) -> None:
+        """Stop the worker at once (window closing); the last finished epoch stays in ``work_dir``."""
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5.0)
+        self.state = "cancelled" if not self.done else self.state
