@@ -1,0 +1,94 @@
+"""Where a report's findings come from: the analyze JSON (null sections allowed), the file's labels, leads the file
+declares generated, and the model through the findings cache (faked here, so this runs without weights)."""
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+from report_helpers import analysis_json
+
+from anyecg_model.io import Annotations, Recording
+from anyecg_model.report import ReportFindings
+from anyecg_model.report.findings import generated_leads_from_comments, with_generated_leads
+from anyecg_model.report.model_source import model_findings
+
+
+def _recording(**kw) -> Recording:
+    return Recording.from_array(np.zeros((2, 2500), np.float32), 250.0, ["II", "V1"], path="r.ecg", **kw)
+
+
+def test_sections_of_tasks_not_run_may_be_null():
+    data = {**analysis_json(_recording()), "beats": None, "rhythm": None}
+    f = ReportFindings.from_analysis(data)
+    assert f.source == "model" and len(f.beat_time_s) == 0 and f.episodes == () and f.record_class is None
+    assert f.anomaly == (0.91, "abnormal")
+    with pytest.raises(ValueError, match="'rhythm'"):
+        ReportFindings.from_analysis({k: v for k, v in data.items() if k != "rhythm"})
+    with pytest.raises(ValueError, match="malformed"):
+        ReportFindings.from_analysis({**data, "beats": [{"time_s": "soon", "label": "N"}]})
+
+
+def test_reference_labels_become_aami_classes_and_episodes():
+    ann = Annotations.from_lists([100, 300, 500, 700, 200], ["N", "A", "V", "/", "+"],
+                                 aux=["", "", "", "", "(AFIB"])
+    f = ReportFindings.from_annotations(_recording(annotations=ann))
+    assert f.beat_counts() == {"N": 1, "S": 1, "V": 1, "F": 0, "Q": 1}
+    assert [(e.label, e.start_s, e.end_s, e.name) for e in f.episodes] == [("AFIB", 0.8, 10.0, "atrial fibrillation")]
+    assert ReportFindings.from_annotations(_recording()).source == "none"
+
+
+def test_leads_declared_generated_in_the_file_are_marked():
+    assert generated_leads_from_comments(["age: 60", "model: AnyECG"]) == ()
+    assert generated_leads_from_comments(["generated leads: V1, V2", "Generated: C3"]) == ("V1", "V2", "V3")
+    rec = _recording(comments=["generated leads: V1"])
+    f = with_generated_leads(ReportFindings.none(), rec, ["aVF"])
+    assert f.generated_leads == ("V1", "aVF")
+
+
+class _Info:
+    name, version, sha256 = "fake", "9", "f" * 64
+
+
+def _fake_analysis(monkeypatch, *, cached=None, fail=False):
+    calls = {"analyze": 0, "store": 0}
+
+    class Analyzer:
+        def __init__(self, model_dir=None):
+            if fail:
+                raise FileNotFoundError("no weights in resources/anyecg-small")
+            self.info = _Info()
+
+        def analyze(self, recording, tasks):
+            calls["analyze"] += 1
+            return types.SimpleNamespace(to_dict=lambda: analysis_json(recording))
+
+    class FindingsCache:
+        def load(self, key, info, tasks):
+            return cached
+
+        def store(self, key, tasks, found):
+            calls["store"] += 1
+
+    monkeypatch.setitem(sys.modules, "anyecg_model.analysis.analyzer",
+                        types.SimpleNamespace(Analyzer=Analyzer, TASKS=("anomaly",)))
+    monkeypatch.setitem(sys.modules, "anyecg_model.analysis.cache", types.SimpleNamespace(FindingsCache=FindingsCache))
+    return calls
+
+
+def test_model_findings_from_cache_or_a_fresh_run(monkeypatch):
+    rec = _recording()
+    calls = _fake_analysis(monkeypatch)
+    assert model_findings(rec, run=False) is None and calls["analyze"] == 0
+    f = model_findings(rec)
+    assert f is not None and f.source == "model" and "AnyECG-S" in f.source_text
+    assert calls == {"analyze": 1, "store": 1}
+    calls = _fake_analysis(monkeypatch, cached=types.SimpleNamespace(to_dict=lambda: analysis_json(rec)))
+    assert model_findings(rec, run=False).source == "model" and calls["analyze"] == 0
+
+
+def test_model_failure_falls_back_quietly(monkeypatch, caplog):
+    _fake_analysis(monkeypatch, fail=True)
+    assert model_findings(_recording()) is None
+    assert "no weights" in caplog.text
