@@ -1,7 +1,9 @@
-"""Benchmark: single edits on a 24-hour annotation store with 100,000 beats (core only, no drawing).
+"""Benchmark: single edits on a 24-hour annotation store with 100,000 beats.
 
-Prints median and 95th-percentile milliseconds per operation, without and with the autosave journal
-(one JSON line + fsync per edit). Usage: ``python bench/bench_annotations.py [--beats 100000] [--reps 200]``.
+Core table: median and 95th-percentile milliseconds per store operation, without and with the autosave
+journal (one JSON line + fsync per edit). ``--gui``: one edit through the viewer's edit controller plus a
+synchronous repaint of the trace view (traces, grid and the one-item beat lanes), offscreen, 10 s in view.
+Usage: ``python bench/bench_annotations.py [--beats 100000] [--reps 200] [--gui]``.
 """
 from __future__ import annotations
 
@@ -72,13 +74,88 @@ def run(n_beats: int, reps: int, journal: bool) -> list[tuple[str, float, float]
     return rows
 
 
+def gui_run(n_beats: int, reps: int, journal: bool) -> list[tuple[str, float, float]]:
+    """Edit + synchronous repaint through :class:`app.editing.EditController` on a 24 h, 1-lead recording."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtWidgets
+
+    from anyecg_model.io import Annotations, Recording
+    from app.editing import EditController
+    from app.trace_view import TraceView
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    store = holter_store(n_beats)
+    samples = store.beats["sample"]
+    signal = np.zeros((1, N_SAMPLES), np.float32)
+    for k in range(-3, 4):
+        signal[0, np.clip(samples + k, 0, N_SAMPLES - 1)] = 1.0 - abs(k) / 4
+    ann = Annotations.from_lists(samples, store.beats["code"], source="atr")
+    rec = Recording.from_array(signal, FS, ["II"], path="<bench-24h>", annotations=ann)
+    window = QtWidgets.QMainWindow()
+    window.trace = TraceView()
+    window.setCentralWidget(window.trace)
+    window.resize(1600, 900)
+    window.show()
+    window.trace.set_recording(rec)
+    controller = EditController(window)
+    tmp = tempfile.TemporaryDirectory()
+    full = AnnotationStore.from_recording(rec, content_hash="bench0gui")
+    controller.set_store(full, Journal.for_store(full, tmp.name) if journal else None)
+    controller.set_editing(True)
+    t_mid = 12 * 3600.0
+    window.trace.set_view(t_mid, t_mid + 10.0)
+    window.trace.wait_rendered()
+    viewport = window.trace.plot.viewport()
+    in_view = samples[(samples >= t_mid * FS) & (samples < (t_mid + 10) * FS)]
+
+    def redraw(edit):
+        """The edit, then a synchronous repaint of the whole plot (grid, traces, lanes)."""
+        def step(k):
+            edit(k)
+            viewport.repaint()
+        return step
+
+    def event_loop(edit):
+        """The edit, then one turn of the event loop: Qt repaints only what the edit marked dirty."""
+        def step(k):
+            edit(k)
+            app.processEvents()
+        return step
+
+    rows = [("insert beat (snap) + repaint",
+             *timed(redraw(lambda k: controller.insert_at(t_mid + 0.5 + (k % 90) * 0.1)), reps)),
+            ("relabel beat + repaint",
+             *timed(redraw(lambda k: (controller.select_beat(full.nearest_beat(int(in_view[k % len(in_view)]))),
+                                      controller.set_code("V" if k % 2 else "A"))), reps)),
+            ("undo + repaint", *timed(redraw(lambda k: controller.undo()), reps)),
+            ("repaint only", *timed(redraw(lambda k: None), reps)),
+            ("relabel + event-loop redraw",
+             *timed(event_loop(lambda k: (controller.select_beat(full.nearest_beat(int(in_view[k % len(in_view)]))),
+                                          controller.set_code("V" if k % 2 else "A"))), reps)),
+            ("undo + event-loop redraw", *timed(event_loop(lambda k: controller.undo()), reps))]
+    lane = controller.label_lane
+    log.info("label lane painted %d of %d beats", lane.last_drawn, len(full.beats))
+    controller.set_store(None)
+    window.trace.set_recording(None)
+    window.close()
+    app.processEvents()
+    tmp.cleanup()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beats", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--gui", action="store_true", help="also time edit + repaint in the viewer (offscreen)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     results = {j: run(args.beats, args.reps, j) for j in (False, True)}
+    if args.gui:
+        gui = {j: gui_run(args.beats, args.reps, j) for j in (False, True)}
+        results = {j: results[j] + gui[j] for j in (False, True)}
     lines = [f"24 h store, {args.beats} beats, {args.reps} reps (ms)",
              f"| operation | median | p95 | median with journal (fsync) | p95 with journal |",
              "|---|---|---|---|---|"]

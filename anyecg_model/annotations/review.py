@@ -71,7 +71,7 @@ class ReviewQueue:
         for row_id in change.beats.removed + change.beats.updated + change.beats.inserted:
             if row_id not in self._rank:
                 continue
-            if row_id in b and b["source"][b.position(row_id)] == "model":
+            if row_id in b and b.row(row_id)["source"] == "model":
                 self._pending.add(row_id)
             else:
                 self._pending.discard(row_id)

@@ -37,7 +37,13 @@ def snap_to_r_peak(recording, sample: int, leads: Sequence[str | int] | None = N
     data = recording.read(lo, int(sample) + half + 1, leads)
     if data.size == 0:
         return int(sample)
-    base = np.nanmedian(data, axis=1, keepdims=True) if np.isfinite(data).any() else 0.0
+    finite = np.isfinite(data)
+    if finite.all():
+        base = np.median(data, axis=1, keepdims=True)
+    elif finite.any(axis=1).all():
+        base = np.nanmedian(data, axis=1, keepdims=True)
+    else:
+        return int(sample)
     energy = np.nansum(np.abs(data - base), axis=0)
     w = int(round(config.window_s * fs))
     a, b = max(0, int(sample) - w - lo), min(len(energy), int(sample) + w + 1 - lo)

@@ -153,6 +153,15 @@ class ColumnTable:
             self._cache[name] = arr
         return arr
 
+    def take(self, name: str, window: slice) -> np.ndarray:
+        """Column ``name`` (``"id"`` for ids) at the sorted positions of ``window``: costs the window's
+        length, not the table's, when the full column is not cached (views painting a visible range)."""
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached[window]
+        slots = self._order[window]
+        return self._slot_ids[slots] if name == "id" else self._slots[name][slots]
+
     @property
     def ids(self) -> np.ndarray:
         """Row ids in sorted order."""

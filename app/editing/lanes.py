@@ -37,37 +37,35 @@ class StoreBeatLane(LaneItem):
         self.suggestions = suggestions
         self.last_drawn = 0  # rows painted by the last paint (tests and benchmarks read it)
 
-    def visible_positions(self) -> np.ndarray:
-        """Sorted positions of the drawn rows inside the visible time range."""
+    def visible_rows(self) -> dict[str, np.ndarray]:
+        """Columns (``sample``, ``code``, ``source``, ``confidence``, ``id``) of the drawn rows in the visible
+        time range; gathered for the window only, so the cost follows what is on screen."""
         x0, x1 = self.visible_time_range()
         b = self.store.beats
         window = b.window(int(np.floor(x0 * self.store.fs)), int(np.ceil(x1 * self.store.fs)) + 1)
-        positions = np.arange(window.start, window.stop)
-        return positions[np.isin(b["source"][window], self.sources)]
+        cols = {name: b.take(name, window) for name in ("sample", "code", "source", "confidence", "id")}
+        keep = np.isin(cols["source"], self.sources)
+        return {name: col[keep] for name, col in cols.items()}
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
-        pos = self.visible_positions()
-        self.last_drawn = len(pos)
-        if not len(pos):
+        rows = self.visible_rows()
+        self.last_drawn = len(rows["id"])
+        if not self.last_drawn:
             return
-        b = self.store.beats
         tr = painter.transform()
         origin = tr.map(QtCore.QPointF(0.0, self.y_top))
         unit = tr.map(QtCore.QPointF(1.0, self.y_top)).x() - origin.x()
-        px = origin.x() + b["sample"][pos] / self.store.fs * unit
+        px = origin.x() + rows["sample"] / self.store.fs * unit
         top = origin.y()
         bottom = tr.map(QtCore.QPointF(0.0, self.y_bottom)).y()
         y0, h = min(top, bottom), abs(bottom - top)
-        codes = b["code"][pos]
-        sources = b["source"][pos]
-        conf = b["confidence"][pos]
-        ids = b.ids[pos]
+        codes, sources, conf, ids = rows["code"], rows["source"], rows["confidence"], rows["id"]
         painter.save()
         painter.resetTransform()
         span = max(1.0, abs(px[-1] - px[0]) if len(px) > 1 else 100.0)
-        as_text = len(pos) == 1 or len(pos) <= span / 100.0 * self.MAX_TEXT_PER_100PX
+        as_text = len(ids) == 1 or len(ids) <= span / 100.0 * self.MAX_TEXT_PER_100PX
         font = painter.font()
-        font.setPixelSize(max(9, int(h * (0.5 if self.suggestions else 0.7))))
+        font.setPixelSize(max(9, int(h * (0.6 if self.suggestions else 0.7))))
         font.setBold(not self.suggestions)
         font.setItalic(self.suggestions)
         painter.setFont(font)
