@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording
+from .detected_beats import UNCLASSIFIED, detected_beats
 from .findings import ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, recording_fields
 from .holter_stats import HolterRules, HolterSummary, format_duration, summarise
@@ -85,9 +86,12 @@ def render_holter(recording: Recording, out: str | Path, config: HolterConfig = 
                   generated_signals: Mapping[str, np.ndarray] | None = None) -> Path:
     """Write the Holter summary of ``recording`` to the PDF ``out`` and return its path.
 
-    ``findings`` default to the file's reference annotations; without any beats the summary says so.
+    ``findings`` default to the file's reference annotations; when there are no beats or episodes at all,
+    beats come from the R-peak detector (unclassified), and the summary says so.
     """
     findings = findings if findings is not None else ReportFindings.from_annotations(recording)
+    if len(findings.beat_time_s) == 0 and not findings.episodes:
+        findings = detected_beats(recording, rhythm_lead(recording, config.strip_lead, generated_signals or {}))
     findings = with_generated_leads(findings, recording, generated_signals or {})
     summary = summarise(findings, recording.duration_s, config.rules)
     page_w, page_h = page_size_mm(config.paper, landscape=False)
@@ -131,7 +135,8 @@ def summary_lines(recording: Recording, findings: ReportFindings, s: HolterSumma
     else:
         lines.append("Heart rate: not measured (no beats)")
     total = max(1, s.n_beats)
-    classes = ", ".join(f"{k} {v} ({100.0 * v / total:.1f} %)" for k, v in s.beat_counts.items() if v)
+    classes = ", ".join(f"{'unclassified' if k == UNCLASSIFIED else k} {v} ({100.0 * v / total:.1f} %)"
+                        for k, v in s.beat_counts.items() if v)
     lines.append(f"Beats: {s.n_beats}" + (f" — {classes}" if classes else ""))
     if s.af_burden is not None:
         longest = (f"; longest {s.longest_af.label} {format_duration(s.longest_af.duration_s)} from "
@@ -284,6 +289,8 @@ def _event_strips(pages: _Pages, recording: Recording, findings: ReportFindings,
         draw_trace(c, x0, base, strip.signal_mv, strip.fs, config.scale, config.style, strip.generated)
         times, labels, _ = findings.beats_between(t0, t1)
         for t, lab in zip(times, labels):
+            if lab == UNCLASSIFIED:
+                continue
             text(c, x0 + (t - t0) * config.scale.speed_mm_s, gy + STRIP_H_MM - 4.5, str(lab), 6.5,
                  bold=lab != "N", color=(0.45, 0.45, 0.45) if lab == "N" else (0.8, 0.0, 0.0), align="centre")
         if strip.generated:

@@ -2,6 +2,8 @@
 where the beats stop, and a PDF with the trend, tables and one strip per event."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from report_helpers import pdf_text
@@ -71,3 +73,13 @@ def test_holter_without_any_labels_says_so(tmp_path):
     rec = Recording.from_array(np.zeros((1, 250 * 60), np.float32), 250.0, ["MLII"], path="blank.ecg")
     text = pdf_text(render_holter(rec, tmp_path / "h.pdf"))[0]
     assert "No findings" in text and "Heart rate: not measured" in text
+
+
+def test_unlabelled_holter_gets_detected_beats(holter_3h, tmp_path):
+    n = int(1200 * holter_3h.fs)  # the first 20 minutes, without its annotations
+    rec = Recording.from_array(holter_3h.read(0, n), holter_3h.fs, holter_3h.lead_names, path="unlabelled.ecg")
+    text = pdf_text(render_holter(rec, tmp_path / "h.pdf"))[0]
+    assert "Beats detected on lead MLII (R-peak detector" in text
+    detected = int(re.search(r"Beats: (\d+) — unclassified", text).group(1))
+    reference = int(np.sum(holter_3h.annotations.beats().sample < n))
+    assert abs(detected - reference) <= 0.01 * reference
