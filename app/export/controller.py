@@ -67,9 +67,14 @@ class ExportController(QtCore.QObject):
         else:
             scale = badge_text(view.scale.speed_mm_s, view.scale.gain_mm_mv)
             t0, t1 = view.t0, view.t0 + 10.0
-        name = Path(rec.path).name if rec is not None else ""
-        synthetic = " (synthetic)" if rec is not None and rec.format == "synthetic" else ""
-        return f"{name}{synthetic} · {format_time(t0)}–{format_time(t1)} · {scale}"
+        return f"{self.record_name()} · {format_time(t0)}–{format_time(t1)} · {scale}"
+
+    def record_name(self) -> str:
+        """File name of the open recording, marked when it is synthetic."""
+        rec = self.window.recording
+        if rec is None:
+            return ""
+        return Path(rec.path).name + (" (synthetic)" if rec.format == "synthetic" else "")
 
     def span_spec(self, t0: float, t1: float) -> SpanSpec:
         """A span with the trace view's leads, order, inversion, speed, gain, filter and colours."""
@@ -85,7 +90,7 @@ class ExportController(QtCore.QObject):
 
     def export_span(self, path: str | Path, t0: float, t1: float, options: ImageOptions) -> Path | None:
         rec = self.window.recording
-        caption = f"{Path(rec.path).name} · {format_time(t0)}–{format_time(t1)}"
+        caption = f"{self.record_name()} · {format_time(t0)}–{format_time(t1)}"
         return self._guard(lambda: save_span(rec, self.span_spec(t0, t1), path, options, caption), path)
 
     def copy_view(self, options: ImageOptions | None = None) -> QtGui.QImage | None:
