@@ -110,3 +110,10 @@ def test_annotation_only_edf(formats_dir):
         open_recording(path)
     ann = read_annotations(path, fs=100)
     assert len(ann) == 856 and ann.aux[0].startswith("Sleep stage")
+    ref = pyedflib.EdfReader(str(path))
+    try:
+        onsets, _, texts = ref.readAnnotations()
+    finally:
+        ref.close()
+    np.testing.assert_array_equal(ann.sample, np.round(onsets * 100).astype(int))
+    assert list(ann.aux) == [str(t) for t in texts]

@@ -1,9 +1,10 @@
 """EDF, EDF+, BDF and BDF+ with EDF+ annotations.
 
-pyedflib checks the file's compliance and reads its annotations at open, then is closed again
-(edflib refuses a second open of the same file, which a viewer and a worker both need); windows
-are decoded from the bytes of the data records (:mod:`.edf_header`), which tests check sample
-for sample against pyedflib's ``readSignal``. When pyedflib refuses a slightly non-compliant
+pyedflib checks the header's compliance at open and is closed again (edflib refuses a second
+open of the same file, which a viewer and a worker both need, and gathering annotations through
+it reads the whole file); annotations are gathered from the annotation signal's bytes and windows
+decoded from the bytes of the data records they span (:mod:`.edf_header`), which tests check
+against pyedflib's ``readAnnotations`` and ``readSignal``. When pyedflib refuses a slightly non-compliant
 header and ``lenient`` is true, the file is opened through the hand parser alone; the reason is
 logged and kept in ``Recording.comments``. Leads recorded at a lower rate than the fastest are
 brought to the base rate (sample-and-hold for integer ratios).
@@ -79,12 +80,8 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
     scale = [s for s, _ in scale_units]
     comments: list[str] = []
     try:
-        with _OPEN_LOCK:
-            reader = pyedflib.EdfReader(str(path))
-            try:
-                onsets, durations, texts = reader.readAnnotations()
-            finally:
-                reader.close()
+        with _OPEN_LOCK:  # header compliance only: edflib would read the whole file to gather annotations
+            pyedflib.EdfReader(str(path), annotations_mode=pyedflib.DO_NOT_READ_ANNOTATIONS).close()
     except OSError as exc:
         if not lenient:
             raise RecordingError(path, f"not a compliant EDF/BDF file: {exc}") from exc
@@ -92,9 +89,7 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
         warning = f"opened leniently: pyedflib refused the header ({problem})"
         log.warning("%s: %s", path, warning)
         comments = [warning, *hdr.warnings]
-        tals = read_tals(path, hdr)
-    else:
-        tals = list(zip(onsets.tolist(), durations.tolist(), [str(t) for t in texts]))
+    tals = read_tals(path, hdr)
     source = EdfFileSource(path, hdr, signals, base_spr, scale)
     n = hdr.n_records * base_spr
     leads = [Lead(canonical_lead_name(hdr.labels[i]), hdr.labels[i], float(hdr.spr[i] / hdr.record_s), units)

@@ -18,12 +18,22 @@ from ..recording import Recording, RecordingError
 from ._common import as_recording, atomic_files, chunks
 
 
-def _record_duration(fs: float) -> tuple[float, int]:
-    """(data record duration s, samples per record) with an integer sample count per record."""
-    for duration in (1, 2, 4, 5, 10, 20, 25, 50, 100):
+#: EDF+ recommends data records of at most 61440 bytes.
+MAX_RECORD_BYTES = 61440
+
+
+def _record_duration(fs: float, n_leads: int, sample_bytes: int) -> tuple[float, int]:
+    """(data record duration s, samples per record): the longest of 10, 5, 4, 2, 1 s … that holds a whole
+    number of samples and stays within the recommended record size (fewer records open faster)."""
+    fallback = None
+    for duration in (10, 5, 4, 2, 1, 20, 25, 50, 100):
         spr = fs * duration
         if abs(spr - round(spr)) < 1e-6 * max(spr, 1):
-            return float(duration), int(round(spr))
+            if round(spr) * n_leads * sample_bytes <= MAX_RECORD_BYTES or duration == 1:
+                return float(duration), int(round(spr))
+            fallback = fallback or (float(duration), int(round(spr)))
+    if fallback:
+        return fallback
     raise RecordingError(None, f"sampling rate {fs} Hz gives no whole number of samples per EDF data record")
 
 
@@ -63,7 +73,7 @@ def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
     rec = as_recording(recording_or_arrays, fs, lead_names)
     path = Path(path)
     bdf = path.suffix.lower() == ".bdf" if bdf is None else bdf
-    duration, spr = _record_duration(rec.fs)
+    duration, spr = _record_duration(rec.fs, len(rec.leads), 3 if bdf else 2)
     pmin, pmax, dmin, dmax = _ranges(rec, bdf)
     ann = rec.annotations if annotations else None
     n_ann = len(ann) if ann is not None else 0
