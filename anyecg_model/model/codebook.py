@@ -56,8 +56,8 @@ def spherical_kmeans(x: torch.Tensor, K: int, iters: int = 10, generator: torch.
 class CosineCodebook(nn.Module):
     """K codes of dimension d on the unit sphere; ``forward(z)`` quantises unit-norm rows (M, d)."""
 
-    def __init__(self, K: int, dim: int, ema: bool = True, decay: float = 0.99, kmeans_init: bool = True,
-                 dead_code_threshold: float = 0.05):
+    def __init__(self, K: int, dim: int, ema: bool = True, decay: float = 0.9, kmeans_init: bool = True,
+                 dead_code_threshold: float = 0.3):
         super().__init__()
         self.K, self.dim, self.ema, self.decay = K, dim, ema, decay
         self.dead_code_threshold = dead_code_threshold

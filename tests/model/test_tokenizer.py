@@ -28,7 +28,8 @@ def test_loss_terms_are_logged_and_finite(tiny_model, synthetic_batch):
     assert set(terms) == {"morphology", "frequency", "demography", "codebook", "commitment", "perplexity",
                           "code_usage"}
     assert torch.isfinite(total) and all(torch.isfinite(v) for v in terms.values())
-    parts = sum(terms[k] for k in ("morphology", "frequency", "demography", "codebook", "commitment"))
+    parts = sum(terms[k] for k in ("morphology", "frequency", "demography", "codebook"))
+    parts = parts + tiny_model.cfg.commitment_weight * terms["commitment"]
     assert torch.allclose(total.detach(), parts, atol=1e-5)
     assert 1.0 <= terms["perplexity"] <= tiny_model.cfg.codebook_size
     total.backward()
