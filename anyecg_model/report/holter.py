@@ -77,7 +77,7 @@ def clock(recording: Recording, t_s: float) -> str:
         when = recording.start_time + _dt.timedelta(seconds=float(t_s))
         day = (when.date() - recording.start_time.date()).days
         return when.strftime("%H:%M:%S") + (f" (day {day + 1})" if day else "")
-    t = int(round(t_s))
+    t = int(t_s)
     return f"{t // 3600:02d}:{t % 3600 // 60:02d}:{t % 60:02d}"
 
 
@@ -272,7 +272,8 @@ def _event_strips(pages: _Pages, recording: Recording, findings: ReportFindings,
     gen_names = frozenset(findings.generated_leads)
     for k, event in enumerate(s.events):
         pages.need(STRIP_H_MM + 9.0)
-        t0 = min(max(0.0, event.time_s - span / 2), max(0.0, recording.duration_s - span))
+        lead_in = span / 2 if event.lead_in_s is None else event.lead_in_s
+        t0 = min(max(0.0, event.time_s - lead_in), max(0.0, recording.duration_s - span))
         t1 = min(recording.duration_s, t0 + span)
         strip = read_strip(recording, lead, t0, t1, highpass_hz=config.highpass_hz, generated=generated,
                            generated_names=gen_names)

@@ -14,6 +14,10 @@ import numpy as np
 from .findings import Episode, ReportFindings
 
 
+#: Seconds of signal shown before an episode's onset in its strip.
+ONSET_LEAD_IN_S = 2.0
+
+
 @dataclass(frozen=True)
 class HolterRules:
     """Thresholds (s) and limits of the summary."""
@@ -22,6 +26,8 @@ class HolterRules:
     signal_loss_s: float = 10.0
     min_rr_s: float = 0.2
     min_beats_per_minute_bin: int = 5
+    #: a minute counts for min/max heart rate only when its RR intervals cover this much of it (s)
+    min_minute_coverage_s: float = 30.0
     max_events: int = 12
 
     def __post_init__(self) -> None:
@@ -45,10 +51,12 @@ class HourStats:
 
 @dataclass(frozen=True)
 class Event:
-    """A moment worth a printed strip: centre time ``time_s`` (s) and a title."""
+    """A moment worth a printed strip, marked at ``time_s`` (s). The strip starts ``lead_in_s`` before the
+    mark (onsets), or is centred on it when ``lead_in_s`` is None."""
 
     time_s: float
     title: str
+    lead_in_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,11 +91,15 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
     minute = np.floor(rr_end[hr_rr] / 60.0).astype(np.int64)
     rr_ok = rr[hr_rr]
     minute_hr: dict[int, float] = {}
+    minute_t: dict[int, float] = {}  # mean time (s) of the beats of each minute
     if minute.size:
         sums = np.bincount(minute, weights=rr_ok)
         counts = np.bincount(minute)
-        for m in np.flatnonzero(counts >= rules.min_beats_per_minute_bin):
+        times = np.bincount(minute, weights=rr_end[hr_rr])
+        full = (counts >= rules.min_beats_per_minute_bin) & (sums >= rules.min_minute_coverage_s)
+        for m in np.flatnonzero(full):
             minute_hr[int(m)] = 60.0 * counts[m] / sums[m]
+            minute_t[int(m)] = times[m] / counts[m]
 
     hours = []
     n_hours = max(1, int(np.ceil(duration_s / 3600.0)))
@@ -109,8 +121,8 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
     if minute_hr:
         m_min = min(minute_hr, key=minute_hr.get)
         m_max = max(minute_hr, key=minute_hr.get)
-        hr_min = (minute_hr[m_min], 60.0 * m_min + 30.0)
-        hr_max = (minute_hr[m_max], 60.0 * m_max + 30.0)
+        hr_min = (minute_hr[m_min], minute_t[m_min])
+        hr_max = (minute_hr[m_max], minute_t[m_max])
     episodes = sorted((e for e in findings.episodes if not e.is_normal), key=lambda e: e.start_s)
     af = [e for e in episodes if e.is_af]
     af_time = sum(min(e.end_s, duration_s) - max(e.start_s, 0.0) for e in af)
@@ -136,13 +148,15 @@ def notable_events(s: HolterSummary, findings: ReportFindings, rules: HolterRule
     events: list[Event] = []
     if s.pauses:
         onset, dur = max(s.pauses, key=lambda p: p[1])
-        events.append(Event(onset - dur / 2, f"Longest pause: {dur:.1f} s"))
+        events.append(Event(onset + dur / 2, f"Longest pause: {dur:.1f} s"))
     if s.longest_af is not None:
         e = s.longest_af
-        events.append(Event(e.start_s + 2.0, f"Onset of longest {e.name} episode ({format_duration(e.duration_s)})"))
+        events.append(Event(e.start_s, f"Onset of longest {e.name} episode ({format_duration(e.duration_s)})",
+                            ONSET_LEAD_IN_S))
     others = sorted((e for e in s.episodes if not e.is_af), key=lambda e: -e.duration_s)
     for e in others[: max(0, rules.max_events // 2)]:
-        events.append(Event(e.start_s + 2.0, f"Onset of {e.name} episode ({format_duration(e.duration_s)})"))
+        events.append(Event(e.start_s, f"Onset of {e.name} episode ({format_duration(e.duration_s)})",
+                            ONSET_LEAD_IN_S))
     if s.hr_max is not None:
         events.append(Event(s.hr_max[1], f"Maximum heart rate: {s.hr_max[0]:.0f} bpm (1-min mean)"))
     if s.hr_min is not None:

@@ -30,7 +30,7 @@ def test_summary_matches_the_reference_labels(holter_3h):
     # the SVT run at ~155 bpm sets the maximum 1-min rate; sinus stays within 60–110 bpm
     assert 140 <= s.hr_max[0] <= 160
     assert 0.55 * holter_3h.duration_s <= s.hr_max[1] <= 0.57 * holter_3h.duration_s
-    assert 60 <= s.hr_min[0] <= 80
+    assert 60 <= s.hr_min[0] <= 80 and 0.0 <= s.hr_min[1] <= holter_3h.duration_s
     assert all(h.hr_min <= h.hr_mean <= h.hr_max for h in s.hours)
 
 
