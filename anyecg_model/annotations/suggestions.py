@@ -34,13 +34,23 @@ def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequenc
         raise AnnotationError("suggestion columns have different lengths")
     for c in set(code):
         check_point_code(c)
-    old_b = store.beats.ids[store.beats["source"] == "model"].tolist()
+    b = store.beats
+    old_b = b.ids[b["source"] == "model"].tolist()
     old_e = store.episodes.ids[store.episodes["source"] == "model"].tolist()
-    beats: list[Change] = [(i, store.beats.row(i), None) for i in old_b]
+    beats: list[Change] = [(i, b.row(i), None) for i in old_b]
     now = float(store.clock())
-    for k in range(n):
-        row = BeatTable.make_row(sample=int(sample[k]), code=code[k], source="model", author="model", timestamp=now,
-                                 confidence=float(confidence[k]), top=top[k] if top is not None else ())
+    template = BeatTable.make_row(source="model", author="model", timestamp=now)
+    reviewed = np.sort(b["sample"][np.isin(b["source"], ("accepted", "rejected"))])
+    sample = np.asarray(sample, np.int64)
+    skip = np.zeros(n, bool)
+    if len(reviewed):  # a beat already accepted or rejected is not suggested again
+        k = np.clip(np.searchsorted(reviewed, sample), 1, len(reviewed)) - 1
+        near = np.minimum(np.abs(reviewed[k] - sample), np.abs(reviewed[np.minimum(k + 1, len(reviewed) - 1)] - sample))
+        skip = near <= MATCH_TOLERANCE_S * store.fs
+    for k in np.flatnonzero(~skip).tolist():
+        ranked = [[str(c), float(p)] for c, p in top[k]] if top is not None else []
+        row = {**template, "sample": int(sample[k]), "code": str(code[k]), "confidence": float(confidence[k]),
+               "top": ranked}
         beats.append((store.new_id(), None, row))
     eps: list[Change] = [(i, store.episodes.row(i), None) for i in old_e]
     for start, stop, label, conf in episodes:

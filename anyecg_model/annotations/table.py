@@ -339,7 +339,14 @@ class ColumnTable:
                 self._drop_cache()
                 self._keep_index(ids, keys)
             return
-        slots = np.array([self._append(row_id, row) for row_id, row in rows], np.int64)
+        extra = type(self).from_columns([i for i, _ in rows],
+                                        **{c.name: [r.get(c.name, c.default) for _, r in rows] for c in self.COLUMNS})
+        slots = np.arange(self._used, self._used + len(rows), dtype=np.int64)
+        self._slot_ids[slots] = extra.ids
+        for col in self.COLUMNS:
+            self._slots[col.name][slots] = extra[col.name]
+        self._slot_of.update(zip(extra.ids.tolist(), slots.tolist()))
+        self._used += len(rows)
         order = np.concatenate([self._order, slots])
         self._order = order[np.lexsort((self._slot_ids[order], self._slots[self.KEY][order]))]
         self._drop_cache()

@@ -94,21 +94,30 @@ class EditController(QtCore.QObject):
         self.store, self.journal, self.queue = store, journal, None
         self.selected_beat = self.selected_episode = None
         self.clear_span()
-        for name in ("beats", "suggestions", "rhythm"):
+        was_live = self.label_lane is not None
+        for name in ("beats", "suggestions", "rhythm") if was_live else ():
             self.trace.remove_lane(name)
         self.label_lane = self.suggestion_lane = self.rhythm_lane = None
         if store is not None:
             store.author = self.settings.author
             store.events.changed.connect(self._on_store_changed)
-            self.label_lane = StoreBeatLane("beats", store, LABEL_SOURCES, lambda: self.selected_beat)
-            self.trace.add_lane("beats", self.label_lane)
-            self._sync_suggestion_lane()
-            self.rhythm_lane = StoreRhythmLane("rhythm", store, lambda: self.selected_episode)
-            self.trace.add_lane("rhythm", self.rhythm_lane)
             if journal is not None:
                 journal.attach(store)
+            if was_live:
+                self.go_live()
         self._show_cursor()
         self.storeChanged.emit()
+
+    def go_live(self) -> None:
+        """Replace the viewer's read-only ``beats`` and ``rhythm`` lanes by lanes drawn from the store (done on
+        entering edit mode or at the first change; until then the viewer's own lanes show the same labels)."""
+        if self.store is None or self.label_lane is not None:
+            return
+        self.label_lane = StoreBeatLane("beats", self.store, LABEL_SOURCES, lambda: self.selected_beat)
+        self.trace.add_lane("beats", self.label_lane)
+        self._sync_suggestion_lane()
+        self.rhythm_lane = StoreRhythmLane("rhythm", self.store, lambda: self.selected_episode)
+        self.trace.add_lane("rhythm", self.rhythm_lane)
 
     def attach_journal(self, journal: Journal) -> None:
         """Start journalling the current store (after a restore question was answered)."""
@@ -116,7 +125,7 @@ class EditController(QtCore.QObject):
         self.journal = journal
 
     def _sync_suggestion_lane(self) -> None:
-        has = self.store is not None and bool(np.any(self.store.beats["source"] == "model"))
+        has = self.label_lane is not None and bool(np.any(self.store.beats["source"] == "model"))
         if has and self.suggestion_lane is None:
             self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
                                                  lambda: self.selected_beat, suggestions=True)
@@ -126,6 +135,8 @@ class EditController(QtCore.QObject):
             self.suggestion_lane = None
 
     def _on_store_changed(self, change) -> None:
+        if self.label_lane is None:
+            self.go_live()
         if self.selected_beat is not None and self.selected_beat not in self.store.beats:
             self.selected_beat = None
         if self.selected_episode is not None and self.selected_episode not in self.store.episodes:
@@ -145,6 +156,8 @@ class EditController(QtCore.QObject):
         if on and (self.store is None or self.restore_pending):
             return False
         self.editing = bool(on)
+        if self.editing:
+            self.go_live()
         self.trace.set_drag_handler(self._on_drag if self.editing else None)
         if not self.editing:
             self.clear_span()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, annotators, open_store, save_csv,
@@ -37,6 +38,9 @@ class EditingUI(QtCore.QObject):
         self.controller.edited.connect(self._update_badge)
         window.recordingOpened.connect(self.open_labels)
         window.recordingClosed.connect(lambda: self.controller.set_store(None))
+        model = getattr(window, "model", None)
+        if model is not None and hasattr(model, "analysisFinished"):
+            model.analysisFinished.connect(self.show_findings)
 
     # ------------------------------------------------------------------ menu
     def _build_menu(self) -> None:
@@ -122,6 +126,28 @@ class EditingUI(QtCore.QObject):
         c.restore_pending = False
         c.attach_journal(journal)
         self._update_badge()
+
+    # ------------------------------------------------------------------ model suggestions
+    def show_findings(self, findings) -> int:
+        """Show a model run's beats and rhythm episodes (:class:`~anyecg_model.analysis.findings.Findings`) as
+        suggestions beside the labels; returns how many beats were suggested."""
+        store = self.controller.store
+        if store is None or self.controller.restore_pending or getattr(findings, "beats", None) is None:
+            return 0
+        beats = findings.beats
+        samples = np.clip(np.round(np.asarray(beats.time_s) * store.fs).astype(np.int64), 0, store.n_samples - 1)
+        episodes = [(int(round(e.start_s * store.fs)), int(round(e.end_s * store.fs)), e.label, float(e.confidence))
+                    for e in (findings.episodes or []) if e.end_s > e.start_s]
+        try:
+            self.controller.set_suggestions(samples, beats.symbols(), np.asarray(beats.confidence, float),
+                                            episodes=episodes)
+        except AnnotationError as exc:
+            self._message("Cannot show the model's suggestions", str(exc))
+            return 0
+        self.review.rebuild()
+        self.window.statusBar().showMessage(f"{len(samples)} model beat suggestions: review them in the "
+                                            "Review queue (Enter accepts, Backspace rejects)", 8000)
+        return len(samples)
 
     # ------------------------------------------------------------------ saving
     def _record_path(self) -> str:

@@ -248,3 +248,19 @@ def test_one_edit_repaints_only_the_visible_beats(qtbot, editing):
     visible = np.sum((c.store.beats["sample"] >= 10 * FS) & (c.store.beats["sample"] <= 20.5 * FS))
     assert 0 < lane.last_drawn <= visible + 2
     assert lane.last_drawn < len(c.store.beats) / 10
+
+
+def test_model_findings_become_suggestions(qtbot, editing, sinus):
+    from anyecg_model.analysis.findings import Beats, Findings, ModelInfo, RhythmEpisode
+
+    s = sinus.annotations.sample
+    beats = Beats(s[:20] / FS + 0.01, np.where(np.arange(20) % 5 == 0, 2, 0).astype(np.int8),
+                  np.linspace(0.5, 0.95, 20).astype(np.float32))
+    findings = Findings("<sinus>", sinus.duration_s, FS, ["MLII", "V1"], ModelInfo("t", "0", "x"), beats=beats,
+                        episodes=[RhythmEpisode(2.0, 8.0, "AF", 0.6)])
+    assert editing.show_findings(findings) == 20
+    store = editing.controller.store
+    model = store.beats["source"] == "model"
+    assert model.sum() == 20 and set(store.beats["code"][model]) == {"N", "V"}
+    assert list(store.episodes["code"]) == ["AF"]
+    assert editing.review.counter.text() == "reviewed 0 of 20 — 20 remaining"
