@@ -105,6 +105,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .model import install_model  # Model dock, overlays and the analysis worker (app/model)
 
         install_model(self)
+        from .editing import install_editing  # Annotate menu, edit mode, review queue, journal (app/editing)
+
+        install_editing(self)
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:
