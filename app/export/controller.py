@@ -139,12 +139,18 @@ class ExportController(QtCore.QObject):
         if path:
             self.write_report(kind, path)
 
-    def write_report(self, kind: str, path: str | Path, paper: str = "a4") -> ReportWorker | None:
-        """Write a report in the background, starting the 12-lead page at the view's start time."""
+    def write_report(self, kind: str, path: str | Path, paper: str = "a4", *, findings=None,
+                     generated_signals=None) -> ReportWorker | None:
+        """Write a report in the background, starting the 12-lead page at the view's start time.
+
+        ``findings`` (:class:`~anyecg_model.report.ReportFindings`) and ``generated_signals`` let a panel
+        that holds the model's results print them; by default the worker looks them up itself.
+        """
         rec = self.window.recording
         if rec is None:
             return None
-        worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.window.trace.view_range()[0], parent=self)
+        worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.window.trace.view_range()[0],
+                              findings=findings, generated_signals=generated_signals, parent=self)
         worker.written.connect(self._on_written)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(lambda: self.workers.remove(worker) if worker in self.workers else None)

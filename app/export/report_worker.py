@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
+import numpy as np
 from PySide6 import QtCore
 
 from anyecg_model.io.recording import Recording, RecordingError
@@ -13,7 +15,8 @@ from anyecg_model.report.model_source import model_findings
 class ReportWorker(QtCore.QThread):
     """Writes one report; ``written(path, source_text)`` or ``failed(message)``. Touches no widget.
 
-    Without explicit ``findings`` it uses the model's cached findings for the recording (the model panel
+    ``generated_signals`` (lead name → mV at the recording's rate, e.g. a lead the model regenerated in the
+    viewer) are printed dashed with a GENERATED mark. Without explicit ``findings`` it uses the model's cached findings for the recording (the model panel
     fills the cache when it runs), else the file's own annotations; it never starts a model run itself.
     """
 
@@ -21,12 +24,14 @@ class ReportWorker(QtCore.QThread):
     failed = QtCore.Signal(str)
 
     def __init__(self, recording: Recording, kind: str, path: str | Path, *, paper: str = "a4",
-                 start_s: float = 0.0, findings: ReportFindings | None = None, parent: QtCore.QObject | None = None):
+                 start_s: float = 0.0, findings: ReportFindings | None = None,
+                 generated_signals: Mapping[str, np.ndarray] | None = None, parent: QtCore.QObject | None = None):
         super().__init__(parent)
         if kind not in ("12lead", "holter"):
             raise ValueError(f"unknown report kind {kind!r}")
         self.recording, self.kind, self.path = recording, kind, Path(path)
         self.paper, self.start_s, self.findings = paper, start_s, findings
+        self.generated_signals = dict(generated_signals or {})
 
     def run(self) -> None:
         try:
@@ -34,9 +39,11 @@ class ReportWorker(QtCore.QThread):
                 or ReportFindings.from_annotations(self.recording)
             if self.kind == "12lead":
                 start = min(self.start_s, max(0.0, self.recording.duration_s - 10.0))
-                render_12lead(self.recording, self.path, TwelveLeadConfig(paper=self.paper, start_s=start), findings)
+                render_12lead(self.recording, self.path, TwelveLeadConfig(paper=self.paper, start_s=start), findings,
+                              self.generated_signals)
             else:
-                render_holter(self.recording, self.path, HolterConfig(paper=self.paper), findings)
+                render_holter(self.recording, self.path, HolterConfig(paper=self.paper), findings,
+                              self.generated_signals)
         except (RecordingError, ValueError, OSError) as exc:
             self.failed.emit(f"Cannot write {self.path}: {exc}")
             return
