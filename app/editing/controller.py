@@ -130,6 +130,9 @@ class EditController(QtCore.QObject):
             self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
                                                  lambda: self.selected_beat, suggestions=True)
             self.trace.add_lane("suggestions", self.suggestion_lane)
+            if self.rhythm_lane is not None:  # keep suggestions right under the labels
+                self.trace.remove_lane("rhythm")
+                self.trace.add_lane("rhythm", self.rhythm_lane)
         elif not has and self.suggestion_lane is not None:
             self.trace.remove_lane("suggestions")
             self.suggestion_lane = None
