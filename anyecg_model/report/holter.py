@@ -250,7 +250,8 @@ def _episode_table(pages: _Pages, recording: Recording, s: HolterSummary) -> Non
         return
     cols = [("#", 10.0), ("Rhythm", 64.0), ("Onset", 30.0), ("Offset", 30.0), ("Duration", 30.0),
             ("Confidence", 22.0)]
-    rows = [[str(k + 1), f"{e.label} ({e.name})" if e.name != e.label else e.label, clock(recording, e.start_s), clock(recording, e.end_s),
+    rows = [[str(k + 1), f"{e.label} ({e.name})" if e.name != e.label else e.label,
+             clock(recording, e.start_s), clock(recording, e.end_s),
              format_duration(e.duration_s), "–" if e.confidence is None else f"{e.confidence:.2f}"]
             for k, e in enumerate(s.episodes)]
     _table(pages, "Rhythm episodes (other than normal rhythm)", cols, rows)

@@ -144,7 +144,8 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
 
 
 def notable_events(s: HolterSummary, findings: ReportFindings, rules: HolterRules) -> list[Event]:
-    """Strips worth printing, most important first: longest pause, AF onset, other arrhythmias, HR extremes, anomalies."""
+    """Strips worth printing, most important first: longest pause, AF onset, other arrhythmias, heart-rate
+    extremes, the model's anomaly windows."""
     events: list[Event] = []
     if s.pauses:
         onset, dur = max(s.pauses, key=lambda p: p[1])

@@ -15,9 +15,10 @@ from anyecg_model.report.model_source import model_findings
 class ReportWorker(QtCore.QThread):
     """Writes one report; ``written(path, source_text)`` or ``failed(message)``. Touches no widget.
 
-    ``generated_signals`` (lead name → mV at the recording's rate, e.g. a lead the model regenerated in the
-    viewer) are printed dashed with a GENERATED mark. Without explicit ``findings`` it uses the model's cached findings for the recording (the model panel
-    fills the cache when it runs), else the file's own annotations; it never starts a model run itself.
+    ``generated_signals`` (lead name → mV at the recording's rate, e.g. a lead the model regenerated in
+    the viewer) are printed dashed with a GENERATED mark. Without explicit ``findings`` it uses the
+    model's cached findings for the recording (the model panel fills the cache when it runs), else the
+    file's own annotations; it never starts a model run itself.
     """
 
     written = QtCore.Signal(str, str)

@@ -50,7 +50,8 @@ class SpanSpec:
         if not self.t1 > self.t0 >= 0:
             raise ValueError(f"span must satisfy 0 ≤ start < end, got {self.t0:g}–{self.t1:g} s")
         if self.t1 - self.t0 > MAX_SPAN_S:
-            raise ValueError(f"span of {self.t1 - self.t0:.0f} s is longer than {MAX_SPAN_S:.0f} s; choose a shorter one")
+            raise ValueError(f"span of {self.t1 - self.t0:.0f} s is longer than {MAX_SPAN_S:.0f} s; "
+                             "choose a shorter one")
         if not self.leads:
             raise ValueError("no lead to draw")
 

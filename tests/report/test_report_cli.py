@@ -69,3 +69,13 @@ def test_bad_input_is_a_clear_error(tmp_path, caplog, wfdb_12lead):
     assert main(["report", str(wfdb_12lead), "--out", str(tmp_path / "z.pdf"), "--findings", str(incomplete)]) == 1
     assert "rhythm" in caplog.text
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "z.pdf").exists()
+
+
+def test_reports_never_import_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, anyecg_model.report, anyecg_model.commands.report, anyecg_model.report.model_source; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))]; "
+            "assert not bad, bad")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
