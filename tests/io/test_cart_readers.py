@@ -119,3 +119,16 @@ def test_numpy_npy_and_npz(tmp_path):
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(RecordingError):
         open_recording(tmp_path / "obj.npy", fs=100)
+
+
+@pytest.mark.realdata
+def test_scp_ecg_huffman_second_differences(formats_dir):
+    rec = open_recording(formats_dir / "scp" / "Example.scp")
+    assert rec.format == "scp" and rec.fs == 500 and rec.n_samples == 5000
+    assert sorted(rec.lead_names) == sorted(STANDARD_LEADS) and rec.sex == "M"
+    assert rec.start_time == dt.datetime(2002, 11, 22, 9, 10)
+    assert _einthoven_error(rec) < 1e-6
+    # the example is the same ECG as the HL7 aECG example: identical samples after decoding
+    hl7 = open_recording(formats_dir / "hl7aecg" / "Example_aECG.xml")
+    np.testing.assert_allclose(rec.read(0, 5000, leads=["I", "II", "V1"]), hl7.read(0, 5000, leads=["I", "II", "V1"]),
+                               atol=1e-6)
