@@ -55,6 +55,7 @@ class EditController(QtCore.QObject):
     selectionChanged = QtCore.Signal()
     storeChanged = QtCore.Signal()  # a new store (recording opened, labels reloaded, closed)
     edited = QtCore.Signal()  # the store changed (edit, undo, redo)
+    episodesEdited = QtCore.Signal()  # rhythm episodes changed
 
     def __init__(self, window, settings: EditSettings | None = None):
         super().__init__(window)
@@ -152,6 +153,8 @@ class EditController(QtCore.QObject):
                 lane.update()
         self._show_cursor()
         self.edited.emit()
+        if change.episodes.inserted or change.episodes.removed or change.episodes.updated:
+            self.episodesEdited.emit()
 
     # ------------------------------------------------------------------ mode and selection
     def set_editing(self, on: bool) -> bool:

@@ -36,6 +36,7 @@ class EditingUI(QtCore.QObject):
         self._build_menu()
         self.controller.modeChanged.connect(self._on_mode)
         self.controller.edited.connect(self._update_badge)
+        self.controller.episodesEdited.connect(self._update_overview)
         window.recordingOpened.connect(self.open_labels)
         window.recordingClosed.connect(lambda: self.controller.set_store(None))
         model = getattr(window, "model", None)
@@ -78,6 +79,20 @@ class EditingUI(QtCore.QObject):
         self.badge.setText(f"✎ {state} · {n} edit(s)" if self.controller.editing or n else "")
         self.badge.setStyleSheet("QLabel#editBadge { color: #d06000; font-weight: bold; }"
                                  if self.controller.editing else "")
+
+    def _update_overview(self) -> None:
+        """Redraw the overview bar's rhythm bands from the labelled episodes."""
+        store = self.controller.store
+        overview = getattr(self.window, "overview", None)
+        if store is None or overview is None:
+            return
+        e = store.episodes
+        keep = np.isin(e["source"], ("reference", "manual", "accepted"))
+        if keep.any():
+            spans = np.stack([e["start"][keep], e["stop"][keep]], axis=1) / store.fs
+            overview.add_lane("rhythm", spans, list(e["code"][keep]), kind="bands")
+        else:
+            overview.remove_lane("rhythm")
 
     # ------------------------------------------------------------------ opening
     def open_labels(self, recording, annotator: str | None = None) -> None:

@@ -264,3 +264,13 @@ def test_model_findings_become_suggestions(qtbot, editing, sinus):
     assert model.sum() == 20 and set(store.beats["code"][model]) == {"N", "V"}
     assert list(store.episodes["code"]) == ["AF"]
     assert editing.review.counter.text() == "reviewed 0 of 20 — 20 remaining"
+
+
+def test_rhythm_edits_reach_the_overview_bar(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    c.set_span(int(60 * FS), int(90 * FS))
+    c.set_span_rhythm("AFIB")
+    assert "rhythm" in editing.window.overview.lane_names()
+    c.undo()
+    assert "rhythm" not in editing.window.overview.lane_names()
