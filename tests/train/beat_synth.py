@@ -1,6 +1,6 @@
 """Synthetic labelled recordings for the training tests: WFDB records whose ventricular (V) beats differ
-learnably from normal (N) ones — premature (RR 60 % of the cycle), wide (QRS σ 40 ms vs 12 ms) and
-inverted in lead MLII — with a reference ``atr`` annotator holding the true labels."""
+learnably from normal (N) ones — premature (RR 60 % of the cycle), wide (QRS σ 35 ms vs 12 ms), taller
+(1.8 vs 1.2 mV in MLII) with an inverted T wave — with a reference ``atr`` annotator holding the true labels."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +32,7 @@ def beat_record(path: Path, seed: int, duration_s: float = 60.0, fs: float = 250
             tb += cycle * rng.uniform(0.95, 1.05)
     sig = np.zeros((2, n))
     for tb, s in zip(times, symbols):
-        width, amp = (0.04, -1.6) if s == "V" else (0.012, 1.2)
+        width, amp = (0.035, 1.8) if s == "V" else (0.012, 1.2)
         qrs = np.exp(-0.5 * ((t - tb) / width) ** 2)
         twave = np.exp(-0.5 * ((t - tb - 0.3) / 0.06) ** 2) * (-0.4 if s == "V" else 0.3)
         sig[0] += amp * qrs + twave
