@@ -92,6 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.trace.rendered.connect(self._update_lod_label)
         self.trace.calipers.changed.connect(self.caliper_label.setText)
         self.overview.timeClicked.connect(self.centre_on)
+        self.twelve_lead.pageChanged.connect(self._on_twelve_lead_page)
         self.set_display_filter(s.get_str("display/filter", "Raw"), s.get_float("display/notch", 0.0) or None)
         geom = self.settings.qsettings.value("window/geometry")
         if geom is not None:
@@ -351,9 +352,16 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------------ view state
     def _on_view_range(self, t0: float, t1: float) -> None:
         self.overview.set_view_rect(t0, t1)
-        if self.stack.currentWidget() is self.twelve_lead:
+        if self.stack.currentWidget() is self.twelve_lead and not getattr(self, "_page_from_twelve_lead", False):
             self.twelve_lead.set_page_start(t0)
         self.viewRangeChanged.emit(t0, t1)
+
+    def _on_twelve_lead_page(self, t0: float) -> None:
+        self._page_from_twelve_lead = True
+        try:
+            self.trace.set_view(t0, t0 + self.trace.page_s())
+        finally:
+            self._page_from_twelve_lead = False
 
     def centre_on(self, t: float) -> None:
         t0, t1 = self.trace.view_range()
@@ -402,6 +410,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.twelve_lead.set_scale(self.trace.scale)
             self.twelve_lead.set_page_start(self.trace.view_range()[0])
         self.stack.setCurrentWidget(self.twelve_lead if on else self.trace)
+        self.stack.currentWidget().setFocus()
 
     def set_theme(self, name: str) -> None:
         colours = apply_theme(QtWidgets.QApplication.instance(), name)
@@ -431,7 +440,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.trace.is_waiting_for_pyramid():
             self.lod_label.setText("zoomed out: waiting for the overview to build")
         elif self._pyramid_builder is None or self.trace.has_pyramid():
-            self.lod_label.setText("decimated (min/max)" if self.trace.is_decimated() else "")
+            text = "decimated (min/max)" if self.trace.is_decimated() else ""
+            if self.trace.is_from_pyramid() and not self.trace.display_filter().is_identity:
+                text += ", filter off at this zoom"
+            self.lod_label.setText(text)
 
     def _update_title(self) -> None:
         if self.recording is None:

@@ -33,7 +33,11 @@ def is_standard_12lead(recording: Recording) -> bool:
 
 
 class TwelveLeadView(QtWidgets.QWidget):
-    """3 × 4 clinical layout with rhythm strip; ``cells`` maps lead name → (x0 s, x1 s, row)."""
+    """3 × 4 clinical layout with rhythm strip; ``cells`` maps lead name → (x0 s, x1 s, row).
+
+    ``pageChanged(t0_s)`` is emitted when the keyboard moves the page."""
+
+    pageChanged = QtCore.Signal(float)
 
     def __init__(self, parent=None, scale: PaperScale = PaperScale(), colours: PaperColours = LIGHT):
         super().__init__(parent)
@@ -48,6 +52,8 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.viewbox = pg.ViewBox(enableMenu=False)
         self.viewbox.setMouseEnabled(x=False, y=False)
         self.plot = pg.PlotWidget(viewBox=self.viewbox)
+        self.plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
         self.plot.hideButtons()
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
@@ -130,6 +136,23 @@ class TwelveLeadView(QtWidgets.QWidget):
                     tick = pg.PlotCurveItem([x0, x0], [base - 0.3, base + 0.3], pen=pen)
                     self._add(tick)
         self._apply_range()
+
+    def keyPressEvent(self, ev) -> None:
+        """←/→ move a column (2.5 s; Shift or PgUp/PgDn: a page of 10 s), Home/End."""
+        K = QtCore.Qt.Key
+        shift = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
+        end = max(0.0, self.recording.duration_s - PAGE_S) if self.recording is not None else 0.0
+        step = {K.Key_Left: -COLUMN_S, K.Key_Right: COLUMN_S, K.Key_PageUp: -PAGE_S, K.Key_PageDown: PAGE_S}
+        if ev.key() in step:
+            delta = step[ev.key()] * (4 if shift and ev.key() in (K.Key_Left, K.Key_Right) else 1)
+            self.set_page_start(float(np.clip(self.t0 + delta, 0.0, end)))
+        elif ev.key() in (K.Key_Home, K.Key_End):
+            self.set_page_start(0.0 if ev.key() == K.Key_Home else end)
+        else:
+            super().keyPressEvent(ev)
+            return
+        self.pageChanged.emit(self.t0)
+        ev.accept()
 
     def _add(self, item) -> None:
         self.viewbox.addItem(item, ignoreBounds=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-import pytest
 
 from anyecg_model.io.annotations import Annotations
 from anyecg_model.io.recording import Recording

@@ -59,3 +59,21 @@ def test_non_standard_recording_draws_nothing(qtbot):
     qtbot.addWidget(view)
     view.set_recording(Recording.from_array(np.zeros((2, 5000), np.float32), FS, ["MLII", "V1"]))
     assert view.cells == {}
+
+
+def test_keys_page_through_a_long_12_lead(qtbot):
+    n = int(60 * FS)
+    rec = Recording.from_array(np.zeros((12, n), np.float32), FS, STANDARD)
+    view = TwelveLeadView()
+    qtbot.addWidget(view)
+    view.set_recording(rec)
+    from PySide6 import QtCore
+
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Right)
+    assert view.t0 == 2.5
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_PageDown)
+    assert view.t0 == 12.5
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_End)
+    assert view.t0 == 50.0
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_PageDown)
+    assert view.t0 == 50.0, "the page stops at the end of the record"
