@@ -1,6 +1,7 @@
 """`anyecg report PATH --kind 12lead|holter --out OUT.pdf` works headless on a file on disk."""
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
@@ -8,7 +9,14 @@ import pytest
 import wfdb
 from report_helpers import analysis_json, page_size_mm, pdf_text
 
-from anyecg_model.cli import main
+from anyecg_model.commands import report as report_command
+
+
+def report(argv: list[str]) -> int:
+    """``anyecg report ARGV`` without building the other subcommands' parsers (they import torch)."""
+    parser = argparse.ArgumentParser(prog="anyecg report")
+    report_command.add_arguments(parser)
+    return report_command.run(parser.parse_args(argv))
 
 
 @pytest.fixture()
@@ -23,8 +31,10 @@ def wfdb_12lead(sim_12lead, tmp_path):
 
 def test_12lead_from_a_file_with_its_reference_labels(wfdb_12lead, tmp_path):
     out = tmp_path / "r.pdf"
-    assert main(["report", str(wfdb_12lead), "--kind", "12lead", "--out", str(out), "--no-model",
-                 "--paper", "letter"]) == 0
+    from anyecg_model.cli import COMMANDS
+
+    assert COMMANDS["report"] == "anyecg_model.commands.report"
+    assert report([str(wfdb_12lead), "--kind", "12lead", "--out", str(out), "--no-model", "--paper", "letter"]) == 0
     text = pdf_text(out)[0]
     assert "Reference annotations from the file" in text and "Beats: N 1, V 1" in text
     assert page_size_mm(out) == pytest.approx((279.4, 215.9), abs=0.1)
@@ -34,7 +44,7 @@ def test_12lead_with_a_findings_json(wfdb_12lead, sim_12lead, tmp_path):
     findings = tmp_path / "f.json"
     findings.write_text(json.dumps(analysis_json(sim_12lead, generated=["V2"])))
     out = tmp_path / "r.pdf"
-    assert main(["report", str(wfdb_12lead), "--out", str(out), "--findings", str(findings),
+    assert report([str(wfdb_12lead), "--out", str(out), "--findings", str(findings),
                  "--speed", "50", "--gain", "5"]) == 0
     text = pdf_text(out)[0]
     assert "AnyECG-S v0.3.1" in text and "V2 GENERATED" in text and "50 mm/s, 5 mm/mV" in text
@@ -50,7 +60,7 @@ def test_holter_from_a_file(holter_3h, tmp_path):
     wfdb.wrann("holter", "atr", ann.sample[keep], symbol=list(ann.symbol[keep]),
                aux_note=[a or "" for a in ann.aux[keep]], write_dir=str(tmp_path))
     out = tmp_path / "h.pdf"
-    assert main(["report", str(tmp_path / "holter.hea"), "--kind", "holter", "--out", str(out), "--no-model"]) == 0
+    assert report([str(tmp_path / "holter.hea"), "--kind", "holter", "--out", str(out), "--no-model"]) == 0
     pages = pdf_text(out)
     assert "Span: 00:00:00 – 00:30:00 (30 min 00 s)" in pages[0]
     assert "Event strips" in "".join(pages)
@@ -58,15 +68,15 @@ def test_holter_from_a_file(holter_3h, tmp_path):
 
 def test_bad_input_is_a_clear_error(tmp_path, caplog, wfdb_12lead):
     missing = tmp_path / "nope.hea"
-    assert main(["report", str(missing), "--out", str(tmp_path / "x.pdf")]) == 1
+    assert report([str(missing), "--out", str(tmp_path / "x.pdf")]) == 1
     assert "nope.hea" in caplog.text
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
-    assert main(["report", str(wfdb_12lead), "--out", str(tmp_path / "y.pdf"), "--findings", str(broken)]) == 1
+    assert report([str(wfdb_12lead), "--out", str(tmp_path / "y.pdf"), "--findings", str(broken)]) == 1
     assert "broken.json" in caplog.text
     incomplete = tmp_path / "incomplete.json"
     incomplete.write_text(json.dumps({"model": {}, "beats": [], "anomaly": {}}))
-    assert main(["report", str(wfdb_12lead), "--out", str(tmp_path / "z.pdf"), "--findings", str(incomplete)]) == 1
+    assert report([str(wfdb_12lead), "--out", str(tmp_path / "z.pdf"), "--findings", str(incomplete)]) == 1
     assert "rhythm" in caplog.text
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "z.pdf").exists()
 
