@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, annotators, open_store, save_csv,
                                       save_edf_annotations, save_wfdb)
+from anyecg_model.annotations.codes import check_point_code
 
 from ..dialogs import show_message
 from .controller import EditController
@@ -26,6 +27,7 @@ class EditingUI(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.controller = EditController(window)
+        self._load_preferences()
         self.review = ReviewDock(self.controller)
         self.dock = window.add_dock("Review queue", self.review, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.restore_box: QtWidgets.QMessageBox | None = None
@@ -56,6 +58,7 @@ class EditingUI(QtCore.QObject):
         snap = self.menu.addAction("Snap clicks to the R peak", lambda on: setattr(c.settings, "snap", bool(on)))
         snap.setCheckable(True)
         snap.setChecked(c.settings.snap)
+        self.menu.addAction("Palette for keys 1–9…", self._ask_palette)
         self.labels_menu = self.menu.addMenu("Labels from annotator")
         self.menu.addSeparator()
         self.menu.addAction("Next suggestion to review", self.review.start)
@@ -64,6 +67,37 @@ class EditingUI(QtCore.QObject):
         self.menu.addAction("Save as WFDB annotator…", self.save_dialog_open)
         self.menu.addAction("Export CSV…", lambda: self._export("CSV files (*.csv)", ".csv", self.export_csv))
         self.menu.addAction("Export EDF+ annotations…", lambda: self._export("EDF+ (*.edf)", ".edf", self.export_edf))
+
+    def _load_preferences(self) -> None:
+        settings = getattr(self.window, "settings", None)
+        if settings is None:
+            return
+        text = settings.get_str("editing/palette", "")
+        if text:
+            try:
+                self.set_palette(text.split())
+            except AnnotationError as exc:
+                log.warning("ignoring the saved palette: %s", exc)
+
+    def set_palette(self, codes: list[str]) -> None:
+        """Codes for keys 1–9 (MIT-BIH point codes, at most 9); remembered in the viewer settings."""
+        if not 1 <= len(codes) <= 9:
+            raise AnnotationError(f"a palette has 1 to 9 codes, got {len(codes)}")
+        for code in codes:
+            check_point_code(code)
+        self.controller.settings.palette = list(codes)
+        settings = getattr(self.window, "settings", None)
+        if settings is not None:
+            settings.set("editing/palette", " ".join(codes))
+
+    def _ask_palette(self) -> None:
+        text, ok = QtWidgets.QInputDialog.getText(self.window, "Palette", "Codes for keys 1–9, separated by spaces:",
+                                                  text=" ".join(self.controller.settings.palette))
+        if ok:
+            try:
+                self.set_palette(text.split())
+            except AnnotationError as exc:
+                self._message("Palette not changed", str(exc))
 
     def _on_mode(self, on: bool) -> None:
         self.edit_action.setChecked(on)

@@ -274,3 +274,26 @@ def test_rhythm_edits_reach_the_overview_bar(qtbot, editing):
     assert "rhythm" in editing.window.overview.lane_names()
     c.undo()
     assert "rhythm" not in editing.window.overview.lane_names()
+
+
+def test_palette_is_validated_and_remembered(qtbot, editing):
+    from anyecg_model.annotations import AnnotationError
+
+    editing.set_palette(["V", "F", "/"])
+    assert editing.window.settings.get_str("editing/palette", "") == "V F /"
+    with pytest.raises(AnnotationError, match="not an MIT-BIH"):
+        editing.set_palette(["V", "XX"])
+    assert editing.controller.settings.palette == ["V", "F", "/"]
+
+
+def test_dragged_beat_moves_to_the_r_peak_where_it_is_dropped(qtbot, editing, sinus):
+    c = editing.controller
+    c.set_editing(True)
+    peaks = sinus.annotations.sample
+    k = int(np.searchsorted(peaks, 12 * FS))
+    beat = c.store.nearest_beat(int(peaks[k]))
+    c.store.move(beat, int(peaks[k]) + 20)  # off the peak by 80 ms
+    c.move_to(beat, (peaks[k] - 10) / FS)  # dropped 40 ms early: lands on the R peak
+    assert c.store.beats.row(beat)["sample"] == peaks[k]
+    c.undo()
+    assert c.store.beats.row(beat)["sample"] == peaks[k] + 20
