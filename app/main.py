@@ -1,4 +1,4 @@
-"""``anyecg-viewer [PATH] [--demo [12lead|holter]] [--screenshot OUT.png [--window START,END]]``.
+"""``anyecg-viewer [PATH] [--demo [12lead|holter]] [--analyze] [--screenshot OUT.png [--window START,END]]``.
 
 ``--screenshot`` renders the initial view offscreen at 1600 × 900, saves it and exits (for docs, tests
 and bug reports); ``--window`` takes seconds or ``h:mm:ss`` times. ``--layout 3x4`` starts in the
@@ -23,6 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", metavar="START,END", help="initial view in seconds or h:mm:ss, e.g. 3600,3610")
     p.add_argument("--layout", choices=("stacked", "3x4"), default="stacked", help="initial trace layout")
     p.add_argument("--theme", choices=("light", "dark"), help="colour theme (remembered)")
+    p.add_argument("--analyze", action="store_true",
+                   help="run the model on the file as it opens; with --screenshot, wait for the visible findings")
+    p.add_argument("--model", metavar="DIR", help="model checkpoint folder for this run (default: resources/anyecg-small)")
     return p
 
 
@@ -59,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     win = MainWindow()
     if args.theme:
         win.set_theme(args.theme)
+    if args.analyze:
+        win.model.set_auto_analyze(True, remember=False)
+    if args.model:
+        win.model.set_model_dir(args.model, remember=False)
     if args.screenshot:
         win.resize(*SCREENSHOT_SIZE)
     win.show()
@@ -72,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.layout == "3x4":
         win.set_clinical_layout(True)
     if args.screenshot:
+        if args.analyze and not win.model.wait_for_view():
+            print("anyecg-viewer: the model's findings for the view did not arrive in time", file=sys.stderr)
         return _screenshot(app, win, args.screenshot, window_range, opened)
     return app.exec()
 

@@ -22,8 +22,7 @@ from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.io.recording import Recording
 
-from ..lanes import BandLaneItem
-from .overlays import AnomalyHeatLane, ModelBeatLane
+from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
 from .stream import OverlayData, PartialFindings
 from .worker import DEVICES, AnalysisJob, AnalysisWorker, AnalyzerPool, gui_torch_threads
@@ -61,6 +60,7 @@ class ModelController(QtCore.QObject):
         self.failed_message = ""
         self._view_ready = False
         self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
+        self._model_dir_override: Path | None = None
         torch_threads = gui_torch_threads()
         import torch
 
@@ -85,6 +85,8 @@ class ModelController(QtCore.QObject):
     # ------------------------------------------------------------------ settings and menu
     @property
     def model_dir(self) -> Path:
+        if self._model_dir_override is not None:
+            return self._model_dir_override
         return Path(self.settings.get_str("model/dir", str(DEFAULT_MODEL_DIR)))
 
     @property
@@ -135,9 +137,14 @@ class ModelController(QtCore.QObject):
         self.settings.set("model/device", name)
         self._show_model_text()
 
-    def set_model_dir(self, path: str | Path) -> None:
+    def set_model_dir(self, path: str | Path, remember: bool = True) -> None:
+        """Use the checkpoint in ``path`` (``remember`` stores it; otherwise for this session only)."""
         self.pool.forget(self.model_dir)
-        self.settings.set("model/dir", str(path))
+        if remember:
+            self._model_dir_override = None
+            self.settings.set("model/dir", str(path))
+        else:
+            self._model_dir_override = Path(path)
         self._show_model_text()
 
     def _choose_model_dir(self) -> None:
@@ -344,8 +351,8 @@ class ModelController(QtCore.QObject):
             trace.remove_lane(LANE_BEATS)
         if has and self.overlay_on("rhythm") and d.episodes:
             ep = d.episodes
-            trace.add_lane(LANE_RHYTHM, BandLaneItem(LANE_RHYTHM, np.array([e[0] for e in ep]),
-                                                     np.array([e[1] for e in ep]), [e[2] for e in ep]))
+            trace.add_lane(LANE_RHYTHM, ModelRhythmLane(LANE_RHYTHM, np.array([e[0] for e in ep]),
+                                                         np.array([e[1] for e in ep]), [e[2] for e in ep]))
         elif LANE_RHYTHM in trace.lanes():
             trace.remove_lane(LANE_RHYTHM)
         self._apply_timeline(overview, rec, d)
@@ -359,7 +366,7 @@ class ModelController(QtCore.QObject):
             grid = np.full(n, np.nan)
             k = np.clip((d.window_start_s / step).astype(np.int64), 0, n - 1)
             grid[k] = d.window_score
-            overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * step, np.nan_to_num(grid), kind="heat")
+            overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * step, grid, kind="heat")
         elif OVERVIEW_ANOMALY in names:
             overview.remove_lane(OVERVIEW_ANOMALY)
         if on and self.overlay_on("rhythm") and d.episodes:

@@ -4,7 +4,10 @@ visible time range (binary search), so a 24-hour Holter's 100 000 beats cost wha
 * :class:`ModelBeatLane` — the model's beat classes (N, S, V, F, Q) coloured by class and shaded by
   confidence; hovering shows the class and confidence of the nearest beat.
 * :class:`AnomalyHeatLane` — the anomaly probability of every 10-s window as a colour strip.
+* :class:`ModelRhythmLane` — the model's rhythm episodes as labelled bands.
 * :func:`heat_colour` — the strip's colour scale (green 0 → yellow → red 1).
+
+Each lane carries a small "model" tag at its left edge so it is never taken for the file's reference labels.
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from PySide6 import QtCore, QtGui
 
 from anyecg_model.analysis.labels import BEAT_CLASSES
 
-from ..lanes import CLASS_COLOURS, LaneItem
+from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem
 
 #: Beats closer than this to the pointer (px) are reported on hover.
 HOVER_PX = 6.0
@@ -26,6 +29,25 @@ def heat_colour(score: float, alpha: int = 255) -> QtGui.QColor:
     c = QtGui.QColor.fromHsvF((1.0 - s) * 0.33, 0.85, 0.92)
     c.setAlpha(alpha)
     return c
+
+
+def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, text: str) -> None:
+    """A small boxed tag at the left edge of a lane; ``tr`` maps view (s, mV) to device pixels and the
+    painter's own transform has been reset."""
+    x0, _ = item.visible_time_range()
+    top = tr.map(QtCore.QPointF(x0, item.y_top))
+    bottom = tr.map(QtCore.QPointF(x0, item.y_bottom))
+    h = abs(bottom.y() - top.y())
+    font = painter.font()
+    font.setPixelSize(max(8, int(h * 0.45)))
+    font.setBold(False)
+    painter.setFont(font)
+    w = painter.fontMetrics().horizontalAdvance(text) + 6
+    y = max(top.y(), bottom.y())
+    box = QtCore.QRectF(top.x() + 1, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
+    painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
+    painter.setPen(QtGui.QColor("#5a2d91"))
+    painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
 
 class ModelBeatLane(LaneItem):
@@ -109,6 +131,7 @@ class ModelBeatLane(LaneItem):
                         painter.drawText(QtCore.QRectF(x - 15, y0, 30, h), QtCore.Qt.AlignmentFlag.AlignCenter, sym)
                 else:
                     painter.drawLines([QtCore.QLineF(x, y0 + 2, x, y0 + h - 2) for x in px[sel]])
+        paint_tag(painter, tr, self, "model beats")
         painter.restore()
 
 
@@ -155,8 +178,21 @@ class AnomalyHeatLane(LaneItem):
             painter.fillRect(rect, heat_colour(self.scores[i], 200))
             if rect.width() > 50:
                 painter.setPen(outline if self.scores[i] < self.threshold else QtGui.QPen(QtGui.QColor("#ffffff")))
-                painter.drawText(rect.adjusted(3, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter,
+                painter.drawText(rect.adjusted(3, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignCenter,
                                  f"{self.scores[i]:.2f}")
+        paint_tag(painter, tr, self, "model anomaly")
+        painter.restore()
+
+
+class ModelRhythmLane(BandLaneItem):
+    """The model's rhythm episodes (labels such as NSR, AF, VT) as labelled bands, tagged "model rhythm"."""
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        tr = painter.transform()
+        super().paint(painter, *args)
+        painter.save()
+        painter.resetTransform()
+        paint_tag(painter, tr, self, "model rhythm")
         painter.restore()
 
 

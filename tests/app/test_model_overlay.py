@@ -1,0 +1,219 @@
+"""The model in the viewer (pytest-qt, offscreen, tiny random-weight model saved to tmp): the worker's results
+are exactly what the overlays draw; cancel frees the thread; switching files never shows old findings;
+broken checkpoints and unusable recordings give a message and no exception."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from anyecg_model.analysis.analyzer import Analyzer
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.anyecg import AnyECG
+from anyecg_model.model.checkpoint import save_checkpoint
+
+torch.set_num_threads(1)
+HEADS = {name: {"type": name} for name in ("anomaly", "rhythm", "beats", "leadgen", "ultralong")}
+FS = 250.0
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    model = AnyECG.from_size("tiny", heads=dict(HEADS))
+    d = tmp_path_factory.mktemp("tiny-model")
+    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "t1"})
+    return d
+
+
+def ecg(duration_s: float, bpm: float, path: str, seed: int = 1, strip_s: float = 90.0) -> Recording:
+    """A simulated two-lead ECG (NeuroKit2) at ``bpm`` beats per minute; recordings longer than ``strip_s``
+    repeat a ``strip_s`` strip (cheap long recordings)."""
+    import neurokit2 as nk
+
+    x = nk.ecg_simulate(duration=min(duration_s, strip_s), sampling_rate=int(FS), heart_rate=bpm, noise=0.01,
+                        random_state=seed)
+    x = np.tile(x, int(np.ceil(duration_s / strip_s)))[: int(duration_s * FS)]
+    return Recording.from_array(np.stack([x, -0.5 * x]).astype(np.float32), FS, ["MLII", "V1"], path=path)
+
+
+@pytest.fixture(scope="module")
+def strip_70():
+    return ecg(90.0, 70.0, "sim70.hea")
+
+
+@pytest.fixture
+def win(window, tiny_dir):
+    window.model.set_model_dir(tiny_dir, remember=False)
+    yield window
+    window.model.shutdown()
+
+
+def run_to_end(qtbot, win, timeout=60_000):
+    with qtbot.waitSignal(win.model.analysisFinished, timeout=timeout) as blocker:
+        win.model.analyze()
+    return blocker.args[0]
+
+
+def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tiny_dir, strip_70, tmp_path):
+    from app.model.worker import AnalysisJob, AnalysisWorker, AnalyzerPool
+    from anyecg_model.analysis.cache import FindingsCache
+
+    job = AnalysisJob(7, strip_70, tiny_dir, "cpu", visible=(65.0, 75.0), use_cache=False)
+    worker = AnalysisWorker(job, AnalyzerPool(), FindingsCache(tmp_path))
+    parts = []
+    worker.partial.connect(lambda jid, p: parts.append((jid, p.start_s)))
+    with qtbot.waitSignal(worker.done, timeout=60_000) as blocker:
+        worker.start()
+    worker.wait()
+    job_id, findings, from_cache = blocker.args
+    assert job_id == 7 and not from_cache and all(j == 7 for j, _ in parts)
+    assert parts[0][1] == 60.0  # the chunk holding the visible window comes first
+    direct = Analyzer(tiny_dir, device="cpu", chunk_s=60.0).analyze(strip_70)
+    np.testing.assert_allclose(findings.beats.time_s, direct.beats.time_s)
+    np.testing.assert_array_equal(findings.beats.label, direct.beats.label)
+    assert abs(len(findings.beats) - 70 * 90 / 60) <= 3  # one beat per QRS of a 70 bpm strip
+    assert findings.heart_rate_bpm["mean"] == pytest.approx(70, abs=2)
+
+
+def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):
+    win.set_recording(strip_70)
+    f = run_to_end(qtbot, win)
+    lanes = win.trace.lanes()
+    beats, rhythm, anomaly = lanes["model beats"], lanes["model rhythm"], lanes["model anomaly"]
+    np.testing.assert_allclose(beats.times_s, f.beats.time_s)
+    np.testing.assert_array_equal(beats.classes, f.beats.label)
+    assert [(a, b, lab) for a, b, lab in zip(rhythm.starts, rhythm.stops, rhythm.labels)] == \
+        [(e.start_s, e.end_s, e.label) for e in f.episodes]
+    assert len(anomaly.scores) == len(f.anomaly_windows) == 9
+    win.trace.set_view(20.0, 30.0)
+    shown = f.beats.time_s[(f.beats.time_s >= 20.0) & (f.beats.time_s < 30.0)]
+    qtbot.waitUntil(lambda: win.trace.grab() is not None and len(beats.last_drawn) > 0, timeout=5_000)  # painted
+    np.testing.assert_allclose(beats.times_s[beats.last_drawn], shown)
+    assert 10 <= len(shown) <= 13  # 70 bpm: about 11.7 beats in 10 s
+    # the findings table counts beats by class and lists every episode with its duration
+    model = win.model.panel.findings_model
+    counts = {r[0]: int(r[3]) for r in model.rows if r[0].endswith("beats")}
+    assert sum(counts.values()) == len(f.beats)
+    assert len([r for r in model.rows if "episode" in r[0]]) == len(f.episodes)
+    # hovering a beat describes its class and confidence
+    i = int(beats.beat_near(shown[0] + 0.01, 0.05))
+    assert beats.describe(i).startswith(f"{'NSVFQ'[f.beats.label[i]]} beat at") and "confidence" in beats.describe(i)
+    assert beats.beat_near(shown[0] + 0.3, 0.05) is None
+
+
+def test_table_and_flagged_windows_navigate(qtbot, win, strip_70):
+    win.set_recording(strip_70)
+    run_to_end(qtbot, win)
+    panel = win.model.panel
+    row = next(i for i, r in enumerate(panel.findings_model.rows) if "episode" in r[0])
+    a, b = panel.findings_model.span(row)
+    panel.table.clicked.emit(panel.findings_model.index(row, 0))
+    t0, t1 = win.trace.view_range()
+    assert t0 <= a + 1e-6 or t1 >= b - 1e-6
+    assert t0 < b and t1 > a
+    win.model.data.anomaly_threshold = 0.0  # flag every window so the list has entries to click
+    panel.show_data(win.model.data, strip_70.duration_s)
+    item = panel.flagged.item(0)
+    wa, wb = item.data(0x0100)
+    panel.flagged.itemClicked.emit(item)
+    t0, t1 = win.trace.view_range()
+    assert t0 <= wa and t1 >= wb
+
+
+def test_overlay_toggles_and_shortcuts(qtbot, win, strip_70):
+    win.set_recording(strip_70)
+    run_to_end(qtbot, win)
+    act = win.model.overlay_actions["beats"]
+    assert act.shortcut().toString() == "Ctrl+Alt+B"
+    act.trigger()
+    assert "model beats" not in win.trace.lanes() and not win.model.panel.toggles["beats"].isChecked()
+    win.model.panel.toggles["beats"].setChecked(True)
+    assert "model beats" in win.trace.lanes()
+    win.model.overlay_actions["anomaly"].setChecked(False)
+    assert "model anomaly" not in win.trace.lanes() and "anomaly score" not in win.overview.lane_names()
+
+
+def test_cancel_stops_the_job_and_frees_the_thread(qtbot, win):
+    win.set_recording(ecg(1800.0, 60.0, "long.hea", strip_s=30.0))
+    with qtbot.waitSignal(win.model.viewFindingsReady, timeout=60_000):
+        win.model.analyze()
+    worker = win.model.worker
+    ended, finished = [], []
+    worker.finished.connect(lambda: ended.append(True))
+    win.model.analysisFinished.connect(finished.append)
+    assert worker.isRunning()
+    win.model.cancel()
+    assert win.model.worker is None and not win.model.panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: ended == [True] and win.model.threads() == [], timeout=30_000)
+    assert finished == [] and win.model.findings is None and win.model.panel.progress.value() < 1000
+
+
+def test_switching_files_never_shows_the_old_findings(qtbot, win, tiny_dir):
+    long_rec = ecg(900.0, 60.0, "first.hea", strip_s=30.0)
+    short_rec = ecg(40.0, 90.0, "second.hea", seed=5)
+    win.model.set_auto_analyze(True, remember=False)
+    win.set_recording(long_rec)
+    qtbot.waitUntil(lambda: win.model.worker is not None and bool(win.model.partial and win.model.partial.parts),
+                    timeout=60_000)
+    first_job = win.model.job_id
+    seen = []
+    win.model.analysisFinished.connect(lambda f: seen.append(f.record))
+    with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000):
+        win.set_recording(short_rec)
+    assert win.model.job_id > first_job and seen == ["second.hea"]
+    assert win.model.data.beat_time_s.max() < short_rec.duration_s
+    assert win.model.findings.duration_s == pytest.approx(40.0)
+    qtbot.waitUntil(lambda: win.model.threads() == [], timeout=30_000)
+    qtbot.wait(50)
+    assert seen == ["second.hea"] and win.model.findings.record == "second.hea"
+    assert win.trace.lanes()["model beats"].times_s.max() < 40.0
+
+
+def test_reopening_shows_cached_findings(qtbot, win, strip_70):
+    win.set_recording(strip_70)
+    first = run_to_end(qtbot, win)
+    win.set_recording(strip_70)
+    again = run_to_end(qtbot, win)
+    assert "cache" in win.model.panel.notice_label.text() and "cached" in win.model.status_label.text()
+    np.testing.assert_allclose(again.beats.time_s, first.beats.time_s)
+    assert [e.label for e in again.episodes] == [e.label for e in first.episodes]
+
+
+@pytest.mark.parametrize("damage,message", [
+    ("weights", "cannot be used"),
+    ("config", "cannot be used"),
+    ("empty", "No model weights"),
+])
+def test_broken_checkpoint_gives_a_message_and_the_viewer_keeps_working(qtbot, window, tiny_dir, tmp_path,
+                                                                        damage, message):
+    import shutil
+
+    d = tmp_path / "ckpt"
+    d.mkdir()
+    if damage != "empty":
+        for name in ("config.json", "model.safetensors"):
+            shutil.copy(tiny_dir / name, d / name)
+        target = d / ("model.safetensors" if damage == "weights" else "config.json")
+        target.write_bytes(target.read_bytes()[: len(target.read_bytes()) // 3])
+    window.model.set_model_dir(d, remember=False)
+    window.set_recording(ecg(30.0, 80.0, f"new-{damage}.hea", seed=11))  # not in the findings cache
+    with qtbot.waitSignal(window.model.viewFindingsReady, timeout=30_000):
+        window.model.analyze()
+    assert message in window.model.panel.message_label.text()
+    assert window.model.panel.message_label.isVisibleTo(window.model.panel)
+    assert not any(name.startswith("model") for name in window.trace.lanes())
+    window.trace.set_view(10.0, 20.0)  # the viewer still works
+    assert window.trace.view_range()[0] == pytest.approx(10.0)
+    window.model.shutdown()
+
+
+def test_unusable_recording_gives_a_message(qtbot, win):
+    win.set_recording(Recording.from_array(np.zeros((1, 2 * int(FS)), np.float32), FS, ["II"], path="short.hea"))
+    with qtbot.waitSignal(win.model.viewFindingsReady, timeout=30_000):
+        win.model.analyze()
+    assert "short.hea" in win.model.failed_message and "at least" in win.model.failed_message
+    win.set_recording(Recording.from_array(np.ones((1, 30 * int(FS)), np.float32), FS, ["Resp"], path="resp.hea"))
+    with qtbot.waitSignal(win.model.viewFindingsReady, timeout=30_000):
+        win.model.analyze()
+    assert "no lead the model knows" in win.model.panel.message_label.text()
