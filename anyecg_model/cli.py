@@ -13,6 +13,10 @@ COMMANDS: dict[str, str] = {
     "pretrain-tokenizer": "anyecg_model.commands.pretrain_tokenizer",
     "pretrain": "anyecg_model.commands.pretrain",
     "report": "anyecg_model.commands.report",
+    "analyze": "anyecg_model.commands.analyze",
+    "reconstruct": "anyecg_model.commands.reconstruct",
+    "finetune": "anyecg_model.commands.finetune",
+    "evaluate": "anyecg_model.commands.evaluate",
 }
 
 

@@ -22,6 +22,10 @@ REFINE_HALF_WIDTH_S = 0.06
 #: Physiological bounds on RR intervals used by :func:`heart_rate_series` (s): 300 and 20 bpm.
 MIN_RR_S = 0.2
 MAX_RR_S = 3.0
+#: A candidate with less QRS-band energy than this share of its neighbours' median is not a QRS.
+MIN_ENERGY_RATIO = 0.3
+#: Candidates this soon (s) after a beat, with half its QRS-band energy, are T waves (Pan & Tompkins 1985).
+T_WAVE_WINDOW_S = 0.36
 #: Shortest signal the detector accepts (s).
 MIN_DURATION_S = 2.0
 
@@ -76,18 +80,40 @@ def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
         raw = base[a2:b2]
         refined[k] = a2 + int(np.argmax(np.abs(raw)))
     refined = np.unique(refined)
-    # two detections within the refractory period collapse to the larger one
+    energy = np.array([np.abs(band[max(0, p - half):p + half + 1]).max() for p in refined])
+    # two detections within the refractory period collapse to the one with more QRS-band energy
     if refined.size > 1:
-        keep = [refined[0]]
+        keep = [0]
         refractory = int(MIN_RR_S * fs)
-        for p in refined[1:]:
-            if p - keep[-1] < refractory:
-                if abs(base[p]) > abs(base[keep[-1]]):
-                    keep[-1] = p
+        for k in range(1, len(refined)):
+            if refined[k] - refined[keep[-1]] < refractory:
+                if energy[k] > energy[keep[-1]]:
+                    keep[-1] = k
             else:
-                keep.append(p)
-        refined = np.asarray(keep, dtype=np.int64)
-    return refined
+                keep.append(k)
+        refined, energy = refined[keep], energy[keep]
+    return _reject_waves(refined, energy, fs)
+
+
+def _reject_waves(peaks: np.ndarray, energy: np.ndarray, fs: float) -> np.ndarray:
+    """Drop P/T waves taken for QRS complexes: candidates with QRS-band energy below
+    :data:`MIN_ENERGY_RATIO` × the median of their neighbours, and (Pan–Tompkins) candidates within
+    :data:`T_WAVE_WINDOW_S` of the previous beat with less than half its energy."""
+    if peaks.size < 3:
+        return peaks
+    n = len(peaks)
+    med = np.array([np.median(energy[max(0, k - 8):k + 9]) for k in range(n)])
+    keep = energy >= MIN_ENERGY_RATIO * med
+    t_window = int(T_WAVE_WINDOW_S * fs)
+    last = -1
+    for k in range(n):
+        if not keep[k]:
+            continue
+        if last >= 0 and peaks[k] - peaks[last] < t_window and energy[k] < 0.5 * energy[last]:
+            keep[k] = False
+            continue
+        last = k
+    return peaks[keep]
 
 
 def detect_r_peaks(signal_mV: np.ndarray, fs: float) -> np.ndarray:

@@ -135,9 +135,17 @@ class RecordLabelDataset(WindowDataset):
     ``rhythm_features`` from the record's detected R peaks inside the window."""
 
     def __init__(self, corpus: Corpus, cfg: PreprocessConfig, sets, splits, need: str, noise_p: float = 0.0,
-                 seed: int = 0):
+                 seed: int = 0, max_windows_per_record: int | None = None):
         recs = record_indices(corpus, sets, splits, need)
-        super().__init__(corpus, windows_of(corpus, recs), cfg, WINDOW_S, noise_p, seed)
+        windows = windows_of(corpus, recs)
+        if max_windows_per_record is not None:  # a seeded choice of windows per record (CPU budget)
+            rng = np.random.default_rng(seed)
+            by_rec: dict[int, list[Window]] = {}
+            for w in windows:
+                by_rec.setdefault(w.record, []).append(w)
+            windows = [ws[i] for ws in by_rec.values()
+                       for i in sorted(rng.permutation(len(ws))[:max_windows_per_record])]
+        super().__init__(corpus, windows, cfg, WINDOW_S, noise_p, seed)
         sets = tuple(s for s in sets if any(r.set == s for r in corpus.records))  # a user corpus may lack one
         self._peaks = {s: corpus_peaks(corpus, s) for s in sets}
         self._set_start = {s: next(i for i, r in enumerate(corpus.records) if r.set == s) for s in sets}

@@ -1,0 +1,269 @@
+"""`Analyzer`: run the shipped model over a :class:`~anyecg_model.io.Recording`, streamed chunk by chunk.
+
+Usage::
+
+    analyzer = Analyzer()                                  # resources/anyecg-small, device auto
+    findings = analyzer.analyze(recording)                 # Findings (see findings.py)
+    for part in analyzer.iter_analyze(recording, order=[(t0, t1)], cancelled=stop.is_set):
+        ...                                                # ChunkResult per chunk, visible part first
+
+The recording is cut into chunks of ``chunk_s`` seconds (a multiple of the model's 10-s window). For each
+chunk the signal is read with a 10-s margin on both sides (filters and RR intervals see context),
+preprocessed exactly as in training, R peaks are detected on lead II/MLII (else the first placed lead),
+and every 10-s window goes through the backbone once; the requested heads read its hidden states.
+Memory is bounded by one chunk whatever the recording's length. The ultra-long GRU carries its state
+from a chunk to the next when chunks come in time order (a chunk taken out of order starts afresh).
+
+Inference is read-only (``torch.inference_mode``, eval mode): one Analyzer may serve several threads.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from ..io.leads import standard_equivalent
+from ..io.recording import Recording
+from ..model.checkpoint import load_checkpoint
+from ..signal.preprocess import PreprocessError
+from ..signal.rpeaks import detect_r_peaks
+from .episodes import episodes_from_windows, summarise
+from .features import rhythm_features, rr_features
+from .findings import AnomalyWindow, Beats, Findings, ModelInfo
+from .labels import RECORD_CLASSES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
+TASKS = ("anomaly", "arrhythmia", "events")
+WINDOW_S = 10.0
+CHUNK_S = 300.0
+MARGIN_S = 10.0
+#: Shortest recording the analysis accepts (s): one window needs at least half its length.
+MIN_DURATION_S = 5.0
+
+
+class AnalysisError(Exception):
+    """A recording cannot be analysed; the message names the file and the reason."""
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` → CUDA when available, else CPU; ``cuda`` without a GPU is an error."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise AnalysisError("--device cuda asked for, but no CUDA GPU is available")
+    return torch.device(device)
+
+
+@dataclass
+class ChunkResult:
+    """The model's output over ``[start_s, end_s)``; per-window arrays are aligned with ``window_start_s``."""
+
+    start_s: float
+    end_s: float
+    window_start_s: np.ndarray
+    window_end_s: np.ndarray
+    r_peaks_s: np.ndarray | None = None  # detected R peaks in [start_s, end_s), s
+    beats: Beats | None = None
+    anomaly_logit: np.ndarray | None = None  # (W,)
+    record_class_prob: np.ndarray | None = None  # (W, 4)
+    episode_prob: np.ndarray | None = None  # (W, E)
+    progress: float = 0.0  # share of the recording done after this chunk
+
+
+def detection_lead(recording: Recording) -> int:
+    """Lead used for R peaks: II (or its Holter equivalent) when present, else the first placed ECG lead."""
+    names = recording.lead_names
+    for i, n in enumerate(names):
+        if standard_equivalent(n) == "II":
+            return i
+    for i, n in enumerate(names):
+        if standard_equivalent(n) is not None:
+            return i
+    raise AnalysisError(f"{recording.path}: no lead the model knows among {names}")
+
+
+class Analyzer:
+    """Loads a checkpoint once; :meth:`analyze` / :meth:`iter_analyze` run it over recordings."""
+
+    def __init__(self, model_dir: str | Path | None = None, device: str = "auto", chunk_s: float = CHUNK_S,
+                 batch_windows: int = 64):
+        self.model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+        self.device = resolve_device(device)
+        self.model = load_checkpoint(self.model_dir, device=self.device)
+        if chunk_s < WINDOW_S or abs(chunk_s / WINDOW_S - round(chunk_s / WINDOW_S)) > 1e-9:
+            raise ValueError(f"chunk_s must be a multiple of {WINDOW_S:g} s")
+        self.chunk_s, self.batch_windows = chunk_s, batch_windows
+        meta = getattr(self.model, "metadata", {})
+        self.info = ModelInfo(meta.get("name", self.model_dir.name), str(meta.get("model_version", "0")),
+                              meta.get("weights_sha256", ""))
+        self.anomaly_threshold = float(meta.get("anomaly_threshold", 0.5))
+        self._lock = threading.Lock()  # only guards lazy state; inference itself needs none
+
+    # ------------------------------------------------------------------ public API
+    def analyze(self, recording: Recording, tasks: Sequence[str] = TASKS,
+                cancelled: Callable[[], bool] | None = None,
+                progress: Callable[[float], None] | None = None) -> Findings:
+        """Analyse the whole recording (chunks in time order) and collect :class:`Findings`."""
+        parts = []
+        for part in self.iter_analyze(recording, tasks, cancelled=cancelled):
+            parts.append(part)
+            if progress is not None:
+                progress(part.progress)
+        return self.collect(recording, tasks, parts)
+
+    def iter_analyze(self, recording: Recording, tasks: Sequence[str] = TASKS,
+                     order: Iterable[tuple[float, float]] | None = None,
+                     cancelled: Callable[[], bool] | None = None) -> Iterator[ChunkResult]:
+        """Yield one :class:`ChunkResult` per chunk; chunks overlapping the ``order`` ranges (s) come first,
+        in the given order, then the rest in time order. ``cancelled()`` is polled between chunks."""
+        tasks = self._check(recording, tasks)
+        chunks = self._chunk_order(recording.duration_s, order)
+        state, prev_end, done = None, None, 0.0
+        for start_s, end_s in chunks:
+            if cancelled is not None and cancelled():
+                return
+            if prev_end is None or abs(prev_end - start_s) > 1e-6:
+                state = None
+            part, state = self._run_chunk(recording, start_s, end_s, tasks, state)
+            done += end_s - start_s
+            part.progress = min(1.0, done / max(recording.duration_s, 1e-9))
+            prev_end = end_s
+            yield part
+
+    def collect(self, recording: Recording, tasks: Sequence[str], parts: list[ChunkResult]) -> Findings:
+        """Merge chunk results (any order) into :class:`Findings`."""
+        parts = sorted(parts, key=lambda p: p.start_s)
+        f = Findings(record=Path(recording.path).name, duration_s=recording.duration_s, fs=recording.fs,
+                     leads=recording.lead_names, model=self.info, anomaly_threshold=self.anomaly_threshold)
+        ws = np.concatenate([p.window_start_s for p in parts]) if parts else np.zeros(0)
+        we = np.concatenate([p.window_end_s for p in parts]) if parts else np.zeros(0)
+        if "anomaly" in tasks:
+            logits = np.concatenate([p.anomaly_logit for p in parts])
+            probs = 1 / (1 + np.exp(-logits))
+            f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in zip(ws, we, probs)]
+            f.anomaly_score = float(1 / (1 + np.exp(-logits.mean()))) if len(logits) else None
+        beats = None
+        if "arrhythmia" in tasks:
+            beats = Beats.concat([p.beats for p in parts if p.beats is not None])
+            f.beats = beats
+            rc = np.concatenate([p.record_class_prob for p in parts])
+            weights = (we - ws)[:, None]
+            mean = (rc * weights).sum(0) / max(weights.sum(), 1e-9)
+            f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
+        if "events" in tasks:
+            ep = np.concatenate([p.episode_prob for p in parts])
+            f.episodes = episodes_from_windows(ws, we, ep)
+        peaks = np.concatenate([p.r_peaks_s for p in parts]) if parts else np.zeros(0)
+        summarise(f, np.sort(peaks))
+        return f
+
+    # ------------------------------------------------------------------ internals
+    def _check(self, recording: Recording, tasks: Sequence[str]) -> tuple[str, ...]:
+        unknown = [t for t in tasks if t not in TASKS]
+        if unknown:
+            raise AnalysisError(f"unknown task(s) {unknown}; known: {', '.join(TASKS)}")
+        if recording.duration_s < MIN_DURATION_S:
+            raise AnalysisError(f"{recording.path}: recording is {recording.duration_s:.1f} s long; "
+                                f"analysis needs at least {MIN_DURATION_S:g} s")
+        detection_lead(recording)
+        if len(recording.leads) == 1:
+            log.info("%s: single lead %s; beats and rhythm use it alone", recording.path, recording.lead_names[0])
+        needed = {"anomaly": ["anomaly"], "arrhythmia": ["beats", "rhythm"], "events": ["ultralong"]}
+        missing = [h for t in tasks for h in needed[t] if h not in self.model.heads]
+        if missing:
+            raise AnalysisError(f"model {self.model_dir} has no head(s) {missing} for tasks {list(tasks)}")
+        return tuple(tasks)
+
+    def _chunk_order(self, duration_s: float, order) -> list[tuple[float, float]]:
+        n = int(np.ceil(duration_s / self.chunk_s))
+        chunks = [(k * self.chunk_s, min(duration_s, (k + 1) * self.chunk_s)) for k in range(n)]
+        # a tail shorter than half a window joins the previous chunk
+        if len(chunks) > 1 and chunks[-1][1] - chunks[-1][0] < WINDOW_S / 2:
+            chunks[-2] = (chunks[-2][0], chunks[-1][1])
+            chunks.pop()
+        first: list[int] = []
+        for t0, t1 in order or []:
+            for k, (a, b) in enumerate(chunks):
+                if a < t1 and b > t0 and k not in first:
+                    first.append(k)
+        return [chunks[k] for k in first] + [c for k, c in enumerate(chunks) if k not in first]
+
+    @torch.inference_mode()
+    def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state):
+        from ..train.tasks_data import beat_fields  # shared with training so inputs match exactly
+
+        fs, model = rec.fs, self.model
+        seg0 = max(0.0, start_s - MARGIN_S)
+        seg1 = min(rec.duration_s, end_s + MARGIN_S)
+        data = rec.read(int(round(seg0 * fs)), int(round(seg1 * fs)))
+        try:
+            prep = model.prepare(data, fs, rec.lead_names)
+        except PreprocessError as exc:
+            raise AnalysisError(f"{rec.path}: {exc}") from exc
+        mfs = prep.fs
+        peaks_native = detect_r_peaks(data[detection_lead(rec)], fs)
+        peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
+        rr = rr_features(peaks, mfs)
+        n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))
+        n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
+        off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
+        L = prep.patches.shape[-1]
+        items = []
+        for k in range(n_win):
+            w0 = off + k * n_patches * L
+            win = prep.window(w0 // L, n_patches)
+            w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
+            w_len = int(round((w_end - start_s - k * WINDOW_S) * mfs))
+            sel = np.flatnonzero((peaks >= w0) & (peaks < w0 + w_len))
+            item = {"patches": win.patches, "lead_mask": win.lead_mask, "patch_mask": win.patch_mask,
+                    "rhythm_features": rhythm_features(peaks[sel], mfs)}
+            item.update(beat_fields(win.patches, peaks[sel][:40] - w0, rr[sel][:40], None, L))
+            item["_beat_times"] = seg0 + peaks[sel][:40] / mfs
+            items.append(item)
+        out = self._forward(items, tasks, state)
+        ws = start_s + WINDOW_S * np.arange(n_win)
+        we = np.minimum(ws + WINDOW_S, end_s)
+        we[-1] = end_s
+        t = seg0 + peaks / mfs
+        part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[(t >= start_s) & (t < end_s)], **out["result"])
+        return part, out["state"]
+
+    def _forward(self, items: list[dict], tasks, state) -> dict:
+        model, dev = self.model, self.device
+        res: dict = {}
+        logits_a, probs_r, feats, beat_parts = [], [], [], []
+        for b0 in range(0, len(items), self.batch_windows):
+            chunk = items[b0:b0 + self.batch_windows]
+            batch = {k: torch.as_tensor(np.stack([it[k] for it in chunk])).to(dev) for k in chunk[0]
+                     if not k.startswith("_")}
+            h = model.backbone(batch["patches"], batch["lead_mask"], batch["patch_mask"])
+            if "anomaly" in tasks:
+                logits_a.append(model.heads["anomaly"](h, batch).float().cpu().numpy())
+            if "arrhythmia" in tasks:
+                probs_r.append(model.heads["rhythm"](h, batch).float().softmax(-1).cpu().numpy())
+                if bool(batch["beat_mask"].any()):
+                    p = model.heads["beats"](h, batch).float().softmax(-1).cpu().numpy()
+                    m = batch["beat_mask"].cpu().numpy()
+                    times = np.stack([np.pad(it["_beat_times"], (0, m.shape[1] - len(it["_beat_times"])))
+                                      for it in chunk])
+                    beat_parts.append(Beats(times[m], p[m].argmax(-1).astype(np.int8),
+                                            p[m].max(-1).astype(np.float32)))
+            if "events" in tasks:
+                feats.append(model.heads["ultralong"].window_features(h, batch))
+        if "anomaly" in tasks:
+            res["anomaly_logit"] = np.concatenate(logits_a)
+        if "arrhythmia" in tasks:
+            res["record_class_prob"] = np.concatenate(probs_r)
+            res["beats"] = Beats.concat(beat_parts)
+        if "events" in tasks:
+            seq = torch.cat(feats)[None]
+            logits, state = model.heads["ultralong"](seq, state)
+            res["episode_prob"] = logits[0].float().softmax(-1).cpu().numpy()
+        return {"result": res, "state": state}

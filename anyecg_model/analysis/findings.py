@@ -1,0 +1,145 @@
+"""`Findings`: what the model says about one recording, and its JSON form (``anyecg analyze --json``).
+
+The JSON schema (every key always present; a section whose task was not run is ``null``)::
+
+    {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256"},
+     "anomaly": {"score", "label": "normal"|"abnormal", "windows": [{"start_s", "end_s", "score"}]},
+     "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q", "confidence"}],
+     "rhythm": {"record_class": {"label": "N"|"A"|"O"|"~", "probabilities": {...}},
+                "episodes": [{"start_s", "end_s", "label", "confidence"}]},
+     "summary": {"heart_rate_bpm": {"mean", "min", "max"}, "af_burden", "n_beats"}}
+
+Beats are held columnar (numpy arrays), so a 24-hour Holter's 100 000 beats cost little; times are
+seconds from the start of the recording.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .labels import BEAT_CLASSES, RECORD_CLASSES
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass
+class AnomalyWindow:
+    start_s: float
+    end_s: float
+    score: float
+
+
+@dataclass
+class RhythmEpisode:
+    """A stretch of one rhythm, [start_s, end_s) seconds, with the model's mean confidence."""
+
+    start_s: float
+    end_s: float
+    label: str
+    confidence: float
+
+
+@dataclass
+class Beats:
+    """Columnar beats: ``time_s`` (float64, s), ``label`` (int8 index into BEAT_CLASSES), ``confidence``."""
+
+    time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    label: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    confidence: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+    def symbols(self) -> list[str]:
+        return [BEAT_CLASSES[i] for i in self.label]
+
+    def sorted(self) -> "Beats":
+        order = np.argsort(self.time_s, kind="stable")
+        return Beats(self.time_s[order], self.label[order], self.confidence[order])
+
+    @classmethod
+    def concat(cls, parts: list["Beats"]) -> "Beats":
+        if not parts:
+            return cls()
+        return cls(np.concatenate([p.time_s for p in parts]), np.concatenate([p.label for p in parts]),
+                   np.concatenate([p.confidence for p in parts])).sorted()
+
+
+@dataclass
+class Findings:
+    """Everything one analysis produced. Sections are None when their task was not requested."""
+
+    record: str
+    duration_s: float
+    fs: float
+    leads: list[str]
+    model: ModelInfo
+    anomaly_score: float | None = None
+    anomaly_windows: list[AnomalyWindow] | None = None
+    beats: Beats | None = None
+    record_class_probabilities: dict[str, float] | None = None
+    episodes: list[RhythmEpisode] | None = None
+    heart_rate_bpm: dict[str, float | None] = field(default_factory=lambda: {"mean": None, "min": None, "max": None})
+    af_burden: float | None = None
+    n_beats: int | None = None
+    #: threshold on the anomaly probability for the "abnormal" label
+    anomaly_threshold: float = 0.5
+
+    @property
+    def anomaly_label(self) -> str | None:
+        if self.anomaly_score is None:
+            return None
+        return "abnormal" if self.anomaly_score >= self.anomaly_threshold else "normal"
+
+    @property
+    def record_class(self) -> str | None:
+        if not self.record_class_probabilities:
+            return None
+        return max(self.record_class_probabilities, key=self.record_class_probabilities.get)
+
+    def to_dict(self) -> dict:
+        anomaly = None
+        if self.anomaly_score is not None:
+            anomaly = {"score": _f(self.anomaly_score), "label": self.anomaly_label,
+                       "windows": [{"start_s": _f(w.start_s), "end_s": _f(w.end_s), "score": _f(w.score)}
+                                   for w in self.anomaly_windows or []]}
+        beats = None
+        if self.beats is not None:
+            beats = [{"time_s": round(float(t), 4), "label": BEAT_CLASSES[int(k)], "confidence": round(float(c), 4)}
+                     for t, k, c in zip(self.beats.time_s, self.beats.label, self.beats.confidence)]
+        rhythm = None
+        if self.record_class_probabilities is not None or self.episodes is not None:
+            rc = None
+            if self.record_class_probabilities is not None:
+                rc = {"label": self.record_class,
+                      "probabilities": {k: _f(self.record_class_probabilities[k]) for k in RECORD_CLASSES}}
+            rhythm = {"record_class": rc,
+                      "episodes": None if self.episodes is None else [
+                          {"start_s": _f(e.start_s), "end_s": _f(e.end_s), "label": e.label,
+                           "confidence": _f(e.confidence)} for e in self.episodes]}
+        return {
+            "record": self.record,
+            "duration_s": _f(self.duration_s),
+            "fs": _f(self.fs),
+            "leads": list(self.leads),
+            "model": {"name": self.model.name, "version": self.model.version, "sha256": self.model.sha256},
+            "anomaly": anomaly,
+            "beats": beats,
+            "rhythm": rhythm,
+            "summary": {"heart_rate_bpm": {k: _f(v) for k, v in self.heart_rate_bpm.items()},
+                        "af_burden": _f(self.af_burden), "n_beats": self.n_beats},
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def _f(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 4)

@@ -1,0 +1,146 @@
+"""Run the AnyECG model over recordings: anomaly, beats and rhythm, rhythm episodes.
+
+``anyecg analyze PATH... [--tasks anomaly,arrhythmia,events] [--device auto|cpu|cuda] [--model DIR]
+[--json OUT|-] [--annotations]``. One JSON object per file (a list when several files are given) goes to
+``--json`` (``-``: stdout; default: a one-line text summary per file on stdout). ``--annotations``
+writes each record's beats and episodes as a WFDB annotation file ``<record>.anyecg`` beside the JSON
+output (or in the current directory). Progress goes to stderr. A file that cannot be read or analysed
+gets one line ``anyecg analyze: <file>: <problem>`` on stderr; the other files are still processed and
+the exit status is 1.
+
+Launched by ``torchrun --nproc-per-node N``, each rank analyses every N-th file and rank 0 writes the one
+merged output in input order.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..analysis.analyzer import TASKS, AnalysisError, Analyzer
+from ..analysis.findings import Findings
+from ..io import RecordingError, open_recording
+from ..model.checkpoint import CheckpointError
+
+log = logging.getLogger(__name__)
+
+#: Episode labels → MIT-BIH rhythm codes in the written annotation file.
+EPISODE_TO_MITDB = {"NSR": "N", "AF": "AFIB", "AFL": "AFL", "SVTA": "SVTA", "VT": "VT", "VFL": "VFL",
+                    "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="recording files (any readable format)")
+    parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--model", default=None, help="checkpoint directory (default resources/anyecg-small)")
+    parser.add_argument("--json", default=None, metavar="OUT", help="write findings as JSON to OUT ('-' = stdout)")
+    parser.add_argument("--annotations", action="store_true", help="also write <record>.anyecg WFDB annotations")
+
+
+def _dist():
+    """(rank, world, group_ready) under torchrun; a gloo group is created for the final gather."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_rank(), world
+
+
+def write_annotations(findings: Findings, fs: float, out_dir: Path, record: str) -> Path | None:
+    """Beats (AAMI symbols) and episode starts (``+`` with MIT-BIH aux codes) as ``<record>.anyecg``."""
+    from ..io.writers import write_wfdb_annotations
+
+    samples, symbols, aux = [], [], []
+    if findings.beats is not None:
+        samples += list(np.round(findings.beats.time_s * fs).astype(np.int64))
+        symbols += findings.beats.symbols()
+        aux += [""] * len(findings.beats)
+    for e in findings.episodes or []:
+        samples.append(int(round(e.start_s * fs)))
+        symbols.append("+")
+        aux.append("(" + EPISODE_TO_MITDB.get(e.label, e.label))
+    base = out_dir / "".join(c if c.isalnum() or c in "-_" else "_" for c in record)
+    return write_wfdb_annotations(base, "anyecg", samples, symbols, aux, fs=fs)
+
+
+def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm) -> tuple[Findings | None, float, str | None]:
+    done = [0.0]
+
+    def progress(p: float) -> None:
+        bar.update(p - done[0])
+        done[0] = p
+
+    try:
+        rec = open_recording(path)
+        f = analyzer.analyze(rec, tasks, progress=progress)
+        return f, rec.fs, None
+    except (RecordingError, AnalysisError, OSError, ValueError) as exc:
+        return None, 0.0, str(exc) if path in str(exc) else f"{path}: {exc}"
+    finally:
+        bar.update(1.0 - done[0])
+
+
+def run(args: argparse.Namespace) -> int:
+    tasks = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
+    bad = [t for t in tasks if t not in TASKS]
+    if bad or not tasks:
+        print(f"anyecg analyze: unknown task(s) {bad}; choose from {','.join(TASKS)}", file=sys.stderr)
+        return 2
+    try:
+        analyzer = Analyzer(args.model, device=args.device)
+    except (CheckpointError, AnalysisError, FileNotFoundError) as exc:
+        print(f"anyecg analyze: {exc}", file=sys.stderr)
+        return 2
+    rank, world = _dist()
+    mine = list(range(rank, len(args.paths), world))
+    results: dict[int, dict | None] = {}
+    errors: dict[int, str] = {}
+    out_dir = Path(args.json).parent if args.json and args.json != "-" else Path.cwd()
+    with tqdm(total=len(mine), desc="analyze", unit="file", file=sys.stderr, disable=None,
+              bar_format="{l_bar}{bar}| {n:.1f}/{total} files [{elapsed}<{remaining}]") as bar:
+        for i in mine:
+            f, fs, err = _analyse_one(analyzer, args.paths[i], tasks, bar)
+            if err:
+                errors[i] = err
+                print(f"anyecg analyze: {err}".replace("\n", " "), file=sys.stderr)
+                continue
+            results[i] = f.to_dict()
+            if args.annotations:
+                written = write_annotations(f, fs, out_dir, Path(args.paths[i]).stem)
+                if written:
+                    log.info("wrote %s", written)
+            if not args.json:
+                s = f.to_dict()
+                rc = (s["rhythm"] or {}).get("record_class") or {}
+                hr = s["summary"]["heart_rate_bpm"]["mean"]
+                print(f"{args.paths[i]}: {len(f.beats or [])} beats, HR {hr if hr is None else round(hr)} bpm, "
+                      f"rhythm {rc.get('label')}, anomaly {(s['anomaly'] or {}).get('label')}")
+    if world > 1:
+        import torch.distributed as dist
+
+        gathered: list = [None] * world
+        dist.all_gather_object(gathered, (results, errors))
+        for r, e in gathered:
+            results.update(r)
+            errors.update(e)
+        dist.barrier()
+        dist.destroy_process_group()
+    if rank == 0 and args.json:
+        ordered = [results[i] for i in sorted(results)]
+        payload = ordered[0] if len(args.paths) == 1 and ordered else ordered
+        text = json.dumps(payload, indent=1)
+        if args.json == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            Path(args.json).write_text(text + "\n")
+    return 1 if errors else 0

@@ -1,0 +1,54 @@
+"""Evaluate a checkpoint on a task's held-out split of the corpus cache and print the metrics.
+
+``anyecg evaluate --task beats|rhythm|anomaly|leadgen [--model DIR] [--split test|val]
+[--protocol random|chest] [--sets SET,...] [--device auto|cpu|cuda] [--json OUT]``.
+Splits: MIT-BIH DS2 (beats), CinC 2017 seeded test split (rhythm, anomaly), PTB-XL fold 10 (anomaly,
+leadgen), LUDB seeded test split (leadgen). See :mod:`anyecg_model.train.tasks` for the metrics.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..train.corpus import DEFAULT_CORPUS_DIR
+from ..train.tasks import TASKS
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", required=True, choices=TASKS)
+    parser.add_argument("--model", type=Path, default=Path("resources/anyecg-small"))
+    parser.add_argument("--split", default="test", choices=("test", "val"))
+    parser.add_argument("--protocol", default="random", choices=("random", "chest"), help="lead generation only")
+    parser.add_argument("--sets", default=None, help="comma-separated corpus sets (default: the task's)")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS_DIR)
+    parser.add_argument("--json", default=None, metavar="OUT", help="also write the metrics as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..analysis.analyzer import resolve_device
+    from ..model.checkpoint import CheckpointError, load_checkpoint
+    from ..train.corpus import Corpus
+    from ..train.tasks import make_dataset, predict
+
+    try:
+        device = resolve_device(args.device)
+        model = load_checkpoint(args.model, device=device)
+        if args.task not in model.heads:
+            raise ValueError(f"{args.model} has no {args.task!r} head")
+        sets = tuple(args.sets.split(",")) if args.sets else None
+        ds = make_dataset(args.task, Corpus(args.corpus), model.preprocess_cfg, (args.split,), protocol=args.protocol,
+                          sets=sets)
+        metrics, _ = predict(model, args.task, ds, device=str(device))
+    except (CheckpointError, FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(f"anyecg evaluate: {exc}", file=sys.stderr)
+        return 1
+    width = max(len(k) for k in metrics)
+    for k, v in metrics.items():
+        print(f"{k:<{width}}  {v:.4f}" if isinstance(v, float) else f"{k:<{width}}  {v}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"task": args.task, "split": args.split, "model": str(args.model),
+                                               "metrics": metrics}, indent=1) + "\n")
+    return 0

@@ -1,0 +1,118 @@
+"""The shipped-model recipe after stage 1: masked pre-training, then every task head, then packaging.
+
+``python -m anyecg_model.train.tasks_recipe --work runs/small --stages mcp,beats,rhythm,anomaly,leadgen,ultralong
+--ship resources/anyecg-small`` continues from the tokenizer checkpoint in ``--work`` (see
+:mod:`.tasks_pretrain`). Each head stage fine-tunes its head on the frozen backbone
+(:func:`.tasks_finetune.finetune`, ``train="head"``) starting from the previous stage's checkpoint, so
+the final checkpoint carries every head. ``--ship`` copies it with the model's name, version, label
+vocabularies and the anomaly threshold (chosen on the validation split) into the release directory.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..analysis.labels import ANOMALY_CLASSES, BEAT_CLASSES, EPISODE_LABELS, MITDB_RHYTHM_TO_EPISODE, RECORD_CLASSES
+from ..model.checkpoint import load_checkpoint, save_checkpoint
+from .corpus import DEFAULT_CORPUS_DIR, Corpus
+from .tasks import make_dataset, predict, record_level
+from .tasks_finetune import FinetuneConfig, finetune
+from .tasks_pretrain import train_stage
+from .tasks_ultralong import train_ultralong
+
+log = logging.getLogger(__name__)
+
+HEAD_STAGES = {
+    # task: (epochs, lr, max windows per training record)
+    "beats": (8, 1e-3, None),
+    "rhythm": (8, 1e-3, 1),
+    "anomaly": (8, 1e-3, 1),
+    "leadgen": (8, 1e-3, None),
+}
+
+
+def anomaly_threshold(model, corpus: Corpus) -> float:
+    """Probability threshold maximising balanced accuracy on the validation split (PTB-XL fold 9 + CinC)."""
+    ds = make_dataset("anomaly", corpus, model.preprocess_cfg, ("val",))
+    _, pred = predict(model, "anomaly", ds)
+    y, s = record_level(pred)
+    p = 1 / (1 + np.exp(-s))
+    best, thr = -1.0, 0.5
+    for t in np.linspace(0.05, 0.95, 91):
+        bacc = 0.5 * (np.mean(p[y == 1] >= t) + np.mean(p[y == 0] < t))
+        if bacc > best:
+            best, thr = bacc, float(t)
+    return thr
+
+
+def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
+               ship: Path | None, epochs: int | None = None, max_steps_per_epoch: int | None = None,
+               ultralong_epochs: int = 30, mcp_minutes: float | None = None) -> Path:
+    current = work
+    if "mcp" in stages:
+        train_stage("mcp", work, mcp_steps, batch_size=32, lr=5e-4, seed=seed, corpus_dir=corpus_dir,
+                    max_minutes=mcp_minutes)
+    for task, (n_epochs, lr, max_w) in HEAD_STAGES.items():
+        if task not in stages:
+            continue
+        n_epochs = epochs or n_epochs
+        out = work.parent / f"{work.name}-{task}"
+        finetune(FinetuneConfig(task=task, out=out, init=current, train="head", epochs=n_epochs, lr=lr, seed=seed,
+                                max_windows_per_record=max_w, corpus=corpus_dir, device="cpu",
+                                max_steps_per_epoch=max_steps_per_epoch))
+        current = out
+    if "ultralong" in stages:
+        model = load_checkpoint(current)
+        stats = train_ultralong(model, Corpus(corpus_dir), epochs=ultralong_epochs, seed=seed)
+        out = work.parent / f"{work.name}-ultralong"
+        meta = dict(model.metadata)
+        training = dict(meta.get("training", {}))
+        training["ultralong"] = stats
+        save_checkpoint(model, out, {"training": training})
+        current = out
+    if ship is not None:
+        model = load_checkpoint(current)
+        meta = {
+            "name": "anyecg-small",
+            "model_version": "0.1.0",
+            "anomaly_threshold": anomaly_threshold(model, Corpus(corpus_dir)),
+            "label_vocabularies": {"beats": list(BEAT_CLASSES), "rhythm": list(RECORD_CLASSES),
+                                   "anomaly": list(ANOMALY_CLASSES), "episodes": list(EPISODE_LABELS),
+                                   "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
+            "training": model.metadata.get("training", {}),
+            "training_data": ["mitdb", "cinc2017", "ptbxl500", "ludb", "nstdb noise (bw, ma)"],
+        }
+        if ship.exists():
+            shutil.rmtree(ship)
+        save_checkpoint(model, ship, meta)
+        current = ship
+    return current
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--work", type=Path, required=True)
+    p.add_argument("--stages", default="mcp,beats,rhythm,anomaly,leadgen,ultralong")
+    p.add_argument("--mcp-steps", type=int, default=200)
+    p.add_argument("--mcp-minutes", type=float, default=None, help="wall-time cap of the MCP stage")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS_DIR)
+    p.add_argument("--ship", type=Path, default=None)
+    p.add_argument("--epochs", type=int, default=None, help="override every head stage's epochs (dry runs)")
+    p.add_argument("--max-steps-per-epoch", type=int, default=None)
+    p.add_argument("--ultralong-epochs", type=int, default=30)
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    torch.set_num_threads(a.threads)
+    print(run_recipe(a.work, a.stages.split(","), a.mcp_steps, a.seed, a.corpus, a.ship, a.epochs,
+                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes))
+
+
+if __name__ == "__main__":
+    main()

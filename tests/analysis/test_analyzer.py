@@ -1,0 +1,75 @@
+"""Analyzer on simulated recordings with a tiny random model: structure, physiology, streaming."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from anyecg_model.analysis.analyzer import AnalysisError, Analyzer
+from anyecg_model.analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from anyecg_model.io.recording import Recording
+
+
+@pytest.fixture(scope="module")
+def analyzer(tiny_model_dir):
+    return Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+
+
+def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
+    d = json.loads(analyzer.analyze(strip_70bpm).to_json())
+    assert set(d) == {"record", "duration_s", "fs", "leads", "model", "anomaly", "beats", "rhythm", "summary"}
+    assert set(d["model"]) == {"name", "version", "sha256"} and len(d["model"]["sha256"]) == 64
+    assert set(d["anomaly"]) == {"score", "label", "windows"} and d["anomaly"]["label"] in ("normal", "abnormal")
+    assert 0.0 <= d["anomaly"]["score"] <= 1.0
+    assert all(set(w) == {"start_s", "end_s", "score"} for w in d["anomaly"]["windows"])
+    assert d["anomaly"]["windows"][0]["start_s"] == 0.0 and d["anomaly"]["windows"][-1]["end_s"] == pytest.approx(95)
+    assert all(set(b) == {"time_s", "label", "confidence"} and b["label"] in BEAT_CLASSES for b in d["beats"])
+    rc = d["rhythm"]["record_class"]
+    assert rc["label"] in RECORD_CLASSES and set(rc["probabilities"]) == set(RECORD_CLASSES)
+    assert sum(rc["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    for e in d["rhythm"]["episodes"]:
+        assert set(e) == {"start_s", "end_s", "label", "confidence"} and e["label"] in EPISODE_LABELS
+    assert set(d["summary"]) == {"heart_rate_bpm", "af_burden", "n_beats"}
+    assert 0.0 <= d["summary"]["af_burden"] <= 1.0
+
+
+def test_a_70_bpm_strip_has_70_bpm_and_its_beats(analyzer, strip_70bpm):
+    f = analyzer.analyze(strip_70bpm, tasks=("arrhythmia",))
+    assert f.heart_rate_bpm["mean"] == pytest.approx(70, abs=2)
+    assert abs(f.n_beats - 70 * 95 / 60) <= 3
+    assert np.all(np.diff(f.beats.time_s) > 0.5)  # one beat per QRS, across chunk borders too
+    assert f.anomaly_score is None and f.episodes is None
+
+
+def test_streaming_puts_the_visible_range_first_and_matches_whole(analyzer, strip_70bpm):
+    parts = list(analyzer.iter_analyze(strip_70bpm, ("anomaly",), order=[(65.0, 70.0)]))
+    assert parts[0].start_s == 60.0
+    assert [p.start_s for p in parts[1:]] == [0.0, 30.0, 90.0] or [p.start_s for p in parts[1:]] == [0.0, 30.0]
+    assert parts[-1].progress == pytest.approx(1.0)
+    whole = analyzer.analyze(strip_70bpm, ("anomaly",))
+    merged = analyzer.collect(strip_70bpm, ("anomaly",), parts)
+    assert merged.anomaly_score == pytest.approx(whole.anomaly_score, abs=1e-5)
+
+
+def test_cancel_stops_between_chunks(analyzer, strip_70bpm):
+    calls = []
+    parts = list(analyzer.iter_analyze(strip_70bpm, ("anomaly",), cancelled=lambda: calls.append(1) or len(calls) > 1))
+    assert len(parts) == 1
+
+
+def test_single_lead_is_analysed(analyzer, simulate):
+    rec = Recording.from_array(simulate(30, 300.0, 80, leads=("I",)), 300.0, ["I"], path="one.hea")
+    f = analyzer.analyze(rec)
+    assert f.heart_rate_bpm["mean"] == pytest.approx(80, abs=3)
+
+
+@pytest.mark.parametrize("data,names,fs,message", [
+    (np.zeros((2, 720)), ["MLII", "V1"], 360.0, "at least"),
+    (np.ones((1, 3000)), ["Resp"], 300.0, "no lead the model knows"),
+])
+def test_bad_recordings_get_a_clear_error(analyzer, data, names, fs, message):
+    rec = Recording.from_array(data, fs, names, path="bad.hea")
+    with pytest.raises(AnalysisError, match=message) as err:
+        analyzer.analyze(rec)
+    assert "bad.hea" in str(err.value)
