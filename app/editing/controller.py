@@ -25,6 +25,7 @@ from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, RHYTHM_CODES, 
                                       Journal, ReviewQueue, accept, bulk_accept, pick_class, reject,
                                       set_suggestions, snap_to_r_peak)
 from anyecg_model.io.annotations import BEAT_SYMBOLS
+from anyecg_model.io.recording import RecordingError
 
 from .lanes import SELECTION_COLOUR, StoreBeatLane, StoreRhythmLane
 
@@ -364,7 +365,7 @@ class EditController(QtCore.QObject):
         elif lane != "suggestions":
             try:
                 self.insert_at(t_s)
-            except AnnotationError as exc:
+            except (AnnotationError, RecordingError) as exc:
                 self.window.statusBar().showMessage(str(exc), 5000)
 
     def _on_drag(self, ev, t_s: float, y: float) -> bool:
@@ -381,8 +382,11 @@ class EditController(QtCore.QObject):
         if self._drag["beat"] is not None:
             self.cursor_line.setValue(t_s)
             if ev.isFinish():
-                self.move_to(self._drag["beat"], t_s)
-                self._drag = None
+                beat, self._drag = self._drag["beat"], None
+                try:
+                    self.move_to(beat, t_s)
+                except (AnnotationError, RecordingError) as exc:
+                    self.window.statusBar().showMessage(str(exc), 5000)
         else:
             self.set_span(int(self._drag["t0"] * self.store.fs), int(t_s * self.store.fs))
             if ev.isFinish():
@@ -426,7 +430,7 @@ class EditController(QtCore.QObject):
             return False
         try:
             return self.key(ev.key(), ev.modifiers(), ev.text())
-        except AnnotationError as exc:
+        except (AnnotationError, RecordingError) as exc:
             self.window.statusBar().showMessage(str(exc), 5000)
             return True
 

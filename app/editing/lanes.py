@@ -19,6 +19,8 @@ from ..lanes import CLASS_COLOURS, LaneItem, rhythm_colour
 
 #: Colour of manual and accepted labels' underline, and of the selection box.
 EDITED_COLOUR = "#d08000"
+#: MIT-BIH codes of the AAMI N class (normal and bundle-branch beats), drawn first in dense views.
+NORMAL_CODES = tuple(code for code, cls in AAMI_CLASS.items() if cls == "N")
 SELECTION_COLOUR = "#ff8c00"
 
 
@@ -69,6 +71,10 @@ class StoreBeatLane(LaneItem):
         font.setBold(not self.suggestions)
         font.setItalic(self.suggestions)
         painter.setFont(font)
+        if not as_text and len(ids) > 2 * span:
+            self._paint_dense(painter, px, codes, y0, h)
+            painter.restore()
+            return
         classes = np.array([AAMI_CLASS.get(c, "Q") for c in codes], dtype=object)
         for cls in np.unique(classes):
             colour = QtGui.QColor(CLASS_COLOURS.get(cls, "#808080"))
@@ -95,6 +101,26 @@ class StoreBeatLane(LaneItem):
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.drawRect(QtCore.QRectF(x - 14, y0 + 1, 28, h - 2))
         painter.restore()
+
+
+    def _paint_dense(self, painter: QtGui.QPainter, px: np.ndarray, codes: np.ndarray, y0: float, h: float) -> None:
+        """More beats than pixels (hours in view): one tick per pixel column for normal beats, then one per
+        column and class for the others on top, so a lone V among thousands of N stays visible."""
+        column = np.round(px).astype(np.int64)
+        normal = np.zeros(len(codes), bool)
+        for code in NORMAL_CODES:
+            normal |= codes == code
+        ticks = {"N": np.unique(column[normal])}
+        others = np.flatnonzero(~normal)
+        classes = np.array([AAMI_CLASS.get(c, "Q") for c in codes[others]], dtype=object)
+        for cls in np.unique(classes):
+            ticks[cls] = np.unique(column[others[classes == cls]])
+        for cls, xs in ticks.items():
+            colour = QtGui.QColor(CLASS_COLOURS.get(cls, "#808080"))
+            if self.suggestions:
+                colour.setAlpha(170)
+            painter.setPen(colour)
+            painter.drawLines([QtCore.QLineF(float(x), y0 + 2, float(x), y0 + h - 2) for x in xs.tolist()])
 
 
 class StoreRhythmLane(LaneItem):
