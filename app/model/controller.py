@@ -22,6 +22,7 @@ from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.io.recording import Recording
 
+from .generated import GeneratedLeadsUI
 from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
 from .stream import OverlayData, PartialFindings
@@ -74,6 +75,7 @@ class ModelController(QtCore.QObject):
         self._start_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._start_timer.timeout.connect(self.analyze)
         self._build_menu()
+        self.generated = GeneratedLeadsUI(self)
         self.panel.jumpTo.connect(self.jump_to)
         self.panel.analyzeRequested.connect(self.analyze)
         self.panel.cancelRequested.connect(self.cancel)
@@ -122,6 +124,8 @@ class ModelController(QtCore.QObject):
             act.toggled.connect(box.setChecked)
             box.toggled.connect(act.setChecked)
             act.toggled.connect(lambda _on: self.apply_overlays())
+            if key == "generated":
+                act.toggled.connect(lambda _on: self.generated.update_view())
             self.overlay_actions[key] = act
 
     def set_auto_analyze(self, on: bool, remember: bool = True) -> None:
@@ -217,6 +221,7 @@ class ModelController(QtCore.QObject):
     def shutdown(self) -> None:
         """Cancel every job and wait for the threads (window closing)."""
         self._start_timer.stop()
+        self.generated.shutdown()
         self._retire()
         for w in list(self._retired):
             w.wait()
@@ -410,18 +415,21 @@ class ModelController(QtCore.QObject):
             if name in self.window.overview.lane_names():
                 self.window.overview.remove_lane(name)
 
-    def _on_opened(self, _rec: Recording) -> None:
+    def _on_opened(self, rec: Recording) -> None:
         self._retire()
         self.job_id += 1
         self._reset_results()
         self.panel.set_running(False)
+        self.generated.reset(rec)
         if self.auto_analyze:
             self._start_timer.start()
+            self.generated.detect()
 
     def _on_closed(self) -> None:
         self._start_timer.stop()
         self._retire()
         self.job_id += 1
         self.partial = self.findings = self.data = None
+        self.generated.reset(None)
         self.panel.clear()
         self.panel.set_running(False)

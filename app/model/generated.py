@@ -1,0 +1,408 @@
+"""Generated leads: the model's replacement for a lead the user marks as missing or corrupted (or that
+:mod:`~app.model.lead_quality` finds flat, saturated or noisy), drawn as a dashed "ghost" trace labelled
+"generated" on that lead's row, with a measured/generated toggle and an export that names generated leads
+as such (``<lead>_gen`` plus a header comment, as ``anyecg reconstruct`` writes them).
+
+Generation uses the core's :func:`anyecg_model.analysis.leadgen.generate_leads` in a ``QThread`` for the
+visible window (plus a margin); a newer request supersedes an older one by job id.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from anyecg_model.io.leads import standard_equivalent
+from anyecg_model.io.recording import Recording
+
+from .lead_quality import bad_leads
+from .overlays import ghost_pen
+from .worker import AnalyzerPool, describe_load_error, pick_device
+
+log = logging.getLogger(__name__)
+
+#: Seconds generated on each side of the visible window, and the longest window generated at once.
+MARGIN_S = 5.0
+MAX_SPAN_S = 120.0
+#: Seconds generated per step when exporting a whole recording.
+EXPORT_STEP_S = 600.0
+#: Seconds read from the start of the view to detect bad leads.
+DETECT_S = 30.0
+SHOW_MODES = ("measured + generated", "generated only", "measured only")
+
+
+def model_lead(name: str) -> str | None:
+    """The model's lead slot for a recording lead name (MLII → II), or None when it has none."""
+    return standard_equivalent(name)
+
+
+class GenerationWorker(QtCore.QThread):
+    """Generates ``leads`` (recording lead indices) over ``[t0, t1]`` s: ``ready(job_id, t0_s, fs, data)`` with
+    data (n, samples) mV in the order of ``leads``, or ``failed(job_id, message)``. Set ``export_to`` to write
+    the whole recording with the generated leads added instead (``exported(job_id, path)``)."""
+
+    ready = QtCore.Signal(int, float, float, object)
+    failed = QtCore.Signal(int, str)
+    progress = QtCore.Signal(int, float)
+    exported = QtCore.Signal(int, str)
+
+    def __init__(self, job_id: int, recording: Recording, leads: list[int], t0: float, t1: float,
+                 pool: AnalyzerPool, model_dir: Path, device: str, export_to: str | None = None, parent=None):
+        super().__init__(parent)
+        self.job_id, self.recording, self.leads = job_id, recording, list(leads)
+        self.t0, self.t1 = t0, t1
+        self.pool, self.model_dir, self.device = pool, model_dir, device
+        self.export_to = export_to
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self.requestInterruption()
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # noqa: BLE001 - generation failures become a message, never a crash
+            log.exception("lead generation failed")
+            self.failed.emit(self.job_id, f"Lead generation failed: {exc}")
+
+    def _run(self) -> None:
+        from anyecg_model.analysis.analyzer import AnalysisError
+        from anyecg_model.analysis.leadgen import generate_leads
+        from anyecg_model.model.checkpoint import CheckpointError
+
+        rec = self.recording
+        names = [model_lead(rec.lead_names[i]) for i in self.leads]
+        try:
+            analyzer = self.pool.get(self.model_dir, pick_device(self.device))
+        except (CheckpointError, OSError) as exc:
+            self.failed.emit(self.job_id, describe_load_error(self.model_dir, exc))
+            return
+        try:
+            if self.export_to is None:
+                gen = generate_leads(analyzer, _without(rec, self.leads), names, self.t0, self.t1)
+                if not self._cancel.is_set():
+                    self.ready.emit(self.job_id, gen.start_s, gen.fs, gen.data)
+                return
+            parts = []
+            for a in np.arange(0.0, rec.duration_s, EXPORT_STEP_S):
+                if self._cancel.is_set():
+                    return
+                b = min(rec.duration_s, a + EXPORT_STEP_S)
+                parts.append(generate_leads(analyzer, _without(rec, self.leads), names, float(a), float(b)).data)
+                self.progress.emit(self.job_id, b / rec.duration_s)
+            path = export_with_generated(rec, np.concatenate(parts, axis=1), names, self.export_to,
+                                         f"{analyzer.info.name} v{analyzer.info.version}")
+            self.exported.emit(self.job_id, str(path))
+        except (AnalysisError, ValueError, OSError) as exc:
+            self.failed.emit(self.job_id, str(exc))
+
+
+def _without(rec: Recording, leads: list[int]) -> Recording:
+    """``rec`` without the given leads, so a corrupted lead never informs its own replacement."""
+    keep = [i for i in range(len(rec.leads)) if i not in set(leads)]
+    if not keep:
+        raise ValueError(f"{rec.path}: generating {', '.join(rec.lead_names[i] for i in leads)} needs at least "
+                         "one other measured lead")
+    return _SubsetRecording(rec, keep)
+
+
+class _SubsetRecording:
+    """A read-only view of some leads of a recording, with the attributes lead generation reads."""
+
+    def __init__(self, rec: Recording, keep: list[int]):
+        self._rec, self._keep = rec, keep
+        self.path, self.fs, self.duration_s = rec.path, rec.fs, rec.duration_s
+        self.lead_names = [rec.lead_names[i] for i in keep]
+
+    def read(self, start: int = 0, stop: int | None = None, leads=None, fs=None) -> np.ndarray:
+        idx = self._keep if leads is None else [self._keep[j] for j in leads]
+        return self._rec.read(start, stop, idx) if fs is None else self._rec.read(start, stop, idx, fs)
+
+
+def export_with_generated(rec: Recording, generated: np.ndarray, names: list[str], path: str, model: str) -> Path:
+    """Write ``rec`` plus the generated leads (named ``<lead>_gen``) to WFDB (``.hea``) or EDF/BDF."""
+    from anyecg_model.io.writers import write_edf, write_wfdb
+
+    n = rec.n_samples
+    gen = np.zeros((len(names), n), np.float32)
+    gen[:, : min(n, generated.shape[1])] = generated[:, :n]
+    data = np.concatenate([rec.read(), gen], axis=0)
+    labels = [lead.original_name for lead in rec.leads] + [f"{x}_gen" for x in names]
+    comments = list(getattr(rec, "comments", []) or []) + [
+        f"generated leads (AnyECG model {model}, not measured): {' '.join(x + '_gen' for x in names)}"]
+    out = Recording.from_array(data, rec.fs, labels, path=path, comments=comments)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".edf", ".bdf"):
+        return write_edf(out, path, annotations=False)
+    return write_wfdb(out, path, annotations=False)
+
+
+class GhostTraces(QtCore.QObject):
+    """Dashed generated traces on the rows of their leads, each labelled "<lead> generated"."""
+
+    def __init__(self, trace, parent=None):
+        super().__init__(parent)
+        self.trace = trace
+        self.items: dict[int, tuple[pg.PlotCurveItem, pg.TextItem]] = {}
+        self.data: dict[int, tuple[float, float, np.ndarray]] = {}  # lead -> (t0_s, fs, mV)
+        self.mode = SHOW_MODES[0]
+        trace.leadsChanged.connect(self.place)
+        trace.scaleChanged.connect(self.place)
+        trace.rendered.connect(self.place)
+
+    def set_lead(self, lead: int, t0: float, fs: float, mv: np.ndarray) -> None:
+        if lead not in self.items:
+            curve = pg.PlotCurveItem(pen=ghost_pen())
+            curve.setZValue(20)
+            label = pg.TextItem(f"{self.trace.recording.leads[lead].name} generated", color="#7a3db8",
+                                anchor=(0, 0))
+            f = label.textItem.font()
+            f.setItalic(True)
+            f.setBold(True)
+            label.setFont(f)
+            self.trace.add_overlay(curve)
+            self.trace.add_overlay(label)
+            self.items[lead] = (curve, label)
+        self.data[lead] = (t0, fs, np.asarray(mv, np.float32))
+        self.place()
+
+    def clear(self) -> None:
+        for lead in list(self.items):
+            self.remove_lead(lead)
+
+    def remove_lead(self, lead: int) -> None:
+        curve, label = self.items.pop(lead, (None, None))
+        if curve is not None:
+            self.trace.remove_overlay(curve)
+            self.trace.remove_overlay(label)
+        self.data.pop(lead, None)
+        if lead < len(self.trace.curves):
+            self.trace.curves[lead].setOpacity(1.0)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.place()
+
+    def place(self, *args) -> None:
+        """Put each ghost on its lead's row (after re-layouts, inversion, scale changes)."""
+        for lead, (curve, label) in self.items.items():
+            t0, fs, mv = self.data[lead]
+            base = self.trace.lead_offset(lead)
+            show = np.isfinite(base) and self.mode != "measured only"
+            curve.setVisible(bool(show))
+            label.setVisible(bool(show))
+            if lead < len(self.trace.curves):
+                self.trace.curves[lead].setOpacity(0.12 if self.mode == "generated only" else 1.0)
+            if not show:
+                continue
+            sign = -1.0 if self.trace.is_inverted(lead) else 1.0
+            curve.setData(np.arange(len(mv)) / fs, sign * mv, skipFiniteCheck=True)
+            curve.setPos(t0, base)
+            v0, _ = self.trace.view_range()
+            label.setPos(v0 + 0.05 * (self.trace.view_range()[1] - v0) + 0.6, base + 0.45 * self.trace.row_height_mv())
+
+
+class GeneratedLeadsUI(QtCore.QObject):
+    """The "Generated leads" box of the model panel and the ghost traces (``controller.generated``)."""
+
+    def __init__(self, controller):
+        super().__init__(controller)
+        self.c = controller
+        self.window = controller.window
+        self.marked: dict[int, str] = {}  # lead index -> reason
+        self.ghosts = GhostTraces(self.window.trace, self)
+        self.job_id = 0
+        self.worker: GenerationWorker | None = None
+        self._retired: list[GenerationWorker] = []
+        self.covered: tuple[float, float] | None = None
+        self.last_export: str | None = None
+        self.message = ""
+        self._build()
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=150)
+        self._timer.timeout.connect(self.update_view)
+        self.window.viewRangeChanged.connect(lambda *_: self._timer.start())
+
+    def _build(self) -> None:
+        box = QtWidgets.QGroupBox("Generated leads (model replacement, never measured)")
+        lay = QtWidgets.QGridLayout(box)
+        self.lead_combo = QtWidgets.QComboBox()
+        self.mark_button = QtWidgets.QPushButton("Mark missing / corrupted")
+        self.mark_button.clicked.connect(lambda: self.toggle_mark(self.lead_combo.currentIndex()))
+        self.detect_button = QtWidgets.QPushButton("Detect bad leads")
+        self.detect_button.clicked.connect(self.detect)
+        self.mode_combo = QtWidgets.QComboBox()
+        self.mode_combo.addItems(list(SHOW_MODES))
+        self.mode_combo.currentTextChanged.connect(self.ghosts.set_mode)
+        self.export_button = QtWidgets.QPushButton("Export with generated leads…")
+        self.export_button.clicked.connect(self._export_dialog)
+        self.status = QtWidgets.QLabel("No lead marked.")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.lead_combo, 0, 0)
+        lay.addWidget(self.mark_button, 0, 1)
+        lay.addWidget(self.detect_button, 0, 2)
+        lay.addWidget(QtWidgets.QLabel("Show"), 1, 0)
+        lay.addWidget(self.mode_combo, 1, 1)
+        lay.addWidget(self.export_button, 1, 2)
+        lay.addWidget(self.status, 2, 0, 1, 3)
+        self.c.panel.extra.addWidget(box)
+
+    # ------------------------------------------------------------------ marking leads
+    def reset(self, rec: Recording | None) -> None:
+        self._retire()
+        self.marked = {}
+        self.ghosts.clear()
+        self.covered = None
+        self.message = ""
+        self.lead_combo.clear()
+        if rec is not None:
+            self.lead_combo.addItems(rec.lead_names)
+        self._show_status()
+
+    def toggle_mark(self, lead: int, reason: str = "marked by the user") -> None:
+        if lead < 0:
+            return
+        if lead in self.marked:
+            del self.marked[lead]
+            self.ghosts.remove_lead(lead)
+        else:
+            self.marked[lead] = reason
+        self.covered = None
+        self._show_status()
+        self.update_view()
+
+    def detect(self) -> dict[int, str]:
+        """Mark the leads that look flat, saturated or noisy in the first seconds of the view."""
+        rec = self.window.recording
+        if rec is None:
+            return {}
+        t0, _ = self.window.trace.view_range()
+        a = int(t0 * rec.fs)
+        found = bad_leads(rec.read(a, min(rec.n_samples, a + int(DETECT_S * rec.fs))), rec.fs)
+        for lead, problem in found.items():
+            self.marked.setdefault(lead, f"{problem} (detected)")
+        self.covered = None
+        self._show_status("" if found else "No flat, saturated or noisy lead found.")
+        if found:
+            self.update_view()
+        return found
+
+    def _show_status(self, extra: str = "") -> None:
+        rec = self.window.recording
+        if self.marked and rec is not None:
+            text = "Marked: " + "; ".join(f"{rec.lead_names[i]} — {r}" for i, r in sorted(self.marked.items()))
+        else:
+            text = "No lead marked."
+        self.status.setText("\n".join(t for t in (text, extra or self.message) if t))
+
+    # ------------------------------------------------------------------ generating
+    def generatable(self) -> tuple[list[int], list[str]]:
+        rec = self.window.recording
+        ok, problems = [], []
+        for lead in sorted(self.marked):
+            if model_lead(rec.lead_names[lead]) is None:
+                problems.append(f"{rec.lead_names[lead]} is not a lead the model knows")
+            else:
+                ok.append(lead)
+        return ok, problems
+
+    def update_view(self) -> None:
+        """Generate the marked leads over the visible window when the overlay is on and not yet covered."""
+        rec = self.window.recording
+        if rec is None or not self.marked or not self.c.overlay_on("generated"):
+            if rec is not None and not self.c.overlay_on("generated"):
+                self.ghosts.set_mode("measured only")
+            return
+        self.ghosts.set_mode(self.mode_combo.currentText())
+        t0, t1 = self.window.trace.view_range()
+        if self.covered is not None and self.covered[0] <= t0 and self.covered[1] >= min(t1, rec.duration_s):
+            return
+        leads, problems = self.generatable()
+        if problems:
+            self.message = "; ".join(problems)
+            self._show_status()
+        if not leads:
+            return
+        a = max(0.0, t0 - MARGIN_S)
+        b = min(rec.duration_s, max(t1 + MARGIN_S, a + 10.0), a + MAX_SPAN_S)
+        self._start(GenerationWorker(self._next_id(), rec, leads, a, b, self.c.pool, self.c.model_dir,
+                                     self.c.device_setting, parent=self))
+
+    def _next_id(self) -> int:
+        self._retire()
+        self.job_id += 1
+        return self.job_id
+
+    def _start(self, w: GenerationWorker) -> None:
+        w.ready.connect(self._on_ready)
+        w.failed.connect(self._on_failed)
+        w.exported.connect(self._on_exported)
+        w.progress.connect(lambda jid, f: jid == self.job_id and self.c.panel.set_progress(f))
+        self.worker = w
+        w.start(QtCore.QThread.Priority.LowPriority)
+
+    def _retire(self) -> None:
+        w, self.worker = self.worker, None
+        if w is not None:
+            w.cancel()
+            if not w.isFinished():
+                self._retired.append(w)
+                w.finished.connect(lambda w=w: w in self._retired and self._retired.remove(w))
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._retire()
+        for w in list(self._retired):
+            w.wait()
+        self._retired.clear()
+
+    def busy(self) -> bool:
+        return self.worker is not None and not self.worker.isFinished()
+
+    def _on_ready(self, job_id: int, t0: float, fs: float, data) -> None:
+        if job_id != self.job_id:
+            return
+        self.worker = None
+        leads, _ = self.generatable()
+        for lead, row in zip(leads, data):
+            self.ghosts.set_lead(lead, t0, fs, row)
+        self.covered = (t0, t0 + data.shape[1] / fs)
+
+    def _on_failed(self, job_id: int, message: str) -> None:
+        if job_id == self.job_id:
+            self.worker = None
+            self.message = message
+            self._show_status()
+
+    def _on_exported(self, job_id: int, path: str) -> None:
+        if job_id == self.job_id:
+            self.worker = None
+            self.last_export = path
+            self.message = f"Exported with generated leads named <lead>_gen: {path}"
+            self._show_status()
+            self.window.statusBar().showMessage(self.message, 10000)
+
+    # ------------------------------------------------------------------ export
+    def export(self, path: str) -> bool:
+        """Write the recording plus the generated marked leads to ``path`` (.hea WFDB, .edf or .bdf) in the
+        background; False when no lead the model can generate is marked."""
+        rec = self.window.recording
+        leads, problems = self.generatable() if rec is not None else ([], [])
+        if not leads:
+            self.message = "Mark a lead as missing or corrupted first." if not problems else "; ".join(problems)
+            self._show_status()
+            return False
+        self._start(GenerationWorker(self._next_id(), rec, leads, 0.0, rec.duration_s, self.c.pool,
+                                     self.c.model_dir, self.c.device_setting, export_to=path, parent=self))
+        self.covered = None
+        return True
+
+    def _export_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export with generated leads", "",
+                                                        "WFDB record (*.hea);;EDF+ (*.edf);;BDF+ (*.bdf)")
+        if path:
+            self.export(path)
