@@ -60,11 +60,12 @@ def read_strip(recording: Recording, lead: str, t0: float, t1: float, *, highpas
     else:
         x = recording.read(a, b, [lead])[0].astype(np.float64)
         is_generated = lead in generated_names
-    return StripSignal(lead, _baseline(x, recording.fs, highpass_hz), recording.fs, is_generated)
+    return StripSignal(lead, baseline_corrected(x, recording.fs, highpass_hz), recording.fs, is_generated)
 
 
-def _baseline(x: np.ndarray, fs: float, highpass_hz: float | None) -> np.ndarray:
-    """Zero-phase 2nd-order high-pass (NaNs bridged for filtering, then restored), minus the median."""
+def baseline_corrected(x: np.ndarray, fs: float, highpass_hz: float | None) -> np.ndarray:
+    """One lead (mV at ``fs`` Hz) after a zero-phase 2nd-order high-pass at ``highpass_hz`` Hz (None: none),
+    minus its median. NaN samples are bridged for filtering and restored afterwards."""
     if x.size == 0:
         return x
     bad = ~np.isfinite(x)

@@ -42,13 +42,17 @@ ECTOPIC_RGB = (0.80, 0.0, 0.0)
 
 @dataclass(frozen=True)
 class TwelveLeadConfig:
-    """Paper ("a4" / "letter"), scale, the window printed (s) and the display high-pass (Hz, None: off)."""
+    """Paper ("a4" / "letter"), scale, the window printed (s) and the display high-pass (Hz, None: off).
+
+    The high-pass is zero-phase (forward-backward), which the AHA accepts up to 0.67 Hz without ST
+    distortion; 0.5 Hz removes the baseline wander a 0.05 Hz filter leaves on a 10-s page.
+    """
 
     paper: str = "a4"
     scale: EcgScale = field(default_factory=EcgScale)
     start_s: float = 0.0
     window_s: float = 10.0
-    highpass_hz: float | None = 0.05
+    highpass_hz: float | None = 0.5
     rhythm_lead: str = "II"
     style: PaperStyle = field(default_factory=PaperStyle)
 
