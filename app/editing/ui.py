@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, annotators, open_store, save_csv,
                                       save_edf_annotations, save_wfdb)
 from anyecg_model.annotations.codes import check_point_code
+from anyecg_model.annotations.wfdb_file import record_base
 
 from ..dialogs import show_message
 from .controller import EditController
@@ -213,7 +214,12 @@ class EditingUI(QtCore.QObject):
 
     def save_wfdb(self, record: str, annotator: str, replace: bool = False) -> Path | None:
         """Save the labels as ``<record>.<annotator>``; errors are shown, nothing is lost."""
-        return self._save(lambda: save_wfdb(self.controller.store, record, annotator, replace=replace), "wfdb")
+        path = self._save(lambda: save_wfdb(self.controller.store, record, annotator, replace=replace), "wfdb")
+        rec = self.window.recording
+        if path is not None and rec is not None and path.with_suffix("") == record_base(rec.path) \
+                and annotator not in [a.text() for a in self.labels_menu.actions()]:
+            self.labels_menu.addAction(annotator, lambda: self.open_labels(rec, annotator))
+        return path
 
     def export_csv(self, path: str) -> Path | None:
         return self._save(lambda: save_csv(self.controller.store, path), "csv")

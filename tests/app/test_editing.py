@@ -297,3 +297,27 @@ def test_dragged_beat_moves_to_the_r_peak_where_it_is_dropped(qtbot, editing, si
     assert c.store.beats.row(beat)["sample"] == peaks[k]
     c.undo()
     assert c.store.beats.row(beat)["sample"] == peaks[k] + 20
+
+
+def test_saved_annotator_can_be_reopened_from_the_menu(qtbot, window, tmp_path, sinus):
+    import wfdb
+
+    from app.editing import install_editing
+
+    sig = sinus.read().T.astype(np.float64)
+    wfdb.wrsamp("rec", fs=FS, units=["mV", "mV"], sig_name=["MLII", "V1"], p_signal=sig, fmt=["16", "16"],
+                write_dir=str(tmp_path))
+    wfdb.wrann("rec", "atr", sinus.annotations.sample, list(sinus.annotations.symbol), write_dir=str(tmp_path))
+    ui = install_editing(window)
+    assert window.open_path(tmp_path / "rec.hea")
+    c = ui.controller
+    c.set_editing(True)
+    c.select_beat(int(c.store.beats.ids[5]))
+    press(qtbot, ui, None, "A")
+    assert ui.save_wfdb(str(tmp_path / "rec"), "corr") == tmp_path / "rec.corr"
+    expected = c.store.labels()[0]
+    corr = next(a for a in ui.labels_menu.actions() if a.text() == "corr")
+    corr.trigger()
+    assert c.store.beats.equals(expected, compare_ids=False)
+    assert (tmp_path / "rec.atr").stat().st_size > 0 and "A" not in set(
+        wfdb.rdann(str(tmp_path / "rec"), "atr").symbol)
