@@ -107,3 +107,11 @@ def test_intervals_are_physiological_or_absent(sim_12lead):
         assert m.qtc_ms == pytest.approx(m.qt_ms / np.sqrt(m.rr_ms / 1000.0))
     flat = measure_resting_ecg(np.zeros(5000), 500.0)
     assert flat.heart_rate_bpm is None and flat.pr_ms is None
+
+
+def test_short_strip_with_gaps_still_prints(sim_12lead, tmp_path):
+    data = sim_12lead.read(0, 2000).copy()  # 4 s
+    data[:, 800:900] = np.nan  # a dropout the file marks invalid
+    rec = Recording.from_array(data, sim_12lead.fs, sim_12lead.lead_names, path="short.ecg")
+    text = pdf_text(render_12lead(rec, tmp_path / "r.pdf"))[0]
+    assert "0.0–4.0 s of 4.0 s" in text and "II rhythm" in text
