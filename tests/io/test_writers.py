@@ -7,9 +7,21 @@ import numpy as np
 import pytest
 import wfdb
 
-from anyecg_model.cli import main
+from anyecg_model.cli import COMMANDS
+from anyecg_model.commands import convert, info
 from anyecg_model.io import Annotations, Recording, open_recording
 from anyecg_model.io.writers import rhythm_annotations, write_csv, write_edf, write_wfdb, write_wfdb_annotations
+
+
+def main(argv: list[str]) -> int:
+    """Run ``anyecg info|convert`` without importing every other subcommand (some load torch)."""
+    import argparse
+
+    module = {"info": info, "convert": convert}[argv[0]]
+    assert COMMANDS[argv[0]] == module.__name__
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return module.run(parser.parse_args(argv[1:]))
 
 
 def _recording(n=3000, fs=250.0) -> Recording:

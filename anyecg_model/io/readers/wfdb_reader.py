@@ -39,8 +39,10 @@ def header_path(path: Path) -> Path:
     """The ``.hea`` file of a record given as ``rec``, ``rec.hea``, ``rec.dat``, ``rec.atr`` …"""
     if path.suffix.lower() == ".hea":
         return path
-    candidate = path.with_suffix(".hea") if path.suffix else path.with_name(path.name + ".hea")
-    return candidate
+    named = path.with_name(path.name + ".hea")  # record names may contain dots
+    if named.is_file() or not path.suffix:
+        return named
+    return path.with_suffix(".hea")
 
 
 def _check_name(hea: Path, name: str, what: str) -> None:
