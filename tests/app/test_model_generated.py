@@ -1,0 +1,91 @@
+"""Generated leads in the viewer: bad-lead detection on signals with known faults, the ghost trace (dashed,
+labelled "generated", on the lead's row), the measured/generated toggle and the export naming."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6 import QtCore
+
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.anyecg import AnyECG
+from anyecg_model.model.checkpoint import save_checkpoint
+from app.model.lead_quality import bad_leads, lead_problem
+
+torch.set_num_threads(1)
+FS = 250.0
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    torch.manual_seed(1)
+    model = AnyECG.from_size("tiny", heads={n: {"type": n} for n in ("anomaly", "rhythm", "beats", "leadgen",
+                                                                        "ultralong")})
+    d = tmp_path_factory.mktemp("tiny-gen")
+    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "g1"})
+    return d
+
+
+@pytest.fixture(scope="module")
+def leads4():
+    """40 s of I, II, V1, V2 at 75 bpm (NeuroKit2), V1 replaced by a flat line."""
+    import neurokit2 as nk
+
+    x = nk.ecg_simulate(duration=40, sampling_rate=int(FS), heart_rate=75, noise=0.01, random_state=2)
+    data = np.stack([0.6 * x, x, -0.4 * x, 0.8 * x]).astype(np.float32)
+    return data
+
+
+def test_quality_finds_flat_saturated_and_noisy_leads(leads4):
+    rng = np.random.default_rng(0)
+    ecg = leads4[1]
+    clipped = np.clip(ecg, -0.2, 0.3)
+    noisy = rng.normal(0, 0.5, len(ecg)).astype(np.float32)
+    assert lead_problem(ecg, FS) is None
+    assert lead_problem(np.full(len(ecg), 0.01), FS) == "flat"
+    assert lead_problem(clipped, FS) == "saturated"
+    assert lead_problem(noisy, FS) == "noisy"
+    assert bad_leads(np.stack([ecg, np.zeros_like(ecg), noisy]), FS) == {1: "flat", 2: "noisy"}
+
+
+def test_ghost_trace_replaces_a_flat_lead_and_exports_as_generated(qtbot, window, tiny_dir, leads4, tmp_path):
+    data = leads4.copy()
+    data[2] = 0.0
+    rec = Recording.from_array(data, FS, ["I", "II", "V1", "V2"], path="four.hea")
+    window.model.set_model_dir(tiny_dir, remember=False)
+    window.set_recording(rec)
+    gen = window.model.generated
+    assert gen.detect() == {2: "flat"}
+    qtbot.waitUntil(lambda: 2 in gen.ghosts.items, timeout=30_000)
+    curve, label = gen.ghosts.items[2]
+    assert label.toPlainText() == "V1 generated" and curve.isVisible()
+    assert curve.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+    t0, fs, mv = gen.ghosts.data[2]
+    v0, v1 = window.trace.view_range()
+    assert fs == FS and t0 <= v0 and t0 + len(mv) / fs >= min(v1, rec.duration_s) - 1e-6 and np.isfinite(mv).all()
+    assert curve.pos().y() == pytest.approx(window.trace.lead_offset(2))  # drawn on V1's row
+    gen.mode_combo.setCurrentText("generated only")
+    assert window.trace.curves[2].opacity() < 0.5 and curve.isVisible()
+    gen.mode_combo.setCurrentText("measured only")
+    assert not curve.isVisible() and window.trace.curves[2].opacity() == 1.0
+    window.model.overlay_actions["generated"].setChecked(False)
+    assert not curve.isVisible()
+    out = tmp_path / "with_gen.hea"
+    assert gen.export(str(out))
+    qtbot.waitUntil(lambda: gen.last_export is not None, timeout=30_000)
+    header = out.read_text()
+    assert "V1_gen" in header and "generated leads (AnyECG model anyecg-tiny-test vg1, not measured): V1_gen" in header
+    import wfdb
+
+    back = wfdb.rdrecord(str(out.with_suffix("")))
+    assert back.sig_name == ["I", "II", "V1", "V2", "V1_gen"] and back.p_signal.shape[0] == rec.n_samples
+    window.model.shutdown()
+
+
+def test_a_lead_the_model_does_not_know_is_reported(qtbot, window, tiny_dir, leads4):
+    rec = Recording.from_array(leads4[:2], FS, ["II", "Resp"], path="resp.hea")
+    window.model.set_model_dir(tiny_dir, remember=False)
+    window.set_recording(rec)
+    window.model.generated.toggle_mark(1)
+    assert "Resp is not a lead the model knows" in window.model.generated.status.text()
+    assert window.model.generated.worker is None
