@@ -109,6 +109,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .editing import install_editing  # Annotate menu, edit mode, review queue, journal (app/editing)
 
         install_editing(self)
+        from .training import install_training  # Model ▸ Fine-tune on my recordings…, Model version (app/training)
+
+        install_training(self)
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:
