@@ -49,20 +49,18 @@ def cardio_sparse_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, l
     cross_ok = valid_band.permute(0, 2, 3, 1)[:, None, :, :] & ~eye[:, None, None, :]  # (B, S, P, 2w+1, S')
     cross = cross.masked_fill(~cross_ok[:, None], neg)
 
-    # joint softmax over both blocks
-    m = torch.maximum(own.amax(-1), cross.flatten(-2).amax(-1)).detach()  # (B, H, S, P)
-    e_own = torch.exp(own - m[..., None]) * valid[:, None, :, None, :]
-    e_cross = torch.exp(cross - m[..., None, None]) * cross_ok[:, None]
-    denom = e_own.sum(-1) + e_cross.sum((-1, -2))
-    denom = torch.where(denom > 0, denom, torch.ones_like(denom))
-    a_own = e_own / denom[..., None]
-    a_cross = e_cross / denom[..., None, None]
+    # joint softmax over both blocks (one fused softmax over the concatenated keys)
+    n_cross = (2 * w + 1) * S
+    scores = torch.cat([own, cross.flatten(-2)], dim=-1)  # (B, H, S, P, P + (2w+1)S)
+    attn = torch.softmax(scores, dim=-1)
     if dropout_p > 0.0 and training:
-        a_own = F.dropout(a_own, dropout_p, training=True)
-        a_cross = F.dropout(a_cross, dropout_p, training=True)
+        attn = F.dropout(attn, dropout_p, training=True)
+    a_own, a_cross = attn.split([P, n_cross], dim=-1)
     out = torch.einsum("bhspq,bhsqd->bhspd", a_own, v)
-    out = out + torch.einsum("bhspwt,bhtpdw->bhspd", a_cross, v_band)
-    return out
+    out = out + torch.einsum("bhspwt,bhtpdw->bhspd", a_cross.unflatten(-1, (2 * w + 1, S)), v_band)
+    # a query whose every key is padding got a uniform softmax over masked keys: its output is zero
+    has_key = valid.any(2)[:, :, None] | cross_ok.flatten(-2).any(-1)  # (B, S, P)
+    return out * has_key[:, None, :, :, None].to(out.dtype)
 
 
 def cardio_sparse_mask(lead_mask: torch.Tensor, patch_mask: torch.Tensor, window: int = 1) -> torch.Tensor:
