@@ -45,6 +45,7 @@ class TrainingPanel(QtWidgets.QWidget):
         self.dataset_dir: Path | None = None
         self.job_cfg: JobConfig | None = None
         self.result: dict | None = None
+        self.last_message = ""
         self.builder: DatasetBuilder | None = None
         self.runner = JobRunner(self)
         self.runner.event.connect(self._on_event)
@@ -111,6 +112,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def message(self, title: str, text: str) -> None:
         from ..dialogs import show_message
 
+        self.last_message = text
         show_message(self, title, text)
 
     # ------------------------------------------------------------------ data
@@ -226,7 +228,7 @@ class TrainingPanel(QtWidgets.QWidget):
         lay.addWidget(copy)
         dlg.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.open()
-        self.export_dialog = dlg
+        self.export_text = text
 
     def use_version(self, label: str) -> None:
         """Switch the viewer's analysis to ``label`` ("" = the shipped default); later findings carry it."""
