@@ -170,11 +170,14 @@ class ReportFindings:
         return self.beat_time_s[a:b], self.beat_label[a:b], self.beat_confidence[a:b]
 
 
-_GENERATED = re.compile(r"^\s*generated(?: leads?)?\s*[:=]\s*(.+)$", re.IGNORECASE)
+_GENERATED = re.compile(r"^\s*generated(?: leads?)?\b[^:=]*[:=]\s*(.+)$", re.IGNORECASE)
+#: Suffix of a generated lead's name in files the workstation writes (``V3_gen``).
+GENERATED_SUFFIX = "_gen"
 
 
 def generated_leads_from_comments(comments: list[str]) -> tuple[str, ...]:
-    """Lead names a file declares as model-generated in its comments (``generated leads: V1, V2``)."""
+    """Lead names a file declares as model-generated in its comments (``generated leads: V1, V2`` or
+    ``generated leads (AnyECG model small, not measured): V1_gen V2_gen``)."""
     names: list[str] = []
     for line in comments:
         m = _GENERATED.match(str(line))
@@ -184,9 +187,11 @@ def generated_leads_from_comments(comments: list[str]) -> tuple[str, ...]:
 
 
 def with_generated_leads(findings: ReportFindings, recording: Recording, extra: Iterable[str] = ()) -> ReportFindings:
-    """``findings`` whose ``generated_leads`` also list the leads the file declares generated and ``extra``."""
+    """``findings`` whose ``generated_leads`` also list the leads the file declares generated (in its comments
+    or by a ``_gen`` name) and ``extra``."""
+    suffixed = [n for n in recording.lead_names if n.endswith(GENERATED_SUFFIX)]
     names = tuple(dict.fromkeys([*findings.generated_leads, *generated_leads_from_comments(recording.comments),
-                                 *extra]))
+                                 *suffixed, *extra]))
     return findings if names == findings.generated_leads else replace(findings, generated_leads=names)
 
 

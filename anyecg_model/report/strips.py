@@ -12,6 +12,7 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
 from ..io import Recording, RecordingError
+from .findings import GENERATED_SUFFIX
 
 #: Rhythm-strip lead preference: lead II, then the Holter lead that looks like it, then the first lead.
 RHYTHM_LEAD_PREFERENCE = ("II", "MLII", "ML", "V1", "I")
@@ -28,13 +29,16 @@ class StripSignal:
 
 
 def find_lead(recording: Recording, name: str, generated: Mapping[str, np.ndarray]) -> str | None:
-    """The name under which ``name`` is available (generated arrays first), or None when absent."""
+    """The name under which ``name`` is available, or None when absent: a generated array first, then the
+    recorded lead, then a generated lead the file stores as ``<name>_gen``."""
     if name in generated:
         return name
-    try:
-        return recording.lead_names[recording.lead_index(name)]
-    except RecordingError:
-        return None
+    for candidate in (name, name + GENERATED_SUFFIX):
+        try:
+            return recording.lead_names[recording.lead_index(candidate)]
+        except RecordingError:
+            continue
+    return None
 
 
 def rhythm_lead(recording: Recording, wanted: str | None, generated: Mapping[str, np.ndarray]) -> str:

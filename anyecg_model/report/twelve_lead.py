@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording, RecordingError
 from ..io.leads import STANDARD_LEADS, is_ecg_lead
-from .findings import ReportFindings, with_generated_leads
+from .findings import GENERATED_SUFFIX, ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
 from .measurements import Measurements, measure_resting_ecg
 from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
@@ -113,7 +113,8 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
     gen_names = frozenset(findings.generated_leads)
     available = [name for name in STANDARD_LEADS if find_lead(recording, name, generated) is not None]
     standard = len(available) >= MIN_STANDARD_LEADS
-    strip_leads = [] if standard else [n for n in recording.lead_names if is_ecg_lead(n)] or recording.lead_names
+    strip_leads = [] if standard else [n for n in recording.lead_names
+                                       if is_ecg_lead(n.removesuffix(GENERATED_SUFFIX))] or recording.lead_names
     n_rows = 4 if standard else min(MAX_STRIPS, len(strip_leads))
     layout = page_layout(config, recording.duration_s, n_rows)
     if layout.shown_s <= 0:
@@ -140,7 +141,7 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
     for row in range(n_rows):
         draw_calibration(c, layout.grid_x, layout.baseline(row), config.scale, config.style)
     if standard:
-        _draw_3x4(c, layout, config, {n: strip(n) for n in available})
+        _draw_3x4(c, layout, config, {n: strip(find_lead(recording, n, generated)) for n in available})
         _draw_strip(c, layout, config, 3, rhythm_strip, "rhythm")
         _draw_beat_labels(c, layout, config, 3, findings, t0)
     else:
