@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from anyecg_model.report import ReportFindings
+
 from ..dialogs import show_message
 from ..paper import badge_text
 from ..trace_view import format_time
@@ -144,11 +146,13 @@ class ExportController(QtCore.QObject):
         """Write a report in the background, starting the 12-lead page at the view's start time.
 
         ``findings`` (:class:`~anyecg_model.report.ReportFindings`) and ``generated_signals`` let a panel
-        that holds the model's results print them; by default the worker looks them up itself.
+        that holds the model's results print them; by default the findings the model panel shows are used,
+        else the worker looks them up (findings cache, then the file's labels).
         """
         rec = self.window.recording
         if rec is None:
             return None
+        findings = findings if findings is not None else self.shown_model_findings()
         worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.window.trace.view_range()[0],
                               findings=findings, generated_signals=generated_signals, parent=self)
         worker.written.connect(self._on_written)
@@ -158,6 +162,18 @@ class ExportController(QtCore.QObject):
         self.window.statusBar().showMessage(f"Writing {path}…")
         worker.start()
         return worker
+
+    def shown_model_findings(self) -> ReportFindings | None:
+        """The findings of the model panel (``window.model.findings``) when they belong to the open recording."""
+        found = getattr(getattr(self.window, "model", None), "findings", None)
+        rec = self.window.recording
+        if found is None or rec is None or found.record != Path(rec.path).name \
+                or abs(found.duration_s - rec.duration_s) > 1.0:
+            return None
+        try:
+            return ReportFindings.from_analysis(found.to_dict())
+        except ValueError:
+            return None
 
     def _on_written(self, path: str, source: str) -> None:
         self.window.statusBar().showMessage(f"Report written: {path} ({source})", 10000)

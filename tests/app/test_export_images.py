@@ -137,3 +137,23 @@ def test_report_is_written_in_the_background(shown, tmp_path, qtbot):
     text = doc[0].get_textpage().get_text_range()
     assert "Holter summary" in text and "Reference annotations from the file" in text
     assert "Beats:" in text
+
+
+def test_report_uses_the_findings_the_model_panel_shows(shown, tmp_path, qtbot, monkeypatch):
+    from types import SimpleNamespace
+
+    rec = shown.recording
+    data = {"record": "<sinus>", "duration_s": rec.duration_s, "fs": rec.fs, "leads": rec.lead_names,
+            "model": {"name": "AnyECG-test", "version": "7", "sha256": "ab" * 32},
+            "anomaly": {"score": 0.2, "label": "normal", "windows": []}, "beats": None, "rhythm": None,
+            "summary": {"heart_rate_bpm": {"mean": 75, "min": 75, "max": 75}, "af_burden": 0.0, "n_beats": None}}
+    findings = SimpleNamespace(record="<sinus>", duration_s=rec.duration_s, to_dict=lambda: data)
+    # what app/model's controller exposes as window.model.findings
+    monkeypatch.setattr(shown, "model", SimpleNamespace(findings=findings), raising=False)
+    out = tmp_path / "r.pdf"
+    with qtbot.waitSignal(shown.export.reportWritten, timeout=60_000):
+        shown.export.write_report("12lead", out)
+    text = pypdfium2.PdfDocument(str(out))[0].get_textpage().get_text_range()
+    assert "Model findings: AnyECG-test v7" in text and "Anomaly: normal (score 0.20)" in text
+    findings.record = "another.hea"  # findings of another file are never printed
+    assert shown.export.shown_model_findings() is None
