@@ -4,7 +4,8 @@
 best classes first). ``disagreement`` puts first the suggestions whose code differs from the labelled
 beat they match within 150 ms, then those that match no label (a beat the labels lack), then the
 agreements, each group by rising confidence. The queue follows the store's events: a suggestion
-accepted, rejected or deleted (by any route) counts as reviewed, and an undo puts it back.
+accepted or rejected (by any route) counts as reviewed and an undo puts it back; one that is deleted, or
+whose arrival is undone, leaves the queue.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class ReviewQueue:
         self.tolerance_s = tolerance_s
         self.ids = np.zeros(0, np.int64)
         self._order: list[int] = []
+        self._gone: set[int] = set()
         self._rank: dict[int, int] = {}
         self._pending: set[int] = set()
         self.rebuild()
@@ -50,13 +52,14 @@ class ReviewQueue:
         self._order = self.ids.tolist()
         self._rank = {i: k for k, i in enumerate(self._order)}
         self._pending = set(self._rank)
+        self._gone: set[int] = set()
 
     def close(self) -> None:
         self.store.events.changed.disconnect(self._on_changed)
 
     @property
     def total(self) -> int:
-        return len(self.ids)
+        return len(self._order) - len(self._gone)
 
     @property
     def remaining(self) -> int:
@@ -71,10 +74,9 @@ class ReviewQueue:
         for row_id in change.beats.removed + change.beats.updated + change.beats.inserted:
             if row_id not in self._rank:
                 continue
-            if row_id in b and b.row(row_id)["source"] == "model":
-                self._pending.add(row_id)
-            else:
-                self._pending.discard(row_id)
+            source = b.row(row_id)["source"] if row_id in b else None
+            (self._gone.add if source is None else self._gone.discard)(row_id)
+            (self._pending.add if source == "model" else self._pending.discard)(row_id)
 
     def __contains__(self, row_id) -> bool:
         return row_id in self._rank

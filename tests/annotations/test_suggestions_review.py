@@ -113,3 +113,14 @@ def test_review_queue_by_disagreement_puts_conflicts_first(store):
     assert codes[5:] == ["N"] * 5
     with pytest.raises(AnnotationError):
         ReviewQueue(store, "alphabetical")
+
+
+def test_undoing_the_suggestions_empties_the_queue(store):
+    queue = ReviewQueue(store)
+    accept(store, [queue.next()])
+    assert (queue.reviewed, queue.total) == (1, 10)
+    store.undo()
+    store.undo()  # the suggestions themselves
+    assert (queue.reviewed, queue.remaining, queue.total) == (0, 0, 0) and queue.next() is None
+    store.redo()
+    assert (queue.reviewed, queue.remaining, queue.total) == (0, 10, 10)
