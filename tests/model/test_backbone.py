@@ -66,7 +66,7 @@ def test_masked_code_prediction_learns(tiny_model, synthetic_batch):
     codes = tiny_model.tokenizer.encode(b["patches"], b["lead_mask"], b["patch_mask"])
     opt = torch.optim.AdamW(tiny_model.backbone.parameters(), lr=3e-3)
     losses = []
-    for _ in range(20):
+    for _ in range(10):
         loss, terms = masked_code_loss(tiny_model.backbone, b, codes, 0.5, symmetric=True)
         losses.append(float(loss.detach()))
         opt.zero_grad()

@@ -29,7 +29,7 @@ DDP_SCRIPT = textwrap.dedent("""
     from anyecg_model.train.synthetic import SyntheticECGDataset
 
     out = sys.argv[1]
-    data = SyntheticECGDataset(16, window_s=3.0)
+    data = SyntheticECGDataset(8, window_s=2.0)
     cfg = TrainConfig(epochs=1, batch_size=2, log_every=1)
     torch.manual_seed(int(os.environ["RANK"]))  # different inits per rank: DDP must sync them
     first = pretrain_tokenizer(AnyECG.from_size("tiny"), data, cfg, out)
@@ -58,16 +58,16 @@ def test_two_process_gloo_job_stays_in_sync_and_resumes(tmp_path):
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
-    # 16 windows / 2 ranks / batch 2 = 4 steps per epoch; the resumed run starts at step 4 and ends at 8
-    assert ranks[0]["first"]["step"] == 4 and ranks[0]["second"]["step"] == 8
-    assert "resumed from" in proc.stderr and "epoch 1, step 4" in proc.stderr
+    # 8 windows / 2 ranks / batch 2 = 2 steps per epoch; the resumed run starts at step 2 and ends at 4
+    assert ranks[0]["first"]["step"] == 2 and ranks[0]["second"]["step"] == 4
+    assert "resumed from" in proc.stderr and "epoch 1, step 2" in proc.stderr
     for r in ranks:
         for stage in ("first", "second"):
             digests = r[stage]["rank_param_sha256"]
             assert len(digests) == 2 and digests[0] == digests[1]
     assert ranks[0]["digest"] == ranks[1]["digest"]
     meta = json.loads((out / "config.json").read_text())
-    assert meta["training"]["step"] == 8 and [h["epoch"] for h in meta["training"]["history"]] == [1, 2]
+    assert meta["training"]["step"] == 4 and [h["epoch"] for h in meta["training"]["history"]] == [1, 2]
 
 
 def test_cli_pretrain_tokenizer_then_backbone_with_resume(tmp_path):
