@@ -29,6 +29,9 @@ RHYTHM_NAMES: dict[str, str] = {
     "PREX": "pre-excitation (WPW)", "P": "paced rhythm", "SBR": "sinus bradycardia", "AB": "atrial bigeminy",
     "NOISE": "noise", "OTHER": "other rhythm",
 }
+#: Record-level rhythm classes of the model (PhysioNet/CinC 2017).
+RECORD_CLASS_NAMES: dict[str, str] = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm",
+                                      "~": "too noisy to classify"}
 #: AAMI classes in report order.
 AAMI_ORDER = ("N", "S", "V", "F", "Q")
 

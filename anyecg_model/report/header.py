@@ -12,7 +12,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .. import __version__
 from ..io import Recording
-from .findings import ReportFindings
+from .findings import RECORD_CLASS_NAMES, ReportFindings
 from .paper import text
 
 _DEVICE = re.compile(r"^\s*(device|manufacturer|acquisition device|model)\s*[:=]\s*(.+)$", re.IGNORECASE)
@@ -50,7 +50,9 @@ def findings_lines(findings: ReportFindings) -> list[str]:
     lines = [findings.source_text]
     if findings.record_class is not None:
         label, p = findings.record_class
-        lines.append(f"Rhythm class: {label}" + (f" (confidence {p:.2f})" if p is not None else ""))
+        name = RECORD_CLASS_NAMES.get(label)
+        lines.append(f"Rhythm class: {label}" + (f" ({name})" if name else "")
+                     + (f", confidence {p:.2f}" if p is not None else ""))
     if findings.anomaly is not None:
         score, label = findings.anomaly
         lines.append(f"Anomaly: {label} (score {score:.2f})")
@@ -59,8 +61,9 @@ def findings_lines(findings: ReportFindings) -> list[str]:
         lines.append(f"Beats: {counts}")
     abnormal = [e for e in findings.episodes if not e.is_normal]
     for e in abnormal[:3]:
-        conf = f" ({e.confidence:.2f})" if e.confidence is not None else ""
-        lines.append(f"{e.label} {e.start_s:.1f}–{e.end_s:.1f} s{conf}")
+        conf = f", confidence {e.confidence:.2f}" if e.confidence is not None else ""
+        name = f" ({e.name})" if e.name != e.label else ""
+        lines.append(f"{e.label}{name} {e.start_s:.1f}–{e.end_s:.1f} s{conf}")
     if len(abnormal) > 3:
         lines.append(f"… and {len(abnormal) - 3} more rhythm episodes")
     if findings.generated_leads:
