@@ -451,6 +451,9 @@ def _split(records: list[RecordItem], cfg: DatasetConfig, issues: list[Issue]) -
     size = {p: sum(len(r.classes(cfg.task)) for r in rs) for p, rs in groups.items()}
     total = sum(size.values())
     forced = {r.patient for r in records if r.record in cfg.val_records}
+    unknown = sorted(set(cfg.val_records) - {r.record for r in records})
+    if unknown:
+        issues.append(Issue("warning", f"validation record(s) not in the data set: {', '.join(unknown)}"))
     val: list[str] = sorted(forced)
     if not val:
         rng = np.random.default_rng(cfg.seed)

@@ -72,6 +72,9 @@ class DataTab(QtWidgets.QWidget):
         self.val_fraction.setSuffix(" % of examples, whole records / patients")
         split_row.addWidget(self.val_fraction)
         form.addRow("Validation", split_row)
+        self.val_records = QtWidgets.QLineEdit()
+        self.val_records.setPlaceholderText("optional: records kept for validation, e.g. 101, 203, 223")
+        form.addRow("Validation records", self.val_records)
         self.drop_rare = QtWidgets.QCheckBox("Leave out classes with fewer than 10 examples")
         form.addRow("", self.drop_rare)
         lay.addLayout(form)
@@ -136,7 +139,8 @@ class DataTab(QtWidgets.QWidget):
         table = self.table_path.text().strip() or None
         return DatasetConfig(task=task, inputs=self.paths(), labels=kind, annotator=self.annotator.text().strip()
                              or None, sources=sources, table=Path(table) if table else None,
-                             val_fraction=self.val_fraction.value() / 100.0, drop_rare=self.drop_rare.isChecked())
+                             val_fraction=self.val_fraction.value() / 100.0, drop_rare=self.drop_rare.isChecked(),
+                             val_records=tuple(r.strip() for r in self.val_records.text().replace(",", " ").split()))
 
     # ------------------------------------------------------------------ results
     def show_dataset(self, ds: UserDataset) -> None:

@@ -122,7 +122,7 @@ class TrainingPanel(QtWidgets.QWidget):
             self.data_tab.add_paths([rec.path])
 
     def build_dataset(self) -> None:
-        if self.builder is not None and self.builder.isRunning():
+        if self.builder is not None and self.builder.running:
             return
         try:
             cfg = self.data_tab.config(self.task_key)

@@ -49,6 +49,42 @@ def _present_classes(result: dict) -> list[str]:
             if any(sum(m[k]) or sum(row[k] for row in m) for m in mats)]
 
 
+class ChangedModel(QtCore.QAbstractTableModel):
+    """Read-only table over the result's list of changed predictions (thousands of rows, drawn lazily)."""
+
+    COLUMNS = (("record", "record"), ("time_s", "time (s)"), ("reference", "reference"), ("before", "before"),
+               ("after", "after"))
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[dict] = []
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
+            return int(QtCore.Qt.AlignmentFlag.AlignCenter)
+        if role != QtCore.Qt.ItemDataRole.DisplayRole or not index.isValid():
+            return None
+        key = self.COLUMNS[index.column()][0]
+        v = self.rows[index.row()][key]
+        return f"{v:.2f}" if key == "time_s" else str(v)
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
+            return self.COLUMNS[section][1]
+        return super().headerData(section, orientation, role)
+
+
 class ResultTab(QtWidgets.QWidget):
     """Signals: ``changedActivated(record, time_s)`` (double-click on a changed prediction),
     ``useVersionRequested(str label)`` ("" = the shipped default)."""
@@ -88,10 +124,12 @@ class ResultTab(QtWidgets.QWidget):
         lay.addLayout(crow, 2)
         self.changed_label = QtWidgets.QLabel("Predictions that changed:")
         lay.addWidget(self.changed_label)
-        self.changed = QtWidgets.QTableWidget(0, 5)
-        self.changed.setHorizontalHeaderLabels(["record", "time (s)", "reference", "before", "after"])
+        self.changed_model = ChangedModel(self)
+        self.changed = QtWidgets.QTableView()
+        self.changed.setModel(self.changed_model)
+        self.changed.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.changed.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.changed.cellDoubleClicked.connect(self._activated)
+        self.changed.doubleClicked.connect(self._activated)
         lay.addWidget(self.changed, 2)
 
     def set_versions(self, labels: list[str], active: str | None) -> None:
@@ -123,10 +161,7 @@ class ResultTab(QtWidgets.QWidget):
         self.changed_label.setText(f"Predictions that changed ({result['n_changed']}"
                                    f"{', first ' + str(len(changed)) + ' listed' if len(changed) < result['n_changed'] else ''}"
                                    f"; double-click to show it in the viewer):")
-        self.changed.setRowCount(len(changed))
-        for i, c in enumerate(changed):
-            for j, key in enumerate(("record", "time_s", "reference", "before", "after")):
-                self.changed.setItem(i, j, _cell(f"{c[key]:.2f}" if key == "time_s" else str(c[key])))
+        self.changed_model.set_rows(changed)
 
     @staticmethod
     def _confusion(table: QtWidgets.QTableWidget, classes: list[str], matrix) -> None:
@@ -149,7 +184,6 @@ class ResultTab(QtWidgets.QWidget):
                 table.setItem(i, j, _cell(str(v), colour if v else None))
         table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
 
-    def _activated(self, row: int, _col: int) -> None:
-        rec, t = self.changed.item(row, 0), self.changed.item(row, 1)
-        if rec is not None and t is not None:
-            self.changedActivated.emit(rec.text(), float(t.text()))
+    def _activated(self, index: QtCore.QModelIndex) -> None:
+        row = self.changed_model.rows[index.row()]
+        self.changedActivated.emit(row["record"], float(row["time_s"]))

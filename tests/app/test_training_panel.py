@@ -37,11 +37,11 @@ def records(tmp_path_factory) -> list[Path]:
 def _build(qtbot, panel, paths) -> None:
     panel.data_tab.add_paths(paths)
     panel.build_dataset()
-    qtbot.waitUntil(lambda: panel.builder is not None and panel.builder.isFinished(), timeout=60_000)
+    qtbot.waitUntil(lambda: panel.builder is not None and panel.builder.done, timeout=60_000)
     qtbot.waitUntil(lambda: panel.dataset is not None or panel.data_tab.status.text().startswith("✖"))
 
 
-def test_counts_per_class_and_record_match_the_annotations(qtbot, panel, records):
+def test_counts_export_and_a_dead_worker(qtbot, panel, records):
     from anyecg_model.io import open_recording
 
     _build(qtbot, panel, records)
@@ -53,6 +53,21 @@ def test_counts_per_class_and_record_match_the_annotations(qtbot, panel, records
     assert panel.data_tab.records.rowCount() == len(records)
     splits = {panel.data_tab.records.item(r, 2).text() for r in range(len(records))}
     assert splits == {"train", "val"}
+    # the same job as a command line (headless twin), then a worker that dies leaves the panel usable
+    panel.train_tab.epochs.setValue(7)
+    panel.train_tab.batch_size.setValue(16)
+    one, many = panel.command_lines()
+    assert one.startswith("anyecg finetune --task beats --corpus " + str(panel.dataset_dir))
+    assert "--epochs 7" in one and "--batch-size 16" in one and "--train head" in one
+    assert many.startswith("torchrun --standalone --nproc_per_node=4 -m anyecg_model.cli finetune")
+    panel.show_export()
+    assert one in panel.export_text.toPlainText() and many in panel.export_text.toPlainText()
+    panel.start()
+    assert panel.runner.running
+    panel.runner.job.process.kill()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=60_000)
+    assert "ended unexpectedly" in panel.train_tab.status.text()
+    assert panel.train_tab.start_button.isEnabled()
 
 
 def test_one_class_data_set_shows_the_error_and_cannot_start(qtbot, panel, records):
@@ -94,31 +109,13 @@ def test_events_drive_progress_plots_and_the_result_view(qtbot, panel):
     assert (r.metrics.item(i, 0).text(), r.metrics.item(i, 1).text(), r.metrics.item(i, 2).text()) == \
         ("0.400", "0.800", "+0.400")
     assert r.confusion_after.item(2, 2).text() == "8" and r.confusion_before.item(2, 0).text() == "6"
-    assert r.changed.rowCount() == 1 and r.changed.item(0, 3).text() == "N"
+    m = r.changed_model
+    assert m.rowCount() == 1 and m.data(m.index(0, 3)) == "N" and m.data(m.index(0, 1)) == "12.50"
+    with qtbot.waitSignal(r.changedActivated) as sig:
+        r.changed.doubleClicked.emit(m.index(0, 2))
+    assert sig.args == ["p1", 12.5]
     assert "clinic-1" in r.summary.text()
     assert panel.train_tab.start_button.isEnabled()
-
-
-def test_a_dead_worker_leaves_the_panel_usable(qtbot, panel, records):
-    _build(qtbot, panel, records)
-    panel.start()
-    assert panel.runner.running
-    panel.runner.job.process.kill()
-    qtbot.waitUntil(lambda: not panel.runner.running, timeout=60_000)
-    assert "ended unexpectedly" in panel.train_tab.status.text()
-    assert panel.train_tab.start_button.isEnabled()
-
-
-def test_export_gives_the_same_job_as_a_command_line(qtbot, panel, records):
-    _build(qtbot, panel, records)
-    panel.train_tab.epochs.setValue(7)
-    panel.train_tab.batch_size.setValue(16)
-    one, many = panel.command_lines()
-    assert one.startswith("anyecg finetune --task beats --corpus " + str(panel.dataset_dir))
-    assert "--epochs 7" in one and "--batch-size 16" in one and "--train head" in one
-    assert many.startswith("torchrun --standalone --nproc_per_node=4 -m anyecg_model.cli finetune")
-    panel.show_export()
-    assert one in panel.export_text.toPlainText() and many in panel.export_text.toPlainText()
 
 
 def test_switching_the_viewer_version_tells_the_model_controller(qtbot, tmp_path, monkeypatch):

@@ -184,3 +184,25 @@ def test_switching_versions_changes_the_findings(finished, setup, tmp_path):
     assert 0.1 < v < 0.4
     versions.set_active(None, root)
     assert versions.active_model_dir(root) == versions.SHIPPED_DIR
+
+
+def test_exported_command_line_is_the_same_finetune_config(setup):
+    """The headless twin: ``anyecg finetune`` parses the exported line into the job's own FinetuneConfig."""
+    import shlex
+
+    from anyecg_model.cli import build_parser
+
+    for cfg in (_cfg(setup, "x", train="last", last_layers=2, max_steps_per_epoch=9),
+                _cfg(setup, "y", init=None, size="tiny", device="cpu", resume=True)):
+        argv = shlex.split(cfg.command_line())
+        assert argv[0] == "anyecg"
+        args = build_parser().parse_args(argv[1:])
+        got = dict(task=args.task, out=args.out, init=None if args.random_init else args.init, size=args.size,
+                   train=args.train, last_layers=args.last_layers, epochs=args.epochs, lr=args.lr,
+                   batch_size=args.batch_size, device=args.device, seed=args.seed,
+                   max_steps_per_epoch=args.max_steps_per_epoch, resume=args.resume, corpus=args.corpus)
+        want = cfg.finetune_config()
+        assert got == {k: getattr(want, k) for k in got}
+        many = shlex.split(cfg.command_line(nproc=8))
+        assert many[:5] == ["torchrun", "--standalone", "--nproc_per_node=8", "-m", "anyecg_model.cli"]
+        assert many[5:] == argv[1:]
