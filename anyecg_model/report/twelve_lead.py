@@ -128,7 +128,7 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
 
     rhythm = rhythm_lead(recording, config.rhythm_lead, generated)
     rhythm_strip = strip(rhythm)
-    measured = measure_resting_ecg(rhythm_strip.signal_mv, recording.fs, rhythm)
+    measured = _measure(recording, rhythm_strip, strip, gen_names)
 
     out = Path(out)
     c = Canvas(str(out), pagesize=(layout.page_w * mm, layout.page_h * mm))
@@ -156,6 +156,18 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
     c.showPage()
     c.save()
     return out
+
+
+def _measure(recording: Recording, rhythm: StripSignal, strip, generated_names: frozenset[str]) -> Measurements:
+    """Heart rate and intervals on the rhythm lead, or on the first recorded lead when that one is generated:
+    a generated waveform is never measured."""
+    if not rhythm.generated:
+        return measure_resting_ecg(rhythm.signal_mv, rhythm.fs, rhythm.lead)
+    recorded = [n for n in recording.lead_names if n not in generated_names and is_ecg_lead(n)]
+    if not recorded:
+        return Measurements(rhythm.lead, 0)
+    s = strip(recorded[0])
+    return measure_resting_ecg(s.signal_mv, s.fs, s.lead)
 
 
 def _draw_header(c: Canvas, layout: PageLayout, recording: Recording, findings: ReportFindings,
