@@ -28,7 +28,7 @@ from anyecg_model.train.corpus import Corpus
 from anyecg_model.train.tasks import (Predictions, beat_metrics, leadgen_metrics, make_dataset, metrics_of, predict,
                                       rhythm_metrics)
 from anyecg_model.train.tasks_finetune import FinetuneConfig, finetune
-from anyecg_model.train.tasks_recipe import HEAD_STAGES
+from anyecg_model.train.tasks_recipe import BATCH_SIZE, HEAD_STAGES
 
 KEYS = {
     "beats": ["Se_N", "+P_N", "Se_S", "+P_S", "Se_V", "+P_V", "Se_F", "+P_F", "accuracy", "jkappa", "n_beats"],
@@ -68,6 +68,7 @@ def random_init(task, corpus_dir, seed):
     epochs, lr, max_w = HEAD_STAGES[task]
     with tempfile.TemporaryDirectory() as d:
         finetune(FinetuneConfig(task=task, out=Path(d), init=None, train="head", epochs=epochs, lr=lr, seed=seed,
+                                batch_size=BATCH_SIZE,
                                 max_windows_per_record=max_w, corpus=corpus_dir, device="cpu"))
         return load_checkpoint(d)
 

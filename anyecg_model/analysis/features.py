@@ -51,7 +51,7 @@ def rhythm_features(peaks: np.ndarray, fs: float) -> np.ndarray:
     p = np.asarray(peaks, dtype=np.float64)
     out = np.zeros(6, np.float32)
     if len(p) >= 2:
-        out[5] = len(p) / max((p[-1] - p[0]) / fs, 1e-3)
+        out[5] = (len(p) - 1) / max((p[-1] - p[0]) / fs, 1e-3)
     if len(p) < 3:
         return out
     rr = np.clip(np.diff(p) / fs, 0.15, 3.0)

@@ -76,17 +76,21 @@ class RhythmHead(nn.Module):
 
 
 class MorphologyEncoder(nn.Module):
-    """Beat-centred waveforms (B, K, S, T) with a slot mask (B, S) → one vector per beat (B, K, d_out)."""
+    """Beat-centred waveforms (B, K, S, T) with a slot mask (B, S) → one vector per beat (B, K, d_out).
 
-    def __init__(self, d_out: int = 64, channels: int = 32):
+    The 300-Hz waveform is averaged down to 150 Hz (QRS content lies below 40 Hz) before three strided
+    convolutions, which keeps a Holter's 100 000 beats cheap on a CPU."""
+
+    def __init__(self, d_out: int = 64, channels: int = 16):
         super().__init__()
         self.conv = nn.Sequential(
-            nn.Conv1d(1, channels, 9, stride=2, padding=4), nn.GELU(),
-            nn.Conv1d(channels, channels, 7, stride=2, padding=3), nn.GELU(),
+            nn.AvgPool1d(2),
+            nn.Conv1d(1, channels, 7, stride=2, padding=3), nn.GELU(),
             nn.Conv1d(channels, channels, 5, stride=2, padding=2), nn.GELU(),
-            nn.AdaptiveAvgPool1d(4),
+            nn.Conv1d(channels, channels, 3, stride=2, padding=1), nn.GELU(),
+            nn.AdaptiveAvgPool1d(6),
         )
-        self.proj = nn.Linear(4 * channels, d_out)
+        self.proj = nn.Linear(6 * channels, d_out)
 
     def forward(self, seg: torch.Tensor, lead_mask: torch.Tensor) -> torch.Tensor:
         B, K, S, T = seg.shape

@@ -28,12 +28,13 @@ from .tasks_ultralong import train_ultralong
 log = logging.getLogger(__name__)
 
 HEAD_STAGES = {
-    # task: (epochs, lr, max windows per training record)
-    "beats": (8, 1e-3, None),
-    "rhythm": (8, 1e-3, 1),
-    "anomaly": (8, 1e-3, 1),
-    "leadgen": (8, 1e-3, None),
+    # task: (epochs, lr, max windows per training record); batch size BATCH_SIZE
+    "beats": (5, 2e-3, None),
+    "rhythm": (6, 2e-3, 1),
+    "anomaly": (6, 2e-3, 1),
+    "leadgen": (6, 2e-3, None),
 }
+BATCH_SIZE = 64
 
 
 def anomaly_threshold(model, corpus: Corpus) -> float:
@@ -63,6 +64,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         n_epochs = epochs or n_epochs
         out = work.parent / f"{work.name}-{task}"
         finetune(FinetuneConfig(task=task, out=out, init=current, train="head", epochs=n_epochs, lr=lr, seed=seed,
+                                batch_size=BATCH_SIZE,
                                 max_windows_per_record=max_w, corpus=corpus_dir, device="cpu",
                                 max_steps_per_epoch=max_steps_per_epoch))
         current = out

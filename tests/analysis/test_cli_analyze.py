@@ -40,7 +40,7 @@ def test_batch_keeps_going_past_bad_files_and_fails_overall(files, tiny_model_di
         line = next(x for x in err.splitlines() if x.startswith("anyecg analyze:") and bad in x)
         assert reason in line
     results = json.loads(out.read_text())
-    assert [r["record"] for r in results] == ["good.hea", "onelead.hea"]
+    assert [r["record"] for r in results] == ["good", "onelead"]
     assert results[0]["summary"]["heart_rate_bpm"]["mean"] == pytest.approx(75, abs=3)
     assert results[1]["leads"] == ["II"]
     ann = wfdb.rdann(str(files["dir"] / "good"), "anyecg")
@@ -50,7 +50,7 @@ def test_batch_keeps_going_past_bad_files_and_fails_overall(files, tiny_model_di
 def test_single_file_json_to_stdout(files, tiny_model_dir, capsys):
     rc = main(["analyze", files["good"], "--model", str(tiny_model_dir), "--tasks", "anomaly", "--json", "-"])
     d = json.loads(capsys.readouterr().out)
-    assert rc == 0 and d["record"] == "good.hea" and d["beats"] is None and d["anomaly"]["windows"]
+    assert rc == 0 and d["record"] == "good" and d["beats"] is None and d["anomaly"]["windows"]
 
 
 def test_reconstruct_writes_input_and_marked_generated_leads(files, tiny_model_dir, tmp_path):

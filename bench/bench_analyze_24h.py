@@ -1,0 +1,89 @@
+"""`anyecg analyze` on a 24-hour two-lead recording joined at run time from all 48 MIT-BIH records.
+
+Usage: python bench/bench_analyze_24h.py [--model DIR] [--device cpu|cuda] [--records 100,101,...] [--keep]
+
+Builds the joined record as WFDB in a temporary folder (never in the repository): channel 0 is each
+record's MLII (records 102 and 104 have none; their first channel, V5/V2, fills the lane), channel 1 the
+other lead, named V1 although it is V1, V2, V4 or V5 depending on the record. Times ``anyecg analyze``
+(wall clock, the subprocess as a user runs it), then scores the episodes it found against the reference
+rhythm annotations: episode sensitivity and positive predictivity by overlap for AF/AFL, VT and SVTA,
+and the AF-burden error. ``--records`` restricts the join (e.g. the DS2 records only).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+from anyecg_model.analysis.episodes import burden, episode_scores
+from anyecg_model.analysis.labels import episode_label
+from anyecg_model.io.writers import write_wfdb
+
+GROUPS = {"AF/AFL": ("AF", "AFL"), "VT": ("VT",), "SVTA": ("SVTA",)}
+
+
+def join(mitdb: Path, records: list[str]) -> tuple[np.ndarray, float, list[tuple[float, float, str]]]:
+    parts, episodes, offset = [], [], 0
+    fs = 360.0
+    for rec in records:
+        sig, fields = wfdb.rdsamp(str(mitdb / rec))
+        names = fields["sig_name"]
+        order = [names.index("MLII"), 1 - names.index("MLII")] if "MLII" in names else [0, 1]
+        parts.append(sig[:, order].T.astype(np.float32))
+        ann = wfdb.rdann(str(mitdb / rec), "atr")
+        rhythm = [(s, a) for s, sym, a in zip(ann.sample, ann.symbol, ann.aux_note) if sym == "+" and a.startswith("(")]
+        n = sig.shape[0]
+        for k, (s, a) in enumerate(rhythm):
+            stop = rhythm[k + 1][0] if k + 1 < len(rhythm) else n
+            episodes.append(((offset + s) / fs, (offset + stop) / fs, episode_label(a)))
+        offset += n
+    return np.concatenate(parts, axis=1), fs, episodes
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--data", type=Path, default=Path.home() / ".cache/anyecg/data")
+    p.add_argument("--model", default=None)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--records", default=None)
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    a = p.parse_args()
+    mitdb = a.data / "mitdb"
+    records = a.records.split(",") if a.records else sorted(x.stem for x in mitdb.glob("*.hea"))
+    data, fs, ref = join(mitdb, records)
+    tmp = Path(tempfile.mkdtemp(prefix="anyecg24h-"))
+    hea = write_wfdb(data, tmp / "joined", fs=fs, lead_names=["MLII", "V1"])
+    del data
+    out = tmp / "findings.json"
+    cmd = [sys.executable, "-m", "anyecg_model.cli", "analyze", str(hea), "--device", a.device, "--json", str(out)]
+    if a.model:
+        cmd += ["--model", a.model]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    wall = time.perf_counter() - t0
+    f = json.loads(out.read_text())
+    det = [(e["start_s"], e["end_s"], e["label"]) for e in f["rhythm"]["episodes"]]
+    print(f"records: {len(records)}  duration: {f['duration_s'] / 3600:.2f} h  beats: {f['summary']['n_beats']}")
+    print(f"anyecg analyze wall time: {wall:.1f} s ({a.device})")
+    print("| episodes | Se | +P | reference | detected |")
+    print("|---|---|---|---|---|")
+    for name, labels in GROUPS.items():
+        s = episode_scores(ref, det, labels)
+        print(f"| {name} | {s['Se']:.3f} | {s['+P']:.3f} | {s['n_ref']} | {s['n_det']} |")
+    ref_b, det_b = burden(ref), f["summary"]["af_burden"]
+    print(f"AF burden: reference {ref_b:.4f}, detected {det_b:.4f}, error {det_b - ref_b:+.4f}")
+    if not a.keep:
+        for x in tmp.iterdir():
+            x.unlink()
+        tmp.rmdir()
+
+
+if __name__ == "__main__":
+    main()
