@@ -105,7 +105,10 @@ def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "
         state = load_file(str(wpath), device=str(device))
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{wpath}: corrupt safetensors file ({exc})") from exc
-    model = AnyECG(cfg, pcfg)
+    try:
+        model = AnyECG(cfg, pcfg)
+    except (TypeError, ValueError) as exc:  # e.g. a head type this installation does not know
+        raise CheckpointError(f"{d / CONFIG}: cannot build the model it describes ({exc})") from exc
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unknown = sorted(set(state) - set(expected))

@@ -37,7 +37,7 @@ def masked_code_loss(backbone: AnyECGBackbone, batch: dict[str, torch.Tensor], c
         correct += float((logits.argmax(-1) == codes[m]).sum())
         count += int(m.sum())
     if not losses:
-        zero = backbone.mask_token.sum() * 0.0
+        zero = sum(p.sum() for p in backbone.parameters() if p.requires_grad) * 0.0  # every parameter: DDP-safe
         return zero, {"mcp": zero.detach(), "mcp_accuracy": zero.detach()}
     loss = torch.stack(losses).mean()
     return loss, {"mcp": loss.detach(), "mcp_accuracy": torch.tensor(correct / max(count, 1))}

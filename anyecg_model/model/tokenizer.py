@@ -88,6 +88,11 @@ class RhythmQuantizer(nn.Module):
         """Stage-1 loss: morphology + frequency + demography + codebook + commitment (unweighted, paper);
         the terms dict also holds codebook ``perplexity`` and ``code_usage`` (share of codes used)."""
         patch_mask = batch["patch_mask"]
+        if not bool(token_validity(batch["lead_mask"], patch_mask).any()):
+            # nothing to learn from; a zero that touches every parameter keeps DDP's gradient sync in step
+            zero = sum(p.sum() for p in self.parameters() if p.requires_grad) * 0.0
+            names = ("morphology", "frequency", "demography", "codebook", "commitment", "perplexity", "code_usage")
+            return zero, {k: zero.detach() for k in names}
         zq, _, terms, valid, slots, patches, lead_mask = self._quantise(batch["patches"], batch["lead_mask"],
                                                                         patch_mask)
         q = patches.new_zeros(valid.shape + (self.cfg.tok_d_model,))

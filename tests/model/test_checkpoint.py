@@ -100,3 +100,31 @@ def test_unknown_config_field_is_refused(saved):
 def test_not_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="no such file"):
         load_checkpoint(tmp_path)
+
+
+def test_heads_listed_in_the_config_are_saved_and_rebuilt(tmp_path):
+    from torch import nn
+
+    from anyecg_model.model.anyecg import AnyECG
+    from anyecg_model.model.head_registry import HEAD_TYPES, register_head
+
+    @register_head("test_pooled_linear")
+    class PooledLinear(nn.Module):
+        def __init__(self, cfg, n_out: int = 2):
+            super().__init__()
+            self.linear = nn.Linear(cfg.d_model, n_out)
+
+    try:
+        model = AnyECG.from_size("tiny")
+        model.add_head("demo", {"type": "test_pooled_linear", "n_out": 3})
+        save_checkpoint(model, tmp_path / "ck")
+        loaded = load_checkpoint(tmp_path / "ck")
+        assert loaded.cfg.heads == {"demo": {"type": "test_pooled_linear", "n_out": 3}}
+        assert torch.equal(loaded.heads["demo"].linear.weight, model.heads["demo"].linear.weight)
+        meta = json.loads((tmp_path / "ck" / "config.json").read_text())
+        meta["model"]["heads"]["demo"]["type"] = "no_such_head"
+        (tmp_path / "ck" / "config.json").write_text(json.dumps(meta))
+        with pytest.raises(CheckpointError, match="no_such_head"):
+            load_checkpoint(tmp_path / "ck")
+    finally:
+        HEAD_TYPES.pop("test_pooled_linear", None)

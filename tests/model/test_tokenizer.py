@@ -123,3 +123,12 @@ def test_inference_is_read_only_and_thread_safe(tiny_model, synthetic_batch):
     tiny_model.train()  # even in training mode, encode (no_grad) must not touch statistics
     tiny_model.tokenizer.encode(b["patches"], b["lead_mask"], b["patch_mask"])
     assert all(torch.equal(before[k], v) for k, v in tiny_model.state_dict().items())
+
+
+def test_batch_without_any_signal_gives_zero_loss_touching_every_parameter(tiny_model, synthetic_batch):
+    batch = dict(synthetic_batch, lead_mask=torch.zeros_like(synthetic_batch["lead_mask"]))
+    tiny_model.train()
+    total, terms = tiny_model.tokenizer.loss(batch)
+    total.backward()
+    assert float(total) == 0.0 and all(float(v) == 0.0 for v in terms.values())
+    assert all(p.grad is not None for p in tiny_model.tokenizer.parameters())
