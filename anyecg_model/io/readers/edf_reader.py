@@ -52,16 +52,17 @@ def _demographics(hdr: EdfHeader) -> tuple[float | None, str | None]:
     return age, sex
 
 
-def _annotations(tals, fs: float) -> Annotations:
-    samples, symbols, aux = [], [], []
-    for onset, _duration, text in tals:
-        if not np.isfinite(onset) or onset < 0:
-            continue
-        symbol, note = parse_annotation_text(text)
-        samples.append(int(round(onset * fs)))
-        symbols.append(symbol)
-        aux.append(note)
-    return Annotations.from_lists(samples, symbols, aux=aux, source="edf+")
+def _annotations(tals: tuple[np.ndarray, np.ndarray, np.ndarray], fs: float) -> Annotations:
+    """EDF+ annotations as MIT codes: each distinct text is parsed once (a Holter repeats ``N`` 100 000 times)."""
+    onsets, _, texts = tals
+    if not len(onsets):
+        return Annotations.empty()
+    unique, inverse = np.unique(texts, return_inverse=True)
+    parsed = [parse_annotation_text(bytes(t).decode("utf-8", errors="replace")) for t in unique]
+    symbols = np.array([p[0] for p in parsed], dtype=object)[inverse]
+    aux = np.array([p[1] for p in parsed], dtype=object)[inverse]
+    ok = np.isfinite(onsets) & (onsets >= 0)
+    return Annotations.from_lists(np.round(onsets[ok] * fs).astype(np.int64), symbols[ok], aux=aux[ok], source="edf+")
 
 
 def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> Recording:

@@ -20,6 +20,7 @@ from ..annotations import Annotations
 from ..leads import canonical_lead_name
 from ..recording import MAX_CHANNELS, MAX_SAMPLES, Lead, Provenance, Recording, RecordingError
 from ._common import FileBytes, age_sex_from_comments, files_hash, mv_scale
+from .wfdb_annotations import read_annotation_file
 from .wfdb_formats import DIRECT_FORMATS, FORMAT_BITS, decode, samples_in_file
 
 log = logging.getLogger(__name__)
@@ -129,20 +130,19 @@ class FileSource:
 
 
 class WfdbSource:
-    """Window reader through ``wfdb.rdrecord`` for layouts a memory map cannot address.
+    """Window reader through ``wfdb.rdrecord`` for layouts that cannot be addressed by byte offset.
 
-    Reads frames covering the window, brings every signal to ``upsample`` samples per frame (the
-    record's highest), and returns physical values scaled to mV.
+    Reads the frames covering the window, brings every signal to the record's highest number of
+    samples per frame (sample-and-hold for integer ratios), and returns physical values scaled to mV.
+    Multi-segment records are read with one sample per frame.
     """
 
-    def __init__(self, record: str, spf: list[int], scale: list[float], multi_segment: bool,
-                 from_start: bool = False):
+    def __init__(self, record: str, spf: list[int], scale: list[float], from_start: bool = False):
         self.record = record
         self.from_start = from_start  # difference-coded format 8 must be decoded from the first sample
         self.spf = spf
         self.m = max(spf)
         self.scale = np.asarray(scale, np.float32)[:, None]
-        self.multi_segment = multi_segment
         self._lock = threading.Lock()
 
     def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
@@ -150,13 +150,11 @@ class WfdbSource:
         with self._lock:
             try:
                 rec = wfdb.rdrecord(self.record, sampfrom=f0, sampto=f1, physical=True, return_res=32,
-                                    smooth_frames=self.m == 1 or self.multi_segment)
+                                    smooth_frames=self.m == 1)
             except Exception as exc:  # wfdb raises many types on truncated or inconsistent files
                 raise RecordingError(self.record, f"cannot read frames {f0}..{f1}: {exc}") from exc
-        if self.m == 1 or self.multi_segment:
+        if self.m == 1:
             sig = np.asarray(rec.p_signal, np.float32).T
-            if self.m > 1:
-                sig = np.repeat(sig, self.m, axis=1)
         else:
             n = (f1 - f0) * self.m
             sig = np.empty((len(self.spf), n), np.float32)
@@ -211,32 +209,39 @@ def _signal_groups(hea: Path, header, scale: list[float]) -> tuple[list[dict], i
 
 
 def _annotations(hea: Path, record_files: set[str], rec_fs: float, frames_ratio: float) -> Annotations:
+    """Every annotation file beside the record, each with ``source`` = its extension (annotator name).
+
+    Files with a known annotator extension are read as such; any other ``record.*`` file is accepted
+    only when it decodes as a well-formed annotation file (ends with the zero word, times ordered).
+    """
     folder, stem = hea.parent, hea.stem
-    candidates = [folder / f"{stem}.{ext}" for ext in ANNOTATORS]
-    candidates += sorted(p for p in folder.glob(f"{stem}.*")
-                         if p.suffix[1:].lower() not in _NOT_ANNOTATION and p.name not in record_files
-                         and p not in candidates)
-    result = Annotations.empty()
-    for path in candidates[:64]:
-        ext = path.suffix[1:]
+    known = [folder / f"{stem}.{ext}" for ext in ANNOTATORS]
+    others = sorted(p for p in folder.glob(f"{stem}.*")
+                    if p.suffix[1:].lower() not in _NOT_ANNOTATION and p not in known)
+    parts = []
+    for path in (known + others)[:64]:
         if not path.is_file() or path.name in record_files or path.stat().st_size > (512 << 20):
             continue
         try:
-            ann = wfdb.rdann(str(folder / stem), ext, return_label_elements=["symbol"])
-        except Exception as exc:  # not an annotation file or a damaged one: skip with a note
+            ann = read_annotation_file(path)
+        except (OSError, ValueError) as exc:
             log.warning("%s: skipping annotation file %s: %s", hea, path.name, exc)
             continue
-        sample = np.asarray(ann.sample, np.int64)
+        sample = ann["sample"]
+        if path not in known and (not path.read_bytes().endswith(b"\x00\x00") or (np.diff(sample) < 0).any()):
+            continue
         # annotation times are in the file's own rate when it states one, else in frames
-        factor = rec_fs / float(ann.fs) if ann.fs else frames_ratio
+        factor = rec_fs / ann["fs"] if ann["fs"] else frames_ratio
         if abs(factor - 1) > 1e-9:
             sample = np.round(sample * factor).astype(np.int64)
-        n = len(sample)
-        aux = [a or "" for a in (ann.aux_note or [""] * n)]
-        part = Annotations.from_lists(sample, ann.symbol, ann.subtype if ann.subtype is not None else None,
-                                      ann.chan if ann.chan is not None else None, aux, source=ext)
-        result = result.concat(part)
-    return result
+        parts.append((sample, ann, path.suffix[1:]))
+    if not parts:
+        return Annotations.empty()
+    return Annotations.from_lists(
+        np.concatenate([p[0] for p in parts]), np.concatenate([p[1]["symbol"] for p in parts]),
+        np.concatenate([p[1]["subtype"] for p in parts]), np.concatenate([p[1]["chan"] for p in parts]),
+        np.concatenate([p[1]["aux"] for p in parts]),
+        np.concatenate([np.full(len(p[0]), p[2], dtype=object) for p in parts]))
 
 
 def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> Recording:
@@ -293,7 +298,7 @@ def _open_fallback(hea: Path, header, files: list[Path], multi: bool) -> Recordi
     leads = [Lead(canonical_lead_name(name or f"sig{i}"), name or f"sig{i}", float(header.fs) * spf[i], units)
              for i, (name, (_, units)) in enumerate(zip(probe.sig_name, scale_units))]
     from_start = not multi and "8" in (header.fmt or [])
-    source = WfdbSource(record, spf, [s for s, _ in scale_units], multi, from_start)
+    source = WfdbSource(record, spf, [s for s, _ in scale_units], from_start)
     n = int(header.sig_len) * m
     if n > 0:
         source.read(n - 1, n, [0])  # a truncated signal file fails here, not in the middle of a review
