@@ -119,3 +119,33 @@ def test_window_argument_parsing():
     assert parse_window("5,15.5") == (5.0, 15.5)
     with pytest.raises(ValueError):
         parse_window("10,5")
+
+
+def test_dropping_a_file_opens_it(qtbot, window, edf_path):
+    from PySide6 import QtGui
+
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(edf_path))])
+    pos = QtCore.QPointF(200, 200)
+    drop = QtGui.QDropEvent(pos, QtCore.Qt.DropAction.CopyAction, mime, QtCore.Qt.MouseButton.LeftButton,
+                            QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    assert window.recording is not None and window.recording.path == str(edf_path)
+    assert window.recent_menu.actions()[0].text() == str(edf_path)
+
+
+def test_heart_rate_lane_of_a_75_bpm_strip_reads_75(qtbot, make_sinus):
+    """Without beat annotations the lane comes from the R-peak detector, chunk by chunk."""
+    from anyecg_model.io.annotations import Annotations
+    from app.workers import HeartRateWorker
+
+    rec = make_sinus(minutes=3.0, bpm=75.0)
+    rec.annotations = Annotations.empty()
+    worker = HeartRateWorker(rec)
+    got = []
+    worker.result.connect(lambda t, bpm, source: got.append((t, bpm, source)))
+    worker.run()  # synchronously: the thread body touches no widget
+    times, bpm, source = got[0]
+    assert source == "R-peak detector"
+    assert np.median(bpm) == pytest.approx(75.0, abs=0.5)
+    assert len(times) == pytest.approx(3 * 75, abs=3)
