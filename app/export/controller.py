@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from anyecg_model.io.recording import RecordingError
 from anyecg_model.report import ReportFindings
 
 from ..dialogs import show_message
@@ -116,7 +117,7 @@ class ExportController(QtCore.QObject):
     def _guard(self, job, path: str | Path | None = None):
         try:
             result = job()
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, RecordingError) as exc:  # bad span/dpi, unwritable file, unreadable signal
             self.last_message = show_message(self.window, "Export failed", str(exc))
             self.window.statusBar().showMessage(f"Export failed: {exc}", 10000)
             return None

@@ -157,3 +157,14 @@ def test_report_uses_the_findings_the_model_panel_shows(shown, tmp_path, qtbot, 
     assert "Model findings: AnyECG-test v7" in text and "Anomaly: normal (score 0.20)" in text
     findings.record = "another.hea"  # findings of another file are never printed
     assert shown.export.shown_model_findings() is None
+
+
+def test_unreadable_signal_is_a_message(shown, tmp_path, monkeypatch):
+    from anyecg_model.io.recording import RecordingError
+
+    def broken(*args, **kwargs):
+        raise RecordingError(shown.recording.path, "cannot read samples: device unplugged")
+
+    monkeypatch.setattr(shown.recording, "read", broken)
+    assert shown.export.export_span(tmp_path / "s.png", 1.0, 5.0, ImageOptions(dpi=96)) is None
+    assert "device unplugged" in shown.export.last_message.text()
