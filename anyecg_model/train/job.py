@@ -231,7 +231,7 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     from .dataset_builder import class_names
     from .tasks import make_dataset, predict
     from .tasks_data import record_indices, windows_of
-    from .tasks_finetune import SELECTION, build_model, finetune
+    from .tasks_finetune import SELECTION, build_model, finetune, resolve_device
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -250,7 +250,8 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     start_model = build_model(fcfg)
     pcfg = start_model.preprocess_cfg
     val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed)
-    metrics_before, pred_before = predict(start_model, cfg.task, val_ds, cfg.batch_size, "cpu")
+    device = str(resolve_device(cfg.device))
+    metrics_before, pred_before = predict(start_model, cfg.task, val_ds, cfg.batch_size, device)
     del start_model
     sets = {r.set for r in corpus.records}
     n_train = len(windows_of(corpus, record_indices(corpus, sets, ("train",))))
@@ -277,7 +278,7 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
             best.update(score=score, pred=latest.get("pred"), epoch=row["epoch"], val=val)
         emit("epoch", out)
 
-    emit("status", {"text": f"training ({cfg.train}) on {n_train} windows"})
+    emit("status", {"text": f"training ({cfg.train}) on {n_train} windows of 10 s, device {device}"})
     hooks = {"on_predictions": on_predictions} if "on_predictions" in inspect.signature(finetune).parameters else {}
     summary = finetune(fcfg, on_epoch=on_epoch, cancelled=control, **hooks)
     if summary.get("cancelled"):
@@ -285,7 +286,7 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
         return
     if best["pred"] is None:  # resumed after the last epoch, or no finite score: evaluate the saved model
         model = load_checkpoint(cfg.checkpoint_dir)
-        best["val"], best["pred"] = predict(model, cfg.task, val_ds, cfg.batch_size, "cpu")
+        best["val"], best["pred"] = predict(model, cfg.task, val_ds, cfg.batch_size, device)
         best["epoch"] = summary.get("epoch")
     result = build_result(cfg.task, classes, corpus, val_ds, pred_before, best["pred"], metrics_before, best["val"])
     result.update(best_epoch=best["epoch"], history=history, version=None)
