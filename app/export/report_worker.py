@@ -1,6 +1,7 @@
 """Background writing of the printed reports (12-lead and Holter PDFs) so the window stays responsive."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Mapping
 
@@ -10,6 +11,8 @@ from PySide6 import QtCore
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.report import HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
 from anyecg_model.report.model_source import model_findings
+
+log = logging.getLogger(__name__)
 
 
 class ReportWorker(QtCore.QThread):
@@ -47,5 +50,9 @@ class ReportWorker(QtCore.QThread):
                               self.generated_signals)
         except (RecordingError, ValueError, OSError) as exc:
             self.failed.emit(f"Cannot write {self.path}: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - a worker must always answer; the traceback goes to the log
+            log.exception("report %s failed", self.path)
+            self.failed.emit(f"Cannot write {self.path}: unexpected {type(exc).__name__}: {exc}")
             return
         self.written.emit(str(self.path), findings.source_text)
