@@ -14,18 +14,12 @@ Bad input is found here, before training: no labels, one class only, a class wit
 :data:`MIN_RECORD_S` seconds or unreadable (left out, each named), fewer than two records or patients.
 
 :meth:`UserDataset.write_corpus` stores the data set in the training-cache layout of
-:mod:`anyecg_model.train.corpus` (int16 at 300 Hz, ``index.json``, ``labels.npz``), so the fine-tuning
-library (``anyecg finetune --corpus DIR``) reads it unchanged; the task datasets look records up by set
-name, so beat-labelled records are stored as set ``mitdb``, record-labelled rhythm as ``cinc2017`` and
-anomaly / lead-generation records as ``ptbxl500``.
+:mod:`anyecg_model.train.corpus` (see :mod:`.dataset_cache`), so the fine-tuning library
+(``anyecg finetune --corpus DIR``) reads it unchanged. Label tables are read by :mod:`.label_tables`.
 """
 from __future__ import annotations
 
-import ast
-import csv
-import json
 import logging
-import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,8 +31,8 @@ from ..annotations import LABEL_SOURCES, AnnotationError, open_store
 from ..io import open_recording
 from ..io.annotations import AAMI_CLASS
 from ..io.leads import standard_equivalent
-from ..io.recording import Recording, RecordingError, resample
-from .corpus import CORPUS_FS, UNITS_PER_MV
+from ..io.recording import Recording, RecordingError
+from .label_tables import RHYTHM_ALIASES, DatasetError, TableRow, class_of_table_label, read_label_table
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +43,6 @@ MIN_RECORD_S = 5.0
 MIN_CLASS_EXAMPLES = 10
 #: File extensions taken from a folder (CSV/TXT are left out: in folders they are usually label tables).
 RECORD_EXTENSIONS = (".hea", ".edf", ".bdf", ".rec", ".dcm", ".dicom", ".xml", ".ecg", ".scp", ".npy", ".npz")
-#: Set name each task's dataset reads in the training cache.
-TASK_SET = {"beats": "mitdb", "rhythm": "cinc2017", "anomaly": "ptbxl500", "leadgen": "ptbxl500"}
-#: Rhythm labels of tables and episodes → CinC record class.
-RHYTHM_ALIASES = {"N": "N", "NSR": "N", "SR": "N", "A": "A", "AF": "A", "AFIB": "A", "O": "O", "~": "~",
-                  "NOISY": "~", "NOISE": "~"}
-#: Signal read per chunk while writing the cache (s of the base rate).
-CHUNK_S = 3600.0
-
-
-class DatasetError(ValueError):
-    """The data set cannot be trained on; the message lists every problem found."""
-
 
 @dataclass
 class DatasetConfig:
@@ -163,88 +145,6 @@ def _record_key(path: Path) -> str:
     return path.stem if path.suffix else path.name
 
 
-# ---------------------------------------------------------------------------------------------- label tables
-@dataclass
-class TableRow:
-    label: str
-    patient: str | None
-
-
-def _anomaly_of_scp(codes: dict, superclass: dict[str, str] | None) -> str:
-    """PTB-XL ``scp_codes`` → normal/abnormal: NORM only → normal; any other diagnostic class → abnormal."""
-    if superclass is not None:
-        classes = {superclass[c] for c in codes if c in superclass}
-        if not classes:
-            return ""
-        return "normal" if classes == {"NORM"} else "abnormal"
-    diagnostic = {c for c, v in codes.items() if float(v) > 0}
-    return "normal" if diagnostic <= {"NORM", "SR"} and "NORM" in diagnostic else "abnormal"
-
-
-def read_label_table(path: Path) -> dict[str, TableRow]:
-    """Record key → label (and patient) from a CinC ``REFERENCE.csv`` or a PTB-XL-style table with a header.
-
-    PTB-XL ``scp_codes`` become ``normal``/``abnormal`` (with ``scp_statements.csv`` beside the table the
-    diagnostic superclasses decide, as in the corpus). Keys are record names (the file stem; PTB-XL rows
-    also answer to ``ecg_id`` and the stems of ``filename_hr``/``filename_lr``).
-    """
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read the label table ({exc})") from exc
-    if not rows:
-        raise DatasetError(f"{path}: the label table is empty")
-    head = [c.strip().lower() for c in rows[0]]
-    out: dict[str, TableRow] = {}
-    if not ({"label", "class", "rhythm", "anomaly", "scp_codes"} & set(head)):  # CinC: record,label rows
-        for r in rows:
-            if len(r) < 2:
-                raise DatasetError(f"{path}: row {r} needs 'record,label'")
-            out[r[0].strip()] = TableRow(r[1].strip(), None)
-        return out
-    col = {name: head.index(name) for name in head}
-    label_col = next(c for c in ("label", "class", "rhythm", "anomaly", "scp_codes") if c in col)
-    key_cols = [c for c in ("record", "ecg_id", "filename_hr", "filename_lr", "filename", "file") if c in col]
-    if not key_cols:
-        raise DatasetError(f"{path}: no record column (record, ecg_id, filename_hr or filename)")
-    patient_col = next((c for c in ("patient_id", "patient") if c in col), None)
-    superclass = None
-    statements = path.with_name("scp_statements.csv")
-    if label_col == "scp_codes" and statements.exists():
-        with open(statements, newline="") as fh:
-            superclass = {r[""]: r["diagnostic_class"] for r in csv.DictReader(fh) if r.get("diagnostic_class")}
-    for r in rows[1:]:
-        value = r[col[label_col]].strip()
-        if label_col == "scp_codes":
-            try:
-                value = _anomaly_of_scp(ast.literal_eval(value), superclass)
-            except (ValueError, SyntaxError) as exc:
-                raise DatasetError(f"{path}: scp_codes {value!r} is not a dict ({exc})") from exc
-        patient = r[col[patient_col]].strip() if patient_col else None
-        row = TableRow(value, f"{patient_col}-{patient.split('.')[0]}" if patient else None)
-        for k in key_cols:
-            v = r[col[k]].strip()
-            if v:
-                out[Path(v).name if "/" in v else v] = row
-    return out
-
-
-def _class_of_table_label(task: str, text: str) -> int:
-    t = text.strip()
-    if task == "rhythm":
-        cls = RHYTHM_ALIASES.get(t.upper().lstrip("("))
-        return RECORD_CLASSES.index(cls) if cls else -1
-    if task == "anomaly":
-        low = t.lower()
-        if low in ("0", "normal", "n", "norm", "false"):
-            return 0
-        if low in ("1", "abnormal", "a", "o", "~", "true") or RHYTHM_ALIASES.get(t.upper()) in ("A", "O"):
-            return 1
-        return -1
-    return -1
-
-
 # ---------------------------------------------------------------------------------------------- store labels
 def _store_labels(rec: Recording, cfg: DatasetConfig, item: RecordItem) -> None:
     """Fill beats (beat task) or the record class (rhythm/anomaly: the longest episode's rhythm)."""
@@ -330,8 +230,10 @@ class UserDataset:
         return {"task": self.task, "classes": list(self.classes), "config": cfg, "records": recs,
                 "counts": self.counts(), "issues": [asdict(i) for i in self.issues]}
 
-    def write_corpus(self, out_dir: str | os.PathLike) -> Path:
+    def write_corpus(self, out_dir: "str | Path") -> Path:
         """Store the data set as a training cache in ``out_dir`` (see module doc); returns ``out_dir``."""
+        from .dataset_cache import write_corpus
+
         self.check()
         return write_corpus(self, Path(out_dir))
 
@@ -345,7 +247,7 @@ def _open(path: Path, cfg: DatasetConfig, table: dict[str, TableRow] | None) -> 
     if table is not None:
         row = table.get(item.record) or table.get(path.name)
         if row is not None:
-            item.label = _class_of_table_label(cfg.task, row.label)
+            item.label = class_of_table_label(cfg.task, row.label)
             if row.patient:
                 item.patient = row.patient
     elif cfg.task != "leadgen":
@@ -483,92 +385,3 @@ def _split(records: list[RecordItem], cfg: DatasetConfig, issues: list[Issue]) -
                                            f"{'validation' if split == 'val' else 'training'} records"))
 
 
-# ---------------------------------------------------------------------------------------------- cache
-def _synthetic_noise(seconds: float = 600.0, seed: int = 0) -> dict[str, np.ndarray]:
-    """Electrode-noise records for augmentation (mV at 300 Hz): baseline wander (sums of 0.05–0.5 Hz
-    sinusoids, ~0.3 mV) and muscle artefact (Gaussian noise, 20–100 Hz band, ~0.05 mV rms), 2 rows each."""
-    from scipy.signal import butter, sosfiltfilt
-
-    rng = np.random.default_rng(seed)
-    n = int(seconds * CORPUS_FS)
-    t = np.arange(n) / CORPUS_FS
-    bw = np.stack([sum(0.1 * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
-                       for f in rng.uniform(0.05, 0.5, 3)) for _ in range(2)])
-    sos = butter(4, [20.0, 100.0], btype="band", fs=CORPUS_FS, output="sos")
-    ma = sosfiltfilt(sos, rng.normal(0.0, 1.0, (2, n)), axis=1)
-    ma *= 0.05 / ma.std()
-    return {"bw": bw.astype(np.float32), "ma": ma.astype(np.float32)}
-
-
-def _signal_300(item: RecordItem) -> np.ndarray:
-    """The whole record at :data:`CORPUS_FS` as int16 (mV × UNITS_PER_MV), read an hour at a time."""
-    rec = open_recording(item.path)
-    step = int(CHUNK_S * rec.fs)
-    parts = []
-    for s in range(0, rec.n_samples, step):
-        x = rec.read(s, min(rec.n_samples, s + step))
-        parts.append(resample(x, rec.fs, CORPUS_FS) if abs(rec.fs - CORPUS_FS) > 1e-6 else x)
-    x = np.nan_to_num(np.concatenate(parts, axis=1), nan=0.0) * UNITS_PER_MV
-    return np.clip(np.round(x), -32767, 32767).astype(np.int16)
-
-
-def write_corpus(ds: UserDataset, out: Path) -> Path:
-    """Write ``index.json``, ``<set>/signals.npy``, ``<set>/labels.npz``, ``noise.npz`` and ``dataset.json``
-    (the manifest) into ``out``; temporaries are renamed into place, ``index.json`` last."""
-    set_name = TASK_SET[ds.task]
-    (out / set_name).mkdir(parents=True, exist_ok=True)
-    n_leads = max(len(r.leads) for r in ds.records)
-    blocks, entries, offset = [], [], 0
-    beat_rec, beat_sample, beat_cls = [], [], []
-    for k, r in enumerate(ds.records):
-        sig = _signal_300(r)
-        block = np.zeros((n_leads, sig.shape[1]), np.int16)
-        block[: sig.shape[0]] = sig
-        blocks.append(block)
-        labels = {}
-        if ds.task == "rhythm":
-            labels["record_class"] = r.label
-        elif ds.task == "anomaly":
-            labels["anomaly"] = r.label
-        entries.append({"set": set_name, "record": r.record, "patient": r.patient, "split": r.split,
-                        "leads": r.leads, "offset": offset, "length": sig.shape[1], "age": r.age, "sex": r.sex,
-                        "labels": labels})
-        offset += sig.shape[1]
-        if ds.task == "beats":
-            beat_rec.append(np.full(len(r.beat_sample), k, np.int32))
-            beat_sample.append(np.round(r.beat_sample * (CORPUS_FS / r.fs)).astype(np.int64))
-            beat_cls.append(r.beat_class.astype(np.int8))
-    _save_npy(out / set_name / "signals.npy", np.concatenate(blocks, axis=1))
-    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
-    _save_npz(out / set_name / "labels.npz", beat_record=cat(beat_rec, np.int32),
-              beat_sample=cat(beat_sample, np.int64), beat_class=cat(beat_cls, np.int8),
-              episode_record=np.zeros(0, np.int32), episode_start=np.zeros(0, np.int64),
-              episode_stop=np.zeros(0, np.int64), episode_label=np.zeros(0, np.int8))
-    peaks = out / set_name / "peaks.npz"
-    if peaks.exists():  # detected R peaks of an earlier data set in this folder would not match
-        peaks.unlink()
-    _save_npz(out / "noise.npz", **_synthetic_noise())
-    _write_json(out / "dataset.json", ds.manifest())
-    _write_json(out / "index.json", {"fs": CORPUS_FS, "units_per_mv": UNITS_PER_MV, "records": entries})
-    log.info("data set of %d records written to %s", len(entries), out)
-    return out
-
-
-def _save_npy(path: Path, arr: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, arr)
-    os.replace(tmp, path)
-
-
-def _save_npz(path: Path, **arrays: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
-
-
-def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
