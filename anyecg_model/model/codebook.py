@@ -2,9 +2,10 @@
 
 Input vectors are centred, then ℓ2-normalised. Without centring, a fresh encoder's outputs share one
 dominant direction (mean resultant length ≈ 0.75 on real ECG) that the reconstruction gradient keeps
-growing, and the book collapsed onto a single code within five steps. In training the centre is the
-batch mean *inside the graph* (so the common-mode gradient is removed, as in batch normalisation); a
-running mean (EMA, ``CENTER_DECAY``) is kept for inference.
+growing, and the book collapsed onto a single code within five steps. The centre is a running mean of
+the encoder vectors (EMA, ``CENTER_DECAY``), the same value in training and inference; in training the
+batch mean also enters the graph with zero value (``mean − sg(mean)``), so the gradient is that of batch
+centring and the common-mode direction receives none (as in batch normalisation).
 Assignment: nearest code by cosine similarity. Losses (VQ-VAE): codebook ``‖sg(z) − e‖²`` and commitment
 ``‖z − sg(e)‖²``, straight-through gradients. Options: EMA codebook updates (then the codebook is a buffer
 and the codebook term carries no gradient, it is logged and summed for a comparable total), spherical
@@ -90,7 +91,8 @@ class CosineCodebook(nn.Module):
         if learn:
             x = x.float()
             self._update_center(x.detach())
-            z = self.project(x, x.mean(0))
+            mean = x.mean(0)
+            z = self.project(x, self.center + (mean - mean.detach()))
         else:
             z = self.project(x)
         if learn:
