@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 TASKS = ("beats", "rhythm", "anomaly", "leadgen")
 #: Shortest usable recording (s): one model window needs at least half of its 10 s.
 MIN_RECORD_S = 5.0
+#: Names of a single unnamed ECG channel, taken as lead I (hand-held single-lead devices record I).
+GENERIC_SINGLE_LEAD = ("ECG", "ECG1", "EKG", "CH1", "SIGNAL", "0")
 #: Fewest examples a class needs to be learned and validated.
 MIN_CLASS_EXAMPLES = 10
 #: File extensions taken from a folder (CSV/TXT are left out: in folders they are usually label tables).
@@ -260,6 +262,9 @@ def _usable(item: RecordItem, cfg: DatasetConfig) -> str | None:
     if item.duration_s < cfg.min_record_s:
         return f"{item.path}: {item.duration_s:.1f} s long, shorter than the {cfg.min_record_s:g} s a window needs"
     known = [n for n in item.leads if standard_equivalent(n) is not None]
+    if not known and len(item.leads) == 1 and item.leads[0].upper() in GENERIC_SINGLE_LEAD:
+        item.leads = ["I"]  # a single hand-held lead, as CinC 2017 (AliveCor) records: lead I
+        return None
     if not known:
         return f"{item.path}: no lead the model knows among {', '.join(item.leads)}"
     if cfg.task == "leadgen" and len(known) < 2:

@@ -136,3 +136,16 @@ def test_mitdb_reference_labels_match_the_published_beat_counts(shared_data):
     rows = {r["record"]: r for r in ds.record_counts()}
     assert rows["100"]["N"] == 2239 and rows["100"]["S"] == 33 and rows["100"]["V"] == 1
     assert rows["119"]["V"] == 444
+
+
+def test_cinc_records_take_their_rhythm_class_from_reference_csv(shared_data):
+    """CinC 2017: each record's class is its REFERENCE.csv row (N, A, O, ~), counted once per record."""
+    root = shared_data / "cinc2017"
+    rows = [line.split(",") for line in (root / "REFERENCE.csv").read_text().split()][:24]
+    files = [root / f"{rec}.hea" for rec, _ in rows]
+    ds = build_dataset(DatasetConfig("rhythm", files, labels="table", table=root / "REFERENCE.csv",
+                                     min_class_examples=1))
+    got = {r.record: "NAO~"[r.label] for r in ds.records}
+    short = {Path(w.split(": ")[1]).stem for w in ds.warnings if "shorter than" in w}
+    assert got == {rec: lab for rec, lab in rows if rec not in short}
+    assert sum(ds.counts()["all"].values()) == len(got)
