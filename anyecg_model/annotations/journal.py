@@ -1,17 +1,23 @@
-"""Autosave journal: every log entry of a store appended as one JSON line and fsynced before the edit returns.
+"""Autosave journal: every log entry of a store appended as one JSON line before the edit returns.
 
 The journal of a recording lives in ``<root>/<content hash>/edits-<base labels>.jsonl`` (root: ``$ANYECG_JOURNAL_DIR``,
 else ``$XDG_DATA_HOME/anyecg/journal``, else ``~/.local/share/anyecg/journal``), so it is found again
 whatever path the file is opened from. The first line is a header with the fingerprint of the labels
-the edits were made on. After a crash (power loss, kill), :meth:`Journal.restore` replays every entry
-up to the last complete line; a line cut short by the crash is the only thing that can be missing, and
-it belongs to an edit whose call had not returned.
+the edits were made on.
+
+Each entry is handed to the operating system (``write`` + ``flush``) before the edit call returns, so a
+killed or crashed process loses nothing; each is then fsynced to the disk, by default on a background
+thread right after (``fsync="background"``, so the editor never waits for the disk, and power loss can
+cost at most the last few milliseconds), or inside the edit call (``fsync="inline"``). After a crash,
+:meth:`Journal.restore` replays every entry up to the last complete line; a line cut short is the only
+thing that can be missing, and it belongs to an edit whose call had not returned.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +68,19 @@ def _fsync_dir(path: Path) -> None:
 class Journal:
     """The append-only journal of one recording (see module docstring)."""
 
-    def __init__(self, directory: str | os.PathLike, name: str = JOURNAL_NAME):
+    def __init__(self, directory: str | os.PathLike, name: str = JOURNAL_NAME, fsync: str = "background"):
+        if fsync not in ("background", "inline"):
+            raise AnnotationError(f"fsync mode {fsync!r} is not 'background' or 'inline'")
         self.directory = Path(directory)
         self.path = self.directory / name
+        self.fsync = fsync
         self.error: str | None = None
+        self.fsyncs = 0  # completed fsync calls (each covers every entry written before it)
         self._fh = None
         self._store: AnnotationStore | None = None
+        self._dirty = threading.Event()
+        self._stop = False
+        self._syncer: threading.Thread | None = None
 
     @classmethod
     def for_recording(cls, content_hash: str, root: str | os.PathLike | None = None) -> "Journal":
@@ -168,6 +181,10 @@ class Journal:
             if header.get("base") != store.base_fingerprint:
                 raise AnnotationError(f"{self.path}: journal belongs to other base labels; discard it first")
         self._fh = open(self.path, "ab")
+        if self.fsync == "background":
+            self._stop = False
+            self._syncer = threading.Thread(target=self._sync_loop, name=f"journal-fsync {self.path.name}", daemon=True)
+            self._syncer.start()
         if fresh:
             self._write({"type": "header", "version": VERSION, "content_hash": store.content_hash,
                          "base": store.base_fingerprint, "fs": store.fs, "n_samples": store.n_samples,
@@ -184,16 +201,44 @@ class Journal:
     def _write(self, entry: dict) -> None:
         try:
             self._fh.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
+            self._fh.flush()  # in the OS now: survives the process being killed
+            if self._syncer is None:
+                self._sync()
+            else:
+                self._dirty.set()
         except (OSError, ValueError, TypeError) as exc:
-            self.error = f"{self.path}: autosave failed: {exc}"
-            log.error("%s", self.error)
+            self._fail(exc)
+
+    def _sync(self) -> None:
+        os.fsync(self._fh.fileno())
+        self.fsyncs += 1
+
+    def _fail(self, exc: Exception) -> None:
+        self.error = f"{self.path}: autosave failed: {exc}"
+        log.error("%s", self.error)
+
+    def _sync_loop(self) -> None:
+        while True:
+            self._dirty.wait()
+            self._dirty.clear()
+            if self._fh is not None:
+                try:
+                    self._sync()
+                except (OSError, ValueError) as exc:
+                    self._fail(exc)
+            if self._stop:
+                return
 
     def close(self) -> None:
+        """Stop journalling; everything written is fsynced before the file is closed."""
         if self._store is not None:
             self._store.events.logged.disconnect(self._write)
             self._store = None
+        if self._syncer is not None:
+            self._stop = True
+            self._dirty.set()
+            self._syncer.join()
+            self._syncer = None
         if self._fh is not None:
             self._fh.close()
             self._fh = None

@@ -101,10 +101,3 @@ class ReviewQueue:
         wrapping around; None when all are reviewed."""
         hits = self.upcoming(after, 1)
         return hits[0] if hits else None
-
-    def previous(self, before: int) -> int | None:
-        """Id of the pending suggestion just before ``before`` in queue order (None at the start)."""
-        for k in range(self._rank.get(before, len(self._order)) - 1, -1, -1):
-            if self._order[k] in self._pending:
-                return self._order[k]
-        return None

@@ -129,9 +129,6 @@ class AnnotationStore:
         """Samples → seconds from the start of the recording."""
         return np.asarray(sample) / self.fs
 
-    def to_sample(self, t_s: float) -> int:
-        return int(round(t_s * self.fs))
-
     def label_mask(self) -> np.ndarray:
         """Beat rows that are current labels (reference, manual, accepted)."""
         return np.isin(self.beats["source"], LABEL_SOURCES)

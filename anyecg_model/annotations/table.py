@@ -131,9 +131,6 @@ class ColumnTable:
         self._slot_of = dict(zip(ids.tolist(), range(len(ids))))
         self._cache = {}
 
-    def copy(self) -> "ColumnTable":
-        return self.select(np.ones(len(self), bool))
-
     def select(self, mask: np.ndarray) -> "ColumnTable":
         """A new table of the rows where ``mask`` (over sorted positions) is True (ids kept)."""
         out = type(self)()
@@ -174,10 +171,6 @@ class ColumnTable:
 
     def __contains__(self, row_id: int) -> bool:
         return int(row_id) in self._slot_of
-
-    @property
-    def keys(self) -> np.ndarray:
-        return self[self.KEY]
 
     def _locate(self, key: int, row_id: int) -> int:
         """Sorted position where a row ``(key, row_id)`` is (or would be inserted)."""

@@ -135,3 +135,19 @@ def test_editor_killed_mid_session_loses_nothing(tmp_path):
     for k in range(n):
         crash_session.step(expected, k)
     assert restored.fingerprint() == expected.fingerprint()
+
+
+@pytest.mark.parametrize("mode", ["background", "inline"])
+def test_every_entry_is_fsynced_by_close(recording, mode):
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal(Journal.for_store(store).directory, Journal.for_store(store).path.name, fsync=mode)
+    journal.attach(store)
+    for k in range(5):
+        store.insert_beat(1000 + 100 * k, "V")
+    journal.close()
+    assert journal.error is None and journal._syncer is None
+    assert 1 <= journal.fsyncs <= 6 if mode == "background" else journal.fsyncs == 6  # header + 5 edits
+    fresh = AnnotationStore.from_recording(recording)
+    assert Journal.for_store(fresh).restore(fresh) == 5
+    with pytest.raises(AnnotationError, match="fsync mode"):
+        Journal(journal.directory, fsync="sometimes")
