@@ -1,11 +1,22 @@
 """The AnyECG model: configs, Cardio-Sparse attention, Rhythm Quantizer, backbone, task heads, checkpoints.
 
-Public entry points: :class:`AnyECG` (``AnyECG.from_size("small")``), :func:`load_checkpoint` /
-:func:`save_checkpoint`, :class:`ModelConfig` / :class:`PreprocessConfig` / :data:`MODEL_SIZES`.
+Public entry points (imported lazily, so ``anyecg_model.model.config`` stays importable on its own):
+:class:`AnyECG` (``AnyECG.from_size("small")``), :func:`load_checkpoint` / :func:`save_checkpoint`,
+:class:`ModelConfig` / :class:`PreprocessConfig` / :data:`MODEL_SIZES`.
 """
-from .anyecg import AnyECG
-from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import MODEL_SIZES, ModelConfig, PreprocessConfig, model_config
+from __future__ import annotations
 
-__all__ = ["AnyECG", "CheckpointError", "MODEL_SIZES", "ModelConfig", "PreprocessConfig", "load_checkpoint",
-           "model_config", "save_checkpoint"]
+import importlib
+
+_EXPORTS = {
+    "AnyECG": "anyecg", "CheckpointError": "checkpoint", "load_checkpoint": "checkpoint",
+    "save_checkpoint": "checkpoint", "MODEL_SIZES": "config", "ModelConfig": "config",
+    "PreprocessConfig": "config", "model_config": "config",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
