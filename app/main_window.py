@@ -473,7 +473,13 @@ class MainWindow(QtWidgets.QMainWindow):
             text = (f"{path} was deleted or moved on disk.\n\nWhat is on screen stays; parts not yet read "
                     "cannot be shown until the file is back (File ▸ Reload).")
         else:
-            text = f"{path} changed on disk.\n\nThe view may no longer match the file: use File ▸ Reload."
+            # a memory-mapped file rewritten in place must not be read again until it is reopened
+            for worker in (self._pyramid_builder, self._hr_worker):
+                if worker is not None:
+                    worker.cancel()
+            self.trace.detach_source()
+            text = (f"{path} changed on disk.\n\nThe view shows the file as it was and stops reading it; "
+                    "use File ▸ Reload to see the new contents.")
             self.watcher.addPath(path)
         self.statusBar().showMessage(text.splitlines()[0], 15000)
         self._message("Recording changed on disk", text, error=False)

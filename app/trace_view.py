@@ -139,6 +139,12 @@ class TraceView(QtWidgets.QWidget):
         self._t0 = 0.0
         self._relayout()
 
+    def detach_source(self) -> None:
+        """Stop reading the recording (its file changed under us); what is on screen stays, and
+        windows not yet drawn stay empty until the file is reopened."""
+        self._stop_worker()
+        self.plot.setUpdatesEnabled(True)
+
     def set_pyramid(self, pyramid: MinMaxPyramid | None) -> None:
         if self._worker is not None:
             self._worker.set_pyramid(pyramid)

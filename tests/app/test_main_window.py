@@ -149,3 +149,18 @@ def test_heart_rate_lane_of_a_75_bpm_strip_reads_75(qtbot, make_sinus):
     assert source == "R-peak detector"
     assert np.median(bpm) == pytest.approx(75.0, abs=0.5)
     assert len(times) == pytest.approx(3 * 75, abs=3)
+
+
+def test_file_rewritten_while_open_stops_reading_and_says_so(qtbot, window, edf_path, make_sinus):
+    assert window.open_path(edf_path)
+    window.trace.set_view(0.0, 10.0)
+    assert window.trace.wait_rendered()
+    drawn = window.trace.curves[0].getData()[1].copy()
+    write_edf(make_sinus(minutes=0.5, bpm=120.0), edf_path)  # replaced by a shorter, different record
+    qtbot.waitUntil(lambda: window.last_message is not None and "changed on disk" in window.last_message.text(),
+                    timeout=5000)
+    window.last_message.close()
+    window.trace.set_view(60.0, 70.0)  # no read of the changed file, no crash
+    np.testing.assert_array_equal(window.trace.curves[0].getData()[1], drawn)
+    window.reload()
+    assert window.recording.duration_s == pytest.approx(30.0)
