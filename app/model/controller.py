@@ -12,6 +12,7 @@ thread ends; closing the window waits for them. Settings: ``model/dir``, ``model
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +26,8 @@ from anyecg_model.io.recording import Recording
 from .generated import GeneratedLeadsUI
 from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
-from .stream import OverlayData, PartialFindings
-from .worker import DEVICES, AnalysisJob, AnalysisWorker, AnalyzerPool, gui_torch_threads
+from .stream import OverlayData, PartialFindings, simplify_episodes
+from .worker import DEVICES, AnalysisJob, AnalysisWorker, AnalyzerPool, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM = "model anomaly", "model beats", "model r
 OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
 #: Refresh of the overlays while results stream in (ms).
 REFRESH_MS = 400
+#: Overview lanes and the panel's lists are redrawn at most this often while results stream in (s).
+SLOW_REFRESH_S = 10.0
+#: Finest resolution of the overview's rhythm lane: the recording's length over this many bands.
+OVERVIEW_BANDS = 1500
 #: Overview lanes for recordings at least this long (s), like the viewer's heart-rate lane.
 TIMELINE_MIN_S = 60.0
 
@@ -45,6 +50,7 @@ class ModelController(QtCore.QObject):
 
     viewFindingsReady = QtCore.Signal()
     analysisFinished = QtCore.Signal(object)
+    warmedUp = QtCore.Signal(float)
 
     def __init__(self, window):
         super().__init__(window)
@@ -60,6 +66,9 @@ class ModelController(QtCore.QObject):
         self.data: OverlayData | None = None
         self.failed_message = ""
         self._view_ready = False
+        self._slow_refreshed = 0.0
+        self._view_dirty = False
+        self._timeline_step = 0
         self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
         self._model_dir_override: Path | None = None
         torch_threads = gui_torch_threads()
@@ -81,8 +90,21 @@ class ModelController(QtCore.QObject):
         self.panel.cancelRequested.connect(self.cancel)
         window.recordingOpened.connect(self._on_opened)
         window.recordingClosed.connect(self._on_closed)
+        window.viewRangeChanged.connect(self._on_view_moved)
         window.installEventFilter(self)
         self._show_model_text()
+        self._warm: WarmUp | None = None
+        if self.auto_analyze:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Load and exercise the model in the background (``warmedUp(seconds)`` when done)."""
+        if self._warm is not None and not self._warm.isFinished():
+            return
+        self._warm = WarmUp(self.pool, self.model_dir, self.device_setting, self)
+        self._warm.ready.connect(self.warmedUp)
+        self._warm.failed.connect(lambda msg: log.info("model warm-up: %s", msg))
+        self._warm.start(QtCore.QThread.Priority.LowPriority)
 
     # ------------------------------------------------------------------ settings and menu
     @property
@@ -134,6 +156,8 @@ class ModelController(QtCore.QObject):
         self.auto_action.setChecked(self.auto_analyze)
         if remember:
             self.settings.set("model/auto_analyze", "true" if on else "false")
+        if on:
+            self.warm_up()
         if on and self.window.recording is not None and self.worker is None and self.data is None:
             self._start_timer.start()
 
@@ -191,6 +215,7 @@ class ModelController(QtCore.QObject):
         w.cancelled.connect(self._on_cancelled)
         self.worker = w
         self.panel.set_running(True)
+        self.apply_overlays(timeline=False)  # empty lanes now: one re-layout, before any result
         w.start(QtCore.QThread.Priority.LowPriority)
         return self.job_id
 
@@ -198,6 +223,9 @@ class ModelController(QtCore.QObject):
         """Stop the running job (the GUI keeps what has arrived)."""
         if self.worker is not None:
             self._retire()
+            if self.partial is not None and self.partial.parts:
+                self.data = self.partial.overlay()
+            self.apply_overlays()
             self.panel.set_running(False)
             self.panel.set_notice("Analysis cancelled.")
             self.window.statusBar().showMessage("Analysis cancelled", 5000)
@@ -222,6 +250,8 @@ class ModelController(QtCore.QObject):
         """Cancel every job and wait for the threads (window closing)."""
         self._start_timer.stop()
         self.generated.shutdown()
+        if self._warm is not None:
+            self._warm.wait()
         self._retire()
         for w in list(self._retired):
             w.wait()
@@ -256,7 +286,10 @@ class ModelController(QtCore.QObject):
         if not self._current(job_id) or self.partial is None:
             return
         self.partial.add(part)
-        if not self._view_ready and self.partial.covers(*self._view_window()):
+        t0, t1 = self._view_window()
+        if part.start_s < t1 and part.end_s > t0:
+            self._view_dirty = True  # the trace lanes must show this chunk
+        if not self._view_ready and self.partial.covers(t0, t1):
             self.refresh()
         elif not self._refresh_timer.isActive():
             self._refresh_timer.start()
@@ -284,6 +317,7 @@ class ModelController(QtCore.QObject):
         self.worker = None
         self.failed_message = message
         self.panel.set_running(False)
+        self.apply_overlays(timeline=False)  # removes the empty lanes
         self.panel.set_message(message)
         self.window.statusBar().showMessage("Model: " + message.splitlines()[0], 10000)
         self._mark_view_ready()
@@ -323,67 +357,95 @@ class ModelController(QtCore.QObject):
         return self._view_ready
 
     def refresh(self) -> None:
-        """Redraw the overlays and the panel from the latest results."""
+        """Redraw the overlays and the panel from the latest results. While results stream in, the overview
+        lanes and the panel's lists are redrawn at most every :data:`SLOW_REFRESH_S` seconds."""
         rec = self.window.recording
         if rec is None:
             return
-        if self.findings is not None:
-            self.data = OverlayData.from_findings(self.findings)
-        elif self.partial is not None and self.partial.parts:
-            self.data = self.partial.overlay()
-        else:
+        final = self.findings is not None
+        if not final and (self.partial is None or not self.partial.parts):
             return
-        self.apply_overlays()
-        self.panel.show_data(self.data, rec.duration_s)
-        if self.findings is not None or (self.partial is not None and self.partial.covers(*self._view_window())):
+        now = time.monotonic()
+        slow = final or now - self._slow_refreshed >= SLOW_REFRESH_S or not self._view_ready
+        if not (slow or self._view_dirty):
+            return  # nothing visible changed: the trace is not repainted for chunks off screen
+        self._view_dirty = False
+        self.data = OverlayData.from_findings(self.findings) if final else self.partial.overlay()
+        self.apply_overlays(timeline=slow)
+        if slow:
+            self._slow_refreshed = now
+            self.panel.show_data(self.data, rec.duration_s)
+        if final or (self.partial is not None and self.partial.covers(*self._view_window())):
             self._mark_view_ready()
 
-    def apply_overlays(self) -> None:
-        """Put the lanes the toggles ask for under the traces and on the overview bar."""
-        trace, overview, d = self.window.trace, self.window.overview, self.data
+    def apply_overlays(self, timeline: bool = True) -> None:
+        """Put the lanes the toggles ask for under the traces (updated in place when they exist) and, with
+        ``timeline``, on the overview bar."""
+        trace, d = self.window.trace, self.data
         rec = self.window.recording
         if rec is None:
             return
-        has = d is not None
-        if has and self.overlay_on("anomaly") and len(d.window_score):
-            trace.add_lane(LANE_ANOMALY, AnomalyHeatLane(LANE_ANOMALY, d.window_start_s, d.window_end_s,
-                                                         d.window_score, d.anomaly_threshold))
-        elif LANE_ANOMALY in trace.lanes():
-            trace.remove_lane(LANE_ANOMALY)
-        if has and self.overlay_on("beats") and len(d.beat_time_s):
-            trace.add_lane(LANE_BEATS, ModelBeatLane(LANE_BEATS, d.beat_time_s, d.beat_class, d.beat_confidence))
-        elif LANE_BEATS in trace.lanes():
-            trace.remove_lane(LANE_BEATS)
-        if has and self.overlay_on("rhythm") and d.episodes:
-            ep = d.episodes
-            trace.add_lane(LANE_RHYTHM, ModelRhythmLane(LANE_RHYTHM, np.array([e[0] for e in ep]),
-                                                         np.array([e[1] for e in ep]), [e[2] for e in ep]))
-        elif LANE_RHYTHM in trace.lanes():
-            trace.remove_lane(LANE_RHYTHM)
-        self._apply_timeline(overview, rec, d)
+        # while a job runs the lanes exist (empty at first), so results fill them without re-laying out the view
+        empty = OverlayData()
+        src = d if d is not None else empty
+        live = d is not None or self.worker is not None
+        self._lane(LANE_ANOMALY, live and self.overlay_on("anomaly") and (d is None or len(d.window_score) > 0),
+                   AnomalyHeatLane, lambda: (src.window_start_s, src.window_end_s, src.window_score,
+                                             src.anomaly_threshold))
+        self._lane(LANE_BEATS, live and self.overlay_on("beats") and (d is None or len(d.beat_time_s) > 0),
+                   ModelBeatLane, lambda: (src.beat_time_s, src.beat_class, src.beat_confidence))
+        self._lane(LANE_RHYTHM, live and self.overlay_on("rhythm") and (d is None or bool(d.episodes)),
+                   ModelRhythmLane, lambda: (np.array([e[0] for e in src.episodes]),
+                                             np.array([e[1] for e in src.episodes]), [e[2] for e in src.episodes]))
+        if timeline:
+            self._timeline_step = 0
+            self._apply_timeline_step()
 
-    def _apply_timeline(self, overview, rec: Recording, d: OverlayData | None) -> None:
+    def _lane(self, name: str, wanted: bool, cls, args) -> None:
+        trace = self.window.trace
+        lane = trace.lanes().get(name)
+        if not wanted:
+            if lane is not None:
+                trace.remove_lane(name)
+        elif isinstance(lane, cls):
+            new = args()
+            if not lane.same_data(*new):  # an unchanged lane is not repainted
+                lane.set_data(*new)
+        else:
+            trace.add_lane(name, cls(name, *args()))
+
+    def _apply_timeline_step(self) -> None:
+        """One overview lane per event-loop turn (each rebuild of the overview costs tens of ms)."""
+        rec, d, overview = self.window.recording, self.data, self.window.overview
+        if rec is None:
+            return
         on = d is not None and self.overlay_on("timeline") and rec.duration_s >= TIMELINE_MIN_S
         names = overview.lane_names()
-        if on and self.overlay_on("anomaly") and len(d.window_score):
-            step = float(np.median(d.window_end_s - d.window_start_s)) or 10.0
-            n = int(np.ceil(rec.duration_s / step))
-            grid = np.full(n, np.nan)
-            k = np.clip((d.window_start_s / step).astype(np.int64), 0, n - 1)
-            grid[k] = d.window_score
-            overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * step, grid, kind="heat")
-        elif OVERVIEW_ANOMALY in names:
-            overview.remove_lane(OVERVIEW_ANOMALY)
-        if on and self.overlay_on("rhythm") and d.episodes:
-            se = np.array([[e[0], e[1]] for e in d.episodes])
-            overview.add_lane(OVERVIEW_RHYTHM, se, [e[2] for e in d.episodes], kind="bands")
-        elif OVERVIEW_RHYTHM in names:
-            overview.remove_lane(OVERVIEW_RHYTHM)
-        if on and d.episodes:
-            burden, longest = d.af_burden(), d.longest_episode()
-            tip = f"AF burden {burden:.1%}" + (f"; longest AF episode {longest[1] - longest[0]:.0f} s "
-                                                f"from {longest[0]:.0f} s" if longest else "; no AF episode")
-            overview.setToolTip(tip)
+        step = self._timeline_step
+        self._timeline_step += 1
+        if step == 0:
+            if on and self.overlay_on("anomaly") and len(d.window_score):
+                w = float(np.median(d.window_end_s - d.window_start_s)) or 10.0
+                n = int(np.ceil(rec.duration_s / w))
+                grid = np.full(n, np.nan)
+                grid[np.clip((d.window_start_s / w).astype(np.int64), 0, n - 1)] = d.window_score
+                overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * w, grid, kind="heat")
+            elif OVERVIEW_ANOMALY in names:
+                overview.remove_lane(OVERVIEW_ANOMALY)
+        elif step == 1:
+            shown = simplify_episodes(d.episodes, rec.duration_s / OVERVIEW_BANDS) if on else []
+            if on and self.overlay_on("rhythm") and shown:
+                se = np.array([[e[0], e[1]] for e in shown])
+                overview.add_lane(OVERVIEW_RHYTHM, se, [e[2] for e in shown], kind="bands")
+            elif OVERVIEW_RHYTHM in names:
+                overview.remove_lane(OVERVIEW_RHYTHM)
+            if on and d.episodes:
+                burden, longest = d.af_burden(), d.longest_episode()
+                overview.setToolTip(f"AF burden {burden:.1%}" + (
+                    f"; longest AF episode {longest[1] - longest[0]:.0f} s from {longest[0]:.0f} s" if longest
+                    else "; no AF episode"))
+            return
+        QtCore.QTimer.singleShot(0, self._apply_timeline_step)
 
     # ------------------------------------------------------------------ navigation and recording changes
     def jump_to(self, t0: float, t1: float) -> None:
@@ -414,6 +476,12 @@ class ModelController(QtCore.QObject):
         for name in (OVERVIEW_ANOMALY, OVERVIEW_RHYTHM):
             if name in self.window.overview.lane_names():
                 self.window.overview.remove_lane(name)
+
+    def _on_view_moved(self, _t0: float, _t1: float) -> None:
+        if self.worker is not None and self.partial is not None and self.partial.parts:
+            self._view_dirty = True  # lanes may lag behind chunks that arrived off screen
+            if not self._refresh_timer.isActive():
+                self._refresh_timer.start()
 
     def _on_opened(self, rec: Recording) -> None:
         self._retire()

@@ -57,13 +57,23 @@ class ModelBeatLane(LaneItem):
 
     def __init__(self, name: str, times_s: np.ndarray, classes: np.ndarray, confidence: np.ndarray):
         super().__init__(name)
+        self.last_drawn = np.zeros(0, np.int64)
+        self.hover_text = ""
+        self.setAcceptHoverEvents(True)
+        self.set_data(times_s, classes, confidence)
+
+    def same_data(self, times_s, classes, confidence) -> bool:
+        return (len(times_s) == len(self.times_s) and np.array_equal(np.sort(times_s), self.times_s)
+                and np.array_equal(np.bincount(np.asarray(classes, np.int64), minlength=5),
+                                   np.bincount(self.classes, minlength=5)))
+
+    def set_data(self, times_s: np.ndarray, classes: np.ndarray, confidence: np.ndarray) -> None:
+        """Replace the beats in place (no re-layout of the view)."""
         order = np.argsort(times_s, kind="stable")
         self.times_s = np.asarray(times_s, np.float64)[order]
         self.classes = np.asarray(classes, np.int64)[order]
         self.confidence = np.asarray(confidence, np.float32)[order]
-        self.last_drawn = np.zeros(0, np.int64)
-        self.hover_text = ""
-        self.setAcceptHoverEvents(True)
+        self.update()
 
     def visible_indices(self) -> np.ndarray:
         x0, x1 = self.visible_time_range()
@@ -141,12 +151,21 @@ class AnomalyHeatLane(LaneItem):
     def __init__(self, name: str, starts_s: np.ndarray, ends_s: np.ndarray, scores: np.ndarray,
                  threshold: float = 0.5):
         super().__init__(name)
+        self.last_drawn = np.zeros(0, np.int64)
+        self.set_data(starts_s, ends_s, scores, threshold)
+
+    def same_data(self, starts_s, ends_s, scores, threshold: float = 0.5) -> bool:
+        return (len(starts_s) == len(self.starts) and threshold == self.threshold
+                and np.array_equal(np.sort(starts_s), self.starts) and np.isclose(np.sum(scores), self.scores.sum()))
+
+    def set_data(self, starts_s: np.ndarray, ends_s: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> None:
+        """Replace the windows in place (no re-layout of the view)."""
         order = np.argsort(starts_s, kind="stable")
         self.starts = np.asarray(starts_s, np.float64)[order]
         self.ends = np.asarray(ends_s, np.float64)[order]
         self.scores = np.asarray(scores, np.float64)[order]
         self.threshold = threshold
-        self.last_drawn = np.zeros(0, np.int64)
+        self.update()
 
     def visible_indices(self) -> np.ndarray:
         x0, x1 = self.visible_time_range()
@@ -186,6 +205,19 @@ class AnomalyHeatLane(LaneItem):
 
 class ModelRhythmLane(BandLaneItem):
     """The model's rhythm episodes (labels such as NSR, AF, VT) as labelled bands, tagged "model rhythm"."""
+
+    def same_data(self, starts_s, stops_s, labels) -> bool:
+        return (len(starts_s) == len(self.starts) and np.array_equal(np.sort(starts_s), self.starts)
+                and np.array_equal(np.sort(stops_s), self.stops) and sorted(map(str, labels)) == sorted(self.labels))
+
+    def set_data(self, starts_s: np.ndarray, stops_s: np.ndarray, labels) -> None:
+        """Replace the episodes in place (no re-layout of the view)."""
+        order = np.argsort(starts_s, kind="stable")
+        self.starts = np.asarray(starts_s, np.float64)[order]
+        self.stops = np.asarray(stops_s, np.float64)[order]
+        self.labels = np.asarray(labels, dtype=object)[order]
+        self._max_len = float(np.max(self.stops - self.starts)) if len(self.starts) else 0.0
+        self.update()
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         tr = painter.transform()

@@ -76,6 +76,20 @@ class OverlayData:
         return k, float(self.record_class[k])
 
 
+def simplify_episodes(episodes: list[tuple[float, float, str, float]], min_s: float) -> list[tuple[float, float, str]]:
+    """Episodes for a whole-recording lane: those shorter than ``min_s`` seconds (below a pixel) are dropped
+    and neighbours with the same label merged, so a 24-hour lane paints a few hundred bands, not thousands."""
+    out: list[list] = []
+    for a, b, label, _ in sorted(episodes):
+        if b - a < min_s:
+            continue
+        if out and out[-1][2] == label and a - out[-1][1] <= min_s:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b, label])
+    return [(a, b, label) for a, b, label in out]
+
+
 class PartialFindings:
     """Chunk results of a running analysis (any order), merged on demand into :class:`OverlayData`."""
 

@@ -88,7 +88,11 @@ def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):
     assert len(anomaly.scores) == len(f.anomaly_windows) == 9
     win.trace.set_view(20.0, 30.0)
     shown = f.beats.time_s[(f.beats.time_s >= 20.0) & (f.beats.time_s < 30.0)]
-    qtbot.waitUntil(lambda: win.trace.grab() is not None and len(beats.last_drawn) > 0, timeout=5_000)  # painted
+    def painted_new_view():
+        win.trace.grab()
+        return len(beats.last_drawn) > 0 and beats.times_s[beats.last_drawn[0]] >= 20.0
+
+    qtbot.waitUntil(painted_new_view, timeout=5_000)
     np.testing.assert_allclose(beats.times_s[beats.last_drawn], shown)
     assert 10 <= len(shown) <= 13  # 70 bpm: about 11.7 beats in 10 s
     # the findings table counts beats by class and lists every episode with its duration
