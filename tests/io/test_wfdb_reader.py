@@ -125,3 +125,13 @@ def test_absurd_counts_are_refused_without_allocation(tmp_path):
     (tmp_path / "zero.hea").write_text(lines[0].replace("rec 2 250", "zero 2 0") + "\n" + "\n".join(lines[1:]))
     with pytest.raises(RecordingError):
         open_recording(tmp_path / "zero.hea")
+
+
+def test_non_utf8_comment_is_tolerated_and_binary_header_refused(tmp_path):
+    hea, _ = _write_record(tmp_path)
+    with open(hea, "ab") as fh:
+        fh.write(b"# M\xe9dication: none\n")
+    assert open_recording(hea).n_samples == 2000
+    hea.write_bytes(b"rec 2 250 2000\n\x00\x01\x02")
+    with pytest.raises(RecordingError, match="binary"):
+        open_recording(hea)

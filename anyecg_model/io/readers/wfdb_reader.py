@@ -61,12 +61,10 @@ def _read_header(hea: Path):
         raise RecordingError(hea, "header file is empty")
     if size > MAX_HEADER_BYTES:
         raise RecordingError(hea, f"header file of {size} bytes is too large to be a WFDB header")
-    text = hea.read_bytes()
-    try:
-        text.decode("ascii" if b"\x00" in text else "utf-8")
-    except UnicodeDecodeError as exc:
-        raise RecordingError(hea, f"header is not text: {exc}") from exc
-    _precheck_counts(hea, text.decode("utf-8"))
+    raw = hea.read_bytes()
+    if b"\x00" in raw:
+        raise RecordingError(hea, "header contains NUL bytes: it is binary, not a WFDB header")
+    _precheck_counts(hea, raw.decode("utf-8", errors="replace"))  # non-UTF-8 comments are tolerated
     try:
         return wfdb.rdheader(str(hea.with_suffix("")))
     except RecordingError:
