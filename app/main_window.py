@@ -27,9 +27,10 @@ from anyecg_model.signal.filters import PRESETS, RAW
 from .dialogs import CalibrationDialog, show_message
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
+from .menus import build_menus, build_toolbar
 from .navigation import find_annotation, parse_time, search_targets
 from .overview import OverviewBar
-from .paper import GAINS_MM_MV, SPEEDS_MM_S, PaperScale
+from .paper import PaperScale
 from .settings import THEMES, ViewerSettings, apply_theme
 from .trace_view import TraceView, format_time
 from .twelve_lead import TwelveLeadView, is_standard_12lead
@@ -81,8 +82,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.leads_panel = LeadsPanel(self.trace)
         self.add_dock("Leads", self.leads_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_status_bar()
-        self._build_toolbar()
-        self._build_menus()
+        build_toolbar(self)
+        build_menus(self)
         self.watcher = QtCore.QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._on_file_changed)
         self.trace.viewRangeChanged.connect(self._on_view_range)
@@ -144,80 +145,6 @@ class MainWindow(QtWidgets.QMainWindow):
         sb.addWidget(self.caliper_label)
         sb.addPermanentWidget(self.lod_label)
         sb.addPermanentWidget(self.filter_label)
-
-    def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Navigation")
-        tb.setObjectName("navigation_toolbar")
-        tb.addWidget(QtWidgets.QLabel(" Go to "))
-        self.goto_box = QtWidgets.QLineEdit()
-        self.goto_box.setPlaceholderText("h:mm:ss")
-        self.goto_box.setMaximumWidth(110)
-        self.goto_box.returnPressed.connect(self._goto_from_box)
-        tb.addWidget(self.goto_box)
-        tb.addSeparator()
-        tb.addWidget(QtWidgets.QLabel(" Find "))
-        self.search_combo = QtWidgets.QComboBox()
-        self.search_combo.setMinimumWidth(220)
-        tb.addWidget(self.search_combo)
-        tb.addAction("◀ Previous", lambda: self.find_annotation(False))
-        tb.addAction("Next ▶", lambda: self.find_annotation(True))
-        tb.addSeparator()
-        tb.addWidget(QtWidgets.QLabel(" Filter "))
-        self.filter_combo = QtWidgets.QComboBox()
-        self.filter_combo.addItems(list(PRESETS))
-        self.filter_combo.currentTextChanged.connect(lambda name: self.set_display_filter(name, self.trace.display_filter().notch_hz))
-        tb.addWidget(self.filter_combo)
-
-    def _build_menus(self) -> None:
-        f = self.menu("File")
-        f.addAction("&Open…", self.open_dialog, QtGui.QKeySequence.StandardKey.Open)
-        self.recent_menu = f.addMenu("Open &recent")
-        self._refresh_recent()
-        f.addAction("Open demo: 12-lead (real, DICOM)", lambda: self.open_demo("12lead"))
-        f.addAction("Open demo: synthetic Holter", lambda: self.open_demo("holter"))
-        f.addAction("&Reload", self.reload, QtGui.QKeySequence("Ctrl+R"))
-        f.addAction("&Close", self.close_recording, QtGui.QKeySequence.StandardKey.Close)
-        f.addSeparator()
-        f.addAction("&Quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
-
-        v = self.menu("View")
-        speed = v.addMenu("Paper &speed")
-        for mm in SPEEDS_MM_S:
-            speed.addAction(f"{mm:g} mm/s", lambda mm=mm: self.trace.set_speed(mm))
-        gain = v.addMenu("&Gain")
-        for g in GAINS_MM_MV:
-            gain.addAction(f"{g:g} mm/mV", lambda g=g: self.trace.set_gain(g))
-        self.layout_action = v.addAction("Clinical 3 × 4 layout", self.set_clinical_layout)
-        self.layout_action.setCheckable(True)
-        self.layout_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
-        filt = v.addMenu("Display &filter")
-        for name in PRESETS:
-            filt.addAction(PRESETS[name].label(), lambda name=name: self.set_display_filter(name, self.trace.display_filter().notch_hz))
-        notch = v.addMenu("Mains &notch")
-        for hz in (None, 50.0, 60.0):
-            notch.addAction("Off" if hz is None else f"{hz:g} Hz",
-                            lambda hz=hz: self.set_display_filter(self.trace.display_filter().name, hz))
-        self.beat_filter_menu = v.addMenu("Show beat &types")
-        theme = v.addMenu("&Theme")
-        for name in THEMES:
-            theme.addAction(name.title(), lambda name=name: self.set_theme(name))
-        v.addAction("Screen &calibration…", self.calibrate)
-
-        n = self.menu("Navigate")
-        n.addAction("Go to time…", lambda: (self.goto_box.setFocus(), self.goto_box.selectAll()), QtGui.QKeySequence("Ctrl+G"))
-        n.addAction("Next annotation of type", lambda: self.find_annotation(True), QtGui.QKeySequence("Ctrl+]"))
-        n.addAction("Previous annotation of type", lambda: self.find_annotation(False), QtGui.QKeySequence("Ctrl+["))
-        n.addAction("Start of recording (Home)", lambda: self.trace.set_view(0.0, self.trace.page_s()))
-
-        t = self.menu("Tools")
-        t.addAction("&Time caliper", lambda: self.trace.calipers.set_mode("time"), QtGui.QKeySequence("Ctrl+T"))
-        t.addAction("&Amplitude caliper", lambda: self.trace.calipers.set_mode("amplitude"), QtGui.QKeySequence("Ctrl+Shift+T"))
-        march = t.addAction("&March-out", self.trace.calipers.set_march_out)
-        march.setCheckable(True)
-        t.addAction("&Clear calipers", lambda: (self.trace.calipers.clear(), self.trace.calipers.set_mode(None)))
-
-        h = self.menu("Help")
-        h.addAction("&Keys", self._show_keys)
 
     # ------------------------------------------------------------------ opening and closing
     def open_dialog(self) -> None:
