@@ -2,7 +2,7 @@
 clipboard, Print 12-lead / Holter report…) and the functions behind them, callable from tests.
 
 Errors (span too long, DPI too high, unwritable file) are shown in a message box and the status bar;
-nothing raises into the event loop.
+nothing raises into the event loop. Reports and span images are made in background threads.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from ..paper import badge_text
 from ..trace_view import format_time
 from .dialog import ExportDialog
 from .report_worker import ReportWorker
-from .span_image import SpanSpec, render_span, save_span
+from .span_image import SpanSpec, span_size_px
+from .span_worker import SpanWorker
 from .view_image import ImageOptions, render_view, save_view
 
 
@@ -26,11 +27,12 @@ class ExportController(QtCore.QObject):
     """Owns the export actions of ``window`` and the report workers it starts."""
 
     reportWritten = QtCore.Signal(str)
+    spanExported = QtCore.Signal(object)
 
     def __init__(self, window: QtWidgets.QMainWindow):
         super().__init__(window)
         self.window = window
-        self.workers: list[ReportWorker] = []
+        self.workers: list[QtCore.QThread] = []
         self.last_message: QtWidgets.QMessageBox | None = None
         menu = window.menu("File")
         # insert before "Quit" (the last action) so the menu keeps its order
@@ -91,10 +93,45 @@ class ExportController(QtCore.QObject):
     def export_view(self, path: str | Path, options: ImageOptions) -> Path | None:
         return self._guard(lambda: save_view(self.current_view(), path, options, self.caption()), path)
 
-    def export_span(self, path: str | Path, t0: float, t1: float, options: ImageOptions) -> Path | None:
+    def export_span(self, t0: float, t1: float, options: ImageOptions, path: str | Path | None = None
+                    ) -> SpanWorker | None:
+        """Paint ``[t0, t1]`` s in the background, into ``path`` or (None) onto the clipboard.
+
+        ``spanExported(Path | QImage)`` follows; a span or size that cannot be drawn is refused at once.
+        """
         rec = self.window.recording
+        if rec is None:
+            return None
+        spec = self._guard(lambda: self._checked_spec(t0, t1, options))
+        if spec is None:
+            return None
         caption = f"{self.record_name()} · {format_time(t0)}–{format_time(t1)}"
-        return self._guard(lambda: save_span(rec, self.span_spec(t0, t1), path, options, caption), path)
+        worker = SpanWorker(rec, spec, options, caption, path, parent=self)
+        worker.done.connect(self._on_span_done)
+        worker.failed.connect(self._on_export_failed)
+        worker.finished.connect(lambda: self.workers.remove(worker) if worker in self.workers else None)
+        self.workers.append(worker)
+        self.window.statusBar().showMessage(f"Exporting {format_time(t0)}–{format_time(t1)}…")
+        worker.start()
+        return worker
+
+    def _checked_spec(self, t0: float, t1: float, options: ImageOptions) -> SpanSpec:
+        spec = self.span_spec(t0, t1)
+        span_size_px(spec, options)  # raises for an image too large
+        return spec
+
+    def _on_span_done(self, result) -> None:
+        if isinstance(result, QtGui.QImage):
+            QtWidgets.QApplication.clipboard().setImage(result)
+            self.window.statusBar().showMessage(f"Span copied to the clipboard ({result.width()} × "
+                                                f"{result.height()} px)", 5000)
+        else:
+            self.window.statusBar().showMessage(f"Exported {result}", 5000)
+        self.spanExported.emit(result)
+
+    def _on_export_failed(self, message: str) -> None:
+        self.last_message = show_message(self.window, "Export failed", message)
+        self.window.statusBar().showMessage(f"Export failed: {message}", 10000)
 
     def copy_view(self, options: ImageOptions | None = None) -> QtGui.QImage | None:
         """Put the view on the clipboard (default 300 dpi with grid and overlays)."""
@@ -107,19 +144,11 @@ class ExportController(QtCore.QObject):
                                                 5000)
         return image
 
-    def copy_span(self, t0: float, t1: float, options: ImageOptions) -> QtGui.QImage | None:
-        rec = self.window.recording
-        image = self._guard(lambda: render_span(rec, self.span_spec(t0, t1), options))
-        if image is not None:
-            QtWidgets.QApplication.clipboard().setImage(image)
-        return image
-
     def _guard(self, job, path: str | Path | None = None):
         try:
             result = job()
         except (ValueError, OSError, RecordingError) as exc:  # bad span/dpi, unwritable file, unreadable signal
-            self.last_message = show_message(self.window, "Export failed", str(exc))
-            self.window.statusBar().showMessage(f"Export failed: {exc}", 10000)
+            self._on_export_failed(str(exc))
             return None
         if path is not None:
             self.window.statusBar().showMessage(f"Exported {path}", 5000)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 
 from ..navigation import parse_time
 from ..trace_view import format_time
@@ -60,6 +60,7 @@ class ExportDialog(QtWidgets.QDialog):
         layout.addWidget(self.overlay_check)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        controller.spanExported.connect(self._on_span_exported)
 
     def options(self) -> ImageOptions:
         """The chosen options; raises ``ValueError`` for a DPI that is not a number in range."""
@@ -92,18 +93,31 @@ class ExportDialog(QtWidgets.QDialog):
             self.save_to(path, *inputs)
 
     def save_to(self, path: str, options: ImageOptions, span: tuple[float, float] | None) -> bool:
+        """Save the view now, or start saving the span (True when saved or started)."""
         if span is None:
-            done = self.controller.export_view(path, options)
-        else:
-            done = self.controller.export_span(path, span[0], span[1], options)
-        self.message.setText(f"Saved {path}" if done else "")
-        return done is not None
+            done = self.controller.export_view(path, options) is not None
+            self.message.setText(f"Saved {path}" if done else "")
+            return done
+        worker = self.controller.export_span(span[0], span[1], options, path)
+        if worker is not None:
+            self.message.setText(f"Saving {path}…")
+        return worker is not None
 
     def copy(self) -> None:
         inputs = self._inputs()
         if inputs is None:
             return
         options, span = inputs
-        image = self.controller.copy_view(options) if span is None else self.controller.copy_span(*span, options)
-        if image is not None:
-            self.message.setText(f"Copied {image.width()} × {image.height()} px to the clipboard")
+        if span is None:
+            image = self.controller.copy_view(options)
+            if image is not None:
+                self.message.setText(f"Copied {image.width()} × {image.height()} px to the clipboard")
+            return
+        if self.controller.export_span(span[0], span[1], options) is not None:
+            self.message.setText("Copying…")
+
+    def _on_span_exported(self, result) -> None:
+        if isinstance(result, QtGui.QImage):
+            self.message.setText(f"Copied {result.width()} × {result.height()} px to the clipboard")
+        else:
+            self.message.setText(f"Saved {result}")

@@ -27,6 +27,8 @@ TOP_MM = 8.0
 AXIS_MM = 6.0
 LANE_MM = 7.0
 RIGHT_MM = 5.0
+#: Points per drawn polyline piece (pieces share their end points).
+CHUNK_POINTS = 128
 #: Longest span one image may hold (s): 10 minutes.
 MAX_SPAN_S = 600.0
 
@@ -87,14 +89,16 @@ def paint_span(painter: QtGui.QPainter, recording: Recording, spec: SpanSpec, op
     a, b = int(math.floor(spec.t0 * fs)), int(math.ceil(spec.t1 * fs))
     data = filtered_window(recording, a, b, list(spec.leads), spec.filt)
     row_mm = spec.row_mv * spec.gain_mm_mv
-    trace_pen = QtGui.QPen(QtGui.QColor(c.trace), 0.25)
+    trace_pen = QtGui.QPen(QtGui.QColor(c.trace), 0.25, QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenCapStyle.RoundCap,
+                           QtCore.Qt.PenJoinStyle.RoundJoin)
     for row, lead in enumerate(spec.leads):
         base = TOP_MM + (row + 0.55) * row_mm
         painter.setPen(trace_pen)
         _calibration(painter, base, spec.gain_mm_mv)
         sign = -1.0 if lead in spec.inverted else 1.0
         x_mm = CAL_MM + (np.arange(a, a + data.shape[1]) / fs - spec.t0) * spec.speed_mm_s
-        painter.drawPath(_polyline(x_mm, base - sign * data[row] * spec.gain_mm_mv, px))
+        for segment in _polylines(x_mm, base - sign * data[row] * spec.gain_mm_mv, px):
+            painter.drawPolyline(segment)
         painter.setPen(QtGui.QColor(c.text))
         name = recording.leads[lead].name + (" (inverted)" if lead in spec.inverted else "")
         _text(painter, QtCore.QRectF(CAL_MM + 1.0, base - 0.5 * row_mm + 0.8, 60.0, 4.0), name, 8.0, LEFT, bold=True)
@@ -145,9 +149,10 @@ def _calibration(painter: QtGui.QPainter, base: float, gain: float) -> None:
     painter.drawPath(path)
 
 
-def _polyline(x: np.ndarray, y: np.ndarray, px_per_mm: float) -> QtGui.QPainterPath:
-    """Path through (x, y) mm with NaN gaps; more than 4 samples per pixel become min/max pairs per pixel."""
-    path = QtGui.QPainterPath()
+def _polylines(x: np.ndarray, y: np.ndarray, px_per_mm: float) -> list[QtGui.QPolygonF]:
+    """Polylines through (x, y) mm, split at NaN gaps and into pieces of :data:`CHUNK_POINTS` points (Qt strokes
+    many short antialiased polylines ~10× faster than one long one); more than 4 samples per pixel become
+    min/max pairs per pixel column."""
     if x.size > 4 * (x[-1] - x[0]) * px_per_mm and x.size > 1:
         col = np.floor((x - x[0]) * px_per_mm).astype(np.int64)
         edges = np.flatnonzero(np.diff(col)) + 1
@@ -159,16 +164,16 @@ def _polyline(x: np.ndarray, y: np.ndarray, px_per_mm: float) -> QtGui.QPainterP
         ys = np.column_stack([lo, hi]).reshape(-1)
         ys[~np.isfinite(ys)] = np.nan
         x, y = xs, ys
-    pen_down = False
-    for xi, yi in zip(x.tolist(), y.tolist()):
-        if yi != yi:
-            pen_down = False
-        elif pen_down:
-            path.lineTo(xi, yi)
-        else:
-            path.moveTo(xi, yi)
-            pen_down = True
-    return path
+    ok = np.isfinite(y)
+    edges = np.flatnonzero(np.diff(ok.astype(np.int8))) + 1
+    out = []
+    for a, b in zip(np.concatenate([[0], edges]), np.concatenate([edges, [y.size]])):
+        if not ok[a] or b - a < 2:
+            continue
+        points = [QtCore.QPointF(px, py) for px, py in zip(x[a:b].tolist(), y[a:b].tolist())]
+        for k in range(0, len(points) - 1, CHUNK_POINTS):
+            out.append(QtGui.QPolygonF(points[k:k + CHUNK_POINTS + 1]))
+    return out
 
 
 def _annotation_lane(painter: QtGui.QPainter, recording: Recording, spec: SpanSpec, top: float,

@@ -84,10 +84,11 @@ def test_svg_has_the_physical_size_of_the_view(shown, tmp_path):
     assert "<path" in text or "<polyline" in text
 
 
-def test_span_beyond_the_view_at_true_scale(shown, tmp_path):
+def test_span_beyond_the_view_at_true_scale(shown, tmp_path, qtbot):
     dpi = 254.0  # 10 px per mm
-    out = shown.export.export_span(tmp_path / "span.png", 60.0, 72.0, ImageOptions(dpi=dpi, grid=False))
-    rgb = pixels(QtGui.QImage(str(out)))
+    with qtbot.waitSignal(shown.export.spanExported, timeout=60_000) as sig:
+        shown.export.export_span(60.0, 72.0, ImageOptions(dpi=dpi, grid=False), tmp_path / "span.png")
+    rgb = pixels(QtGui.QImage(str(sig.args[0])))
     spec = shown.export.span_spec(60.0, 72.0)
     w_mm, h_mm = spec.size_mm(True)
     assert rgb.shape[1] == round(w_mm * 10) and rgb.shape[0] == round(h_mm * 10)
@@ -99,7 +100,7 @@ def test_span_beyond_the_view_at_true_scale(shown, tmp_path):
 
 
 def test_too_long_a_span_is_a_message_not_a_crash(shown, tmp_path):
-    assert shown.export.export_span(tmp_path / "x.png", 0.0, 290.0 + 400.0, ImageOptions()) is None
+    assert shown.export.export_span(0.0, 290.0 + 400.0, ImageOptions(), tmp_path / "x.png") is None
     assert shown.export.last_message is not None and "longer than" in shown.export.last_message.text()
     assert shown.export.export_view(tmp_path / "no" / "dir" / "x.png", ImageOptions()) is None
     assert not (tmp_path / "x.png").exists()
@@ -122,8 +123,14 @@ def test_dialog_saves_a_span(shown, tmp_path, qtbot):
     dialog.dpi_combo.setCurrentText("150")
     options, span = dialog.options(), dialog.span()
     assert span == (30.0, 35.0) and options.dpi == 150.0
-    assert dialog.save_to(str(tmp_path / "d.png"), options, span)
+    with qtbot.waitSignal(shown.export.spanExported, timeout=60_000):
+        assert dialog.save_to(str(tmp_path / "d.png"), options, span)
     assert QtGui.QImage(str(tmp_path / "d.png")).width() > 0
+    assert dialog.message.text().startswith("Saved")
+    with qtbot.waitSignal(shown.export.spanExported, timeout=60_000):
+        dialog.copy()
+    assert QtWidgets.QApplication.clipboard().image().width() == QtGui.QImage(str(tmp_path / "d.png")).width()
+    assert dialog.message.text().startswith("Copied")
     dialog.dpi_combo.setCurrentText("lots")
     dialog.copy()
     assert "not a number" in dialog.message.text()
@@ -159,12 +166,15 @@ def test_report_uses_the_findings_the_model_panel_shows(shown, tmp_path, qtbot, 
     assert shown.export.shown_model_findings() is None
 
 
-def test_unreadable_signal_is_a_message(shown, tmp_path, monkeypatch):
+def test_unreadable_signal_is_a_message(shown, tmp_path, monkeypatch, qtbot):
     from anyecg_model.io.recording import RecordingError
 
     def broken(*args, **kwargs):
         raise RecordingError(shown.recording.path, "cannot read samples: device unplugged")
 
     monkeypatch.setattr(shown.recording, "read", broken)
-    assert shown.export.export_span(tmp_path / "s.png", 1.0, 5.0, ImageOptions(dpi=96)) is None
+    shown.export.last_message = None
+    assert shown.export.export_span(1.0, 5.0, ImageOptions(dpi=96), tmp_path / "s.png") is not None
+    qtbot.waitUntil(lambda: shown.export.last_message is not None, timeout=30_000)
     assert "device unplugged" in shown.export.last_message.text()
+    assert not (tmp_path / "s.png").exists()
