@@ -136,8 +136,13 @@ class MinMaxPyramid:
 
     @classmethod
     def _expected_meta(cls, recording: Recording, cfg: PyramidConfig) -> dict:
+        """What a valid cache must match. Besides the content hash (sampled for files over 64 MB) the
+        source file's size and modification time are kept, so a file edited in place counts as stale."""
+        path = recording.provenance.path
+        stat = os.stat(path) if os.path.isfile(path) else None
         return {
             "version": CACHE_VERSION,
+            "source_stat": [stat.st_size, stat.st_mtime_ns] if stat else None,
             "content_hash": recording.provenance.content_hash,
             "n_leads": len(recording.leads),
             "n_samples": int(recording.n_samples),

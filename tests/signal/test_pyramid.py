@@ -119,3 +119,19 @@ def test_relative_x_keeps_precision_at_72_hours():
     assert not env.decimated
     np.testing.assert_allclose(np.diff(env.x), 1 / fs, rtol=0, atol=1e-9)
     assert env.x.dtype == np.float64 and abs(env.x[0]) < 1e-9
+
+
+def test_file_edited_in_place_makes_the_cache_stale(tmp_path):
+    import os
+
+    from anyecg_model.io.recording import Provenance
+
+    sig = tmp_path / "sig.bin"
+    sig.write_bytes(b"x" * 100)
+    rec = Recording.from_array(np.zeros((1, 50_000), np.float32), FS, ["II"])
+    rec.provenance = Provenance(str(sig), "test", "same-sampled-hash")
+    MinMaxPyramid.open_or_build(rec, root=tmp_path / "c")
+    folder = MinMaxPyramid.cache_dir_for(rec, root=tmp_path / "c")
+    assert MinMaxPyramid._load(rec, PyramidConfig(), folder) is not None
+    os.utime(sig, ns=(0, 10**9))  # same size and hash, new modification time
+    assert MinMaxPyramid._load(rec, PyramidConfig(), folder) is None, "stale cache discarded"
