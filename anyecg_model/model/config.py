@@ -32,9 +32,10 @@ def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
 class PreprocessConfig:
     """How a recording becomes model input; shared by training and inference.
 
-    Order: NaN repair → zero-phase Butterworth band-pass ``highpass_hz``–``lowpass_hz`` and mains notch at
-    the native rate → optional db6 wavelet denoising → polyphase resampling to ``target_fs`` → amplitude
-    scaling → cut into non-overlapping ``patch_len``-sample patches (1 s at 300 Hz).
+    Order: NaN repair → optional db6 wavelet denoising (soft universal threshold, noise σ from the finest
+    details, hence before the band-pass) → zero-phase Butterworth band-pass ``highpass_hz``–``lowpass_hz``
+    and mains notch at the native rate → polyphase resampling to ``target_fs`` → amplitude scaling → cut
+    into non-overlapping ``patch_len``-sample patches (1 s at 300 Hz).
 
     The band is 0.5–75 Hz: the paper's 75 Hz upper edge, but 0.5 Hz (not 0.1 Hz) at the bottom because a
     1-s token cannot represent baseline wander and the tokenizer would spend codes on it. The upper edge is

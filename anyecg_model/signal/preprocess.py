@@ -158,6 +158,8 @@ def preprocess(data: np.ndarray, fs: float, lead_names: Sequence[str], cfg: Prep
                               + (f" ({'; '.join(warnings)})" if warnings else ""))
 
     x = np.stack(rows)
+    if cfg.denoise_wavelet:  # before the band-pass, so the finest details still measure the white noise
+        x = _wavelet_denoise(x, cfg.denoise_wavelet, cfg.denoise_level)
     padlen = min(n - 1, int(round(fs)))
     x = sps.sosfiltfilt(_filter_sos(cfg, fs), x, axis=-1, padlen=padlen)
     ptp = np.ptp(x, axis=-1)
@@ -167,8 +169,6 @@ def preprocess(data: np.ndarray, fs: float, lead_names: Sequence[str], cfg: Prep
     if flat.all():
         raise PreprocessError(f"no usable lead: {'; '.join(warnings)}")
     x, row_slots = x[~flat], [s for s, f in zip(row_slots, flat) if not f]
-    if cfg.denoise_wavelet:
-        x = _wavelet_denoise(x, cfg.denoise_wavelet, cfg.denoise_level)
     x = resample_to(x, fs, cfg.target_fs)
     if cfg.amplitude_scaling == "robust":
         mad = np.median(np.abs(x - np.median(x, axis=-1, keepdims=True)), axis=-1, keepdims=True) * 1.4826
