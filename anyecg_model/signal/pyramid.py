@@ -196,7 +196,7 @@ class MinMaxPyramid:
         else:
             levels = [np.empty((n_leads, bins, 2), np.float32) for bins in sizes]
         try:
-            for start in range(0, max(recording.n_samples, 1), chunk):
+            for start in range(0, recording.n_samples, chunk):
                 if cancelled is not None and cancelled():
                     raise BuildCancelled(recording.path)
                 block = recording.read(start, min(start + chunk, recording.n_samples))
@@ -205,7 +205,9 @@ class MinMaxPyramid:
                     b0 = start // cfg.factor**k
                     level[:, b0:b0 + block.shape[1]] = block[:, : level.shape[1] - b0]
                 if progress:
-                    progress(min(1.0, (start + chunk) / max(recording.n_samples, 1)))
+                    progress(min(1.0, (start + chunk) / recording.n_samples))
+            if progress and recording.n_samples == 0:
+                progress(1.0)
             if tmp is None:
                 return cls(recording, levels, cfg)
             for level in levels:

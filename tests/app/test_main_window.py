@@ -164,3 +164,27 @@ def test_file_rewritten_while_open_stops_reading_and_says_so(qtbot, window, edf_
     np.testing.assert_array_equal(window.trace.curves[0].getData()[1], drawn)
     window.reload()
     assert window.recording.duration_s == pytest.approx(30.0)
+
+
+def test_monitor_filter_removes_baseline_wander_from_the_drawn_trace(qtbot, window, make_sinus):
+    from anyecg_model.io.recording import Recording
+
+    base = make_sinus(minutes=2.0, n_leads=1)
+    x = base.read()
+    t = np.arange(x.shape[1]) / base.fs
+    wander = (0.8 * np.sin(2 * np.pi * 0.15 * t)).astype(np.float32)
+    rec = Recording.from_array(x + wander, base.fs, ["MLII"], annotations=base.annotations)
+    window.set_recording(rec)
+    view = window.trace
+    view.set_view(30.0, 40.0)
+    assert view.wait_rendered()
+    raw_y = view.curves[0].getData()[1].copy()
+    window.set_display_filter("Monitor")
+    assert view.wait_rendered()
+    y = view.curves[0].getData()[1]
+
+    def baseline_swing(v):  # range of the 100-ms medians: the baseline, not the QRS
+        return np.ptp(np.median(v[: len(v) // 25 * 25].reshape(-1, 25), axis=1))
+
+    assert baseline_swing(raw_y) > 1.0, "the raw trace wanders"
+    assert baseline_swing(y) < 0.25, "the filtered baseline is flat"
