@@ -73,8 +73,11 @@ def test_two_process_gloo_job_stays_in_sync_and_resumes(tmp_path):
 def test_cli_pretrain_tokenizer_then_backbone_with_resume(tmp_path):
     tok, full = tmp_path / "tok", tmp_path / "full"
     common = ["--synthetic", "8", "--window-s", "3", "--batch-size", "4", "--threads", "1"]
-    assert main(["pretrain-tokenizer", *common, "--size", "tiny", "--out", str(tok)]) == 0
-    tokenizer_state = {k: v for k, v in load_checkpoint(tok).state_dict().items() if k.startswith("tokenizer.")}
+    assert main(["pretrain-tokenizer", *common, "--size", "tiny", "--out", str(tok), "--val-fraction", "0.25"]) == 0
+    tokenizer = load_checkpoint(tok)
+    assert tokenizer.metadata["training_data"]["val_windows"] == 2
+    assert {"val/loss", "val/perplexity", "train/morphology"} <= set(tokenizer.metadata["metrics"])
+    tokenizer_state = {k: v for k, v in tokenizer.state_dict().items() if k.startswith("tokenizer.")}
     assert main(["pretrain", *common, "--tokenizer", str(tok), "--out", str(full), "--symmetric"]) == 0
     assert main(["pretrain", *common, "--out", str(full), "--resume", "--epochs", "2"]) == 0
     model = load_checkpoint(full)
