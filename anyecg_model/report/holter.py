@@ -93,7 +93,9 @@ def render_holter(recording: Recording, out: str | Path, config: HolterConfig = 
     if len(findings.beat_time_s) == 0 and not findings.episodes:
         findings = detected_beats(recording, rhythm_lead(recording, config.strip_lead, generated_signals or {}))
     findings = with_generated_leads(findings, recording, generated_signals or {})
-    summary = summarise(findings, recording.duration_s, config.rules)
+    start = recording.start_time
+    offset = 0.0 if start is None else start.minute * 60.0 + start.second + start.microsecond / 1e6
+    summary = summarise(findings, recording.duration_s, config.rules, clock_offset_s=offset)
     page_w, page_h = page_size_mm(config.paper, landscape=False)
     out = Path(out)
     c = Canvas(str(out), pagesize=(page_w * mm, page_h * mm))

@@ -76,8 +76,15 @@ class HolterSummary:
     events: list[Event] = field(default_factory=list)
 
 
-def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = HolterRules()) -> HolterSummary:
-    """Holter numbers for a recording of ``duration_s`` s whose beats and episodes are in ``findings``."""
+def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = HolterRules(),
+              clock_offset_s: float = 0.0) -> HolterSummary:
+    """Holter numbers for a recording of ``duration_s`` s whose beats and episodes are in ``findings``.
+
+    ``clock_offset_s`` is how far past the hour the recording started (s): minutes and hours are then
+    clock minutes and hours (a recording started at 20:15 has a first "hour" of 45 minutes).
+    """
+    if not 0.0 <= clock_offset_s < 3600.0:
+        raise ValueError(f"clock offset must be in [0, 3600) s, got {clock_offset_s}")
     t = np.asarray(findings.beat_time_s, dtype=np.float64)
     labels = np.asarray(findings.beat_label, dtype=object)
     rr = np.diff(t)
@@ -88,7 +95,7 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
     pauses = [(float(t[i]), float(rr[i])) for i in np.flatnonzero(pause_mask)]
     hr_rr = valid & ~pause_mask
 
-    minute = np.floor(rr_end[hr_rr] / 60.0).astype(np.int64)
+    minute = np.floor((rr_end[hr_rr] + clock_offset_s) / 60.0).astype(np.int64)
     rr_ok = rr[hr_rr]
     minute_hr: dict[int, float] = {}
     minute_t: dict[int, float] = {}  # mean time (s) of the beats of each minute
@@ -102,9 +109,9 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
             minute_t[int(m)] = times[m] / counts[m]
 
     hours = []
-    n_hours = max(1, int(np.ceil(duration_s / 3600.0)))
+    n_hours = max(1, int(np.ceil((duration_s + clock_offset_s) / 3600.0)))
     for h in range(n_hours):
-        a, b = h * 3600.0, (h + 1) * 3600.0
+        a, b = max(0.0, h * 3600.0 - clock_offset_s), (h + 1) * 3600.0 - clock_offset_s
         in_hour = (t >= a) & (t < b)
         rr_h = rr_ok[(rr_end[hr_rr] >= a) & (rr_end[hr_rr] < b)]
         mins = [v for m, v in minute_hr.items() if h * 60 <= m < (h + 1) * 60]

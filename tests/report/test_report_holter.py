@@ -40,6 +40,15 @@ def _beats_with_pause(pause_at_s: float, pause_s: float) -> ReportFindings:
     return ReportFindings("annotations", "test", t, np.array(["N"] * t.size, dtype=object), np.full(t.size, np.nan))
 
 
+def test_hours_follow_the_clock(holter_3h):
+    findings = ReportFindings.from_annotations(holter_3h)
+    s = summarise(findings, holter_3h.duration_s, clock_offset_s=15 * 60.0)  # started at hh:15
+    assert [h.start_s for h in s.hours] == [0.0, 2700.0, 6300.0, 9900.0]  # 45 min, then whole clock hours
+    assert sum(h.n_beats for h in s.hours) == s.n_beats
+    with pytest.raises(ValueError):
+        summarise(findings, holter_3h.duration_s, clock_offset_s=4000.0)
+
+
 def test_pauses_and_signal_loss():
     s = summarise(_beats_with_pause(300.0, 3.2), 605.0)
     assert len(s.pauses) == 1
