@@ -147,7 +147,8 @@ def summary_lines(recording: Recording, findings: ReportFindings, s: HolterSumma
     lines.append(f"Other rhythm episodes: {sum(1 for e in s.episodes if not e.is_af)}")
     if s.pauses:
         onset, dur = max(s.pauses, key=lambda p: p[1])
-        lines.append(f"Pauses ≥ {rules.pause_s:g} s: {len(s.pauses)}; longest {dur:.1f} s at {clock(recording, onset)}")
+        lines.append(f"Pauses ≥ {rules.pause_s:g} s: {len(s.pauses)}; "
+                     f"longest {dur:.1f} s at {clock(recording, onset)}")
     else:
         lines.append(f"Pauses ≥ {rules.pause_s:g} s: none")
     if findings.generated_leads:

@@ -140,8 +140,8 @@ class ExportController(QtCore.QObject):
         image = self._guard(lambda: render_view(self.current_view(), options or ImageOptions(), self.caption()))
         if image is not None:
             QtWidgets.QApplication.clipboard().setImage(image)
-            self.window.statusBar().showMessage(f"View copied to the clipboard ({image.width()} × {image.height()} px)",
-                                                5000)
+            size = f"{image.width()} × {image.height()} px"
+            self.window.statusBar().showMessage(f"View copied to the clipboard ({size})", 5000)
         return image
 
     def _guard(self, job, path: str | Path | None = None):
