@@ -18,8 +18,14 @@ def dpi_from_ruler(dpi: float, measured_mm: float, drawn_mm: float = RULER_MM) -
 class _Ruler(QtWidgets.QWidget):
     def __init__(self, dpi: float):
         super().__init__()
-        self.dpi = dpi
         self.setMinimumHeight(50)
+        self.set_dpi(dpi)
+
+    def set_dpi(self, dpi: float) -> None:
+        """Redraw the line for ``dpi``; the widget is always wide enough to show all of it."""
+        self.dpi = dpi
+        self.setMinimumWidth(int(RULER_MM * dpi / MM_PER_INCH) + 24)
+        self.update()
 
     def paintEvent(self, ev):
         p = QtGui.QPainter(self)
@@ -60,8 +66,8 @@ class CalibrationDialog(QtWidgets.QDialog):
         form.addRow(box)
 
     def _redraw(self, value: float) -> None:
-        self.ruler.dpi = value
-        self.ruler.update()
+        self.ruler.set_dpi(value)
+        self.adjustSize()
 
     def _correct(self) -> None:
         self.dpi.setValue(dpi_from_ruler(self.dpi.value(), self.measured.value()))

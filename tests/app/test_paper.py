@@ -46,3 +46,17 @@ def test_ruler_check_corrects_the_dpi():
 def test_badge_marks_free_zoom():
     assert badge_text(25.0, 10.0) == "25 mm/s · 10 mm/mV"
     assert badge_text(3.2, 10.0).startswith("≈3.2 mm/s")
+
+
+@pytest.mark.parametrize("dpi", [96.0, 144.0])
+def test_ruler_line_is_100_mm_at_the_dpi(qtbot, dpi):
+    from app.dialogs import CalibrationDialog
+
+    dlg = CalibrationDialog(dpi)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    img = dlg.ruler.grab().toImage()
+    row = [img.pixelColor(x, 25).lightness() for x in range(img.width())]
+    dark = [x for x, v in enumerate(row) if v < 100]
+    assert dark[-1] - dark[0] == pytest.approx(100 * dpi / 25.4, abs=2.5)
