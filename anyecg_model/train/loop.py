@@ -1,5 +1,6 @@
 """A generic trainer reused by every stage: epochs, AdamW + warmup/cosine, AMP on CUDA, DDP through torchrun,
-a checkpoint every epoch and ``resume``.
+a checkpoint every epoch and ``resume``; every ``log_every`` steps each term is logged and appended to
+``out_dir/train_log.jsonl``.
 
 The trained thing is an *objective*: an ``nn.Module`` whose ``forward(batch)`` returns ``(loss, terms)`` with
 ``terms`` a dict of scalar tensors to log (every term is logged, averaged over the epoch and over ranks).
@@ -15,6 +16,7 @@ divergence between ranks is recorded (``rank_param_sha256``) and raised. Resume 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import os
@@ -33,6 +35,7 @@ from .batch import to_device
 
 log = logging.getLogger(__name__)
 STATE_FILE = "trainer_state.pt"
+LOG_FILE = "train_log.jsonl"
 
 
 @dataclass
@@ -206,8 +209,12 @@ class Trainer:
             if i >= self.steps_per_epoch:
                 break
             loss, terms = self._forward(batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"non-finite loss at step {self.step}: {({k: float(v) for k, v in terms.items()})}")
+            finite = torch.isfinite(loss.detach()).float()
+            if self.env.world_size > 1:  # every rank stops together rather than leaving the others waiting
+                dist.all_reduce(finite, op=dist.ReduceOp.MIN)
+            if not bool(finite):
+                raise FloatingPointError(f"non-finite loss at step {self.step} (on this rank: "
+                                         f"{({k: float(v) for k, v in terms.items()})})")
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.unscale_(self.optimizer)
@@ -224,10 +231,18 @@ class Trainer:
             bar.update(1)
             bar.set_postfix(loss=f"{float(loss.detach()):.4f}")
             if self.env.is_main and self.step % self.cfg.log_every == 0:
-                log.info("step %d lr %.2e %s", self.step, self.scheduler.get_last_lr()[0],
-                         " ".join(f"{k}={float(v):.4g}" for k, v in terms.items()))
+                self._log_step(terms)
         bar.close()
         return self._reduce_means(sums, min(len(self.loader), self.steps_per_epoch))
+
+    def _log_step(self, terms: dict[str, torch.Tensor]) -> None:
+        """Log every term and append it to ``out_dir/train_log.jsonl`` (one JSON object per logged step)."""
+        lr = self.scheduler.get_last_lr()[0]
+        values = {k: float(v) for k, v in terms.items()}
+        log.info("step %d lr %.2e %s", self.step, lr, " ".join(f"{k}={v:.4g}" for k, v in values.items()))
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.out_dir / LOG_FILE, "a") as f:
+            f.write(json.dumps({"epoch": self.epoch + 1, "step": self.step, "lr": lr, **values}) + "\n")
 
     @torch.no_grad()
     def evaluate(self, dataset: Dataset) -> dict[str, float]:

@@ -67,6 +67,8 @@ def test_two_process_gloo_job_stays_in_sync_and_resumes(tmp_path):
             assert len(digests) == 2 and digests[0] == digests[1]
     assert ranks[0]["digest"] == ranks[1]["digest"]
     meta = json.loads((out / "config.json").read_text())
+    steps = [json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4]  # log_every=1: the resumed run goes on from step 3
     assert meta["training"]["step"] == 4 and [h["epoch"] for h in meta["training"]["history"]] == [1, 2]
 
 
