@@ -79,7 +79,7 @@ def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
     n_ann = len(ann) if ann is not None else 0
     per_record = 1
     if n_ann:
-        per_record = int(np.bincount((ann.sample // spr).clip(0)).max())
+        per_record = int(np.unique(ann.sample // spr, return_counts=True)[1].max())
     with atomic_files([path]) as (tmp,):
         writer = pyedflib.EdfWriter(str(tmp), len(rec.leads),
                                     file_type=pyedflib.FILETYPE_BDFPLUS if bdf else pyedflib.FILETYPE_EDFPLUS)
