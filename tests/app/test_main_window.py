@@ -188,3 +188,12 @@ def test_monitor_filter_removes_baseline_wander_from_the_drawn_trace(qtbot, wind
 
     assert baseline_swing(raw_y) > 1.0, "the raw trace wanders"
     assert baseline_swing(y) < 0.25, "the filtered baseline is flat"
+
+
+def test_synthetic_demo_says_so_in_the_title_bar(qtbot, window, tmp_path):
+    from anyecg_model.demo import SyntheticHolterConfig, synthetic_holter
+
+    window.set_recording(synthetic_holter(SyntheticHolterConfig(hours=0.25), cache_dir=tmp_path))
+    assert "synthetic" in window.windowTitle()
+    assert window.overview.isVisible() and "rhythm" in window.overview.lane_names()
+    qtbot.waitUntil(lambda: "HR bpm" in window.overview.lane_names(), timeout=10000)
