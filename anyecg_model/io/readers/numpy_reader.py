@@ -6,11 +6,12 @@ An ``.npz`` may carry its own ``fs`` and ``leads`` arrays beside the signal (``s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from ..leads import STANDARD_LEADS, canonical_lead_name
-from ..recording import ArraySource, Lead, Provenance, Recording, RecordingError, content_hash
+from ..recording import Lead, Provenance, Recording, RecordingError, content_hash
 
 FORMAT = "numpy"
 _SIGNAL_KEYS = ("signal", "signals", "ecg", "data", "x")
@@ -45,11 +46,22 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
     if arr.ndim != 2:
         raise RecordingError(path, f"array of shape {arr.shape} is not (leads, samples)")
     if arr.shape[0] > arr.shape[1]:
-        arr = arr.T
+        arr = arr.T  # a view: a memory-mapped .npy stays on disk
     if names is None or len(names) != arr.shape[0]:
         names = list(STANDARD_LEADS) if arr.shape[0] == 12 else [f"ch{i + 1}" for i in range(arr.shape[0])]
-    data = np.asarray(arr, np.float32)
-    data = np.where(np.isfinite(data), data, np.nan).astype(np.float32)
     leads = [Lead(canonical_lead_name(nm), nm, float(fs), "mV") for nm in names]
-    return Recording(leads=leads, fs=float(fs), n_samples=data.shape[1], source=ArraySource(data),
+    return Recording(leads=leads, fs=float(fs), n_samples=arr.shape[1], source=NumpySource(arr),
                      provenance=Provenance(str(path), FORMAT, content_hash(path)))
+
+
+class NumpySource:
+    """Windows of a (leads, samples) array, memory-mapped for ``.npy``; converted to float32 mV per window
+    (infinities become NaN)."""
+
+    def __init__(self, arr: np.ndarray):
+        self.arr = arr
+
+    def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
+        window = np.asarray(self.arr[list(lead_idx), start:stop], dtype=np.float32)
+        window[~np.isfinite(window)] = np.nan
+        return window
