@@ -56,6 +56,9 @@ def build_menus(win) -> None:
     win.layout_action = v.addAction("Clinical 3 × 4 layout", win.set_clinical_layout)
     win.layout_action.setCheckable(True)
     win.layout_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+    rhythm = v.addMenu("3 × 4 rhythm strip lead")
+    for name in ("II", "V1", "V5", "I", "aVF"):
+        rhythm.addAction(name, lambda name=name: win.twelve_lead.set_rhythm_lead(name))
     filt = v.addMenu("Display &filter")
     for name in PRESETS:
         filt.addAction(PRESETS[name].label(), lambda name=name: win.set_display_filter(name, win.trace.display_filter().notch_hz))

@@ -86,6 +86,11 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.t0 = t0
         self.redraw()
 
+    def set_rhythm_lead(self, name: str) -> None:
+        """Lead drawn full length under the 3 × 4 grid (lead II by default)."""
+        self.rhythm_lead = name
+        self.redraw()
+
     def set_filter(self, filt: DisplayFilter) -> None:
         self.filt = filt
         self.redraw()

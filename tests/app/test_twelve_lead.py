@@ -77,3 +77,11 @@ def test_keys_page_through_a_long_12_lead(qtbot):
     assert view.t0 == 50.0
     qtbot.keyClick(view, QtCore.Qt.Key.Key_PageDown)
     assert view.t0 == 50.0, "the page stops at the end of the record"
+
+
+def test_rhythm_strip_lead_can_be_changed(qtbot, twelve):
+    view = TwelveLeadView()
+    qtbot.addWidget(view)
+    view.set_recording(twelve)
+    view.set_rhythm_lead("V1")
+    assert view.cells["V1 rhythm"] == (0.0, 10.0, 3) and "II rhythm" not in view.cells
