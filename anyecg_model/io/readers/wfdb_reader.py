@@ -31,7 +31,7 @@ MAX_HEADER_BYTES = 16 * 1024 * 1024
 #: Annotator extensions tried beside every record (other ``record.*`` files are tried too).
 ANNOTATORS = ("atr", "qrs", "gqrsh", "gqrs", "ecg", "ari", "man", "pu", "pu0", "pu1", "wqrs", "sqrs",
               "jqrs", "apn", "arou", "st", "stb", "16a", "all", "ann", "trigger", "marker", "beat")
-_NOT_ANNOTATION = {"hea", "dat", "mat", "csv", "txt", "xml", "edf", "json", "png", "pdf", "xyz", "flac"}
+_NOT_ANNOTATION = {"hea", "dat", "mat", "csv", "txt", "xml", "edf", "bdf", "json", "png", "pdf", "npy", "npz", "flac"}
 #: wfdb's default ADC gain when a header gives 0 (uncalibrated).
 DEFAULT_GAIN = 200.0
 
