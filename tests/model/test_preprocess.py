@@ -164,3 +164,25 @@ def test_robust_scaling_removes_the_amplitude_unit():
     assert np.allclose(a, b, atol=1e-4)
     assert not np.allclose(preprocess(data, 500.0, STANDARD_LEADS).patches,
                            preprocess(data * 3.0, 500.0, STANDARD_LEADS).patches, atol=1e-2)  # mV keeps amplitude
+
+
+@pytest.mark.realdata
+def test_mitdb_at_360_and_500_hz_gives_near_identical_tokens(shared_data, tiny_model):
+    """MIT-BIH record 100 (360 Hz) against its own 500-Hz resampling: same codes, same embeddings."""
+    wfdb = pytest.importorskip("wfdb")
+    from scipy.signal import resample_poly
+
+    rec = wfdb.rdrecord(str(shared_data / "mitdb" / "100"), sampto=360 * 30)
+    x360 = rec.p_signal.T.astype(np.float32)
+    x500 = resample_poly(x360, 25, 18, axis=-1).astype(np.float32)
+    a = tiny_model.prepare(x360, 360.0, rec.sig_name).window(0, 30)
+    b = tiny_model.prepare(x500, 500.0, rec.sig_name).window(0, 30)
+    assert [STANDARD_LEADS[i] for i in np.flatnonzero(a.lead_mask)] == ["II", "V5"]  # MLII → II, V5 → V5
+    tiny_model.eval()
+    ta = [torch.from_numpy(x)[None] for x in (a.patches, a.lead_mask, a.patch_mask)]
+    tb = [torch.from_numpy(x)[None] for x in (b.patches, b.lead_mask, b.patch_mask)]
+    ca, cb = tiny_model.tokenizer.encode(*ta), tiny_model.tokenizer.encode(*tb)
+    valid = ca >= 0
+    assert (ca[valid] == cb[valid]).float().mean() > 0.9
+    cos = torch.nn.functional.cosine_similarity(tiny_model.embed(*ta), tiny_model.embed(*tb), dim=-1)
+    assert cos[valid].mean() > 0.99
