@@ -8,7 +8,6 @@ zeros.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .attention import CardioSparseAttention, token_validity
@@ -108,9 +107,3 @@ def masked_mean(x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     w = valid[..., None].to(x.dtype)
     return (x * w).sum((1, 2)) / w.sum((1, 2)).clamp_min(1.0)
 
-
-def mse_over(pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Mean squared error over the last dim of valid entries only (0 when none are valid)."""
-    if not bool(valid.any()):
-        return pred.sum() * 0.0
-    return F.mse_loss(pred[valid].float(), target[valid].float())

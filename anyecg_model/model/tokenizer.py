@@ -19,7 +19,7 @@ from torch import nn
 from .attention import token_validity
 from .codebook import CosineCodebook
 from .config import ModelConfig
-from .layers import GridTransformer, PatchEncoder, embed_patches, masked_mean, mse_over, present_slots, scatter_slots
+from .layers import GridTransformer, PatchEncoder, embed_patches, masked_mean, present_slots, scatter_slots
 
 AGE_CENTER_Y, AGE_SCALE_Y = 50.0, 20.0
 DWT_STD_FLOOR = 0.05
@@ -100,11 +100,9 @@ class RhythmQuantizer(nn.Module):
         q = q.to(proj.dtype)
         q[valid] = proj
         h = self.decoder(q, lead_mask, patch_mask, slots)
-        target = patches[valid]
-        morph = mse_over(self.morphology_head(h[valid]), target, torch.ones(len(target), dtype=torch.bool,
-                                                                          device=target.device))
-        freq = F.mse_loss(self.frequency_head(h[valid]).float(), normalised_dwt(target, self.dwt, self.dwt_sizes)) \
-            if len(target) else morph * 0.0
+        target, hv = patches[valid].float(), h[valid]
+        morph = F.mse_loss(self.morphology_head(hv).float(), target)
+        freq = F.mse_loss(self.frequency_head(hv).float(), normalised_dwt(target, self.dwt, self.dwt_sizes))
         demo = self._demography_loss(h, valid, batch)
         total = morph + freq + demo + terms["codebook"] + self.cfg.commitment_weight * terms["commitment"]
         out = {"morphology": morph, "frequency": freq, "demography": demo, **terms}
