@@ -121,13 +121,6 @@ def gui_run(n_beats: int, reps: int, journal: str | None) -> list[tuple[str, flo
             viewport.repaint()
         return step
 
-    def event_loop(edit):
-        """The edit, then one turn of the event loop: Qt repaints only what the edit marked dirty."""
-        def step(k):
-            edit(k)
-            app.processEvents()
-        return step
-
     def relabel(k):
         controller.select_beat(full.nearest_beat(int(in_view[k % len(in_view)])))
         controller.set_code("V" if k % 2 else "A")
@@ -150,10 +143,7 @@ def gui_run(n_beats: int, reps: int, journal: str | None) -> list[tuple[str, flo
     rows = [("insert beat (snap) + repaint", *timed(redraw(insert[0]), reps, lambda k: k and insert[1](k))),
             ("relabel beat + repaint", *timed(redraw(relabel), reps)),
             ("undo + repaint", *timed(redraw(lambda k: controller.undo()), reps, relabel)),
-            ("repaint only", *timed(redraw(lambda k: None), reps)),
-            ("insert + event-loop redraw", *timed(event_loop(insert[0]), reps, lambda k: k and insert[1](k))),
-            ("relabel + event-loop redraw", *timed(event_loop(relabel), reps)),
-            ("undo + event-loop redraw", *timed(event_loop(lambda k: controller.undo()), reps, relabel))]
+            ("repaint only", *timed(redraw(lambda k: None), reps))]
     StoreBeatLane.paint = plain_paint
     rows.append(("beat-lane paint alone (all runs above)", float(np.median(lane_ms)), float(np.percentile(lane_ms, 95))))
     lane = controller.label_lane

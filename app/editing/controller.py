@@ -192,10 +192,9 @@ class EditController(QtCore.QObject):
         visible = self.selected_beat is not None and self.store is not None and self.selected_beat in self.store.beats
         if visible:
             self.cursor_line.setValue(self.store.beats.row(self.selected_beat)["sample"] / self.store.fs)
-            if self.cursor_line.scene() is None:
+            if self.cursor_line.scene() is None:  # added once (the trace view drops overlays with a recording)
                 self.trace.add_overlay(self.cursor_line)
-        elif self.cursor_line.scene() is not None:
-            self.trace.remove_overlay(self.cursor_line)
+        self.cursor_line.setVisible(visible)
 
     def _ensure_visible(self, t: float) -> None:
         t0, t1 = self.trace.view_range()
