@@ -1,4 +1,5 @@
-"""Training: a real 2-process gloo DDP job (ranks stay bit-identical, resume continues from the saved step)
+"""Training: a real 2-process gloo DDP job (ranks stay bit-identical through both stages, resume continues
+from the saved step)
 and the pretrain-tokenizer → pretrain command line on synthetic data."""
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ DDP_SCRIPT = textwrap.dedent("""
     from anyecg_model.model.anyecg import AnyECG
     from anyecg_model.model.checkpoint import load_checkpoint
     from anyecg_model.train.loop import TrainConfig, parameter_digest
-    from anyecg_model.train.pretraining import pretrain_tokenizer
+    from anyecg_model.train.pretraining import pretrain_backbone, pretrain_tokenizer
     from anyecg_model.train.synthetic import SyntheticECGDataset
 
     out = sys.argv[1]
@@ -36,8 +37,10 @@ DDP_SCRIPT = textwrap.dedent("""
     resumed = load_checkpoint(out)  # a fresh process would do exactly this
     cfg.epochs = 2
     second = pretrain_tokenizer(resumed, data, cfg, out, resume=True)
+    resumed.cfg.symmetric_mask = True
+    stage2 = pretrain_backbone(resumed, data, TrainConfig(epochs=1, batch_size=2), os.path.join(out, "mcp"))
     with open(os.path.join(out, f"rank{os.environ['RANK']}.json"), "w") as f:
-        json.dump({"first": first, "second": second, "digest": parameter_digest(resumed)}, f)
+        json.dump({"first": first, "second": second, "stage2": stage2, "digest": parameter_digest(resumed)}, f)
 """)
 
 
@@ -62,7 +65,7 @@ def test_two_process_gloo_job_stays_in_sync_and_resumes(tmp_path):
     assert ranks[0]["first"]["step"] == 2 and ranks[0]["second"]["step"] == 4
     assert "resumed from" in proc.stderr and "epoch 1, step 2" in proc.stderr
     for r in ranks:
-        for stage in ("first", "second"):
+        for stage in ("first", "second", "stage2"):
             digests = r[stage]["rank_param_sha256"]
             assert len(digests) == 2 and digests[0] == digests[1]
     assert ranks[0]["digest"] == ranks[1]["digest"]
