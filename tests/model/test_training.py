@@ -1,6 +1,5 @@
 """Training: a real 2-process gloo DDP job (ranks stay bit-identical through both stages, resume continues
-from the saved step)
-and the pretrain-tokenizer → pretrain command line on synthetic data."""
+from the saved step) and the pretrain-tokenizer → pretrain command line on synthetic data."""
 from __future__ import annotations
 
 import json
