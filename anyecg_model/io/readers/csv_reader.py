@@ -113,7 +113,8 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
         scales.append(factor)
         units.append(unit)
         clean.append(_UNIT.sub("", nm).strip() or nm)
-    arr = (data.T * np.array(scales)[:, None]).astype(np.float32)
+    with np.errstate(over="ignore"):  # beyond float32: inf, then NaN below
+        arr = (data.T * np.array(scales)[:, None]).astype(np.float32)
     arr[~np.isfinite(arr)] = np.nan
     leads = [Lead(canonical_lead_name(nm), nm, float(rate), u) for nm, u in zip(clean, units)]
     return Recording(leads=leads, fs=float(rate), n_samples=arr.shape[1], source=ArraySource(arr),
