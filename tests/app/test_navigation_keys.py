@@ -118,3 +118,49 @@ def test_find_next_ventricular_ectopic(window, view, sinus):
     assert sum(view.view_range()) / 2 == pytest.approx(v_times[v_times > centre + 0.01][0])
     assert window.find_annotation(False)
     assert sum(view.view_range()) / 2 == pytest.approx(centre)
+
+
+class FakeDrag:
+    """The parts of a pyqtgraph drag event the view boxes read."""
+
+    def __init__(self, last, now):
+        self._last, self._now = last, now
+        self.accepted = False
+
+    def button(self):
+        return QtCore.Qt.MouseButton.LeftButton
+
+    def lastScenePos(self):
+        return self._last
+
+    def scenePos(self):
+        return self._now
+
+    def isStart(self):
+        return False
+
+    def accept(self):
+        self.accepted = True
+
+    def ignore(self):
+        pass
+
+
+def test_drag_pans_by_the_distance_dragged(view):
+    vb = view.viewbox
+    t0, t1 = view.view_range()
+    a = vb.mapViewToScene(QtCore.QPointF(t0 + 6.0, -1.0))
+    b = vb.mapViewToScene(QtCore.QPointF(t0 + 4.0, -1.0))
+    vb.mouseDragEvent(FakeDrag(a, b))  # drag the trace 2 s to the left: later times come into view
+    assert view.view_range()[0] == pytest.approx(t0 + 2.0, abs=0.05)
+
+
+def test_dragging_in_the_overview_moves_the_view(window, view):
+    ob = window.overview.viewbox
+    got = []
+    window.overview.timeClicked.connect(got.append)
+    p = ob.mapViewToScene(QtCore.QPointF(200.0, -0.5))
+    ob.mouseDragEvent(FakeDrag(p, p))
+    assert got and got[-1] == pytest.approx(200.0, abs=1.0)
+    t0, t1 = view.view_range()
+    assert (t0 + t1) / 2 == pytest.approx(200.0, abs=1.0)
