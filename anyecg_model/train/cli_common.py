@@ -34,6 +34,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--weight-decay", type=float, default=d.weight_decay)
     parser.add_argument("--warmup-steps", type=int, default=d.warmup_steps)
     parser.add_argument("--max-steps-per-epoch", type=int)
+    parser.add_argument("--max-val-batches", type=int, help="cap validation at this many batches per rank")
     parser.add_argument("--num-workers", type=int, default=d.num_workers, help="data-loading processes")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
@@ -49,7 +50,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 def train_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                        warmup_steps=args.warmup_steps, num_workers=args.num_workers, seed=args.seed,
-                       amp=not args.no_amp, max_steps_per_epoch=args.max_steps_per_epoch)
+                       amp=not args.no_amp, max_steps_per_epoch=args.max_steps_per_epoch,
+                       max_val_batches=args.max_val_batches)
 
 
 def build_datasets(args: argparse.Namespace, cfg: PreprocessConfig, slots) -> tuple[Dataset, Dataset | None, dict]:

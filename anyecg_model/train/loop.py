@@ -54,6 +54,7 @@ class TrainConfig:
     amp: bool = True  # CUDA only: bfloat16 where supported, else float16 with a grad scaler
     log_every: int = 20
     max_steps_per_epoch: int | None = None
+    max_val_batches: int | None = None
     find_unused_parameters: bool = False
 
     def to_dict(self) -> dict:
@@ -253,7 +254,9 @@ class Trainer:
                             num_workers=self.cfg.num_workers)
         sums: dict[str, torch.Tensor] = {}
         n = 0
-        for batch in loader:
+        for i, batch in enumerate(loader):
+            if self.cfg.max_val_batches is not None and i >= self.cfg.max_val_batches:
+                break
             batch = to_device(batch, self.env.device)
             with torch.autocast(self.env.device.type, dtype=self.amp_dtype or torch.float32,
                                 enabled=self.amp_dtype is not None):
