@@ -14,6 +14,9 @@ from anyecg_model.io.readers.wfdb_annotations import read_annotation_file
 
 def _same_as_rdann(path: Path) -> None:
     mine = read_annotation_file(path)
+    # rdann also drops comment notes at sample 0; this decoder keeps them (they are annotations)
+    kept = ~((mine["symbol"] == '"') & (mine["sample"] == 0))
+    mine = {k: (v[kept] if isinstance(v, np.ndarray) else v) for k, v in mine.items()}
     ref = wfdb.rdann(str(path.with_suffix("")), path.suffix[1:])
     np.testing.assert_array_equal(mine["sample"], ref.sample)
     assert list(mine["symbol"]) == ref.symbol
@@ -40,6 +43,13 @@ def test_wfdb_annotations_with_every_field(tmp_path):
 @pytest.mark.parametrize("name", ["100.atr", "100.qrs", "03700181.gqrsh", "1003.atr"])
 def test_wfdb_annotations_real_files(formats_dir, name):
     _same_as_rdann(formats_dir / "wfdb" / name)
+
+
+def test_comment_note_at_sample_zero_is_kept(tmp_path):
+    wfdb.wrann("r", "atr", np.array([0, 0, 50]), symbol=['"', "N", "N"], aux_note=["RECORD START", "", ""], fs=100,
+               write_dir=str(tmp_path))
+    out = read_annotation_file(tmp_path / "r.atr")
+    assert list(out["symbol"]) == ['"', "N", "N"] and out["aux"][0] == "RECORD START" and out["fs"] == 100
 
 
 def test_truncated_annotation_file_does_not_raise(tmp_path):

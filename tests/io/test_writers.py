@@ -110,3 +110,19 @@ def test_info_json_keys_and_bad_file(tmp_path, capsys):
     assert main(["info", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and str(bad) in err
+
+
+@pytest.mark.parametrize("suffix", ["", ".edf"])
+def test_large_amplitudes_are_not_clipped(tmp_path, suffix):
+    data = np.array([np.linspace(-80, 120, 1000)], np.float32)  # beyond ±32.767 mV of 1-µV steps
+    (write_wfdb if not suffix else write_edf)(data, tmp_path / f"big{suffix}", fs=100, lead_names=["II"])
+    back = open_recording(tmp_path / (f"big{suffix}" if suffix else "big.hea"))
+    np.testing.assert_allclose(back.read(0, 1000)[0], data[0], atol=200 / 65535 * 2)
+
+
+def test_comment_at_sample_zero_survives_wfdb(tmp_path):
+    ann = Annotations.from_lists([0, 100], ['"', "N"], aux=["RECORD START", ""], source="edf+")
+    rec = Recording.from_array(np.zeros((1, 500), np.float32), 100, ["II"], annotations=ann)
+    write_wfdb(rec, tmp_path / "c")
+    back = open_recording(tmp_path / "c.hea").annotations
+    assert list(back.symbol) == ['"', "N"] and back.aux[0] == "RECORD START"

@@ -3,8 +3,9 @@
 Each annotation is a 16-bit word, code (6 bits) and time increment (10 bits), optionally preceded
 by SKIP (a 32-bit interval) and followed by SUB (subtype), CHN and NUM (which persist to later
 annotations) and AUX (text). A zero word ends the file. Only the pseudo-annotations are walked in
-Python; the annotation words themselves are handled as arrays. Like wfdb-python's ``rdann``, notes
-at sample 0 (``## time resolution`` and other definitions) and code-0 entries are not annotations.
+Python; the annotation words themselves are handled as arrays. Like wfdb-python's ``rdann``, the
+definition notes at sample 0 (``## time resolution``, custom label lines) and code-0 entries are not
+annotations; unlike it, other notes at sample 0 (comments such as ``RECORD START``) are kept.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ NOTE = 22
 SYMBOLS = np.array([f"#{c}" for c in range(64)], dtype=object)
 SYMBOLS[np.asarray(ann_label_table["label_store"], int)] = list(ann_label_table["symbol"])
 _FS = re.compile(r"## time resolution: (\d+\.?\d*)")
+_CUSTOM_LABEL = re.compile(r"^\d+ \S+ .+$")  # "store symbol description" lines of a label definition block
 
 
 def read_annotation_file(path: Path) -> dict:
@@ -86,9 +88,11 @@ def read_annotation_file(path: Path) -> dict:
     codes = code[ann_pos]
     fs = None
     keep = codes != 0
-    definitions = (codes == NOTE) & (sample == 0)
-    for j in np.flatnonzero(definitions):
-        m = _FS.match(str(aux[j]))
+    definitions = np.zeros(k, bool)
+    for j in np.flatnonzero((codes == NOTE) & (sample == 0)):
+        text = str(aux[j])
+        definitions[j] = text.startswith("##") or bool(_CUSTOM_LABEL.match(text))
+        m = _FS.match(text)
         fs = float(m.group(1)) if m else fs
     keep &= ~definitions
     return {

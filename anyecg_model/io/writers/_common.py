@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -65,3 +66,18 @@ def chunks(recording: Recording, step: int = CHUNK_SAMPLES) -> Iterator[tuple[in
     """(start, window in mV) over the whole recording, ``step`` samples at a time."""
     for start in range(0, recording.n_samples, step):
         yield start, recording.read(start, min(recording.n_samples, start + step))
+
+
+def extremes(recording: Recording) -> tuple[np.ndarray, np.ndarray]:
+    """Per-lead (minimum, maximum) in mV over the whole recording, ignoring NaN (0 for an all-NaN lead)."""
+    lo = np.full(len(recording.leads), np.inf)
+    hi = np.full(len(recording.leads), -np.inf)
+    for _, window in chunks(recording):
+        if window.size:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN leads
+                lo = np.fmin(lo, np.nanmin(np.where(np.isfinite(window), window, np.nan), axis=1))
+                hi = np.fmax(hi, np.nanmax(np.where(np.isfinite(window), window, np.nan), axis=1))
+    lo = np.where(np.isfinite(lo), lo, 0.0)
+    hi = np.where(np.isfinite(hi), hi, 0.0)
+    return lo, hi

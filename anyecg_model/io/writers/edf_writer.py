@@ -6,6 +6,7 @@ NaN is written as the physical minimum. Annotations are written as texts (see :m
 """
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -15,7 +16,9 @@ import pyedflib
 
 from ..edf_text import annotation_text
 from ..recording import Recording, RecordingError
-from ._common import as_recording, atomic_files, chunks
+from ._common import as_recording, atomic_files, chunks, extremes
+
+log = logging.getLogger(__name__)
 
 
 #: EDF+ recommends data records of at most 61440 bytes.
@@ -23,45 +26,48 @@ MAX_RECORD_BYTES = 61440
 
 
 def _record_duration(fs: float, n_leads: int, sample_bytes: int) -> tuple[float, int]:
-    """(data record duration s, samples per record): the longest of 10, 5, 4, 2, 1 s … that holds a whole
-    number of samples and stays within the recommended record size (fewer records open faster)."""
-    fallback = None
-    for duration in (10, 5, 4, 2, 1, 20, 25, 50, 100):
-        spr = fs * duration
-        if abs(spr - round(spr)) < 1e-6 * max(spr, 1):
-            if round(spr) * n_leads * sample_bytes <= MAX_RECORD_BYTES or duration == 1:
-                return float(duration), int(round(spr))
-            fallback = fallback or (float(duration), int(round(spr)))
-    if fallback:
-        return fallback
-    raise RecordingError(None, f"sampling rate {fs} Hz gives no whole number of samples per EDF data record")
+    """(data record duration s, samples per record): the longest of 10, 5, 4, 2, 1 … 60 s that holds a whole
+    number of samples and stays within the recommended record size (fewer records open faster). A rate
+    that no duration up to 60 s turns into whole samples is rounded at 10-s records, with a warning."""
+    candidates = [10, 5, 4, 2, 1, 20, 25, 30, 40, 50, 60]
+    whole = [d for d in candidates if abs(fs * d - round(fs * d)) < 1e-6 * max(fs * d, 1)]
+    for duration in whole:
+        spr = int(round(fs * duration))
+        if spr * n_leads * sample_bytes <= MAX_RECORD_BYTES or duration == whole[-1]:
+            return float(duration), spr
+    spr = max(1, int(round(fs * 10)))
+    log.warning("%g Hz is stored as %g Hz: EDF needs a whole number of samples per data record", fs, spr / 10)
+    return 10.0, spr
 
 
 def _ranges(rec: Recording, bdf: bool) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Physical limits per lead: the source's own ADC step × the digital range when that covers the
+    signal (an exact round trip), else the signal's extremes."""
     dmax = 8388607 if bdf else 32767
     dmin = -dmax - 1
-    res = rec.adc_resolution_mv or [None] * len(rec.leads)
-    known = [r is not None and 1e-5 <= r <= 1.0 for r in res]
-    if all(known) and not bdf:
-        step = np.array(res, np.float64)
-        return dmin * step, dmax * step, dmin, dmax
-    lo = np.full(len(rec.leads), np.inf)
-    hi = np.full(len(rec.leads), -np.inf)
-    for _, window in chunks(rec):
-        with np.errstate(all="ignore"):
-            lo = np.fmin(lo, np.nanmin(window, axis=1) if window.size else lo)
-            hi = np.fmax(hi, np.nanmax(window, axis=1) if window.size else hi)
-    span = np.maximum(np.nan_to_num(np.maximum(np.abs(lo), np.abs(hi)), nan=1.0), 1e-3) * 1.001
-    return -span, span, dmin, dmax
+    lo, hi = extremes(rec)
+    res = np.array([r if r is not None and 1e-5 <= r <= 1.0 else np.nan
+                    for r in (rec.adc_resolution_mv or [None] * len(rec.leads))], np.float64)
+    span = np.maximum(np.maximum(np.abs(lo), np.abs(hi)), 1e-3) * 1.001
+    tol = np.nan_to_num(res) / 2  # float32 samples sit a hair outside the exact limits
+    exact = np.isfinite(res) & (dmin * res - tol <= lo) & (hi <= dmax * res + tol) & (not bdf)
+    pmin = np.where(exact, dmin * np.nan_to_num(res), -span)
+    pmax = np.where(exact, dmax * np.nan_to_num(res), span)
+    return pmin, pmax, dmin, dmax
+
+
+#: Physical limits that survive the 8-character EDF header field (pyedflib cuts longer numbers).
+PHYSICAL_LIMITS = (-9999999.0, 99999999.0)
 
 
 def _field(x: float) -> float:
     """A value that fits the 8-character EDF number field without losing its magnitude."""
+    x = min(max(x, PHYSICAL_LIMITS[0]), PHYSICAL_LIMITS[1])
     for digits in range(7, 0, -1):
         text = f"{x:.{digits}g}"
-        if len(text) <= 8:
+        if len(text) <= 8 and len(str(float(text))) <= 8 or abs(x) >= 1e6 and "e" not in text:
             return float(text)
-    raise RecordingError(None, f"physical limit {x} does not fit an EDF header field")
+    return float(round(x))
 
 
 def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
@@ -94,7 +100,12 @@ def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
                 headers.append({"label": lead.original_name[:16], "dimension": (lead.units or "mV")[:8],
                                 "sample_frequency": spr / duration, "physical_min": lo, "physical_max": hi,
                                 "digital_min": dmin, "digital_max": dmax, "transducer": "", "prefilter": ""})
-            writer.setSignalHeaders(headers)
+            if any(h["physical_min"] > lo or h["physical_max"] < hi for h, lo, hi in zip(headers, pmin, pmax)):
+                log.warning("%s: values beyond the EDF header's number range (%g..%g) are clipped", path,
+                            *PHYSICAL_LIMITS)
+            with warnings.catch_warnings():  # pyedflib warns about the 8-character fields _field already fits
+                warnings.simplefilter("ignore", UserWarning)
+                writer.setSignalHeaders(headers)
             if rec.start_time is not None:
                 writer.setStartdatetime(rec.start_time.replace(microsecond=0))
             if rec.sex in ("M", "F"):

@@ -11,7 +11,7 @@ import wfdb
 
 from ..annotations import Annotations
 from ..recording import Recording, RecordingError
-from ._common import as_recording, atomic_files, chunks
+from ._common import as_recording, atomic_files, chunks, extremes
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,16 @@ def _record_base(path: str | Path) -> Path:
 
 
 def _gains(recording: Recording, gain: float | Sequence[float] | None) -> list[float]:
+    """ADC units per mV: ``gain`` when given; else the source's own ADC step when it is finer than 1 mV,
+    else 1000/mV (1 µV); lowered where the signal's extremes would not fit 16 bits."""
     n = len(recording.leads)
     if gain is not None:
         return [float(g) for g in (gain if isinstance(gain, Sequence) else [gain] * n)]
     res = recording.adc_resolution_mv or [None] * n
-    # keep the file's own ADC step when it is finer than 1 mV and the range still fits in 16 bits
-    return [1.0 / r if r and 1e-4 <= r <= 1.0 else DEFAULT_GAIN for r in res]
+    gains = [1.0 / r if r and 1e-4 <= r <= 1.0 else DEFAULT_GAIN for r in res]
+    lo, hi = extremes(recording)
+    peak = np.maximum(np.abs(lo), np.abs(hi))
+    return [g if p * g <= 32767 else float(f"{32767 / p * 0.999:.3g}") for g, p in zip(gains, peak)]
 
 
 def _sanitize(text: str) -> str:
