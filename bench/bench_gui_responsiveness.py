@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -156,10 +157,17 @@ def main() -> None:
     probe.start()
     t_start = time.perf_counter()
     win.model.analyze()
+    next_report = t_start + 60.0
     while "done" not in marks and time.perf_counter() < t_start + args.timeout_s:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
         if win.model.failed_message:
             raise SystemExit(f"analysis failed: {win.model.failed_message}")
+        if time.perf_counter() >= next_report and len(ticks) > 2:  # progress for long runs
+            next_report += 60.0
+            g = np.diff(np.array(ticks)) * 1000.0
+            log.warning("%.0f s: %.1f%% analysed; gaps max %.1f ms, p99 %.1f ms, %d > 50 ms",
+                        time.perf_counter() - t_start, 100 * win.model.panel.progress.value() / 1000,
+                        g.max(), np.percentile(g, 99), int((g > 50).sum()))
     probe.stop()
     end = marks.get("done", time.perf_counter())
     gaps = np.diff(np.array(ticks)) * 1000.0
@@ -188,6 +196,7 @@ def main() -> None:
     for k, v in rows:
         print(f"{k.ljust(width)} | {v}")
     win.close()
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

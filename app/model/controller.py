@@ -26,22 +26,18 @@ from anyecg_model.io.recording import Recording
 from .generated import GeneratedLeadsUI
 from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
-from .stream import OverlayData, PartialFindings, simplify_episodes
+from .stream import OverlayData, PartialFindings
+from .timeline import TimelineLanes
 from .worker import DEVICES, AnalysisJob, AnalysisWorker, AnalyzerPool, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
 
-#: Lane names under the traces and on the overview bar.
+#: Lane names under the traces.
 LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM = "model anomaly", "model beats", "model rhythm"
-OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
 #: Refresh of the overlays while results stream in (ms).
 REFRESH_MS = 400
 #: Overview lanes and the panel's lists are redrawn at most this often while results stream in (s).
 SLOW_REFRESH_S = 10.0
-#: Finest resolution of the overview's rhythm lane: the recording's length over this many bands.
-OVERVIEW_BANDS = 1500
-#: Overview lanes for recordings at least this long (s), like the viewer's heart-rate lane.
-TIMELINE_MIN_S = 60.0
 
 
 class ModelController(QtCore.QObject):
@@ -68,7 +64,7 @@ class ModelController(QtCore.QObject):
         self._view_ready = False
         self._slow_refreshed = 0.0
         self._view_dirty = False
-        self._timeline_step = 0
+        self.timeline = TimelineLanes(window.overview, self.overlay_on)
         self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
         self._model_dir_override: Path | None = None
         torch_threads = gui_torch_threads()
@@ -274,13 +270,7 @@ class ModelController(QtCore.QObject):
         if self._current(job_id):
             self._show_model_text(info, device)
             if self.partial is not None:
-                self.partial.anomaly_threshold = self._threshold(device)
-
-    def _threshold(self, device: str) -> float:
-        try:
-            return self.pool.get(self.model_dir, device).anomaly_threshold if device != "cache" else 0.5
-        except Exception:  # noqa: BLE001 - threshold only shades the partial view
-            return 0.5
+                self.partial.anomaly_threshold = self.worker.anomaly_threshold
 
     def _on_partial(self, job_id: int, part) -> None:
         if not self._current(job_id) or self.partial is None:
@@ -398,8 +388,7 @@ class ModelController(QtCore.QObject):
                    ModelRhythmLane, lambda: (np.array([e[0] for e in src.episodes]),
                                              np.array([e[1] for e in src.episodes]), [e[2] for e in src.episodes]))
         if timeline:
-            self._timeline_step = 0
-            self._apply_timeline_step()
+            self.timeline.update(rec.duration_s, d)
 
     def _lane(self, name: str, wanted: bool, cls, args) -> None:
         trace = self.window.trace
@@ -413,39 +402,6 @@ class ModelController(QtCore.QObject):
                 lane.set_data(*new)
         else:
             trace.add_lane(name, cls(name, *args()))
-
-    def _apply_timeline_step(self) -> None:
-        """One overview lane per event-loop turn (each rebuild of the overview costs tens of ms)."""
-        rec, d, overview = self.window.recording, self.data, self.window.overview
-        if rec is None:
-            return
-        on = d is not None and self.overlay_on("timeline") and rec.duration_s >= TIMELINE_MIN_S
-        names = overview.lane_names()
-        step = self._timeline_step
-        self._timeline_step += 1
-        if step == 0:
-            if on and self.overlay_on("anomaly") and len(d.window_score):
-                w = float(np.median(d.window_end_s - d.window_start_s)) or 10.0
-                n = int(np.ceil(rec.duration_s / w))
-                grid = np.full(n, np.nan)
-                grid[np.clip((d.window_start_s / w).astype(np.int64), 0, n - 1)] = d.window_score
-                overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * w, grid, kind="heat")
-            elif OVERVIEW_ANOMALY in names:
-                overview.remove_lane(OVERVIEW_ANOMALY)
-        elif step == 1:
-            shown = simplify_episodes(d.episodes, rec.duration_s / OVERVIEW_BANDS) if on else []
-            if on and self.overlay_on("rhythm") and shown:
-                se = np.array([[e[0], e[1]] for e in shown])
-                overview.add_lane(OVERVIEW_RHYTHM, se, [e[2] for e in shown], kind="bands")
-            elif OVERVIEW_RHYTHM in names:
-                overview.remove_lane(OVERVIEW_RHYTHM)
-            if on and d.episodes:
-                burden, longest = d.af_burden(), d.longest_episode()
-                overview.setToolTip(f"AF burden {burden:.1%}" + (
-                    f"; longest AF episode {longest[1] - longest[0]:.0f} s from {longest[0]:.0f} s" if longest
-                    else "; no AF episode"))
-            return
-        QtCore.QTimer.singleShot(0, self._apply_timeline_step)
 
     # ------------------------------------------------------------------ navigation and recording changes
     def jump_to(self, t0: float, t1: float) -> None:
@@ -473,9 +429,7 @@ class ModelController(QtCore.QObject):
         for name in (LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM):
             if name in trace.lanes():
                 trace.remove_lane(name)
-        for name in (OVERVIEW_ANOMALY, OVERVIEW_RHYTHM):
-            if name in self.window.overview.lane_names():
-                self.window.overview.remove_lane(name)
+        self.timeline.clear()
 
     def _on_view_moved(self, _t0: float, _t1: float) -> None:
         if self.worker is not None and self.partial is not None and self.partial.parts:
@@ -498,6 +452,7 @@ class ModelController(QtCore.QObject):
         self._retire()
         self.job_id += 1
         self.partial = self.findings = self.data = None
+        self.timeline.clear()
         self.generated.reset(None)
         self.panel.clear()
         self.panel.set_running(False)

@@ -160,7 +160,8 @@ class GhostTraces(QtCore.QObject):
             curve = pg.PlotCurveItem(pen=ghost_pen())
             curve.setZValue(20)
             label = pg.TextItem(f"{self.trace.recording.leads[lead].name} generated", color="#7a3db8",
-                                anchor=(0, 0))
+                                anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220), border=pg.mkPen("#7a3db8"))
+            label.setZValue(60)
             f = label.textItem.font()
             f.setItalic(True)
             f.setBold(True)

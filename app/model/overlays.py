@@ -7,7 +7,7 @@ visible time range (binary search), so a 24-hour Holter's 100 000 beats cost wha
 * :class:`ModelRhythmLane` — the model's rhythm episodes as labelled bands.
 * :func:`heat_colour` — the strip's colour scale (green 0 → yellow → red 1).
 
-Each lane carries a small "model" tag at its left edge so it is never taken for the file's reference labels.
+Each lane carries a small "model" tag at its right edge so it is never taken for the file's reference labels.
 """
 from __future__ import annotations
 
@@ -32,11 +32,11 @@ def heat_colour(score: float, alpha: int = 255) -> QtGui.QColor:
 
 
 def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, text: str) -> None:
-    """A small boxed tag at the left edge of a lane; ``tr`` maps view (s, mV) to device pixels and the
+    """A small boxed tag at the right edge of a lane; ``tr`` maps view (s, mV) to device pixels and the
     painter's own transform has been reset."""
-    x0, _ = item.visible_time_range()
-    top = tr.map(QtCore.QPointF(x0, item.y_top))
-    bottom = tr.map(QtCore.QPointF(x0, item.y_bottom))
+    _, x1 = item.visible_time_range()
+    top = tr.map(QtCore.QPointF(x1, item.y_top))
+    bottom = tr.map(QtCore.QPointF(x1, item.y_bottom))
     h = abs(bottom.y() - top.y())
     font = painter.font()
     font.setPixelSize(max(8, int(h * 0.45)))
@@ -44,7 +44,7 @@ def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, tex
     painter.setFont(font)
     w = painter.fontMetrics().horizontalAdvance(text) + 6
     y = max(top.y(), bottom.y())
-    box = QtCore.QRectF(top.x() + 1, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
+    box = QtCore.QRectF(top.x() - w - 2, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
     painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
     painter.setPen(QtGui.QColor("#5a2d91"))
     painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
@@ -190,9 +190,10 @@ class AnomalyHeatLane(LaneItem):
         painter.resetTransform()
         outline = QtGui.QPen(QtGui.QColor("#202020"))
         outline.setCosmetic(True)
+        x0, x1 = self.visible_time_range()
         for i in idx:
-            a = tr.map(QtCore.QPointF(self.starts[i], self.y_top))
-            b = tr.map(QtCore.QPointF(self.ends[i], self.y_bottom))
+            a = tr.map(QtCore.QPointF(max(self.starts[i], x0), self.y_top))
+            b = tr.map(QtCore.QPointF(min(self.ends[i], x1), self.y_bottom))
             rect = QtCore.QRectF(a, b).normalized().adjusted(0, 2, 0, -2)
             painter.fillRect(rect, heat_colour(self.scores[i], 200))
             if rect.width() > 50:

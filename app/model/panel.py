@@ -19,6 +19,8 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("timeline", "Timeline lanes (overview)", "Ctrl+Alt+T"),
 )
 RECORD_CLASS_NAMES = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm", "~": "too noisy"}
+#: While results stream in, the findings table is refilled only while it has at most this many episodes.
+MAX_STREAMING_ROWS = 300
 #: Flagged windows listed at most (most suspicious first).
 MAX_FLAGGED = 200
 
@@ -148,7 +150,8 @@ class ModelPanel(QtWidgets.QWidget):
                                                  if longest else "none"))
         self.summary_label.setText(" · ".join(bits))
         self._fill_flagged(d)
-        self._fill_table(d)
+        if d.complete or len(d.episodes) <= MAX_STREAMING_ROWS:  # a Holter's full table waits for the end
+            self._fill_table(d)
 
     def _fill_flagged(self, d: OverlayData) -> None:
         self.flagged.clear()

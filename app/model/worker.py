@@ -117,6 +117,7 @@ class AnalysisWorker(QtCore.QThread):
         self.job = job
         self.pool = pool
         self.cache = cache or FindingsCache()
+        self.anomaly_threshold = 0.5  # the model's, once loaded
         self._cancel = threading.Event()
 
     def cancel(self, wait: bool = False) -> None:
@@ -189,6 +190,7 @@ class AnalysisWorker(QtCore.QThread):
         except (AnalysisError, RuntimeError, ValueError) as exc:
             self.failed.emit(job.job_id, f"The model in {job.model_dir} cannot run on {device}: {exc}")
             return None
+        self.anomaly_threshold = analyzer.anomaly_threshold
         self.modelReady.emit(job.job_id, analyzer.info, device)
         return analyzer
 

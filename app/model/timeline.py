@@ -1,0 +1,93 @@
+"""Timeline lanes of the model on the overview bar: the anomaly score as a heat strip and the rhythm
+episodes as bands over the whole recording, each tagged "model …", and the AF burden and longest AF
+episode in the bar's tooltip. Each rebuild of the overview costs tens of milliseconds, so lanes are
+updated one per event-loop turn.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from .stream import OverlayData, simplify_episodes
+
+OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
+#: Finest resolution of the rhythm lane: the recording's length over this many bands.
+OVERVIEW_BANDS = 1500
+#: Timeline lanes for recordings at least this long (s), like the viewer's heart-rate lane.
+TIMELINE_MIN_S = 60.0
+
+
+class TimelineLanes:
+    """Keeps the model's lanes on ``overview`` (an :class:`~app.overview.OverviewBar`) in step with the data;
+    ``overlay_on(key)`` tells which overlays are toggled on."""
+
+    def __init__(self, overview, overlay_on: Callable[[str], bool]):
+        self.overview = overview
+        self.overlay_on = overlay_on
+        self._tags: dict[str, pg.TextItem] = {}
+        self._step = 0
+        self._pending: tuple | None = None
+
+    def update(self, duration_s: float | None, data: OverlayData | None) -> None:
+        """Redraw for a recording of ``duration_s`` (None: no recording) with ``data`` (None: no findings)."""
+        self._pending = (duration_s, data)
+        self._step = 0
+        self._next()
+
+    def clear(self) -> None:
+        for name in (OVERVIEW_ANOMALY, OVERVIEW_RHYTHM):
+            if name in self.overview.lane_names():
+                self.overview.remove_lane(name)
+        self.tag()
+
+    def _next(self) -> None:
+        if self._pending is None:
+            return
+        duration_s, d = self._pending
+        overview, names = self.overview, self.overview.lane_names()
+        on = d is not None and duration_s is not None and self.overlay_on("timeline") and duration_s >= TIMELINE_MIN_S
+        step, self._step = self._step, self._step + 1
+        if step == 0:
+            if on and self.overlay_on("anomaly") and len(d.window_score):
+                w = float(np.median(d.window_end_s - d.window_start_s)) or 10.0
+                n = int(np.ceil(duration_s / w))
+                grid = np.full(n, np.nan)
+                grid[np.clip((d.window_start_s / w).astype(np.int64), 0, n - 1)] = d.window_score
+                overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * w, grid, kind="heat")
+            elif OVERVIEW_ANOMALY in names:
+                overview.remove_lane(OVERVIEW_ANOMALY)
+            QtCore.QTimer.singleShot(0, self._next)
+            return
+        shown = simplify_episodes(d.episodes, duration_s / OVERVIEW_BANDS) if on else []
+        if on and self.overlay_on("rhythm") and shown:
+            se = np.array([[e[0], e[1]] for e in shown])
+            overview.add_lane(OVERVIEW_RHYTHM, se, [e[2] for e in shown], kind="bands")
+        elif OVERVIEW_RHYTHM in names:
+            overview.remove_lane(OVERVIEW_RHYTHM)
+        if on and d.episodes:
+            burden, longest = d.af_burden(), d.longest_episode()
+            overview.setToolTip(f"AF burden {burden:.1%}" + (
+                f"; longest AF episode {longest[1] - longest[0]:.0f} s from {longest[0]:.0f} s" if longest
+                else "; no AF episode"))
+        self.tag()
+        self._pending = None
+
+    def tag(self) -> None:
+        """Name the model's lanes ("model anomaly", "model rhythm") at their rows' left ends."""
+        names = self.overview.lane_names()
+        for name, text in ((OVERVIEW_ANOMALY, "model anomaly"), (OVERVIEW_RHYTHM, "model rhythm")):
+            tag = self._tags.get(name)
+            if name not in names:
+                if tag is not None:
+                    self.overview.viewbox.removeItem(tag)
+                    del self._tags[name]
+                continue
+            if tag is None:
+                tag = pg.TextItem(text, color="#5a2d91", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
+                tag.setZValue(90)
+                self.overview.viewbox.addItem(tag, ignoreBounds=True)
+                self._tags[name] = tag
+            tag.setPos(0.0, -float(names.index(name)))
