@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ..io import Recording
 from .findings import ReportFindings
 
@@ -33,7 +35,9 @@ def model_findings(recording: Recording, *, run: bool = True, model_dir: str | P
             if not run:
                 return None
             log.info("analysing %s with %s v%s", recording.path, analyzer.info.name, analyzer.info.version)
-            found = analyzer.analyze(recording, TASKS)
+            with tqdm(total=100, desc="analysing", unit="%", leave=False) as bar:
+                found = analyzer.analyze(recording, TASKS,
+                                         progress=lambda done: bar.update(max(0, round(100 * done) - bar.n)))
             cache.store(key, TASKS, found)
         return ReportFindings.from_analysis(found.to_dict())
     except Exception as exc:  # noqa: BLE001 - whatever breaks in the model, the report still prints

@@ -60,8 +60,9 @@ def _fake_analysis(monkeypatch, *, cached=None, fail=False):
                 raise FileNotFoundError("no weights in resources/anyecg-small")
             self.info = _Info()
 
-        def analyze(self, recording, tasks):
+        def analyze(self, recording, tasks, progress=None):
             calls["analyze"] += 1
+            progress(1.0)
             return types.SimpleNamespace(to_dict=lambda: analysis_json(recording))
 
     class FindingsCache:
