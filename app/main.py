@@ -1,8 +1,8 @@
 """``anyecg-viewer [PATH] [--demo [12lead|holter]] [--analyze] [--screenshot OUT.png [--window START,END]]``.
 
 ``--screenshot`` renders the initial view offscreen at 1600 × 900, saves it and exits (for docs, tests
-and bug reports); ``--window`` takes seconds or ``h:mm:ss`` times. ``--layout 3x4`` starts in the
-clinical 12-lead layout.
+and bug reports); ``--window`` takes seconds or ``h:mm:ss`` times. A resting 12-lead opens in the
+clinical 3 × 4 layout; ``--layout stacked|3x4`` chooses.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="open a built-in demo (a real 12-lead DICOM ECG, or a synthetic multi-hour Holter)")
     p.add_argument("--screenshot", metavar="OUT.png", help="render the initial view offscreen, save it and exit")
     p.add_argument("--window", metavar="START,END", help="initial view in seconds or h:mm:ss, e.g. 3600,3610")
-    p.add_argument("--layout", choices=("stacked", "3x4"), default="stacked", help="initial trace layout")
+    p.add_argument("--layout", choices=("stacked", "3x4"),
+                   help="initial trace layout (default: 3x4 for a resting 12-lead, stacked otherwise)")
     p.add_argument("--theme", choices=("light", "dark"), help="colour theme (remembered)")
     p.add_argument("--analyze", action="store_true",
                    help="run the model on the file as it opens; with --screenshot, wait for the visible findings")
@@ -76,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         win.open_demo(args.demo or "12lead")
     if window_range is not None and win.recording is not None:
         win.trace.set_view(*window_range)
-    if args.layout == "3x4":
-        win.set_clinical_layout(True)
+    if args.layout is not None:
+        win.set_clinical_layout(args.layout == "3x4")
     if args.screenshot:
         if args.analyze and not win.model.wait_for_view():
             print("anyecg-viewer: the model's findings for the view did not arrive in time", file=sys.stderr)

@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
 #: Records at least this long get the overview bar and its heart-rate lane (s).
 HR_LANE_MIN_S = 60.0
+#: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
+RESTING_ECG_MAX_S = 12.0
 FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat *.npy *.json);;All files (*)")
 
 
@@ -196,6 +198,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overview.setVisible(recording.duration_s >= HR_LANE_MIN_S)
         self.twelve_lead.set_recording(recording)
         self.layout_action.setEnabled(is_standard_12lead(recording))
+        # a resting 12-lead opens the way it is printed: 3 × 4 with a rhythm strip (View ▸ to switch)
+        resting = is_standard_12lead(recording) and recording.duration_s <= RESTING_ECG_MAX_S
+        self.set_clinical_layout(resting and self.settings.get_str("display/auto_3x4", "true") == "true")
         self.leads_panel.refresh()
         self._add_annotation_lanes(recording)
         self.search_combo.clear()

@@ -197,3 +197,11 @@ def test_synthetic_demo_says_so_in_the_title_bar(qtbot, window, tmp_path):
     assert "synthetic" in window.windowTitle()
     assert window.overview.isVisible() and "rhythm" in window.overview.lane_names()
     qtbot.waitUntil(lambda: "HR bpm" in window.overview.lane_names(), timeout=10000)
+
+
+def test_resting_12_lead_opens_in_the_3x4_layout_and_a_holter_does_not(qtbot, window, make_sinus):
+    window.open_demo("12lead")
+    assert window.stack.currentWidget() is window.twelve_lead and window.layout_action.isChecked()
+    assert window.twelve_lead.cells["II rhythm"] == (0.0, 10.0, 3)
+    window.set_recording(make_sinus(minutes=2.0))
+    assert window.stack.currentWidget() is window.trace and not window.layout_action.isEnabled()
