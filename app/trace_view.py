@@ -14,7 +14,10 @@ Extension points for other panels:
   heat strips); ``add_lane(name, LaneItem)`` / ``remove_lane(name)``: a band under the traces;
 * signals ``mouseClicked(t_s, lead_idx, mV, button)`` and ``mouseHovered(t_s, lead_idx, mV)``;
   ``set_drag_handler(fn)`` lets an edit mode take over left-drags (``fn(ev, t_s, y) -> bool``);
-* ``rendered()`` after new data is on screen; ``readFailed(str)`` when the file cannot be read.
+* ``rendered()`` after new data is on screen; ``readFailed(str)`` when the file cannot be read;
+  ``detach_source()`` stops all reads (the file changed on disk) and keeps what is drawn;
+* ``calipers`` (:class:`~app.calipers.CaliperController`), ``curves`` (one ``PlotCurveItem`` per lead, in
+  file order), ``wait_rendered()`` for tests and screenshots.
 """
 from __future__ import annotations
 
