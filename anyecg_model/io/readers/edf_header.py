@@ -265,10 +265,8 @@ def read_tals(path: Path, hdr: EdfHeader) -> tuple[np.ndarray, np.ndarray, np.nd
     # annotation signals are usually adjacent: read them as one span per record
     first, last = min(o for o, _ in spans), max(o + w for o, w in spans)
     width = last - first
-    parts = []
     with open(path, "rb", buffering=0) as fh:
-        fd, base, rb = fh.fileno(), hdr.header_bytes + first, hdr.record_bytes
-        for r in range(hdr.n_records):
-            parts.append(os.pread(fd, width, base + r * rb))
+        fd, base, rb, pread = fh.fileno(), hdr.header_bytes + first, hdr.record_bytes, os.pread
+        parts = [pread(fd, width, base + r * rb) for r in range(hdr.n_records)]
     # a zero byte after each record's bytes keeps a TAL cut at the record's end from joining the next one
     return parse_tal(b"\x00".join(parts))
