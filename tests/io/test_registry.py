@@ -88,3 +88,14 @@ def test_unreadable_file_reported_even_as_root(tmp_path, monkeypatch):
     monkeypatch.setattr("anyecg_model.io.registry.os.access", lambda p, mode: False)
     with pytest.raises(RecordingError, match="permission denied"):
         open_recording(path)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", ["wfdb/100.hea", "wfdb/03700181.hea", "edf/cardio_sample.edf", "ishne/ECG_P28.01.ecg"])
+def test_recordings_pickle_for_worker_processes(formats_dir, name):
+    import pickle
+
+    rec = open_recording(formats_dir / name)
+    copy = pickle.loads(pickle.dumps(rec))
+    np.testing.assert_array_equal(copy.read(1000, 1500), rec.read(1000, 1500))
+    assert len(pickle.dumps(rec)) < 5_000_000  # the signal itself is not pickled

@@ -78,10 +78,18 @@ class FileBytes:
     """
 
     def __init__(self, path: str | Path, offset: int = 0, size: int | None = None):
+        self.path = str(path)
         self._file = open(path, "rb", buffering=0)
         self.offset = int(offset)
         total = os.fstat(self._file.fileno()).st_size - self.offset
         self.size = max(0, total if size is None else min(int(size), total))
+
+    def __getstate__(self) -> dict:  # picklable (DataLoader workers): the file is reopened on arrival
+        return {"path": self.path, "offset": self.offset, "size": self.size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._file = open(self.path, "rb", buffering=0)
 
     def __len__(self) -> int:
         return self.size

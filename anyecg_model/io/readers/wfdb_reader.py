@@ -143,6 +143,13 @@ class WfdbSource:
         self.scale = np.asarray(scale, np.float32)[:, None]
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:  # picklable: a lock is not
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
         f0, f1 = (0 if self.from_start else start // self.m), -(-stop // self.m)
         with self._lock:
