@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .codes import AnnotationError
+from .events import Event
 from .store import AnnotationStore
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class Journal:
         self.path = self.directory / name
         self.fsync = fsync
         self.error: str | None = None
+        #: emitted with the message when writing fails (possibly from the fsync thread)
+        self.failed: Event[str] = Event("journal failed")
         self.fsyncs = 0  # completed fsync calls (each covers every entry written before it)
         self._fh = None
         self._store: AnnotationStore | None = None
@@ -216,6 +219,7 @@ class Journal:
     def _fail(self, exc: Exception) -> None:
         self.error = f"{self.path}: autosave failed: {exc}"
         log.error("%s", self.error)
+        self.failed.emit(self.error)
 
     def _sync_loop(self) -> None:
         while True:

@@ -57,6 +57,7 @@ class EditController(QtCore.QObject):
     storeChanged = QtCore.Signal()  # a new store (recording opened, labels reloaded, closed)
     edited = QtCore.Signal()  # the store changed (edit, undo, redo)
     episodesEdited = QtCore.Signal()  # rhythm episodes changed
+    journalFailed = QtCore.Signal(str)  # the autosave journal could not write (queued from any thread)
 
     def __init__(self, window, settings: EditSettings | None = None):
         super().__init__(window)
@@ -104,7 +105,7 @@ class EditController(QtCore.QObject):
             store.author = self.settings.author
             store.events.changed.connect(self._on_store_changed)
             if journal is not None:
-                journal.attach(store)
+                self.attach_journal(journal)
             if was_live:
                 self.go_live()
         self._show_cursor()
@@ -124,6 +125,7 @@ class EditController(QtCore.QObject):
     def attach_journal(self, journal: Journal) -> None:
         """Start journalling the current store (after a restore question was answered)."""
         journal.attach(self.store)
+        journal.failed.connect(self.journalFailed.emit)
         self.journal = journal
 
     def _sync_suggestion_lane(self) -> None:

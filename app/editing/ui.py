@@ -32,6 +32,7 @@ class EditingUI(QtCore.QObject):
         self.review = ReviewDock(self.controller)
         self.dock = window.add_dock("Review queue", self.review, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.restore_box: QtWidgets.QMessageBox | None = None
+        self._journal_error_shown = False
         self.save_dialog: SaveAnnotatorDialog | None = None
         self.badge = QtWidgets.QLabel("")
         self.badge.setObjectName("editBadge")
@@ -40,6 +41,7 @@ class EditingUI(QtCore.QObject):
         self.controller.modeChanged.connect(self._on_mode)
         self.controller.edited.connect(self._update_badge)
         self.controller.episodesEdited.connect(self._update_overview)
+        self.controller.journalFailed.connect(self._on_journal_failed)
         window.recordingOpened.connect(self.open_labels)
         window.recordingClosed.connect(lambda: self.controller.set_store(None))
         model = getattr(window, "model", None)
@@ -104,6 +106,11 @@ class EditingUI(QtCore.QObject):
         self.edit_action.setChecked(on)
         self._update_badge()
 
+    def _on_journal_failed(self, error: str) -> None:
+        if not self._journal_error_shown:
+            self._journal_error_shown = True
+            self._message("Autosave failed", f"{error}\n\nSave your annotations now (Annotate ▸ Save as WFDB annotator).")
+
     def _update_badge(self, *_) -> None:
         store = self.controller.store
         if store is None:
@@ -142,7 +149,12 @@ class EditingUI(QtCore.QObject):
         self.labels_menu.clear()
         for name in annotators(recording.annotations):
             self.labels_menu.addAction(name, lambda name=name: self.open_labels(recording, name))
-        journal = Journal.for_store(store)
+        try:
+            journal = Journal.for_store(store)
+        except AnnotationError as exc:
+            self._message("Autosave is off", f"{exc}\n\nEdits of this recording are not journalled; save them.")
+            self.controller.set_store(store, None)
+            return
         info = journal.inspect()
         if info is None or info.n_entries == 0:
             self.controller.set_store(store, journal)

@@ -321,3 +321,16 @@ def test_saved_annotator_can_be_reopened_from_the_menu(qtbot, window, tmp_path, 
     assert c.store.beats.equals(expected, compare_ids=False)
     assert (tmp_path / "rec.atr").stat().st_size > 0 and "A" not in set(
         wfdb.rdann(str(tmp_path / "rec"), "atr").symbol)
+
+
+def test_autosave_failure_is_reported_once(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    c.journal._fh.close()  # the disk went away under the journal
+    c.insert_at(15.0)
+    assert "autosave failed" in c.journal.error
+    qtbot.waitUntil(lambda: getattr(editing, "last_message", None) is not None)
+    assert "Save your annotations" in editing.last_message.text()
+    first = editing.last_message
+    c.insert_at(16.0)
+    assert editing.last_message is first
