@@ -53,7 +53,7 @@ class FinetuneConfig:
     device: str = "auto"
     seed: int = 0
     max_steps_per_epoch: int | None = None
-    #: record-labelled tasks (rhythm, anomaly): seeded windows per training record (None: all)
+    #: record-labelled tasks (rhythm, anomaly): seeded windows per training/validation record (None: all)
     max_windows_per_record: int | None = None
     resume: bool = False
     corpus: Path = DEFAULT_CORPUS_DIR
@@ -141,7 +141,8 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
     pcfg = model.preprocess_cfg
     train_ds = make_dataset(cfg.task, corpus, pcfg, ("train",), train=cfg.train != "head", seed=cfg.seed,
                             max_windows_per_record=cfg.max_windows_per_record)
-    val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed)
+    val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed,
+                          max_windows_per_record=cfg.max_windows_per_record)
     weights = beat_class_weights(train_ds) if cfg.task == "beats" else None
     if cfg.train == "head":
         log.info("caching frozen backbone states for %d + %d windows", len(train_ds), len(val_ds))

@@ -102,7 +102,7 @@ def train_stage(stage: str, out: Path, steps: int, batch_size: int = 32, lr: flo
         torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
         opt.step()
         if step % 10 == 0 or step == steps - 1:
-            row = {"step": step, "loss": float(loss), **{k: round(float(v), 4) for k, v in terms.items()},
+            row = {"step": step, "loss": float(loss.detach()), **{k: round(float(v), 4) for k, v in terms.items()},
                    "elapsed_s": round(time.perf_counter() - t0, 1)}
             history.append(row)
             log.info("%s %s", stage, row)

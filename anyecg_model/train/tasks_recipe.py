@@ -38,8 +38,9 @@ BATCH_SIZE = 64
 
 
 def anomaly_threshold(model, corpus: Corpus) -> float:
-    """Probability threshold maximising balanced accuracy on the validation split (PTB-XL fold 9 + CinC)."""
-    ds = make_dataset("anomaly", corpus, model.preprocess_cfg, ("val",))
+    """Probability threshold maximising balanced accuracy on the validation split (PTB-XL fold 9 + CinC,
+    one seeded window per record)."""
+    ds = make_dataset("anomaly", corpus, model.preprocess_cfg, ("val",), max_windows_per_record=1)
     _, pred = predict(model, "anomaly", ds)
     y, s = record_level(pred)
     p = 1 / (1 + np.exp(-s))
@@ -53,8 +54,8 @@ def anomaly_threshold(model, corpus: Corpus) -> float:
 
 def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
                ship: Path | None, epochs: int | None = None, max_steps_per_epoch: int | None = None,
-               ultralong_epochs: int = 30, mcp_minutes: float | None = None) -> Path:
-    current = work
+               ultralong_epochs: int = 8, mcp_minutes: float | None = None, start: Path | None = None) -> Path:
+    current = start or work
     if "mcp" in stages:
         train_stage("mcp", work, mcp_steps, batch_size=32, lr=5e-4, seed=seed, corpus_dir=corpus_dir,
                     max_minutes=mcp_minutes)
@@ -106,14 +107,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS_DIR)
     p.add_argument("--ship", type=Path, default=None)
+    p.add_argument("--from", dest="start", type=Path, default=None,
+                   help="checkpoint the head stages start from (default: --work)")
     p.add_argument("--epochs", type=int, default=None, help="override every head stage's epochs (dry runs)")
     p.add_argument("--max-steps-per-epoch", type=int, default=None)
-    p.add_argument("--ultralong-epochs", type=int, default=30)
+    p.add_argument("--ultralong-epochs", type=int, default=8)
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(a.threads)
     print(run_recipe(a.work, a.stages.split(","), a.mcp_steps, a.seed, a.corpus, a.ship, a.epochs,
-                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes))
+                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start))
 
 
 if __name__ == "__main__":
