@@ -19,7 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default=None, help="force a reader (wfdb, edf, dicom, csv, numpy …)")
 
 
-def _text(summary: dict) -> str:
+def _annotation_lines(recording) -> list[str]:
+    """One line per annotator (``atr``, ``qrs``, ``edf+`` …) with its counts by type."""
+    ann = recording.annotations
+    if not len(ann):
+        return ["annotations: none"]
+    lines = []
+    for source in dict.fromkeys(ann.source):
+        counts = ann.select(ann.source == source).counts()
+        lines.append(f"annotations ({source}): " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return lines
+
+
+def _text(summary: dict, recording) -> str:
     fs = summary["fs"]
     rate = f"{fs:g} Hz" if not isinstance(fs, list) else ", ".join(f"{f:g}" for f in fs) + " Hz"
     lines = [
@@ -32,9 +44,7 @@ def _text(summary: dict) -> str:
         f"start time:  {summary['start_time'] or 'unknown'}",
         f"age / sex:   {summary['age'] if summary['age'] is not None else '?'} / {summary['sex'] or '?'}",
     ]
-    counts = summary["annotations"]
-    lines.append("annotations: " + (", ".join(f"{k} {v}" for k, v in counts.items()) if counts else "none"))
-    return "\n".join(lines)
+    return "\n".join(lines + _annotation_lines(recording))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,5 +54,5 @@ def run(args: argparse.Namespace) -> int:
     except RecordingError as exc:
         print(f"anyecg info: {exc}".replace("\n", " "), file=sys.stderr)
         return 1
-    print(json.dumps(summary) if args.json else _text(summary))
+    print(json.dumps(summary) if args.json else _text(summary, recording))
     return 0

@@ -126,3 +126,11 @@ def test_comment_at_sample_zero_survives_wfdb(tmp_path):
     write_wfdb(rec, tmp_path / "c")
     back = open_recording(tmp_path / "c.hea").annotations
     assert list(back.symbol) == ['"', "N"] and back.aux[0] == "RECORD START"
+
+
+def test_info_text_lists_each_annotator(tmp_path, capsys):
+    write_wfdb(_recording(), tmp_path / "r")
+    write_wfdb_annotations(tmp_path / "r", "qrs", [100, 320], ["N", "N"], fs=250)
+    assert main(["info", str(tmp_path / "r.hea")]) == 0
+    out = capsys.readouterr().out
+    assert "annotations (atr): " in out and "annotations (qrs): N 2" in out and "rate:        250 Hz" in out
