@@ -121,6 +121,19 @@ class EditController(QtCore.QObject):
         self._sync_suggestion_lane()
         self.rhythm_lane = StoreRhythmLane("rhythm", self.store, lambda: self.selected_episode)
         self.trace.add_lane("rhythm", self.rhythm_lane)
+        menu = getattr(self.window, "beat_filter_menu", None)
+        if menu is not None and menu.actions():  # View ▸ Show beat types keeps working on the live lanes
+            for action in menu.actions():
+                action.toggled.connect(self._apply_beat_filter)
+            self._apply_beat_filter()
+
+    def _apply_beat_filter(self, *_) -> None:
+        menu = self.window.beat_filter_menu
+        hidden = {a.text() for a in menu.actions() if not a.isChecked()}
+        codes = None if not hidden else set(POINT_CODES) - hidden
+        for lane in (self.label_lane, self.suggestion_lane):
+            if lane is not None:
+                lane.set_filter(codes)
 
     def attach_journal(self, journal: Journal) -> None:
         """Start journalling the current store (after a restore question was answered)."""
@@ -134,6 +147,7 @@ class EditController(QtCore.QObject):
             self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
                                                  lambda: self.selected_beat, suggestions=True)
             self.trace.add_lane("suggestions", self.suggestion_lane)
+            self.suggestion_lane.set_filter(self.label_lane.shown_codes)
             if self.rhythm_lane is not None:  # keep suggestions right under the labels
                 self.trace.remove_lane("rhythm")
                 self.trace.add_lane("rhythm", self.rhythm_lane)

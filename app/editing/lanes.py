@@ -38,6 +38,12 @@ class StoreBeatLane(LaneItem):
         self.selected = selected
         self.suggestions = suggestions
         self.last_drawn = 0  # rows painted by the last paint (tests and benchmarks read it)
+        self.shown_codes: set[str] | None = None  # None: every code
+
+    def set_filter(self, codes: set[str] | None) -> None:
+        """Draw only these MIT-BIH codes (None: all), like the viewer's View ▸ Show beat types."""
+        self.shown_codes = None if codes is None else set(codes)
+        self.update()
 
     def visible_rows(self) -> dict[str, np.ndarray]:
         """Columns (``sample``, ``code``, ``source``, ``confidence``, ``id``) of the drawn rows in the visible
@@ -47,6 +53,8 @@ class StoreBeatLane(LaneItem):
         window = b.window(int(np.floor(x0 * self.store.fs)), int(np.ceil(x1 * self.store.fs)) + 1)
         cols = {name: b.take(name, window) for name in ("sample", "code", "source", "confidence", "id")}
         keep = np.isin(cols["source"], self.sources)
+        if self.shown_codes is not None:
+            keep &= np.isin(cols["code"], list(self.shown_codes))
         return {name: col[keep] for name, col in cols.items()}
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:

@@ -334,3 +334,15 @@ def test_autosave_failure_is_reported_once(qtbot, editing):
     first = editing.last_message
     c.insert_at(16.0)
     assert editing.last_message is first
+
+
+def test_beat_type_filter_applies_to_the_live_lanes(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    editing.window.trace.set_view(0.0, 60.0)
+    for act in editing.window.beat_filter_menu.actions():
+        if act.text() == "N":
+            act.setChecked(False)
+    editing.window.trace.grab()
+    drawn = c.label_lane.visible_rows()["code"]
+    assert len(drawn) > 0 and set(drawn) == {"V"}
