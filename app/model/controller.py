@@ -42,9 +42,11 @@ SLOW_REFRESH_S = 10.0
 
 class ModelController(QtCore.QObject):
     """See the module docstring. Signals: ``viewFindingsReady()`` (the visible window's findings are drawn,
-    or the analysis failed), ``analysisFinished(Findings)``."""
+    or the analysis failed), ``findingsDrawn()`` (the finished analysis is on screen; emitted just before)
+    ``analysisFinished(Findings)`` (for other panels)."""
 
     viewFindingsReady = QtCore.Signal()
+    findingsDrawn = QtCore.Signal()
     analysisFinished = QtCore.Signal(object)
     warmedUp = QtCore.Signal(float)
 
@@ -299,6 +301,7 @@ class ModelController(QtCore.QObject):
         self.panel.set_notice("Findings from the cache (this file and model were analysed before)." if from_cache else "")
         self._refresh_timer.stop()
         self.refresh()
+        self.findingsDrawn.emit()
         self.analysisFinished.emit(findings)
 
     def _on_failed(self, job_id: int, message: str) -> None:
@@ -361,12 +364,24 @@ class ModelController(QtCore.QObject):
             return  # nothing visible changed: the trace is not repainted for chunks off screen
         self._view_dirty = False
         self.data = OverlayData.from_findings(self.findings) if final else self.partial.overlay()
-        self.apply_overlays(timeline=slow)
+        at_once = final or not self._view_ready
+        self.apply_overlays(timeline=slow and at_once)
         if slow:
             self._slow_refreshed = now
-            self.panel.show_data(self.data, rec.duration_s)
+            if at_once:
+                self.panel.show_data(self.data, rec.duration_s)
+            else:  # while streaming, one piece of work per event-loop turn keeps every turn short
+                QtCore.QTimer.singleShot(0, self._slow_stage)
         if final or (self.partial is not None and self.partial.covers(*self._view_window())):
             self._mark_view_ready()
+
+    def _slow_stage(self) -> None:
+        """Streaming refresh of the overview lanes, then (next turn) of the panel, from the latest data."""
+        rec, d = self.window.recording, self.data
+        if rec is None or d is None:
+            return
+        self.timeline.update(rec.duration_s, d)
+        QtCore.QTimer.singleShot(0, lambda: self.data is d and self.panel.show_data(d, rec.duration_s))
 
     def apply_overlays(self, timeline: bool = True) -> None:
         """Put the lanes the toggles ask for under the traces (updated in place when they exist) and, with

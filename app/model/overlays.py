@@ -63,7 +63,7 @@ class ModelBeatLane(LaneItem):
         self.set_data(times_s, classes, confidence)
 
     def same_data(self, times_s, classes, confidence) -> bool:
-        return (len(times_s) == len(self.times_s) and np.array_equal(np.sort(times_s), self.times_s)
+        return (len(times_s) == len(self.times_s) and np.array_equal(times_s, self.times_s)
                 and np.array_equal(np.bincount(np.asarray(classes, np.int64), minlength=5),
                                    np.bincount(self.classes, minlength=5)))
 
@@ -156,7 +156,7 @@ class AnomalyHeatLane(LaneItem):
 
     def same_data(self, starts_s, ends_s, scores, threshold: float = 0.5) -> bool:
         return (len(starts_s) == len(self.starts) and threshold == self.threshold
-                and np.array_equal(np.sort(starts_s), self.starts) and np.isclose(np.sum(scores), self.scores.sum()))
+                and np.array_equal(starts_s, self.starts) and np.isclose(np.sum(scores), self.scores.sum()))
 
     def set_data(self, starts_s: np.ndarray, ends_s: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> None:
         """Replace the windows in place (no re-layout of the view)."""
@@ -208,7 +208,7 @@ class ModelRhythmLane(BandLaneItem):
     """The model's rhythm episodes (labels such as NSR, AF, VT) as labelled bands, tagged "model rhythm"."""
 
     def same_data(self, starts_s, stops_s, labels) -> bool:
-        return (len(starts_s) == len(self.starts) and np.array_equal(np.sort(starts_s), self.starts)
+        return (len(starts_s) == len(self.starts) and np.array_equal(starts_s, self.starts)
                 and np.array_equal(np.sort(stops_s), self.stops) and sorted(map(str, labels)) == sorted(self.labels))
 
     def set_data(self, starts_s: np.ndarray, stops_s: np.ndarray, labels) -> None:

@@ -19,8 +19,6 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("timeline", "Timeline lanes (overview)", "Ctrl+Alt+T"),
 )
 RECORD_CLASS_NAMES = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm", "~": "too noisy"}
-#: While results stream in, the findings table is refilled only while it has at most this many episodes.
-MAX_STREAMING_ROWS = 300
 #: Flagged windows listed at most (most suspicious first).
 MAX_FLAGGED = 200
 
@@ -124,7 +122,7 @@ class ModelPanel(QtWidgets.QWidget):
         for w in (self.verdict_label, self.rhythm_label, self.summary_label):
             w.setText("")
         self.flagged.clear()
-        self.findings_model.set_rows([])
+        self.findings_model.set_rows([], [])
 
     def show_data(self, d: OverlayData, duration_s: float) -> None:
         """Verdict, rhythm class, summary, flagged windows and findings table of ``d``."""
@@ -150,8 +148,7 @@ class ModelPanel(QtWidgets.QWidget):
                                                  if longest else "none"))
         self.summary_label.setText(" · ".join(bits))
         self._fill_flagged(d)
-        if d.complete or len(d.episodes) <= MAX_STREAMING_ROWS:  # a Holter's full table waits for the end
-            self._fill_table(d)
+        self._fill_table(d)
 
     def _fill_flagged(self, d: OverlayData) -> None:
         self.flagged.clear()
@@ -161,15 +158,13 @@ class ModelPanel(QtWidgets.QWidget):
             self.flagged.addItem(item)
 
     def _fill_table(self, d: OverlayData) -> None:
-        rows: list[tuple[str, str, str, str, tuple[float, float] | None]] = []
+        beat_rows: list[tuple[str, str, str, str, tuple[float, float] | None]] = []
         times = d.beat_time_s
         for k, (cls, n) in enumerate(d.beat_counts().items()):
-            first = times[d.beat_class == k]
+            first = times[d.beat_class == k][:1]
             span = (float(first[0]), float(first[0]) + 10.0) if len(first) else None
-            rows.append((f"{cls} beats", format_time(first[0]) if len(first) else "", "", str(n), span))
-        for a, b, label, conf in d.episodes:
-            rows.append((f"{label} episode ({conf:.0%})", format_time(a), format_time(b), _duration(b - a), (a, b)))
-        self.findings_model.set_rows(rows)
+            beat_rows.append((f"{cls} beats", format_time(first[0]) if len(first) else "", "", str(n), span))
+        self.findings_model.set_rows(beat_rows, d.episodes)
 
     # ------------------------------------------------------------------ navigation
     def _flagged_clicked(self, item: QtWidgets.QListWidgetItem) -> None:
@@ -183,32 +178,40 @@ class ModelPanel(QtWidgets.QWidget):
 
 
 class FindingsTableModel(QtCore.QAbstractTableModel):
-    """Rows ``(finding, onset, offset, duration/count, (t0_s, t1_s) | None)``; Qt asks only for visible cells,
-    so thousands of episodes of a Holter cost nothing until scrolled to."""
+    """Beat-count rows, then one row per episode ``(start_s, end_s, label, confidence)``. Episode rows are
+    formatted only when Qt asks for a visible cell, so a Holter's thousands of episodes cost nothing until
+    scrolled to. Every row reads ``(finding, onset, offset, duration/count, (t0_s, t1_s) | None)``."""
 
     HEADERS = ("Finding", "Onset", "Offset", "Duration / count")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.rows: list[tuple] = []
+        self.beat_rows: list[tuple] = []
+        self.episodes: list[tuple[float, float, str, float]] = []
 
-    def set_rows(self, rows: list[tuple]) -> None:
+    def set_rows(self, beat_rows: list[tuple], episodes: list[tuple[float, float, str, float]]) -> None:
         self.beginResetModel()
-        self.rows = list(rows)
+        self.beat_rows, self.episodes = list(beat_rows), list(episodes)
         self.endResetModel()
 
-    def span(self, row: int) -> tuple[float, float] | None:
-        return self.rows[row][4] if 0 <= row < len(self.rows) else None
+    def row(self, i: int) -> tuple:
+        if i < len(self.beat_rows):
+            return self.beat_rows[i]
+        a, b, label, conf = self.episodes[i - len(self.beat_rows)]
+        return f"{label} episode ({conf:.0%})", format_time(a), format_time(b), _duration(b - a), (a, b)
+
+    def span(self, i: int) -> tuple[float, float] | None:
+        return self.row(i)[4] if 0 <= i < self.rowCount() else None
 
     def rowCount(self, parent=QtCore.QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self.beat_rows) + len(self.episodes)
 
     def columnCount(self, parent=QtCore.QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if role == QtCore.Qt.ItemDataRole.DisplayRole and index.isValid():
-            return self.rows[index.row()][index.column()]
+            return self.row(index.row())[index.column()]
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):

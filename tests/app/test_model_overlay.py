@@ -97,9 +97,11 @@ def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):
     assert 10 <= len(shown) <= 13  # 70 bpm: about 11.7 beats in 10 s
     # the findings table counts beats by class and lists every episode with its duration
     model = win.model.panel.findings_model
-    counts = {r[0]: int(r[3]) for r in model.rows if r[0].endswith("beats")}
+    rows = [model.row(i) for i in range(model.rowCount())]
+    counts = {r[0]: int(r[3]) for r in rows if r[0].endswith("beats")}
     assert sum(counts.values()) == len(f.beats)
-    assert len([r for r in model.rows if "episode" in r[0]]) == len(f.episodes)
+    assert [(r[4], r[0].split()[0]) for r in rows if "episode" in r[0]] == \
+        [((e.start_s, e.end_s), e.label) for e in f.episodes]
     # hovering a beat describes its class and confidence
     i = int(beats.beat_near(shown[0] + 0.01, 0.05))
     assert beats.describe(i).startswith(f"{'NSVFQ'[f.beats.label[i]]} beat at") and "confidence" in beats.describe(i)
@@ -110,7 +112,7 @@ def test_table_and_flagged_windows_navigate(qtbot, win, strip_70):
     win.set_recording(strip_70)
     run_to_end(qtbot, win)
     panel = win.model.panel
-    row = next(i for i, r in enumerate(panel.findings_model.rows) if "episode" in r[0])
+    row = next(i for i in range(panel.findings_model.rowCount()) if "episode" in panel.findings_model.row(i)[0])
     a, b = panel.findings_model.span(row)
     panel.table.clicked.emit(panel.findings_model.index(row, 0))
     t0, t1 = win.trace.view_range()
