@@ -47,10 +47,10 @@ def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequenc
         k = np.clip(np.searchsorted(reviewed, sample), 1, len(reviewed)) - 1
         near = np.minimum(np.abs(reviewed[k] - sample), np.abs(reviewed[np.minimum(k + 1, len(reviewed) - 1)] - sample))
         skip = near <= MATCH_TOLERANCE_S * store.fs
+    samples, codes, confs = sample.tolist(), [str(c) for c in code], np.asarray(confidence, float).tolist()
     for k in np.flatnonzero(~skip).tolist():
         ranked = [[str(c), float(p)] for c, p in top[k]] if top is not None else []
-        row = {**template, "sample": int(sample[k]), "code": str(code[k]), "confidence": float(confidence[k]),
-               "top": ranked}
+        row = {**template, "sample": samples[k], "code": codes[k], "confidence": confs[k], "top": ranked}
         beats.append((store.new_id(), None, row))
     eps: list[Change] = [(i, store.episodes.row(i), None) for i in old_e]
     for start, stop, label, conf in episodes:
