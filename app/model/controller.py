@@ -38,6 +38,8 @@ LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM = "model anomaly", "model beats", "model r
 REFRESH_MS = 400
 #: Overview lanes and the panel's lists are redrawn at most this often while results stream in (s).
 SLOW_REFRESH_S = 10.0
+#: Pause between the pieces of a streaming refresh (ms), so input and paint events get their turn.
+STAGE_MS = 15
 
 
 class ModelController(QtCore.QObject):
@@ -371,7 +373,7 @@ class ModelController(QtCore.QObject):
             if at_once:
                 self.panel.show_data(self.data, rec.duration_s)
             else:  # while streaming, one piece of work per event-loop turn keeps every turn short
-                QtCore.QTimer.singleShot(0, self._slow_stage)
+                QtCore.QTimer.singleShot(STAGE_MS, self._slow_stage)
         if final or (self.partial is not None and self.partial.covers(*self._view_window())):
             self._mark_view_ready()
 
@@ -381,7 +383,7 @@ class ModelController(QtCore.QObject):
         if rec is None or d is None:
             return
         self.timeline.update(rec.duration_s, d)
-        QtCore.QTimer.singleShot(0, lambda: self.data is d and self.panel.show_data(d, rec.duration_s))
+        QtCore.QTimer.singleShot(STAGE_MS, lambda: self.data is d and self.panel.show_data(d, rec.duration_s))
 
     def apply_overlays(self, timeline: bool = True) -> None:
         """Put the lanes the toggles ask for under the traces (updated in place when they exist) and, with

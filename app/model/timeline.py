@@ -18,6 +18,8 @@ OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
 OVERVIEW_BANDS = 1500
 #: Timeline lanes for recordings at least this long (s), like the viewer's heart-rate lane.
 TIMELINE_MIN_S = 60.0
+#: Pause between two lane rebuilds (ms), so input and paint events get their turn.
+STAGE_MS = 15
 
 
 class TimelineLanes:
@@ -59,7 +61,7 @@ class TimelineLanes:
                 overview.add_lane(OVERVIEW_ANOMALY, np.arange(n + 1) * w, grid, kind="heat")
             elif OVERVIEW_ANOMALY in names:
                 overview.remove_lane(OVERVIEW_ANOMALY)
-            QtCore.QTimer.singleShot(0, self._next)
+            QtCore.QTimer.singleShot(STAGE_MS, self._next)
             return
         shown = simplify_episodes(d.episodes, duration_s / OVERVIEW_BANDS) if on else []
         if on and self.overlay_on("rhythm") and shown:
