@@ -91,7 +91,8 @@ def test_unreadable_file_reported_even_as_root(tmp_path, monkeypatch):
 
 
 @pytest.mark.realdata
-@pytest.mark.parametrize("name", ["wfdb/100.hea", "wfdb/03700181.hea", "edf/cardio_sample.edf", "ishne/ECG_P28.01.ecg"])
+@pytest.mark.parametrize("name", ["wfdb/100.hea", "wfdb/03700181.hea", "edf/cardio_sample.edf", "ishne/ECG_P28.01.ecg",
+                                  "wfdb/multi-segment/fixed1/v102s.hea"])
 def test_recordings_pickle_for_worker_processes(formats_dir, name):
     import pickle
 

@@ -7,6 +7,7 @@ import wfdb
 
 from anyecg_model.io import RecordingError, open_recording
 from anyecg_model.io.readers.wfdb_reader import FileSource, WfdbSource
+from anyecg_model.io.readers.wfdb_segments import SegmentedSource
 
 SINGLE = ["100", "100skew", "310derive", "311derive", "a103l", "binformats", "flacformats", "s0010_re",
           "test01_00s", "test01_00s_skew"]
@@ -58,13 +59,27 @@ def test_multifrequency_record_keeps_per_signal_rates(formats_dir):
 @pytest.mark.realdata
 def test_multisegment_variable_layout(formats_dir):
     rec = open_recording(formats_dir / "wfdb" / "multi-segment" / "s25047" / "s25047-2704-05-04-10-44.hea")
-    assert isinstance(rec.source, WfdbSource)
+    assert isinstance(rec.source, SegmentedSource)
     assert rec.lead_names == ["II", "V", "ABP"] and rec.units == ["mV", "mV", "mmHg"]
     assert rec.n_samples == 543240
     x = rec.read(0, 100)
     assert np.isnan(x).all()  # the first segment is an empty '~' gap
     y = rec.read(30000, 30100)
     assert np.isfinite(y[:2]).all()
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("record,source", [("fixed1/v102s", SegmentedSource),
+                                           ("s25047/s25047-2704-05-04-10-44", SegmentedSource),
+                                           ("041s/041s", WfdbSource)])  # 041s has multi-frequency segments
+def test_multisegment_values_match_wfdb(formats_dir, record, source):
+    base = formats_dir / "wfdb" / "multi-segment" / record
+    rec = open_recording(f"{base}.hea")
+    assert isinstance(rec.source, source)
+    for start in (0, rec.n_samples // 3, rec.n_samples - 700):
+        ref = wfdb.rdrecord(str(base), sampfrom=start, sampto=start + 600, return_res=32)
+        order = [ref.sig_name.index(name) for name in rec.lead_names]
+        np.testing.assert_allclose(rec.read(start, start + 600), ref.p_signal.T[order], atol=1e-5)
 
 
 @pytest.mark.realdata

@@ -2,8 +2,9 @@
 
 Single-segment records whose signal files are in a byte-addressable format, with one sample per
 frame and no skew, are decoded lazily from just the bytes of each window (:mod:`.wfdb_formats`). Everything else
-(difference format 8, FLAC, multi-frequency, skew, multi-segment) is read per window through
-``wfdb.rdrecord``. Header file names that are absolute or leave the record's folder are refused.
+(difference format 8, FLAC, multi-frequency, skew) is read per window through ``wfdb.rdrecord``;
+multi-segment records through their segments' own readers (:mod:`.wfdb_segments`). Header file
+names that are absolute or leave the record's folder are refused.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ..leads import canonical_lead_name
 from ..recording import MAX_CHANNELS, MAX_SAMPLES, Lead, Provenance, Recording, RecordingError
 from ._common import FileBytes, age_sex_from_comments, files_hash, mv_scale
 from .wfdb_annotations import read_annotation_file
+from .wfdb_segments import SegmentedSource
 from .wfdb_formats import DIRECT_FORMATS, FORMAT_BITS, decode, samples_in_file
 
 log = logging.getLogger(__name__)
@@ -258,11 +260,15 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
         raise RecordingError(hea, f"sampling rate {header.fs!r} Hz is not positive")
     files = [hea]
     if multi:
+        segment_headers = {}
         for name in header.seg_name:
-            if name != "~":
+            if name != "~" and name not in segment_headers:
                 seg_hea = hea.parent / f"{name}.hea"
-                _read_header(seg_hea)  # checks the segment's own signal file names
+                segment_headers[name] = _read_header(seg_hea)  # checks the segment's own signal file names
                 files.append(seg_hea)
+        if all(getattr(h, "seg_name", None) is None and all((s or 1) == 1 for s in (h.samps_per_frame or []))
+               and (h.fs or 0) == header.fs for h in segment_headers.values()):
+            return _open_segmented(hea, header, segment_headers, files)
         return _open_fallback(hea, header, files, multi=True)
     if not header.n_sig:
         raise RecordingError(hea, "record has no signals")
@@ -282,6 +288,25 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
     resolution = [s / float(header.adc_gain[i] or DEFAULT_GAIN) for i, s in enumerate(scale)]
     return _recording(hea, header, leads, float(header.fs), n, FileSource(groups),
                       files, set(signal_files), resolution, ratio=1.0)
+
+
+def _open_segmented(hea: Path, header, segment_headers: dict, files: list[Path]) -> Recording:
+    """A multi-segment record whose segments share its rate and have one sample per frame."""
+    segments = list(zip(header.seg_name, [int(n) for n in header.seg_len]))
+    layout = segment_headers.get(header.seg_name[0])
+    if layout is None or not layout.sig_name:
+        raise RecordingError(hea, "multi-segment record has no layout or first segment naming its signals")
+    if sum(n for _, n in segments) < (header.sig_len or 0):
+        raise RecordingError(hea, f"segments hold fewer samples than the {header.sig_len} the header declares")
+    n = int(header.sig_len) if header.sig_len else sum(n for _, n in segments)
+    units = [mv_scale(u)[1] for u in (layout.units or ["mV"] * len(layout.sig_name))]
+    leads = [Lead(canonical_lead_name(name or f"sig{i}"), name or f"sig{i}", float(header.fs), unit)
+             for i, (name, unit) in enumerate(zip(layout.sig_name, units))]
+    source = SegmentedSource(hea.parent, segments, layout.sig_name, read)
+    last = max((k for k, (name, length) in enumerate(segments) if name != "~" and length), default=None)
+    if last is not None:
+        source.segment(last)  # a missing or truncated last segment fails here, not during review
+    return _recording(hea, header, leads, float(header.fs), n, source, files, set(), [None] * len(leads), ratio=1.0)
 
 
 def _open_fallback(hea: Path, header, files: list[Path], multi: bool) -> Recording:
