@@ -234,3 +234,21 @@ def test_ishne_absurd_sample_count(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(RecordingError, match="truncated"):
         open_recording(path)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("damage", [lambda b: b[:12], lambda b: b.replace(b"v102s.dat", b"v102s.xxx"), lambda b: b""])
+def test_damaged_middle_segment_reports_at_read(formats_dir, tmp_path, damage):
+    folder = tmp_path / "fixed1"
+    shutil.copytree(formats_dir / "wfdb" / "multi-segment" / "fixed1", folder)
+    for p in folder.iterdir():
+        p.chmod(0o644)
+    seg = folder / "v102s_2.hea"
+    seg.write_bytes(damage(seg.read_bytes()))
+    try:
+        rec = open_recording(folder / "v102s.hea")
+    except RecordingError:
+        return  # refused at open: also fine
+    assert np.isfinite(rec.read(0, 100)).all()
+    with pytest.raises(RecordingError):
+        rec.read(80000, 80100)
