@@ -31,13 +31,14 @@ def _summary(module_name: str) -> str:
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The ``anyecg`` parser. Only ``command``'s module is imported, so ``anyecg info`` never loads torch."""
+    """The ``anyecg`` parser with every subcommand's arguments, or, given ``command``, only that one's
+    (its module alone is imported, so ``anyecg info`` never loads torch; ``""`` imports none)."""
     parser = argparse.ArgumentParser(prog="anyecg", description="AnyECG Workstation command line")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         p = sub.add_parser(name, help=_summary(module_name))
-        if name == command:
+        if command is None or name == command:
             module = importlib.import_module(module_name)
             module.add_arguments(p)
             p.set_defaults(_run=module.run)
@@ -46,7 +47,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = next((a for a in argv if a in COMMANDS), None)
+    command = next((a for a in argv if a in COMMANDS), "")
     args = build_parser(command).parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
