@@ -75,6 +75,11 @@ def test_store_equals_replay_of_its_log(steps):
     for step in steps:
         run(store, step)
 
+    for table in (store.beats, store.episodes):  # sorted by (time, id); every id found where it is
+        keys, ids = table[table.KEY], table.ids
+        assert np.all((keys[1:] > keys[:-1]) | ((keys[1:] == keys[:-1]) & (ids[1:] > ids[:-1])))
+        assert [table.position(i) for i in ids.tolist()] == list(range(len(table)))
+
     replayed = base_store()
     replayed.replay(store.log.entries)
     assert replayed.beats.equals(store.beats) and replayed.episodes.equals(store.episodes)
