@@ -153,3 +153,18 @@ def test_snap_window_limits_the_search(recording):
     assert abs(snapped - far) <= 0.05 * recording.fs
     with pytest.raises(AnnotationError):
         SnapConfig(window_s=0.0)
+
+
+def test_table_compacts_its_slots_and_keeps_every_row():
+    from anyecg_model.annotations import BeatTable
+
+    table = BeatTable.from_columns(np.arange(50), sample=np.arange(50) * 10, code=["N"] * 50)
+    rng = np.random.default_rng(0)
+    for step in range(3000):  # each move takes a new slot; old ones are reclaimed by compaction
+        row_id = int(rng.integers(50))
+        before = table.row(row_id)
+        table.apply([(row_id, before, {**before, "sample": int(rng.integers(10_000)), "code": "V" if step % 2 else "A"})])
+    assert table._used < 2 * len(table) + 1100
+    assert len(table) == 50 and sorted(table.ids.tolist()) == list(range(50))
+    assert np.all(np.diff(table["sample"]) >= 0)
+    assert [table.position(i) for i in table.ids.tolist()] == list(range(50))
