@@ -64,7 +64,7 @@ def generate_leads(analyzer, recording: Recording, leads: list[str], start_s: fl
         patches[0, idx] = 0.0
         token_mask = target[:, :, None].expand(-1, -1, P) & torch.as_tensor(win.patch_mask)[None, None].to(dev)
         h = model.backbone(patches, lead_mask | target, torch.as_tensor(win.patch_mask)[None].to(dev), token_mask)
-        wave = model.heads["leadgen"](h)[0, idx]  # (n, P, L)
+        wave = model.heads["leadgen"](h, {"patches": patches, "lead_mask": lead_mask})[0, idx]  # (n, P, L)
         out.append(wave.reshape(len(idx), -1).float().cpu().numpy())
     gen = np.concatenate(out, axis=1)[:, : prep.n_samples]
     gen = resample(gen, prep.fs, recording.fs)[:, : data.shape[1]]

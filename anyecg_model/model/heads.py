@@ -48,31 +48,39 @@ def _mlp(d_in: int, hidden: int, d_out: int, dropout: float) -> nn.Sequential:
                          nn.Linear(hidden, d_out))
 
 
-@register_head("anomaly")
-class AnomalyHead(nn.Module):
-    """Probability that a window is abnormal (logit). Record score: mean of the window logits."""
+class _PooledWithRhythm(nn.Module):
+    """Pooled token embedding (layer-normed) joined with a small branch for the window's RR statistics, so
+    the six RR features are not drowned by the 2D pooled values."""
 
-    def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1):
+    def __init__(self, cfg: ModelConfig, n_out: int, hidden: int = 128, dropout: float = 0.1, rr_dim: int = 32):
         super().__init__()
-        d_model = cfg.d_model
-        self.mlp = _mlp(2 * d_model, hidden, 1, dropout)
+        self.norm = nn.LayerNorm(2 * cfg.d_model)
+        self.rr = nn.Sequential(nn.Linear(N_RR_FEATURES, rr_dim), nn.GELU())
+        self.mlp = nn.Sequential(nn.Linear(2 * cfg.d_model + rr_dim, hidden), nn.GELU(), nn.Dropout(dropout),
+                                 nn.Linear(hidden, n_out))
 
     def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
-        return self.mlp(pool_tokens(h, batch["lead_mask"], batch["patch_mask"])).squeeze(-1)
+        pooled = self.norm(pool_tokens(h, batch["lead_mask"], batch["patch_mask"]))
+        return self.mlp(torch.cat([pooled, self.rr(batch["rhythm_features"])], dim=-1))
+
+
+@register_head("anomaly")
+class AnomalyHead(_PooledWithRhythm):
+    """Probability that a window is abnormal (one logit per window). Record score: mean of the logits."""
+
+    def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1):
+        super().__init__(cfg, 1, hidden, dropout)
+
+    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
+        return super().forward(h, batch).squeeze(-1)
 
 
 @register_head("rhythm")
-class RhythmHead(nn.Module):
-    """CinC 2017 record classes (N, A, O, ~) per window, plus window features for the GRU."""
+class RhythmHead(_PooledWithRhythm):
+    """CinC 2017 record classes (N, A, O, ~) per window from pooled tokens and the window's RR statistics."""
 
     def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1, n_classes: int = len(RECORD_CLASSES)):
-        super().__init__()
-        d_model = cfg.d_model
-        self.mlp = _mlp(2 * d_model + N_RR_FEATURES, hidden, n_classes, dropout)
-
-    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
-        pooled = pool_tokens(h, batch["lead_mask"], batch["patch_mask"])
-        return self.mlp(torch.cat([pooled, batch["rhythm_features"]], dim=-1))
+        super().__init__(cfg, n_classes, hidden, dropout)
 
 
 class MorphologyEncoder(nn.Module):
@@ -132,16 +140,32 @@ class BeatHead(nn.Module):
 
 @register_head("leadgen")
 class LeadGenerationHead(nn.Module):
-    """Waveform of every slot's patches from its token embedding: (B, S, P, D) → (B, S, P, patch_len) mV."""
+    """Waveform of every slot's patches, (B, S, P, D) → (B, S, P, patch_len) mV.
+
+    Two parts: a linear mix of the *present* leads' preprocessed patches whose slot-to-slot weights are
+    predicted from the lead mask (a learned linear regression for every subset of present leads), plus a
+    correction read from each token's hidden state. ``batch`` needs ``patches`` and ``lead_mask`` of the
+    present leads (the slots to generate are absent from ``lead_mask``); without them only the correction
+    is returned.
+    """
 
     def __init__(self, cfg: ModelConfig, hidden: int = 256):
         super().__init__()
-        d_model, patch_len = cfg.d_model, cfg.patch_len
+        d_model, patch_len, S = cfg.d_model, cfg.patch_len, cfg.n_slots
+        self.n_slots = S
         self.net = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, hidden), nn.GELU(),
                                  nn.Linear(hidden, patch_len))
+        self.mix = nn.Sequential(nn.Linear(S, 128), nn.GELU(), nn.Linear(128, S * S))
+        nn.init.zeros_(self.mix[-1].weight)
+        nn.init.zeros_(self.mix[-1].bias)
 
     def forward(self, h: torch.Tensor, batch: dict | None = None) -> torch.Tensor:
-        return self.net(h)
+        out = self.net(h)
+        if batch is not None and "patches" in batch:
+            present = batch["lead_mask"].to(h.dtype)  # (B, S)
+            w = self.mix(present).view(-1, self.n_slots, self.n_slots) * present[:, None, :]
+            out = out + torch.einsum("bts,bspl->btpl", w, batch["patches"].to(h.dtype) * present[:, :, None, None])
+        return out
 
 
 @register_head("ultralong")

@@ -66,6 +66,10 @@ def task_outputs(model: AnyECG, task: str, batch: dict) -> torch.Tensor:
     carries ``h`` (cached hidden states of a frozen backbone) skips the backbone."""
     if "h" in batch:
         return model.heads[task](batch["h"], batch)
+    if task == "leadgen":
+        h = model.backbone(batch["patches"], batch["lead_mask"] | batch["target_mask"], batch["patch_mask"],
+                           batch["token_mask"])
+        return model.heads[task](h, batch)
     h = model.backbone(batch["patches"], batch["lead_mask"] | batch.get("target_mask", batch["lead_mask"]),
                        batch["patch_mask"], batch.get("token_mask"))
     return model.heads[task](h, batch)

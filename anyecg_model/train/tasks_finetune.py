@@ -56,6 +56,8 @@ class FinetuneConfig:
     #: record-labelled tasks (rhythm, anomaly): seeded windows per training/validation record (None: all)
     max_windows_per_record: int | None = None
     resume: bool = False
+    #: start the task's head from random weights (also when the checkpoint holds an older version of it)
+    reset_head: bool = False
     corpus: Path = DEFAULT_CORPUS_DIR
     extra_metadata: dict = field(default_factory=dict)
 
@@ -81,7 +83,8 @@ def _freeze(model: AnyECG, task: str, mode: str, last_layers: int) -> None:
 
 class CachedHidden(Dataset):
     """Wraps a task dataset: every item is built once and kept with ``h`` (S, P, D), the frozen backbone's
-    hidden states. Per-slot arrays are stored for the present slots only (float16), raw patches dropped."""
+    hidden states. Per-slot arrays are stored for the present slots only (float16); raw patches are dropped
+    except for lead generation, whose head mixes the present leads' patches."""
 
     SLOT_ARRAYS = ("h", "beat_morph")
 
@@ -96,7 +99,7 @@ class CachedHidden(Dataset):
                 h = model.backbone(b["patches"], lead, b["patch_mask"], b.get("token_mask")).half().cpu()
                 lead = lead.cpu()
                 for i in range(h.shape[0]):
-                    item = {k: v[i] for k, v in batch.items() if k != "patches"}
+                    item = {k: v[i] for k, v in batch.items() if k != "patches" or "target" in batch}
                     item["h"] = h[i][lead[i]].clone()
                     if "beat_morph" in item:
                         item["beat_morph"] = item["beat_morph"].transpose(0, 1)[lead[i]].half().clone()
@@ -118,10 +121,48 @@ class CachedHidden(Dataset):
         return item
 
 
+def load_without_head(directory: Path, head: str) -> AnyECG:
+    """Load a checkpoint leaving out ``head`` and every head whose stored weights no longer fit the current
+    head architecture (weights and config entries; a warning names them), e.g. to retrain heads from
+    scratch after their design changed. The checkpoint itself is not modified."""
+    import json
+    import tempfile
+
+    from safetensors.torch import load_file, save_file
+
+    from ..model.config import ModelConfig
+
+    meta = json.loads((Path(directory) / "config.json").read_text())
+    state = load_file(str(Path(directory) / "model.safetensors"))
+    fresh = AnyECG(ModelConfig.from_dict(meta["model"])).state_dict()
+    drop = {head}
+    for name in meta["model"]["heads"]:
+        prefix = f"heads.{name}."
+        mine = {k: v.shape for k, v in fresh.items() if k.startswith(prefix)}
+        stored = {k: v.shape for k, v in state.items() if k.startswith(prefix)}
+        if mine != stored:
+            drop.add(name)
+    stale = sorted(drop - {head})
+    if stale:
+        log.warning("%s: heads %s do not fit the current head design; they are left out", directory, stale)
+    for name in drop:
+        meta["model"]["heads"].pop(name, None)
+    meta["weights_sha256"] = None
+    state = {k: v for k, v in state.items() if not any(k.startswith(f"heads.{n}.") for n in drop)}
+    with tempfile.TemporaryDirectory() as tmp:
+        save_file(state, str(Path(tmp) / "model.safetensors"), metadata={"format": "anyecg-checkpoint"})
+        (Path(tmp) / "config.json").write_text(json.dumps(meta))
+        model = load_checkpoint(tmp)
+    model.metadata = {k: v for k, v in meta.items() if k != "weights_sha256"}
+    return model
+
+
 def build_model(cfg: FinetuneConfig) -> AnyECG:
     if cfg.init is None:
         torch.manual_seed(cfg.seed)
         model = AnyECG.from_size(cfg.size)
+    elif cfg.reset_head:
+        model = load_without_head(cfg.init, cfg.task)
     else:
         model = load_checkpoint(cfg.init)
     if cfg.task not in model.heads:

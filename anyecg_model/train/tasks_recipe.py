@@ -54,7 +54,8 @@ def anomaly_threshold(model, corpus: Corpus) -> float:
 
 def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
                ship: Path | None, epochs: int | None = None, max_steps_per_epoch: int | None = None,
-               ultralong_epochs: int = 8, mcp_minutes: float | None = None, start: Path | None = None) -> Path:
+               ultralong_epochs: int = 8, mcp_minutes: float | None = None, start: Path | None = None,
+               reset_heads: bool = False) -> Path:
     current = start or work
     if "mcp" in stages:
         train_stage("mcp", work, mcp_steps, batch_size=32, lr=5e-4, seed=seed, corpus_dir=corpus_dir,
@@ -67,7 +68,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         finetune(FinetuneConfig(task=task, out=out, init=current, train="head", epochs=n_epochs, lr=lr, seed=seed,
                                 batch_size=BATCH_SIZE,
                                 max_windows_per_record=max_w, corpus=corpus_dir, device="cpu",
-                                max_steps_per_epoch=max_steps_per_epoch))
+                                max_steps_per_epoch=max_steps_per_epoch, reset_head=reset_heads))
         current = out
     if "ultralong" in stages:
         model = load_checkpoint(current)
@@ -112,11 +113,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--epochs", type=int, default=None, help="override every head stage's epochs (dry runs)")
     p.add_argument("--max-steps-per-epoch", type=int, default=None)
     p.add_argument("--ultralong-epochs", type=int, default=8)
+    p.add_argument("--reset-heads", action="store_true", help="retrain the head stages' heads from scratch")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(a.threads)
     print(run_recipe(a.work, a.stages.split(","), a.mcp_steps, a.seed, a.corpus, a.ship, a.epochs,
-                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start))
+                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start, a.reset_heads))
 
 
 if __name__ == "__main__":
