@@ -106,6 +106,10 @@ class ModelController(QtCore.QObject):
         self._warm.failed.connect(lambda msg: log.info("model warm-up: %s", msg))
         self._warm.start(QtCore.QThread.Priority.LowPriority)
 
+    def warming(self) -> bool:
+        """True while the warm-up thread runs."""
+        return self._warm is not None and not self._warm.isFinished()
+
     # ------------------------------------------------------------------ settings and menu
     @property
     def model_dir(self) -> Path:
