@@ -239,5 +239,6 @@ class LeadGenDataset(WindowDataset):
         hide = self.hidden_slots(idx, present) if present.sum() > 1 else np.zeros_like(present)
         target = item["patches"].copy()
         item["patches"][hide] = 0.0
+        item["lead_mask"] = present & ~hide  # the model sees only the leads it is given
         token_mask = np.repeat(hide[:, None], item["patches"].shape[1], axis=1)
         return {"target": target, "target_mask": hide, "token_mask": token_mask}
