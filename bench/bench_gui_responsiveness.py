@@ -151,6 +151,7 @@ def main() -> None:
     while "view" not in marks and time.perf_counter() < t_open + args.timeout_s:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
         if win.model.failed_message:
+            win.close()
             raise SystemExit(f"analysis failed: {win.model.failed_message}")
     win.model.cancel()
     # phase 2: once the viewer has settled (pyramid and heart-rate lane built), probe a full analysis
@@ -167,6 +168,7 @@ def main() -> None:
     while "done" not in marks and time.perf_counter() < t_start + args.timeout_s:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
         if win.model.failed_message:
+            win.close()
             raise SystemExit(f"analysis failed: {win.model.failed_message}")
         if time.perf_counter() >= next_report and len(ticks) > 2:  # progress for long runs
             next_report += 60.0
