@@ -223,3 +223,33 @@ def test_unusable_recording_gives_a_message(qtbot, win):
     with qtbot.waitSignal(win.model.viewFindingsReady, timeout=30_000):
         win.model.analyze()
     assert "no lead the model knows" in win.model.panel.message_label.text()
+
+
+def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(qtbot, tiny_dir, strip_70, tmp_path):
+    from anyecg_model.analysis.cache import FindingsCache
+    from app.model.worker import AnalysisJob, AnalysisWorker, AnalyzerPool
+
+    class OutOfMemoryOnGpu(AnalyzerPool):
+        def get(self, model_dir, device):
+            analyzer = super().get(model_dir, "cpu")
+            if device == "cpu":
+                return analyzer
+
+            class Gpu:  # the real analyzer, except that running it exhausts GPU memory
+                info, anomaly_threshold = analyzer.info, analyzer.anomaly_threshold
+
+                def iter_analyze(self, *args, **kwargs):
+                    raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+
+            return Gpu()
+
+    worker = AnalysisWorker(AnalysisJob(3, strip_70, tiny_dir, "cuda", use_cache=False), OutOfMemoryOnGpu(),
+                            FindingsCache(tmp_path))
+    notices, devices = [], []
+    worker.notice.connect(lambda jid, msg: notices.append(msg))
+    worker.modelReady.connect(lambda jid, info, dev: devices.append(dev))
+    with qtbot.waitSignal(worker.done, timeout=60_000) as blocker:
+        worker.start()
+    worker.wait()
+    assert devices == ["cuda", "cpu"] and "out of memory" in notices[0] and "CPU" in notices[0]
+    assert len(blocker.args[1].beats) > 90  # the CPU finished the whole analysis
