@@ -116,6 +116,7 @@ class TrainTab(QtWidgets.QWidget):
                                                   symbolSize=6, symbolBrush="#2ca02c")
         for p in (self.loss_plot, self.metric_plot):
             p.showGrid(x=True, y=True, alpha=0.3)
+            p.getAxis("bottom").setTickSpacing(1, 1)  # whole epochs
             p.setMinimumHeight(150)
         lay.addWidget(self.loss_plot, 1)
         lay.addWidget(self.metric_plot, 1)
