@@ -107,11 +107,12 @@ def test_cancel_keeps_the_epoch_and_resume_continues_from_it(setup):
         if kind == "epoch" and data["epoch"] == 1:
             cancel.set()  # the Cancel button, pressed while epoch 2 starts
 
-    run_job(_cfg(setup, "cancelled", epochs=3), emit, cancel, threading.Event())
+    models = setup / "models-cancelled"
+    run_job(_cfg(setup, "cancelled", epochs=3, models_root=models), emit, cancel, threading.Event())
     assert events[-1] == ("cancelled", {"epoch": 1, "work_dir": str(setup / "cancelled")})
-    assert not (setup / "models").exists() or not any((setup / "models").iterdir())  # no half-written version
+    assert not models.exists() or not any(models.iterdir())  # no half-written version
     first = dict(events)["epoch"]["train_loss"]
-    resumed = _run_inline(_cfg(setup, "cancelled", epochs=3, resume=True))
+    resumed = _run_inline(_cfg(setup, "cancelled", epochs=3, resume=True, models_root=models))
     assert [d["epoch"] for k, d in resumed if k == "epoch"] == [1, 2, 3]  # epoch 1 from history, 2 and 3 trained
     kind, result = resumed[-1]
     assert kind == "finished" and result["version"]["label"] == "clinic-1"
@@ -119,7 +120,8 @@ def test_cancel_keeps_the_epoch_and_resume_continues_from_it(setup):
 
 
 def test_pause_and_cancel_reach_the_worker_process(setup):
-    job = TrainingJob(_cfg(setup, "spawned"))
+    models = setup / "models-paused"
+    job = TrainingJob(_cfg(setup, "spawned", models_root=models))
     job.pause()  # pressed before the first step: the worker stops there
     job.start()
     seen = []
@@ -131,7 +133,7 @@ def test_pause_and_cancel_reach_the_worker_process(setup):
                 job.cancel()
     assert [e.kind for e in seen][-1] == "cancelled"
     assert seen[-1].data["epoch"] == 0 and "status" in [e.kind for e in seen]
-    assert not (setup / "models").exists() or not any((setup / "models").iterdir())  # no version written
+    assert not models.exists() or not any(models.iterdir())  # no version written
 
 
 def test_a_killed_worker_is_reported_and_harms_nothing(setup):
