@@ -1,5 +1,5 @@
 """Generated leads: the model's replacement for a lead the user marks as missing or corrupted (or that
-:mod:`~app.model.lead_quality` finds flat, saturated or noisy), drawn as a dashed "ghost" trace labelled
+:mod:`~anyecg_model.signal.quality` finds flat, saturated or noisy), drawn as a dashed "ghost" trace labelled
 "generated" on that lead's row, with a measured/generated toggle and an export that names generated leads
 as such (``<lead>_gen`` plus a header comment, as ``anyecg reconstruct`` writes them).
 
@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtWidgets
 from anyecg_model.io.leads import standard_equivalent
 from anyecg_model.io.recording import Recording
 
-from .lead_quality import bad_leads
+from anyecg_model.signal.quality import bad_leads
 from .overlays import ghost_pen
 from .worker import AnalyzerPool, describe_load_error, pick_device
 

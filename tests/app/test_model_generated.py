@@ -10,7 +10,7 @@ from PySide6 import QtCore
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import save_checkpoint
-from app.model.lead_quality import bad_leads, lead_problem
+from anyecg_model.signal.quality import bad_leads, lead_problem
 
 torch.set_num_threads(1)
 FS = 250.0
