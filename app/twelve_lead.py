@@ -3,7 +3,8 @@
 Rows I/aVR/V1/V4, II/aVL/V2/V5, III/aVF/V3/V6; column ``c`` shows seconds ``[2.5c, 2.5c + 2.5)`` of a
 10-s page starting at ``t0``, as a printed ECG does, followed by a full-length rhythm strip (lead II by
 default). Each row starts with a 1 mV, 0.2 s calibration pulse. Drawn on the same calibrated paper
-as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start.
+as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start. Beat labels (the file's or
+the model's, :meth:`TwelveLeadView.set_beat_marks`) are written above the rhythm strip, coloured by class.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.signal.filters import RAW, DisplayFilter, filtered_window
 
+from .lanes import CLASS_COLOURS
 from .paper import LIGHT, PaperColours, PaperGridItem, PaperScale
 
 LAYOUT_3X4: tuple[tuple[str, ...], ...] = (
@@ -48,6 +50,8 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.t0 = 0.0
         self.filt: DisplayFilter = RAW
         self.cells: dict[str, tuple[float, float, int]] = {}
+        self.beat_times_s = np.zeros(0)
+        self.beat_labels: list[str] = []
         self.curves: dict[str, pg.PlotCurveItem] = {}
         self.viewbox = pg.ViewBox(enableMenu=False)
         self.viewbox.setMouseEnabled(x=False, y=False)
@@ -95,6 +99,16 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.filt = filt
         self.redraw()
 
+    def set_beat_marks(self, times_s: np.ndarray, labels: list[str]) -> None:
+        """Beat classes (``N``, ``S``, ``V``, ``F``, ``Q``) at ``times_s`` (s from the record start), written
+        above the rhythm strip for the beats on the current page; empty arrays clear them."""
+        times = np.asarray(times_s, dtype=float)
+        if len(times) == len(self.beat_times_s) and np.array_equal(times, self.beat_times_s) \
+                and list(labels) == self.beat_labels:
+            return
+        self.beat_times_s, self.beat_labels = times, list(labels)
+        self.redraw()
+
     def _apply_range(self, *args) -> None:
         w = max(10.0, self.viewbox.width())
         h = max(10.0, self.viewbox.height())
@@ -140,7 +154,16 @@ class TwelveLeadView(QtWidgets.QWidget):
                 if c > 0:
                     tick = pg.PlotCurveItem([x0, x0], [base - 0.3, base + 0.3], pen=pen)
                     self._add(tick)
+        self._draw_beat_marks(-(len(rows) - 1 + 0.6) * ROW_MV + 0.45 * ROW_MV)
         self._apply_range()
+
+    def _draw_beat_marks(self, y: float) -> None:
+        """One text item per beat of this 10-s page (a page holds a few dozen beats at most)."""
+        lo, hi = np.searchsorted(self.beat_times_s, [self.t0, self.t0 + PAGE_S])
+        for t, label in zip(self.beat_times_s[lo:hi], self.beat_labels[lo:hi]):
+            mark = pg.TextItem(label, color=CLASS_COLOURS.get(label, self.colours.text), anchor=(0.5, 1))
+            mark.setPos(t - self.t0, y)
+            self._add(mark)
 
     def keyPressEvent(self, ev) -> None:
         """←/→ move a column (2.5 s; Shift or PgUp/PgDn: a page of 10 s), Home/End."""

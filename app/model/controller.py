@@ -21,8 +21,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR, TASKS
 from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.findings import Findings, ModelInfo
+from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.io.recording import Recording
 
+from ..twelve_lead import is_standard_12lead
 from .generated import GeneratedLeadsUI
 from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
@@ -408,6 +410,9 @@ class ModelController(QtCore.QObject):
         self._lane(LANE_RHYTHM, live and self.overlay_on("rhythm") and (d is None or bool(d.episodes)),
                    ModelRhythmLane, lambda: (np.array([e[0] for e in src.episodes]),
                                              np.array([e[1] for e in src.episodes]), [e[2] for e in src.episodes]))
+        marks = d is not None and self.overlay_on("beats") and is_standard_12lead(rec)
+        self.window.twelve_lead.set_beat_marks(src.beat_time_s if marks else np.zeros(0),
+                                               [BEAT_CLASSES[c] for c in src.beat_class] if marks else [])
         if timeline:
             self.timeline.update(rec.duration_s, d)
 

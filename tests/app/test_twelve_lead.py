@@ -85,3 +85,21 @@ def test_rhythm_strip_lead_can_be_changed(qtbot, twelve):
     view.set_recording(twelve)
     view.set_rhythm_lead("V1")
     assert view.cells["V1 rhythm"] == (0.0, 10.0, 3) and "II rhythm" not in view.cells
+
+
+def test_beat_marks_sit_over_the_rhythm_strip_for_the_page_only(qtbot, twelve):
+    import pyqtgraph as pg
+
+    view = TwelveLeadView()
+    qtbot.addWidget(view)
+    view.set_recording(twelve, t0=1.0)
+    view.set_beat_marks(np.array([0.5, 2.0, 6.0, 10.9, 11.5]), ["N", "V", "S", "N", "Q"])
+
+    def marks():
+        texts = [i for i in view.viewbox.childGroup.childItems() if isinstance(i, pg.TextItem)]
+        return sorted((round(i.pos().x(), 3), i.toPlainText()) for i in texts if i.toPlainText() in "NSVFQ")
+
+    # page [1, 11): x is seconds from the page start; the 0.5 s and 11.5 s beats are off the page
+    assert marks() == [(1.0, "V"), (5.0, "S"), (9.9, "N")]
+    view.set_beat_marks(np.zeros(0), [])
+    assert marks() == []
