@@ -3,8 +3,8 @@
 Rows I/aVR/V1/V4, II/aVL/V2/V5, III/aVF/V3/V6; column ``c`` shows seconds ``[2.5c, 2.5c + 2.5)`` of a
 10-s page starting at ``t0``, as a printed ECG does, followed by a full-length rhythm strip (lead II by
 default). Each row starts with a 1 mV, 0.2 s calibration pulse. Drawn on the same calibrated paper
-as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start. Beat labels (the file's or
-the model's, :meth:`TwelveLeadView.set_beat_marks`) are written above the rhythm strip, coloured by class.
+as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start. The model's beat classes
+(:meth:`TwelveLeadView.set_beat_marks`) are written above the rhythm strip, coloured by class.
 """
 from __future__ import annotations
 
