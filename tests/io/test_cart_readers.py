@@ -23,6 +23,7 @@ def test_dicom_waveform_matches_pydicom_scaling():
     assert rec.format == "dicom" and rec.fs == 1000 and rec.n_samples == 10000
     assert rec.lead_names == list(STANDARD_LEADS)
     assert rec.sex == "F" and rec.age == 42 and rec.start_time == dt.datetime(2013, 1, 25, 10, 59, 19)
+    assert rec.comments == ["device: Mortara Instrument, Inc. el250"]  # Manufacturer + model name
     ref = pydicom.dcmread(path).waveform_array(0)  # µV
     np.testing.assert_allclose(rec.read(0, 100), ref[:100].T / 1000, atol=1e-6)
     assert _einthoven_error(rec) < 0.01

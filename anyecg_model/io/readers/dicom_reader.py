@@ -62,6 +62,8 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
         leads.append(Lead(canonical_lead_name(name), name, rate, unit_name))
     start = parse_timestamp(str(ds.get("AcquisitionDateTime", "") or "")) or parse_timestamp(
         f"{ds.get('ContentDate', '')}{ds.get('ContentTime', '')}")
+    device = " ".join(str(ds.get(tag) or "").strip() for tag in ("Manufacturer", "ManufacturerModelName")).strip()
     return Recording(leads=leads, fs=rate, n_samples=n, source=ArraySource(np.array(rows, np.float32)),
                      provenance=Provenance(str(path), FORMAT, content_hash(path)), start_time=start,
-                     age=_age(ds.get("PatientAge")), sex=sex_code(ds.get("PatientSex")))
+                     age=_age(ds.get("PatientAge")), sex=sex_code(ds.get("PatientSex")),
+                     comments=[f"device: {device}"] if device else [])
