@@ -1,13 +1,14 @@
 """Held-out evaluation of the shipped model against baselines trained in the same run on the same split.
 
-Usage: python bench/eval_tasks.py [--model resources/anyecg-small] [--tasks beats,rhythm,anomaly,leadgen]
-       [--random-init beats,...] [--seed 0] [--json OUT]
+Usage: python bench/eval_tasks.py [--model resources/anyecg-small] [--name NAME] [--tasks beats,rhythm,anomaly,leadgen]
+       [--seed 0] [--skip-baselines] [--json OUT]
 
 For each task: the model's metrics on the test split; the classical baseline (gradient boosting on
 RR + morphology features for beats, on RR statistics for rhythm; linear regression from the present
-leads for lead generation) fitted on the training split; with ``--random-init``, the same architecture
-from random initialisation with its head trained exactly like the shipped one (frozen random backbone:
-the same recipe minus pre-training).
+leads for lead generation) fitted on the training split (``--seed`` seeds the gradient boosting). The
+"random init" baseline is a model made by the same recipe from a random backbone
+(``tasks_recipe --random-init``), evaluated here with ``--model`` like any other; ``bench/aggregate_seeds.py``
+turns several runs' JSON into mean ± std tables.
 Prints one table per task.
 """
 from __future__ import annotations
@@ -16,7 +17,6 @@ import argparse
 import json
 import logging
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,6 @@ from anyecg_model.train.baselines import LinearLeadGenerator, beat_table, fit_gb
 from anyecg_model.train.corpus import Corpus
 from anyecg_model.train.tasks import (Predictions, beat_metrics, leadgen_metrics, make_dataset, metrics_of, predict,
                                       rhythm_metrics)
-from anyecg_model.train.tasks_finetune import FinetuneConfig, finetune
-from anyecg_model.train.tasks_recipe import BATCH_SIZE, HEAD_STAGES
 
 KEYS = {
     "beats": ["Se_N", "+P_N", "Se_S", "+P_S", "Se_V", "+P_V", "Se_F", "+P_F", "accuracy", "jkappa", "n_beats"],
@@ -65,15 +63,6 @@ def linear_leadgen(corpus, cfg, protocol, sets):
     return leadgen_metrics(pairs)
 
 
-def random_init(task, corpus_dir, seed):
-    epochs, lr, max_w = HEAD_STAGES[task]
-    with tempfile.TemporaryDirectory() as d:
-        finetune(FinetuneConfig(task=task, out=Path(d), init=None, train="head", epochs=epochs, lr=lr, seed=seed,
-                                batch_size=BATCH_SIZE,
-                                max_windows_per_record=max_w, corpus=corpus_dir, device="cpu"))
-        return load_checkpoint(d)
-
-
 def table(task, rows):
     keys = KEYS[task]
     print(f"\n## {task}")
@@ -88,14 +77,15 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--model", type=Path, default=Path("resources/anyecg-small"))
     p.add_argument("--tasks", default="beats,rhythm,anomaly,leadgen")
-    p.add_argument("--random-init", default="", help="comma-separated tasks to also train from random init")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--name", default="AnyECG-small", help="the model's name in the tables")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--corpus", type=Path, default=Path.home() / ".cache/anyecg/corpus")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--skip-baselines", action="store_true", help="only the model (baselines run separately)")
     a = p.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    torch.set_num_threads(2)
+    torch.set_num_threads(a.threads)
     corpus = Corpus(a.corpus)
     model = load_checkpoint(a.model)
     cfg = model.preprocess_cfg
@@ -107,7 +97,7 @@ def main() -> None:
                                    ("chest", ("ludb",))):
                 tag = f"{sets[0]} {protocol}"
                 ds = make_dataset(task, corpus, cfg, ("test",), protocol=protocol, sets=sets)
-                rows[f"AnyECG-small, {tag}"] = predict(model, task, ds)[0]
+                rows[f"{a.name}, {tag}"] = predict(model, task, ds)[0]
                 if not a.skip_baselines:
                     rows[f"linear regression, {tag}"] = linear_leadgen(corpus, cfg, protocol, sets)
         else:
@@ -115,10 +105,7 @@ def main() -> None:
             for sets in sets_list:
                 tag = f", {sets[0]}" if sets else ""
                 ds = make_dataset(task, corpus, cfg, ("test",), sets=sets)
-                rows[f"AnyECG-small{tag}"] = predict(model, task, ds)[0]
-                if task in a.random_init.split(","):
-                    rnd = random_init(task, a.corpus, a.seed)
-                    rows[f"random init{tag}"] = predict(rnd, task, ds)[0]
+                rows[f"{a.name}{tag}"] = predict(model, task, ds)[0]
             if task == "beats" and not a.skip_baselines:
                 rows["GBM (RR + morphology)"] = gbm_beats(corpus, cfg, a.seed)
             if task == "rhythm" and not a.skip_baselines:

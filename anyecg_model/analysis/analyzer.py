@@ -32,7 +32,7 @@ from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
 from ..signal.preprocess import PreprocessError
 from ..signal.rpeaks import detect_r_peaks
-from .episodes import episodes_from_windows, summarise
+from .episodes import episodes_from_windows, summarise, with_beat_runs
 from .features import rhythm_features, rr_features
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo
 from .labels import RECORD_CLASSES
@@ -160,6 +160,8 @@ class Analyzer:
         if "events" in tasks:
             ep = np.concatenate([p.episode_prob for p in parts])
             f.episodes = episodes_from_windows(ws, we, ep)
+            if beats is not None:
+                f.episodes = with_beat_runs(f.episodes, beats.time_s, beats.label, beats.confidence)
         peaks = np.concatenate([p.r_peaks_s for p in parts]) if parts else np.zeros(0)
         summarise(f, np.sort(peaks))
         return f

@@ -1,8 +1,10 @@
 """Rhythm episodes from per-window label probabilities, the findings' summary, and episode scoring.
 
 Episodes: consecutive windows with the same most probable label merge into one episode whose
-confidence is the mean probability of that label over its windows. AF burden is the share of the
-analysed time inside AF or AFL episodes.
+confidence is the mean probability of that label over its windows. Runs of ectopic beats shorter than a
+window are then laid over them (:func:`with_beat_runs`): three or more consecutive V beats at 100 bpm or
+faster are VT, three or more S beats at that rate SVTA (outside AF/AFL), the definitions MIT-BIH's
+annotators used. AF burden is the share of the analysed time inside AF or AFL episodes.
 """
 from __future__ import annotations
 
@@ -10,24 +12,75 @@ import numpy as np
 
 from ..signal.rpeaks import MAX_RR_S, MIN_RR_S
 from .findings import Findings, RhythmEpisode
-from .labels import EPISODE_LABELS
+from .labels import BEAT_CLASSES, EPISODE_LABELS
 
 AF_LABELS = ("AF", "AFL")
+#: Ectopic runs laid over the window episodes: beat class → episode label; shortest run (beats), slowest rate (bpm).
+RUN_LABELS = {"V": "VT", "S": "SVTA"}
+MIN_RUN_BEATS = 3
+MIN_RUN_RATE_BPM = 100.0
 
 
 def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> list[RhythmEpisode]:
-    """Merge windows (sorted by time) into episodes of their argmax label."""
-    out: list[RhythmEpisode] = []
-    if len(start_s) == 0:
-        return out
+    """Merge windows (sorted by time; ``start_s``/``end_s`` in s, ``prob`` (W, E)) into episodes of their
+    argmax label. Vectorised: a 24-hour recording's 8,640 windows take well under a millisecond."""
+    n = len(start_s)
+    if n == 0:
+        return []
     lab = prob.argmax(1)
-    k0 = 0
-    for k in range(1, len(lab) + 1):
-        if k == len(lab) or lab[k] != lab[k0] or start_s[k] - end_s[k - 1] > 1e-6:
-            out.append(RhythmEpisode(float(start_s[k0]), float(end_s[k - 1]), EPISODE_LABELS[lab[k0]],
-                                     float(prob[k0:k, lab[k0]].mean())))
-            k0 = k
-    return out
+    cut = np.flatnonzero((lab[1:] != lab[:-1]) | (start_s[1:] - end_s[:-1] > 1e-6)) + 1
+    first = np.concatenate([[0], cut])
+    last = np.concatenate([cut, [n]]) - 1
+    p = prob[np.arange(n), lab].astype(np.float64)
+    conf = np.add.reduceat(p, first) / (last - first + 1)
+    return [RhythmEpisode(a, b, EPISODE_LABELS[k], c) for a, b, k, c in
+            zip(np.asarray(start_s, np.float64)[first].tolist(), np.asarray(end_s, np.float64)[last].tolist(),
+                lab[first].tolist(), conf.tolist())]
+
+
+def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray) -> list[RhythmEpisode]:
+    """Runs of :data:`MIN_RUN_BEATS` or more consecutive beats of a class in :data:`RUN_LABELS` at
+    :data:`MIN_RUN_RATE_BPM` or faster, as episodes from the first beat to one mean RR after the last
+    (vectorised: a Holter's 100 000 beats take milliseconds)."""
+    label = np.asarray(label)
+    if len(label) < MIN_RUN_BEATS:
+        return []
+    first = np.flatnonzero(np.concatenate([[True], label[1:] != label[:-1]]))
+    last = np.concatenate([first[1:], [len(label)]]) - 1
+    n = last - first + 1
+    span = time_s[last] - time_s[first]
+    rr = span / np.maximum(n - 1, 1)
+    codes = [BEAT_CLASSES.index(c) for c in RUN_LABELS]
+    ok = np.isin(label[first], codes) & (n >= MIN_RUN_BEATS) & (rr > 0)
+    ok &= 60.0 / np.where(rr > 0, rr, np.inf) >= MIN_RUN_RATE_BPM
+    return [RhythmEpisode(float(time_s[a]), float(time_s[b] + r), RUN_LABELS[BEAT_CLASSES[int(label[a])]],
+                          float(np.mean(confidence[a:b + 1])))
+            for a, b, r in zip(first[ok], last[ok], rr[ok])]
+
+
+def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.ndarray,
+                   confidence: np.ndarray) -> list[RhythmEpisode]:
+    """``episodes`` (sorted, from windows) with the ectopic runs of :func:`beat_runs` cut into them; SVTA
+    runs inside AF/AFL are left out (supraventricular runs belong to the fibrillation)."""
+    runs = beat_runs(time_s, label, confidence)
+    if not runs:
+        return episodes
+    af = [(e.start_s, e.end_s) for e in episodes if e.label in AF_LABELS]
+    runs = [r for r in runs if r.label != "SVTA" or not any(a < r.end_s and r.start_s < b for a, b in af)]
+    starts = np.array([r.start_s for r in runs])
+    ends = np.maximum.accumulate(np.array([r.end_s for r in runs]))  # runs are sorted and disjoint
+    k0 = np.searchsorted(ends, [e.start_s for e in episodes], side="right")
+    k1 = np.searchsorted(starts, [e.end_s for e in episodes], side="left")
+    out: list[RhythmEpisode] = []
+    for e, a0, a1 in zip(episodes, k0, k1):
+        if a0 >= a1:  # no run inside: most episodes
+            out.append(e)
+            continue
+        pieces = [(e.start_s, e.end_s)]
+        for r in runs[a0:a1]:
+            pieces = [q for a, b in pieces for q in ((a, min(b, r.start_s)), (max(a, r.end_s), b)) if q[1] - q[0] > 1e-6]
+        out += [RhythmEpisode(a, b, e.label, e.confidence) for a, b in pieces]
+    return sorted(out + runs, key=lambda e: e.start_s)
 
 
 def summarise(f: Findings, peaks_s: np.ndarray) -> None:

@@ -7,12 +7,15 @@ All times are in seconds, all sample indices at the model rate (300 Hz unless st
 - :func:`rhythm_features`: per window, RR statistics that separate irregular rhythms (AF) from
   regular ones: mean RR, SD, RMSSD, pNN50, and the share of successive differences over 15 %.
 - :func:`beat_segments`: beat-centred waveforms of every slot, for the morphology encoder.
+- :func:`template_features`: each beat against the window's dominant beat (the median beat): correlation,
+  amplitude ratio and residual energy. Measured against the same patient's own beats, they carry
+  ventricular ectopy across patients whose normal beats look very different (inter-patient setting).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES
+from ..model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 
 #: Beats on each side whose RR intervals form the local mean.
 LOCAL_BEATS = 10
@@ -74,3 +77,25 @@ def beat_segments(signal: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     idx = starts[:, None] + np.arange(T)[None, :]  # (K, T) in padded coordinates
     seg = padded[:, idx].transpose(1, 0, 2)  # (K, S, T)
     return seg - np.median(seg, axis=-1, keepdims=True)
+
+
+def template_features(seg: np.ndarray) -> np.ndarray:
+    """(K, 3) float32 for beat-centred windows ``seg`` (K, S, T) of one window's beats: against the median
+    beat of the window (the dominant beat), per beat, averaged over the slots that carry signal: Pearson
+    correlation, log ratio of peak-to-peak amplitudes, and residual RMS relative to the template's RMS."""
+    K = seg.shape[0]
+    out = np.zeros((K, N_TEMPLATE_FEATURES), np.float32)
+    if K == 0:
+        return out
+    live = seg.reshape(K, seg.shape[1], -1).std(axis=(0, 2)) > 1e-6  # slots with signal
+    if not live.any():
+        return out
+    x = seg[:, live].astype(np.float64)  # (K, S', T)
+    tmpl = np.median(x, axis=0)  # (S', T)
+    xc = x - x.mean(-1, keepdims=True)
+    tc = tmpl - tmpl.mean(-1, keepdims=True)
+    corr = (xc * tc).sum(-1) / np.sqrt((xc ** 2).sum(-1) * (tc ** 2).sum(-1)).clip(min=1e-12)
+    amp = np.log(np.ptp(x, -1).clip(min=1e-3) / np.ptp(tmpl, -1).clip(min=1e-3))
+    resid = np.sqrt(((x - tmpl) ** 2).mean(-1)) / np.sqrt((tc ** 2).mean(-1)).clip(min=1e-3)
+    out[:, 0], out[:, 1], out[:, 2] = corr.mean(1), amp.mean(1), np.minimum(resid, 10.0).mean(1)
+    return out

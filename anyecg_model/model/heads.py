@@ -6,8 +6,8 @@ head's own extra inputs) and returns logits or waveforms:
 - :class:`AnomalyHead`: normal vs abnormal per window, one logit (B,).
 - :class:`RhythmHead`: CinC 2017 record classes N/A/O/~ per window, logits (B, 4).
 - :class:`BeatHead`: AAMI beat classes N/S/V/F/Q at given R-peak positions, logits (B, K, 5), from the
-  backbone embedding of the patch holding the beat, RR-interval features and a beat-centred
-  morphology encoding.
+  backbone embedding of the patch holding the beat, RR-interval features, the beat's likeness to the
+  window's dominant beat and a beat-centred morphology encoding.
 - :class:`LeadGenerationHead`: the waveform of every slot (B, S, P, patch_len) from its token embedding;
   with missing leads given to the backbone as masked tokens this rebuilds them from the present leads.
 - :class:`UltraLongHead`: rhythm episode labels over a long recording: a GRU over consecutive window
@@ -25,8 +25,10 @@ from ..analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from .config import ModelConfig
 from .head_registry import register_head
 
-#: RR-interval features per beat (see :func:`anyecg_model.analysis.beats.rr_features`).
+#: RR-interval features per beat (see :func:`anyecg_model.analysis.features.rr_features`).
 N_RR_FEATURES = 6
+#: Beat-versus-dominant-beat features per beat (see :func:`anyecg_model.analysis.features.template_features`).
+N_TEMPLATE_FEATURES = 3
 #: Beat-centred morphology window at 300 Hz: 0.25 s before to 0.45 s after the R peak.
 MORPH_BEFORE = 75
 MORPH_AFTER = 135
@@ -116,8 +118,8 @@ class BeatHead(nn.Module):
     """AAMI beat classes at R peaks.
 
     Extra batch inputs: ``beat_patch`` (B, K) long, index of the patch holding each beat;
-    ``beat_rr`` (B, K, :data:`N_RR_FEATURES`); ``beat_morph`` (B, K, S, T) beat-centred waveforms;
-    ``beat_mask`` (B, K) bool.
+    ``beat_rr`` (B, K, :data:`N_RR_FEATURES`); ``beat_template`` (B, K, :data:`N_TEMPLATE_FEATURES`);
+    ``beat_morph`` (B, K, S, T) beat-centred waveforms; ``beat_mask`` (B, K) bool.
     """
 
     def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1, morph_dim: int = 64,
@@ -125,7 +127,7 @@ class BeatHead(nn.Module):
         super().__init__()
         d_model = cfg.d_model
         self.morph = MorphologyEncoder(morph_dim)
-        self.rr = nn.Sequential(nn.Linear(N_RR_FEATURES, 32), nn.GELU())
+        self.rr = nn.Sequential(nn.Linear(N_RR_FEATURES + N_TEMPLATE_FEATURES, 32), nn.GELU())
         self.mlp = _mlp(d_model + morph_dim + 32, hidden, n_classes, dropout)
 
     def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
@@ -134,7 +136,8 @@ class BeatHead(nn.Module):
         per_patch = (h * w).sum(1) / w.sum(1).clamp_min(1.0)  # (B, P, D): mean over present leads
         idx = batch["beat_patch"].clamp(0, h.shape[2] - 1)
         emb = torch.gather(per_patch, 1, idx[..., None].expand(-1, -1, h.shape[-1]))  # (B, K, D)
-        feats = torch.cat([emb, self.morph(batch["beat_morph"], lead_mask), self.rr(batch["beat_rr"])], dim=-1)
+        rr = torch.cat([batch["beat_rr"], batch["beat_template"]], dim=-1)
+        feats = torch.cat([emb, self.morph(batch["beat_morph"], lead_mask), self.rr(rr)], dim=-1)
         return self.mlp(feats)
 
 

@@ -1,6 +1,7 @@
 """Classical baselines trained on the same splits as the model.
 
-- Beats: RR-interval features (pre/post/local RR and ratios) plus a morphology vector (the beat-centred
+- Beats: RR-interval features (pre/post/local RR and ratios), the beat against the window's dominant beat
+  (correlation, amplitude ratio, residual; the model's ``beat_template`` input) plus a morphology vector (the beat-centred
   waveform of the first present lead, 0.25 s before to 0.45 s after R, decimated to 30 Hz-ish 21
   points, and its QRS width/amplitude proxies) → scikit-learn ``HistGradientBoostingClassifier``
   with balanced class weights.
@@ -33,7 +34,7 @@ def beat_feature_rows(item: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     small = morph[:, ::10]
     qrs = morph[:, 60:105]
     extra = np.stack([qrs.max(1) - qrs.min(1), np.abs(np.diff(qrs, axis=1)).sum(1), morph.std(1)], 1)
-    feats = np.concatenate([item["beat_rr"].numpy()[m], small, extra], axis=1)
+    feats = np.concatenate([item["beat_rr"].numpy()[m], item["beat_template"].numpy()[m], small, extra], axis=1)
     return feats, item["beat_label"].numpy()[m], np.full(int(m.sum()), int(item["record"]))
 
 

@@ -15,8 +15,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..analysis.features import beat_segments, rhythm_features, rr_features
+from ..analysis.features import beat_segments, rhythm_features, rr_features, template_features
 from ..io.leads import STANDARD_LEADS
+from ..model.heads import N_TEMPLATE_FEATURES
 from ..model.config import PreprocessConfig
 from ..signal.preprocess import PreprocessError, preprocess
 from .corpus import Corpus, RecordEntry, corpus_peaks
@@ -196,10 +197,12 @@ def beat_fields(patches: np.ndarray, local: np.ndarray, rr: np.ndarray, labels: 
     seg = beat_segments(patches.reshape(S, P * L), local)
     k = len(local)
     out = {"beat_patch": np.zeros(max_beats, np.int64), "beat_rr": np.zeros((max_beats, rr.shape[1]), np.float32),
+           "beat_template": np.zeros((max_beats, N_TEMPLATE_FEATURES), np.float32),
            "beat_morph": np.zeros((max_beats, S, seg.shape[-1]), np.float32), "beat_mask": np.zeros(max_beats, bool),
            "beat_label": np.full(max_beats, -1, np.int64)}
     out["beat_patch"][:k] = np.minimum(local // patch_len, P - 1)
     out["beat_rr"][:k] = rr
+    out["beat_template"][:k] = template_features(seg)
     out["beat_morph"][:k] = seg
     out["beat_mask"][:k] = True
     if labels is not None:

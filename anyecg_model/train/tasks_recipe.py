@@ -18,7 +18,9 @@ import numpy as np
 import torch
 
 from ..analysis.labels import ANOMALY_CLASSES, BEAT_CLASSES, EPISODE_LABELS, MITDB_RHYTHM_TO_EPISODE, RECORD_CLASSES
+from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
+from ..model.config import PreprocessConfig
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks import make_dataset, predict, record_level
 from .tasks_finetune import FinetuneConfig, finetune
@@ -30,9 +32,9 @@ log = logging.getLogger(__name__)
 HEAD_STAGES = {
     # task: (epochs, lr, max windows per training record); batch size BATCH_SIZE
     "beats": (5, 2e-3, None),
-    "rhythm": (6, 2e-3, 1),
-    "anomaly": (6, 2e-3, 1),
-    "leadgen": (6, 2e-3, None),
+    "rhythm": (60, 2e-3, 1),
+    "anomaly": (60, 2e-3, 1),
+    "leadgen": (40, 2e-3, None),
 }
 BATCH_SIZE = 64
 
@@ -50,6 +52,15 @@ def anomaly_threshold(model, corpus: Corpus) -> float:
         if bacc > best:
             best, thr = bacc, float(t)
     return thr
+
+
+def save_random_init(work: Path, seed: int, size: str = "small") -> Path:
+    """The "random init" baseline's starting point: the same architecture, seeded random weights (tokenizer
+    and backbone), saved as a checkpoint in ``work``."""
+    torch.manual_seed(seed)
+    model = AnyECG.from_size(size, PreprocessConfig())
+    save_checkpoint(model, work, {"training": {"random_init": {"seed": seed, "size": size}}})
+    return work
 
 
 def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
@@ -110,6 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ship", type=Path, default=None)
     p.add_argument("--from", dest="start", type=Path, default=None,
                    help="checkpoint the head stages start from (default: --work)")
+    p.add_argument("--random-init", action="store_true",
+                   help="baseline: start the head stages from a randomly initialised model (seeded) saved in --work")
     p.add_argument("--epochs", type=int, default=None, help="override every head stage's epochs (dry runs)")
     p.add_argument("--max-steps-per-epoch", type=int, default=None)
     p.add_argument("--ultralong-epochs", type=int, default=8)
@@ -117,6 +130,8 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(a.threads)
+    if a.random_init:
+        a.start = save_random_init(a.work, a.seed)
     print(run_recipe(a.work, a.stages.split(","), a.mcp_steps, a.seed, a.corpus, a.ship, a.epochs,
                      a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start, a.reset_heads))
 

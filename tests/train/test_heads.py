@@ -7,7 +7,7 @@ import torch
 from anyecg_model.analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import load_checkpoint, save_checkpoint
-from anyecg_model.model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES
+from anyecg_model.model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 
 torch.set_num_threads(1)
 HEADS = {name: {"type": name} for name in ("anomaly", "rhythm", "beats", "leadgen", "ultralong")}
@@ -30,6 +30,7 @@ def _batch(B=2, S=12, P=10, K=5) -> dict:
         "rhythm_features": torch.rand(B, N_RR_FEATURES, generator=g),
         "beat_patch": torch.randint(0, P, (B, K), generator=g),
         "beat_rr": torch.rand(B, K, N_RR_FEATURES, generator=g),
+        "beat_template": torch.rand(B, K, N_TEMPLATE_FEATURES, generator=g),
         "beat_morph": torch.randn(B, K, S, MORPH_BEFORE + MORPH_AFTER, generator=g),
         "beat_mask": torch.ones(B, K, dtype=torch.bool),
     }

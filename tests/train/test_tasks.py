@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.analysis.episodes import burden, episode_scores, episodes_from_windows
-from anyecg_model.analysis.features import beat_segments, rhythm_features, rr_features
+from anyecg_model.analysis.episodes import burden, episode_scores, episodes_from_windows, with_beat_runs
+from anyecg_model.analysis.findings import RhythmEpisode
+from anyecg_model.analysis.features import beat_segments, rhythm_features, rr_features, template_features
 from anyecg_model.analysis.labels import EPISODE_LABELS, episode_label
 from anyecg_model.model.heads import MORPH_AFTER, MORPH_BEFORE
 from anyecg_model.train.corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, _seeded_split
@@ -36,6 +37,22 @@ def test_beat_segments_are_centred_on_the_peak():
     seg = beat_segments(sig, np.array([1500, 10]))
     assert seg.shape == (2, 2, MORPH_BEFORE + MORPH_AFTER)
     assert np.argmax(seg[0, 0]) == MORPH_BEFORE
+
+
+def test_a_wide_ectopic_beat_departs_from_the_window_template():
+    t = np.arange(MORPH_BEFORE + MORPH_AFTER) - MORPH_BEFORE
+    normal = np.exp(-0.5 * (t / 4.0) ** 2)  # narrow upright QRS
+    ectopic = -1.8 * np.exp(-0.5 * (t / 14.0) ** 2)  # wide, inverted, taller
+    rng = np.random.default_rng(0)
+    beats = [normal + 0.02 * rng.standard_normal(len(t)) for _ in range(8)] + [ectopic]
+    seg = np.stack(beats)[:, None, :].repeat(2, axis=1)  # (K, S=2, T)
+    seg[:, 1] = 0.0  # an absent slot is ignored
+    f = template_features(seg.astype(np.float32))
+    assert f.shape == (9, 3)
+    assert f[:8, 0].min() > 0.95 and f[8, 0] < 0.0  # correlation with the dominant beat
+    assert abs(f[:8, 1]).max() < 0.1 and f[8, 1] > 0.4  # log amplitude ratio
+    assert f[8, 2] > 5 * f[:8, 2].max()  # residual energy
+    assert not template_features(np.zeros((0, 2, len(t)), np.float32)).any()
 
 
 def test_seeded_split_is_reproducible_stratified_and_disjoint():
@@ -90,3 +107,21 @@ def test_windows_merge_into_episodes_and_score_by_overlap():
     s = episode_scores([(25.0, 35.0, "AF"), (100.0, 110.0, "AF")], det, ("AF",))
     assert s["Se"] == 0.5 and s["+P"] == 1.0
     assert burden(det) == pytest.approx(1 / 3)
+
+
+def test_a_fast_run_of_ventricular_beats_becomes_a_vt_episode_inside_the_window_episode():
+    t = np.concatenate([np.arange(0, 10, 0.8), 10 + 0.4 * np.arange(4), np.arange(12, 30, 0.8)])
+    lab = np.zeros(len(t), np.int8)
+    run = (t >= 10) & (t < 12)
+    lab[run] = 2  # V
+    lab[0:3] = 2  # three slow V beats (75 bpm): not VT
+    base = [RhythmEpisode(0.0, 30.0, "NSR", 0.9)]
+    eps = with_beat_runs(base, t, lab, np.full(len(t), 0.8, np.float32))
+    assert [e.label for e in eps] == ["NSR", "VT", "NSR"]
+    vt = eps[1]
+    assert vt.start_s == 10.0 and abs(vt.end_s - (11.2 + 0.4)) < 1e-9
+    assert eps[0].end_s == vt.start_s and eps[2].start_s == vt.end_s
+    # supraventricular runs inside atrial fibrillation stay AF
+    s_lab = np.where(run, 1, 0).astype(np.int8)
+    af = [RhythmEpisode(0.0, 30.0, "AF", 0.9)]
+    assert with_beat_runs(af, t, s_lab, np.ones(len(t), np.float32)) == af
