@@ -145,12 +145,16 @@ class BeatHead(nn.Module):
 class LeadGenerationHead(nn.Module):
     """Waveform of every slot's patches, (B, S, P, D) → (B, S, P, patch_len) mV.
 
-    Two parts: a linear mix of the *present* leads' preprocessed patches whose slot-to-slot weights are
-    predicted from the lead mask (a learned linear regression for every subset of present leads), plus a
-    correction read from each token's hidden state. ``batch`` needs ``patches`` and ``lead_mask`` of the
-    present leads (the slots to generate are absent from ``lead_mask``); without them only the correction
-    is returned.
+    Two parts: the Gaussian conditional mean of every slot given the *present* leads' preprocessed
+    samples, ``C[:, p] C[p, p]⁻¹ x_p`` from the lead covariance ``lead_cov`` (S × S, mV², fitted on the
+    training windows by :meth:`fit_covariance`; it is the least-squares linear regression for every
+    subset of present leads at once), plus a correction read from each token's hidden state. ``batch``
+    needs ``patches`` and ``lead_mask`` of the present leads (the slots to generate are absent from
+    ``lead_mask``); without them only the correction is returned.
     """
+
+    #: Ridge added to the present leads' covariance (relative to its mean diagonal).
+    RIDGE = 1e-3
 
     def __init__(self, cfg: ModelConfig, hidden: int = 256):
         super().__init__()
@@ -158,16 +162,41 @@ class LeadGenerationHead(nn.Module):
         self.n_slots = S
         self.net = nn.Sequential(nn.LayerNorm(d_model), nn.Linear(d_model, hidden), nn.GELU(),
                                  nn.Linear(hidden, patch_len))
-        self.mix = nn.Sequential(nn.Linear(S, 128), nn.GELU(), nn.Linear(128, S * S))
-        nn.init.zeros_(self.mix[-1].weight)
-        nn.init.zeros_(self.mix[-1].bias)
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+        self.register_buffer("lead_cov", torch.zeros(S, S))
+
+    @torch.no_grad()
+    def fit_covariance(self, windows) -> int:
+        """Set ``lead_cov`` from an iterable of ``(patches (S, P, L), lead_mask (S,))`` with every lead
+        present (mV); returns the number of windows used."""
+        total = torch.zeros(self.n_slots, self.n_slots, dtype=torch.float64)
+        n, used = 0, 0
+        for patches, lead_mask in windows:
+            if not bool(lead_mask.all()):
+                continue
+            x = patches.reshape(self.n_slots, -1).double()
+            total += x @ x.T
+            n += x.shape[1]
+            used += 1
+        if used:
+            self.lead_cov.copy_((total / n).to(self.lead_cov.dtype))
+        return used
+
+    def conditional_mean(self, patches: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+        """``E[x | present leads]`` for every slot: (B, S, P, L) from the present slots of ``patches``."""
+        C = self.lead_cov.to(patches.dtype)
+        p = present.to(patches.dtype)  # (B, S)
+        ridge = self.RIDGE * C.diagonal().mean().clamp_min(1e-6)
+        # present block of C, identity on the absent slots so the system stays invertible
+        A = C * (p[:, :, None] * p[:, None, :]) + torch.diag_embed(1 - p) + ridge * torch.diag_embed(p)
+        W = torch.linalg.solve(A, (C * p[:, None, :]).transpose(1, 2)).transpose(1, 2) * p[:, None, :]
+        return torch.einsum("bts,bspl->btpl", W, patches * p[:, :, None, None])
 
     def forward(self, h: torch.Tensor, batch: dict | None = None) -> torch.Tensor:
         out = self.net(h)
-        if batch is not None and "patches" in batch:
-            present = batch["lead_mask"].to(h.dtype)  # (B, S)
-            w = self.mix(present).view(-1, self.n_slots, self.n_slots) * present[:, None, :]
-            out = out + torch.einsum("bts,bspl->btpl", w, batch["patches"].to(h.dtype) * present[:, :, None, None])
+        if batch is not None and "patches" in batch and bool(self.lead_cov.any()):
+            out = out + self.conditional_mean(batch["patches"].to(h.dtype), batch["lead_mask"])
         return out
 
 

@@ -185,6 +185,10 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
     val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed,
                           max_windows_per_record=cfg.max_windows_per_record)
     weights = beat_class_weights(train_ds) if cfg.task == "beats" else None
+    head = model.heads[cfg.task]
+    if hasattr(head, "fit_covariance") and not bool(head.lead_cov.any()):  # a new lead-generation head
+        n = head.fit_covariance((item["target"], item["lead_mask"] | item["target_mask"]) for item in train_ds)
+        log.info("lead covariance fitted on %d complete 12-lead training windows", n)
     if cfg.train == "head":
         log.info("caching frozen backbone states for %d + %d windows", len(train_ds), len(val_ds))
         train_ds = CachedHidden(train_ds, model, device)

@@ -85,3 +85,25 @@ def test_checkpoint_round_trip_keeps_head_outputs(tmp_path):
         h1 = model.embed(batch["patches"], batch["lead_mask"], batch["patch_mask"])
         h2 = loaded.embed(batch["patches"], batch["lead_mask"], batch["patch_mask"])
         np.testing.assert_allclose(model.heads["beats"](h1, batch), loaded.heads["beats"](h2, batch), atol=1e-6)
+
+
+def test_lead_generation_prior_rebuilds_a_linearly_dependent_lead_exactly():
+    """With the lead covariance fitted, a hidden lead III is II − I (Einthoven) from the present leads."""
+    head = _model().heads["leadgen"]
+    g = torch.Generator().manual_seed(3)
+
+    def window():
+        x = torch.randn(12, 10, 300, generator=g)
+        x[2] = x[1] - x[0]  # III = II - I
+        return x
+
+    assert head.fit_covariance((window(), torch.ones(12, dtype=torch.bool)) for _ in range(20)) == 20
+    assert head.fit_covariance([(window(), torch.zeros(12, dtype=torch.bool))]) == 0  # incomplete: skipped
+    x = window()[None]
+    present = torch.ones(1, 12, dtype=torch.bool)
+    present[0, 2] = False
+    given = x.clone()
+    given[:, 2] = 0.0
+    rebuilt = head.conditional_mean(given, present)
+    assert torch.allclose(rebuilt[0, 2], x[0, 2], atol=0.02)
+    assert torch.allclose(rebuilt[0, :2], x[0, :2], atol=0.02)  # present leads pass through
