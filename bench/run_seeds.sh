@@ -2,7 +2,8 @@
 # Heads of the shipped recipe for several seeds, from the pre-trained backbone and from random initialisation
 # (the "random init" baseline), each evaluated on the held-out splits with bench/eval_tasks.py, then the
 # mean ± std tables of bench/aggregate_seeds.py. Usage: bench/run_seeds.sh PRETRAINED_DIR OUT_DIR [SEEDS...]
-# The pre-trained and random-init chains run side by side, one thread each.
+# The pre-trained and random-init chains run side by side, one thread each; KINDS="random" (or "pretrained")
+# runs one of them only (the random-init chain needs no pre-trained model, so it can run during pre-training).
 set -euo pipefail
 pretrained=$1; out=$2; shift 2
 seeds=${*:-0 1 2}
@@ -23,5 +24,6 @@ chain() {  # chain KIND: KIND = pretrained | random
     done
 }
 
-chain pretrained & chain random & wait
+for kind in ${KINDS:-pretrained random}; do chain "$kind" & done
+wait
 $py bench/aggregate_seeds.py "$out"/s*-eval.json "$out"/r*-eval.json --json "$out/summary.json" | tee "$out/summary.md"
