@@ -94,7 +94,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         model = load_checkpoint(current)
         meta = {
             "name": "anyecg-small",
-            "model_version": "0.1.0",
+            "model_version": "0.2.0",
             "anomaly_threshold": anomaly_threshold(model, Corpus(corpus_dir)),
             "label_vocabularies": {"beats": list(BEAT_CLASSES), "rhythm": list(RECORD_CLASSES),
                                    "anomaly": list(ANOMALY_CLASSES), "episodes": list(EPISODE_LABELS),
