@@ -122,26 +122,57 @@ class OverviewBar(QtWidgets.QWidget):
         return [lane.name for lane in self._lanes]
 
     def add_lane(self, name: str, times_s, values, kind: str = "line", colour: str = "#c02040") -> None:
-        """Add or replace lane ``name`` (see module docstring for ``kind``)."""
+        """Add lane ``name`` as a new bottom row, or replace it in place (see module docstring for ``kind``).
+        Only that lane's items are rebuilt, so a streaming update costs one lane, not the whole bar."""
         if kind not in ("line", "bands", "heat"):
             raise ValueError(f"unknown overview lane kind {kind!r}")
-        specs = [s for s in self._specs if s[0] != name] + [(name, times_s, values, kind, colour)]
-        self._rebuild(specs)
+        spec = (name, times_s, values, kind, colour)
+        names = self.lane_names()
+        if name in names:
+            row = names.index(name)
+            self._specs[row] = spec
+            self._place(row)
+        else:
+            self._specs.append(spec)
+            self._lanes.append(OverviewLane(name, kind, []))
+            self._place(len(self._specs) - 1)
+            self._resize()
 
     def remove_lane(self, name: str) -> None:
-        self._rebuild([s for s in self._specs if s[0] != name])
+        """Remove lane ``name``; the rows below move up."""
+        names = self.lane_names()
+        if name not in names:
+            return
+        row = names.index(name)
+        self._drop_items(self._lanes.pop(row))
+        del self._specs[row]
+        for r in range(row, len(self._specs)):
+            self._place(r)
+        self._resize()
 
     def _rebuild(self, specs: list) -> None:
         for lane in self._lanes:
-            for item in lane.items:
-                self.viewbox.removeItem(item)
-        self._lanes, self._specs = [], list(specs)
-        for row, (name, times_s, values, kind, colour) in enumerate(self._specs):
-            items = self._make_items(row, name, times_s, values, kind, colour)
-            for item in items:
-                self.viewbox.addItem(item, ignoreBounds=True)
-            self._lanes.append(OverviewLane(name, kind, items))
+            self._drop_items(lane)
+        self._specs = list(specs)
+        self._lanes = [OverviewLane(s[0], s[3], []) for s in self._specs]
+        for row in range(len(self._specs)):
+            self._place(row)
         self._resize()
+
+    def _drop_items(self, lane: OverviewLane) -> None:
+        for item in lane.items:
+            self.viewbox.removeItem(item)
+        lane.items = []
+
+    def _place(self, row: int) -> None:
+        """(Re)build the items of the lane in ``row`` from its spec."""
+        name, times_s, values, kind, colour = self._specs[row]
+        lane = self._lanes[row]
+        self._drop_items(lane)
+        lane.name, lane.kind = name, kind
+        lane.items = self._make_items(row, name, times_s, values, kind, colour)
+        for item in lane.items:
+            self.viewbox.addItem(item, ignoreBounds=True)
 
     def _make_items(self, row: int, name: str, times_s, values, kind: str, colour: str) -> list:
         top, bottom = -row, -row - 1

@@ -12,6 +12,7 @@ thread ends; closing the window waits for them. Settings: ``model/dir``, ``model
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +43,10 @@ REFRESH_MS = 400
 SLOW_REFRESH_S = 10.0
 #: Pause between the pieces of a streaming refresh (ms), so input and paint events get their turn.
 STAGE_MS = 15
+#: Longest wait of the GUI thread for the GIL (s). The analysis thread runs long stretches of pure Python
+#: (neurokit2's R-peak detectors); a paint enters Python dozens of times and, at Python's default 5 ms, each
+#: entry can wait that long: 10-20 waits made single frames of 50-110 ms (profiled on the 24-h benchmark).
+GIL_SWITCH_S = 0.0005
 
 
 class ModelController(QtCore.QObject):
@@ -77,6 +82,7 @@ class ModelController(QtCore.QObject):
         import torch
 
         torch.set_num_threads(torch_threads)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.panel = ModelPanel()
         self.dock = window.add_dock("Model", self.panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.status_label = QtWidgets.QLabel("Model: none")
