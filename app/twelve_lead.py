@@ -4,7 +4,9 @@ Rows I/aVR/V1/V4, II/aVL/V2/V5, III/aVF/V3/V6; column ``c`` shows seconds ``[2.5
 10-s page starting at ``t0``, as a printed ECG does, followed by a full-length rhythm strip (lead II by
 default). Each row starts with a 1 mV, 0.2 s calibration pulse. Drawn on the same calibrated paper
 as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start. The model's beat classes
-(:meth:`TwelveLeadView.set_beat_marks`) are written above the rhythm strip, coloured by class.
+(:meth:`TwelveLeadView.set_beat_marks`) are written above the rhythm strip, coloured by class. Generated leads
+(:meth:`TwelveLeadView.set_generated`) are drawn in their cells as dashed purple "ghost" traces with a boxed
+"<lead> generated" label, never in the measured trace's solid pen.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ COLUMN_S = 2.5
 PAGE_S = 4 * COLUMN_S
 ROW_MV = 3.0  # 30 mm between baselines at 10 mm/mV
 PULSE_X = (-0.4, -0.2)  # calibration pulse: 0.2 s wide, 1 mV tall, left of the traces
+GHOST_COLOUR = "#7a3db8"  # generated (never measured) traces, as in the strip view
 
 
 def is_standard_12lead(recording: Recording) -> bool:
@@ -52,7 +55,10 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.cells: dict[str, tuple[float, float, int]] = {}
         self.beat_times_s = np.zeros(0)
         self.beat_labels: list[str] = []
+        self.generated: dict[str, tuple[float, float, np.ndarray]] = {}
+        self.dim_measured = False
         self.curves: dict[str, pg.PlotCurveItem] = {}
+        self.ghosts: dict[str, pg.PlotCurveItem] = {}
         self.viewbox = pg.ViewBox(enableMenu=False)
         self.viewbox.setMouseEnabled(x=False, y=False)
         self.plot = pg.PlotWidget(viewBox=self.viewbox)
@@ -109,6 +115,14 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.beat_times_s, self.beat_labels = times, list(labels)
         self.redraw()
 
+    def set_generated(self, leads: dict[str, tuple[float, float, np.ndarray]], dim_measured: bool = False) -> None:
+        """Generated traces by lead name: ``(t0_s, fs_hz, mV)`` with t0 from the record start; drawn dashed over
+        the cells (and the rhythm strip) of those leads. ``dim_measured`` fades their measured traces
+        ("generated only"); an empty dict removes every ghost."""
+        self.generated = {k: (float(t0), float(fs), np.asarray(mv, np.float32)) for k, (t0, fs, mv) in leads.items()}
+        self.dim_measured = bool(dim_measured)
+        self.redraw()
+
     def _apply_range(self, *args) -> None:
         w = max(10.0, self.viewbox.width())
         h = max(10.0, self.viewbox.height())
@@ -119,7 +133,7 @@ class TwelveLeadView(QtWidgets.QWidget):
     def redraw(self) -> None:
         for item in self._items:
             self.viewbox.removeItem(item)
-        self._items, self.cells, self.curves = [], {}, {}
+        self._items, self.cells, self.curves, self.ghosts = [], {}, {}, {}
         rec = self.recording
         if rec is None or not is_standard_12lead(rec):
             return
@@ -146,16 +160,43 @@ class TwelveLeadView(QtWidgets.QWidget):
                 x = np.arange(a, a + len(y)) / fs
                 curve = pg.PlotCurveItem(x, y + base, pen=pen, connect="finite")
                 self._add(curve)
-                self.curves[name if not full else f"{name} rhythm"] = curve
-                self.cells[name if not full else f"{name} rhythm"] = (x0, x1, r)
+                key = name if not full else f"{name} rhythm"
+                self.curves[key] = curve
+                self.cells[key] = (x0, x1, r)
                 label = pg.TextItem(name, color=self.colours.text, anchor=(0, 0))
                 label.setPos(x0 + 0.05, base + 0.55 * ROW_MV)
                 self._add(label)
+                if name in self.generated:
+                    self._draw_ghost(key, name, x0, x1, base)
                 if c > 0:
                     tick = pg.PlotCurveItem([x0, x0], [base - 0.3, base + 0.3], pen=pen)
                     self._add(tick)
         self._draw_beat_marks(-(len(rows) - 1 + 0.6) * ROW_MV + 0.45 * ROW_MV)
         self._apply_range()
+
+    def _draw_ghost(self, key: str, name: str, x0: float, x1: float, base: float) -> None:
+        """The generated trace of ``name`` over page seconds ``[x0, x1)``, dashed, with its label."""
+        g0, gfs, mv = self.generated[name]
+        a = max(0, int(np.ceil((self.t0 + x0 - g0) * gfs - 1e-6)))
+        b = min(len(mv), int(np.ceil((self.t0 + x1 - g0) * gfs - 1e-6)))
+        if b <= a:
+            return
+        pen = pg.mkPen(GHOST_COLOUR, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+        pen.setCosmetic(True)
+        ghost = pg.PlotCurveItem(g0 - self.t0 + np.arange(a, b) / gfs, mv[a:b] + base, pen=pen)
+        ghost.setZValue(5)
+        self._add(ghost)
+        self.ghosts[key] = ghost
+        if self.dim_measured:
+            self.curves[key].setOpacity(0.12)
+        label = pg.TextItem(f"{name} generated", color=GHOST_COLOUR, anchor=(0, 0),
+                            fill=pg.mkBrush(255, 255, 255, 220), border=pg.mkPen(GHOST_COLOUR))
+        font = label.textItem.font()
+        font.setItalic(True)
+        font.setBold(True)
+        label.setFont(font)
+        label.setPos(x0 + 0.45, base + 0.55 * ROW_MV)
+        self._add(label)
 
     def _draw_beat_marks(self, y: float) -> None:
         """One text item per beat of this 10-s page (a page holds a few dozen beats at most)."""

@@ -143,11 +143,13 @@ def export_with_generated(rec: Recording, generated: np.ndarray, names: list[str
 
 
 class GhostTraces(QtCore.QObject):
-    """Dashed generated traces on the rows of their leads, each labelled "<lead> generated"."""
+    """Dashed generated traces on the rows of their leads, each labelled "<lead> generated", in the strip view
+    ``trace`` and in the 3 × 4 layout ``twelve_lead`` (its cells of those leads)."""
 
-    def __init__(self, trace, parent=None):
+    def __init__(self, trace, twelve_lead=None, parent=None):
         super().__init__(parent)
         self.trace = trace
+        self.twelve_lead = twelve_lead
         self.items: dict[int, tuple[pg.PlotCurveItem, pg.TextItem]] = {}
         self.data: dict[int, tuple[float, float, np.ndarray]] = {}  # lead -> (t0_s, fs, mV)
         self.mode = SHOW_MODES[0]
@@ -171,12 +173,14 @@ class GhostTraces(QtCore.QObject):
             self.items[lead] = (curve, label)
         self.data[lead] = (t0, fs, np.asarray(mv, np.float32))
         self.place()
+        self._publish()
 
     def clear(self) -> None:
         for lead in list(self.items):
-            self.remove_lead(lead)
+            self.remove_lead(lead, publish=False)
+        self._publish()
 
-    def remove_lead(self, lead: int) -> None:
+    def remove_lead(self, lead: int, publish: bool = True) -> None:
         curve, label = self.items.pop(lead, (None, None))
         if curve is not None:
             self.trace.remove_overlay(curve)
@@ -184,10 +188,28 @@ class GhostTraces(QtCore.QObject):
         self.data.pop(lead, None)
         if lead < len(self.trace.curves):
             self.trace.curves[lead].setOpacity(1.0)
+        if publish:
+            self._publish()
 
     def set_mode(self, mode: str) -> None:
+        changed = mode != self.mode
         self.mode = mode
         self.place()
+        if changed:
+            self._publish()
+
+    def _publish(self) -> None:
+        """Hand the generated traces to the 3 × 4 layout (by lead name), unless only measured ones are shown."""
+        if self.twelve_lead is None:
+            return
+        if self.trace.recording is None or not self.data:
+            if self.twelve_lead.generated:
+                self.twelve_lead.set_generated({})
+            return
+        shown = {} if self.mode == "measured only" else {
+            self.trace.recording.lead_names[lead]: data for lead, data in self.data.items()}
+        if shown or self.twelve_lead.generated:
+            self.twelve_lead.set_generated(shown, dim_measured=self.mode == "generated only")
 
     def place(self, *args) -> None:
         """Put each ghost on its lead's row (after re-layouts, inversion, scale changes)."""
@@ -216,7 +238,7 @@ class GeneratedLeadsUI(QtCore.QObject):
         self.c = controller
         self.window = controller.window
         self.marked: dict[int, str] = {}  # lead index -> reason
-        self.ghosts = GhostTraces(self.window.trace, self)
+        self.ghosts = GhostTraces(self.window.trace, self.window.twelve_lead, self)
         self.job_id = 0
         self.worker: GenerationWorker | None = None
         self._retired: list[GenerationWorker] = []

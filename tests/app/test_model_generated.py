@@ -89,3 +89,43 @@ def test_a_lead_the_model_does_not_know_is_reported(qtbot, window, tiny_dir, lea
     window.model.generated.toggle_mark(1)
     assert "Resp is not a lead the model knows" in window.model.generated.status.text()
     assert window.model.generated.worker is None
+
+
+def test_ghost_trace_is_drawn_in_the_3x4_layout(qtbot, window, tiny_dir, leads4):
+    """A flat V1 of a 12-lead: the 3 × 4 cell of V1 gets the dashed, labelled ghost over exactly its 2.5 s, the
+    measured trace stays solid, and unmarking the lead removes the ghost."""
+    from app.twelve_lead import LAYOUT_3X4
+
+    names = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+    ii = leads4[1]
+    data = np.stack([ii * (0.5 + 0.05 * k) for k in range(12)]).astype(np.float32)
+    data[names.index("V1")] = 0.0
+    rec = Recording.from_array(data, FS, names, path="twelve.hea")
+    window.model.set_model_dir(tiny_dir, remember=False)
+    window.set_recording(rec)
+    view = window.twelve_lead
+    gen = window.model.generated
+    v1 = names.index("V1")
+    assert gen.detect() == {v1: "flat"}
+    qtbot.waitUntil(lambda: "V1" in view.ghosts, timeout=30_000)
+    ghost, measured = view.ghosts["V1"], view.curves["V1"]
+    assert ghost.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+    assert measured.opts["pen"].style() == QtCore.Qt.PenStyle.SolidLine
+    labels = [it.toPlainText() for it in view._items if hasattr(it, "toPlainText")]
+    assert "V1 generated" in labels
+    x0, x1, row = view.cells["V1"]
+    assert row == [r for r, cells in enumerate(LAYOUT_3X4) if "V1" in cells][0]
+    x, y = ghost.getData()
+    assert x[0] >= x0 - 1e-9 and x[-1] < x1 and x[-1] > x1 - 2 / FS  # the cell's 2.5 s, no more
+    t0, fs, mv = gen.ghosts.data[v1]
+    k = int(round((view.t0 + x[0] - t0) * fs))
+    np.testing.assert_allclose(y - y[0], mv[k:k + len(y)] - mv[k], atol=1e-5)  # the generated samples
+    assert set(view.ghosts) == {"V1"}  # measured leads get no ghost
+    gen.mode_combo.setCurrentText("measured only")
+    assert view.ghosts == {}
+    gen.mode_combo.setCurrentText("measured + generated")
+    assert "V1" in view.ghosts
+    gen.toggle_mark(v1)
+    assert view.ghosts == {} and "V1 generated" not in [it.toPlainText() for it in view._items
+                                                        if hasattr(it, "toPlainText")]
+    window.model.shutdown()
