@@ -1,9 +1,12 @@
 """R-peak detection: two QRS detectors pooled, chunked for long leads, refined to the local extremum.
 
-Candidates are the union of NeuroKit2's gradient detector (``neurokit``) and the Rodrigues et al. 2021
-detector (``rodrigues2021``): on MIT-BIH the first misses wide bundle-branch-block beats (record 207) and
-the second misses some ectopic beats (208, 221), so each covers the other's misses; P and T waves that
-either one takes for a QRS are rejected afterwards by their QRS-band energy.
+Candidates are the union of NeuroKit2's gradient detector and the double-difference detector of
+Rodrigues et al. 2021 (:func:`_rodrigues_candidates`, the ``rodrigues2021`` method of NeuroKit2 with its
+sample-by-sample loops replaced by one numpy search per beat: same peaks, about ten times faster, and it
+no longer holds the GIL for the viewer's analysis thread): on MIT-BIH the first misses wide
+bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so each covers
+the other's misses; P and T waves that either one takes for a QRS are rejected afterwards by their
+QRS-band energy.
 
 ``detect_r_peaks`` takes one lead in mV at ``fs`` Hz and returns R-peak sample indices (int64).
 Long signals are processed in chunks of :data:`CHUNK_S` seconds with :data:`OVERLAP_S` seconds of
@@ -15,7 +18,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, lfilter, sosfiltfilt
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +37,8 @@ MAX_RR_S = 3.0
 MIN_ENERGY_RATIO = 0.3
 ENERGY_PERCENTILE = 80.0
 ENERGY_NEIGHBOURS = 8
-#: QRS detectors of NeuroKit2 whose candidates are pooled.
-DETECTORS = ("neurokit", "rodrigues2021")
+#: Rodrigues detector: shortest search for a maximum after the last one (s).
+RODRIGUES_RMIN_S = 0.26
 #: Candidates this soon (s) after a beat, with half its QRS-band energy, are T waves (Pan & Tompkins 1985).
 T_WAVE_WINDOW_S = 0.36
 #: Shortest signal the detector accepts (s).
@@ -62,18 +65,53 @@ def _clean(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _rodrigues_candidates(x: np.ndarray, fs: float) -> np.ndarray:
+    """QRS candidates of the Rodrigues et al. 2021 detector on a cleaned lead (indices into the integrated
+    double difference, as NeuroKit2 returns them): a maximum search over :data:`RODRIGUES_RMIN_S`, then an
+    exponentially decaying threshold from the running peak amplitude until the next crossing."""
+    n_int = max(2, int(np.round(3 * fs / 128)))
+    decay = np.exp(-((0.7 * fs) / 128 + 2.7) / fs)
+    d = x[n_int - 1:] - x[:-(n_int - 1)]
+    p = lfilter(np.ones(n_int), [1], np.diff(d) ** 2)
+    tf, span = len(p), max(1, int(2 * fs))
+    peaks, i, ramp, rpos = [], 1, 0.0, 0
+    while i < tf:
+        tf1 = int(np.round(i + RODRIGUES_RMIN_S * fs))
+        seg = p[i:min(tf1, tf)]
+        amp = 0.0
+        if seg.size:
+            k = int(np.argmax(seg))
+            if seg[k] > 0:
+                amp, rpos = float(seg[k]), i + k + 1
+        i = max(i, min(tf1, tf))
+        ramp = 0.95 * ramp + 0.05 * amp
+        peaks.append(rpos)
+        tf2 = i + np.round(0.4 - (tf1 - rpos))  # the original's waiting state (mixes s and samples; kept)
+        if i <= tf2:
+            i = int(tf2) + 1
+        thr = ramp
+        while i < tf:  # first sample above the decaying threshold, searched 2 s at a time
+            w = p[i:i + span]
+            hit = np.flatnonzero(w >= thr * decay ** np.arange(len(w)))
+            if hit.size:
+                i += int(hit[0])
+                break
+            thr *= decay ** len(w)
+            i += len(w)
+    return np.array(peaks, dtype=np.int64)
+
+
 def _candidates(x: np.ndarray, fs: float) -> np.ndarray:
-    """QRS candidates of every detector in :data:`DETECTORS` on the cleaned chunk (sorted, unique)."""
+    """QRS candidates of both detectors on the cleaned chunk (sorted, unique)."""
     import neurokit2 as nk
 
     cleaned = nk.ecg_clean(x, sampling_rate=fs, method="neurokit")
-    found = []
-    for method in DETECTORS:
-        try:
-            found.append(np.asarray(nk.ecg_findpeaks(cleaned, sampling_rate=fs, method=method)["ECG_R_Peaks"]))
-        except (ValueError, IndexError, ZeroDivisionError) as exc:  # degenerate chunk (flat, pure noise)
-            log.debug("%s found no QRS in chunk: %s", method, exc)
-    return np.unique(np.concatenate(found).astype(np.int64)) if found else np.zeros(0, np.int64)
+    found = [_rodrigues_candidates(cleaned, fs)]
+    try:
+        found.append(np.asarray(nk.ecg_findpeaks(cleaned, sampling_rate=fs, method="neurokit")["ECG_R_Peaks"]))
+    except (ValueError, IndexError, ZeroDivisionError) as exc:  # degenerate chunk (flat, pure noise)
+        log.debug("no QRS found in chunk: %s", exc)
+    return np.unique(np.concatenate(found).astype(np.int64))
 
 
 def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:

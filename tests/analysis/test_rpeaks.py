@@ -53,3 +53,16 @@ def test_heart_rate_drops_implausible_intervals():
     fs = 100.0
     t, bpm = heart_rate_series(np.array([0, 100, 105, 205, 1000]), fs)
     assert np.all((bpm >= 20) & (bpm <= 300))
+
+
+@pytest.mark.parametrize("fs,bpm", [(250.0, 60), (360.0, 110), (500.0, 45)])
+def test_vectorised_rodrigues_detector_finds_the_same_peaks_as_neurokit(fs, bpm):
+    import neurokit2 as nk
+
+    from anyecg_model.signal.rpeaks import _rodrigues_candidates
+
+    rng = np.random.default_rng(2)
+    x = _simulated(40, fs, bpm) + 0.05 * rng.standard_normal(int(40 * fs))  # noise: spurious maxima too
+    cleaned = nk.ecg_clean(x, sampling_rate=fs, method="neurokit")
+    ref = np.asarray(nk.ecg_findpeaks(cleaned, sampling_rate=fs, method="rodrigues2021")["ECG_R_Peaks"])
+    assert np.array_equal(_rodrigues_candidates(cleaned, fs), ref)
