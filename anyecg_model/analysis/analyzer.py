@@ -6,6 +6,9 @@ Usage::
     findings = analyzer.analyze(recording)                 # Findings (see findings.py)
     for part in analyzer.iter_analyze(recording, order=[(t0, t1)], cancelled=stop.is_set):
         ...                                                # ChunkResult per chunk, visible part first
+    focus = FocusRange(t0, t1)                             # or follow a moving view: focus.set(t0, t1)
+    for part in analyzer.iter_analyze(recording, order=focus):   # from another thread, any time
+        ...
 
 The recording is cut into chunks of ``chunk_s`` seconds (a multiple of the model's 10-s window). For each
 chunk the signal is read with a 10-s margin on both sides (filters and RR intervals see context),
@@ -13,6 +16,9 @@ preprocessed exactly as in training, R peaks are detected on lead II/MLII (else 
 and every 10-s window goes through the backbone once; the requested heads read its hidden states.
 Memory is bounded by one chunk whatever the recording's length. The ultra-long GRU carries its state
 from a chunk to the next when chunks come in time order (a chunk taken out of order starts afresh).
+The order is decided before each chunk (:class:`~.chunks.ChunkScheduler`), so a moving view re-prioritises
+the chunks still to do. The torch-free names (constants, :class:`ChunkResult`, :class:`AnalysisError`) live
+in :mod:`.chunks` and are re-exported here.
 
 Inference is read-only (``torch.inference_mode``, eval mode): one Analyzer may serve several threads.
 """
@@ -20,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -32,24 +37,14 @@ from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
 from ..signal.preprocess import PreprocessError
 from ..signal.rpeaks import detect_r_peaks
+from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
+                     ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .episodes import episodes_from_windows, summarise, with_beat_runs
 from .features import rhythm_features, rr_features
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo
 from .labels import RECORD_CLASSES
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
-TASKS = ("anomaly", "arrhythmia", "events")
-WINDOW_S = 10.0
-CHUNK_S = 300.0
-MARGIN_S = 10.0
-#: Shortest recording the analysis accepts (s): one window needs at least half its length.
-MIN_DURATION_S = 5.0
-
-
-class AnalysisError(Exception):
-    """A recording cannot be analysed; the message names the file and the reason."""
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -59,22 +54,6 @@ def resolve_device(device: str = "auto") -> torch.device:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise AnalysisError("--device cuda asked for, but no CUDA GPU is available")
     return torch.device(device)
-
-
-@dataclass
-class ChunkResult:
-    """The model's output over ``[start_s, end_s)``; per-window arrays are aligned with ``window_start_s``."""
-
-    start_s: float
-    end_s: float
-    window_start_s: np.ndarray
-    window_end_s: np.ndarray
-    r_peaks_s: np.ndarray | None = None  # detected R peaks in [start_s, end_s), s
-    beats: Beats | None = None
-    anomaly_logit: np.ndarray | None = None  # (W,)
-    record_class_prob: np.ndarray | None = None  # (W, 4)
-    episode_prob: np.ndarray | None = None  # (W, E)
-    progress: float = 0.0  # share of the recording done after this chunk
 
 
 def detection_lead(recording: Recording) -> int:
@@ -119,18 +98,25 @@ class Analyzer:
         return self.collect(recording, tasks, parts)
 
     def iter_analyze(self, recording: Recording, tasks: Sequence[str] = TASKS,
-                     order: Iterable[tuple[float, float]] | None = None,
+                     order: Iterable[Span] | Callable[[], Iterable[Span]] | None = None,
                      cancelled: Callable[[], bool] | None = None) -> Iterator[ChunkResult]:
         """Yield one :class:`ChunkResult` per chunk; chunks overlapping the ``order`` ranges (s) come first,
-        in the given order, then the rest in time order. ``cancelled()`` is polled between chunks."""
+        in the given order, then the rest in time order. A callable ``order`` (e.g. a :class:`FocusRange`) is
+        called before each chunk, so the ranges may change while the analysis runs. ``cancelled()`` is
+        polled between chunks."""
         tasks = self._check(recording, tasks)
-        chunks = self._chunk_order(recording.duration_s, order)
+        ranges = order if callable(order) else (lambda fixed=list(order or []): fixed)
+        scheduler = ChunkScheduler(chunk_spans(recording.duration_s, self.chunk_s))
         state, prev_end, done = None, None, 0.0
-        for start_s, end_s in chunks:
+        while True:
             if cancelled is not None and cancelled():
                 return
+            span = scheduler.take(ranges())
+            if span is None:
+                return
+            start_s, end_s = span
             if prev_end is None or abs(prev_end - start_s) > 1e-6:
-                state = None
+                state = None  # the GRU state only carries over to the time-successor of the last chunk
             part, state = self._run_chunk(recording, start_s, end_s, tasks, state)
             done += end_s - start_s
             part.progress = min(1.0, done / max(recording.duration_s, 1e-9))
@@ -182,20 +168,6 @@ class Analyzer:
         if missing:
             raise AnalysisError(f"model {self.model_dir} has no head(s) {missing} for tasks {list(tasks)}")
         return tuple(tasks)
-
-    def _chunk_order(self, duration_s: float, order) -> list[tuple[float, float]]:
-        n = int(np.ceil(duration_s / self.chunk_s))
-        chunks = [(k * self.chunk_s, min(duration_s, (k + 1) * self.chunk_s)) for k in range(n)]
-        # a tail shorter than half a window joins the previous chunk
-        if len(chunks) > 1 and chunks[-1][1] - chunks[-1][0] < WINDOW_S / 2:
-            chunks[-2] = (chunks[-2][0], chunks[-1][1])
-            chunks.pop()
-        first: list[int] = []
-        for t0, t1 in order or []:
-            for k, (a, b) in enumerate(chunks):
-                if a < t1 and b > t0 and k not in first:
-                    first.append(k)
-        return [chunks[k] for k in first] + [c for k, c in enumerate(chunks) if k not in first]
 
     @torch.inference_mode()
     def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state):

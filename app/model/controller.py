@@ -464,6 +464,8 @@ class ModelController(QtCore.QObject):
         self.timeline.clear()
 
     def _on_view_moved(self, _t0: float, _t1: float) -> None:
+        if self.worker is not None:
+            self.worker.set_visible(*self._view_window())  # its next chunk: one the view shows
         if self.worker is not None and self.partial is not None and self.partial.parts:
             self._view_dirty = True  # lanes may lag behind chunks that arrived off screen
             if not self._refresh_timer.isActive():

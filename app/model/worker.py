@@ -3,7 +3,9 @@
 
 Class-level signals carry the job id, so the GUI drops anything from a job it has since replaced; ``run()``
 touches no widget. The analysis streams chunk by chunk, the chunks holding the visible window first; the
-cancel flag and ``QThread.requestInterruption`` are checked between chunks. A finished analysis is stored in
+cancel flag and ``QThread.requestInterruption`` are checked between chunks, and the chunk to do next is picked
+before each one from the range the view shows *now* (:meth:`AnalysisWorker.set_visible`, thread-safe). A
+finished analysis is stored in
 the findings cache and a cached one is sent at once. Every failure (no weights, corrupt or incompatible
 checkpoint, unusable recording, CUDA out of memory) becomes a ``failed``/``notice`` message: nothing raises
 out of ``run()``.
@@ -19,7 +21,7 @@ from pathlib import Path
 import torch
 from PySide6 import QtCore
 
-from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR, TASKS, AnalysisError, Analyzer
+from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR, TASKS, AnalysisError, Analyzer, FocusRange
 from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.findings import ModelInfo
 from anyecg_model.io.recording import Recording, RecordingError
@@ -88,7 +90,8 @@ class AnalyzerPool:
 
 @dataclass(frozen=True)
 class AnalysisJob:
-    """Analyse ``recording`` for ``tasks``; chunks overlapping ``visible`` (s) first."""
+    """Analyse ``recording`` for ``tasks``; chunks overlapping ``visible`` (s) first (until
+    :meth:`AnalysisWorker.set_visible` moves it)."""
 
     job_id: int
     recording: Recording
@@ -102,7 +105,8 @@ class AnalysisJob:
 class AnalysisWorker(QtCore.QThread):
     """One job. Signals (all start with the job id): ``modelReady(id, ModelInfo, device)``,
     ``partial(id, ChunkResult)``, ``progress(id, 0..1)``, ``done(id, Findings, from_cache)``,
-    ``failed(id, message)``, ``notice(id, message)``, ``cancelled(id)``."""
+    ``failed(id, message)``, ``notice(id, message)``, ``cancelled(id)``. :meth:`set_visible` may be called
+    from the GUI thread at any time."""
 
     modelReady = QtCore.Signal(int, object, str)
     partial = QtCore.Signal(int, object)
@@ -119,6 +123,11 @@ class AnalysisWorker(QtCore.QThread):
         self.cache = cache or FindingsCache()
         self.anomaly_threshold = 0.5  # the model's, once loaded
         self._cancel = threading.Event()
+        self.focus = FocusRange(*job.visible)
+
+    def set_visible(self, t0: float, t1: float) -> None:
+        """The view now shows ``[t0, t1]`` s: the next chunk is one of its chunks not yet analysed, if any."""
+        self.focus.set(t0, t1)
 
     def cancel(self, wait: bool = False) -> None:
         """Stop after the chunk in progress; ``wait`` blocks until the thread has ended."""
@@ -197,8 +206,7 @@ class AnalysisWorker(QtCore.QThread):
     def _stream(self, job: AnalysisJob, analyzer: Analyzer, device: str):
         """Chunk results in streaming order, or None when cancelled."""
         parts = []
-        for part in analyzer.iter_analyze(job.recording, job.tasks, order=[job.visible],
-                                          cancelled=self.is_cancelled):
+        for part in analyzer.iter_analyze(job.recording, job.tasks, order=self.focus, cancelled=self.is_cancelled):
             parts.append(part)
             self.partial.emit(job.job_id, part)
             self.progress.emit(job.job_id, part.progress)

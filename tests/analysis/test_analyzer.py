@@ -1,4 +1,5 @@
-"""Analyzer on simulated recordings with a tiny random model: structure, physiology, streaming."""
+"""Analyzer on simulated recordings with a tiny random model: structure, physiology, streaming (chunk order
+following a moving view)."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from anyecg_model.analysis.analyzer import AnalysisError, Analyzer
+from anyecg_model.analysis.chunks import ChunkScheduler, FocusRange, chunk_spans
 from anyecg_model.analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from anyecg_model.io.recording import Recording
 
@@ -73,3 +75,34 @@ def test_bad_recordings_get_a_clear_error(analyzer, data, names, fs, message):
     with pytest.raises(AnalysisError, match=message) as err:
         analyzer.analyze(rec)
     assert "bad.hea" in str(err.value)
+
+
+def test_scheduler_takes_the_chunk_of_the_latest_range_then_time_order():
+    sched = ChunkScheduler(chunk_spans(95.0, 30.0))
+    assert sched.spans == [(0.0, 30.0), (30.0, 60.0), (60.0, 90.0), (90.0, 95.0)]
+    assert sched.take([(65.0, 70.0)]) == (60.0, 90.0)
+    assert sched.take([(65.0, 70.0)]) == (0.0, 30.0)  # the range's chunk is done: time order
+    assert sched.take([(50.0, 93.0)]) == (30.0, 60.0)  # earliest chunk of the range not yet taken
+    assert sched.take() == (90.0, 95.0)
+    assert sched.take([(0.0, 95.0)]) is None
+    assert chunk_spans(64.0, 30.0) == [(0.0, 30.0), (30.0, 64.0)]  # a 4-s tail joins the last chunk
+
+
+def test_moving_the_focus_mid_run_makes_the_next_chunk_cover_it(analyzer, strip_70bpm, monkeypatch):
+    carried = []
+    run_chunk = analyzer._run_chunk
+
+    def spy(rec, start_s, end_s, tasks, state):
+        carried.append(state is not None)
+        return run_chunk(rec, start_s, end_s, tasks, state)
+
+    monkeypatch.setattr(analyzer, "_run_chunk", spy)
+    focus = FocusRange(0.0, 10.0)
+    starts = []
+    for part in analyzer.iter_analyze(strip_70bpm, ("events",), order=focus):
+        starts.append(part.start_s)
+        if len(starts) == 2:
+            focus.set(91.0, 94.0)  # the view jumps while the analysis runs
+    assert starts == [0.0, 30.0, 90.0, 60.0]
+    # the GRU state carries over to the time-successor only: 0 -> 30 yes, 30 -> 90 and 95 -> 60 no
+    assert carried == [False, True, False, False]

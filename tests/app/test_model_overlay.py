@@ -1,6 +1,6 @@
 """The model in the viewer (pytest-qt, offscreen, tiny random-weight model saved to tmp): the worker's results
-are exactly what the overlays draw; cancel frees the thread; switching files never shows old findings;
-broken checkpoints and unusable recordings give a message and no exception."""
+are exactly what the overlays draw; a moved view is analysed next; cancel frees the thread; switching files
+never shows old findings; broken checkpoints and unusable recordings give a message and no exception."""
 from __future__ import annotations
 
 import numpy as np
@@ -74,6 +74,33 @@ def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tin
     np.testing.assert_array_equal(findings.beats.label, direct.beats.label)
     assert abs(len(findings.beats) - 70 * 90 / 60) <= 3  # one beat per QRS of a 70 bpm strip
     assert findings.heart_rate_bpm["mean"] == pytest.approx(70, abs=2)
+
+
+def test_moving_the_view_while_streaming_analyses_the_new_view_next(qtbot, win, monkeypatch):
+    import threading
+
+    from anyecg_model.analysis.chunks import FocusRange
+    from app.model.stream import PartialFindings
+
+    starts, polls, moved = [], [], threading.Event()
+    add, focus = PartialFindings.add, FocusRange.__call__
+
+    def gated_focus(self):  # the worker asks for its 2nd chunk only once the view has moved (no race)
+        polls.append(1)
+        if len(polls) == 2:
+            moved.wait(30)
+        return focus(self)
+
+    monkeypatch.setattr(FocusRange, "__call__", gated_focus)
+    monkeypatch.setattr(PartialFindings, "add", lambda self, part: (starts.append(part.start_s), add(self, part)))
+    win.set_recording(ecg(240.0, 72.0, "moving.hea", seed=4))  # four 60-s chunks
+    win.trace.set_view(0.0, 10.0)
+    with qtbot.waitSignal(win.model.analysisFinished, timeout=120_000):
+        win.model.analyze()
+        qtbot.waitUntil(lambda: len(starts) == 1, timeout=60_000)
+        win.trace.set_view(190.0, 200.0)
+        moved.set()
+    assert starts == [0.0, 180.0, 60.0, 120.0]  # the moved view's chunk next, then the rest in time order
 
 
 def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):
