@@ -3,6 +3,8 @@
 Loading never unpickles. ``config.json`` records the SHA-256 of the weights file, so a half-written pair
 is detected. Unknown, missing or mis-shaped weights raise :class:`CheckpointError` naming them.
 Files are written to temporaries and renamed into place (weights first, then config).
+Torch is imported by :func:`save_checkpoint` / :func:`load_checkpoint` only, so reading a checkpoint's
+metadata (:func:`read_metadata`, e.g. for a viewer's status bar) does not load it.
 """
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from .anyecg import AnyECG
 from .config import ModelConfig, PreprocessConfig
+
+if TYPE_CHECKING:
+    import torch
+
+    from .anyecg import AnyECG
 
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
 FORMAT = "anyecg-checkpoint"
@@ -45,6 +49,8 @@ def _replace_atomically(tmp: Path, final: Path) -> None:
 def save_checkpoint(model: AnyECG, directory: str | os.PathLike, extra_metadata: dict[str, Any] | None = None) -> Path:
     """Write ``model.safetensors`` and ``config.json`` into ``directory`` (created). ``extra_metadata`` keys
     (e.g. ``label_vocabularies``, ``training_data``, ``metrics``, ``training``) go into config.json."""
+    from safetensors.torch import save_file
+
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
@@ -89,6 +95,10 @@ def read_metadata(directory: str | os.PathLike) -> dict[str, Any]:
 def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> AnyECG:
     """Rebuild the model from ``config.json`` and load ``model.safetensors`` strictly. The returned model is
     in eval mode and carries the whole config.json as ``model.metadata``."""
+    from safetensors.torch import load_file
+
+    from .anyecg import AnyECG
+
     d = Path(directory)
     meta = read_metadata(d)
     try:

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR, TASKS
 from anyecg_model.analysis.cache import FindingsCache
+from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.io.recording import Recording
@@ -63,7 +63,7 @@ class ModelController(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.settings = window.settings
-        self.pool = AnalyzerPool()
+        self.pool = AnalyzerPool(torch_threads=gui_torch_threads())
         self.cache = FindingsCache()
         self.job_id = 0
         self.worker: AnalysisWorker | None = None
@@ -78,10 +78,6 @@ class ModelController(QtCore.QObject):
         self.timeline = TimelineLanes(window.overview, self.overlay_on)
         self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
         self._model_dir_override: Path | None = None
-        torch_threads = gui_torch_threads()
-        import torch
-
-        torch.set_num_threads(torch_threads)
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.panel = ModelPanel()
         self.dock = window.add_dock("Model", self.panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)

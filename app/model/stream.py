@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from anyecg_model.analysis.analyzer import WINDOW_S, ChunkResult
+from anyecg_model.analysis.chunks import WINDOW_S, ChunkResult
 from anyecg_model.analysis.episodes import AF_LABELS, episodes_from_windows, with_beat_runs
 from anyecg_model.analysis.findings import Findings
 from anyecg_model.analysis.labels import BEAT_CLASSES, RECORD_CLASSES

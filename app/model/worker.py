@@ -9,6 +9,9 @@ finished analysis is stored in
 the findings cache and a cached one is sent at once. Every failure (no weights, corrupt or incompatible
 checkpoint, unusable recording, CUDA out of memory) becomes a ``failed``/``notice`` message: nothing raises
 out of ``run()``.
+
+Torch and the analyzer are imported in the worker threads, when the model is first loaded, so the window
+appears without them (a torch import is seconds of GIL-bound work).
 """
 from __future__ import annotations
 
@@ -17,15 +20,18 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6 import QtCore
 
-from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR, TASKS, AnalysisError, Analyzer, FocusRange
 from anyecg_model.analysis.cache import FindingsCache
+from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, AnalysisError, FocusRange
 from anyecg_model.analysis.findings import ModelInfo
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.model.checkpoint import CheckpointError, read_metadata
+
+if TYPE_CHECKING:
+    from anyecg_model.analysis.analyzer import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +42,12 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def pick_device(setting: str = "auto") -> str:
-    """``auto`` → CUDA, else Apple MPS, else CPU; an explicit choice is kept as given."""
+    """``auto`` → CUDA, else Apple MPS, else CPU; an explicit choice is kept as given (imports torch: call it
+    from a worker thread)."""
     if setting != "auto":
         return setting
+    import torch
+
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
@@ -68,10 +77,12 @@ def describe_load_error(model_dir: Path, exc: Exception) -> str:
 
 
 class AnalyzerPool:
-    """Loaded analyzers by (model folder, device), shared by the jobs (inference is read-only)."""
+    """Loaded analyzers by (model folder, device), shared by the jobs (inference is read-only). The first
+    :meth:`get` imports torch and sets its intra-op threads to ``torch_threads``."""
 
-    def __init__(self, chunk_s: float = VIEWER_CHUNK_S):
+    def __init__(self, chunk_s: float = VIEWER_CHUNK_S, torch_threads: int | None = None):
         self.chunk_s = chunk_s
+        self.torch_threads = torch_threads
         self._lock = threading.Lock()
         self._analyzers: dict[tuple[str, str], Analyzer] = {}
 
@@ -79,6 +90,12 @@ class AnalyzerPool:
         key = (str(model_dir), device)
         with self._lock:
             if key not in self._analyzers:
+                import torch
+
+                from anyecg_model.analysis.analyzer import Analyzer
+
+                if self.torch_threads is not None:
+                    torch.set_num_threads(self.torch_threads)
                 self._analyzers[key] = Analyzer(model_dir, device=device, chunk_s=self.chunk_s)
             return self._analyzers[key]
 
@@ -161,6 +178,8 @@ class AnalysisWorker(QtCore.QThread):
                 self.progress.emit(job.job_id, 1.0)
                 self.done.emit(job.job_id, cached, True)
                 return
+        import torch
+
         device = pick_device(job.device)
         analyzer = self._load(job, device)
         if analyzer is None:

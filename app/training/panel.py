@@ -27,6 +27,7 @@ TASK_TITLES = {"beats": "Beat classes (N S V F Q)", "rhythm": "Rhythm classes (N
 
 
 def _cuda() -> bool:
+    """True when torch sees a CUDA GPU (imports torch: seconds, so only once the panel is shown)."""
     import torch
 
     return torch.cuda.is_available()
@@ -60,7 +61,8 @@ class TrainingPanel(QtWidgets.QWidget):
         lay.addLayout(top)
         self.tabs = QtWidgets.QTabWidget()
         self.data_tab = DataTab()
-        self.train_tab = TrainTab(_cuda())
+        self.train_tab = TrainTab()
+        self._cuda_checked = False
         self.result_tab = ResultTab()
         self.tabs.addTab(self.data_tab, "1 · Data")
         self.tabs.addTab(self.train_tab, "2 · Train")
@@ -81,6 +83,12 @@ class TrainingPanel(QtWidgets.QWidget):
         self.refresh_versions()
 
     # ------------------------------------------------------------------ state
+    def showEvent(self, event) -> None:
+        if not self._cuda_checked:
+            self._cuda_checked = True
+            self.train_tab.set_cuda_available(_cuda())
+        super().showEvent(event)
+
     @property
     def task_key(self) -> str:
         return self.task.currentData()

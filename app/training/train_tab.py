@@ -34,7 +34,7 @@ class TrainTab(QtWidgets.QWidget):
     resumeRequested = QtCore.Signal()
     exportRequested = QtCore.Signal()
 
-    def __init__(self, cuda_available: bool, parent=None):
+    def __init__(self, parent=None):
         super().__init__(parent)
         lay = QtWidgets.QVBoxLayout(self)
         form = QtWidgets.QFormLayout()
@@ -65,10 +65,9 @@ class TrainTab(QtWidgets.QWidget):
         self.batch_size.setValue(32)
         form.addRow("Batch size (windows of 10 s)", self.batch_size)
         self.device = QtWidgets.QComboBox()
-        for text, key in DEVICE_CHOICES:
+        for text, _ in DEVICE_CHOICES:
             self.device.addItem(text)
-            if key == "cuda" and not cuda_available:
-                self.device.model().item(self.device.count() - 1).setEnabled(False)
+        self.set_cuda_available(False)
         form.addRow("Device", self.device)
         self.name = QtWidgets.QLineEdit("clinic")
         self.name.setToolTip("Saved as a new version <name>-<n> in your model folder, never over the shipped model")
@@ -124,6 +123,11 @@ class TrainTab(QtWidgets.QWidget):
         self.set_running(False, can_resume=False)
 
     # ------------------------------------------------------------------ settings
+    def set_cuda_available(self, available: bool) -> None:
+        """Offer the "CUDA GPU" device only when one is present."""
+        keys = [key for _, key in DEVICE_CHOICES]
+        self.device.model().item(keys.index("cuda")).setEnabled(available)
+
     @property
     def train_key(self) -> str:
         return TRAIN_CHOICES[self.train_mode.currentIndex()][1]
