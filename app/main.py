@@ -63,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     win = MainWindow()
     if args.theme:
         win.set_theme(args.theme)
+    if args.model:  # before --analyze, whose warm-up loads the model
+        win.model.set_model_dir(args.model, remember=False)
     if args.analyze:
         win.model.set_auto_analyze(True, remember=False)
-    if args.model:
-        win.model.set_model_dir(args.model, remember=False)
     if args.screenshot:
         win.resize(*SCREENSHOT_SIZE)
     win.show()
