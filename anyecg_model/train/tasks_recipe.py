@@ -78,7 +78,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         out = work.parent / f"{work.name}-{task}"
         finetune(FinetuneConfig(task=task, out=out, init=current, train="head", epochs=n_epochs, lr=lr, seed=seed,
                                 batch_size=BATCH_SIZE,
-                                max_windows_per_record=max_w, corpus=corpus_dir, device="cpu",
+                                max_windows_per_record=max_w, corpus=corpus_dir, device="auto",
                                 max_steps_per_epoch=max_steps_per_epoch, reset_head=reset_heads))
         current = out
     if "ultralong" in stages:
