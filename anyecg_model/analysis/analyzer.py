@@ -39,7 +39,7 @@ from ..signal.preprocess import PreprocessError
 from ..signal.rpeaks import detect_r_peaks
 from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
-from .episodes import episodes_from_windows, summarise, with_beat_runs
+from .episodes import episodes_from_windows, summarise, with_beat_runs, with_rhythm_af
 from .features import rhythm_features, rr_features
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo
 from .labels import RECORD_CLASSES
@@ -145,6 +145,8 @@ class Analyzer:
             f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
         if "events" in tasks:
             ep = np.concatenate([p.episode_prob for p in parts])
+            if "arrhythmia" in tasks:
+                ep = with_rhythm_af(ep, np.concatenate([p.record_class_prob for p in parts]))
             f.episodes = episodes_from_windows(ws, we, ep)
             if beats is not None:
                 f.episodes = with_beat_runs(f.episodes, beats.time_s, beats.label, beats.confidence)

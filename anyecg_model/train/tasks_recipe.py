@@ -65,7 +65,7 @@ def save_random_init(work: Path, seed: int, size: str = "small") -> Path:
 
 def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
                ship: Path | None, epochs: int | None = None, max_steps_per_epoch: int | None = None,
-               ultralong_epochs: int = 8, mcp_minutes: float | None = None, start: Path | None = None,
+               ultralong_epochs: int = 40, mcp_minutes: float | None = None, start: Path | None = None,
                reset_heads: bool = False) -> Path:
     current = start or work
     if "mcp" in stages:
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="baseline: start the head stages from a randomly initialised model (seeded) saved in --work")
     p.add_argument("--epochs", type=int, default=None, help="override every head stage's epochs (dry runs)")
     p.add_argument("--max-steps-per-epoch", type=int, default=None)
-    p.add_argument("--ultralong-epochs", type=int, default=8)
+    p.add_argument("--ultralong-epochs", type=int, default=40)
     p.add_argument("--reset-heads", action="store_true", help="retrain the head stages' heads from scratch")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

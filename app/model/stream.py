@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from anyecg_model.analysis.chunks import WINDOW_S, ChunkResult
-from anyecg_model.analysis.episodes import AF_LABELS, episodes_from_windows, with_beat_runs
+from anyecg_model.analysis.episodes import AF_LABELS, episodes_from_windows, with_beat_runs, with_rhythm_af
 from anyecg_model.analysis.findings import Findings
 from anyecg_model.analysis.labels import BEAT_CLASSES, RECORD_CLASSES
 
@@ -197,7 +197,7 @@ class PartialFindings:
             mean = (cols["record"] * w).sum(0) / max(float(w.sum()), 1e-9)
             d.record_class = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
         if "episode" in cols:
-            eps = episodes_from_windows(ws, we, cols["episode"])
+            eps = episodes_from_windows(ws, we, with_rhythm_af(cols["episode"], cols.get("record")))
             if len(d.beat_time_s):
                 eps = with_beat_runs(eps, d.beat_time_s, d.beat_class, d.beat_confidence)
             d.episodes = [(e.start_s, e.end_s, e.label, e.confidence) for e in eps]
