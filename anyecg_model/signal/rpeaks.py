@@ -1,11 +1,11 @@
-"""R-peak detection: two QRS detectors pooled, chunked for long leads, refined to the local extremum.
+"""R-peak detection: a QRS detector with its gaps filled by a second, chunked, refined to the local extremum.
 
 Candidates are NeuroKit2's gradient detector's, with the gaps filled by the double-difference detector of
 Rodrigues et al. 2021 (:func:`_rodrigues_candidates`, the ``rodrigues2021`` method of NeuroKit2 with its
 sample-by-sample loops replaced by one numpy search per beat: same peaks, about ten times faster, and it
 no longer holds the GIL for the viewer's analysis thread): on MIT-BIH the first misses wide
-bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so each covers
-the other's misses; P and T waves that either one takes for a QRS are rejected afterwards by their
+bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so the second
+covers the first's misses; P and T waves that either one takes for a QRS are rejected afterwards by their
 QRS-band energy and timing. (Pooling all candidates of both scores higher on MIT-BIH, 0.996 / 0.996, but
 counts both QRS and T wave on leads whose T wave is steeper than the QRS.)
 
@@ -43,12 +43,11 @@ ENERGY_NEIGHBOURS = 8
 GAP_FILL_S = 0.36
 #: Rodrigues detector: shortest search for a maximum after the last one (s).
 RODRIGUES_RMIN_S = 0.26
-#: Candidates this soon (s) after a beat, with less than this share of its QRS-band energy, are T waves
-#: (Pan & Tompkins 1985).
+#: Candidates this soon (s) after a beat are T waves (Pan & Tompkins 1985), and this soon before one P waves
+#: (the longest PR interval), when they have less than :data:`WAVE_ENERGY_RATIO` of that beat's QRS-band energy.
 T_WAVE_WINDOW_S = 0.36
-T_WAVE_RATIO = 0.5
-#: Candidates this soon (s) before a beat, with half its QRS-band energy, are P waves (longest PR interval).
 P_WAVE_WINDOW_S = 0.3
+WAVE_ENERGY_RATIO = 0.5
 #: Shortest signal the detector accepts (s).
 MIN_DURATION_S = 2.0
 
@@ -168,32 +167,30 @@ def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
 
 def _reject_waves(peaks: np.ndarray, energy: np.ndarray, fs: float) -> np.ndarray:
     """Drop P/T waves taken for QRS complexes: candidates with QRS-band energy below
-    :data:`MIN_ENERGY_RATIO` × their neighbours' reference energy, (Pan–Tompkins) candidates within
-    :data:`T_WAVE_WINDOW_S` of the previous beat with less than :data:`T_WAVE_RATIO` of its energy, and candidates within
-    :data:`P_WAVE_WINDOW_S` before the next beat with less than half its energy."""
+    :data:`MIN_ENERGY_RATIO` × their neighbours' reference energy, then (Pan–Tompkins) weak candidates within
+    :data:`T_WAVE_WINDOW_S` after a kept beat and within :data:`P_WAVE_WINDOW_S` before one."""
     if peaks.size < 3:
         return peaks
-    n, m = len(peaks), ENERGY_NEIGHBOURS
-    ref = np.array([np.percentile(energy[max(0, k - m):k + m + 1], ENERGY_PERCENTILE) for k in range(n)])
+    m = ENERGY_NEIGHBOURS
+    padded = np.pad(energy.astype(np.float64), m, constant_values=np.nan)  # edge windows are shorter
+    ref = np.nanpercentile(np.lib.stride_tricks.sliding_window_view(padded, 2 * m + 1), ENERGY_PERCENTILE, axis=1)
     keep = energy >= MIN_ENERGY_RATIO * ref
-    t_window = int(T_WAVE_WINDOW_S * fs)
+    _drop_weak_neighbours(peaks, energy, keep, int(T_WAVE_WINDOW_S * fs), range(len(peaks)))
+    _drop_weak_neighbours(peaks, energy, keep, int(P_WAVE_WINDOW_S * fs), range(len(peaks) - 1, -1, -1))
+    return peaks[keep]
+
+
+def _drop_weak_neighbours(peaks: np.ndarray, energy: np.ndarray, keep: np.ndarray, window: int, order) -> None:
+    """Walking the candidates in ``order``, clear ``keep`` for those within ``window`` samples of the last
+    kept one with less than :data:`WAVE_ENERGY_RATIO` of its energy."""
     last = -1
-    for k in range(n):
+    for k in order:
         if not keep[k]:
             continue
-        if last >= 0 and peaks[k] - peaks[last] < t_window and energy[k] < T_WAVE_RATIO * energy[last]:
+        if last >= 0 and abs(int(peaks[k]) - int(peaks[last])) < window and energy[k] < WAVE_ENERGY_RATIO * energy[last]:
             keep[k] = False
             continue
         last = k
-    p_window, following = int(P_WAVE_WINDOW_S * fs), -1
-    for k in range(n - 1, -1, -1):
-        if not keep[k]:
-            continue
-        if following >= 0 and peaks[following] - peaks[k] < p_window and energy[k] < 0.5 * energy[following]:
-            keep[k] = False
-            continue
-        following = k
-    return peaks[keep]
 
 
 def detect_r_peaks(signal_mV: np.ndarray, fs: float) -> np.ndarray:
