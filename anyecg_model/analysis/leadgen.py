@@ -62,6 +62,7 @@ def generate_leads(analyzer, recording: Recording, leads: list[str], start_s: fl
         target = torch.zeros_like(lead_mask)
         target[0, idx] = True
         patches[0, idx] = 0.0
+        lead_mask = lead_mask & ~target  # a lead being replaced is not an input, even when the file has it
         token_mask = target[:, :, None].expand(-1, -1, P) & torch.as_tensor(win.patch_mask)[None, None].to(dev)
         h = model.backbone(patches, lead_mask | target, torch.as_tensor(win.patch_mask)[None].to(dev), token_mask)
         wave = model.heads["leadgen"](h, {"patches": patches, "lead_mask": lead_mask})[0, idx]  # (n, P, L)
