@@ -82,11 +82,17 @@ class CosineCodebook(nn.Module):
         return F.normalize(x.float() - (self.center if center is None else center), dim=-1)
 
     def assign(self, x: torch.Tensor) -> torch.Tensor:
-        """Index of the nearest code (cosine) for encoder vectors x (M, d)."""
-        return (self.project(x) @ self.codes().T).argmax(1)
+        """Index of the nearest code (cosine) for encoder vectors x (M, d), in float32 even under autocast."""
+        with torch.autocast(x.device.type, enabled=False):
+            return (self.project(x) @ self.codes().T).argmax(1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
-        """Encoder vectors x (M, d) → (straight-through quantised unit vectors, indices (M,), loss/usage terms)."""
+        """Encoder vectors x (M, d) → (straight-through quantised unit vectors, indices (M,), loss/usage terms).
+        Assignment and the EMA update run in float32 even under autocast."""
+        with torch.autocast(x.device.type, enabled=False):
+            return self._quantise(x)
+
+    def _quantise(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         learn = self.training and torch.is_grad_enabled() and x.shape[0] > 0
         if learn:
             x = x.float()

@@ -3,7 +3,10 @@
 ``python -m anyecg_model.train.tasks_pretrain --stage tokenizer|mcp --out DIR --steps N`` trains one stage
 on :class:`~anyecg_model.train.tasks_data.PretrainDataset` (every set's non-test records, NSTDB noise
 augmentation) and writes a checkpoint to ``DIR`` (the MCP stage starts from the tokenizer checkpoint in
-``DIR``). Steps are counted, so a run is reproducible given the seed; the wall time is logged.
+``DIR``; run it again to continue from the last MCP checkpoint, recorded as ``mcp_2``, ...). Steps are counted,
+so a run is reproducible given the seed; the wall time is logged. On a CUDA machine it trains under bfloat16
+autocast with ``--workers`` data-loading processes; carry the corpus there with
+:mod:`anyecg_model.train.corpus_pack`.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.config import PreprocessConfig
 from ..model.mcp import masked_code_loss
+from .batch import to_device
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks_data import PretrainDataset
 
@@ -56,18 +60,26 @@ def same_layout_batches(ds, batch_size: int, seed: int) -> list[list[int]]:
     return [batches[k] for k in rng.permutation(len(batches))]
 
 
-def _batches(ds: PretrainDataset, batch_size: int, seed: int):
+def _batches(ds: PretrainDataset, batch_size: int, seed: int, workers: int = 0, pin: bool = False):
     epoch = 0
     while True:
         ds.epoch = epoch
-        yield from DataLoader(ds, batch_sampler=same_layout_batches(ds, batch_size, seed + epoch))
+        yield from DataLoader(ds, batch_sampler=same_layout_batches(ds, batch_size, seed + epoch),
+                              num_workers=workers, pin_memory=pin)
         epoch += 1
 
 
+def pick_train_device(name: str = "auto") -> torch.device:
+    """``auto`` → CUDA when available, else CPU."""
+    return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
+
+
 def train_stage(stage: str, out: Path, steps: int, batch_size: int = 32, lr: float = 5e-4, seed: int = 0,
-                size: str = "small", corpus_dir: Path = DEFAULT_CORPUS_DIR, max_minutes: float | None = None) -> AnyECG:
+                size: str = "small", corpus_dir: Path = DEFAULT_CORPUS_DIR, max_minutes: float | None = None,
+                device: str = "auto", workers: int = 0) -> AnyECG:
     """Train ``stage`` ("tokenizer" or "mcp") for ``steps`` optimiser steps (or until ``max_minutes`` of wall
-    time, whichever comes first; the steps done are recorded) and save to ``out``."""
+    time, whichever comes first; the steps done are recorded) on ``device`` (bfloat16 autocast on CUDA),
+    loading batches with ``workers`` processes, and save to ``out``."""
     torch.manual_seed(seed)
     pcfg = PreprocessConfig()
     if stage == "tokenizer":
@@ -79,24 +91,29 @@ def train_stage(stage: str, out: Path, steps: int, batch_size: int = 32, lr: flo
         params = model.backbone.parameters()
     else:
         raise ValueError(f"unknown stage {stage!r}")
+    dev = pick_train_device(device)
+    model.to(dev)
+    amp = dev.type == "cuda" and torch.cuda.is_bf16_supported()
     ds = PretrainDataset(Corpus(corpus_dir), pcfg, seed=seed)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.05)
     module = model.tokenizer if stage == "tokenizer" else model.backbone
     module.train()
     t0, history = time.perf_counter(), []
     done = 0
-    for step, batch in enumerate(_batches(ds, batch_size, seed)):
+    for step, batch in enumerate(_batches(ds, batch_size, seed, workers, pin=dev.type == "cuda")):
         if step >= steps or (max_minutes is not None and time.perf_counter() - t0 > 60 * max_minutes):
             break
         done = step + 1
         for group in opt.param_groups:
             group["lr"] = cosine_lr(step, steps, lr, warmup=max(1, steps // 20))
-        if stage == "tokenizer":
-            loss, terms = model.tokenizer.loss(batch)
-        else:
-            with torch.no_grad():
-                codes = model.tokenizer.encode(batch["patches"], batch["lead_mask"], batch["patch_mask"])
-            loss, terms = masked_code_loss(model.backbone, batch, codes, model.cfg.mask_ratio)
+        batch = to_device(batch, dev)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp):
+            if stage == "tokenizer":
+                loss, terms = model.tokenizer.loss(batch)
+            else:
+                with torch.no_grad():
+                    codes = model.tokenizer.encode(batch["patches"], batch["lead_mask"], batch["patch_mask"])
+                loss, terms = masked_code_loss(model.backbone, batch, codes, model.cfg.mask_ratio)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
@@ -106,11 +123,13 @@ def train_stage(stage: str, out: Path, steps: int, batch_size: int = 32, lr: flo
                    "elapsed_s": round(time.perf_counter() - t0, 1)}
             history.append(row)
             log.info("%s %s", stage, row)
-    model.eval()
+    model.eval().to("cpu")
     meta = getattr(model, "metadata", {}) or {}
     training = dict(meta.get("training", {}))
-    training[stage] = {"steps": done, "planned_steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed,
-                       "wall_time_s": round(time.perf_counter() - t0, 1), "last": history[-1] if history else {}}
+    key = stage if stage not in training else f"{stage}_{sum(k.startswith(stage) for k in training) + 1}"
+    training[key] = {"steps": done, "planned_steps": steps, "batch_size": batch_size, "lr": lr, "seed": seed,
+                     "device": str(dev), "wall_time_s": round(time.perf_counter() - t0, 1),
+                     "last": history[-1] if history else {}}
     save_checkpoint(model, out, {"training": training})
     return model
 
@@ -127,10 +146,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS_DIR)
     p.add_argument("--max-minutes", type=float, default=None, help="stop (and save) after this wall time")
+    p.add_argument("--device", default="auto", help="auto (CUDA when available), cpu or cuda")
+    p.add_argument("--workers", type=int, default=0, help="data-loading processes")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     torch.set_num_threads(a.threads)
-    train_stage(a.stage, a.out, a.steps, a.batch_size, a.lr, a.seed, a.size, a.corpus, a.max_minutes)
+    train_stage(a.stage, a.out, a.steps, a.batch_size, a.lr, a.seed, a.size, a.corpus, a.max_minutes, a.device,
+                a.workers)
 
 
 if __name__ == "__main__":
