@@ -1,0 +1,313 @@
+"""The analysis process, child side: ``python -m anyecg_model.analysis.service`` (started by
+:class:`~.process.AnalysisProcess`; the wire is described in :mod:`.process`).
+
+It loads analyzers (:class:`AnalyzerPool`, by checkpoint folder and device) and runs jobs one at a time with
+:func:`run_job`: :meth:`Analyzer.iter_analyze <.analyzer.Analyzer.iter_analyze>` streams each
+:class:`~.chunks.ChunkResult` back as it is produced, then the collected :class:`~.findings.Findings` (stored
+in the findings cache first). A reader thread takes the requests as they come, so while a job runs its
+``focus`` (the range the viewer shows; the :class:`~.chunks.FocusRange` the analyzer polls before each chunk)
+and ``cancel`` (polled between chunks) apply at once. Every failure (no weights, corrupt or incompatible
+checkpoint, unusable recording, CUDA out of memory: the job goes on on the CPU with a notice) becomes a
+message; nothing escapes a job. End of input (the viewer quit or died) ends the process at once; ``quit``
+after the chunk in progress. Torch's threads are set from ``ANYECG_TORCH_THREADS``. Never imports Qt.
+
+The Qt-free helpers the viewer also uses in its own process (lead generation) live here as well:
+:class:`AnalyzerPool`, :func:`pick_device`, :func:`model_info`, :func:`describe_load_error`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from ..io.recording import Recording, RecordingError
+from ..model.checkpoint import CheckpointError, read_metadata
+from .cache import FindingsCache
+from .chunks import AnalysisError, FocusRange
+from .findings import ModelInfo
+from .process import JobSpec, NeedSignal, read_message, write_message
+
+if TYPE_CHECKING:
+    from .analyzer import Analyzer
+
+log = logging.getLogger(__name__)
+
+#: Seconds of recording per streamed chunk in the viewer (a multiple of the model's 10-s window): small
+#: enough that the visible window's findings come quickly and cancelling waits little.
+VIEWER_CHUNK_S = 60.0
+
+Emit = Callable[[tuple], None]
+
+
+def pick_device(setting: str = "auto") -> str:
+    """``auto`` → CUDA, else Apple MPS, else CPU; an explicit choice is kept as given (imports torch)."""
+    if setting != "auto":
+        return setting
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def model_info(model_dir: Path) -> ModelInfo:
+    """Name, version and weights hash from the checkpoint's ``config.json`` (no weights loaded)."""
+    meta = read_metadata(model_dir)
+    return ModelInfo(meta.get("name", model_dir.name), str(meta.get("model_version", "0")),
+                     meta.get("weights_sha256", ""))
+
+
+def describe_load_error(model_dir: Path, exc: Exception) -> str:
+    """A message for the model panel naming the checkpoint and what is wrong with it."""
+    if not (model_dir / "config.json").exists() and not (model_dir / "model.safetensors").exists():
+        return (f"No model weights in {model_dir}. Train or download a checkpoint, or choose one with "
+                f"Model ▸ Choose model folder…. The viewer works without the model.")
+    return f"The model checkpoint in {model_dir} cannot be used: {exc}"
+
+
+class AnalyzerPool:
+    """Loaded analyzers by (model folder, device), shared by the jobs (inference is read-only). The first
+    :meth:`get` imports torch and sets its intra-op threads to ``torch_threads``."""
+
+    def __init__(self, chunk_s: float = VIEWER_CHUNK_S, torch_threads: int | None = None):
+        self.chunk_s = chunk_s
+        self.torch_threads = torch_threads
+        self._lock = threading.Lock()
+        self._analyzers: dict[tuple[str, str], Analyzer] = {}
+
+    def get(self, model_dir: Path, device: str) -> Analyzer:
+        key = (str(model_dir), device)
+        with self._lock:
+            if key not in self._analyzers:
+                import torch
+
+                from .analyzer import Analyzer
+
+                if self.torch_threads is not None:
+                    torch.set_num_threads(self.torch_threads)
+                self._analyzers[key] = Analyzer(model_dir, device=device, chunk_s=self.chunk_s)
+            return self._analyzers[key]
+
+    def forget(self, model_dir: Path) -> None:
+        with self._lock:
+            for key in [k for k in self._analyzers if k[0] == str(model_dir)]:
+                del self._analyzers[key]
+
+
+# ---------------------------------------------------------------------------------------------- one job
+def run_job(job_id: int, job: JobSpec, pool: AnalyzerPool, emit: Emit, cancelled: Callable[[], bool],
+            focus: FocusRange) -> None:
+    """Analyse ``job``, emitting the replies of :mod:`.process` for ``job_id``; ends with exactly one of
+    done / failed / cancelled / needSignal, whatever happens."""
+    if cancelled():
+        emit(("cancelled", job_id))
+        return
+    try:
+        recording = job.recording.open()
+    except NeedSignal as exc:
+        log.info("%s", exc)
+        emit(("needSignal", job_id))
+        return
+    except (RecordingError, OSError, ValueError) as exc:
+        emit(("failed", job_id, str(exc) if isinstance(exc, RecordingError) else
+              f"{job.recording.provenance.path}: cannot read the recording: {exc}"))
+        return
+    try:
+        _run(job_id, job, recording, pool, emit, cancelled, focus)
+    except BrokenPipeError:
+        raise  # the viewer is gone
+    except Exception as exc:  # noqa: BLE001 - the viewer must survive any analysis failure
+        log.exception("analysis of %s failed", recording.path)
+        emit(("failed", job_id, f"Analysis of {Path(recording.path).name} failed: {exc}"))
+
+
+def _run(job_id, job: JobSpec, rec: Recording, pool, emit: Emit, cancelled, focus) -> None:
+    import torch
+
+    model_dir = Path(job.model_dir)
+    device = pick_device(job.device)
+    analyzer = _load(job_id, model_dir, device, pool, emit)
+    if analyzer is None:
+        return
+    try:
+        parts = _stream(job_id, job, rec, analyzer, emit, cancelled, focus)
+    except (AnalysisError, RecordingError) as exc:
+        emit(("failed", job_id, str(exc)))
+        return
+    except torch.cuda.OutOfMemoryError:
+        if device == "cpu":
+            raise
+        emit(("notice", job_id, f"{device.upper()} ran out of memory: the analysis continues on the CPU."))
+        torch.cuda.empty_cache()
+        analyzer = _load(job_id, model_dir, "cpu", pool, emit)
+        if analyzer is None:
+            return
+        parts = _stream(job_id, job, rec, analyzer, emit, cancelled, focus)
+    if parts is None:
+        emit(("cancelled", job_id))
+        return
+    findings = analyzer.collect(rec, job.tasks, parts)
+    content = rec.provenance.content_hash
+    if content and job.cache_dir:
+        try:
+            FindingsCache(job.cache_dir).store(content, job.tasks, findings)
+        except OSError as exc:
+            log.warning("findings cache not written: %s", exc)
+    emit(("done", job_id, findings))
+
+
+def _load(job_id, model_dir: Path, device: str, pool, emit: Emit):
+    try:
+        analyzer = pool.get(model_dir, device)
+    except (CheckpointError, OSError) as exc:
+        emit(("failed", job_id, describe_load_error(model_dir, exc)))
+        return None
+    except (AnalysisError, RuntimeError, ValueError) as exc:
+        emit(("failed", job_id, f"The model in {model_dir} cannot run on {device}: {exc}"))
+        return None
+    emit(("modelReady", job_id, analyzer.info, device, float(analyzer.anomaly_threshold)))
+    return analyzer
+
+
+def _stream(job_id, job: JobSpec, rec: Recording, analyzer, emit: Emit, cancelled, focus):
+    """Chunk results in streaming order (each sent as it comes), or None when cancelled."""
+    parts = []
+    for part in analyzer.iter_analyze(rec, job.tasks, order=focus, cancelled=cancelled):
+        parts.append(part)
+        emit(("partial", job_id, part))
+    if cancelled():
+        return None
+    return parts
+
+
+def warm_up(pool: AnalyzerPool, model_dir: Path, device: str) -> float:
+    """Load the model and run it once on 20 s of synthetic ECG (import, load and first-call costs paid
+    before the first real job); returns the seconds it took."""
+    import numpy as np
+
+    t = time.perf_counter()
+    analyzer = pool.get(Path(model_dir), pick_device(device))
+    fs, beat = 250.0, np.exp(-0.5 * (np.arange(-10, 11) / 3.0) ** 2)
+    x = np.zeros(int(20 * fs), np.float32)
+    for s in range(100, len(x) - 20, 200):  # 75 bpm
+        x[s - 10:s + 11] += beat
+    rec = Recording.from_array(x[None], fs, ["II"], path="<warm-up>")
+    for _ in analyzer.iter_analyze(rec):
+        pass
+    return time.perf_counter() - t
+
+
+# ---------------------------------------------------------------------------------------------- the loop
+class Service:
+    """Requests in (a reader thread), jobs run on the calling thread by :meth:`run`, replies out.
+    ``runner`` replaces :func:`run_job` (tests)."""
+
+    def __init__(self, inbox, outbox, pool: AnalyzerPool, runner=None):
+        self.inbox, self.outbox, self.pool = inbox, outbox, pool
+        self.runner = runner or run_job
+        self._queue: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._cancelled: set[int] = set()
+        self._focus: dict[int, FocusRange] = {}
+        self._quit = False
+
+    def emit(self, msg: tuple) -> None:
+        write_message(self.outbox, msg)
+
+    def read_requests(self) -> None:
+        """Reader thread: jobs to the queue, focus and cancel applied at once; end of input ends the process."""
+        while True:
+            try:
+                msg = read_message(self.inbox)
+            except (EOFError, OSError):
+                os._exit(0)  # the viewer is gone: nothing to finish for
+            kind, mid = msg[0], msg[1]
+            with self._lock:
+                if kind == "focus":
+                    self._focus_of(mid).set(msg[2], msg[3])
+                elif kind == "cancel":
+                    self._cancelled.add(mid)
+                elif kind == "quit":
+                    self._quit = True
+                    self._queue.put(None)
+                    return
+                else:
+                    self._queue.put(msg)
+
+    def _focus_of(self, job_id: int, default: tuple[float, float] = (0.0, 10.0)) -> FocusRange:
+        if job_id not in self._focus:
+            self._focus[job_id] = FocusRange(*default)
+        return self._focus[job_id]
+
+    def _is_cancelled(self, job_id: int) -> bool:
+        return self._quit or job_id in self._cancelled
+
+    def run(self) -> None:
+        threading.Thread(target=self.read_requests, name="requests", daemon=True).start()
+        while True:
+            msg = self._queue.get()
+            if msg is None:
+                return
+            try:
+                self._handle(msg)
+            except BrokenPipeError:
+                os._exit(0)  # the viewer is gone
+
+    def _handle(self, msg: tuple) -> None:
+        kind, mid = msg[0], msg[1]
+        if kind == "job":
+            job: JobSpec = msg[2]
+            with self._lock:
+                focus = self._focus_of(mid, job.visible)
+            try:
+                self.runner(mid, job, self.pool, self.emit, lambda: self._is_cancelled(mid), focus)
+            except BrokenPipeError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - run_job handles its own; a replacement runner may not
+                log.exception("job %d", mid)
+                self.emit(("failed", mid, f"Analysis failed: {exc}"))
+            self._finished(mid)
+        elif kind == "warm":
+            try:
+                self.emit(("warmed", mid, warm_up(self.pool, Path(msg[2]), msg[3])))
+            except BrokenPipeError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a failed warm-up only means the real job reports it
+                self.emit(("warmFailed", mid, str(exc)))
+            self._finished(mid)
+        elif kind == "forget":
+            self.pool.forget(Path(msg[2]))
+
+    def _finished(self, job_id: int) -> None:
+        """Requests come in id order: focus and cancel of this id and earlier ones are no longer needed."""
+        with self._lock:
+            self._cancelled = {i for i in self._cancelled if i > job_id}
+            self._focus = {i: f for i, f in self._focus.items() if i > job_id}
+
+
+def main(runner=None) -> int:
+    """Entry point of the child process (``runner``: see :class:`Service`)."""
+    outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr, not into the replies
+    sys.stdout = sys.stderr
+    if hasattr(signal, "SIGINT"):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the viewer decides when this process ends
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s analysis process %(name)s: %(message)s")
+    threads = int(os.environ.get("ANYECG_TORCH_THREADS", "0") or 0) or None
+    Service(sys.stdin.buffer, outbox, AnalyzerPool(torch_threads=threads), runner).run()
+    outbox.flush()
+    sys.stderr.flush()
+    os._exit(0)  # quit asked for: skip the interpreter's teardown (seconds with torch loaded)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
