@@ -4,9 +4,12 @@ Wiring (``window.model``): a ``Model`` dock (:class:`~app.model.panel.ModelPanel
 cancel, analyze on open, device, model folder, one toggle per overlay with its shortcut), a status-bar label
 with the model's name, version and device, lanes under the traces and lanes on the overview bar.
 
-Jobs: every start gets a new job id; results of any other id are dropped, so a file opened later never
-shows an earlier file's findings. Replaced jobs are cancelled without blocking the GUI and reaped when their
-thread ends; closing the window waits for them. Settings: ``model/dir``, ``model/device``
+Jobs run in the analysis process (:class:`~anyecg_model.analysis.process.AnalysisProcess`, one per window,
+started by the warm-up or the first job, started again after it died, stopped when the window closes); the
+viewer's GUI thread only draws what it sends. Every start gets a new job id; results of any other id are
+dropped, so a file opened later never shows an earlier file's findings. Replaced jobs are cancelled without
+blocking the GUI (the process stops them between chunks) and reaped when their relay thread ends; closing
+the window stops the process and waits for them. Settings: ``model/dir``, ``model/device``
 (auto|cpu|cuda|mps), ``model/auto_analyze`` (false unless chosen in the menu or given ``--analyze``).
 """
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
 from .stream import OverlayData, PartialFindings
 from .timeline import TimelineLanes
-from .worker import DEVICES, AnalysisJob, AnalysisWorker, AnalyzerPool, WarmUp, gui_torch_threads
+from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, AnalyzerPool, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +46,9 @@ REFRESH_MS = 400
 SLOW_REFRESH_S = 10.0
 #: Pause between the pieces of a streaming refresh (ms), so input and paint events get their turn.
 STAGE_MS = 15
-#: Longest wait of the GUI thread for the GIL (s). The analysis thread runs long stretches of pure Python
-#: (neurokit2's R-peak detectors); a paint enters Python dozens of times and, at Python's default 5 ms, each
-#: entry can wait that long: 10-20 waits made single frames of 50-110 ms (profiled on the 24-h benchmark).
+#: Longest wait of the GUI thread for the GIL (s). The analysis runs in its own process, but the viewer's other
+#: background threads (pyramid, heart-rate lane, lead generation, the relay threads) still share this GIL; a
+#: paint enters Python dozens of times and, at Python's default 5 ms, each entry could wait that long.
 GIL_SWITCH_S = 0.0005
 
 
@@ -63,7 +66,9 @@ class ModelController(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.settings = window.settings
-        self.pool = AnalyzerPool(torch_threads=gui_torch_threads())
+        self.pool = AnalyzerPool(torch_threads=gui_torch_threads())  # lead generation, in this process
+        self.process = AnalysisProcess(torch_threads=gui_torch_threads())
+        self._owns_process = True
         self.cache = FindingsCache()
         self.job_id = 0
         self.worker: AnalysisWorker | None = None
@@ -105,7 +110,7 @@ class ModelController(QtCore.QObject):
         """Load and exercise the model in the background (``warmedUp(seconds)`` when done)."""
         if self._warm is not None and not self._warm.isFinished():
             return
-        self._warm = WarmUp(self.pool, self.model_dir, self.device_setting, self)
+        self._warm = WarmUp(self.process, self.model_dir, self.device_setting, self)
         self._warm.ready.connect(self.warmedUp)
         self._warm.failed.connect(lambda msg: log.info("model warm-up: %s", msg))
         self._warm.start(QtCore.QThread.Priority.LowPriority)
@@ -113,6 +118,12 @@ class ModelController(QtCore.QObject):
     def warming(self) -> bool:
         """True while the warm-up thread runs."""
         return self._warm is not None and not self._warm.isFinished()
+
+    def use_process(self, process: AnalysisProcess) -> None:
+        """Run jobs in ``process``, which someone else started and stops (tests share one between windows)."""
+        if self._owns_process:
+            self.process.stop()
+        self.process, self._owns_process = process, False
 
     # ------------------------------------------------------------------ settings and menu
     @property
@@ -176,6 +187,7 @@ class ModelController(QtCore.QObject):
     def set_model_dir(self, path: str | Path, remember: bool = True) -> None:
         """Use the checkpoint in ``path`` (``remember`` stores it; otherwise for this session only)."""
         self.pool.forget(self.model_dir)
+        self.process.forget(self.model_dir)
         if remember:
             self._model_dir_override = None
             self.settings.set("model/dir", str(path))
@@ -213,7 +225,7 @@ class ModelController(QtCore.QObject):
             return 0
         job = AnalysisJob(self.job_id, rec, self.model_dir, self.device_setting, TASKS,
                           self.window.trace.view_range())
-        w = AnalysisWorker(job, self.pool, self.cache, self)
+        w = AnalysisWorker(job, self.process, self.cache, self)
         w.modelReady.connect(self._on_model_ready)
         w.partial.connect(self._on_partial)
         w.progress.connect(self._on_progress)
@@ -255,12 +267,17 @@ class ModelController(QtCore.QObject):
             w.deleteLater()
 
     def shutdown(self) -> None:
-        """Cancel every job and wait for the threads (window closing)."""
+        """Cancel every job, stop the analysis process (when this window started it) and wait for the
+        threads (window closing)."""
         self._start_timer.stop()
         self.generated.shutdown()
+        self._retire()
+        if self._warm is not None:
+            self._warm.cancel()
+        if self._owns_process:
+            self.process.stop(timeout=1.0)  # relay threads blocked on the pipe end with it
         if self._warm is not None:
             self._warm.wait()
-        self._retire()
         for w in list(self._retired):
             w.wait()
             self._reap(w)

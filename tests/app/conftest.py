@@ -63,3 +63,14 @@ def window(qtbot, settings):
     qtbot.waitExposed(win)
     yield win
     win.close()
+
+
+@pytest.fixture(scope="session")
+def analysis_process():
+    """One analysis process shared by the viewer tests that analyse (each start imports torch: seconds);
+    windows use it through ``window.model.use_process``. Stopped at the end of the session."""
+    from anyecg_model.analysis.process import AnalysisProcess
+
+    proc = AnalysisProcess(torch_threads=1)
+    yield proc
+    proc.stop()

@@ -1,7 +1,12 @@
-"""The model in the viewer (pytest-qt, offscreen, tiny random-weight model saved to tmp): the worker's results
-are exactly what the overlays draw; a moved view is analysed next; cancel frees the thread; switching files
-never shows old findings; broken checkpoints and unusable recordings give a message and no exception."""
+"""The model in the viewer (pytest-qt, offscreen, tiny random-weight model saved to tmp), analysed in a real
+analysis process (one shared by these tests; test_model_process.py starts its own): the worker's results
+are exactly what the overlays draw; a moved view is analysed next; cancel stops the job in the process and
+frees the thread; switching files never shows old findings; broken checkpoints, unusable recordings and a
+GPU out of memory give a message and no exception."""
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,8 +47,23 @@ def strip_70():
     return ecg(90.0, 70.0, "sim70.hea")
 
 
+HOOKS = Path(__file__).with_name("analysis_child_hooks.py")
+
+
+@pytest.fixture(scope="module")
+def hooks_process():
+    """An analysis process with test hooks (analysis_child_hooks.py): a gate for ``moving.hea``, and a GPU
+    that runs out of memory."""
+    from anyecg_model.analysis.process import AnalysisProcess
+
+    proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])
+    yield proc
+    proc.stop()
+
+
 @pytest.fixture
-def win(window, tiny_dir):
+def win(window, tiny_dir, analysis_process):
+    window.model.use_process(analysis_process)
     window.model.set_model_dir(tiny_dir, remember=False)
     yield window
     window.model.shutdown()
@@ -55,12 +75,13 @@ def run_to_end(qtbot, win, timeout=60_000):
     return blocker.args[0]
 
 
-def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tiny_dir, strip_70, tmp_path):
-    from app.model.worker import AnalysisJob, AnalysisWorker, AnalyzerPool
+def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tiny_dir, strip_70, tmp_path,
+                                                                     analysis_process):
+    from app.model.worker import AnalysisJob, AnalysisWorker
     from anyecg_model.analysis.cache import FindingsCache
 
     job = AnalysisJob(7, strip_70, tiny_dir, "cpu", visible=(65.0, 75.0), use_cache=False)
-    worker = AnalysisWorker(job, AnalyzerPool(), FindingsCache(tmp_path))
+    worker = AnalysisWorker(job, analysis_process, FindingsCache(tmp_path))
     parts = []
     worker.partial.connect(lambda jid, p: parts.append((jid, p.start_s)))
     with qtbot.waitSignal(worker.done, timeout=60_000) as blocker:
@@ -76,30 +97,18 @@ def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tin
     assert findings.heart_rate_bpm["mean"] == pytest.approx(70, abs=2)
 
 
-def test_moving_the_view_while_streaming_analyses_the_new_view_next(qtbot, win, monkeypatch):
-    import threading
-
-    from anyecg_model.analysis.chunks import FocusRange
+def test_moving_the_view_while_streaming_analyses_the_new_view_next(qtbot, win, hooks_process, monkeypatch):
     from app.model.stream import PartialFindings
 
-    starts, polls, moved = [], [], threading.Event()
-    add, focus = PartialFindings.add, FocusRange.__call__
-
-    def gated_focus(self):  # the worker asks for its 2nd chunk only once the view has moved (no race)
-        polls.append(1)
-        if len(polls) == 2:
-            moved.wait(30)
-        return focus(self)
-
-    monkeypatch.setattr(FocusRange, "__call__", gated_focus)
+    win.model.use_process(hooks_process)  # the process takes its 2nd chunk only once the view has moved (no race)
+    starts, add = [], PartialFindings.add
     monkeypatch.setattr(PartialFindings, "add", lambda self, part: (starts.append(part.start_s), add(self, part)))
     win.set_recording(ecg(240.0, 72.0, "moving.hea", seed=4))  # four 60-s chunks
     win.trace.set_view(0.0, 10.0)
     with qtbot.waitSignal(win.model.analysisFinished, timeout=120_000):
         win.model.analyze()
         qtbot.waitUntil(lambda: len(starts) == 1, timeout=60_000)
-        win.trace.set_view(190.0, 200.0)
-        moved.set()
+        win.trace.set_view(190.0, 200.0)  # sent to the process, which picks its next chunk from it
     assert starts == [0.0, 180.0, 60.0, 120.0]  # the moved view's chunk next, then the rest in time order
 
 
@@ -167,19 +176,23 @@ def test_overlay_toggles_and_shortcuts(qtbot, win, strip_70):
     assert "model anomaly" not in win.trace.lanes() and "anomaly score" not in win.overview.lane_names()
 
 
-def test_cancel_stops_the_job_and_frees_the_thread(qtbot, win):
+def test_cancel_stops_the_job_and_frees_the_thread(qtbot, win, strip_70):
     win.set_recording(ecg(1800.0, 60.0, "long.hea", strip_s=30.0))
     with qtbot.waitSignal(win.model.viewFindingsReady, timeout=60_000):
         win.model.analyze()
     worker = win.model.worker
-    ended, finished = [], []
+    ended, finished, stopped = [], [], []
     worker.finished.connect(lambda: ended.append(True))
+    worker.cancelled.connect(stopped.append)  # the process's answer: it stopped the job between chunks
     win.model.analysisFinished.connect(finished.append)
     assert worker.isRunning()
     win.model.cancel()
     assert win.model.worker is None and not win.model.panel.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: ended == [True] and win.model.threads() == [], timeout=30_000)
+    assert stopped == [worker.job.job_id]
     assert finished == [] and win.model.findings is None and win.model.panel.progress.value() < 1000
+    win.set_recording(strip_70)  # the process is free for the next job
+    assert len(run_to_end(qtbot, win).beats) > 90
 
 
 def test_switching_files_never_shows_the_old_findings(qtbot, win, tiny_dir):
@@ -219,9 +232,10 @@ def test_reopening_shows_cached_findings(qtbot, win, strip_70):
     ("empty", "No model weights"),
 ])
 def test_broken_checkpoint_gives_a_message_and_the_viewer_keeps_working(qtbot, window, tiny_dir, tmp_path,
-                                                                        damage, message):
+                                                                        analysis_process, damage, message):
     import shutil
 
+    window.model.use_process(analysis_process)  # truncated weights are found when the process loads them
     d = tmp_path / "ckpt"
     d.mkdir()
     if damage != "empty":
@@ -252,25 +266,12 @@ def test_unusable_recording_gives_a_message(qtbot, win):
     assert "no lead the model knows" in win.model.panel.message_label.text()
 
 
-def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(qtbot, tiny_dir, strip_70, tmp_path):
+def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(qtbot, tiny_dir, strip_70, tmp_path, hooks_process):
     from anyecg_model.analysis.cache import FindingsCache
-    from app.model.worker import AnalysisJob, AnalysisWorker, AnalyzerPool
+    from app.model.worker import AnalysisJob, AnalysisWorker
 
-    class OutOfMemoryOnGpu(AnalyzerPool):
-        def get(self, model_dir, device):
-            analyzer = super().get(model_dir, "cpu")
-            if device == "cpu":
-                return analyzer
-
-            class Gpu:  # the real analyzer, except that running it exhausts GPU memory
-                info, anomaly_threshold = analyzer.info, analyzer.anomaly_threshold
-
-                def iter_analyze(self, *args, **kwargs):
-                    raise torch.cuda.OutOfMemoryError("CUDA out of memory")
-
-            return Gpu()
-
-    worker = AnalysisWorker(AnalysisJob(3, strip_70, tiny_dir, "cuda", use_cache=False), OutOfMemoryOnGpu(),
+    # in the hooks process, the analyzer for "cuda" exhausts GPU memory as it runs
+    worker = AnalysisWorker(AnalysisJob(3, strip_70, tiny_dir, "cuda", use_cache=False), hooks_process,
                             FindingsCache(tmp_path))
     notices, devices = [], []
     worker.notice.connect(lambda jid, msg: notices.append(msg))
