@@ -39,7 +39,7 @@ from ..signal.preprocess import PreprocessError
 from ..signal.rpeaks import detect_r_peaks
 from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
-from .episodes import episodes_from_windows, summarise, with_beat_runs, with_rhythm_af
+from .episodes import AF_FROM_RHYTHM, episodes_from_windows, summarise, with_beat_runs, with_rhythm_af
 from .features import rhythm_features, rr_features
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo
 from .labels import RECORD_CLASSES
@@ -83,6 +83,7 @@ class Analyzer:
         self.info = ModelInfo(meta.get("name", self.model_dir.name), str(meta.get("model_version", "0")),
                               meta.get("weights_sha256", ""))
         self.anomaly_threshold = float(meta.get("anomaly_threshold", 0.5))
+        self.af_from_rhythm = float(meta.get("af_from_rhythm", AF_FROM_RHYTHM))
         self._lock = threading.Lock()  # only guards lazy state; inference itself needs none
 
     # ------------------------------------------------------------------ public API
@@ -146,7 +147,7 @@ class Analyzer:
         if "events" in tasks:
             ep = np.concatenate([p.episode_prob for p in parts])
             if "arrhythmia" in tasks:
-                ep = with_rhythm_af(ep, np.concatenate([p.record_class_prob for p in parts]))
+                ep = with_rhythm_af(ep, np.concatenate([p.record_class_prob for p in parts]), self.af_from_rhythm)
             f.episodes = episodes_from_windows(ws, we, ep)
             if beats is not None:
                 f.episodes = with_beat_runs(f.episodes, beats.time_s, beats.label, beats.confidence)

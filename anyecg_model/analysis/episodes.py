@@ -19,15 +19,16 @@ AF_LABELS = ("AF", "AFL")
 RUN_LABELS = {"V": "VT", "S": "SVTA"}
 MIN_RUN_BEATS = 3
 MIN_RUN_RATE_BPM = 100.0
-#: A window whose rhythm head (CinC 2017 classes) gives AF at least this probability is an AF window.
-#: Chosen on the training split: on MIT-BIH DS1 records 201 and 203 the AF windows' median is 0.26 and the
-#: other windows' 99th percentile 0.19 (the head was trained on CinC's lead-I-like single lead, not MLII).
+#: A window whose rhythm head (CinC 2017 classes) gives AF at least this probability is an AF window, for
+#: checkpoints whose metadata carries no ``af_from_rhythm`` of their own (v0.2.0: chosen on MIT-BIH DS1
+#: records 201 and 203, AF windows' median 0.26, other windows' 99th percentile 0.19).
 AF_FROM_RHYTHM = 0.2
 
 
-def with_rhythm_af(episode_prob: np.ndarray, record_prob: np.ndarray | None) -> np.ndarray:
+def with_rhythm_af(episode_prob: np.ndarray, record_prob: np.ndarray | None,
+                   threshold: float = AF_FROM_RHYTHM) -> np.ndarray:
     """Per-window episode probabilities (W, E) where windows the rhythm head calls AF (probability of
-    CinC class ``A`` ≥ :data:`AF_FROM_RHYTHM`) become AF, with that probability as confidence. The rhythm
+    CinC class ``A`` ≥ ``threshold``) become AF, with that probability as confidence. The rhythm
     head learnt AF from thousands of CinC records; the episode sequence model saw few AF patients and
     misses AF in patients it has not seen."""
     if record_prob is None or not len(episode_prob):
@@ -35,7 +36,7 @@ def with_rhythm_af(episode_prob: np.ndarray, record_prob: np.ndarray | None) -> 
     p_af = record_prob[:, RECORD_CLASSES.index("A")]
     af = EPISODE_LABELS.index("AF")
     labels = episode_prob.argmax(1)
-    turn = (p_af >= AF_FROM_RHYTHM) & ~np.isin(labels, [EPISODE_LABELS.index(x) for x in AF_LABELS])
+    turn = (p_af >= threshold) & ~np.isin(labels, [EPISODE_LABELS.index(x) for x in AF_LABELS])
     if not turn.any():
         return episode_prob
     out = episode_prob.copy()

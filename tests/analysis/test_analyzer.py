@@ -106,3 +106,16 @@ def test_moving_the_focus_mid_run_makes_the_next_chunk_cover_it(analyzer, strip_
     assert starts == [0.0, 30.0, 90.0, 60.0]
     # the GRU state carries over to the time-successor only: 0 -> 30 yes, 30 -> 90 and 95 -> 60 no
     assert carried == [False, True, False, False]
+
+
+def test_the_checkpoint_sets_its_af_threshold(tmp_path, tiny_model_dir):
+    import shutil
+
+    from anyecg_model.analysis.analyzer import Analyzer
+    from anyecg_model.analysis.episodes import AF_FROM_RHYTHM
+    from anyecg_model.model.checkpoint import load_checkpoint, save_checkpoint
+
+    assert Analyzer(tiny_model_dir, device="cpu").af_from_rhythm == AF_FROM_RHYTHM  # none in its metadata
+    shutil.copytree(tiny_model_dir, tmp_path / "m")
+    save_checkpoint(load_checkpoint(tmp_path / "m"), tmp_path / "m", {"af_from_rhythm": 0.42})
+    assert Analyzer(tmp_path / "m", device="cpu").af_from_rhythm == 0.42

@@ -142,3 +142,5 @@ def test_windows_the_rhythm_head_calls_af_become_af_episodes():
     assert [EPISODE_LABELS[k] for k in out.argmax(1)] == ["NSR", "AF", "AF", "NSR"]
     assert out[2, EPISODE_LABELS.index("AF")] == pytest.approx(0.9)
     assert with_rhythm_af(ep, None) is ep and (ep[:, EPISODE_LABELS.index("AF")] == 0).all()  # input untouched
+    # a checkpoint's own threshold (metadata ``af_from_rhythm``) replaces the default
+    assert [EPISODE_LABELS[k] for k in with_rhythm_af(ep, rc, threshold=0.5).argmax(1)] == ["NSR", "NSR", "AF", "NSR"]
