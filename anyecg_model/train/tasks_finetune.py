@@ -7,7 +7,8 @@ adds the task's head if missing, freezes what is not trained (``train``: ``head`
 :class:`~anyecg_model.train.loop.Trainer` (epochs, AdamW with warm-up and cosine decay, a resumable
 ``trainer_state.pt`` every epoch, torchrun when launched so). After each epoch the task metrics on the
 validation split go to ``on_epoch(dict)``; the best epoch by the task's selection metric is saved as a
-checkpoint in ``out``. ``cancelled()`` is polled before every step; cancelling stops with the last
+checkpoint in ``out``; a new lead-generation head is also scored before training ("epoch 0": the fitted
+covariance's conditional mean alone), so its learnt correction is kept only if it beats that. ``cancelled()`` is polled before every step; cancelling stops with the last
 finished epoch saved, and ``resume=True`` continues from it.
 
 With ``train="head"`` the frozen backbone's hidden states are computed once per window and cached
@@ -186,7 +187,8 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
                           max_windows_per_record=cfg.max_windows_per_record)
     weights = beat_class_weights(train_ds) if cfg.task == "beats" else None
     head = model.heads[cfg.task]
-    if hasattr(head, "fit_covariance") and not bool(head.lead_cov.any()):  # a new lead-generation head
+    new_covariance = hasattr(head, "fit_covariance") and not bool(head.lead_cov.any())
+    if new_covariance:  # a new lead-generation head
         n = head.fit_covariance((item["target"], item["lead_mask"] | item["target_mask"]) for item in train_ds)
         log.info("lead covariance fitted on %d complete 12-lead training windows", n)
     if cfg.train == "head":
@@ -216,6 +218,10 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
 
     trainer = Trainer(objective, train_ds, tcfg, cfg.out / "trainer", env=DistEnv(device=device),
                       on_epoch_end=epoch_end)
+    if new_covariance and not cfg.resume:
+        # "epoch 0" is the covariance's conditional mean alone (the correction starts at zero): the
+        # learnt correction is kept only from an epoch that beats it on validation
+        epoch_end(0, 0, {})
     try:
         trainer.fit(resume=cfg.resume)
     except TrainingCancelled:
