@@ -5,6 +5,11 @@ One ``.npz`` file per (recording, model, tasks) under ``$ANYECG_CACHE/findings``
 arrays and everything else as a JSON string, and the file is read with ``allow_pickle=False``: a cache
 file can never execute code. A corrupt, truncated or mismatching file is deleted and reported as a miss,
 so the analysis simply runs again. Writes go to a temporary file renamed into place.
+
+:func:`findings_to_arrays` / :func:`findings_from_arrays` (that file's layout) are also the form in which the
+analysis process sends finished findings: a few arrays unpickle at once, and the viewer rebuilds the objects
+in Python, which lets its GUI thread take the GIL in between (unpickling 8 640 window objects of a 24-h
+recording held it for ~13 ms).
 """
 from __future__ import annotations
 
@@ -58,7 +63,7 @@ class FindingsCache:
             if meta.get("cache_version") != CACHE_VERSION or meta.get("content_hash") != content_hash \
                     or meta["model"] != [model.name, model.version, model.sha256]:
                 raise ValueError("written for another recording, model or cache version")
-            return _findings_from(meta, arrays)
+            return findings_from_arrays(meta, arrays)
         except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, EOFError) as exc:
             log.warning("%s: corrupt findings cache discarded (%s)", p, exc)
             p.unlink(missing_ok=True)
@@ -68,7 +73,7 @@ class FindingsCache:
         """Write ``findings`` (atomically); returns the file."""
         p = self.path(content_hash, findings.model, tasks)
         p.parent.mkdir(parents=True, exist_ok=True)
-        meta, arrays = _split(findings)
+        meta, arrays = findings_to_arrays(findings)
         meta.update(cache_version=CACHE_VERSION, content_hash=content_hash)
         arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
         tmp = p.with_name(f".{p.stem}.{os.getpid()}.tmp.npz")
@@ -77,8 +82,8 @@ class FindingsCache:
         return p
 
 
-def _split(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
-    """Findings → (JSON-able scalars, named arrays)."""
+def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
+    """Findings → (JSON-able scalars, named arrays); :func:`findings_from_arrays` is the inverse."""
     meta = {"record": f.record, "duration_s": f.duration_s, "fs": f.fs, "leads": list(f.leads),
             "model": [f.model.name, f.model.version, f.model.sha256], "anomaly_score": f.anomaly_score,
             "record_class_probabilities": f.record_class_probabilities, "heart_rate_bpm": f.heart_rate_bpm,
@@ -100,7 +105,8 @@ def _split(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def _findings_from(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
+def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
+    """The :class:`Findings` of :func:`findings_to_arrays`' output (ValueError/KeyError when inconsistent)."""
     f = Findings(record=meta["record"], duration_s=float(meta["duration_s"]), fs=float(meta["fs"]),
                  leads=list(meta["leads"]), model=ModelInfo(*meta["model"]),
                  anomaly_score=meta["anomaly_score"], record_class_probabilities=meta["record_class_probabilities"],

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..io.recording import Recording, RecordingError
 from ..model.checkpoint import CheckpointError, read_metadata
-from .cache import FindingsCache
+from .cache import FindingsCache, findings_to_arrays
 from .chunks import AnalysisError, FocusRange
 from .findings import ModelInfo
 from .process import JobSpec, NeedSignal, read_message, write_message
@@ -162,7 +162,7 @@ def _run(job_id, job: JobSpec, rec: Recording, pool, emit: Emit, cancelled, focu
             FindingsCache(job.cache_dir).store(content, job.tasks, findings)
         except OSError as exc:
             log.warning("findings cache not written: %s", exc)
-    emit(("done", job_id, findings))
+    emit(("done", job_id, *findings_to_arrays(findings)))  # arrays: cheap to unpickle in the viewer
 
 
 def _load(job_id, model_dir: Path, device: str, pool, emit: Emit):

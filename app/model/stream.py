@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -42,8 +43,9 @@ class OverlayData:
         if f.beats is not None:
             d.beat_time_s, d.beat_class, d.beat_confidence = f.beats.time_s, f.beats.label, f.beats.confidence
         if f.anomaly_windows:
-            w = np.array([[a.start_s, a.end_s, a.score] for a in f.anomaly_windows], np.float64)
-            d.window_start_s, d.window_end_s, d.window_score = w[:, 0], w[:, 1], w[:, 2]
+            w, n = f.anomaly_windows, len(f.anomaly_windows)  # 8 640 windows in 24 h: ~1 ms, not ~4 via lists
+            d.window_start_s, d.window_end_s, d.window_score = (
+                np.fromiter(map(attrgetter(k), w), np.float64, n) for k in ("start_s", "end_s", "score"))
         d.episodes = [(e.start_s, e.end_s, e.label, e.confidence) for e in f.episodes or []]
         return d
 

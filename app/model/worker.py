@@ -28,7 +28,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from anyecg_model.analysis.cache import FindingsCache
+from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, FocusRange
 from anyecg_model.analysis.process import AnalysisProcess, JobSpec, ProcessGone, ProcessStartError
 from anyecg_model.analysis.service import (VIEWER_CHUNK_S, AnalyzerPool, describe_load_error,  # noqa: F401
@@ -189,7 +189,7 @@ class AnalysisWorker(QtCore.QThread):
                 log.info("%s: sending the samples to the analysis process", job.recording.path)
                 self._submit(job, by_path=False)
             elif kind == "done":
-                self.done.emit(jid, msg[2], False)
+                self.done.emit(jid, findings_from_arrays(msg[2], msg[3]), False)
                 return
             elif kind == "failed":
                 self.failed.emit(jid, msg[2])

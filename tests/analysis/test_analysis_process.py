@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from anyecg_model.analysis.cache import findings_from_arrays
 from anyecg_model.analysis.chunks import FocusRange
 from anyecg_model.analysis.process import AnalysisProcess, JobSpec, NeedSignal, SignalFiles, recording_ref
 from anyecg_model.analysis.service import AnalyzerPool, run_job
@@ -61,7 +62,12 @@ def test_a_job_streams_its_chunks_and_ends_with_one_final_message(tiny_model_dir
     kinds = [m[0] for m in out]
     assert kinds == ["modelReady", "partial", "partial", "done"] and all(m[1] == 5 for m in out)
     assert out[1][2].start_s == 60.0 and out[0][3] == "cpu"
-    assert abs(len(out[-1][2].beats) - 70 * 95 / 60) <= 3
+    findings = findings_from_arrays(*out[-1][2:])
+    assert abs(len(findings.beats) - 70 * 95 / 60) <= 3 and len(findings.anomaly_windows) == 10
+    direct = pool.get(tiny_model_dir, "cpu").analyze(strip_70bpm)
+    np.testing.assert_array_equal(findings.beats.time_s, direct.beats.time_s)
+    assert findings.anomaly_windows == direct.anomaly_windows and findings.episodes == direct.episodes
+    assert findings.heart_rate_bpm == direct.heart_rate_bpm and findings.model == direct.model
     out.clear()
     run_job(6, spec, pool, out.append, lambda: True, FocusRange(0.0, 10.0))
     assert out == [("cancelled", 6)]
