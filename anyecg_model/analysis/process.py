@@ -13,9 +13,10 @@ program, over private pipes. Reads block in the OS with the GIL released.
 Requests: ``("job", id, JobSpec)``, ``("warm", id, model_dir, device)``, ``("focus", id, t0, t1)``,
 ``("cancel", id)``, ``("forget", 0, model_dir)``, ``("quit", 0)``. Replies: ``("modelReady", id, ModelInfo,
 device, anomaly_threshold)``, ``("partial", id, ChunkResult)``, ``("notice", id, message)``, then exactly one
-of ``("done", id, meta, arrays)`` (the findings as :func:`~.cache.findings_to_arrays` gives them), ``("failed", id, message)``, ``("cancelled", id)``, ``("needSignal", id)`` (the
-file could not be re-opened as it was: send the samples); for a warm-up ``("warmed", id, seconds)`` or
-``("warmFailed", id, message)``. Ids are the process's own (:meth:`AnalysisProcess.next_id`), never reused.
+of ``("done", id, meta, arrays)`` (the findings as :func:`~.cache.findings_to_arrays` gives them),
+``("failed", id, message)``, ``("cancelled", id)``, ``("needSignal", id)`` (the file could not be re-opened
+as it was: send the samples); for a warm-up ``("warmed", id, seconds)`` or ``("warmFailed", id, message)``.
+Ids are the process's own (:meth:`AnalysisProcess.next_id`), never reused.
 
 Recordings travel as a :class:`RecordingRef`, not as pickled 24-h arrays: a file-backed recording by its path
 (the child re-opens it and checks that content hash, rate, length and leads match), an in-memory one of at
