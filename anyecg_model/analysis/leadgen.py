@@ -4,10 +4,14 @@ The leads to generate are fed to the backbone as *masked tokens* in their canoni
 training), so every present lead at the same and adjacent seconds informs them; the head turns each
 slot's hidden state back into a 1-s waveform. Output is in mV at the recording's rate. Generated leads
 are always named ``"<lead> (generated)"`` so they can never be mistaken for measured signal.
+
+:func:`without_leads` hides the leads being replaced from the input; :func:`export_with_generated` writes a
+recording plus generated leads named ``<lead>_gen`` (the viewer's export, run in the analysis process).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -73,3 +77,45 @@ def generate_leads(analyzer, recording: Recording, leads: list[str], start_s: fl
         gen = np.pad(gen, ((0, 0), (0, data.shape[1] - gen.shape[1])))
     return GeneratedLeads([x + GENERATED_SUFFIX for x in wanted], wanted, gen.astype(np.float32), recording.fs,
                           start_s)
+
+
+def without_leads(rec: Recording, leads) -> "SubsetRecording":
+    """``rec`` without the given lead indices, so a corrupted lead never informs its own replacement."""
+    drop = set(leads)
+    keep = [i for i in range(len(rec.leads)) if i not in drop]
+    if not keep:
+        raise ValueError(f"{rec.path}: generating {', '.join(rec.lead_names[i] for i in leads)} needs at least "
+                         "one other measured lead")
+    return SubsetRecording(rec, keep)
+
+
+class SubsetRecording:
+    """A read-only view of some leads of a recording, with the attributes :func:`generate_leads` reads."""
+
+    def __init__(self, rec: Recording, keep: list[int]):
+        self._rec, self._keep = rec, keep
+        self.path, self.fs, self.duration_s = rec.path, rec.fs, rec.duration_s
+        self.lead_names = [rec.lead_names[i] for i in keep]
+
+    def read(self, start: int = 0, stop: int | None = None, leads=None, fs=None) -> np.ndarray:
+        idx = self._keep if leads is None else [self._keep[j] for j in leads]
+        return self._rec.read(start, stop, idx) if fs is None else self._rec.read(start, stop, idx, fs)
+
+
+def export_with_generated(rec: Recording, generated: np.ndarray, names: list[str], path: str, model: str):
+    """Write ``rec`` plus the generated leads (named ``<lead>_gen``, declared in a header comment as generated
+    by ``model``, not measured) to WFDB (``.hea``) or EDF/BDF; returns the path written."""
+    from ..io.writers import write_edf, write_wfdb
+
+    n = rec.n_samples
+    gen = np.zeros((len(names), n), np.float32)
+    gen[:, : min(n, generated.shape[1])] = generated[:, :n]
+    data = np.concatenate([rec.read(), gen], axis=0)
+    labels = [lead.original_name for lead in rec.leads] + [f"{x}_gen" for x in names]
+    comments = list(getattr(rec, "comments", []) or []) + [
+        f"generated leads (AnyECG model {model}, not measured): {' '.join(x + '_gen' for x in names)}"]
+    out = Recording.from_array(data, rec.fs, labels, path=path, comments=comments)
+    suffix = Path(path).suffix.lower()
+    if suffix in (".edf", ".bdf"):
+        return write_edf(out, path, annotations=False)
+    return write_wfdb(out, path, annotations=False)
