@@ -1,22 +1,31 @@
 """The analysis process, parent side: start it, talk to it, stop it; and what both ends of the pipe share.
 
-A viewer analyses in a separate Python process (``python -m anyecg_model.analysis.service``, see
-:mod:`.service`), so the model's NumPy, SciPy and PyTorch work never holds the viewer's GIL. One long-lived
-process per :class:`AnalysisProcess` runs one job at a time and keeps its loaded analyzers between jobs; it
-is started on first use and started afresh by the next job after it died. Nothing here imports Qt or torch.
+A viewer analyses and generates leads in a separate Python process (``python -m anyecg_model.analysis.service``,
+see :mod:`.service`), so the model's NumPy, SciPy and PyTorch work never holds the viewer's GIL. One long-lived
+process per :class:`AnalysisProcess` runs one analysis job at a time, and lead generations beside it (on a
+thread of their own, so a generation never waits for a long analysis), and keeps its loaded analyzers between
+jobs; it is started on first use and started afresh by the next job after it died. Nothing here imports Qt or
+torch.
 
 Wire: every message is a pickled tuple ``(kind, id, *fields)`` preceded by its length (8 bytes, little
 endian), requests over the child's stdin, replies over a duplicate of its stdout (the child points its own
 stdout at stderr, so a stray ``print`` cannot corrupt the stream). Pickle is safe here: both ends are this
-program, over private pipes. Reads block in the OS with the GIL released.
+program, over private pipes. Reads block in the OS with the GIL released. One reader thread per process
+hands each reply to the :class:`Inbox` of its id (:meth:`AnalysisProcess.listen`, before the request is sent);
+replies for ids nobody listens to are dropped.
 
-Requests: ``("job", id, JobSpec)``, ``("warm", id, model_dir, device)``, ``("focus", id, t0, t1)``,
-``("cancel", id)``, ``("forget", 0, model_dir)``, ``("quit", 0)``. Replies: ``("modelReady", id, ModelInfo,
-device, anomaly_threshold)``, ``("partial", id, ChunkResult)``, ``("notice", id, message)``, then exactly one
-of ``("done", id, meta, arrays)`` (the findings as :func:`~.cache.findings_to_arrays` gives them),
-``("failed", id, message)``, ``("cancelled", id)``, ``("needSignal", id)`` (the file could not be re-opened
-as it was: send the samples); for a warm-up ``("warmed", id, seconds)`` or ``("warmFailed", id, message)``.
-Ids are the process's own (:meth:`AnalysisProcess.next_id`), never reused.
+Requests: ``("job", id, JobSpec)``, ``("generate", id, GenerationSpec)``, ``("warm", id, model_dir, device)``,
+``("focus", id, t0, t1)``, ``("cancel", id)``, ``("forget", 0, model_dir)``, ``("quit", 0)``.
+
+Replies to a job: ``("modelReady", id, ModelInfo, device, anomaly_threshold)``, ``("partial", id,
+ChunkResult)``, ``("notice", id, message)``, then exactly one of ``("done", id, meta, arrays)`` (the findings
+as :func:`~.cache.findings_to_arrays` gives them), ``("failed", id, message)``, ``("cancelled", id)``,
+``("needSignal", id)`` (the file could not be re-opened as it was: send the samples). To a generation:
+``("progress", id, fraction)`` (exports), then exactly one of ``("generated", id, t0_s, fs, data)`` (data:
+``(n_leads, n)`` float32 mV in the order asked for), ``("exported", id, path)``, ``("failed", id, message)``,
+``("cancelled", id)`` (cancelled, or superseded by a newer generation) or ``("needSignal", id)``. To a
+warm-up: ``("warmed", id, seconds)`` or ``("warmFailed", id, message)``. Ids are the process's own
+(:meth:`AnalysisProcess.next_id`), never reused.
 
 Recordings travel as a :class:`RecordingRef`, not as pickled 24-h arrays: a file-backed recording by its path
 (the child re-opens it and checks that content hash, rate, length and leads match), an in-memory one of at
@@ -30,6 +39,7 @@ import importlib
 import logging
 import os
 import pickle
+import queue
 import shutil
 import signal
 import struct
@@ -245,6 +255,23 @@ class JobSpec:
     cache_dir: str | None = None
 
 
+@dataclass(frozen=True)
+class GenerationSpec:
+    """Lead generation for the child: the recording, the leads to generate (``leads``: indices into the
+    recording, never used as inputs; ``names``: the model's lead for each), ``[t0, t1]`` s, the checkpoint
+    folder and device setting. With ``export_to``, the whole recording plus the generated leads is written
+    to that path (WFDB ``.hea``, EDF or BDF) instead."""
+
+    recording: RecordingRef
+    leads: tuple[int, ...]
+    names: tuple[str, ...]
+    t0: float
+    t1: float
+    model_dir: str
+    device: str
+    export_to: str | None = None
+
+
 # ---------------------------------------------------------------------------------------------- client
 _LIVE: "weakref.WeakSet[AnalysisProcess]" = weakref.WeakSet()
 
@@ -256,13 +283,48 @@ def _stop_all() -> None:
 
 atexit.register(_stop_all)
 
+_GONE = ("<process gone>", 0)  # put into an inbox when its process has ended
+
+
+class Inbox:
+    """The replies to one request id, in the order they were sent (:meth:`AnalysisProcess.listen`); a context
+    manager that stops listening on exit."""
+
+    def __init__(self, process: "AnalysisProcess", wire: int, proc: subprocess.Popen | None):
+        self.process, self.wire, self.proc = process, wire, proc
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+
+    def put(self, msg: tuple) -> None:
+        """Add a message (the reply reader; or a relay thread waking itself, e.g. when cancelled)."""
+        self._queue.put(msg)
+
+    def get(self, timeout: float | None = None) -> tuple:
+        """The next reply (:class:`queue.Empty` after ``timeout`` s); :class:`ProcessGone` once the process
+        has ended, for every later call as well."""
+        msg = self._queue.get(timeout=timeout)
+        if msg is _GONE:
+            self._queue.put(_GONE)
+            raise ProcessGone(f"the analysis process stopped ({self.process.death()})")
+        return msg
+
+    def close(self) -> None:
+        self.process._unroute(self)
+
+    def __enter__(self) -> "Inbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class AnalysisProcess:
     """The parent's handle on one analysis process.
 
-    :meth:`start` (idempotent; starts a new process when the last one died), :meth:`send` / :meth:`post`
-    (thread-safe; ``post`` ignores a dead process), :meth:`recv` (only by the thread holding :attr:`job_lock`,
-    which runs one job or warm-up at a time), :meth:`stop` (quit, then kill after ``timeout``; also at exit).
+    :meth:`start` (idempotent; starts a new process when the last one died), :meth:`listen` (an
+    :class:`Inbox` for the replies to one id: call it before sending the request), :meth:`send` /
+    :meth:`post` (thread-safe; ``post`` ignores a dead process), :meth:`stop` (quit, then kill after
+    ``timeout``; also at exit). :attr:`job_lock` is held by whoever runs an analysis job or warm-up (the process
+    runs one at a time); lead generations need no lock.
     ``torch_threads`` limits the child's torch and BLAS threads; ``command`` replaces the child's command line
     (tests). ``inline_bytes``: see :func:`recording_ref`.
     """
@@ -277,6 +339,9 @@ class AnalysisProcess:
         self._proc: subprocess.Popen | None = None
         self._state = threading.Lock()
         self._send_lock = threading.Lock()
+        self._routes_lock = threading.Lock()
+        self._routes: dict[int, Inbox] = {}
+        self._reading: subprocess.Popen | None = None  # the process whose replies are being read
         self._ids = 0
         self._stopping = False
         self.started = 0  # processes started so far
@@ -311,6 +376,10 @@ class AnalysisProcess:
             except OSError as exc:
                 self._proc = None
                 raise ProcessStartError(f"the analysis process could not be started: {exc}") from exc
+            with self._routes_lock:
+                self._reading = self._proc
+            threading.Thread(target=self._read_replies, args=(self._proc,), name="analysis-replies",
+                             daemon=True).start()
             self._stopping = False
             self.started += 1
             _LIVE.add(self)
@@ -318,7 +387,7 @@ class AnalysisProcess:
 
     def stop(self, timeout: float = 3.0) -> None:
         """Ask the process to quit (it finishes the chunk in progress), kill it after ``timeout`` s, remove
-        the temporary signal files. Threads blocked in :meth:`recv` get :class:`ProcessGone`."""
+        the temporary signal files. Threads waiting on an :class:`Inbox` get :class:`ProcessGone`."""
         with self._state:
             proc = self._proc
             self._stopping = True
@@ -344,13 +413,12 @@ class AnalysisProcess:
         return self._stopping
 
     def _close_pipes(self) -> None:
-        if self._proc is not None:
-            for stream in (self._proc.stdin, self._proc.stdout):
-                try:
-                    if stream is not None:
-                        stream.close()
-                except OSError:
-                    pass
+        """Close the request pipe (the reply pipe is closed by its reader thread when it reaches the end)."""
+        if self._proc is not None and self._proc.stdin is not None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
 
     def death(self) -> str:
         """How the process ended: ``exit code N`` or ``killed by SIGKILL`` (waits briefly for it)."""
@@ -394,14 +462,47 @@ class AnalysisProcess:
         except ProcessGone:
             return False
 
-    def recv(self) -> tuple:
-        proc = self._proc
-        if proc is None or proc.stdout is None:
-            raise ProcessGone("the analysis process is not running")
+    def listen(self, wire: int) -> Inbox:
+        """An :class:`Inbox` for the replies to ``wire`` from the running process (call :meth:`start` first,
+        and this before sending the request); its :meth:`~Inbox.get` raises :class:`ProcessGone` when none runs."""
+        with self._routes_lock:
+            inbox = Inbox(self, wire, self._reading)
+            if self._reading is None:
+                inbox.put(_GONE)
+            self._routes[wire] = inbox
+        return inbox
+
+    def _unroute(self, inbox: Inbox) -> None:
+        with self._routes_lock:
+            if self._routes.get(inbox.wire) is inbox:
+                del self._routes[inbox.wire]
+
+    def _read_replies(self, proc: subprocess.Popen) -> None:
+        """Reader thread of one process: each reply to the inbox of its id, until the pipe closes; then
+        every inbox of this process learns that it has gone."""
+        stream = proc.stdout
         try:
-            return read_message(proc.stdout)
-        except (EOFError, OSError, ValueError) as exc:
-            raise ProcessGone(f"the analysis process stopped ({self.death()})") from exc
+            while True:
+                msg = read_message(stream)
+                with self._routes_lock:
+                    inbox = self._routes.get(msg[1])
+                if inbox is not None:
+                    inbox.put(msg)
+        except Exception as exc:  # noqa: BLE001 - end of the pipe (or a garbled one): the process is gone
+            if not isinstance(exc, (EOFError, OSError, ValueError)):
+                log.warning("analysis process %d: unreadable reply (%s): killed", proc.pid, exc)
+                proc.kill()  # nothing after a garbled message can be trusted; the next job starts a new one
+        finally:
+            with self._routes_lock:
+                if self._reading is proc:
+                    self._reading = None
+                gone = [inbox for inbox in self._routes.values() if inbox.proc is proc]
+            for inbox in gone:
+                inbox.put(_GONE)
+            try:
+                stream.close()
+            except OSError:
+                pass
 
     def ref(self, rec: Recording, by_path: bool = True) -> RecordingRef:
         return recording_ref(rec, self.signal_files, self.inline_bytes, by_path)

@@ -1,18 +1,25 @@
 """The analysis process, child side: ``python -m anyecg_model.analysis.service`` (started by
 :class:`~.process.AnalysisProcess`; the wire is described in :mod:`.process`).
 
-It loads analyzers (:class:`AnalyzerPool`, by checkpoint folder and device) and runs jobs one at a time with
-:func:`run_job`: :meth:`Analyzer.iter_analyze <.analyzer.Analyzer.iter_analyze>` streams each
+It loads analyzers (:class:`AnalyzerPool`, by checkpoint folder and device) and runs analysis jobs one at a
+time with :func:`run_job`: :meth:`Analyzer.iter_analyze <.analyzer.Analyzer.iter_analyze>` streams each
 :class:`~.chunks.ChunkResult` back as it is produced, then the collected :class:`~.findings.Findings` (stored
 in the findings cache first). A reader thread takes the requests as they come, so while a job runs its
 ``focus`` (the range the viewer shows; the :class:`~.chunks.FocusRange` the analyzer polls before each chunk)
-and ``cancel`` (polled between chunks) apply at once. Every failure (no weights, corrupt or incompatible
-checkpoint, unusable recording, CUDA out of memory: the job goes on on the CPU with a notice) becomes a
-message; nothing escapes a job. End of input (the viewer quit or died) ends the process at once; ``quit``
-after the chunk in progress. Torch's threads are set from ``ANYECG_TORCH_THREADS``. Never imports Qt.
+and ``cancel`` (polled between chunks) apply at once.
 
-The Qt-free helpers the viewer also uses in its own process (lead generation) live here as well:
-:class:`AnalyzerPool`, :func:`pick_device`, :func:`model_info`, :func:`describe_load_error`.
+Lead generation (:func:`run_generation`: the viewer's visible window, or the whole recording written with the
+generated leads) runs on a thread of its own, beside the analysis job and on the same loaded analyzers
+(inference is read-only), so a generation never waits for a long analysis. Generations run one at a time; a
+newer one supersedes every older one (those still waiting end as ``cancelled`` at once, the one running at
+its next step). The recording a generation last used stays open, so following the view does not re-open the
+file each time.
+
+Every failure (no weights, corrupt or incompatible checkpoint, unusable recording, CUDA out of memory: an
+analysis goes on on the CPU with a notice) becomes a message; nothing escapes a job. End of input (the viewer
+quit or died) ends the process at once; ``quit`` after the chunk in progress. Torch's threads are set from
+``ANYECG_TORCH_THREADS``. Never imports Qt. :func:`model_info` and :func:`describe_load_error` are also used
+by the viewer (torch-free).
 """
 from __future__ import annotations
 
@@ -31,7 +38,7 @@ from ..model.checkpoint import CheckpointError, read_metadata
 from .cache import FindingsCache, findings_to_arrays
 from .chunks import AnalysisError, FocusRange
 from .findings import ModelInfo
-from .process import JobSpec, NeedSignal, read_message, write_message
+from .process import GenerationSpec, JobSpec, NeedSignal, RecordingRef, read_message, write_message
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer
@@ -41,6 +48,9 @@ log = logging.getLogger(__name__)
 #: Seconds of recording per streamed chunk in the viewer (a multiple of the model's 10-s window): small
 #: enough that the visible window's findings come quickly and cancelling waits little.
 VIEWER_CHUNK_S = 60.0
+#: Seconds generated per step when a whole recording is exported with generated leads (progress and cancel
+#: between steps).
+EXPORT_STEP_S = 600.0
 
 Emit = Callable[[tuple], None]
 
@@ -206,22 +216,118 @@ def warm_up(pool: AnalyzerPool, model_dir: Path, device: str) -> float:
     return time.perf_counter() - t
 
 
+# ---------------------------------------------------------------------------------------------- lead generation
+def run_generation(job_id: int, spec: GenerationSpec, pool: AnalyzerPool, emit: Emit,
+                   cancelled: Callable[[], bool], recordings: "RecordingCache | None" = None) -> None:
+    """Generate ``spec``'s leads, emitting the replies of :mod:`.process` for ``job_id``; ends with exactly one
+    of generated / exported / failed / cancelled / needSignal, whatever happens."""
+    if cancelled():
+        emit(("cancelled", job_id))
+        return
+    try:
+        rec = recordings.open(spec.recording) if recordings is not None else spec.recording.open()
+    except NeedSignal as exc:
+        log.info("%s", exc)
+        emit(("needSignal", job_id))
+        return
+    except (RecordingError, OSError, ValueError) as exc:
+        emit(("failed", job_id, str(exc) if isinstance(exc, RecordingError) else
+              f"{spec.recording.provenance.path}: cannot read the recording: {exc}"))
+        return
+    try:
+        _generate(job_id, spec, rec, pool, emit, cancelled)
+    except BrokenPipeError:
+        raise  # the viewer is gone
+    except Exception as exc:  # noqa: BLE001 - generation failures become a message, never a crash
+        log.exception("lead generation for %s failed", rec.path)
+        emit(("failed", job_id, f"Lead generation failed: {exc}"))
+
+
+def _generate(job_id, spec: GenerationSpec, rec: Recording, pool, emit: Emit, cancelled) -> None:
+    import numpy as np
+
+    from .leadgen import export_with_generated, generate_leads, without_leads
+
+    model_dir = Path(spec.model_dir)
+    device = pick_device(spec.device)
+    try:
+        analyzer = pool.get(model_dir, device)
+    except (CheckpointError, OSError) as exc:
+        emit(("failed", job_id, describe_load_error(model_dir, exc)))
+        return
+    names = list(spec.names)
+    try:
+        source = without_leads(rec, spec.leads)
+        if spec.export_to is None:
+            gen = generate_leads(analyzer, source, names, spec.t0, spec.t1)
+            emit(("cancelled", job_id) if cancelled() else ("generated", job_id, gen.start_s, gen.fs, gen.data))
+            return
+        parts = []
+        for a in np.arange(0.0, rec.duration_s, EXPORT_STEP_S):
+            if cancelled():
+                emit(("cancelled", job_id))
+                return
+            b = min(rec.duration_s, a + EXPORT_STEP_S)
+            parts.append(generate_leads(analyzer, source, names, float(a), float(b)).data)
+            emit(("progress", job_id, b / rec.duration_s))
+        path = export_with_generated(rec, np.concatenate(parts, axis=1), names, spec.export_to,
+                                     f"{analyzer.info.name} v{analyzer.info.version}")
+        emit(("exported", job_id, str(path)))
+    except (AnalysisError, ValueError, OSError) as exc:
+        emit(("failed", job_id, str(exc)))
+
+
+class RecordingCache:
+    """The recording the last generation opened, kept while the next ones ask for the same one (a file is
+    re-opened and checked only when the viewer's recording changes; samples sent by value are not kept)."""
+
+    def __init__(self):
+        self._key: tuple | None = None
+        self._rec: Recording | None = None
+
+    @staticmethod
+    def _key_of(ref: RecordingRef) -> tuple | None:
+        if ref.kind == "array":
+            return None
+        return (ref.kind, ref.provenance, ref.npy, ref.gain_mv, ref.fs, ref.n_samples,
+                tuple(lead.name for lead in ref.leads))
+
+    def open(self, ref: RecordingRef) -> Recording:
+        key = self._key_of(ref)
+        if key is not None and key == self._key and self._rec is not None:
+            return self._rec
+        rec = ref.open()
+        self._key, self._rec = key, (rec if key is not None else None)
+        return rec
+
+
 # ---------------------------------------------------------------------------------------------- the loop
 class Service:
-    """Requests in (a reader thread), jobs run on the calling thread by :meth:`run`, replies out.
-    ``runner`` replaces :func:`run_job` (tests)."""
+    """Requests in (a reader thread), analysis jobs and warm-ups run on the calling thread by :meth:`run`,
+    generations on a thread of their own, replies out. ``runner`` replaces :func:`run_job` and ``generator``
+    :func:`run_generation` (tests)."""
 
-    def __init__(self, inbox, outbox, pool: AnalyzerPool, runner=None):
+    def __init__(self, inbox, outbox, pool: AnalyzerPool, runner=None, generator=None):
         self.inbox, self.outbox, self.pool = inbox, outbox, pool
         self.runner = runner or run_job
+        self.generator = generator or run_generation
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._cancelled: set[int] = set()
         self._focus: dict[int, FocusRange] = {}
         self._quit = False
+        # generations: requests not started yet, the newest id asked for, ids cancelled, ids not yet ended
+        self._gen_wake = threading.Condition(self._lock)
+        self._gen_waiting: list[tuple] = []
+        self._gen_newest = 0
+        self._gen_cancelled: set[int] = set()
+        self._gen_open: set[int] = set()
+        self._recordings = RecordingCache()
 
     def emit(self, msg: tuple) -> None:
-        write_message(self.outbox, msg)
+        with self._write_lock:  # the job thread and the generation thread both reply
+            write_message(self.outbox, msg)
 
     def read_requests(self) -> None:
         """Reader thread: jobs to the queue, focus and cancel applied at once; end of input ends the process."""
@@ -235,10 +341,16 @@ class Service:
                 if kind == "focus":
                     self._focus_of(mid).set(msg[2], msg[3])
                 elif kind == "cancel":
-                    self._cancelled.add(mid)
+                    (self._gen_cancelled if mid in self._gen_open else self._cancelled).add(mid)
+                elif kind == "generate":
+                    self._gen_waiting.append(msg)
+                    self._gen_open.add(mid)
+                    self._gen_newest = max(self._gen_newest, mid)
+                    self._gen_wake.notify()
                 elif kind == "quit":
                     self._quit = True
                     self._queue.put(None)
+                    self._gen_wake.notify()
                     return
                 else:
                     self._queue.put(msg)
@@ -253,14 +365,52 @@ class Service:
 
     def run(self) -> None:
         threading.Thread(target=self.read_requests, name="requests", daemon=True).start()
+        generations = threading.Thread(target=self.run_generations, name="generations", daemon=True)
+        generations.start()
         while True:
             msg = self._queue.get()
             if msg is None:
-                return
+                break
             try:
                 self._handle(msg)
             except BrokenPipeError:
                 os._exit(0)  # the viewer is gone
+        generations.join(5.0)  # quit: a generation stops at its next step (an export being written finishes)
+
+    # ------------------------------------------------------------------ generations
+    def _gen_is_cancelled(self, job_id: int) -> bool:
+        return self._quit or job_id in self._gen_cancelled or job_id < self._gen_newest
+
+    def run_generations(self) -> None:
+        """Generation thread: the newest waiting request, the older ones answered ``cancelled``."""
+        while True:
+            with self._lock:
+                while not self._gen_waiting and not self._quit:
+                    self._gen_wake.wait()
+                if self._quit:
+                    return
+                waiting, self._gen_waiting = sorted(self._gen_waiting, key=lambda m: m[1]), []
+            try:
+                for old in waiting[:-1]:
+                    self.emit(("cancelled", old[1]))
+                    self._gen_finished(old[1])
+                mid, spec = waiting[-1][1], waiting[-1][2]
+                try:
+                    self.generator(mid, spec, self.pool, self.emit, lambda: self._gen_is_cancelled(mid),
+                                   self._recordings)
+                except BrokenPipeError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - run_generation handles its own; a replacement may not
+                    log.exception("generation %d", mid)
+                    self.emit(("failed", mid, f"Lead generation failed: {exc}"))
+                self._gen_finished(mid)
+            except BrokenPipeError:
+                os._exit(0)  # the viewer is gone
+
+    def _gen_finished(self, job_id: int) -> None:
+        with self._lock:
+            self._gen_open.discard(job_id)
+            self._gen_cancelled.discard(job_id)
 
     def _handle(self, msg: tuple) -> None:
         kind, mid = msg[0], msg[1]
@@ -294,8 +444,8 @@ class Service:
             self._focus = {i: f for i, f in self._focus.items() if i > job_id}
 
 
-def main(runner=None) -> int:
-    """Entry point of the child process (``runner``: see :class:`Service`)."""
+def main(runner=None, generator=None) -> int:
+    """Entry point of the child process (``runner``, ``generator``: see :class:`Service`)."""
     outbox = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr, not into the replies
     sys.stdout = sys.stderr
@@ -303,7 +453,7 @@ def main(runner=None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the viewer decides when this process ends
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s analysis process %(name)s: %(message)s")
     threads = int(os.environ.get("ANYECG_TORCH_THREADS", "0") or 0) or None
-    Service(sys.stdin.buffer, outbox, AnalyzerPool(torch_threads=threads), runner).run()
+    Service(sys.stdin.buffer, outbox, AnalyzerPool(torch_threads=threads), runner, generator).run()
     outbox.flush()
     sys.stderr.flush()
     os._exit(0)  # quit asked for: skip the interpreter's teardown (seconds with torch loaded)

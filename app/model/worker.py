@@ -14,6 +14,9 @@ cache without the process; a finished one is stored there by the process. Every 
 or incompatible checkpoint, unusable recording, CUDA out of memory, the process dying) becomes a
 ``failed``/``notice`` message: nothing raises out of ``run()``.
 
+Each relay reads the replies to its own request ids from an :class:`~anyecg_model.analysis.process.Inbox`
+(the process's reader thread sorts them).
+
 The viewer itself never imports torch for the analysis (lead generation still loads the model here, through
 :class:`AnalyzerPool`, re-exported with the other Qt-free helpers from :mod:`anyecg_model.analysis.service`).
 """
@@ -30,7 +33,7 @@ from PySide6 import QtCore
 
 from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, FocusRange
-from anyecg_model.analysis.process import AnalysisProcess, JobSpec, ProcessGone, ProcessStartError
+from anyecg_model.analysis.process import AnalysisProcess, Inbox, JobSpec, ProcessGone, ProcessStartError
 from anyecg_model.analysis.service import (VIEWER_CHUNK_S, AnalyzerPool, describe_load_error,  # noqa: F401
                                            model_info, pick_device)
 from anyecg_model.io.recording import Recording
@@ -39,8 +42,6 @@ from anyecg_model.model.checkpoint import CheckpointError
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
-#: Replies that end a job.
-_TERMINAL = ("done", "failed", "cancelled")
 
 
 def gui_torch_threads() -> int:
@@ -157,46 +158,54 @@ class AnalysisWorker(QtCore.QThread):
             self._wire = None
             lock.release()
 
-    def _submit(self, job: AnalysisJob, by_path: bool = True) -> None:
+    def _submit(self, job: AnalysisJob, by_path: bool = True) -> Inbox:
         spec = JobSpec(self.process.ref(job.recording, by_path), str(job.model_dir), job.device, tuple(job.tasks),
                        self.focus()[0], str(self.cache.root))
         wire = self.process.next_id()
-        self.process.send(("job", wire, spec))
+        inbox = self.process.listen(wire)
+        try:
+            self.process.send(("job", wire, spec))
+        except BaseException:
+            inbox.close()
+            raise
         self._wire = wire
         # a cancel or view move that came while the job was being sent went nowhere: send them now
         self.process.post(("focus", wire, *self.focus()[0]))
         if self.is_cancelled():
             self.process.post(("cancel", wire))
+        return inbox
 
     def _relay(self, job: AnalysisJob) -> None:
         """Send the job and turn the process's replies into signals until the job ends."""
         jid = job.job_id
-        self._submit(job)
-        while True:
-            msg = self.process.recv()
-            kind = msg[0]
-            if msg[1] != self._wire:
-                continue  # a reply to something this worker did not send (cannot happen; ignored)
-            if kind == "partial":
-                self.partial.emit(jid, msg[2])
-                self.progress.emit(jid, msg[2].progress)
-            elif kind == "modelReady":
-                self.anomaly_threshold = msg[4]
-                self.modelReady.emit(jid, msg[2], msg[3])
-            elif kind == "notice":
-                self.notice.emit(jid, msg[2])
-            elif kind == "needSignal":  # the file on disk is not what the viewer shows: send the samples
-                log.info("%s: sending the samples to the analysis process", job.recording.path)
-                self._submit(job, by_path=False)
-            elif kind == "done":
-                self.done.emit(jid, findings_from_arrays(msg[2], msg[3]), False)
-                return
-            elif kind == "failed":
-                self.failed.emit(jid, msg[2])
-                return
-            elif kind == "cancelled":
-                self.cancelled.emit(jid)
-                return
+        inbox = self._submit(job)
+        try:
+            while True:
+                msg = inbox.get()
+                kind = msg[0]
+                if kind == "partial":
+                    self.partial.emit(jid, msg[2])
+                    self.progress.emit(jid, msg[2].progress)
+                elif kind == "modelReady":
+                    self.anomaly_threshold = msg[4]
+                    self.modelReady.emit(jid, msg[2], msg[3])
+                elif kind == "notice":
+                    self.notice.emit(jid, msg[2])
+                elif kind == "needSignal":  # the file on disk is not what the viewer shows: send the samples
+                    log.info("%s: sending the samples to the analysis process", job.recording.path)
+                    inbox.close()
+                    inbox = self._submit(job, by_path=False)
+                elif kind == "done":
+                    self.done.emit(jid, findings_from_arrays(msg[2], msg[3]), False)
+                    return
+                elif kind == "failed":
+                    self.failed.emit(jid, msg[2])
+                    return
+                elif kind == "cancelled":
+                    self.cancelled.emit(jid)
+                    return
+        finally:
+            inbox.close()
 
 
 class WarmUp(QtCore.QThread):
@@ -225,16 +234,12 @@ class WarmUp(QtCore.QThread):
         try:
             self.process.start(cancelled=self._cancel.is_set)
             wire = self.process.next_id()
-            self.process.send(("warm", wire, str(self.model_dir), self.device))
-            while True:
-                msg = self.process.recv()
-                if msg[1] != wire:
-                    continue
-                if msg[0] == "warmed":
-                    break
-                if msg[0] == "warmFailed":
-                    self.failed.emit(msg[2])
-                    return
+            with self.process.listen(wire) as inbox:
+                self.process.send(("warm", wire, str(self.model_dir), self.device))
+                msg = inbox.get()
+            if msg[0] == "warmFailed":
+                self.failed.emit(msg[2])
+                return
         except ProcessGone as exc:
             self.failed.emit(str(exc))
             return

@@ -1,15 +1,25 @@
 """The analysis process without a viewer: recordings reach it by value, by temporary file, by memory map or by
 path (re-opened only when the file is still what the viewer shows); a job streams its chunks and ends with one
-final message whatever happens; a real process runs a job, follows a moved focus, cancels, and stops."""
+final message whatever happens; a real process runs a job, follows a moved focus, cancels, and stops. Lead
+generation: the same leads as generate_leads, the export, its failures as messages; a newer generation
+supersedes older ones, and a generation is answered while a long analysis runs."""
 from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from anyecg_model.analysis.cache import findings_from_arrays
 from anyecg_model.analysis.chunks import FocusRange
-from anyecg_model.analysis.process import AnalysisProcess, JobSpec, NeedSignal, SignalFiles, recording_ref
-from anyecg_model.analysis.service import AnalyzerPool, run_job
+from anyecg_model.analysis import service
+from anyecg_model.analysis.process import (AnalysisProcess, GenerationSpec, JobSpec, NeedSignal, SignalFiles,
+                                           read_message, recording_ref, write_message)
+from anyecg_model.analysis.service import AnalyzerPool, RecordingCache, Service, run_generation, run_job
 from anyecg_model.io import open_recording
 from anyecg_model.io.recording import Recording
 from anyecg_model.io.writers import write_wfdb
@@ -85,16 +95,124 @@ def test_a_real_process_follows_the_focus_cancels_and_stops(tiny_model_dir, stri
         with proc.job_lock:
             proc.start()
             job = proc.next_id()
+            inbox = proc.listen(job)
             proc.send(("focus", job, 600.0, 610.0))  # a focus that overtakes its job's start range
             proc.send(("job", job, JobSpec(proc.ref(long), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0))))
-            while (msg := proc.recv())[0] == "modelReady":
+            while (msg := inbox.get())[0] == "modelReady":
                 pass
             assert msg[0] == "partial" and msg[2].start_s == 600.0
             proc.send(("cancel", job))
-            while (msg := proc.recv())[0] not in ("done", "failed", "cancelled"):
+            while (msg := inbox.get())[0] not in ("done", "failed", "cancelled"):
                 assert msg[0] == "partial"
             assert msg == ("cancelled", job)
+            inbox.close()
         pid = proc.pid
     finally:
         proc.stop()
     assert not proc.alive() and pid is not None and proc.signal_files._files == []
+
+
+def test_a_generation_gives_what_generate_leads_gives_exports_and_fails_with_a_message(
+        tiny_model_dir, strip_70bpm, files, tmp_path, monkeypatch):
+    from anyecg_model.analysis.leadgen import generate_leads, without_leads
+
+    pool = AnalyzerPool(torch_threads=1)
+    spec = GenerationSpec(recording_ref(strip_70bpm, files), (1,), ("V1",), 10.0, 40.0, str(tiny_model_dir), "cpu")
+    out = []
+    run_generation(3, spec, pool, out.append, lambda: False, RecordingCache())
+    assert [m[:2] for m in out] == [("generated", 3)]
+    t0, fs, data = out[0][2:]
+    direct = generate_leads(pool.get(tiny_model_dir, "cpu"), without_leads(strip_70bpm, [1]), ["V1"], 10.0, 40.0)
+    assert t0 == 10.0 and fs == strip_70bpm.fs and data.shape == (1, int(30 * fs))
+    np.testing.assert_array_equal(data, direct.data)  # V1 itself was no input
+
+    monkeypatch.setattr(service, "EXPORT_STEP_S", 40.0)  # 95 s: three steps
+    out.clear()
+    run_generation(4, replace(spec, export_to=str(tmp_path / "gen.hea")), pool, out.append, lambda: False)
+    assert [m[0] for m in out] == ["progress"] * 3 + ["exported"] and out[2][2] == 1.0
+    back = open_recording(out[-1][2])
+    assert back.lead_names[-1] == "V1_gen" and back.n_samples == strip_70bpm.n_samples
+    assert any("generated leads (AnyECG model anyecg-tiny-test vtest, not measured): V1_gen" in c
+               for c in back.comments)
+
+    def failure(spec, cancelled=lambda: False):
+        out.clear()
+        run_generation(5, spec, pool, out.append, cancelled)
+        assert len(out) == 1
+        return out[0]
+
+    assert failure(spec, cancelled=lambda: True) == ("cancelled", 5)
+    alone = Recording.from_array(strip_70bpm.read()[:1], strip_70bpm.fs, ["MLII"], path="alone.hea")
+    msg = failure(replace(spec, recording=recording_ref(alone, files), leads=(0,), names=("II",)))
+    assert msg[0] == "failed" and "needs at least one other measured lead" in msg[2]
+    msg = failure(replace(spec, model_dir=str(tmp_path / "no-weights")))
+    assert msg[0] == "failed" and msg[2].startswith("No model weights in")
+
+
+def test_a_newer_generation_supersedes_older_ones_and_none_waits_for_an_analysis():
+    """The service with stand-in job and generation runners: a generation runs while an analysis job is busy;
+    requests that came while one ran end as cancelled, except the newest."""
+    started, release = threading.Event(), threading.Event()
+
+    def runner(job_id, job, pool, emit, cancelled, focus):  # an analysis that runs until cancelled
+        emit(("partial", job_id, None))
+        while not cancelled():
+            time.sleep(0.005)
+        emit(("cancelled", job_id))
+
+    def generator(job_id, spec, pool, emit, cancelled, recordings):
+        if spec == "slow":
+            started.set()
+            release.wait(30)
+        emit(("cancelled", job_id) if cancelled() else ("generated", job_id, spec))
+
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    requests, replies = open(req_w, "wb"), open(rep_r, "rb")
+    svc = Service(open(req_r, "rb"), open(rep_w, "wb"), None, runner, generator)
+    thread = threading.Thread(target=svc.run, daemon=True)
+    thread.start()
+    write_message(requests, ("job", 1, SimpleNamespace(visible=(0.0, 10.0))))
+    assert read_message(replies) == ("partial", 1, None)
+    write_message(requests, ("generate", 2, "slow"))
+    assert started.wait(30)
+    write_message(requests, ("generate", 3, "a"))
+    write_message(requests, ("generate", 4, "b"))
+    deadline = time.monotonic() + 30
+    while svc._gen_newest < 4 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    release.set()
+    assert [read_message(replies) for _ in range(3)] == [("cancelled", 2), ("cancelled", 3), ("generated", 4, "b")]
+    write_message(requests, ("generate", 5, "c"))
+    write_message(requests, ("cancel", 5))  # may come before or while it runs: cancelled either way
+    assert read_message(replies) in (("cancelled", 5), ("generated", 5, "c"))
+    write_message(requests, ("cancel", 1))  # the analysis was running all along
+    assert read_message(replies) == ("cancelled", 1)
+    write_message(requests, ("quit", 0))
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_real_process_answers_a_generation_while_a_long_analysis_runs(tiny_model_dir, simulate):
+    long = Recording.from_array(np.tile(simulate(60, 250.0, 60), 60), 250.0, ["MLII", "V1"], path="hour.hea")
+    proc = AnalysisProcess(torch_threads=1)
+    try:
+        proc.start()
+        job = proc.next_id()
+        with proc.listen(job) as analysis:
+            proc.send(("job", job, JobSpec(proc.ref(long), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0))))
+            while (msg := analysis.get(timeout=120))[0] == "modelReady":
+                pass
+            assert msg[0] == "partial"
+            gen = proc.next_id()
+            with proc.listen(gen) as generation:
+                proc.send(("generate", gen, GenerationSpec(proc.ref(long), (1,), ("V1",), 600.0, 620.0,
+                                                           str(tiny_model_dir), "cpu")))
+                reply = generation.get(timeout=120)
+            assert reply[:3] == ("generated", gen, 600.0) and reply[4].shape == (1, 5000)
+            proc.send(("cancel", job))
+            while (msg := analysis.get(timeout=120))[0] == "partial":
+                pass
+            assert msg == ("cancelled", job)  # the analysis was still running when the generation came back
+    finally:
+        proc.stop()
