@@ -5,12 +5,13 @@ cancel, analyze on open, device, model folder, one toggle per overlay with its s
 with the model's name, version and device, lanes under the traces and lanes on the overview bar.
 
 Jobs run in the analysis process (:class:`~anyecg_model.analysis.process.AnalysisProcess`, one per window,
-started by the warm-up or the first job, started again after it died, stopped when the window closes); the
-viewer's GUI thread only draws what it sends. Every start gets a new job id; results of any other id are
-dropped, so a file opened later never shows an earlier file's findings. Replaced jobs are cancelled without
-blocking the GUI (the process stops them between chunks) and reaped when their relay thread ends; closing
-the window stops the process and waits for them. Settings: ``model/dir``, ``model/device``
-(auto|cpu|cuda|mps), ``model/auto_analyze`` (false unless chosen in the menu or given ``--analyze``).
+started by the warm-up or the first job, started again after it died, stopped when the window closes), and so
+do the lead generations of :mod:`.generated`; the viewer's GUI thread only draws what it sends. Every start
+gets a new job id; results of any other id are dropped, so a file opened later never shows an earlier file's
+findings. Replaced jobs are cancelled without blocking the GUI (the process stops them between chunks) and
+reaped when their relay thread ends; closing the window stops the process and waits for them. Settings:
+``model/dir``, ``model/device`` (auto|cpu|cuda|mps), ``model/auto_analyze`` (false unless chosen in the menu
+or given ``--analyze``).
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
 from .stream import OverlayData, PartialFindings
 from .timeline import TimelineLanes
-from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, AnalyzerPool, WarmUp, gui_torch_threads
+from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,8 @@ REFRESH_MS = 400
 SLOW_REFRESH_S = 10.0
 #: Pause between the pieces of a streaming refresh (ms), so input and paint events get their turn.
 STAGE_MS = 15
-#: Longest wait of the GUI thread for the GIL (s). The analysis runs in its own process, but the viewer's other
-#: background threads (pyramid, heart-rate lane, lead generation, the relay threads) still share this GIL; a
+#: Longest wait of the GUI thread for the GIL (s). The analysis and lead generation run in their own process, but
+#: the viewer's other background threads (pyramid, heart-rate lane, the relay threads) still share this GIL; a
 #: paint enters Python dozens of times and, at Python's default 5 ms, each entry could wait that long.
 GIL_SWITCH_S = 0.0005
 
@@ -66,7 +67,6 @@ class ModelController(QtCore.QObject):
         super().__init__(window)
         self.window = window
         self.settings = window.settings
-        self.pool = AnalyzerPool(torch_threads=gui_torch_threads())  # lead generation, in this process
         self.process = AnalysisProcess(torch_threads=gui_torch_threads())
         self._owns_process = True
         self.cache = FindingsCache()
@@ -186,7 +186,6 @@ class ModelController(QtCore.QObject):
 
     def set_model_dir(self, path: str | Path, remember: bool = True) -> None:
         """Use the checkpoint in ``path`` (``remember`` stores it; otherwise for this session only)."""
-        self.pool.forget(self.model_dir)
         self.process.forget(self.model_dir)
         if remember:
             self._model_dir_override = None

@@ -3,8 +3,13 @@
 "generated" on that lead's row, with a measured/generated toggle and an export that names generated leads
 as such (``<lead>_gen`` plus a header comment, as ``anyecg reconstruct`` writes them).
 
-Generation uses the core's :func:`anyecg_model.analysis.leadgen.generate_leads` in a ``QThread`` for the
-visible window (plus a margin); a newer request supersedes an older one by job id.
+Generation (the core's :func:`anyecg_model.analysis.leadgen.generate_leads`, for the visible window plus a
+margin) and the export run in the window's analysis process (:mod:`anyecg_model.analysis.service`, on a
+thread of its own there, so a generation does not wait for a running analysis); the viewer never imports
+torch for them. :class:`GenerationWorker` is a ``QThread`` that only sends the request and relays the
+replies as signals. A newer request supersedes an older one by job id, in the viewer and in the process.
+Bad-lead detection (:func:`~anyecg_model.signal.quality.bad_leads` on 30 s of the view, a few milliseconds of
+NumPy) stays in the viewer.
 """
 from __future__ import annotations
 
@@ -16,20 +21,19 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from anyecg_model.analysis.process import AnalysisProcess, GenerationSpec, ProcessGone, ProcessStartError
 from anyecg_model.io.leads import standard_equivalent
 from anyecg_model.io.recording import Recording
-
 from anyecg_model.signal.quality import bad_leads
+
 from .overlays import ghost_pen
-from .worker import AnalyzerPool, describe_load_error, pick_device
+from .worker import process_died_message
 
 log = logging.getLogger(__name__)
 
 #: Seconds generated on each side of the visible window, and the longest window generated at once.
 MARGIN_S = 5.0
 MAX_SPAN_S = 120.0
-#: Seconds generated per step when exporting a whole recording.
-EXPORT_STEP_S = 600.0
 #: Seconds read from the start of the view to detect bad leads.
 DETECT_S = 30.0
 SHOW_MODES = ("measured + generated", "generated only", "measured only")
@@ -41,9 +45,11 @@ def model_lead(name: str) -> str | None:
 
 
 class GenerationWorker(QtCore.QThread):
-    """Generates ``leads`` (recording lead indices) over ``[t0, t1]`` s: ``ready(job_id, t0_s, fs, data)`` with
-    data (n, samples) mV in the order of ``leads``, or ``failed(job_id, message)``. Set ``export_to`` to write
-    the whole recording with the generated leads added instead (``exported(job_id, path)``)."""
+    """Generates ``leads`` (recording lead indices) over ``[t0, t1]`` s in the analysis process ``process``:
+    ``ready(job_id, t0_s, fs, data)`` with data (n, samples) mV in the order of ``leads``, or
+    ``failed(job_id, message)``. Set ``export_to`` to write the whole recording with the generated leads added
+    instead (``progress(job_id, 0..1)``, then ``exported(job_id, path)``). A cancelled worker emits nothing
+    more and ends at once; the process drops the request at its next step."""
 
     ready = QtCore.Signal(int, float, float, object)
     failed = QtCore.Signal(int, str)
@@ -51,95 +57,84 @@ class GenerationWorker(QtCore.QThread):
     exported = QtCore.Signal(int, str)
 
     def __init__(self, job_id: int, recording: Recording, leads: list[int], t0: float, t1: float,
-                 pool: AnalyzerPool, model_dir: Path, device: str, export_to: str | None = None, parent=None):
+                 process: AnalysisProcess, model_dir: Path, device: str, export_to: str | None = None, parent=None):
         super().__init__(parent)
         self.job_id, self.recording, self.leads = job_id, recording, list(leads)
         self.t0, self.t1 = t0, t1
-        self.pool, self.model_dir, self.device = pool, model_dir, device
+        self.process, self.model_dir, self.device = process, model_dir, device
         self.export_to = export_to
         self._cancel = threading.Event()
+        self._wire: int | None = None  # the process's id of the request in progress
+        self._inbox = None
 
     def cancel(self) -> None:
+        """Drop the request (thread-safe, never blocks on the process)."""
         self._cancel.set()
         self.requestInterruption()
+        wire, inbox = self._wire, self._inbox
+        if wire is not None:
+            self.process.post(("cancel", wire))
+        if inbox is not None:
+            inbox.put(("cancelled", wire))  # the relay ends now, not when the process answers
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set() or self.isInterruptionRequested()
 
     def run(self) -> None:
         try:
-            self._run()
+            by_path = True
+            while self._relay(by_path) == "needSignal":  # the file on disk is not what the viewer shows
+                log.info("%s: sending the samples to the analysis process", self.recording.path)
+                by_path = False
+        except ProcessStartError as exc:
+            self.failed.emit(self.job_id, f"The model cannot run: {exc}.")
+        except ProcessGone as exc:
+            if not (self.is_cancelled() or self.process.stopping()):
+                log.warning("lead generation for %s: %s", self.recording.path, exc)
+                self.failed.emit(self.job_id, process_died_message(self.process.death()))
         except Exception as exc:  # noqa: BLE001 - generation failures become a message, never a crash
             log.exception("lead generation failed")
             self.failed.emit(self.job_id, f"Lead generation failed: {exc}")
 
-    def _run(self) -> None:
-        from anyecg_model.analysis.analyzer import AnalysisError
-        from anyecg_model.analysis.leadgen import generate_leads
-        from anyecg_model.model.checkpoint import CheckpointError
-
+    def _relay(self, by_path: bool) -> str | None:
+        """Send the request and turn the replies into signals until it ends; ``"needSignal"`` when the
+        process asks for the samples instead of the file."""
+        if self.is_cancelled():
+            return None
+        self.process.start(cancelled=self.is_cancelled)
         rec = self.recording
-        names = [model_lead(rec.lead_names[i]) for i in self.leads]
-        try:
-            analyzer = self.pool.get(self.model_dir, pick_device(self.device))
-        except (CheckpointError, OSError) as exc:
-            self.failed.emit(self.job_id, describe_load_error(self.model_dir, exc))
-            return
-        try:
-            if self.export_to is None:
-                gen = generate_leads(analyzer, _without(rec, self.leads), names, self.t0, self.t1)
-                if not self._cancel.is_set():
-                    self.ready.emit(self.job_id, gen.start_s, gen.fs, gen.data)
-                return
-            parts = []
-            for a in np.arange(0.0, rec.duration_s, EXPORT_STEP_S):
-                if self._cancel.is_set():
-                    return
-                b = min(rec.duration_s, a + EXPORT_STEP_S)
-                parts.append(generate_leads(analyzer, _without(rec, self.leads), names, float(a), float(b)).data)
-                self.progress.emit(self.job_id, b / rec.duration_s)
-            path = export_with_generated(rec, np.concatenate(parts, axis=1), names, self.export_to,
-                                         f"{analyzer.info.name} v{analyzer.info.version}")
-            self.exported.emit(self.job_id, str(path))
-        except (AnalysisError, ValueError, OSError) as exc:
-            self.failed.emit(self.job_id, str(exc))
-
-
-def _without(rec: Recording, leads: list[int]) -> Recording:
-    """``rec`` without the given leads, so a corrupted lead never informs its own replacement."""
-    keep = [i for i in range(len(rec.leads)) if i not in set(leads)]
-    if not keep:
-        raise ValueError(f"{rec.path}: generating {', '.join(rec.lead_names[i] for i in leads)} needs at least "
-                         "one other measured lead")
-    return _SubsetRecording(rec, keep)
-
-
-class _SubsetRecording:
-    """A read-only view of some leads of a recording, with the attributes lead generation reads."""
-
-    def __init__(self, rec: Recording, keep: list[int]):
-        self._rec, self._keep = rec, keep
-        self.path, self.fs, self.duration_s = rec.path, rec.fs, rec.duration_s
-        self.lead_names = [rec.lead_names[i] for i in keep]
-
-    def read(self, start: int = 0, stop: int | None = None, leads=None, fs=None) -> np.ndarray:
-        idx = self._keep if leads is None else [self._keep[j] for j in leads]
-        return self._rec.read(start, stop, idx) if fs is None else self._rec.read(start, stop, idx, fs)
-
-
-def export_with_generated(rec: Recording, generated: np.ndarray, names: list[str], path: str, model: str) -> Path:
-    """Write ``rec`` plus the generated leads (named ``<lead>_gen``) to WFDB (``.hea``) or EDF/BDF."""
-    from anyecg_model.io.writers import write_edf, write_wfdb
-
-    n = rec.n_samples
-    gen = np.zeros((len(names), n), np.float32)
-    gen[:, : min(n, generated.shape[1])] = generated[:, :n]
-    data = np.concatenate([rec.read(), gen], axis=0)
-    labels = [lead.original_name for lead in rec.leads] + [f"{x}_gen" for x in names]
-    comments = list(getattr(rec, "comments", []) or []) + [
-        f"generated leads (AnyECG model {model}, not measured): {' '.join(x + '_gen' for x in names)}"]
-    out = Recording.from_array(data, rec.fs, labels, path=path, comments=comments)
-    suffix = Path(path).suffix.lower()
-    if suffix in (".edf", ".bdf"):
-        return write_edf(out, path, annotations=False)
-    return write_wfdb(out, path, annotations=False)
+        spec = GenerationSpec(self.process.ref(rec, by_path), tuple(self.leads),
+                              tuple(model_lead(rec.lead_names[i]) for i in self.leads), float(self.t0),
+                              float(self.t1), str(self.model_dir), self.device, self.export_to)
+        wire = self.process.next_id()
+        with self.process.listen(wire) as inbox:
+            self._inbox = inbox
+            try:
+                self.process.send(("generate", wire, spec))
+                self._wire = wire
+                if self.is_cancelled():  # cancelled while the request was being sent
+                    self.process.post(("cancel", wire))
+                    return None
+                while True:
+                    msg = inbox.get()
+                    kind = msg[0]
+                    if self.is_cancelled() or kind == "cancelled":
+                        return None
+                    if kind == "progress":
+                        self.progress.emit(self.job_id, msg[2])
+                    elif kind == "generated":
+                        self.ready.emit(self.job_id, msg[2], msg[3], msg[4])
+                        return None
+                    elif kind == "exported":
+                        self.exported.emit(self.job_id, msg[2])
+                        return None
+                    elif kind == "failed":
+                        self.failed.emit(self.job_id, msg[2])
+                        return None
+                    elif kind == "needSignal":
+                        return kind
+            finally:
+                self._wire = self._inbox = None
 
 
 class GhostTraces(QtCore.QObject):
@@ -352,7 +347,7 @@ class GeneratedLeadsUI(QtCore.QObject):
             return
         a = max(0.0, t0 - MARGIN_S)
         b = min(rec.duration_s, max(t1 + MARGIN_S, a + 10.0), a + MAX_SPAN_S)
-        self._start(GenerationWorker(self._next_id(), rec, leads, a, b, self.c.pool, self.c.model_dir,
+        self._start(GenerationWorker(self._next_id(), rec, leads, a, b, self.c.process, self.c.model_dir,
                                      self.c.device_setting, parent=self))
 
     def _next_id(self) -> int:
@@ -419,7 +414,7 @@ class GeneratedLeadsUI(QtCore.QObject):
             self.message = "Mark a lead as missing or corrupted first." if not problems else "; ".join(problems)
             self._show_status()
             return False
-        self._start(GenerationWorker(self._next_id(), rec, leads, 0.0, rec.duration_s, self.c.pool,
+        self._start(GenerationWorker(self._next_id(), rec, leads, 0.0, rec.duration_s, self.c.process,
                                      self.c.model_dir, self.c.device_setting, export_to=path, parent=self))
         self.covered = None
         return True

@@ -14,11 +14,10 @@ cache without the process; a finished one is stored there by the process. Every 
 or incompatible checkpoint, unusable recording, CUDA out of memory, the process dying) becomes a
 ``failed``/``notice`` message: nothing raises out of ``run()``.
 
-Each relay reads the replies to its own request ids from an :class:`~anyecg_model.analysis.process.Inbox`
-(the process's reader thread sorts them).
-
-The viewer itself never imports torch for the analysis (lead generation still loads the model here, through
-:class:`AnalyzerPool`, re-exported with the other Qt-free helpers from :mod:`anyecg_model.analysis.service`).
+The viewer itself never imports torch: lead generation (:mod:`.generated`) runs in the same process, its
+``GenerationWorker`` relaying the same way. Each relay reads the replies to its own request ids from an
+:class:`~anyecg_model.analysis.process.Inbox` (the process's reader thread sorts them), so a generation's
+replies reach the viewer while an analysis streams.
 """
 from __future__ import annotations
 
@@ -34,8 +33,7 @@ from PySide6 import QtCore
 from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, FocusRange
 from anyecg_model.analysis.process import AnalysisProcess, Inbox, JobSpec, ProcessGone, ProcessStartError
-from anyecg_model.analysis.service import (VIEWER_CHUNK_S, AnalyzerPool, describe_load_error,  # noqa: F401
-                                           model_info, pick_device)
+from anyecg_model.analysis.service import describe_load_error, model_info
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.checkpoint import CheckpointError
 

@@ -1,9 +1,10 @@
-"""An analysis process for tests: the real service (``anyecg_model.analysis.service``) with two hooks, for
+"""An analysis process for tests: the real service (``anyecg_model.analysis.service``) with three hooks, for
 behaviour that is otherwise a race or needs a GPU. Run as a script: ``python tests/app/analysis_child_hooks.py``.
 
 - A recording named ``moving.hea``: its job takes its second chunk only once the viewer has sent a view that
   starts past 100 s (or after 30 s), so "the moved view is analysed next" is tested without a race.
 - Device ``cuda``: the analyzer runs out of GPU memory on its first chunk (the CPU fallback without a GPU).
+- A recording named ``stuck.hea``: its lead generation never ends (until the process is killed).
 """
 from __future__ import annotations
 
@@ -58,7 +59,16 @@ def runner(job_id, job, pool, emit, cancelled, focus):
     run_job(job_id, job, pool, emit, cancelled, focus)
 
 
+def generator(job_id, spec, pool, emit, cancelled, recordings):
+    from anyecg_model.analysis.service import run_generation
+
+    if spec.recording.provenance.path.endswith("stuck.hea"):
+        while True:
+            time.sleep(1.0)
+    run_generation(job_id, spec, pool, emit, cancelled, recordings)
+
+
 if __name__ == "__main__":
     from anyecg_model.analysis.service import main
 
-    sys.exit(main(runner))
+    sys.exit(main(runner, generator))

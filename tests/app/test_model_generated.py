@@ -1,6 +1,14 @@
 """Generated leads in the viewer: bad-lead detection on signals with known faults, the ghost trace (dashed,
-labelled "generated", on the lead's row), the measured/generated toggle and the export naming."""
+labelled "generated", on the lead's row), the measured/generated toggle and the export naming; generation
+runs in the analysis process (torch is never imported by the viewer), and its failures (no weights, the
+process dying) are messages in the dock."""
 from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,3 +137,79 @@ def test_ghost_trace_is_drawn_in_the_3x4_layout(qtbot, window, tiny_dir, leads4)
     assert view.ghosts == {} and "V1 generated" not in [it.toPlainText() for it in view._items
                                                         if hasattr(it, "toPlainText")]
     window.model.shutdown()
+
+
+PROBE = """
+import sys, time
+from PySide6 import QtCore, QtWidgets
+from app.main_window import MainWindow
+from app.settings import ViewerSettings
+
+app = QtWidgets.QApplication([])
+win = MainWindow(ViewerSettings(QtCore.QSettings(sys.argv[2], QtCore.QSettings.Format.IniFormat)))
+win.resize(1600, 900)
+win.show()
+win.model.set_model_dir(sys.argv[1], remember=False)
+win.open_demo("12lead")
+gen = win.model.generated
+v2 = win.recording.lead_names.index("V2")
+gen.toggle_mark(v2)
+deadline = time.monotonic() + 120
+while v2 not in gen.ghosts.items and time.monotonic() < deadline:
+    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+print("ghost:", gen.ghosts.items[v2][1].toPlainText() if v2 in gen.ghosts.items else gen.status.text())
+print("torch imported:", "torch" in sys.modules)
+win.close()
+"""
+
+
+def test_generating_a_lead_never_imports_torch_in_the_viewer(tiny_dir, tmp_path):
+    """The 12-lead demo with V2 marked missing, in a fresh viewer process: the ghost comes from the analysis
+    process, and the viewer's process has not imported torch."""
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), ANYECG_CACHE=str(tmp_path / "c"))
+    res = subprocess.run([sys.executable, "-c", PROBE, str(tiny_dir), str(tmp_path / "viewer.ini")], cwd=repo,
+                         env=env, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr
+    assert "ghost: V2 generated" in res.stdout, res.stdout + res.stderr
+    assert "torch imported: False" in res.stdout
+
+
+def test_missing_weights_are_reported_in_the_dock(qtbot, window, leads4, tmp_path, analysis_process):
+    window.model.use_process(analysis_process)
+    window.model.set_model_dir(tmp_path / "nothing-here", remember=False)
+    window.set_recording(Recording.from_array(leads4, FS, ["I", "II", "V1", "V2"], path="four.hea"))
+    gen = window.model.generated
+    gen.toggle_mark(2)
+    qtbot.waitUntil(lambda: "No model weights in" in gen.status.text(), timeout=60_000)
+    assert gen.ghosts.items == {} and not gen.busy()
+    window.model.shutdown()
+
+
+HOOKS = Path(__file__).with_name("analysis_child_hooks.py")
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_process_that_dies_while_generating_gives_a_message_and_the_next_generation_a_new_one(
+        qtbot, window, tiny_dir, leads4):
+    from anyecg_model.analysis.process import AnalysisProcess
+
+    proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])  # stuck.hea never ends there
+    window.model.use_process(proc)
+    window.model.set_model_dir(tiny_dir, remember=False)
+    try:
+        window.set_recording(Recording.from_array(leads4, FS, ["I", "II", "V1", "V2"], path="stuck.hea"))
+        gen = window.model.generated
+        gen.toggle_mark(2)
+        qtbot.waitUntil(lambda: proc.alive() and gen.busy(), timeout=30_000)
+        qtbot.wait(300)  # the request has reached the process
+        os.kill(proc.pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: "analysis process stopped unexpectedly" in gen.status.text(), timeout=30_000)
+        assert "SIGKILL" in gen.status.text() and not gen.busy()
+        window.set_recording(Recording.from_array(leads4, FS, ["I", "II", "V1", "V2"], path="fine.hea"))
+        gen.toggle_mark(2)  # the viewer goes on: a new process generates it
+        qtbot.waitUntil(lambda: 2 in gen.ghosts.items, timeout=60_000)
+        assert proc.started == 2
+    finally:
+        window.model.shutdown()
+        proc.stop()
