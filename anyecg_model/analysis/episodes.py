@@ -19,6 +19,10 @@ AF_LABELS = ("AF", "AFL")
 RUN_LABELS = {"V": "VT", "S": "SVTA"}
 MIN_RUN_BEATS = 3
 MIN_RUN_RATE_BPM = 100.0
+#: Lowest mean beat confidence of a run that is reported. Chosen for v0.3.0 on the MIT-BIH DS1 join (the
+#: beat head's training records): SVTA Se / +P 0.905 / 0.442 with no floor, 0.857 / 0.944 at 0.85; VT
+#: 0.256 / 0.520 and 0.205 / 0.667.
+MIN_RUN_CONFIDENCE = 0.85
 #: A window whose rhythm head (CinC 2017 classes) gives AF at least this probability is an AF window, for
 #: checkpoints whose metadata carries no ``af_from_rhythm`` of their own (v0.2.0: chosen on MIT-BIH DS1
 #: records 201 and 203, AF windows' median 0.26, other windows' 99th percentile 0.19).
@@ -63,8 +67,9 @@ def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarr
 
 def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
     """Runs of :data:`MIN_RUN_BEATS` or more consecutive beats of a class in :data:`RUN_LABELS` at
-    :data:`MIN_RUN_RATE_BPM` or faster, from the first beat to one mean RR after the last (clipped at the next
-    run): arrays ``(start_s, end_s, episode label, mean confidence)``, vectorised (100 000 beats: ms)."""
+    :data:`MIN_RUN_RATE_BPM` or faster with a mean confidence of at least :data:`MIN_RUN_CONFIDENCE`, from the
+    first beat to one mean RR after the last (clipped at the next run): arrays ``(start_s, end_s, episode
+    label, mean confidence)``, vectorised (100 000 beats: ms)."""
     label = np.asarray(label)
     empty = (np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0))
     if len(label) < MIN_RUN_BEATS:
@@ -83,7 +88,9 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
     end = np.minimum(time_s[last] + rr, np.concatenate([start[1:], [np.inf]]))
     names = np.array([RUN_LABELS.get(c, "") for c in BEAT_CLASSES], dtype=object)[label[first]]
     csum = np.concatenate([[0.0], np.cumsum(np.asarray(confidence, np.float64))])
-    return start, end, names, (csum[last + 1] - csum[first]) / (last - first + 1)
+    mean_conf = (csum[last + 1] - csum[first]) / (last - first + 1)
+    sure = mean_conf >= MIN_RUN_CONFIDENCE
+    return start[sure], end[sure], names[sure], mean_conf[sure]
 
 
 def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.ndarray,
