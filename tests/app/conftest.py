@@ -12,7 +12,10 @@ FS = 250.0
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Caches shared by the session's tests; an edit journal of each test's own (a journal left by another
+    test, or by the user in ~/.local/share, would make the viewer ask to restore edits)."""
     monkeypatch.setenv("ANYECG_CACHE", str(tmp_path_factory.getbasetemp() / "anyecg-cache"))
+    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path_factory.mktemp("journal")))
 
 
 @pytest.fixture
