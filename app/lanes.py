@@ -36,6 +36,40 @@ def rhythm_colour(label: str) -> QtGui.QColor:
     return QtGui.QColor.fromHsv(h, 140, 210)
 
 
+def heat_colour(score: float, alpha: int = 255) -> QtGui.QColor:
+    """Green (0) → yellow (0.5) → red (1) for an anomaly probability."""
+    s = float(np.clip(score, 0.0, 1.0))
+    c = QtGui.QColor.fromHsvF((1.0 - s) * 0.33, 0.85, 0.92)
+    c.setAlpha(alpha)
+    return c
+
+
+def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, text: str) -> None:
+    """A small boxed tag at the right edge of a lane; ``tr`` maps view (s, mV) to device pixels and the
+    painter's own transform has been reset."""
+    _, x1 = item.visible_time_range()
+    top = tr.map(QtCore.QPointF(x1, item.y_top))
+    bottom = tr.map(QtCore.QPointF(x1, item.y_bottom))
+    h = abs(bottom.y() - top.y())
+    font = painter.font()
+    font.setPixelSize(max(8, int(h * 0.45)))
+    font.setBold(False)
+    painter.setFont(font)
+    w = painter.fontMetrics().horizontalAdvance(text) + 6
+    y = max(top.y(), bottom.y())
+    box = QtCore.QRectF(top.x() - w - 2, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
+    painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
+    painter.setPen(QtGui.QColor("#5a2d91"))
+    painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+
+
+def heat_colormap(steps: int = 33) -> pg.ColorMap:
+    """:func:`heat_colour` as a pyqtgraph colour map, for image items (the overview bar's anomaly strip), so
+    the strips under the traces and on the overview bar share one scale."""
+    pos = np.linspace(0.0, 1.0, steps)
+    return pg.ColorMap(pos, [heat_colour(p).getRgb() for p in pos])
+
+
 class LaneItem(pg.GraphicsObject):
     """Base of annotation lanes: a band of the trace view, painted in device pixels."""
 

@@ -6,7 +6,8 @@ Lanes are stacked rows (top to bottom in the order added); each is drawn by one 
   with its range written at the left;
 * ``kind="bands"`` — ``times_s`` is an (n, 2) array of episode starts/stops (s) and ``values`` their
   labels (rhythm episodes, anomaly windows);
-* ``kind="heat"`` — ``values`` in 0..1 drawn as a colour strip (anomaly score).
+* ``kind="heat"`` — ``values`` in 0..1 drawn as a colour strip (anomaly score), green 0 → red 1 like the
+  strip under the traces.
 
 Clicking or dragging in the bar emits ``timeClicked(t_s)``; the main window centres the view there.
 """
@@ -18,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .lanes import BandLaneItem
+from .lanes import BandLaneItem, heat_colormap
 from .trace_view import TimeAxis
 
 ROW_PX = 26
@@ -202,7 +203,7 @@ class OverviewBar(QtWidgets.QWidget):
             t = np.asarray(times_s, np.float64)
             v = np.clip(np.asarray(values, np.float64), 0, 1)
             img = pg.ImageItem(v[:, None].astype(np.float32), levels=(0, 1))
-            img.setColorMap(pg.colormap.get("inferno"))
+            img.setColorMap(heat_colormap())  # the scale of the strip under the traces
             span = (t[-1] - t[0]) if len(t) > 1 else self.duration_s
             img.setRect(QtCore.QRectF(float(t[0]) if len(t) else 0.0, bottom, float(span), 1.0))
             items.append(img)

@@ -322,12 +322,19 @@ class TraceView(QtWidgets.QWidget):
     def remove_overlay(self, item: QtWidgets.QGraphicsItem) -> None:
         self.viewbox.removeItem(item)
 
-    def add_lane(self, name: str, item: LaneItem) -> None:
-        """Add (or replace) the annotation lane ``name`` under the traces."""
-        if name in self._lanes:
-            self.remove_lane(name)
+    def add_lane(self, name: str, item: LaneItem, position: int | None = None) -> None:
+        """Add the annotation lane ``name`` under the traces: a new one at row ``position`` (None: last); an
+        existing one is replaced in its row, so lanes never change order when re-added."""
+        old = self._lanes.get(name)
+        if old is not None:
+            self.viewbox.removeItem(old)
         item.set_text_colour(self.colours.text)
-        self._lanes[name] = item
+        if old is None and position is not None:
+            items = list(self._lanes.items())
+            items.insert(max(0, min(position, len(items))), (name, item))
+            self._lanes = dict(items)
+        else:
+            self._lanes[name] = item
         self.viewbox.addItem(item, ignoreBounds=True)
         self._relayout()
 

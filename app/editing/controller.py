@@ -117,10 +117,11 @@ class EditController(QtCore.QObject):
         if self.store is None or self.label_lane is not None:
             return
         self.label_lane = StoreBeatLane("beats", self.store, LABEL_SOURCES, lambda: self.selected_beat)
-        self.trace.add_lane("beats", self.label_lane)
+        self.trace.add_lane("beats", self.label_lane, position=0)  # an existing lane keeps its row
         self._sync_suggestion_lane()
         self.rhythm_lane = StoreRhythmLane("rhythm", self.store, lambda: self.selected_episode)
-        self.trace.add_lane("rhythm", self.rhythm_lane)
+        self.trace.add_lane("rhythm", self.rhythm_lane, position=self._row_after(
+            "suggestions" if self.suggestion_lane is not None else "beats"))
         menu = getattr(self.window, "beat_filter_menu", None)
         if menu is not None and menu.actions():  # View ▸ Show beat types keeps working on the live lanes
             for action in menu.actions():
@@ -141,16 +142,19 @@ class EditController(QtCore.QObject):
         journal.failed.connect(self.journalFailed.emit)
         self.journal = journal
 
+    def _row_after(self, name: str) -> int | None:
+        """The trace view's row just under lane ``name`` (None: last row, when there is no such lane)."""
+        names = list(self.trace.lanes())
+        return names.index(name) + 1 if name in names else None
+
     def _sync_suggestion_lane(self) -> None:
         has = self.label_lane is not None and bool(np.any(self.store.beats["source"] == "model"))
         if has and self.suggestion_lane is None:
             self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
                                                  lambda: self.selected_beat, suggestions=True)
-            self.trace.add_lane("suggestions", self.suggestion_lane)
+            # right under the labels, above the rhythm lane and the model's own lanes
+            self.trace.add_lane("suggestions", self.suggestion_lane, position=self._row_after("beats"))
             self.suggestion_lane.set_filter(self.label_lane.shown_codes)
-            if self.rhythm_lane is not None:  # keep suggestions right under the labels
-                self.trace.remove_lane("rhythm")
-                self.trace.add_lane("rhythm", self.rhythm_lane)
         elif not has and self.suggestion_lane is not None:
             self.trace.remove_lane("suggestions")
             self.suggestion_lane = None

@@ -3,7 +3,8 @@
 Each lane paints only the rows in the visible time range, found by binary search on the store's sorted
 sample column, so an edit costs one ``update()`` of one item, whatever the number of beats. Labels
 (reference, manual, accepted) share one lane; pending model suggestions have their own lane, drawn
-lighter with their confidence; rejected suggestions are not drawn.
+lighter with their confidence and tagged "model suggestions" at the lane's right edge like the model's
+other lanes; rejected suggestions are not drawn.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from PySide6 import QtCore, QtGui
 from anyecg_model.annotations import AnnotationStore
 from anyecg_model.io.annotations import AAMI_CLASS
 
-from ..lanes import CLASS_COLOURS, LaneItem, rhythm_colour
+from ..lanes import CLASS_COLOURS, LaneItem, paint_tag, rhythm_colour
 
 #: Colour of manual and accepted labels' underline, and of the selection box.
 EDITED_COLOUR = "#d08000"
@@ -58,6 +59,15 @@ class StoreBeatLane(LaneItem):
         return {name: col[keep] for name, col in cols.items()}
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
+        tr = painter.transform()
+        self._paint_rows(painter)
+        if self.suggestions:  # the model's lanes all carry a "model …" tag at their right edge
+            painter.save()
+            painter.resetTransform()
+            paint_tag(painter, tr, self, "model suggestions")
+            painter.restore()
+
+    def _paint_rows(self, painter: QtGui.QPainter) -> None:
         rows = self.visible_rows()
         self.last_drawn = len(rows["id"])
         if not self.last_drawn:

@@ -5,7 +5,8 @@ visible time range (binary search), so a 24-hour Holter's 100 000 beats cost wha
   confidence; hovering shows the class and confidence of the nearest beat.
 * :class:`AnomalyHeatLane` — the anomaly probability of every 10-s window as a colour strip.
 * :class:`ModelRhythmLane` — the model's rhythm episodes as labelled bands.
-* :func:`heat_colour` — the strip's colour scale (green 0 → yellow → red 1).
+* :func:`~app.lanes.heat_colour` — the strip's colour scale (green 0 → yellow → red 1), also the overview
+  bar's anomaly strip (:func:`~app.lanes.heat_colormap`).
 
 Each lane carries a small "model" tag at its right edge so it is never taken for the file's reference labels.
 """
@@ -17,37 +18,10 @@ from PySide6 import QtCore, QtGui
 
 from anyecg_model.analysis.labels import BEAT_CLASSES
 
-from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem
+from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem, heat_colour, paint_tag  # noqa: F401 (heat_colour: API)
 
 #: Beats closer than this to the pointer (px) are reported on hover.
 HOVER_PX = 6.0
-
-
-def heat_colour(score: float, alpha: int = 255) -> QtGui.QColor:
-    """Green (0) → yellow (0.5) → red (1) for an anomaly probability."""
-    s = float(np.clip(score, 0.0, 1.0))
-    c = QtGui.QColor.fromHsvF((1.0 - s) * 0.33, 0.85, 0.92)
-    c.setAlpha(alpha)
-    return c
-
-
-def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, text: str) -> None:
-    """A small boxed tag at the right edge of a lane; ``tr`` maps view (s, mV) to device pixels and the
-    painter's own transform has been reset."""
-    _, x1 = item.visible_time_range()
-    top = tr.map(QtCore.QPointF(x1, item.y_top))
-    bottom = tr.map(QtCore.QPointF(x1, item.y_bottom))
-    h = abs(bottom.y() - top.y())
-    font = painter.font()
-    font.setPixelSize(max(8, int(h * 0.45)))
-    font.setBold(False)
-    painter.setFont(font)
-    w = painter.fontMetrics().horizontalAdvance(text) + 6
-    y = max(top.y(), bottom.y())
-    box = QtCore.QRectF(top.x() - w - 2, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
-    painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
-    painter.setPen(QtGui.QColor("#5a2d91"))
-    painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
 
 class ModelBeatLane(LaneItem):

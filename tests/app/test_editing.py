@@ -346,3 +346,51 @@ def test_beat_type_filter_applies_to_the_live_lanes(qtbot, editing):
     editing.window.trace.grab()
     drawn = c.label_lane.visible_rows()["code"]
     assert len(drawn) > 0 and set(drawn) == {"V"}
+
+
+def test_lanes_keep_their_order_when_suggestions_arrive(qtbot, editing):
+    """The file's lanes stay above the model's when an analysis adds suggestions (go_live used to re-append
+    the reference beat and rhythm lanes below the model's lanes)."""
+    from app.lanes import BandLaneItem, BeatLaneItem
+
+    trace, c = editing.window.trace, editing.controller
+    trace.add_lane("rhythm", BandLaneItem("rhythm", np.array([0.0]), np.array([300.0]), ["N"]))  # the file's
+    for name in ("model anomaly", "model beats", "model rhythm"):  # the model's overlays, added after the file's
+        trace.add_lane(name, BeatLaneItem(name, np.array([11.0]), ["N"]))
+    assert list(trace.lanes()) == ["beats", "rhythm", "model anomaly", "model beats", "model rhythm"]
+    s = c.store.beats["sample"]
+    ref = s[(s > 10 * FS) & (s < 20 * FS)]
+    c.set_suggestions(ref + 3, ["N"] * len(ref), np.full(len(ref), 0.9))
+    assert list(trace.lanes()) == ["beats", "suggestions", "rhythm", "model anomaly", "model beats", "model rhythm"]
+    assert trace.lanes()["beats"] is c.label_lane and trace.lanes()["rhythm"] is c.rhythm_lane
+    c.set_suggestions(ref[:0], [], np.zeros(0))  # suggestions gone and back: the same rows
+    assert "suggestions" not in trace.lanes()
+    c.set_suggestions(ref + 3, ["N"] * len(ref), np.full(len(ref), 0.9))
+    assert list(trace.lanes()) == ["beats", "suggestions", "rhythm", "model anomaly", "model beats", "model rhythm"]
+
+
+def test_suggestion_lane_carries_a_model_tag(qtbot, editing, suggested, monkeypatch):
+    """Like every model lane, the suggestions lane says "model …" at its right edge; the labels lane does not."""
+    import app.editing.lanes as editing_lanes
+    from app.lanes import paint_tag
+
+    tags = []
+    monkeypatch.setattr(editing_lanes, "paint_tag", lambda painter, tr, item, text: (
+        tags.append((item.name, text)), paint_tag(painter, tr, item, text)), raising=False)
+    trace = editing.window.trace
+    image = trace.grab().toImage()
+    assert ("suggestions", "model suggestions") in tags
+    assert not any(name == "beats" for name, _ in tags)
+    # the tag is drawn: its purple text lies in the suggestion lane's row, at the right edge
+    lane = trace.lanes()["suggestions"]
+    vb = trace.viewbox
+    t0, t1 = trace.view_range()
+    top = trace.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(t1, lane.y_top)))
+    bottom = trace.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(t1, lane.y_bottom)))
+    dpr = image.devicePixelRatio()
+    origin = trace.plot.mapTo(trace, QtCore.QPoint(0, 0))
+    x1 = int((origin.x() + top.x()) * dpr)
+    ys = range(int((origin.y() + min(top.y(), bottom.y())) * dpr), int((origin.y() + max(top.y(), bottom.y())) * dpr))
+    purple = sum(1 for y in ys for x in range(max(0, x1 - 150), x1)
+                 if (lambda c: 50 < c.red() < 140 and c.green() < 90 and c.blue() > 100)(image.pixelColor(x, y)))
+    assert purple > 10

@@ -205,3 +205,21 @@ def test_resting_12_lead_opens_in_the_3x4_layout_and_a_holter_does_not(qtbot, wi
     assert window.twelve_lead.cells["II rhythm"] == (0.0, 10.0, 3)
     window.set_recording(make_sinus(minutes=2.0))
     assert window.stack.currentWidget() is window.trace and not window.layout_action.isEnabled()
+
+
+def test_overview_anomaly_strip_uses_the_trace_strips_colours(qtbot, window):
+    """The overview bar's heat strip is the same green (0) → red (1) scale as the anomaly strip under the
+    traces (it used to be pyqtgraph's "inferno")."""
+    import pyqtgraph as pg
+
+    from app.model.overlays import heat_colour
+
+    bar = window.overview
+    bar.add_lane("anomaly score", np.arange(4) * 10.0, np.array([0.0, 0.5, 1.0]), kind="heat")
+    img = next(item for item in bar._lanes[bar.lane_names().index("anomaly score")].items
+               if isinstance(item, pg.ImageItem))
+    colours = img.getColorMap().map(np.array([0.0, 0.5, 1.0]), mode="qcolor")
+    for score, got in zip((0.0, 0.5, 1.0), colours):
+        want = heat_colour(score)
+        assert abs(got.red() - want.red()) <= 8 and abs(got.green() - want.green()) <= 8 \
+            and abs(got.blue() - want.blue()) <= 8, (score, got.name(), want.name())
