@@ -4,7 +4,9 @@ A viewer analyses and generates leads in a separate Python process (``python -m 
 see :mod:`.service`), so the model's NumPy, SciPy and PyTorch work never holds the viewer's GIL. One long-lived
 process per :class:`AnalysisProcess` runs one analysis job at a time, and lead generations beside it (on a
 thread of their own, so a generation never waits for a long analysis), and keeps its loaded analyzers between
-jobs; it is started on first use and started afresh by the next job after it died. Nothing here imports Qt or
+jobs; it is started on first use and started afresh by the next job after it died. A view generation is
+superseded by a newer one; an export (``GenerationSpec.export_to``) never is: exports run on a thread of
+their own, one at a time in the order they came, while view generations go on being answered. Nothing here imports Qt or
 torch.
 
 Wire: every message is a pickled tuple ``(kind, id, *fields)`` preceded by its length (8 bytes, little
@@ -23,9 +25,10 @@ as :func:`~.cache.findings_to_arrays` gives them), ``("failed", id, message)``, 
 ``("needSignal", id)`` (the file could not be re-opened as it was: send the samples). To a generation:
 ``("progress", id, fraction)`` (exports), then exactly one of ``("generated", id, t0_s, fs, data)`` (data:
 ``(n_leads, n)`` float32 mV in the order asked for), ``("exported", id, path)``, ``("failed", id, message)``,
-``("cancelled", id)`` (cancelled, or superseded by a newer generation) or ``("needSignal", id)``. To a
-warm-up: ``("warmed", id, seconds)`` or ``("warmFailed", id, message)``. Ids are the process's own
-(:meth:`AnalysisProcess.next_id`), never reused.
+``("cancelled", id)`` (cancelled by id or by ``quit``; a view generation also when superseded by a newer one,
+an export never) or ``("needSignal", id)``; ``("notice", id, message)`` may come before (the GPU ran out of
+memory: going on on the CPU). To a warm-up: ``("warmed", id, seconds)`` or ``("warmFailed", id, message)``.
+Ids are the process's own (:meth:`AnalysisProcess.next_id`), never reused.
 
 Recordings travel as a :class:`RecordingRef`, not as pickled 24-h arrays: a file-backed recording by its path
 (the child re-opens it and checks that content hash, rate, length and leads match), an in-memory one of at

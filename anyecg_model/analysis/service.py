@@ -8,21 +8,32 @@ in the findings cache first). A reader thread takes the requests as they come, s
 ``focus`` (the range the viewer shows; the :class:`~.chunks.FocusRange` the analyzer polls before each chunk)
 and ``cancel`` (polled between chunks) apply at once.
 
-Lead generation (:func:`run_generation`: the viewer's visible window, or the whole recording written with the
-generated leads) runs on a thread of its own, beside the analysis job and on the same loaded analyzers
-(inference is read-only), so a generation never waits for a long analysis. Generations run one at a time; a
-newer one supersedes every older one (those still waiting end as ``cancelled`` at once, the one running at
-its next step). The recording a generation last used stays open, so following the view does not re-open the
-file each time.
+Lead generation (:func:`run_generation`) runs beside the analysis job, on the same loaded analyzers (inference
+is read-only), so a generation never waits for a long analysis. There are two kinds, each on a thread of its
+own:
+
+- *view generations* (the viewer's visible window) run one at a time, and a newer one supersedes every older
+  one (those still waiting end as ``cancelled`` at once, the one running at its next step);
+- *exports* (the whole recording written with the generated leads, ``GenerationSpec.export_to``) are never
+  superseded: they run one at a time in the order they came (a second export waits for the first), and end
+  early only when cancelled by id or when the process quits. View generations are answered while an export
+  runs (the two threads share the analyzers, so each is slower while both run, but neither waits for the
+  other).
+
+The recording a view generation last used stays open, so following the view does not re-open the file each
+time; an export opens its own. The export is written through a temporary folder beside the target and
+renamed into place when complete (WFDB: signal file, then header), so a cancelled or killed export never
+leaves a partial file at the user's path.
 
 Every failure (no weights, corrupt or incompatible checkpoint, unusable recording, CUDA out of memory: an
-analysis goes on on the CPU with a notice) becomes a message; nothing escapes a job. End of input (the viewer
-quit or died) ends the process at once; ``quit`` after the chunk in progress. Torch's threads are set from
-``ANYECG_TORCH_THREADS``. Never imports Qt. :func:`model_info` and :func:`describe_load_error` are also used
-by the viewer (torch-free).
+analysis or a generation goes on on the CPU with a notice) becomes a message; nothing escapes a job. End of
+input (the viewer quit or died) ends the process at once; ``quit`` after the chunk in progress. Torch's threads
+are set from ``ANYECG_TORCH_THREADS``. Never imports Qt. :func:`model_info` and :func:`describe_load_error` are
+also used by the viewer (torch-free).
 """
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import queue
@@ -245,6 +256,7 @@ def run_generation(job_id: int, spec: GenerationSpec, pool: AnalyzerPool, emit: 
 
 def _generate(job_id, spec: GenerationSpec, rec: Recording, pool, emit: Emit, cancelled) -> None:
     import numpy as np
+    import torch
 
     from .leadgen import export_with_generated, generate_leads, without_leads
 
@@ -256,10 +268,26 @@ def _generate(job_id, spec: GenerationSpec, rec: Recording, pool, emit: Emit, ca
         emit(("failed", job_id, describe_load_error(model_dir, exc)))
         return
     names = list(spec.names)
+    what = "lead generation" if spec.export_to is None else "export"
+
+    def generate(a: float, b: float):
+        """The generated leads over [a, b] s; on a GPU out of memory, the CPU from then on (with a notice)."""
+        nonlocal analyzer, device
+        try:
+            return generate_leads(analyzer, source, names, a, b)
+        except torch.cuda.OutOfMemoryError:
+            if device == "cpu":
+                raise
+            emit(("notice", job_id, f"{device.upper()} ran out of memory: the {what} continues on the CPU."))
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            analyzer, device = pool.get(model_dir, "cpu"), "cpu"
+            return generate_leads(analyzer, source, names, a, b)
+
     try:
         source = without_leads(rec, spec.leads)
         if spec.export_to is None:
-            gen = generate_leads(analyzer, source, names, spec.t0, spec.t1)
+            gen = generate(spec.t0, spec.t1)
             emit(("cancelled", job_id) if cancelled() else ("generated", job_id, gen.start_s, gen.fs, gen.data))
             return
         parts = []
@@ -268,13 +296,21 @@ def _generate(job_id, spec: GenerationSpec, rec: Recording, pool, emit: Emit, ca
                 emit(("cancelled", job_id))
                 return
             b = min(rec.duration_s, a + EXPORT_STEP_S)
-            parts.append(generate_leads(analyzer, source, names, float(a), float(b)).data)
+            parts.append(generate(float(a), float(b)).data)
             emit(("progress", job_id, b / rec.duration_s))
+        if cancelled():  # the last chance: the file is written at once from here on
+            emit(("cancelled", job_id))
+            return
         path = export_with_generated(rec, np.concatenate(parts, axis=1), names, spec.export_to,
                                      f"{analyzer.info.name} v{analyzer.info.version}")
         emit(("exported", job_id, str(path)))
-    except (AnalysisError, ValueError, OSError) as exc:
+    except (AnalysisError, RecordingError, ValueError, OSError, CheckpointError) as exc:
         emit(("failed", job_id, str(exc)))
+
+
+def is_export(spec) -> bool:
+    """True for a generation request that writes the whole recording (``export_to``), not a view's window."""
+    return getattr(spec, "export_to", None) is not None
 
 
 class RecordingCache:
@@ -304,8 +340,8 @@ class RecordingCache:
 # ---------------------------------------------------------------------------------------------- the loop
 class Service:
     """Requests in (a reader thread), analysis jobs and warm-ups run on the calling thread by :meth:`run`,
-    generations on a thread of their own, replies out. ``runner`` replaces :func:`run_job` and ``generator``
-    :func:`run_generation` (tests)."""
+    view generations on a thread of their own and exports on another (see the module docstring), replies out.
+    ``runner`` replaces :func:`run_job` and ``generator`` :func:`run_generation` (tests)."""
 
     def __init__(self, inbox, outbox, pool: AnalyzerPool, runner=None, generator=None):
         self.inbox, self.outbox, self.pool = inbox, outbox, pool
@@ -317,10 +353,13 @@ class Service:
         self._cancelled: set[int] = set()
         self._focus: dict[int, FocusRange] = {}
         self._quit = False
-        # generations: requests not started yet, the newest id asked for, ids cancelled, ids not yet ended
+        # generations: view requests not started yet, the newest view id asked for, exports not started yet
+        # (in order), ids cancelled, ids (of both kinds) not yet ended
         self._gen_wake = threading.Condition(self._lock)
         self._gen_waiting: list[tuple] = []
         self._gen_newest = 0
+        self._export_wake = threading.Condition(self._lock)
+        self._exports: collections.deque[tuple] = collections.deque()
         self._gen_cancelled: set[int] = set()
         self._gen_open: set[int] = set()
         self._recordings = RecordingCache()
@@ -342,6 +381,10 @@ class Service:
                     self._focus_of(mid).set(msg[2], msg[3])
                 elif kind == "cancel":
                     (self._gen_cancelled if mid in self._gen_open else self._cancelled).add(mid)
+                elif kind == "generate" and is_export(msg[2]):
+                    self._exports.append(msg)  # never superseded: each export is answered, in order
+                    self._gen_open.add(mid)
+                    self._export_wake.notify()
                 elif kind == "generate":
                     self._gen_waiting.append(msg)
                     self._gen_open.add(mid)
@@ -351,6 +394,7 @@ class Service:
                     self._quit = True
                     self._queue.put(None)
                     self._gen_wake.notify()
+                    self._export_wake.notify()
                     return
                 else:
                     self._queue.put(msg)
@@ -367,6 +411,8 @@ class Service:
         threading.Thread(target=self.read_requests, name="requests", daemon=True).start()
         generations = threading.Thread(target=self.run_generations, name="generations", daemon=True)
         generations.start()
+        exports = threading.Thread(target=self.run_exports, name="exports", daemon=True)
+        exports.start()
         while True:
             msg = self._queue.get()
             if msg is None:
@@ -376,13 +422,18 @@ class Service:
             except BrokenPipeError:
                 os._exit(0)  # the viewer is gone
         generations.join(5.0)  # quit: a generation stops at its next step (an export being written finishes)
+        exports.join(5.0)  # (the viewer kills the process after its own timeout anyway: no file at the target)
 
     # ------------------------------------------------------------------ generations
     def _gen_is_cancelled(self, job_id: int) -> bool:
         return self._quit or job_id in self._gen_cancelled or job_id < self._gen_newest
 
+    def _export_is_cancelled(self, job_id: int) -> bool:
+        """An export ends early only when cancelled by its id or when the process quits."""
+        return self._quit or job_id in self._gen_cancelled
+
     def run_generations(self) -> None:
-        """Generation thread: the newest waiting request, the older ones answered ``cancelled``."""
+        """View-generation thread: the newest waiting request, the older ones answered ``cancelled``."""
         while True:
             with self._lock:
                 while not self._gen_waiting and not self._quit:
@@ -403,6 +454,28 @@ class Service:
                 except Exception as exc:  # noqa: BLE001 - run_generation handles its own; a replacement may not
                     log.exception("generation %d", mid)
                     self.emit(("failed", mid, f"Lead generation failed: {exc}"))
+                self._gen_finished(mid)
+            except BrokenPipeError:
+                os._exit(0)  # the viewer is gone
+
+    def run_exports(self) -> None:
+        """Export thread: the exports one at a time, in the order they came, each to its end."""
+        while True:
+            with self._lock:
+                while not self._exports and not self._quit:
+                    self._export_wake.wait()
+                if self._quit:
+                    return
+                msg = self._exports.popleft()
+            mid, spec = msg[1], msg[2]
+            try:
+                try:  # its own recording: the view thread's RecordingCache is not shared between threads
+                    self.generator(mid, spec, self.pool, self.emit, lambda: self._export_is_cancelled(mid), None)
+                except BrokenPipeError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - run_generation handles its own; a replacement may not
+                    log.exception("export %d", mid)
+                    self.emit(("failed", mid, f"Export with generated leads failed: {exc}"))
                 self._gen_finished(mid)
             except BrokenPipeError:
                 os._exit(0)  # the viewer is gone

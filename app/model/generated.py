@@ -7,7 +7,11 @@ Generation (the core's :func:`anyecg_model.analysis.leadgen.generate_leads`, for
 margin) and the export run in the window's analysis process (:mod:`anyecg_model.analysis.service`, on a
 thread of its own there, so a generation does not wait for a running analysis); the viewer never imports
 torch for them. :class:`GenerationWorker` is a ``QThread`` that only sends the request and relays the
-replies as signals. A newer request supersedes an older one by job id, in the viewer and in the process.
+replies as signals. A newer view generation supersedes an older one by job id, in the viewer and in the
+process; an export is never superseded (scrolling during an export generates the new window beside it) and
+ends early only through its Cancel button or the window closing. One export at a time: asking for a second
+one while one runs is refused with a message in the dock (the process would queue it). The export's outcome
+(where it wrote, cancelled, failed) is shown in the dock, a failure also in a message box.
 Bad-lead detection (:func:`~anyecg_model.signal.quality.bad_leads` on 30 s of the view, a few milliseconds of
 NumPy) stays in the viewer.
 """
@@ -26,6 +30,7 @@ from anyecg_model.io.leads import standard_equivalent
 from anyecg_model.io.recording import Recording
 from anyecg_model.signal.quality import bad_leads
 
+from ..dialogs import show_message
 from .overlays import ghost_pen
 from .worker import process_died_message
 
@@ -37,6 +42,7 @@ MAX_SPAN_S = 120.0
 #: Seconds read from the start of the view to detect bad leads.
 DETECT_S = 30.0
 SHOW_MODES = ("measured + generated", "generated only", "measured only")
+EXPORT_TEXT = "Export with generated leads…"
 
 
 def model_lead(name: str) -> str | None:
@@ -48,13 +54,19 @@ class GenerationWorker(QtCore.QThread):
     """Generates ``leads`` (recording lead indices) over ``[t0, t1]`` s in the analysis process ``process``:
     ``ready(job_id, t0_s, fs, data)`` with data (n, samples) mV in the order of ``leads``, or
     ``failed(job_id, message)``. Set ``export_to`` to write the whole recording with the generated leads added
-    instead (``progress(job_id, 0..1)``, then ``exported(job_id, path)``). A cancelled worker emits nothing
-    more and ends at once; the process drops the request at its next step."""
+    instead (``progress(job_id, 0..1)``, then ``exported(job_id, path)``). ``notice(job_id, message)``: the
+    process went on on the CPU. A cancelled worker emits nothing more and ends at once; the process drops the
+    request at its next step. :meth:`ask_cancel` (exports) instead asks the process to stop and relays its
+    answer: ``cancelled(job_id)`` once it has stopped, or ``exported`` when the file was already complete. An
+    export that the process ends as cancelled without being asked (it should not happen: exports are never
+    superseded) is reported as ``failed``, never silent."""
 
     ready = QtCore.Signal(int, float, float, object)
     failed = QtCore.Signal(int, str)
     progress = QtCore.Signal(int, float)
     exported = QtCore.Signal(int, str)
+    notice = QtCore.Signal(int, str)
+    cancelled = QtCore.Signal(int)
 
     def __init__(self, job_id: int, recording: Recording, leads: list[int], t0: float, t1: float,
                  process: AnalysisProcess, model_dir: Path, device: str, export_to: str | None = None, parent=None):
@@ -64,6 +76,7 @@ class GenerationWorker(QtCore.QThread):
         self.process, self.model_dir, self.device = process, model_dir, device
         self.export_to = export_to
         self._cancel = threading.Event()
+        self._cancel_asked = threading.Event()
         self._wire: int | None = None  # the process's id of the request in progress
         self._inbox = None
 
@@ -76,6 +89,14 @@ class GenerationWorker(QtCore.QThread):
             self.process.post(("cancel", wire))
         if inbox is not None:
             inbox.put(("cancelled", wire))  # the relay ends now, not when the process answers
+
+    def ask_cancel(self) -> None:
+        """Ask the process to stop the request and go on relaying until it answers (thread-safe, never
+        blocks): ``cancelled`` when it stopped, ``exported`` when the export was already complete."""
+        self._cancel_asked.set()
+        wire = self._wire
+        if wire is not None:
+            self.process.post(("cancel", wire))
 
     def is_cancelled(self) -> bool:
         return self._cancel.is_set() or self.isInterruptionRequested()
@@ -115,12 +136,23 @@ class GenerationWorker(QtCore.QThread):
                 if self.is_cancelled():  # cancelled while the request was being sent
                     self.process.post(("cancel", wire))
                     return None
+                if self._cancel_asked.is_set():  # asked before the request had an id: ask now
+                    self.process.post(("cancel", wire))
                 while True:
                     msg = inbox.get()
                     kind = msg[0]
-                    if self.is_cancelled() or kind == "cancelled":
+                    if self.is_cancelled():
                         return None
-                    if kind == "progress":
+                    if kind == "cancelled":
+                        if self._cancel_asked.is_set():
+                            self.cancelled.emit(self.job_id)
+                        elif self.export_to is not None:
+                            self.failed.emit(self.job_id, f"The export to {self.export_to} was stopped by the "
+                                                          "analysis process; nothing was written there.")
+                        return None
+                    if kind == "notice":
+                        self.notice.emit(self.job_id, msg[2])
+                    elif kind == "progress":
                         self.progress.emit(self.job_id, msg[2])
                     elif kind == "generated":
                         self.ready.emit(self.job_id, msg[2], msg[3], msg[4])
@@ -225,8 +257,36 @@ class GhostTraces(QtCore.QObject):
             label.setPos(v0 + 0.05 * (self.trace.view_range()[1] - v0) + 0.6, base + 0.45 * self.trace.row_height_mv())
 
 
+class WrappedLabel(QtWidgets.QLabel):
+    """A word-wrapped label that keeps the height of all its lines at its current width (a plain one is squeezed
+    to fewer lines when the dock is short, and its size hint assumes a narrower width than the dock's)."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.width() > 0:
+            h = self.heightForWidth(self.width())
+            if h > 0 and h != self.minimumHeight():
+                self.setMinimumHeight(h)
+
+
 class GeneratedLeadsUI(QtCore.QObject):
-    """The "Generated leads" box of the model panel and the ghost traces (``controller.generated``)."""
+    """The "Generated leads" box of the model panel and the ghost traces (``controller.generated``).
+
+    View generations (:meth:`update_view`) and the export (:meth:`export`) have workers of their own: a new
+    view generation retires the previous one, never the export; opening another recording does not stop an
+    export of the previous one either. While an export runs, its button is "Cancel export"."""
 
     def __init__(self, controller):
         super().__init__(controller)
@@ -240,6 +300,12 @@ class GeneratedLeadsUI(QtCore.QObject):
         self.covered: tuple[float, float] | None = None
         self.last_export: str | None = None
         self.message = ""
+        self.export_worker: GenerationWorker | None = None
+        self.export_id = 0
+        self.export_target: str | None = None
+        self.export_names: list[str] = []
+        self.export_message = ""  # the export's state or outcome, a line of its own in the box
+        self.last_box: QtWidgets.QMessageBox | None = None  # the last failure message box (tests)
         self._build()
         self._timer = QtCore.QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.update_view)
@@ -247,7 +313,9 @@ class GeneratedLeadsUI(QtCore.QObject):
 
     def _build(self) -> None:
         box = QtWidgets.QGroupBox("Generated leads (model replacement, never measured)")
-        lay = QtWidgets.QGridLayout(box)
+        outer = QtWidgets.QVBoxLayout(box)
+        lay = QtWidgets.QGridLayout()
+        outer.addLayout(lay)
         self.lead_combo = QtWidgets.QComboBox()
         self.mark_button = QtWidgets.QPushButton("Mark missing / corrupted")
         self.mark_button.clicked.connect(lambda: self.toggle_mark(self.lead_combo.currentIndex()))
@@ -256,17 +324,17 @@ class GeneratedLeadsUI(QtCore.QObject):
         self.mode_combo = QtWidgets.QComboBox()
         self.mode_combo.addItems(list(SHOW_MODES))
         self.mode_combo.currentTextChanged.connect(self.ghosts.set_mode)
-        self.export_button = QtWidgets.QPushButton("Export with generated leads…")
-        self.export_button.clicked.connect(self._export_dialog)
-        self.status = QtWidgets.QLabel("No lead marked.")
-        self.status.setWordWrap(True)
+        self.export_button = QtWidgets.QPushButton(EXPORT_TEXT)
+        self.export_button.clicked.connect(self._export_clicked)
+        self.status = WrappedLabel("No lead marked.")  # below the grid: a cell spanning columns clips lines
+        self.status.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)  # copy the path
         lay.addWidget(self.lead_combo, 0, 0)
         lay.addWidget(self.mark_button, 0, 1)
         lay.addWidget(self.detect_button, 0, 2)
         lay.addWidget(QtWidgets.QLabel("Show"), 1, 0)
         lay.addWidget(self.mode_combo, 1, 1)
         lay.addWidget(self.export_button, 1, 2)
-        lay.addWidget(self.status, 2, 0, 1, 3)
+        outer.addWidget(self.status)
         self.c.panel.extra.addWidget(box)
 
     # ------------------------------------------------------------------ marking leads
@@ -315,7 +383,7 @@ class GeneratedLeadsUI(QtCore.QObject):
             text = "Marked: " + "; ".join(f"{rec.lead_names[i]} — {r}" for i, r in sorted(self.marked.items()))
         else:
             text = "No lead marked."
-        self.status.setText("\n".join(t for t in (text, extra or self.message) if t))
+        self.status.setText("\n".join(t for t in (text, extra or self.message, self.export_message) if t))
 
     # ------------------------------------------------------------------ generating
     def generatable(self) -> tuple[list[int], list[str]]:
@@ -358,8 +426,7 @@ class GeneratedLeadsUI(QtCore.QObject):
     def _start(self, w: GenerationWorker) -> None:
         w.ready.connect(self._on_ready)
         w.failed.connect(self._on_failed)
-        w.exported.connect(self._on_exported)
-        w.progress.connect(lambda jid, f: jid == self.job_id and self.c.panel.set_progress(f))
+        w.notice.connect(self._on_notice)
         self.worker = w
         w.start(QtCore.QThread.Priority.LowPriority)
 
@@ -372,8 +439,13 @@ class GeneratedLeadsUI(QtCore.QObject):
                 w.finished.connect(lambda w=w: w in self._retired and self._retired.remove(w))
 
     def shutdown(self) -> None:
+        """Window closing: the view generation and any export are dropped (an export leaves no file)."""
         self._timer.stop()
         self._retire()
+        w, self.export_worker = self.export_worker, None
+        if w is not None:
+            w.cancel()
+            self._retired.append(w)
         for w in list(self._retired):
             w.wait()
         self._retired.clear()
@@ -396,28 +468,113 @@ class GeneratedLeadsUI(QtCore.QObject):
             self.message = message
             self._show_status()
 
-    def _on_exported(self, job_id: int, path: str) -> None:
+    def _on_notice(self, job_id: int, message: str) -> None:
         if job_id == self.job_id:
-            self.worker = None
-            self.last_export = path
-            self.message = f"Exported with generated leads named <lead>_gen: {path}"
+            self.message = message
             self._show_status()
-            self.window.statusBar().showMessage(self.message, 10000)
 
     # ------------------------------------------------------------------ export
+    def exporting(self) -> bool:
+        """True while an export runs (its worker has not ended; a cancel may be on its way)."""
+        return self.export_worker is not None and not self.export_worker.isFinished()
+
     def export(self, path: str) -> bool:
         """Write the recording plus the generated marked leads to ``path`` (.hea WFDB, .edf or .bdf) in the
-        background; False when no lead the model can generate is marked."""
+        background; False when no lead the model can generate is marked, or when an export is running (one at
+        a time: the second is refused with a message, not queued)."""
         rec = self.window.recording
+        if self.exporting():
+            self.message = (f"An export to {self.export_target} is running: wait for it to finish, or cancel it, "
+                            f"before exporting again.")
+            self._show_status()
+            return False
         leads, problems = self.generatable() if rec is not None else ([], [])
         if not leads:
             self.message = "Mark a lead as missing or corrupted first." if not problems else "; ".join(problems)
             self._show_status()
             return False
-        self._start(GenerationWorker(self._next_id(), rec, leads, 0.0, rec.duration_s, self.c.process,
-                                     self.c.model_dir, self.c.device_setting, export_to=path, parent=self))
-        self.covered = None
+        self.export_id += 1  # a counter of its own: the view generation in flight stays current
+        w = GenerationWorker(self.export_id, rec, leads, 0.0, rec.duration_s, self.c.process,
+                             self.c.model_dir, self.c.device_setting, export_to=path, parent=self)
+        w.progress.connect(self._on_export_progress)
+        w.exported.connect(self._on_exported)
+        w.failed.connect(self._on_export_failed)
+        w.cancelled.connect(self._on_export_cancelled)
+        w.finished.connect(lambda w=w: self._on_export_thread_ended(w))
+        w.notice.connect(lambda jid, text: self._export_is(jid) and self._set_export_message(text))
+        self.export_worker, self.export_target = w, path
+        self.export_names = [f"{model_lead(rec.lead_names[i])}_gen" for i in leads]
+        self.export_button.setText("Cancel export")
+        self._set_export_message(f"Exporting {Path(rec.path).name} with {', '.join(self.export_names)} to {path}…")
+        w.start(QtCore.QThread.Priority.LowPriority)
         return True
+
+    def cancel_export(self) -> None:
+        """Ask the analysis process to stop the export; the dock says so once it has (nothing is written)."""
+        w = self.export_worker
+        if w is None or w.isFinished():
+            return
+        w.ask_cancel()
+        self.export_button.setEnabled(False)
+        self._set_export_message(f"Cancelling the export to {self.export_target}…")
+
+    def _export_is(self, job_id: int) -> bool:
+        return self.export_worker is not None and job_id == self.export_worker.job_id
+
+    def _set_export_message(self, text: str) -> None:
+        self.export_message = text
+        self._show_status()
+
+    def _export_ended(self) -> None:
+        self.export_worker = None
+        self.export_button.setText(EXPORT_TEXT)
+        self.export_button.setEnabled(True)
+
+    def _on_export_progress(self, job_id: int, fraction: float) -> None:
+        if self._export_is(job_id) and self.export_button.isEnabled():  # not once a cancel is on its way
+            self._set_export_message(f"Exporting: writing {self.export_target}…" if fraction >= 1.0
+                                     else f"Exporting to {self.export_target}… {100 * fraction:.0f} %")
+
+    def _on_exported(self, job_id: int, path: str) -> None:
+        if not self._export_is(job_id):
+            return
+        self._export_ended()
+        self.last_export = path
+        where = f"{path} (+ .dat)" if Path(path).suffix.lower() == ".hea" else path
+        self._set_export_message(f"Exported with {', '.join(self.export_names)} (generated, not measured) to {where}")
+        self.window.statusBar().showMessage(f"Exported with generated leads to {path}", 10000)
+
+    def _on_export_failed(self, job_id: int, message: str) -> None:
+        if not self._export_is(job_id):
+            return
+        target = self.export_target
+        self._export_ended()
+        self._set_export_message(f"Export failed, nothing was written to {target}: {message}")
+        self.window.statusBar().showMessage("Export with generated leads failed", 10000)
+        self.last_box = show_message(self.window, "Export with generated leads failed",
+                                     f"The export to {target} failed:\n\n{message}\n\nNothing was written there.")
+
+    def _on_export_cancelled(self, job_id: int) -> None:
+        if not self._export_is(job_id):
+            return
+        target = self.export_target
+        self._export_ended()
+        self._set_export_message(f"Export cancelled: nothing was written to {target}.")
+        self.window.statusBar().showMessage("Export cancelled", 5000)
+
+    def _on_export_thread_ended(self, w: GenerationWorker) -> None:
+        """The relay ended without an outcome (its signals come before ``finished``): never silent."""
+        if self.export_worker is w:
+            target = self.export_target
+            self._export_ended()
+            self._set_export_message(f"The export to {target} ended without an answer from the analysis process; "
+                                     f"nothing was written there.")
+
+    def _export_clicked(self) -> None:
+        if self.exporting():
+            self.cancel_export()
+        else:
+            self._export_dialog()
 
     def _export_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export with generated leads", "",

@@ -2,7 +2,8 @@
 path (re-opened only when the file is still what the viewer shows); a job streams its chunks and ends with one
 final message whatever happens; a real process runs a job, follows a moved focus, cancels, and stops. Lead
 generation: the same leads as generate_leads, the export, its failures as messages; a newer generation
-supersedes older ones, and a generation is answered while a long analysis runs."""
+supersedes older ones, and a generation is answered while a long analysis runs; an export is never superseded
+(a view generation during it is answered, a second export waits), and a GPU out of memory falls back to the CPU."""
 from __future__ import annotations
 
 import os
@@ -216,3 +217,97 @@ def test_a_real_process_answers_a_generation_while_a_long_analysis_runs(tiny_mod
             assert msg == ("cancelled", job)  # the analysis was still running when the generation came back
     finally:
         proc.stop()
+
+
+def _replies(stream):
+    """A queue of the replies read from ``stream`` by a thread of its own (so a test can wait with a timeout)."""
+    import queue
+
+    out = queue.Queue()
+
+    def read():
+        try:
+            while True:
+                out.put(read_message(stream))
+        except (EOFError, OSError, ValueError):
+            pass
+
+    threading.Thread(target=read, daemon=True).start()
+    return out
+
+
+def test_an_export_is_never_superseded_and_view_generations_are_answered_while_it_runs():
+    """Stand-in generations: a view generation asked for while an export runs is answered at once and does
+    not cancel the export; a second export waits for the first, both end exported, in order; a cancelled
+    export ends cancelled."""
+    started, release = threading.Event(), threading.Event()
+
+    def generator(job_id, spec, pool, emit, cancelled, recordings):
+        if getattr(spec, "export_to", None) is None:  # a view generation
+            emit(("cancelled", job_id) if cancelled() else ("generated", job_id, spec))
+            return
+        if spec.export_to == "first.hea":
+            started.set()
+            while not release.is_set() and not cancelled():
+                time.sleep(0.005)
+        emit(("cancelled", job_id) if cancelled() else ("exported", job_id, spec.export_to))
+
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    requests, replies = open(req_w, "wb"), _replies(open(rep_r, "rb"))
+    svc = Service(open(req_r, "rb"), open(rep_w, "wb"), None, None, generator)
+    thread = threading.Thread(target=svc.run, daemon=True)
+    thread.start()
+    write_message(requests, ("generate", 1, SimpleNamespace(export_to="first.hea")))
+    assert started.wait(30)
+    write_message(requests, ("generate", 2, "view"))  # the user scrolled during the export
+    assert replies.get(timeout=30) == ("generated", 2, "view")
+    write_message(requests, ("generate", 3, SimpleNamespace(export_to="second.edf")))  # waits for the first
+    write_message(requests, ("generate", 4, "another view"))
+    assert replies.get(timeout=30) == ("generated", 4, "another view")
+    time.sleep(0.1)
+    assert replies.empty()  # the first export still runs, the second has not started
+    release.set()
+    assert [replies.get(timeout=30) for _ in range(2)] == [("exported", 1, "first.hea"), ("exported", 3, "second.edf")]
+    started.clear()
+    release.clear()
+    write_message(requests, ("generate", 5, SimpleNamespace(export_to="first.hea")))
+    assert started.wait(30)
+    write_message(requests, ("cancel", 5))
+    assert replies.get(timeout=30) == ("cancelled", 5)
+    write_message(requests, ("quit", 0))
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_generation_that_runs_out_of_gpu_memory_goes_on_on_the_cpu(strip_70bpm, files, tmp_path, monkeypatch):
+    import torch
+
+    from anyecg_model.analysis import leadgen
+
+    calls = []
+
+    class Pool:
+        def get(self, model_dir, device):
+            return SimpleNamespace(device=device, info=SimpleNamespace(name="stand-in", version="1"))
+
+    def generate_leads(analyzer, rec, names, a, b):
+        calls.append(analyzer.device)
+        if analyzer.device == "cuda":
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+        n = int(round(b * rec.fs)) - int(round(a * rec.fs))
+        return leadgen.GeneratedLeads(names, names, np.zeros((len(names), n), np.float32), rec.fs, a)
+
+    monkeypatch.setattr(leadgen, "generate_leads", generate_leads)
+    spec = GenerationSpec(recording_ref(strip_70bpm, files), (1,), ("V1",), 10.0, 40.0, "model", "cuda")
+    out = []
+    run_generation(7, spec, Pool(), out.append, lambda: False)
+    assert out[0] == ("notice", 7, "CUDA ran out of memory: the lead generation continues on the CPU.")
+    assert out[1][:3] == ("generated", 7, 10.0) and out[1][4].shape == (1, int(30 * strip_70bpm.fs))
+    assert calls == ["cuda", "cpu"]
+    calls.clear()
+    out.clear()
+    monkeypatch.setattr(service, "EXPORT_STEP_S", 40.0)
+    run_generation(8, replace(spec, export_to=str(tmp_path / "gpu.edf")), Pool(), out.append, lambda: False)
+    assert [m[0] for m in out] == ["notice", "progress", "progress", "progress", "exported"]
+    assert "the export continues on the CPU" in out[0][2] and calls == ["cuda", "cpu", "cpu", "cpu"]

@@ -213,3 +213,89 @@ def test_a_process_that_dies_while_generating_gives_a_message_and_the_next_gener
     finally:
         window.model.shutdown()
         proc.stop()
+
+
+@pytest.fixture
+def hooked_process():
+    """An analysis process running the test hooks (tests/app/analysis_child_hooks.py)."""
+    from anyecg_model.analysis.process import AnalysisProcess
+
+    proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])
+    yield proc
+    proc.stop()
+
+
+def test_scrolling_during_an_export_never_cancels_it(qtbot, window, tiny_dir, leads4, tmp_path, hooked_process):
+    """5 min with a flat V1, exported to gated.hea (the process holds the export until the test lets it go): the
+    view moved during the export gets its generated window at once, a second export is refused with a message,
+    and the export ends with the file and a message saying where it is."""
+    data = np.tile(leads4, 8)
+    data[2] = 0.0
+    rec = Recording.from_array(data, FS, ["I", "II", "V1", "V2"], path="long.hea")
+    window.model.use_process(hooked_process)
+    window.model.set_model_dir(tiny_dir, remember=False)
+    window.set_recording(rec)
+    gen = window.model.generated
+    gen.toggle_mark(2)
+    qtbot.waitUntil(lambda: 2 in gen.ghosts.items, timeout=60_000)
+    out = tmp_path / "gated.hea"
+    assert gen.export(str(out))
+    qtbot.waitUntil(lambda: out.with_name("gated.hea.started").exists(), timeout=60_000)
+    assert "Exporting long.hea with V1_gen to" in gen.status.text() and gen.export_button.text() == "Cancel export"
+    window.trace.set_view(200.0, 210.0)  # the user scrolls: a view generation while the export runs
+    qtbot.waitUntil(lambda: gen.ghosts.data[2][0] >= 190.0, timeout=60_000)
+    assert gen.exporting() and not out.exists()
+    assert not gen.export(str(tmp_path / "second.edf"))
+    assert f"An export to {out} is running" in gen.status.text()
+    out.with_name("gated.hea.go").touch()
+    qtbot.waitUntil(lambda: gen.last_export is not None, timeout=60_000)
+    assert gen.last_export == str(out) and not gen.exporting()
+    assert f"Exported with V1_gen (generated, not measured) to {out} (+ .dat)" in gen.status.text()
+    assert gen.export_button.text() == "Export with generated leads…"
+    import wfdb
+
+    back = wfdb.rdrecord(str(out.with_suffix("")))
+    assert back.sig_name == ["I", "II", "V1", "V2", "V1_gen"] and back.p_signal.shape[0] == rec.n_samples
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("gated")) == [
+        "gated.dat", "gated.hea", "gated.hea.go", "gated.hea.started"]
+    window.model.shutdown()
+
+
+def test_a_cancelled_export_says_so_and_writes_nothing(qtbot, window, tiny_dir, leads4, tmp_path, hooked_process):
+    window.model.use_process(hooked_process)
+    window.model.set_model_dir(tiny_dir, remember=False)
+    window.set_recording(Recording.from_array(leads4, FS, ["I", "II", "V1", "V2"], path="four.hea"))
+    gen = window.model.generated
+    gen.toggle_mark(2)
+    out = tmp_path / "gated.edf"
+    assert gen.export(str(out))
+    qtbot.waitUntil(lambda: out.with_name("gated.edf.started").exists(), timeout=60_000)
+    gen.export_button.click()  # "Cancel export"
+    qtbot.waitUntil(lambda: not gen.exporting(), timeout=30_000)
+    assert f"Export cancelled: nothing was written to {out}." in gen.status.text()
+    assert not out.exists() and gen.last_export is None and gen.export_button.isEnabled()
+    window.model.shutdown()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("where", ["signal", "header"])
+def test_a_process_killed_while_writing_an_export_leaves_no_file_at_the_target(
+        qtbot, window, tiny_dir, leads4, tmp_path, hooked_process, where):
+    """The process is killed while the WFDB writer writes the signal file, or after it while it makes the header:
+    neither file of the record is at the chosen path, and the dock and a message box say the export failed."""
+    window.model.use_process(hooked_process)
+    window.model.set_model_dir(tiny_dir, remember=False)
+    window.set_recording(Recording.from_array(leads4, FS, ["I", "II", "V1", "V2"], path="four.hea"))
+    gen = window.model.generated
+    gen.toggle_mark(2)
+    out = tmp_path / f"killed-in-{where}.hea"
+    assert gen.export(str(out))
+    qtbot.waitUntil(lambda: out.with_name(out.name + ".writing").exists(), timeout=60_000)
+    os.kill(hooked_process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not gen.exporting(), timeout=30_000)
+    assert not out.exists() and not out.with_suffix(".dat").exists()
+    text = gen.status.text()
+    assert f"Export failed, nothing was written to {out}: The analysis process stopped unexpectedly" in text, text
+    assert gen.last_box is not None and "Nothing was written there." in gen.last_box.text()
+    assert "failed" in gen.last_box.text() and gen.export_button.text() == "Export with generated leads…"
+    window.model.shutdown()

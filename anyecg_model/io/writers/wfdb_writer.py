@@ -61,7 +61,9 @@ def write_wfdb(recording_or_arrays, path: str | Path, *, fs: float | None = None
     checksum = np.zeros(n_leads, np.int64)
     first = np.zeros(n_leads, np.int64)
     clipped = 0
-    with atomic_files([dat]) as (tmp_dat,):
+    # both files are complete in the temporary folder before either is renamed into place, the header last:
+    # an interrupted write leaves no file of the record (or, between the two renames, no header)
+    with atomic_files([dat, hea]) as (tmp_dat, tmp_hea):
         with open(tmp_dat, "wb") as fh:
             for start, window in chunks(rec):
                 digital = np.round(window.astype(np.float64) * gains[:, None])
@@ -73,21 +75,21 @@ def write_wfdb(recording_or_arrays, path: str | Path, *, fs: float | None = None
                     first = digital[:, 0].astype(np.int64)
                 checksum += digital.astype(np.int64).sum(axis=1)
                 fh.write(np.ascontiguousarray(digital.T).astype("<i2").tobytes())
-    if clipped:
-        log.warning("%s: %d samples beyond ±%s were clipped", dat, clipped, (32767 / gains).round(3).tolist())
-    checksum = ((checksum + 32768) % 65536) - 32768
-    record_line = f"{name} {n_leads} {rec.fs:.12g} {rec.n_samples}"
-    if rec.start_time is not None:
-        record_line += f" {rec.start_time:%H:%M:%S} {rec.start_time:%d/%m/%Y}"
-    lines = [record_line]
-    for i, lead in enumerate(rec.leads):
-        units = _sanitize(lead.units or "mV")
-        lines.append(f"{dat.name} 16 {gains[i]:.12g}(0)/{units} 16 0 {first[i]} {checksum[i]} 0 {lead.original_name}")
-    if rec.age is not None or rec.sex is not None:
-        age = f"{rec.age:g}" if rec.age is not None else "?"
-        lines.append(f"# <age>: {age} <sex>: {rec.sex or '?'}")
-    lines += [f"# {c}" for c in rec.comments if c and not c.startswith("<age>")]
-    with atomic_files([hea]) as (tmp_hea,):
+        if clipped:
+            log.warning("%s: %d samples beyond ±%s were clipped", dat, clipped, (32767 / gains).round(3).tolist())
+        checksum = ((checksum + 32768) % 65536) - 32768
+        record_line = f"{name} {n_leads} {rec.fs:.12g} {rec.n_samples}"
+        if rec.start_time is not None:
+            record_line += f" {rec.start_time:%H:%M:%S} {rec.start_time:%d/%m/%Y}"
+        lines = [record_line]
+        for i, lead in enumerate(rec.leads):
+            units = _sanitize(lead.units or "mV")
+            lines.append(f"{dat.name} 16 {gains[i]:.12g}(0)/{units} 16 0 {first[i]} {checksum[i]} 0 "
+                         f"{lead.original_name}")
+        if rec.age is not None or rec.sex is not None:
+            age = f"{rec.age:g}" if rec.age is not None else "?"
+            lines.append(f"# <age>: {age} <sex>: {rec.sex or '?'}")
+        lines += [f"# {c}" for c in rec.comments if c and not c.startswith("<age>")]
         tmp_hea.write_text("\n".join(lines) + "\n", encoding="utf-8")
     if annotations and len(rec.annotations):
         for source in dict.fromkeys(rec.annotations.source):
