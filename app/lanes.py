@@ -10,7 +10,7 @@ the visible time range, found by binary search, so 100,000 beats cost the same a
   episodes, anomaly windows).
 
 Other engineers add their own lanes by subclassing :class:`LaneItem` and calling
-``TraceView.add_lane(name, item)``.
+``TraceView.add_lane(name, item)``; :func:`paint_ticks` draws a tick per beat from arrays.
 """
 from __future__ import annotations
 
@@ -61,6 +61,23 @@ def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, tex
     painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
     painter.setPen(QtGui.QColor("#5a2d91"))
     painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+
+
+def paint_ticks(painter: QtGui.QPainter, xs, y0: float, y1: float) -> None:
+    """Vertical ticks from ``y0`` to ``y1`` at the x positions ``xs`` (painter coordinates), with the
+    painter's pen, as ONE path built from arrays (:func:`pyqtgraph.arrayToQPath`, ``connect="pairs"``).
+
+    The lanes drew a list of ``QLineF``, one per beat: with an hour of a Holter on screen, 3,000–5,000
+    wrapper objects per lane and paint, all tracked by the garbage collector and promoted into its older
+    generations while the list was being built; scrolling hour by hour with the model's beats shown set off
+    a full collection of 67–79 ms on the GUI thread (``bench/bench_gui_open_scroll.py --analyze``). The path
+    makes no Python object per tick and draws the same pixels, in 2.5–6.2 ms where the list took 3.9–7.8 ms
+    (3,000 ticks)."""
+    xs = np.asarray(xs, np.float64).ravel()
+    if len(xs) == 0:
+        return
+    y = np.tile(np.array([y0, y1], np.float64), len(xs))
+    painter.strokePath(pg.arrayToQPath(np.repeat(xs, 2), y, connect="pairs"), painter.pen())
 
 
 def heat_colormap(steps: int = 33) -> pg.ColorMap:
@@ -165,7 +182,7 @@ class BeatLaneItem(LaneItem):
                     painter.drawText(QtCore.QRectF(x - 15, min(top, bottom), 30, h),
                                      QtCore.Qt.AlignmentFlag.AlignCenter, sym)
             else:
-                painter.drawLines([QtCore.QLineF(x, top + 2, x, bottom - 2) for x in px[sel]])
+                paint_ticks(painter, px[sel], top + 2, bottom - 2)
         painter.restore()
 
 

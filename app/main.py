@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         win.resize(*SCREENSHOT_SIZE)
     win.show()
+    from .gc_policy import settle_startup_heap
+
+    settle_startup_heap()  # start-up's objects are never traversed by a collection again (see app.gc_policy)
     opened = True
     if args.path:
         opened = win.open_path(args.path)

@@ -66,6 +66,37 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+#: Entries at least this long (bytes) are summarised from their head by :func:`_entry_head`.
+HEAD_ONLY_MIN_BYTES = 4096
+_PAYLOAD = b',"beats":['
+
+
+def _entry_head(line: bytes) -> dict:
+    """One journal line as a dict, without the row changes of a long edit entry.
+
+    An edit is written as ``{"type":…,"seq":…,"label":…,"author":…,"timestamp":…,"beats":[…],
+    "episodes":[…]}``. Accepting a 24-h recording's model suggestions makes one such line of ~20 MB, which
+    ``json.loads`` turns into about a million small dicts and lists; the viewer read it on the GUI thread
+    each time that recording was opened, only to count entries, and their allocation set off full garbage
+    collections (see ``docs/BENCHMARKS.md``, issue 6, garbage-collector pauses).
+
+    A line of :data:`HEAD_ONLY_MIN_BYTES` or more that holds ``,"beats":[`` is parsed up to there (the
+    first occurrence is the top-level key: inside a JSON string a quote is always escaped, and the fields
+    before it are scalars). A line not ending in ``}`` is not a complete entry (a crash cut it short) and
+    raises :class:`json.JSONDecodeError` like ``json.loads``; a long line damaged in its middle but
+    complete at both ends is taken for an entry here, and found damaged by :meth:`Journal.restore`, which
+    reads everything."""
+    if len(line) < HEAD_ONLY_MIN_BYTES:
+        return json.loads(line)
+    body = line.rstrip()
+    if not body.endswith(b"}"):
+        raise json.JSONDecodeError("journal entry cut short", body[-40:].decode("utf-8", "replace"), len(body))
+    cut = body.find(_PAYLOAD)
+    if cut < 0:
+        return json.loads(body)
+    return json.loads(body[:cut] + b"}")
+
+
 class Journal:
     """The append-only journal of one recording (see module docstring)."""
 
@@ -103,6 +134,29 @@ class Journal:
     def read(self) -> tuple[dict, list[dict]]:
         """Header and entries. A last line cut short by a crash is dropped with a warning; a damaged line in
         the middle stops the read there (entries before it are kept) and is logged."""
+        return self._read(heads_only=False)
+
+    def read_header(self) -> dict:
+        """The header alone, read from the first line without reading the entries."""
+        if not self.path.exists():
+            raise AnnotationError(f"{self.path}: no journal")
+        with open(self.path, "rb") as fh:
+            line = fh.readline()
+            while line and not line.strip():
+                line = fh.readline()
+        try:
+            header = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            header = None
+        if not isinstance(header, dict):
+            raise AnnotationError(f"{self.path}: journal has no header")
+        if header.get("type") != "header":
+            raise AnnotationError(f"{self.path}: first line is not a journal header")
+        return header
+
+    def _read(self, heads_only: bool) -> tuple[dict, list[dict]]:
+        """:meth:`read`; with ``heads_only`` each long edit entry comes without its row changes (see
+        :func:`_entry_head`)."""
         if not self.path.exists():
             raise AnnotationError(f"{self.path}: no journal")
         lines = self.path.read_bytes().split(b"\n")
@@ -111,7 +165,7 @@ class Journal:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = _entry_head(line) if heads_only and header is not None else json.loads(line)
             except json.JSONDecodeError:
                 where = "last line (cut short by a crash)" if k >= len(lines) - 2 else f"line {k + 1}"
                 log.warning("%s: ignoring damaged %s and what follows", self.path, where)
@@ -127,11 +181,14 @@ class Journal:
         return header, entries
 
     def inspect(self) -> JournalInfo | None:
-        """Summary of the journal, or None when there is none (or it is unreadable, which is logged)."""
+        """Summary of the journal, or None when there is none (or it is unreadable, which is logged).
+
+        Reads each entry's head only (:func:`_entry_head`): the viewer asks this on the GUI thread whenever
+        a recording opens, and a journal holding a 24-h recording's model suggestions is ~20 MB of rows."""
         if not self.path.exists():
             return None
         try:
-            _, entries = self.read()
+            _, entries = self._read(heads_only=True)
         except AnnotationError as exc:
             log.warning("%s", exc)
             return None
@@ -180,7 +237,7 @@ class Journal:
         self.directory.mkdir(parents=True, exist_ok=True)
         fresh = not self.path.exists()
         if not fresh:
-            header, _ = self.read()
+            header = self.read_header()
             if header.get("base") != store.base_fingerprint:
                 raise AnnotationError(f"{self.path}: journal belongs to other base labels; discard it first")
         self._fh = open(self.path, "ab")

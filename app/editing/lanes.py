@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui
 from anyecg_model.annotations import AnnotationStore
 from anyecg_model.io.annotations import AAMI_CLASS
 
-from ..lanes import CLASS_COLOURS, LaneItem, paint_tag, rhythm_colour
+from ..lanes import CLASS_COLOURS, LaneItem, paint_tag, paint_ticks, rhythm_colour
 
 #: Colour of manual and accepted labels' underline, and of the selection box.
 EDITED_COLOUR = "#d08000"
@@ -101,7 +101,7 @@ class StoreBeatLane(LaneItem):
             painter.setPen(colour)
             ks = np.flatnonzero(classes == cls)
             if not as_text:
-                painter.drawLines([QtCore.QLineF(float(px[k]), y0 + 2, float(px[k]), y0 + h - 2) for k in ks])
+                paint_ticks(painter, px[ks], y0 + 2, y0 + h - 2)  # no Python object per beat
                 continue
             for k in ks:
                 text = codes[k] if not self.suggestions or np.isnan(conf[k]) else f"{codes[k]} {conf[k]:.2f}"
@@ -138,7 +138,7 @@ class StoreBeatLane(LaneItem):
             if self.suggestions:
                 colour.setAlpha(170)
             painter.setPen(colour)
-            painter.drawLines([QtCore.QLineF(float(x), y0 + 2, float(x), y0 + h - 2) for x in xs.tolist()])
+            paint_ticks(painter, xs, y0 + 2, y0 + h - 2)
 
 
 class StoreRhythmLane(LaneItem):

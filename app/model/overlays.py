@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui
 from anyecg_model.analysis.labels import BEAT_CLASSES
 
 from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem, heat_colour, paint_tag  # noqa: F401 (heat_colour: API)
+from ..lanes import paint_ticks
 
 #: Beats closer than this to the pointer (px) are reported on hover.
 HOVER_PX = 6.0
@@ -114,7 +115,7 @@ class ModelBeatLane(LaneItem):
                     for x in px[sel]:
                         painter.drawText(QtCore.QRectF(x - 15, y0, 30, h), QtCore.Qt.AlignmentFlag.AlignCenter, sym)
                 else:
-                    painter.drawLines([QtCore.QLineF(x, y0 + 2, x, y0 + h - 2) for x in px[sel]])
+                    paint_ticks(painter, px[sel], y0 + 2, y0 + h - 2)  # no Python object per beat
         paint_tag(painter, tr, self, "model beats")
         painter.restore()
 

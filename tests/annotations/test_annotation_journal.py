@@ -151,3 +151,47 @@ def test_every_entry_is_fsynced_by_close(recording, mode):
     assert Journal.for_store(fresh).restore(fresh) == 5
     with pytest.raises(AnnotationError, match="fsync mode"):
         Journal(journal.directory, fsync="sometimes")
+
+
+def test_inspect_reads_the_heads_of_long_entries_only(recording, monkeypatch):
+    """A journal of bulk model suggestions is summarised without parsing its rows (one ~20-MB line for a
+    24-h recording); the summary matches the full read, a long line cut short is dropped, and attach
+    reads the header alone."""
+    import json
+
+    from anyecg_model.annotations import journal as journal_mod
+    from anyecg_model.annotations.suggestions import set_suggestions
+
+    key = recording.provenance.content_hash
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal.for_recording(key)
+    journal.attach(store)
+    n = 500
+    set_suggestions(store, list(range(100, 100 + 20 * n, 20)), ["N"] * n, [0.9] * n)
+    store.insert_beat(int(30 * store.fs), "V")
+    store.undo()
+    journal.note_saved("/tmp/x.corr", "wfdb")
+    journal.close()
+    lines = journal.path.read_bytes().splitlines()
+    assert len(lines[1]) >= journal_mod.HEAD_ONLY_MIN_BYTES  # the suggestions: summarised from the head
+    parsed = []
+    real_loads = json.loads
+    monkeypatch.setattr(journal_mod.json, "loads", lambda s, *a, **k: parsed.append(len(s)) or real_loads(s, *a, **k))
+    info = Journal.for_recording(key).inspect()
+    assert max(parsed) < 1000  # no line was parsed whole
+    assert (info.n_edits, info.n_entries, info.saved_to, info.edits_since_save) == (1, 3, "/tmp/x.corr", 0)
+    _, heads = Journal.for_recording(key)._read(heads_only=True)
+    _, full = Journal.for_recording(key).read()
+    assert heads[0] == {k: v for k, v in full[0].items() if k not in ("beats", "episodes")}
+    assert heads[1:] == full[1:]
+    parsed.clear()
+    again = AnnotationStore.from_recording(recording)
+    Journal.for_recording(key).restore(again)
+    appending = Journal.for_recording(key)
+    appending.attach(again)  # appends after checking the header only
+    appending.close()
+    assert parsed[-1] < 1000  # the header line
+    monkeypatch.setattr(journal_mod.json, "loads", real_loads)
+    with open(journal.path, "ab") as fh:  # a crash while writing another long entry
+        fh.write(lines[1][: len(lines[1]) // 2])
+    assert Journal.for_recording(key).inspect().n_entries == 3

@@ -71,3 +71,44 @@ def test_band_lane_finds_long_episodes_that_start_before_the_view(qtbot):
     assert list(lane.visible_indices()) == [0]
     plot.setXRange(4990, 5010, padding=0)
     assert list(lane.visible_indices()) == [0, 1]
+
+
+def test_ticks_are_one_path_with_the_pixels_of_one_line_each(qtbot):
+    """paint_ticks draws what one QLineF per beat drew, without a Python object per beat (no collection
+    runs while 5,000 ticks are painted)."""
+    import gc
+    import threading
+
+    from PySide6 import QtCore, QtGui
+
+    from app.lanes import paint_ticks
+
+    xs = np.sort(np.random.default_rng(1).uniform(0, 1600, 5000))
+
+    def render(draw) -> np.ndarray:
+        img = QtGui.QImage(1600, 40, QtGui.QImage.Format.Format_ARGB32)
+        img.fill(0xFFFFFFFF)
+        painter = QtGui.QPainter(img)
+        pen = QtGui.QPen(QtGui.QColor(192, 32, 32, 150))
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        painter.setPen(pen)
+        draw(painter)
+        painter.end()
+        return np.frombuffer(img.constBits(), np.uint8).reshape(40, 1600, 4).copy()
+
+    expected = render(lambda p: p.drawLines([QtCore.QLineF(x, 2.0, x, 30.0) for x in xs]))
+    collections: list[int] = []
+
+    def count(phase, info):
+        if phase == "start" and threading.current_thread() is threading.main_thread():
+            collections.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(count)
+    try:
+        got = render(lambda p: paint_ticks(p, xs, 2.0, 30.0))
+    finally:
+        gc.callbacks.remove(count)
+    np.testing.assert_array_equal(got, expected)
+    assert collections == []
