@@ -39,7 +39,7 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gui_responsiveness import PROBE_MS, joined_mitdb, model_dir, synthetic  # noqa: E402
+from bench_gui_responsiveness import PROBE_MS, joined_mitdb, model_dir, print_table, synthetic  # noqa: E402
 
 
 class GcTimes:
@@ -263,11 +263,7 @@ def main() -> None:
         *summary("open → settled + 1 s", gg, gc_times.between(marks["open"], marks["open_end"]), gs),
         *scroll_rows,
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"{'quantity'.ljust(width)} | value")
-    print(f"{'-' * width}-|-{'-' * 40}")
-    for k, v in rows:
-        print(f"{k.ljust(width)} | {v}")
+    print_table(rows)
     win.close()
     shutil.rmtree(tmp, ignore_errors=True)
 

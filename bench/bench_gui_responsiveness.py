@@ -103,6 +103,15 @@ def probe_idle(app, win, rec, seconds: float) -> np.ndarray:
     return gaps
 
 
+
+def print_table(rows: list[tuple[str, str]]) -> None:
+    """Print ``(quantity, value)`` rows as a two-column markdown table."""
+    width = max(len(k) for k, _ in rows)
+    print(f"{'quantity'.ljust(width)} | value")
+    print(f"{'-' * width}-|-{'-' * 40}")
+    for k, v in rows:
+        print(f"{k.ljust(width)} | {v}")
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=24.0, help="synthetic length when mitdb is absent")
@@ -208,11 +217,7 @@ def main() -> None:
         ("full analysis, probed (s)", f"{end - t_start:.0f}" + ("" if "done" in marks else " (timed out)")),
         ("beats found", f"{len(f.beats) if f is not None and f.beats is not None else 'n/a'}"),
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"{'quantity'.ljust(width)} | value")
-    print(f"{'-' * width}-|-{'-' * 40}")
-    for k, v in rows:
-        print(f"{k.ljust(width)} | {v}")
+    print_table(rows)
     win.close()
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -124,23 +124,31 @@ class AnalyzerPool:
                 del self._analyzers[key]
 
 
+def _open_for(job_id: int, ref: RecordingRef, opener: Callable[[], Recording], emit: Emit,
+              cancelled: Callable[[], bool]) -> Recording | None:
+    """The recording of a job (``opener()``), or None after emitting why not: ``cancelled``, ``needSignal``
+    (the file changed: the viewer sends the samples) or ``failed`` naming the file."""
+    if cancelled():
+        emit(("cancelled", job_id))
+        return None
+    try:
+        return opener()
+    except NeedSignal as exc:
+        log.info("%s", exc)
+        emit(("needSignal", job_id))
+    except (RecordingError, OSError, ValueError) as exc:
+        emit(("failed", job_id, str(exc) if isinstance(exc, RecordingError) else
+              f"{ref.provenance.path}: cannot read the recording: {exc}"))
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- one job
 def run_job(job_id: int, job: JobSpec, pool: AnalyzerPool, emit: Emit, cancelled: Callable[[], bool],
             focus: FocusRange) -> None:
     """Analyse ``job``, emitting the replies of :mod:`.process` for ``job_id``; ends with exactly one of
     done / failed / cancelled / needSignal, whatever happens."""
-    if cancelled():
-        emit(("cancelled", job_id))
-        return
-    try:
-        recording = job.recording.open()
-    except NeedSignal as exc:
-        log.info("%s", exc)
-        emit(("needSignal", job_id))
-        return
-    except (RecordingError, OSError, ValueError) as exc:
-        emit(("failed", job_id, str(exc) if isinstance(exc, RecordingError) else
-              f"{job.recording.provenance.path}: cannot read the recording: {exc}"))
+    recording = _open_for(job_id, job.recording, job.recording.open, emit, cancelled)
+    if recording is None:
         return
     try:
         _run(job_id, job, recording, pool, emit, cancelled, focus)
@@ -232,18 +240,9 @@ def run_generation(job_id: int, spec: GenerationSpec, pool: AnalyzerPool, emit: 
                    cancelled: Callable[[], bool], recordings: "RecordingCache | None" = None) -> None:
     """Generate ``spec``'s leads, emitting the replies of :mod:`.process` for ``job_id``; ends with exactly one
     of generated / exported / failed / cancelled / needSignal, whatever happens."""
-    if cancelled():
-        emit(("cancelled", job_id))
-        return
-    try:
-        rec = recordings.open(spec.recording) if recordings is not None else spec.recording.open()
-    except NeedSignal as exc:
-        log.info("%s", exc)
-        emit(("needSignal", job_id))
-        return
-    except (RecordingError, OSError, ValueError) as exc:
-        emit(("failed", job_id, str(exc) if isinstance(exc, RecordingError) else
-              f"{spec.recording.provenance.path}: cannot read the recording: {exc}"))
+    opener = (lambda: recordings.open(spec.recording)) if recordings is not None else spec.recording.open
+    rec = _open_for(job_id, spec.recording, opener, emit, cancelled)
+    if rec is None:
         return
     try:
         _generate(job_id, spec, rec, pool, emit, cancelled)
