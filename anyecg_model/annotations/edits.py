@@ -1,7 +1,8 @@
 """The edit log: every edit as row changes (before → after), appended, never rewritten.
 
 An :class:`Edit` lists the beat and episode rows it changed, each as ``(id, before, after)``, so it
-can be applied forwards (redo) and backwards (undo) exactly. The :class:`EditLog` is append-only:
+can be applied forwards (redo) and backwards (undo) exactly; an edit of many beats at once (a recording's
+model suggestions) carries them as one columnar :class:`~.table.Bulk` instead. The :class:`EditLog` is append-only:
 an undo or a redo is itself an entry, like LightWAVE's edit log, so replaying the entries from the
 start reproduces the store, including what was undone. Undo and redo are unlimited.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .codes import AnnotationError
-from .table import Change
+from .table import BEAT_COLUMNS, Bulk, Change
 
 
 @dataclass
@@ -23,24 +24,31 @@ class Edit:
     timestamp: float
     beats: list[Change] = field(default_factory=list)
     episodes: list[Change] = field(default_factory=list)
+    beat_bulk: Bulk | None = None
 
     def to_json(self) -> dict:
-        return {"type": "edit", "seq": self.seq, "label": self.label, "author": self.author,
-                "timestamp": self.timestamp,
-                "beats": [[i, b, a] for i, b, a in self.beats],
-                "episodes": [[i, b, a] for i, b, a in self.episodes]}
+        entry = {"type": "edit", "seq": self.seq, "label": self.label, "author": self.author,
+                 "timestamp": self.timestamp,
+                 "beats": [[i, b, a] for i, b, a in self.beats],
+                 "episodes": [[i, b, a] for i, b, a in self.episodes]}
+        if self.beat_bulk is not None:
+            entry["beat_bulk"] = self.beat_bulk.to_json()
+        return entry
 
     @classmethod
     def from_json(cls, obj: dict) -> "Edit":
         try:
             return cls(int(obj["seq"]), str(obj["label"]), str(obj.get("author", "")), float(obj["timestamp"]),
                        [(int(i), b, a) for i, b, a in obj["beats"]],
-                       [(int(i), b, a) for i, b, a in obj["episodes"]])
+                       [(int(i), b, a) for i, b, a in obj["episodes"]],
+                       Bulk.from_json(obj["beat_bulk"], BEAT_COLUMNS) if "beat_bulk" in obj else None)
         except (KeyError, TypeError, ValueError) as exc:
             raise AnnotationError(f"malformed edit entry: {exc}") from exc
 
     def max_id(self) -> int:
         ids = [i for i, _, _ in self.beats] + [i for i, _, _ in self.episodes]
+        if self.beat_bulk is not None:
+            ids += [int(r.ids.max()) for r in (self.beat_bulk.added, self.beat_bulk.dropped) if len(r)]
         return max(ids, default=-1)
 
 

@@ -27,11 +27,10 @@ class ReviewQueue:
         self.store = store
         self.order = order
         self.tolerance_s = tolerance_s
-        self.ids = np.zeros(0, np.int64)
-        self._order: list[int] = []
-        self._gone: set[int] = set()
-        self._rank: dict[int, int] = {}
-        self._pending: set[int] = set()
+        self.ids = np.zeros(0, np.int64)  # the queue, in review order
+        self._by_id = np.zeros(0, np.int64)  # positions in ``ids`` sorted by id, for lookups
+        self._pending = np.zeros(0, bool)  # per queue position: still a model suggestion
+        self._gone = np.zeros(0, bool)  # per queue position: no longer in the store
         self.rebuild()
         store.events.changed.connect(self._on_changed)
 
@@ -40,61 +39,65 @@ class ReviewQueue:
         b = self.store.beats
         sel = np.flatnonzero(b["source"] == "model")
         conf = np.nan_to_num(b["confidence"][sel], nan=0.0)
-        margin = np.array([t[0][1] - t[1][1] if len(t) > 1 else 1.0 for t in b["top"][sel]], dtype=float)
+        tops = b["top"][sel]
+        margin = np.ones(len(sel))
+        ranked = np.flatnonzero(np.fromiter(map(len, tops), np.int64, len(tops)) > 1)
+        margin[ranked] = [tops[k][0][1] - tops[k][1][1] for k in ranked.tolist()]
         if self.order == "uncertainty":
             order = np.lexsort((b["sample"][sel], margin, conf))
         else:
             match = matched_labels(self.store, b["sample"][sel], self.tolerance_s)
-            label_code = np.array([b["code"][b.position(m)] if m >= 0 else "" for m in match], dtype=object)
+            label_code = b.values(match, "code", "")
             group = np.where(match < 0, 1, np.where(label_code != b["code"][sel], 0, 2))
             order = np.lexsort((b["sample"][sel], conf, group))
         self.ids = b.ids[sel][order]
-        self._order = self.ids.tolist()
-        self._rank = {i: k for k, i in enumerate(self._order)}
-        self._pending = set(self._rank)
-        self._gone: set[int] = set()
+        self._by_id = np.argsort(self.ids)
+        self._pending = np.ones(len(self.ids), bool)
+        self._gone = np.zeros(len(self.ids), bool)
 
     def close(self) -> None:
         self.store.events.changed.disconnect(self._on_changed)
 
     @property
     def total(self) -> int:
-        return len(self._order) - len(self._gone)
+        return len(self.ids) - int(self._gone.sum())
 
     @property
     def remaining(self) -> int:
-        return len(self._pending)
+        return int(self._pending.sum())
 
     @property
     def reviewed(self) -> int:
         return self.total - self.remaining
 
+    def _positions(self, ids) -> np.ndarray:
+        """Queue positions of ``ids`` (-1 for an id not in the queue)."""
+        ids = np.asarray(ids, np.int64).reshape(-1)
+        if not len(self.ids):
+            return np.full(len(ids), -1, np.int64)
+        k = np.minimum(np.searchsorted(self.ids, ids, sorter=self._by_id), len(self.ids) - 1)
+        pos = self._by_id[k]
+        return np.where(self.ids[pos] == ids, pos, -1)
+
     def _on_changed(self, change: StoreChange) -> None:
-        b = self.store.beats
-        for row_id in change.beats.removed + change.beats.updated + change.beats.inserted:
-            if row_id not in self._rank:
-                continue
-            source = b.row(row_id)["source"] if row_id in b else None
-            (self._gone.add if source is None else self._gone.discard)(row_id)
-            (self._pending.add if source == "model" else self._pending.discard)(row_id)
+        ids = np.asarray(change.beats.removed + change.beats.updated + change.beats.inserted, np.int64)
+        pos = self._positions(ids)
+        hit = pos >= 0
+        source = self.store.beats.values(ids[hit], "source", None)
+        self._gone[pos[hit]] = source == None  # noqa: E711 (elementwise on an object array)
+        self._pending[pos[hit]] = source == "model"
 
     def __contains__(self, row_id) -> bool:
-        return row_id in self._rank
+        return row_id is not None and bool(self._positions([row_id])[0] >= 0)
 
     def upcoming(self, after: int | None = None, n: int = 1) -> list[int]:
         """Up to ``n`` pending suggestions after ``after`` in queue order (from the start when None), wrapping."""
-        if not self._pending:
+        total = len(self.ids)
+        if not total:
             return []
-        start = self._rank.get(after, -1) + 1 if after is not None else 0
-        out: list[int] = []
-        total = len(self._order)
-        for k in range(total):
-            row_id = self._order[(start + k) % total]
-            if row_id in self._pending:
-                out.append(row_id)
-                if len(out) == n:
-                    break
-        return out
+        start = int(self._positions([after])[0]) + 1 if after is not None else 0
+        ahead = np.flatnonzero(np.roll(self._pending, -start))[:n]
+        return self.ids[(ahead + start) % total].tolist()
 
     def next(self, after: int | None = None) -> int | None:
         """Id of the first pending suggestion after ``after`` in queue order (from the start when None),

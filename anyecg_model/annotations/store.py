@@ -19,7 +19,7 @@ from ..io.annotations import BEAT_SYMBOLS, Annotations
 from .codes import LABEL_SOURCES, AnnotationError, check_point_code, check_rhythm_code, check_source
 from .edits import Edit, EditLog
 from .events import Event
-from .table import BeatTable, Change, ColumnTable, EpisodeTable, TableChange
+from .table import BeatTable, Bulk, Change, ColumnTable, EpisodeTable, TableChange
 
 
 @dataclass
@@ -178,17 +178,27 @@ class AnnotationStore:
         self._next_id += 1
         return self._next_id - 1
 
+    def new_ids(self, n: int) -> np.ndarray:
+        """``n`` fresh row ids."""
+        self._next_id += n
+        return np.arange(self._next_id - n, self._next_id, dtype=np.int64)
+
     def stamp(self, row: dict, **changes) -> dict:
         """A copy of ``row`` with ``changes`` and this store's author and time."""
         return {**row, **changes, "author": self.author, "timestamp": float(self.clock())}
 
-    def commit(self, label: str, beats: Sequence[Change] = (), episodes: Sequence[Change] = ()) -> Edit | None:
-        """Apply and log one edit made of row changes; None (nothing logged) when it changes nothing."""
+    def commit(self, label: str, beats: Sequence[Change] = (), episodes: Sequence[Change] = (),
+               beat_bulk: Bulk | None = None) -> Edit | None:
+        """Apply and log one edit made of row changes and a columnar :class:`~.table.Bulk` of beats;
+        None (nothing logged) when it changes nothing."""
         beats = [c for c in beats if c[1] != c[2]]
         episodes = [c for c in episodes if c[1] != c[2]]
-        if not beats and not episodes:
+        if beat_bulk is not None and not len(beat_bulk.added) and not len(beat_bulk.dropped):
+            beat_bulk = None
+        if not beats and not episodes and beat_bulk is None:
             return None
-        edit = Edit(self.log.next_seq, label, self.author, float(self.clock()), list(beats), list(episodes))
+        edit = Edit(self.log.next_seq, label, self.author, float(self.clock()), list(beats), list(episodes),
+                    beat_bulk)
         self._apply(edit, True, "edit")
         self.events.logged.emit(self.log.record(edit))
         return edit
@@ -243,9 +253,18 @@ class AnnotationStore:
                 if current != before:
                     raise AnnotationError(f"edit {edit.seq} ({edit.label}) expects annotation {row_id} = {before}, "
                                           f"found {current}")
+        bulk = edit.beat_bulk
+        if bulk is not None:
+            try:
+                found = self.beats.gather(bulk.dropped.ids)
+            except AnnotationError:
+                found = None
+            if found is None or not found.equals(bulk.dropped):
+                raise AnnotationError(f"edit {edit.seq} ({edit.label}) expects {len(bulk.dropped)} annotations "
+                                      "that differ from the ones found")
 
     def _apply(self, edit: Edit, forward: bool, action: str) -> None:
-        beats = self.beats.apply(edit.beats, forward)
+        beats = self.beats.apply(edit.beats, forward, edit.beat_bulk)
         episodes = self.episodes.apply(edit.episodes, forward)
         self.events.changed.emit(StoreChange(action, edit, beats, episodes))
 

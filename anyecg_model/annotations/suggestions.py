@@ -15,7 +15,7 @@ import numpy as np
 from ..io.annotations import BEAT_SYMBOLS
 from .codes import AnnotationError, check_point_code, check_rhythm_code
 from .store import AnnotationStore
-from .table import BeatTable, Change, EpisodeTable
+from .table import BeatTable, Bulk, Change, EpisodeTable
 
 #: Beat matching window (s) between a suggestion and an existing label (AAMI EC57 uses 150 ms).
 MATCH_TOLERANCE_S = 0.15
@@ -24,7 +24,8 @@ MATCH_TOLERANCE_S = 0.15
 def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],
                     confidence: Sequence[float], top: Sequence[Sequence[tuple[str, float]]] | None = None,
                     episodes: Iterable[tuple[int, int, str, float]] = ()):
-    """Replace the pending (``model``) suggestions with new ones, in one undoable edit.
+    """Replace the pending (``model``) suggestions with new ones, in one undoable edit (columnar: a 24-h
+    recording's ~100,000 beats take tens of milliseconds, see ``bench/bench_suggestions.py``).
 
     ``sample`` in base-rate samples, ``code`` MIT-BIH beat codes, ``confidence`` in 0..1, ``top`` the
     model's best classes per beat as ``(code, probability)``; ``episodes`` as ``(start, stop, label, confidence)``.
@@ -32,32 +33,31 @@ def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequenc
     n = len(sample)
     if not (len(code) == len(confidence) == n) or (top is not None and len(top) != n):
         raise AnnotationError("suggestion columns have different lengths")
-    for c in set(code):
+    code = np.array([str(c) for c in code], object)
+    for c in set(code.tolist()):
         check_point_code(c)
     b = store.beats
-    old_b = b.ids[b["source"] == "model"].tolist()
-    old_e = store.episodes.ids[store.episodes["source"] == "model"].tolist()
-    beats: list[Change] = [(i, b.row(i), None) for i in old_b]
     now = float(store.clock())
-    template = BeatTable.make_row(source="model", author="model", timestamp=now)
     reviewed = np.sort(b["sample"][np.isin(b["source"], ("accepted", "rejected"))])
     sample = np.asarray(sample, np.int64)
-    skip = np.zeros(n, bool)
+    keep = np.ones(n, bool)
     if len(reviewed):  # a beat already accepted or rejected is not suggested again
         k = np.clip(np.searchsorted(reviewed, sample), 1, len(reviewed)) - 1
         near = np.minimum(np.abs(reviewed[k] - sample), np.abs(reviewed[np.minimum(k + 1, len(reviewed) - 1)] - sample))
-        skip = near <= MATCH_TOLERANCE_S * store.fs
-    samples, codes, confs = sample.tolist(), [str(c) for c in code], np.asarray(confidence, float).tolist()
-    for k in np.flatnonzero(~skip).tolist():
-        ranked = [[str(c), float(p)] for c, p in top[k]] if top is not None else []
-        row = {**template, "sample": samples[k], "code": codes[k], "confidence": confs[k], "top": ranked}
-        beats.append((store.new_id(), None, row))
-    eps: list[Change] = [(i, store.episodes.row(i), None) for i in old_e]
+        keep = near > MATCH_TOLERANCE_S * store.fs
+    kept = np.flatnonzero(keep)
+    added = BeatTable.make_rows(
+        store.new_ids(len(kept)), sample=sample[kept], code=code[kept], source="model", author="model",
+        timestamp=now, confidence=np.asarray(confidence, float)[kept],
+        top=None if top is None else [top[k] for k in kept.tolist()])
+    dropped = b.gather(b.ids[b["source"] == "model"])
+    eps: list[Change] = [(i, store.episodes.row(i), None)
+                         for i in store.episodes.ids[store.episodes["source"] == "model"].tolist()]
     for start, stop, label, conf in episodes:
         row = EpisodeTable.make_row(start=int(start), stop=int(stop), code=check_rhythm_code(label), source="model",
                                     author="model", timestamp=now, confidence=float(conf))
         eps.append((store.new_id(), None, row))
-    return store.commit(f"model suggestions: {n} beats", beats=beats, episodes=eps)
+    return store.commit(f"model suggestions: {n} beats", episodes=eps, beat_bulk=Bulk(added, dropped))
 
 
 def matched_labels(store: AnnotationStore, sample: np.ndarray, tolerance_s: float = MATCH_TOLERANCE_S) -> np.ndarray:

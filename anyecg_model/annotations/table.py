@@ -3,10 +3,12 @@
 A table holds one numpy array per column. Rows are addressed by ``id`` (stable across edits);
 positions change when rows are inserted, deleted or moved. A row travels as a plain dict of
 JSON-friendly values (``None`` for a missing float, ``[[code, p], …]`` for the top classes), which is
-what the edit log and the journal store.
+what the edit log and the journal store. Many rows at once (a 24-h recording's model suggestions, ~100,000
+beats) travel as :class:`Rows`, one array per column, and change the table as one :class:`Bulk`.
 """
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -20,6 +22,8 @@ Change = tuple[int, "Row | None", "Row | None"]
 
 #: Above this many inserts in one change set, rows are appended and the table re-sorted once.
 _BULK_INSERT = 32
+#: Row ids are below this (a store numbers rows from 0; the id → slot map is an array indexed by id).
+_MAX_ID = 2**31
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,109 @@ _COMMON = (
 )
 BEAT_COLUMNS = (Column("sample", np.int64, 0), Column("subtype", np.int16, 0), *_COMMON)
 EPISODE_COLUMNS = (Column("start", np.int64, 0), Column("stop", np.int64, 0), *_COMMON)
+
+
+@dataclass
+class Rows:
+    """Rows of one table held as columns: ``ids`` (int64) and one array per column, in the column's dtype
+    (``top`` as tuples of ``(code, p)``). Their JSON form stores numbers as base64 of little-endian bytes and
+    text as a list of distinct values plus an index per row, so 100,000 rows encode in milliseconds."""
+
+    ids: np.ndarray
+    columns: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def equals(self, other: "Rows") -> bool:
+        """Same ids and values in the same order (NaN equals NaN)."""
+        if not np.array_equal(self.ids, other.ids) or self.columns.keys() != other.columns.keys():
+            return False
+        return all(np.array_equal(a, other.columns[k], equal_nan=a.dtype == np.float64)
+                   for k, a in self.columns.items())
+
+    def to_json(self) -> dict:
+        return {"ids": _encode_array(self.ids), "columns": {k: _encode_column(a) for k, a in self.columns.items()}}
+
+    @classmethod
+    def from_json(cls, obj: dict, columns: Sequence[Column]) -> "Rows":
+        """Rows from :meth:`to_json`'s form, checked against the table's ``columns``."""
+        try:
+            ids = _decode_array(obj["ids"], np.int64)
+            cols = {c.name: _decode_column(c, obj["columns"][c.name], len(ids)) for c in columns}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AnnotationError(f"malformed bulk rows: {exc!r}") from exc
+        return cls(ids, cols)
+
+
+@dataclass
+class Bulk:
+    """A change of many rows at once: applied, ``dropped`` rows go and ``added`` rows come (a row in both is
+    updated); reverted, the other way round."""
+
+    added: Rows
+    dropped: Rows
+
+    def to_json(self) -> dict:
+        return {"added": self.added.to_json(), "dropped": self.dropped.to_json()}
+
+    @classmethod
+    def from_json(cls, obj: dict, columns: Sequence[Column]) -> "Bulk":
+        if not isinstance(obj, dict):
+            raise AnnotationError("malformed bulk change")
+        return cls(Rows.from_json(obj.get("added"), columns), Rows.from_json(obj.get("dropped"), columns))
+
+
+def _encode_array(arr: np.ndarray) -> dict:
+    arr = np.ascontiguousarray(arr)
+    return {"dtype": arr.dtype.newbyteorder("<").str, "b64": base64.b64encode(arr.astype(arr.dtype.newbyteorder("<"),
+                                                                                       copy=False)).decode("ascii")}
+
+
+def _decode_array(obj: dict, dtype) -> np.ndarray:
+    raw = np.frombuffer(base64.b64decode(obj["b64"], validate=True), np.dtype(obj["dtype"]))
+    return raw.astype(dtype)
+
+
+def _encode_column(arr: np.ndarray) -> dict:
+    """A column's JSON form: numbers as base64; text and top classes as distinct ``values`` and, when there
+    is more than one, an ``index`` into them per row."""
+    if arr.dtype != object:
+        return _encode_array(arr)
+    items = arr.tolist()
+    if items and items.count(items[0]) == len(items):
+        distinct, index = [items[0]], None  # one value for every row: the usual case of a bulk's source, author
+    elif all(isinstance(v, str) for v in items):
+        distinct, index = np.unique(arr.astype(str), return_inverse=True)
+        distinct = distinct.tolist()
+    else:
+        seen: dict = {}
+        index = np.fromiter((seen.setdefault(v, len(seen)) for v in items), np.int64, len(items))
+        distinct = list(seen)
+    values = [[list(pair) for pair in v] if isinstance(v, tuple) else v for v in distinct]
+    if index is None:
+        return {"values": values}
+    small = np.uint8 if len(values) <= 256 else np.int32
+    return {"values": values, "index": _encode_array(np.asarray(index).astype(small))}
+
+
+def _decode_column(col: Column, obj: dict, n: int) -> np.ndarray:
+    if col.dtype is not object:
+        arr = _decode_array(obj, col.dtype)
+    else:
+        values = np.empty(len(obj["values"]), object)
+        for k, v in enumerate(obj["values"]):
+            values[k] = _to_column_value(col, v)
+        if "index" in obj:
+            arr = values[_decode_array(obj["index"], np.int64)]
+        elif len(values) == 1:
+            arr = np.empty(n, object)
+            arr.fill(values[0])
+        else:
+            arr = np.empty(0, object)
+    if len(arr) != n:
+        raise ValueError(f"column {col.name} has {len(arr)} values for {n} rows")
+    return arr
 
 
 @dataclass
@@ -91,7 +198,7 @@ class ColumnTable:
         self._slot_ids = np.zeros(0, np.int64)
         self._used = 0  # slots in use (live or dead)
         self._order = np.zeros(0, np.int64)  # live slots, sorted by (key, id)
-        self._slot_of: dict[int, int] = {}
+        self._slot_of = np.zeros(0, np.int64)  # slot of each id (index: id), -1 for an id not in the table
         self._cache: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------ construction
@@ -99,36 +206,53 @@ class ColumnTable:
     def from_columns(cls, ids: Sequence[int], **columns) -> "ColumnTable":
         """A table from equal-length columns (missing columns take their defaults)."""
         table = cls()
+        rows = cls.make_rows(ids, **columns)
+        ids_arr, cols = rows.ids, rows.columns
+        order = np.lexsort((ids_arr, cols[cls.KEY]))
+        table._set_sorted(ids_arr[order], {k: v[order] for k, v in cols.items()})
+        return table
+
+    @classmethod
+    def make_rows(cls, ids: Sequence[int], **columns) -> Rows:
+        """:class:`Rows` from equal-length columns or scalars (a scalar fills its column; missing columns take
+        their defaults), converted to the columns' dtypes."""
+        unknown = set(columns) - {c.name for c in cls.COLUMNS}
+        if unknown:
+            raise AnnotationError(f"unknown annotation fields: {', '.join(sorted(unknown))}")
         n = len(ids)
         ids_arr = np.asarray(ids, np.int64).reshape(n)
         cols = {}
         for col in cls.COLUMNS:
-            if col.name in columns:
-                values = columns[col.name]
-                if col.dtype is object:
-                    arr = np.empty(n, object)
-                    arr[:] = [_to_column_value(col, v) for v in values] if col.name == "top" else list(values)
-                elif isinstance(values, np.ndarray):
-                    arr = values.astype(col.dtype).reshape(n)
-                else:
-                    arr = np.array([_to_column_value(col, v) for v in values], dtype=col.dtype).reshape(n)
+            values = columns.get(col.name)
+            if col.name == "top":  # one tuple per row, set one by one so numpy keeps them whole
+                arr = np.empty(n, object)
+                if values is None:
+                    arr.fill(())
+                for k, v in enumerate(() if values is None else values):
+                    arr[k] = _to_column_value(col, v)
+            elif values is None or np.ndim(values) == 0:
+                arr = np.empty(n, col.dtype)
+                arr[:] = _to_column_value(col, col.default if values is None else values)
+            elif col.dtype is object:
+                arr = np.empty(n, object)
+                arr[:] = list(values)
+            elif isinstance(values, np.ndarray):
+                arr = values.astype(col.dtype).reshape(n)
             else:
-                arr = np.empty(n, object) if col.dtype is object else np.empty(n, col.dtype)
-                arr[:] = [_to_column_value(col, col.default)] * n if col.name == "top" else _to_column_value(col, col.default)
+                arr = np.array([_to_column_value(col, v) for v in values], dtype=col.dtype).reshape(n)
             cols[col.name] = arr
-        order = np.lexsort((ids_arr, cols[cls.KEY]))
-        table._set_sorted(ids_arr[order], {k: v[order] for k, v in cols.items()})
-        if len(table._slot_of) != n:
-            raise AnnotationError("annotation ids are not unique")
-        return table
+        return Rows(ids_arr, cols)
 
     def _set_sorted(self, ids: np.ndarray, cols: dict[str, np.ndarray]) -> None:
         """Replace the storage by sorted columns (slot k = position k)."""
+        if len(np.unique(ids)) != len(ids):
+            raise AnnotationError("annotation ids are not unique")
         self._slot_ids = ids
         self._slots = cols
         self._used = len(ids)
         self._order = np.arange(len(ids), dtype=np.int64)
-        self._slot_of = dict(zip(ids.tolist(), range(len(ids))))
+        self._slot_of = np.zeros(0, np.int64)
+        self._map_slots(ids, np.arange(len(ids), dtype=np.int64))
         self._cache = {}
 
     def select(self, mask: np.ndarray) -> "ColumnTable":
@@ -170,7 +294,36 @@ class ColumnTable:
         return arr
 
     def __contains__(self, row_id: int) -> bool:
-        return int(row_id) in self._slot_of
+        return self._slot(row_id) is not None
+
+    def _slot(self, row_id: int) -> int | None:
+        row_id = int(row_id)
+        if 0 <= row_id < len(self._slot_of) and self._slot_of[row_id] >= 0:
+            return int(self._slot_of[row_id])
+        return None
+
+    def _lookup(self, ids: np.ndarray) -> np.ndarray:
+        """Slots of ``ids`` (int64 array), -1 for an id not in the table."""
+        ids = np.asarray(ids, np.int64)
+        out = np.full(len(ids), -1, np.int64)
+        inside = (ids >= 0) & (ids < len(self._slot_of))
+        out[inside] = self._slot_of[ids[inside]]
+        return out
+
+    def _map_slots(self, ids: np.ndarray, slots: np.ndarray | int) -> None:
+        """Record the slots of ``ids`` (-1: gone); ids are small non-negative integers (a store numbers its rows
+        from 0), checked here so a damaged file cannot make the map huge."""
+        ids = np.asarray(ids, np.int64).reshape(-1)
+        if not len(ids):
+            return
+        if ids.min() < 0 or ids.max() >= _MAX_ID:
+            raise AnnotationError(f"annotation id {int(ids.min() if ids.min() < 0 else ids.max())} is out of range")
+        need = int(ids.max()) + 1
+        if need > len(self._slot_of):
+            grown = np.full(max(need, 2 * len(self._slot_of), 64), -1, np.int64)
+            grown[:len(self._slot_of)] = self._slot_of
+            self._slot_of = grown
+        self._slot_of[ids] = slots
 
     def _locate(self, key: int, row_id: int) -> int:
         """Sorted position where a row ``(key, row_id)`` is (or would be inserted)."""
@@ -181,13 +334,13 @@ class ColumnTable:
 
     def position(self, row_id: int) -> int:
         """Current sorted position of ``row_id`` (raises :class:`AnnotationError` when absent)."""
-        slot = self._slot_of.get(int(row_id))
+        slot = self._slot(row_id)
         if slot is None:
             raise AnnotationError(f"no annotation with id {row_id}")
         return self._locate(int(self._slots[self.KEY][slot]), int(row_id))
 
     def row(self, row_id: int) -> Row:
-        slot = self._slot_of.get(int(row_id))
+        slot = self._slot(row_id)
         if slot is None:
             raise AnnotationError(f"no annotation with id {row_id}")
         return {c.name: _to_row_value(c, self._slots[c.name][slot]) for c in self.COLUMNS}
@@ -224,19 +377,44 @@ class ColumnTable:
         return True
 
     # ------------------------------------------------------------------ mutation
-    def apply(self, changes: Iterable[Change], forward: bool = True) -> TableChange:
-        """Apply a change set (``forward``) or revert it (``forward=False``)."""
+    def gather(self, ids: Sequence[int], columns: Sequence[str] | None = None) -> Rows:
+        """The rows with these ids, in this order, as columns (all, or only ``columns``); AnnotationError
+        when one is absent."""
+        ids = np.asarray(ids, np.int64).reshape(-1)
+        slots = self._slots_of(ids)
+        names = [c.name for c in self.COLUMNS] if columns is None else columns
+        return Rows(ids.copy(), {name: self._slots[name][slots] for name in names})
+
+    def values(self, ids: Sequence[int], name: str, missing=None) -> np.ndarray:
+        """Column ``name`` of the rows with these ids, ``missing`` for an id not in the table."""
+        ids = np.asarray(ids, np.int64).reshape(-1)
+        slots = self._lookup(ids)
+        column = self._slots[name]
+        out = np.empty(len(ids), column.dtype)
+        out[slots < 0] = missing
+        out[slots >= 0] = column[slots[slots >= 0]]
+        return out
+
+    def _slots_of(self, ids: np.ndarray) -> np.ndarray:
+        slots = self._lookup(ids)
+        if (slots < 0).any():
+            raise AnnotationError(f"no annotation with id {int(ids[np.argmax(slots < 0)])}")
+        return slots
+
+    def apply(self, changes: Iterable[Change], forward: bool = True, bulk: Bulk | None = None) -> TableChange:
+        """Apply a change set and a :class:`Bulk` (``forward``) or revert them (``forward=False``)."""
         removals: list[int] = []
         inserts: list[tuple[int, Row]] = []
         in_place: list[tuple[int, Row]] = []
         result = TableChange([], [], [])
+        gone, come = ((bulk.dropped, bulk.added) if forward else (bulk.added, bulk.dropped)) if bulk else (None, None)
         for row_id, before, after in changes:
             old, new = (before, after) if forward else (after, before)
             row_id = int(row_id)
             if old is None and new is None:
                 continue
             if old is None:
-                if row_id in self._slot_of:
+                if row_id in self:
                     raise AnnotationError(f"annotation id {row_id} already exists")
                 inserts.append((row_id, new))
                 result.inserted.append(row_id)
@@ -244,7 +422,7 @@ class ColumnTable:
                 removals.append(row_id)
                 result.removed.append(row_id)
             else:
-                slot = self._slot_of.get(row_id)
+                slot = self._slot(row_id)
                 if slot is None:
                     raise AnnotationError(f"no annotation with id {row_id}")
                 if new[self.KEY] != self._slots[self.KEY][slot]:
@@ -253,10 +431,24 @@ class ColumnTable:
                 else:
                     in_place.append((row_id, new))
                 result.updated.append(row_id)
+        if gone is not None:  # checked before anything changes, so a refused bulk leaves the table as it was
+            self._slots_of(gone.ids)
+            going = np.concatenate([gone.ids, np.asarray(removals, np.int64)])
+            fresh = come.ids[~np.isin(come.ids, going)]
+            clash = fresh[self._lookup(fresh) >= 0]
+            if len(clash) or len(np.unique(come.ids)) != len(come):
+                raise AnnotationError(f"annotation id {clash[0] if len(clash) else 'repeated'} already exists")
+            both = np.isin(gone.ids, come.ids)
+            result.removed += gone.ids[~both].tolist()
+            result.updated += gone.ids[both].tolist()
+            result.inserted += come.ids[~np.isin(come.ids, gone.ids)].tolist()
+            removals += gone.ids.tolist()
         self._remove(removals)
         self._insert(inserts)
+        if come is not None:
+            self._insert_rows(come)
         for row_id, new in in_place:
-            slot = self._slot_of[row_id]
+            slot = self._slot(row_id)
             pos = None
             for col in self.COLUMNS:
                 value = _to_column_value(col, new.get(col.name, col.default))
@@ -281,20 +473,17 @@ class ColumnTable:
     def _remove(self, row_ids: list[int]) -> None:
         if not row_ids:
             return
-        positions = np.fromiter((self.position(i) for i in row_ids), np.int64, len(row_ids))
         if len(row_ids) == 1:
-            pos = int(positions[0])
+            pos = self.position(row_ids[0])
             ids, keys = np.delete(self.ids, pos), np.delete(self[self.KEY], pos)
             self._order = np.delete(self._order, pos)
             self._drop_cache()
             self._keep_index(ids, keys)
         else:
-            keep = np.ones(len(self._order), bool)
-            keep[positions] = False
-            self._order = self._order[keep]
+            slots = self._slots_of(np.asarray(row_ids, np.int64))
+            self._order = self._order[~np.isin(self._order, slots)]
             self._drop_cache()
-        for i in row_ids:
-            del self._slot_of[i]
+        self._map_slots(np.asarray(row_ids, np.int64), -1)
         if self._used > 2 * len(self._order) + 1024:
             self._set_sorted(self.ids.copy(), {c.name: self[c.name].copy() for c in self.COLUMNS})
 
@@ -315,31 +504,38 @@ class ColumnTable:
         self._slot_ids[slot] = row_id
         for col in self.COLUMNS:
             self._slots[col.name][slot] = _to_column_value(col, row.get(col.name, col.default))
-        self._slot_of[row_id] = slot
+        self._map_slots(np.array([row_id]), slot)
         return slot
 
     def _insert(self, rows: list[tuple[int, Row]]) -> None:
-        if not rows:
+        if len(rows) > _BULK_INSERT:
+            self._insert_rows(type(self).make_rows(
+                [i for i, _ in rows], **{c.name: [r.get(c.name, c.default) for _, r in rows] for c in self.COLUMNS}))
             return
         self._reserve(len(rows))
-        if len(rows) <= _BULK_INSERT:
-            for row_id, row in rows:
-                key = int(row[self.KEY])
-                pos = self._locate(key, row_id)
-                ids, keys = np.insert(self.ids, pos, row_id), np.insert(self[self.KEY], pos, key)
-                slot = self._append(row_id, row)
-                self._order = np.insert(self._order, pos, slot)
-                self._drop_cache()
-                self._keep_index(ids, keys)
+        for row_id, row in rows:
+            key = int(row[self.KEY])
+            pos = self._locate(key, row_id)
+            ids, keys = np.insert(self.ids, pos, row_id), np.insert(self[self.KEY], pos, key)
+            slot = self._append(row_id, row)
+            self._order = np.insert(self._order, pos, slot)
+            self._drop_cache()
+            self._keep_index(ids, keys)
+
+    def _insert_rows(self, rows: Rows) -> None:
+        """Insert many rows at once: appended to the slots, then the order re-sorted once."""
+        n = len(rows)
+        if not n:
             return
-        extra = type(self).from_columns([i for i, _ in rows],
-                                        **{c.name: [r.get(c.name, c.default) for _, r in rows] for c in self.COLUMNS})
-        slots = np.arange(self._used, self._used + len(rows), dtype=np.int64)
-        self._slot_ids[slots] = extra.ids
+        if len(np.unique(rows.ids)) != n:
+            raise AnnotationError("annotation ids are not unique")
+        self._reserve(n)
+        slots = np.arange(self._used, self._used + n, dtype=np.int64)
+        self._slot_ids[slots] = rows.ids
         for col in self.COLUMNS:
-            self._slots[col.name][slots] = extra[col.name]
-        self._slot_of.update(zip(extra.ids.tolist(), slots.tolist()))
-        self._used += len(rows)
+            self._slots[col.name][slots] = rows.columns[col.name]
+        self._map_slots(rows.ids, slots)
+        self._used += n
         order = np.concatenate([self._order, slots])
         self._order = order[np.lexsort((self._slot_ids[order], self._slots[self.KEY][order]))]
         self._drop_cache()

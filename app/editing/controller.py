@@ -166,8 +166,8 @@ class EditController(QtCore.QObject):
             self.selected_beat = None
         if self.selected_episode is not None and self.selected_episode not in self.store.episodes:
             self.selected_episode = None
-        if (change.beats.inserted or change.beats.removed) and any(
-                (row or {}).get("source") == "model" for _, before, after in change.edit.beats for row in (before, after)):
+        if (change.beats.inserted or change.beats.removed) and (change.edit.beat_bulk is not None or any(
+                (row or {}).get("source") == "model" for _, before, after in change.edit.beats for row in (before, after))):
             self._sync_suggestion_lane()
         for lane in (self.label_lane, self.suggestion_lane, self.rhythm_lane):
             if lane is not None:

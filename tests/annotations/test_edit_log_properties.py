@@ -87,7 +87,7 @@ def test_store_equals_replay_of_its_log(steps):
 
     forward = base_store()  # only the edits in effect, applied in order, give the same store
     for edit in store.log.done:
-        forward.beats.apply(edit.beats)
+        forward.beats.apply(edit.beats, True, edit.beat_bulk)
         forward.episodes.apply(edit.episodes)
     assert forward.fingerprint() == store.fingerprint()
 

@@ -1,0 +1,90 @@
+"""Many rows at once (a 24-h recording's model suggestions): columnar edits, their compact journal form, replay."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from anyecg_model.annotations import AnnotationError, AnnotationStore, BeatTable, Journal, set_suggestions
+from anyecg_model.annotations.table import BEAT_COLUMNS, Bulk, Rows
+
+FS, N = 250.0, 250 * 3600  # one hour at 250 Hz
+
+
+def reference_store(n_beats: int = 4000) -> AnnotationStore:
+    samples = np.linspace(100, N - 100, n_beats).astype(np.int64)
+    beats = BeatTable.from_columns(np.arange(n_beats), sample=samples, code=["N"] * n_beats,
+                                   source=["reference"] * n_beats, author=["atr"] * n_beats)
+    ticks = iter(range(10**9))
+    return AnnotationStore(FS, N, beats, author="ann", clock=lambda: 1.7e9 + next(ticks), content_hash="bulk")
+
+
+def suggest(store: AnnotationStore, shift: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    ref = store.beats["sample"][store.beats["source"] == "reference"]
+    codes = np.array(list("NSVFQ"), object)[rng.integers(0, 5, len(ref))]
+    return set_suggestions(store, ref + shift, codes.tolist(), rng.random(len(ref)))
+
+
+def test_rows_survive_their_json_form():
+    n = 600
+    rng = np.random.default_rng(1)
+    conf = rng.random(n)
+    conf[::7] = np.nan
+    top = [[("V", 0.7), ("N", 0.2)] if k % 3 else [] for k in range(n)]
+    rows = BeatTable.make_rows(np.arange(n) * 3, sample=np.arange(n) * 100, code=rng.choice(list("NVSF"), n),
+                               aux=[f"note {k % 300}" for k in range(n)], confidence=conf, top=top,
+                               source="model", channel=2)
+    back = Rows.from_json(json.loads(json.dumps(rows.to_json())), BEAT_COLUMNS)
+    assert back.equals(rows)
+    assert back.columns["top"][1] == (("V", 0.7), ("N", 0.2)) and back.columns["top"][0] == ()
+    assert np.isnan(back.columns["confidence"][0]) and set(back.columns["channel"].tolist()) == {2}
+    changed = Rows(rows.ids, {**rows.columns, "sample": rows.columns["sample"] + 1})
+    assert not changed.equals(rows)
+
+
+def test_suggestions_are_journalled_compactly_and_restored_with_their_undo(tmp_path):
+    store = reference_store()
+    journal = Journal.for_store(store, tmp_path)
+    journal.attach(store)
+    suggest(store, 3)
+    suggest(store, 5, seed=1)  # a second run replaces the first run's suggestions
+    store.insert_beat(1234, "V")
+    journal.close()
+    lines = journal.path.read_bytes().splitlines()
+    assert len(lines[1]) < 60 * 4000  # columnar: ~40 bytes a beat (a row dict per beat took ~180)
+    assert int(np.sum(store.beats["source"] == "model")) == 4000
+
+    again = reference_store()
+    assert Journal.for_store(again, tmp_path).restore(again) == 3
+    assert again.fingerprint() == store.fingerprint()
+    again.undo()
+    again.undo()  # back to the first run's suggestions, which came back from the journal
+    first = reference_store()
+    suggest(first, 3)
+    assert again.beats.equals(first.beats)
+    again.undo()
+    assert again.fingerprint() == reference_store().fingerprint()
+
+
+def test_replay_refuses_a_bulk_made_on_other_suggestions():
+    store = reference_store(200)
+    suggest(store, 3)
+    suggest(store, 5, seed=1)
+    other = reference_store(200)
+    suggest(other, 4)
+    with pytest.raises(AnnotationError, match="expects 200 annotations"):
+        other.replay(store.log.entries[1:])  # drops suggestions `other` does not have
+
+
+def test_a_refused_bulk_leaves_the_table_as_it_was():
+    store = reference_store(100)
+    table = store.beats
+    before = table.gather(table.ids)
+    clash = BeatTable.make_rows([5, 1000], sample=[10, 20], code="V")  # id 5 is a reference beat
+    with pytest.raises(AnnotationError, match="id 5 already exists"):
+        table.apply([], True, Bulk(clash, table.gather([7])))
+    with pytest.raises(AnnotationError, match="no annotation with id 4242"):
+        table.apply([], True, Bulk(BeatTable.make_rows([], sample=[]), BeatTable.make_rows([4242], sample=[1])))
+    assert table.gather(table.ids).equals(before) and len(table) == 100
