@@ -9,7 +9,8 @@ confidences plus 100 AF episodes (the size of a full analysis of the joined MIT-
 ``EditingUI.show_findings``, the slot the model panel's ``analysisFinished`` calls. The first run adds
 suggestions to an empty store; later runs replace the previous run's (a re-analysis). A 5-ms ``QTimer``
 probe ticks on the GUI thread from 0.1 s before to 2.5 s after; a gap is the time between ticks. Also
-reported: the autosave journal's size after the run (it journals each run as one entry).
+reported: the autosave journal's size after the run (it journals each run as one entry) and when the run's
+entry first reached it, from the call.
 """
 from __future__ import annotations
 
@@ -70,18 +71,24 @@ def main() -> None:
         probe = QtCore.QTimer(interval=PROBE_MS, timerType=QtCore.Qt.TimerType.PreciseTimer)
         probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
         probe.start()
-        QtCore.QTimer.singleShot(100, lambda: win.editing.show_findings(findings))
+        called: list[float] = []
+        QtCore.QTimer.singleShot(100, lambda: called.append(time.perf_counter()) or win.editing.show_findings(findings))
+        journal = win.editing.controller.journal
+        size = journal.path.stat().st_size
+        written = None
         end = time.perf_counter() + 2.6
         while time.perf_counter() < end:
             app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            if written is None and journal.path.stat().st_size > size:
+                written = time.perf_counter() - called[0]
         probe.stop()
         gaps = np.diff(np.array(ticks)) * 1000.0
         store = win.editing.controller.store
-        journal = win.editing.controller.journal
         rows.append((f"run {run + 1} ({'added to an empty store' if run == 0 else 'replacing the last run'})",
                      f"max {gaps.max():.1f} ms, p99 {np.percentile(gaps, 99):.1f} ms, "
                      f"{int((gaps > 50).sum())} > 50 ms; suggestions {int(np.sum(store.beats['source'] == 'model'))}; "
-                     f"journal {journal.path.stat().st_size / 1e6:.1f} MB" if journal is not None else "no journal"))
+                     f"journal {journal.path.stat().st_size / 1e6:.1f} MB, entry in it "
+                     + (f"{written:.2f} s after the findings arrived" if written is not None else "not within 2.5 s")))
     width = max(len(k) for k, _ in rows)
     print(f"{'quantity'.ljust(width)} | value")
     print(f"{'-' * width}-|-{'-' * 60}")

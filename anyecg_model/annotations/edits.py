@@ -26,13 +26,16 @@ class Edit:
     episodes: list[Change] = field(default_factory=list)
     beat_bulk: Bulk | None = None
 
-    def to_json(self) -> dict:
+    def to_entry(self) -> dict:
+        """The log entry: JSON-ready, except that a bulk stays a :class:`~.table.Bulk` until the journal's
+        spooler thread encodes it, so a 24-h recording's suggestions are not encoded on the thread that made
+        the edit."""
         entry = {"type": "edit", "seq": self.seq, "label": self.label, "author": self.author,
                  "timestamp": self.timestamp,
                  "beats": [[i, b, a] for i, b, a in self.beats],
                  "episodes": [[i, b, a] for i, b, a in self.episodes]}
         if self.beat_bulk is not None:
-            entry["beat_bulk"] = self.beat_bulk.to_json()
+            entry["beat_bulk"] = self.beat_bulk
         return entry
 
     @classmethod
@@ -41,7 +44,7 @@ class Edit:
             return cls(int(obj["seq"]), str(obj["label"]), str(obj.get("author", "")), float(obj["timestamp"]),
                        [(int(i), b, a) for i, b, a in obj["beats"]],
                        [(int(i), b, a) for i, b, a in obj["episodes"]],
-                       Bulk.from_json(obj["beat_bulk"], BEAT_COLUMNS) if "beat_bulk" in obj else None)
+                       _bulk(obj.get("beat_bulk")))
         except (KeyError, TypeError, ValueError) as exc:
             raise AnnotationError(f"malformed edit entry: {exc}") from exc
 
@@ -52,8 +55,15 @@ class Edit:
         return max(ids, default=-1)
 
 
+def _bulk(obj) -> Bulk | None:
+    if obj is None or isinstance(obj, Bulk):
+        return obj
+    return Bulk.from_json(obj, BEAT_COLUMNS)
+
+
 class EditLog:
-    """Append-only entries (``edit``, ``undo``, ``redo`` as JSON-ready dicts) plus the undo and redo stacks."""
+    """Append-only entries (``edit``, ``undo``, ``redo`` dicts, see :meth:`Edit.to_entry`) plus the undo and redo
+    stacks."""
 
     def __init__(self) -> None:
         self.entries: list[dict] = []
@@ -80,7 +90,7 @@ class EditLog:
         self._next_seq = edit.seq + 1
         self.done.append(edit)
         self.undone.clear()
-        entry = edit.to_json()
+        entry = edit.to_entry()
         self.entries.append(entry)
         return entry
 

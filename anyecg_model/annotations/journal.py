@@ -11,20 +11,31 @@ thread right after (``fsync="background"``, so the editor never waits for the di
 cost at most the last few milliseconds), or inside the edit call (``fsync="inline"``). After a crash,
 :meth:`Journal.restore` replays every entry up to the last complete line; a line cut short is the only
 thing that can be missing, and it belongs to an edit whose call had not returned.
+
+One exception keeps the GUI responsive: an edit carrying a columnar bulk (a recording's model suggestions,
+~100,000 beats) is encoded and written by a spooler thread, and entries that follow it while it is
+being written queue behind it, in order. Such an entry reaches the operating system about 0.3 s after
+its call returned (the spooler pauses so as not to compete with the GUI thread); what a crash in that
+window can lose is the model's suggestions (run the model again) and edits made within it.
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+
+import numpy as np
 
 from .codes import AnnotationError
 from .events import Event
 from .store import AnnotationStore
+from .table import Base64Text, Bulk, Rows, encode_column
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +108,34 @@ def _entry_head(line: bytes) -> dict:
     return json.loads(body[:cut] + b"}")
 
 
+#: Pauses (s) of the spooler thread before a bulk entry and after each of its columns, so the GUI thread,
+#: busy with the same edit for the next few event-loop turns, runs without waiting for the interpreter lock.
+SPOOL_START_S = 0.1
+SPOOL_PAUSE_S = 0.01
+
+
+def _json_pieces(obj) -> Iterator[bytes]:
+    """``obj`` as compact JSON, in pieces each made by a few short calls: a bulk is encoded one column at a
+    time and its base64 text (megabytes) is copied, not scanned, so the spooler thread never holds the
+    interpreter lock for long while the GUI waits."""
+    if isinstance(obj, Bulk):
+        obj = {"added": obj.added, "dropped": obj.dropped}
+    elif isinstance(obj, Rows):
+        obj = {"ids": obj.ids, "columns": obj.columns}
+    elif isinstance(obj, np.ndarray):
+        obj = encode_column(obj)
+    if isinstance(obj, Base64Text):
+        yield b'"' + obj.encode("ascii") + b'"'
+    elif isinstance(obj, dict):
+        yield b"{"
+        for k, (key, value) in enumerate(obj.items()):
+            yield (b"," if k else b"") + json.dumps(str(key)).encode() + b":"
+            yield from _json_pieces(value)
+        yield b"}"
+    else:
+        yield json.dumps(obj, separators=(",", ":")).encode()
+
+
 class Journal:
     """The append-only journal of one recording (see module docstring)."""
 
@@ -115,6 +154,10 @@ class Journal:
         self._dirty = threading.Event()
         self._stop = False
         self._syncer: threading.Thread | None = None
+        self._spool: queue.SimpleQueue[dict | None] = queue.SimpleQueue()
+        self._spooled = 0  # entries handed to the spooler and not yet written (guarded by _spool_lock)
+        self._spool_lock = threading.Lock()
+        self._spooler: threading.Thread | None = None
 
     @classmethod
     def for_recording(cls, content_hash: str, root: str | os.PathLike | None = None) -> "Journal":
@@ -259,8 +302,40 @@ class Journal:
             self._write({"type": "saved", "path": str(path), "kind": kind, "timestamp": time.time()})
 
     def _write(self, entry: dict) -> None:
+        """Write ``entry`` now, or hand it to the spooler when it carries a bulk or others wait there."""
+        with self._spool_lock:
+            if self._spooled or "beat_bulk" in entry:
+                self._spooled += 1
+                if self._spooler is None:
+                    self._spooler = threading.Thread(target=self._spool_loop, name=f"journal-spool {self.path.name}",
+                                                     daemon=True)
+                    self._spooler.start()
+                self._spool.put(entry)
+                return
+        self._write_now(entry)
+
+    def _spool_loop(self) -> None:
+        while True:
+            entry = self._spool.get()
+            if entry is None:
+                return
+            self._write_now(entry, pieces=True)
+            with self._spool_lock:
+                self._spooled -= 1
+
+    def _write_now(self, entry: dict, pieces: bool = False) -> None:
         try:
-            self._fh.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
+            if pieces:
+                time.sleep(SPOOL_START_S)
+                parts = []
+                for part in _json_pieces(entry):
+                    parts.append(part)
+                    if len(part) > 4096:  # a column was just encoded
+                        time.sleep(SPOOL_PAUSE_S)
+                line = b"".join(parts)
+            else:
+                line = json.dumps(entry, separators=(",", ":")).encode()
+            self._fh.write(line + b"\n")
             self._fh.flush()  # in the OS now: survives the process being killed
             if self._syncer is None:
                 self._sync()
@@ -295,6 +370,10 @@ class Journal:
         if self._store is not None:
             self._store.events.logged.disconnect(self._write)
             self._store = None
+        if self._spooler is not None:  # everything spooled is written first
+            self._spool.put(None)
+            self._spooler.join()
+            self._spooler = None
         if self._syncer is not None:
             self._stop = True
             self._dirty.set()

@@ -28,7 +28,7 @@ class ReviewQueue:
         self.order = order
         self.tolerance_s = tolerance_s
         self.ids = np.zeros(0, np.int64)  # the queue, in review order
-        self._by_id = np.zeros(0, np.int64)  # positions in ``ids`` sorted by id, for lookups
+        self._position = np.zeros(0, np.int64)  # queue position of each id (index: id), -1 when not queued
         self._pending = np.zeros(0, bool)  # per queue position: still a model suggestion
         self._gone = np.zeros(0, bool)  # per queue position: no longer in the store
         self.rebuild()
@@ -51,7 +51,8 @@ class ReviewQueue:
             group = np.where(match < 0, 1, np.where(label_code != b["code"][sel], 0, 2))
             order = np.lexsort((b["sample"][sel], conf, group))
         self.ids = b.ids[sel][order]
-        self._by_id = np.argsort(self.ids)
+        self._position = np.full(int(self.ids.max(initial=-1)) + 1, -1, np.int64)
+        self._position[self.ids] = np.arange(len(self.ids))
         self._pending = np.ones(len(self.ids), bool)
         self._gone = np.zeros(len(self.ids), bool)
 
@@ -73,11 +74,10 @@ class ReviewQueue:
     def _positions(self, ids) -> np.ndarray:
         """Queue positions of ``ids`` (-1 for an id not in the queue)."""
         ids = np.asarray(ids, np.int64).reshape(-1)
-        if not len(self.ids):
-            return np.full(len(ids), -1, np.int64)
-        k = np.minimum(np.searchsorted(self.ids, ids, sorter=self._by_id), len(self.ids) - 1)
-        pos = self._by_id[k]
-        return np.where(self.ids[pos] == ids, pos, -1)
+        out = np.full(len(ids), -1, np.int64)
+        inside = (ids >= 0) & (ids < len(self._position))
+        out[inside] = self._position[ids[inside]]
+        return out
 
     def _on_changed(self, change: StoreChange) -> None:
         ids = np.asarray(change.beats.removed + change.beats.updated + change.beats.inserted, np.int64)

@@ -8,7 +8,8 @@ store with source ``rejected`` (they are not saved to annotator files).
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -21,19 +22,39 @@ from .table import BeatTable, Bulk, Change, EpisodeTable
 MATCH_TOLERANCE_S = 0.15
 
 
-def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],
-                    confidence: Sequence[float], top: Sequence[Sequence[tuple[str, float]]] | None = None,
-                    episodes: Iterable[tuple[int, int, str, float]] = ()):
-    """Replace the pending (``model``) suggestions with new ones, in one undoable edit (columnar: a 24-h
-    recording's ~100,000 beats take tens of milliseconds, see ``bench/bench_suggestions.py``).
+@dataclass
+class PreparedSuggestions:
+    """Model suggestions ready to commit (:func:`prepare_suggestions`): the edit's parts, and what the store's
+    log held when they were made (:func:`commit_suggestions` prepares them again if it has changed since)."""
+
+    label: str
+    bulk: Bulk
+    episodes: list[Change]
+    log_length: int
+    again: Callable[[], "PreparedSuggestions"]
+
+    @property
+    def n_beats(self) -> int:
+        return len(self.bulk.added)
+
+
+def prepare_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],
+                        confidence: Sequence[float], top: Sequence[Sequence[tuple[str, float]]] | None = None,
+                        episodes: Iterable[tuple[int, int, str, float]] = ()) -> PreparedSuggestions:
+    """The edit that replaces the pending (``model``) suggestions with new ones, not yet applied (a viewer
+    prepares it in one event-loop turn and commits it in the next).
 
     ``sample`` in base-rate samples, ``code`` MIT-BIH beat codes, ``confidence`` in 0..1, ``top`` the
     model's best classes per beat as ``(code, probability)``; ``episodes`` as ``(start, stop, label, confidence)``.
+    Beats within 150 ms of one already accepted or rejected are not suggested again.
     """
+    episodes = list(episodes)
     n = len(sample)
     if not (len(code) == len(confidence) == n) or (top is not None and len(top) != n):
         raise AnnotationError("suggestion columns have different lengths")
-    code = np.array([str(c) for c in code], object)
+    code = np.asarray(code, object).reshape(n)
+    if not all(type(c) is str for c in set(code.tolist())):
+        code = np.array([str(c) for c in code], object)
     for c in set(code.tolist()):
         check_point_code(c)
     b = store.beats
@@ -41,7 +62,7 @@ def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequenc
     reviewed = np.sort(b["sample"][np.isin(b["source"], ("accepted", "rejected"))])
     sample = np.asarray(sample, np.int64)
     keep = np.ones(n, bool)
-    if len(reviewed):  # a beat already accepted or rejected is not suggested again
+    if len(reviewed):
         k = np.clip(np.searchsorted(reviewed, sample), 1, len(reviewed)) - 1
         near = np.minimum(np.abs(reviewed[k] - sample), np.abs(reviewed[np.minimum(k + 1, len(reviewed) - 1)] - sample))
         keep = near > MATCH_TOLERANCE_S * store.fs
@@ -57,7 +78,25 @@ def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequenc
         row = EpisodeTable.make_row(start=int(start), stop=int(stop), code=check_rhythm_code(label), source="model",
                                     author="model", timestamp=now, confidence=float(conf))
         eps.append((store.new_id(), None, row))
-    return store.commit(f"model suggestions: {n} beats", episodes=eps, beat_bulk=Bulk(added, dropped))
+    return PreparedSuggestions(f"model suggestions: {n} beats", Bulk(added, dropped), eps, len(store.log.entries),
+                               lambda: prepare_suggestions(store, sample, code, confidence, top, episodes))
+
+
+def commit_suggestions(store: AnnotationStore, prepared: PreparedSuggestions):
+    """Apply prepared suggestions as one undoable edit (columnar: a 24-h recording's ~100,000 beats take tens
+    of milliseconds, see ``bench/bench_gui_responsiveness.py``); prepared again first if the store was edited
+    since."""
+    if len(store.log.entries) != prepared.log_length:
+        prepared = prepared.again()
+    return store.commit(prepared.label, episodes=prepared.episodes, beat_bulk=prepared.bulk)
+
+
+def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],
+                    confidence: Sequence[float], top: Sequence[Sequence[tuple[str, float]]] | None = None,
+                    episodes: Iterable[tuple[int, int, str, float]] = ()):
+    """Replace the pending (``model``) suggestions with new ones, in one undoable edit (arguments as for
+    :func:`prepare_suggestions`)."""
+    return commit_suggestions(store, prepare_suggestions(store, sample, code, confidence, top, episodes))
 
 
 def matched_labels(store: AnnotationStore, sample: np.ndarray, tolerance_s: float = MATCH_TOLERANCE_S) -> np.ndarray:

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, annotators, open_store, save_csv,
+from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, PreparedSuggestions, annotators,
+                                      commit_suggestions, open_store, prepare_suggestions, save_csv,
                                       save_edf_annotations, save_wfdb)
 from anyecg_model.annotations.codes import check_point_code
 from anyecg_model.annotations.wfdb_file import record_base
@@ -21,8 +23,17 @@ from .review_dock import ReviewDock
 log = logging.getLogger(__name__)
 
 
+#: Pause (ms) between the stages of showing a model run's suggestions, so input and paint events run between.
+STAGE_MS = 10
+
+
 class EditingUI(QtCore.QObject):
-    """Everything editing adds to a :class:`~app.main_window.MainWindow` (``window.editing``)."""
+    """Everything editing adds to a :class:`~app.main_window.MainWindow` (``window.editing``).
+
+    ``suggestionsShown(n)``: a model run's ``n`` beats are in the store as suggestions and the review queue
+    is ordered (see :meth:`show_findings`)."""
+
+    suggestionsShown = QtCore.Signal(int)
 
     def __init__(self, window):
         super().__init__(window)
@@ -192,7 +203,12 @@ class EditingUI(QtCore.QObject):
     # ------------------------------------------------------------------ model suggestions
     def show_findings(self, findings) -> int:
         """Show a model run's beats and rhythm episodes (:class:`~anyecg_model.analysis.findings.Findings`) as
-        suggestions beside the labels; returns how many beats were suggested."""
+        suggestions beside the labels; returns how many beats will be suggested.
+
+        A 24-h recording brings ~100,000 beats, so the work is spread over three later event-loop turns (the
+        one that announced the findings has other panels to serve), none long enough to stall the GUI: the
+        edit is prepared, committed in the next turn (prepared again if the labels were edited meanwhile) and
+        the review queue ordered in the one after (see ``docs/BENCHMARKS.md``, issue 6)."""
         store = self.controller.store
         if store is None or self.controller.restore_pending or getattr(findings, "beats", None) is None:
             return 0
@@ -200,16 +216,43 @@ class EditingUI(QtCore.QObject):
         samples = np.clip(np.round(np.asarray(beats.time_s) * store.fs).astype(np.int64), 0, store.n_samples - 1)
         episodes = [(int(round(e.start_s * store.fs)), int(round(e.end_s * store.fs)), e.label, float(e.confidence))
                     for e in (findings.episodes or []) if e.end_s > e.start_s]
+        codes = np.asarray(BEAT_CLASSES, object)[beats.label]
+        confidence = np.asarray(beats.confidence, float)
+        QtCore.QTimer.singleShot(STAGE_MS, self, lambda: self._prepare_suggestions(
+            store, lambda: prepare_suggestions(store, samples, codes, confidence, episodes=episodes)))
+        return len(samples)
+
+    def _prepare_suggestions(self, store: AnnotationStore, prepare) -> None:
+        if self.controller.store is not store or self.controller.restore_pending:
+            return  # another recording (or its restore question) came first
         try:
-            self.controller.set_suggestions(samples, beats.symbols(), np.asarray(beats.confidence, float),
-                                            episodes=episodes)
+            prepared = prepare()
         except AnnotationError as exc:
             self._message("Cannot show the model's suggestions", str(exc))
-            return 0
-        self.review.rebuild()
-        self.window.statusBar().showMessage(f"{len(samples)} model beat suggestions: review them in the "
+            return
+        QtCore.QTimer.singleShot(STAGE_MS, self, lambda: self._commit_suggestions(store, prepared))
+
+    def _commit_suggestions(self, store: AnnotationStore, prepared: PreparedSuggestions) -> None:
+        if self.controller.store is not store or self.controller.restore_pending:
+            return  # another recording (or its restore question) came first
+        try:
+            commit_suggestions(store, prepared)
+        except AnnotationError as exc:
+            self._message("Cannot show the model's suggestions", str(exc))
+            return
+        QtCore.QTimer.singleShot(STAGE_MS, self, lambda: self._queue_suggestions(store, prepared.n_beats))
+
+    def _queue_suggestions(self, store: AnnotationStore, n_beats: int) -> None:
+        if self.controller.store is not store:
+            return
+        if self.controller.queue is None:
+            self.review.rebuild()
+        else:
+            self.controller.reorder_queue()
+            self.review.refresh()
+        self.window.statusBar().showMessage(f"{n_beats} model beat suggestions: review them in the "
                                             "Review queue (Enter accepts, Backspace rejects)", 8000)
-        return len(samples)
+        self.suggestionsShown.emit(n_beats)
 
     # ------------------------------------------------------------------ saving
     def _record_path(self) -> str:

@@ -88,3 +88,19 @@ def test_a_refused_bulk_leaves_the_table_as_it_was():
     with pytest.raises(AnnotationError, match="no annotation with id 4242"):
         table.apply([], True, Bulk(BeatTable.make_rows([], sample=[]), BeatTable.make_rows([4242], sample=[1])))
     assert table.gather(table.ids).equals(before) and len(table) == 100
+
+
+def test_suggestions_prepared_before_a_review_are_made_again_at_commit():
+    from anyecg_model.annotations import accept, commit_suggestions, prepare_suggestions
+
+    store = reference_store(300)
+    suggest(store, 3)
+    ref = store.beats["sample"][store.beats["source"] == "reference"]
+    prepared = prepare_suggestions(store, ref + 5, ["V"] * len(ref), np.full(len(ref), 0.8))
+    first = int(store.beats.ids[store.beats["source"] == "model"][0])
+    accept(store, [first])  # the annotator accepts one while the next run waits to be committed
+    commit_suggestions(store, prepared)
+    accepted = store.beats.row(first)
+    assert accepted["source"] == "accepted"  # not dropped with the old run's suggestions
+    model = store.beats["sample"][store.beats["source"] == "model"]
+    assert len(model) == 299 and np.abs(model - accepted["sample"]).min() > 0.15 * FS

@@ -258,7 +258,8 @@ def test_model_findings_become_suggestions(qtbot, editing, sinus):
                   np.linspace(0.5, 0.95, 20).astype(np.float32))
     findings = Findings("<sinus>", sinus.duration_s, FS, ["MLII", "V1"], ModelInfo("t", "0", "x"), beats=beats,
                         episodes=[RhythmEpisode(2.0, 8.0, "AF", 0.6)])
-    assert editing.show_findings(findings) == 20
+    with qtbot.waitSignal(editing.suggestionsShown, timeout=5000):
+        assert editing.show_findings(findings) == 20
     store = editing.controller.store
     model = store.beats["source"] == "model"
     assert model.sum() == 20 and set(store.beats["code"][model]) == {"N", "V"}
@@ -394,3 +395,17 @@ def test_suggestion_lane_carries_a_model_tag(qtbot, editing, suggested, monkeypa
     purple = sum(1 for y in ys for x in range(max(0, x1 - 150), x1)
                  if (lambda c: 50 < c.red() < 140 and c.green() < 90 and c.blue() > 100)(image.pixelColor(x, y)))
     assert purple > 10
+
+
+def test_findings_of_a_closed_recording_never_become_suggestions(qtbot, editing, sinus):
+    from anyecg_model.analysis.findings import Beats, Findings, ModelInfo
+
+    s = sinus.annotations.sample
+    findings = Findings("<sinus>", sinus.duration_s, FS, ["MLII", "V1"], ModelInfo("t", "0", "x"),
+                        beats=Beats(s[:20] / FS, np.zeros(20, np.int8), np.full(20, 0.9, np.float32)))
+    shown = []
+    editing.suggestionsShown.connect(shown.append)
+    assert editing.show_findings(findings) == 20
+    editing.open_labels(sinus)  # opened again before the next event-loop turn commits them: a new store
+    qtbot.wait(50)
+    assert not shown and not np.any(editing.controller.store.beats["source"] == "model")
