@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .codes import AnnotationError
-from .table import BEAT_COLUMNS, Bulk, Change
+from .table import BEAT_COLUMNS, EPISODE_COLUMNS, Bulk, Change
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Edit:
     beats: list[Change] = field(default_factory=list)
     episodes: list[Change] = field(default_factory=list)
     beat_bulk: Bulk | None = None
+    episode_bulk: Bulk | None = None
 
     def to_entry(self) -> dict:
         """The log entry: JSON-ready, except that a bulk stays a :class:`~.table.Bulk` until the journal's
@@ -34,8 +35,9 @@ class Edit:
                  "timestamp": self.timestamp,
                  "beats": [[i, b, a] for i, b, a in self.beats],
                  "episodes": [[i, b, a] for i, b, a in self.episodes]}
-        if self.beat_bulk is not None:
-            entry["beat_bulk"] = self.beat_bulk
+        for key, bulk in (("beat_bulk", self.beat_bulk), ("episode_bulk", self.episode_bulk)):
+            if bulk is not None:
+                entry[key] = bulk
         return entry
 
     @classmethod
@@ -44,21 +46,22 @@ class Edit:
             return cls(int(obj["seq"]), str(obj["label"]), str(obj.get("author", "")), float(obj["timestamp"]),
                        [(int(i), b, a) for i, b, a in obj["beats"]],
                        [(int(i), b, a) for i, b, a in obj["episodes"]],
-                       _bulk(obj.get("beat_bulk")))
+                       _bulk(obj.get("beat_bulk"), BEAT_COLUMNS), _bulk(obj.get("episode_bulk"), EPISODE_COLUMNS))
         except (KeyError, TypeError, ValueError) as exc:
             raise AnnotationError(f"malformed edit entry: {exc}") from exc
 
     def max_id(self) -> int:
         ids = [i for i, _, _ in self.beats] + [i for i, _, _ in self.episodes]
-        if self.beat_bulk is not None:
-            ids += [int(r.ids.max()) for r in (self.beat_bulk.added, self.beat_bulk.dropped) if len(r)]
+        for bulk in (self.beat_bulk, self.episode_bulk):
+            if bulk is not None:
+                ids += [int(r.ids.max()) for r in (bulk.added, bulk.dropped) if len(r)]
         return max(ids, default=-1)
 
 
-def _bulk(obj) -> Bulk | None:
+def _bulk(obj, columns) -> Bulk | None:
     if obj is None or isinstance(obj, Bulk):
         return obj
-    return Bulk.from_json(obj, BEAT_COLUMNS)
+    return Bulk.from_json(obj, columns)
 
 
 class EditLog:

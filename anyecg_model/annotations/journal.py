@@ -304,7 +304,7 @@ class Journal:
     def _write(self, entry: dict) -> None:
         """Write ``entry`` now, or hand it to the spooler when it carries a bulk or others wait there."""
         with self._spool_lock:
-            if self._spooled or "beat_bulk" in entry:
+            if self._spooled or "beat_bulk" in entry or "episode_bulk" in entry:
                 self._spooled += 1
                 if self._spooler is None:
                     self._spooler = threading.Thread(target=self._spool_loop, name=f"journal-spool {self.path.name}",

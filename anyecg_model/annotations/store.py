@@ -188,17 +188,17 @@ class AnnotationStore:
         return {**row, **changes, "author": self.author, "timestamp": float(self.clock())}
 
     def commit(self, label: str, beats: Sequence[Change] = (), episodes: Sequence[Change] = (),
-               beat_bulk: Bulk | None = None) -> Edit | None:
-        """Apply and log one edit made of row changes and a columnar :class:`~.table.Bulk` of beats;
-        None (nothing logged) when it changes nothing."""
+               beat_bulk: Bulk | None = None, episode_bulk: Bulk | None = None) -> Edit | None:
+        """Apply and log one edit made of row changes and columnar :class:`~.table.Bulk` changes of beats and
+        episodes; None (nothing logged) when it changes nothing."""
         beats = [c for c in beats if c[1] != c[2]]
         episodes = [c for c in episodes if c[1] != c[2]]
-        if beat_bulk is not None and not len(beat_bulk.added) and not len(beat_bulk.dropped):
-            beat_bulk = None
-        if not beats and not episodes and beat_bulk is None:
+        beat_bulk, episode_bulk = (b if b is not None and (len(b.added) or len(b.dropped)) else None
+                                   for b in (beat_bulk, episode_bulk))
+        if not beats and not episodes and beat_bulk is None and episode_bulk is None:
             return None
         edit = Edit(self.log.next_seq, label, self.author, float(self.clock()), list(beats), list(episodes),
-                    beat_bulk)
+                    beat_bulk, episode_bulk)
         self._apply(edit, True, "edit")
         self.events.logged.emit(self.log.record(edit))
         return edit
@@ -253,10 +253,11 @@ class AnnotationStore:
                 if current != before:
                     raise AnnotationError(f"edit {edit.seq} ({edit.label}) expects annotation {row_id} = {before}, "
                                           f"found {current}")
-        bulk = edit.beat_bulk
-        if bulk is not None:
+        for table, bulk in ((self.beats, edit.beat_bulk), (self.episodes, edit.episode_bulk)):
+            if bulk is None:
+                continue
             try:
-                found = self.beats.gather(bulk.dropped.ids)
+                found = table.gather(bulk.dropped.ids)
             except AnnotationError:
                 found = None
             if found is None or not found.equals(bulk.dropped):
@@ -265,7 +266,7 @@ class AnnotationStore:
 
     def _apply(self, edit: Edit, forward: bool, action: str) -> None:
         beats = self.beats.apply(edit.beats, forward, edit.beat_bulk)
-        episodes = self.episodes.apply(edit.episodes, forward)
+        episodes = self.episodes.apply(edit.episodes, forward, edit.episode_bulk)
         self.events.changed.emit(StoreChange(action, edit, beats, episodes))
 
     # ------------------------------------------------------------------ beat edits

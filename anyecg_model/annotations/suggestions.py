@@ -29,7 +29,7 @@ class PreparedSuggestions:
 
     label: str
     bulk: Bulk
-    episodes: list[Change]
+    episode_bulk: Bulk
     log_length: int
     again: Callable[[], "PreparedSuggestions"]
 
@@ -72,13 +72,15 @@ def prepare_suggestions(store: AnnotationStore, sample: Sequence[int], code: Seq
         timestamp=now, confidence=np.asarray(confidence, float)[kept],
         top=None if top is None else [top[k] for k in kept.tolist()])
     dropped = b.gather(b.ids[b["source"] == "model"])
-    eps: list[Change] = [(i, store.episodes.row(i), None)
-                         for i in store.episodes.ids[store.episodes["source"] == "model"].tolist()]
-    for start, stop, label, conf in episodes:
-        row = EpisodeTable.make_row(start=int(start), stop=int(stop), code=check_rhythm_code(label), source="model",
-                                    author="model", timestamp=now, confidence=float(conf))
-        eps.append((store.new_id(), None, row))
-    return PreparedSuggestions(f"model suggestions: {n} beats", Bulk(added, dropped), eps, len(store.log.entries),
+    e = store.episodes
+    spans = np.array([(int(a), int(b)) for a, b, _, _ in episodes], np.int64).reshape(-1, 2)
+    new_episodes = EpisodeTable.make_rows(
+        store.new_ids(len(episodes)), start=spans[:, 0], stop=spans[:, 1],
+        code=np.array([check_rhythm_code(label) for _, _, label, _ in episodes], object), source="model",
+        author="model", timestamp=now, confidence=np.array([float(c) for *_, c in episodes], float))
+    episode_bulk = Bulk(new_episodes, e.gather(e.ids[e["source"] == "model"]))
+    return PreparedSuggestions(f"model suggestions: {n} beats", Bulk(added, dropped), episode_bulk,
+                               len(store.log.entries),
                                lambda: prepare_suggestions(store, sample, code, confidence, top, episodes))
 
 
@@ -88,7 +90,7 @@ def commit_suggestions(store: AnnotationStore, prepared: PreparedSuggestions):
     since."""
     if len(store.log.entries) != prepared.log_length:
         prepared = prepared.again()
-    return store.commit(prepared.label, episodes=prepared.episodes, beat_bulk=prepared.bulk)
+    return store.commit(prepared.label, beat_bulk=prepared.bulk, episode_bulk=prepared.episode_bulk)
 
 
 def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],

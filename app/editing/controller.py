@@ -150,14 +150,26 @@ class EditController(QtCore.QObject):
     def _sync_suggestion_lane(self) -> None:
         has = self.label_lane is not None and bool(np.any(self.store.beats["source"] == "model"))
         if has and self.suggestion_lane is None:
-            self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
-                                                 lambda: self.selected_beat, suggestions=True)
-            # right under the labels, above the rhythm lane and the model's own lanes
-            self.trace.add_lane("suggestions", self.suggestion_lane, position=self._row_after("beats"))
-            self.suggestion_lane.set_filter(self.label_lane.shown_codes)
+            self._add_suggestion_lane()
         elif not has and self.suggestion_lane is not None:
             self.trace.remove_lane("suggestions")
             self.suggestion_lane = None
+
+    def _add_suggestion_lane(self) -> None:
+        self.suggestion_lane = StoreBeatLane("suggestions", self.store, SUGGESTION_SOURCES,
+                                             lambda: self.selected_beat, suggestions=True)
+        # right under the labels, above the rhythm lane and the model's own lanes
+        self.trace.add_lane("suggestions", self.suggestion_lane, position=self._row_after("beats"))
+        self.suggestion_lane.set_filter(self.label_lane.shown_codes)
+
+    def make_room_for_suggestions(self) -> None:
+        """Build the live lanes and the suggestions lane ahead of a large batch of suggestions, so the event-loop
+        turn that commits them only redraws lanes instead of laying out the trace again."""
+        if self.store is None:
+            return
+        self.go_live()
+        if self.label_lane is not None and self.suggestion_lane is None:
+            self._add_suggestion_lane()
 
     def _on_store_changed(self, change) -> None:
         if self.label_lane is None:

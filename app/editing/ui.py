@@ -230,6 +230,8 @@ class EditingUI(QtCore.QObject):
         except AnnotationError as exc:
             self._message("Cannot show the model's suggestions", str(exc))
             return
+        if prepared.n_beats:
+            self.controller.make_room_for_suggestions()
         QtCore.QTimer.singleShot(STAGE_MS, self, lambda: self._commit_suggestions(store, prepared))
 
     def _commit_suggestions(self, store: AnnotationStore, prepared: PreparedSuggestions) -> None:
