@@ -111,17 +111,18 @@ def probe_idle(app, win, rec, seconds: float) -> np.ndarray:
 
 
 class GcPauses:
-    """``gc.callbacks`` hook: how long each collection of generation 2 took (ms), on any thread."""
+    """``gc.callbacks`` hook: when each collection of generation 2 started (``perf_counter`` s) and how long it
+    took (ms), on any thread."""
 
     def __init__(self) -> None:
-        self.full_ms: list[float] = []
+        self.full: list[tuple[float, float]] = []
         self._t0 = 0.0
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
             self._t0 = time.perf_counter()
         elif info["generation"] == 2:
-            self.full_ms.append(1000.0 * (time.perf_counter() - self._t0))
+            self.full.append((self._t0, 1000.0 * (time.perf_counter() - self._t0)))
 
 
 def print_table(rows: list[tuple[str, str]]) -> None:
@@ -226,6 +227,8 @@ def main() -> None:
     for k in np.argsort(gaps)[::-1][:3]:  # where the longest gaps fell, for chasing them
         log.warning("gap %.1f ms at %.2f s after the analysis started (%.2f s from its end)", gaps[k],
                     t[k] - t_start, t[k] - end)
+    for t0, ms in gc_pauses.full:
+        log.warning("full collection of %.1f ms at %.2f s after the analysis started", ms, t0 - t_start)
     f = win.model.findings
     store = win.editing.controller.store
     suggested = int(np.sum(store.beats["source"] == "model")) if store is not None else 0
@@ -243,7 +246,7 @@ def main() -> None:
         ("median gap (ms)", f"{np.median(gaps):.1f}"),
         ("gaps > 50 ms", f"{int((gaps > 50).sum())}"),
         ("full (generation-2) collections from opening to the end, longest (ms)",
-         f"{len(gc_pauses.full_ms)}, {max(gc_pauses.full_ms, default=0):.0f}"),
+         f"{len(gc_pauses.full)}, {max((ms for _, ms in gc_pauses.full), default=0):.0f}"),
         ("  of which after the findings are drawn (other panels, suggestions): longest gap (ms)",
          f"{tail.max():.1f}" if len(tail) else "n/a"),
         ("first findings for the view after opening (s)",

@@ -16,10 +16,12 @@ import numpy as np
 from ..io.annotations import BEAT_SYMBOLS
 from .codes import AnnotationError, check_point_code, check_rhythm_code
 from .store import AnnotationStore
-from .table import BeatTable, Bulk, Change, EpisodeTable
+from .table import BeatTable, Bulk, Change, EpisodeTable, Rows
 
 #: Beat matching window (s) between a suggestion and an existing label (AAMI EC57 uses 150 ms).
 MATCH_TOLERANCE_S = 0.15
+#: Accepting at least this many beat suggestions at once makes one columnar edit instead of a row per beat.
+BULK_ACCEPT = 64
 
 
 @dataclass
@@ -138,6 +140,26 @@ def accept_changes(store: AnnotationStore, ids: Sequence[int], code: str | None 
     return changes
 
 
+def accept_bulk(store: AnnotationStore, ids: Sequence[int], code: str | None = None,
+                tolerance_s: float = MATCH_TOLERANCE_S) -> Bulk:
+    """:func:`accept_changes` as one columnar :class:`~.table.Bulk`, for many suggestions at once ("Accept all
+    ≥" on a 24-h recording accepts tens of thousands)."""
+    ids = np.asarray(ids, np.int64).reshape(-1)
+    rows = store.beats.gather(ids)
+    source = rows.columns["source"]
+    if len(ids) and not (source == "model").all():
+        k = int(np.argmax(source != "model"))
+        raise AnnotationError(f"annotation {ids[k]} is not a pending model suggestion (source {source[k]})")
+    if code is not None:
+        check_point_code(code)
+    superseded = np.unique(matched_labels(store, rows.columns["sample"], tolerance_s))
+    n, columns = len(ids), dict(rows.columns)
+    for name, value in (("source", "accepted"), ("author", store.author), ("timestamp", float(store.clock())),
+                        *((("code", code),) if code is not None else ())):
+        columns[name] = np.full(n, value, dtype=columns[name].dtype)
+    return Bulk(Rows(ids, columns), store.beats.gather(np.concatenate([ids, superseded[superseded >= 0]])))
+
+
 def _accept_episode_changes(store: AnnotationStore, ids: Sequence[int]) -> list[Change]:
     changes: list[Change] = []
     for row_id in ids:
@@ -151,10 +173,13 @@ def _accept_episode_changes(store: AnnotationStore, ids: Sequence[int]) -> list[
 
 def accept(store: AnnotationStore, beat_ids: Sequence[int] = (), episode_ids: Sequence[int] = (),
            code: str | None = None):
-    """Accept suggestions (Enter): they become labels; beats they match and episodes they overlap are replaced."""
-    beats = accept_changes(store, beat_ids, code) if len(beat_ids) else []
+    """Accept suggestions (Enter): they become labels; beats they match and episodes they overlap are replaced.
+    From :data:`BULK_ACCEPT` beats on, the edit is columnar (:func:`accept_bulk`)."""
+    many = len(beat_ids) >= BULK_ACCEPT
+    beats = accept_changes(store, beat_ids, code) if len(beat_ids) and not many else []
     episodes = _accept_episode_changes(store, episode_ids)
-    return store.commit(f"accept {len(beat_ids) + len(episode_ids)} suggestion(s)", beats=beats, episodes=episodes)
+    return store.commit(f"accept {len(beat_ids) + len(episode_ids)} suggestion(s)", beats=beats, episodes=episodes,
+                        beat_bulk=accept_bulk(store, beat_ids, code) if many else None)
 
 
 def reject(store: AnnotationStore, beat_ids: Sequence[int] = (), episode_ids: Sequence[int] = ()):

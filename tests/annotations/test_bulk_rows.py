@@ -104,3 +104,28 @@ def test_suggestions_prepared_before_a_review_are_made_again_at_commit():
     assert accepted["source"] == "accepted"  # not dropped with the old run's suggestions
     model = store.beats["sample"][store.beats["source"] == "model"]
     assert len(model) == 299 and np.abs(model - accepted["sample"]).min() > 0.15 * FS
+
+
+@pytest.mark.parametrize("code", [None, "V"])
+def test_accepting_many_suggestions_at_once_equals_accepting_them_row_by_row(monkeypatch, code):
+    from anyecg_model.annotations import accept, suggestions
+
+    def accepted(bulk_from: int) -> AnnotationStore:
+        monkeypatch.setattr(suggestions, "BULK_ACCEPT", bulk_from)
+        store = reference_store(400)
+        store.clock = lambda: 1.7e9  # one time stamp for every row, whichever way they are made
+        suggest(store, 3)
+        model = store.beats.ids[store.beats["source"] == "model"]
+        accept(store, model[::3].tolist(), code=code)
+        return store
+
+    rows, bulk = accepted(10**9), accepted(1)
+    assert bulk.log.done[-1].beat_bulk is not None and rows.log.done[-1].beat_bulk is None
+    assert bulk.beats.equals(rows.beats) and bulk.fingerprint() == rows.fingerprint()
+    assert int(np.sum(bulk.beats["source"] == "accepted")) == 134
+    assert int(np.sum(bulk.beats["source"] == "reference")) == 400 - 134  # each accepted beat replaced its label
+    bulk.undo()
+    again = reference_store(400)
+    again.clock = lambda: 1.7e9
+    suggest(again, 3)
+    assert bulk.beats.equals(again.beats)  # the undo brought every suggestion and label back
