@@ -43,13 +43,14 @@ class ReviewQueue:
         margin = np.ones(len(sel))
         ranked = np.flatnonzero(np.fromiter(map(len, tops), np.int64, len(tops)) > 1)
         margin[ranked] = [tops[k][0][1] - tops[k][1][1] for k in ranked.tolist()]
+        # rows come in time order and the sorts are stable, so ties stay in time order
         if self.order == "uncertainty":
-            order = np.lexsort((b["sample"][sel], margin, conf))
+            order = np.lexsort((margin, conf)) if len(ranked) else np.argsort(conf, kind="stable")
         else:
             match = matched_labels(self.store, b["sample"][sel], self.tolerance_s)
             label_code = b.values(match, "code", "")
             group = np.where(match < 0, 1, np.where(label_code != b["code"][sel], 0, 2))
-            order = np.lexsort((b["sample"][sel], conf, group))
+            order = np.lexsort((conf, group))
         self.ids = b.ids[sel][order]
         self._position = np.full(int(self.ids.max(initial=-1)) + 1, -1, np.int64)
         self._position[self.ids] = np.arange(len(self.ids))
