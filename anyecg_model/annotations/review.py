@@ -81,7 +81,7 @@ class ReviewQueue:
         return out
 
     def _on_changed(self, change: StoreChange) -> None:
-        ids = np.asarray(change.beats.removed + change.beats.updated + change.beats.inserted, np.int64)
+        ids = np.concatenate([change.beats.removed, change.beats.updated, change.beats.inserted])
         pos = self._positions(ids)
         hit = pos >= 0
         source = self.store.beats.values(ids[hit], "source", None)

@@ -178,7 +178,7 @@ class EditController(QtCore.QObject):
             self.selected_beat = None
         if self.selected_episode is not None and self.selected_episode not in self.store.episodes:
             self.selected_episode = None
-        if (change.beats.inserted or change.beats.removed) and (change.edit.beat_bulk is not None or any(
+        if (len(change.beats.inserted) or len(change.beats.removed)) and (change.edit.beat_bulk is not None or any(
                 (row or {}).get("source") == "model" for _, before, after in change.edit.beats for row in (before, after))):
             self._sync_suggestion_lane()
         for lane in (self.label_lane, self.suggestion_lane, self.rhythm_lane):
@@ -186,7 +186,7 @@ class EditController(QtCore.QObject):
                 lane.update()
         self._show_cursor()
         self.edited.emit()
-        if change.episodes.inserted or change.episodes.removed or change.episodes.updated:
+        if len(change.episodes.inserted) or len(change.episodes.removed) or len(change.episodes.updated):
             self.episodesEdited.emit()
 
     # ------------------------------------------------------------------ mode and selection

@@ -110,7 +110,8 @@ def test_events_report_inserted_updated_removed_ids(recording):
     store.undo()
     store.undo()
     assert [c.action for c in seen] == ["edit", "edit", "undo", "undo"]
-    assert seen[0].beats.inserted == [new] and seen[1].beats.updated == [new] and seen[3].beats.removed == [new]
+    assert (seen[0].beats.inserted.tolist() == [new] and seen[1].beats.updated.tolist() == [new]
+            and seen[3].beats.removed.tolist() == [new])
 
 
 def test_navigation_finds_next_and_previous_annotations(recording):
