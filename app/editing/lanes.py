@@ -39,6 +39,7 @@ class StoreBeatLane(LaneItem):
         self.selected = selected
         self.suggestions = suggestions
         self.last_drawn = 0  # rows painted by the last paint (tests and benchmarks read it)
+        self.last_with_confidence = False  # whether the last paint wrote suggestions' confidences
         self.shown_codes: set[str] | None = None  # None: every code
 
     def set_filter(self, codes: set[str] | None) -> None:
@@ -89,6 +90,10 @@ class StoreBeatLane(LaneItem):
         font.setBold(not self.suggestions)
         font.setItalic(self.suggestions)
         painter.setFont(font)
+        # a suggestion's confidence only where neighbours leave room for "V 0.93"; codes alone otherwise
+        room = span / max(len(ids) - 1, 1) if len(ids) > 1 else span
+        self.last_with_confidence = (self.suggestions and as_text
+                                     and room >= QtGui.QFontMetricsF(font).horizontalAdvance("V 0.00") + 6)
         if not as_text and len(ids) > 2 * span:
             self._paint_dense(painter, px, codes, y0, h)
             painter.restore()
@@ -104,7 +109,7 @@ class StoreBeatLane(LaneItem):
                 paint_ticks(painter, px[ks], y0 + 2, y0 + h - 2)  # no Python object per beat
                 continue
             for k in ks:
-                text = codes[k] if not self.suggestions or np.isnan(conf[k]) else f"{codes[k]} {conf[k]:.2f}"
+                text = f"{codes[k]} {conf[k]:.2f}" if self.last_with_confidence and not np.isnan(conf[k]) else codes[k]
                 painter.drawText(QtCore.QRectF(float(px[k]) - 30, y0, 60, h), QtCore.Qt.AlignmentFlag.AlignCenter, text)
         if as_text:
             edited = np.flatnonzero(np.isin(sources, ("manual", "accepted")))

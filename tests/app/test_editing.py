@@ -409,3 +409,13 @@ def test_findings_of_a_closed_recording_never_become_suggestions(qtbot, editing,
     editing.open_labels(sinus)  # opened again before the next event-loop turn commits them: a new store
     qtbot.wait(50)
     assert not shown and not np.any(editing.controller.store.beats["source"] == "model")
+
+
+def test_crowded_suggestions_drop_their_confidences_not_their_codes(qtbot, editing, suggested):
+    lane, plot = editing.controller.suggestion_lane, editing.window.trace.plot
+    plot.viewport().repaint()
+    assert lane.last_drawn > 0 and lane.last_with_confidence  # 10 s in view: "V 0.93" fits between beats
+    editing.window.trace.set_view(0.0, 120.0)
+    qtbot.wait(50)  # the view box applies the new range on the next turns
+    plot.viewport().repaint()
+    assert lane.last_drawn == len(suggested) and not lane.last_with_confidence
