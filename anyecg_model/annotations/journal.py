@@ -14,7 +14,7 @@ thing that can be missing, and it belongs to an edit whose call had not returned
 
 One exception keeps the GUI responsive: an edit carrying a columnar bulk (a recording's model suggestions,
 ~100,000 beats) is encoded and written by a spooler thread, and entries that follow it while it is
-being written queue behind it, in order. Such an entry reaches the operating system about 0.3 s after
+being written queue behind it, in order. Such an entry reaches the operating system 0.3–0.5 s after
 its call returned (the spooler pauses so as not to compete with the GUI thread); what a crash in that
 window can lose is the model's suggestions (run the model again) and edits made within it.
 """
@@ -319,9 +319,13 @@ class Journal:
             entry = self._spool.get()
             if entry is None:
                 return
-            self._write_now(entry, pieces=True)
-            with self._spool_lock:
-                self._spooled -= 1
+            try:
+                self._write_now(entry, pieces="beat_bulk" in entry or "episode_bulk" in entry)
+            except Exception as exc:  # the thread must live on: later entries wait behind this one
+                self._fail(exc)
+            finally:
+                with self._spool_lock:
+                    self._spooled -= 1
 
     def _write_now(self, entry: dict, pieces: bool = False) -> None:
         try:

@@ -129,3 +129,17 @@ def test_accepting_many_suggestions_at_once_equals_accepting_them_row_by_row(mon
     again.clock = lambda: 1.7e9
     suggest(again, 3)
     assert bulk.beats.equals(again.beats)  # the undo brought every suggestion and label back
+
+
+def test_edits_made_while_suggestions_are_journalled_follow_them_in_order(tmp_path):
+    store = reference_store(500)
+    journal = Journal.for_store(store, tmp_path)
+    journal.attach(store)
+    suggest(store, 3)  # handed to the spooler thread
+    store.insert_beat(1234, "V")  # queues behind it
+    store.undo()
+    journal.close()  # writes everything spooled first
+    again = reference_store(500)
+    assert Journal.for_store(again, tmp_path).restore(again) == 3
+    assert again.fingerprint() == store.fingerprint()
+    assert [e["type"] for e in Journal.for_store(again, tmp_path).read()[1]] == ["edit", "edit", "undo"]
