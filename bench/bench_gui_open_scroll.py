@@ -31,7 +31,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -39,28 +38,8 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_gui_responsiveness import PROBE_MS, joined_mitdb, model_dir, print_table, synthetic  # noqa: E402
-
-
-class GcTimes:
-    """Every collection while installed: ``(start s, duration ms, generation, collected, thread name)``."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[float, float, int, int, str]] = []
-        self._start: dict[int, float] = {}
-
-    def __call__(self, phase: str, info: dict) -> None:
-        now = time.perf_counter()
-        key = threading.get_ident()
-        if phase == "start":
-            self._start[key] = now
-        elif key in self._start:
-            t0 = self._start.pop(key)
-            self.rows.append((t0, (now - t0) * 1000.0, info["generation"], info["collected"],
-                              threading.current_thread().name))
-
-    def between(self, a: float, b: float) -> list[tuple[float, float, int, int, str]]:
-        return [r for r in self.rows if a <= r[0] < b]
+from bench_gui_responsiveness import (PROBE_MS, GcTimes, joined_mitdb, model_dir, print_table,  # noqa: E402
+                                      synthetic)
 
 
 class Probe:

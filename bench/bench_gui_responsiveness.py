@@ -29,6 +29,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -109,20 +110,30 @@ def probe_idle(app, win, rec, seconds: float) -> np.ndarray:
     return gaps
 
 
-
-class GcPauses:
-    """``gc.callbacks`` hook: when each collection of generation 2 started (``perf_counter`` s) and how long it
-    took (ms), on any thread."""
+class GcTimes:
+    """Every collection while installed: ``(start s, duration ms, generation, collected, thread name)``."""
 
     def __init__(self) -> None:
-        self.full: list[tuple[float, float]] = []
-        self._t0 = 0.0
+        self.rows: list[tuple[float, float, int, int, str]] = []
+        self._start: dict[int, float] = {}
 
     def __call__(self, phase: str, info: dict) -> None:
+        now = time.perf_counter()
+        key = threading.get_ident()
         if phase == "start":
-            self._t0 = time.perf_counter()
-        elif info["generation"] == 2:
-            self.full.append((self._t0, 1000.0 * (time.perf_counter() - self._t0)))
+            self._start[key] = now
+        elif key in self._start:
+            t0 = self._start.pop(key)
+            self.rows.append((t0, (now - t0) * 1000.0, info["generation"], info["collected"],
+                              threading.current_thread().name))
+
+    def between(self, a: float, b: float) -> list[tuple[float, float, int, int, str]]:
+        return [r for r in self.rows if a <= r[0] < b]
+
+
+def viewer_settled(win) -> bool:
+    """The open recording's pyramid and heart-rate lane are built (the viewer's own work after opening is done)."""
+    return win.trace.has_pyramid() and "HR bpm" in win.overview.lane_names()
 
 
 def print_table(rows: list[tuple[str, str]]) -> None:
@@ -132,6 +143,7 @@ def print_table(rows: list[tuple[str, str]]) -> None:
     print(f"{'-' * width}-|-{'-' * 40}")
     for k, v in rows:
         print(f"{k.ljust(width)} | {v}")
+
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,8 +187,8 @@ def main() -> None:
     from app.gc_policy import settle_startup_heap
 
     settle_startup_heap()  # as anyecg-viewer does once start-up is done (see app.gc_policy)
-    gc_pauses = GcPauses()
-    gc.callbacks.append(gc_pauses)
+    gc_times = GcTimes()
+    gc.callbacks.append(gc_times)
     # phase 1: open the file with "Analyze on open" and time the visible window's findings
     marks: dict[str, float] = {}
     win.model.viewFindingsReady.connect(lambda: marks.setdefault("view", time.perf_counter()))
@@ -193,7 +205,7 @@ def main() -> None:
     win.model.cancel()
     # phase 2: once the viewer has settled (pyramid and heart-rate lane built), probe a full analysis
     settle = time.perf_counter() + args.timeout_s
-    while (not win.trace.has_pyramid() or "HR bpm" not in win.overview.lane_names()) and time.perf_counter() < settle:
+    while not viewer_settled(win) and time.perf_counter() < settle:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
     ticks: list[float] = []
     probe = QtCore.QTimer(interval=PROBE_MS, timerType=QtCore.Qt.TimerType.PreciseTimer)
@@ -217,7 +229,8 @@ def main() -> None:
     while time.perf_counter() < after:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
     probe.stop()
-    gc.callbacks.remove(gc_pauses)
+    gc.callbacks.remove(gc_times)
+    full = [(t0, ms) for t0, ms, generation, _, _ in gc_times.rows if generation == 2]
     end = marks.get("done", time.perf_counter())
     t = np.array(ticks)
     gaps = np.diff(t) * 1000.0
@@ -227,7 +240,7 @@ def main() -> None:
     for k in np.argsort(gaps)[::-1][:3]:  # where the longest gaps fell, for chasing them
         log.warning("gap %.1f ms at %.2f s after the analysis started (%.2f s from its end)", gaps[k],
                     t[k] - t_start, t[k] - end)
-    for t0, ms in gc_pauses.full:
+    for t0, ms in full:
         log.warning("full collection of %.1f ms at %.2f s after the analysis started", ms, t0 - t_start)
     f = win.model.findings
     store = win.editing.controller.store
@@ -246,7 +259,7 @@ def main() -> None:
         ("median gap (ms)", f"{np.median(gaps):.1f}"),
         ("gaps > 50 ms", f"{int((gaps > 50).sum())}"),
         ("full (generation-2) collections from opening to the end, longest (ms)",
-         f"{len(gc_pauses.full)}, {max((ms for _, ms in gc_pauses.full), default=0):.0f}"),
+         f"{len(full)}, {max((ms for _, ms in full), default=0):.0f}"),
         ("  of which after the findings are drawn (other panels, suggestions): longest gap (ms)",
          f"{tail.max():.1f}" if len(tail) else "n/a"),
         ("first findings for the view after opening (s)",

@@ -18,6 +18,7 @@ import argparse
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +26,9 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-PROBE_MS = 5
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gui_responsiveness import PROBE_MS, print_table, viewer_settled  # noqa: E402
+
 FS = 360.0
 HOURS = 24.07
 
@@ -58,7 +61,7 @@ def main() -> None:
     settle_startup_heap()
     win.set_recording(rec)
     deadline = time.perf_counter() + 300
-    while (not win.trace.has_pyramid() or "HR bpm" not in win.overview.lane_names()) and time.perf_counter() < deadline:
+    while not viewer_settled(win) and time.perf_counter() < deadline:
         app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
     rows = []
     for run in range(args.runs):
@@ -89,11 +92,7 @@ def main() -> None:
                      f"{int((gaps > 50).sum())} > 50 ms; suggestions {int(np.sum(store.beats['source'] == 'model'))}; "
                      f"journal {journal.path.stat().st_size / 1e6:.1f} MB, entry in it "
                      + (f"{written:.2f} s after the findings arrived" if written is not None else "not within 2.5 s")))
-    width = max(len(k) for k, _ in rows)
-    print(f"{'quantity'.ljust(width)} | value")
-    print(f"{'-' * width}-|-{'-' * 60}")
-    for k, v in rows:
-        print(f"{k.ljust(width)} | {v}")
+    print_table(rows)
     win.close()
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -445,15 +445,8 @@ class Service:
                     self.emit(("cancelled", old[1]))
                     self._gen_finished(old[1])
                 mid, spec = waiting[-1][1], waiting[-1][2]
-                try:
-                    self.generator(mid, spec, self.pool, self.emit, lambda: self._gen_is_cancelled(mid),
-                                   self._recordings)
-                except BrokenPipeError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - run_generation handles its own; a replacement may not
-                    log.exception("generation %d", mid)
-                    self.emit(("failed", mid, f"Lead generation failed: {exc}"))
-                self._gen_finished(mid)
+                self._generate(mid, spec, lambda: self._gen_is_cancelled(mid), self._recordings,
+                               "Lead generation")
             except BrokenPipeError:
                 os._exit(0)  # the viewer is gone
 
@@ -467,17 +460,23 @@ class Service:
                     return
                 msg = self._exports.popleft()
             mid, spec = msg[1], msg[2]
-            try:
-                try:  # its own recording: the view thread's RecordingCache is not shared between threads
-                    self.generator(mid, spec, self.pool, self.emit, lambda: self._export_is_cancelled(mid), None)
-                except BrokenPipeError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - run_generation handles its own; a replacement may not
-                    log.exception("export %d", mid)
-                    self.emit(("failed", mid, f"Export with generated leads failed: {exc}"))
-                self._gen_finished(mid)
+            try:  # its own recording: the view thread's RecordingCache is not shared between threads
+                self._generate(mid, spec, lambda: self._export_is_cancelled(mid), None,
+                               "Export with generated leads")
             except BrokenPipeError:
                 os._exit(0)  # the viewer is gone
+
+    def _generate(self, mid: int, spec, is_cancelled, recordings, what: str) -> None:
+        """Run one generation or export; an error the generator did not answer itself is answered ``failed``
+        ("``what`` failed: …"). A broken pipe (the viewer is gone) is left to the caller."""
+        try:
+            self.generator(mid, spec, self.pool, self.emit, is_cancelled, recordings)
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - run_generation handles its own; a replacement may not
+            log.exception("%s %d", what, mid)
+            self.emit(("failed", mid, f"{what} failed: {exc}"))
+        self._gen_finished(mid)
 
     def _gen_finished(self, job_id: int) -> None:
         with self._lock:

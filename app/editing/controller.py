@@ -22,8 +22,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, RHYTHM_CODES, AnnotationError, AnnotationStore,
-                                      Journal, ReviewQueue, accept, bulk_accept, commit_suggestions, pick_class,
-                                      prepare_suggestions, reject, snap_to_r_peak)
+                                      Journal, ReviewQueue, accept, bulk_accept, pick_class, reject,
+                                      set_suggestions, snap_to_r_peak)
 from anyecg_model.io.annotations import BEAT_SYMBOLS
 from anyecg_model.io.recording import RecordingError
 
@@ -335,7 +335,7 @@ class EditController(QtCore.QObject):
     def set_suggestions(self, sample, code, confidence, top=None, episodes=()) -> None:
         """Show model suggestions (``sample`` base-rate samples, MIT-BIH ``code``, ``confidence`` 0..1, ``top``
         ranked ``(code, p)``) beside the labels, replacing pending ones; one undoable edit."""
-        commit_suggestions(self.store, prepare_suggestions(self.store, sample, code, confidence, top, episodes))
+        set_suggestions(self.store, sample, code, confidence, top, episodes)
         self.reorder_queue()
 
     def reorder_queue(self) -> None:
