@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from .annotations import Annotations
 from .leads import canonical_lead_name
@@ -232,6 +231,8 @@ class Recording:
 def resample(data: np.ndarray, fs_in: float, fs_out: float) -> np.ndarray:
     """Polyphase resampling of (n_leads, n) from ``fs_in`` to ``fs_out`` Hz (rational approximation)."""
     from fractions import Fraction
+
+    from scipy.signal import resample_poly  # imported here: scipy.signal costs ~1 s, opening a file needs none
 
     ratio = Fraction(fs_out / fs_in).limit_denominator(1000)
     if ratio.numerator == ratio.denominator:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from ..io import Recording, RecordingError
 from .findings import GENERATED_SUFFIX
@@ -80,6 +79,8 @@ def baseline_corrected(x: np.ndarray, fs: float, highpass_hz: float | None) -> n
         idx = np.arange(x.size)
         y[bad] = np.interp(idx[bad], idx[~bad], x[~bad])
     if highpass_hz and x.size > 12:
+        from scipy.signal import butter, sosfiltfilt  # ~1 s to import: not at the viewer's start
+
         sos = butter(2, highpass_hz, btype="highpass", fs=fs, output="sos")
         y = sosfiltfilt(sos, y - np.median(y), padtype="even")
     y = y - np.median(y)

@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
-from scipy.signal import butter, iirnotch, sosfiltfilt, tf2sos
 
 from ..io.recording import Recording
 
@@ -69,6 +68,8 @@ PRESETS: dict[str, DisplayFilter] = {f.name: f for f in (DIAGNOSTIC, MONITOR, RA
 @lru_cache(maxsize=64)
 def design_sos(filt: DisplayFilter, fs: float) -> np.ndarray | None:
     """Second-order sections for ``filt`` at ``fs`` Hz (None when nothing applies at this rate)."""
+    from scipy.signal import butter, iirnotch, tf2sos  # ~1 s to import: only when a filter is first used
+
     nyq = fs / 2.0
     sections = []
     low = filt.low_hz
@@ -87,6 +88,8 @@ def design_sos(filt: DisplayFilter, fs: float) -> np.ndarray | None:
 
 def apply(data: np.ndarray, fs: float, filt: DisplayFilter) -> np.ndarray:
     """Zero-phase filter (n_leads, n) mV along the last axis; NaN gaps are kept as NaN."""
+    from scipy.signal import sosfiltfilt
+
     sos = design_sos(filt, float(fs))
     if sos is None or data.shape[-1] < 16:
         return data

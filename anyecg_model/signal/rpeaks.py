@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy.signal import butter, lfilter, sosfiltfilt
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,8 @@ MIN_DURATION_S = 2.0
 
 def _qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
     """Zero-phase 5–25 Hz band-pass (the QRS band) used to choose the extremum."""
+    from scipy.signal import butter, sosfiltfilt  # scipy.signal costs ~1 s: imported on first detection
+
     hi = min(25.0, 0.45 * fs)
     sos = butter(2, [5.0, hi], btype="bandpass", fs=fs, output="sos")
     return sosfiltfilt(sos, x)
@@ -76,6 +77,8 @@ def _rodrigues_candidates(x: np.ndarray, fs: float) -> np.ndarray:
     """QRS candidates of the Rodrigues et al. 2021 detector on a cleaned lead (indices into the integrated
     double difference, as NeuroKit2 returns them): a maximum search over :data:`RODRIGUES_RMIN_S`, then an
     exponentially decaying threshold from the running peak amplitude until the next crossing."""
+    from scipy.signal import lfilter
+
     n_int = max(2, int(np.round(3 * fs / 128)))
     decay = np.exp(-((0.7 * fs) / 128 + 2.7) / fs)
     d = x[n_int - 1:] - x[:-(n_int - 1)]

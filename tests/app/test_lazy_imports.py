@@ -1,0 +1,53 @@
+"""Opening a file imports no heavy library it does not need (issue 19: first paint ≤ 1 s).
+
+torch (~1 s), scipy.signal (~1–2 s), wfdb with pandas (~0.4 s), NeuroKit2 and scikit-learn are imported only
+when a job needs them: an analysis, a display filter, R-peak detection, a WFDB file. Each probe runs in a fresh
+interpreter so nothing imported by other tests hides an eager import.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from anyecg_model.io.writers import write_edf
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("torch", "scipy.signal", "scipy.stats", "pandas", "wfdb", "neurokit2", "sklearn")
+REPORT = "import sys; print('heavy:', ','.join(m for m in {heavy!r} if m in sys.modules))"
+
+
+@pytest.fixture()
+def edf_file(tmp_path: Path) -> Path:
+    """A 20-s, 2-lead EDF of a 1-Hz sawtooth-like beat train (µV-range values in mV)."""
+    t = np.arange(0, 20, 1 / 250)
+    data = np.stack([np.sin(2 * np.pi * t) ** 15, 0.5 * np.sin(2 * np.pi * t + 0.3) ** 15]).astype(np.float32)
+    path = tmp_path / "small.edf"
+    write_edf(data, path, fs=250, lead_names=["II", "V1"])
+    return path
+
+
+def _heavy_after(code: str, tmp_path: Path) -> list[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), ANYECG_CACHE=str(tmp_path / "c"),
+               PYTHONPATH=str(REPO))
+    res = subprocess.run([sys.executable, "-c", code + "\n" + REPORT.format(heavy=HEAVY)], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    line = next(x for x in res.stdout.splitlines() if x.startswith("heavy:"))
+    return [m for m in line.removeprefix("heavy:").strip().split(",") if m]
+
+
+def test_info_on_an_edf_imports_no_heavy_library(edf_file, tmp_path):
+    code = f"from anyecg_model.cli import main; assert main(['info', {str(edf_file)!r}]) == 0"
+    assert _heavy_after(code, tmp_path) == []
+
+
+def test_viewer_opens_a_file_to_first_paint_without_heavy_libraries(edf_file, tmp_path):
+    shot = tmp_path / "shot.png"
+    code = f"from app.main import main; assert main([{str(edf_file)!r}, '--screenshot', {str(shot)!r}]) == 0"
+    assert _heavy_after(code, tmp_path) == []
+    assert shot.stat().st_size > 0
