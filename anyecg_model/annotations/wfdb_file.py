@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from wfdb.io.annotation import ann_label_table
+
 from ..io.annotations import Annotations
 from .atomic import atomic_target
 from .codes import AnnotationError
@@ -32,6 +34,11 @@ SIDECAR_SUFFIX = ".anyecg.json"
 #: Extensions that are signal or header files, never annotator names.
 _NOT_ANNOTATORS = {"hea", "dat", "mat", "edf", "json", "csv", "xml", "txt", "tmp"}
 _META = ("source", "author", "timestamp", "confidence", "top", "channel")
+#: Symbols a WFDB annotator file can hold (the MIT code table; a space is no symbol).
+_WFDB_SYMBOLS = frozenset(ann_label_table["symbol"]) - {" "}
+#: Labels named in an error message before "… and N more".
+_SHOWN = 3
+_KEPT = ("Nothing was written and your labels are unchanged; Annotate ▸ Export CSV keeps every field.")
 
 
 def record_base(record: str | os.PathLike) -> Path:
@@ -74,13 +81,18 @@ def save_wfdb(store: AnnotationStore, record: str | os.PathLike, annotator: str,
     samples = np.concatenate([beats["sample"], episodes["start"]])
     symbols = np.concatenate([beats["code"], np.full(len(episodes), "+", object)])
     aux = np.concatenate([beats["aux"], np.array(["(" + c for c in episodes["code"]], dtype=object)])
-    subtype = np.concatenate([beats["subtype"], np.zeros(len(episodes), np.int16)])
+    subtype = np.concatenate([beats["subtype"], np.zeros(len(episodes), np.int16)]).astype(int)
     chan = np.clip(np.concatenate([beats["channel"], episodes["channel"]]), 0, 255)
+    check_wfdb_fields(target, samples, symbols, subtype, aux, store.fs)
     order = np.argsort(samples, kind="stable")
     with atomic_target(target) as tmp:
-        wfdb.wrann(tmp.name.rsplit(".", 1)[0], annotator, samples[order].astype(np.int64),
-                   symbol=list(symbols[order]), subtype=subtype[order].astype(int), chan=chan[order].astype(int),
-                   num=np.zeros(len(order), int), aux_note=list(aux[order]), fs=store.fs, write_dir=str(tmp.parent))
+        try:
+            wfdb.wrann(tmp.name.rsplit(".", 1)[0], annotator, samples[order].astype(np.int64),
+                       symbol=list(symbols[order]), subtype=subtype[order], chan=chan[order].astype(int),
+                       num=np.zeros(len(order), int), aux_note=list(aux[order]), fs=store.fs,
+                       write_dir=str(tmp.parent))
+        except (ValueError, TypeError) as exc:  # wfdb's field checks: anything check_wfdb_fields did not foresee
+            raise AnnotationError(f"{target}: a WFDB annotator file cannot hold these labels ({exc}). {_KEPT}") from exc
     meta = {
         "format": "anyecg-annotations", "version": 1, "annotation_file": target.name, "sha256": _sha256(target),
         "fs": store.fs, "n_samples": store.n_samples,
@@ -90,6 +102,37 @@ def save_wfdb(store: AnnotationStore, record: str | os.PathLike, annotator: str,
     with atomic_target(sidecar) as tmp:
         tmp.write_text(json.dumps(meta, separators=(",", ":")))
     return target
+
+
+def check_wfdb_fields(target: Path, samples: np.ndarray, symbols: np.ndarray, subtype: np.ndarray,
+                      aux: np.ndarray, fs: float) -> None:
+    """Raise :class:`AnnotationError` naming the labels (time and code) a WFDB annotator file cannot hold:
+    a symbol outside the MIT code table, a subtype outside -128..127 (a C ``signed char``), a negative
+    sample, or a tab or line break in the aux text."""
+    text = aux.astype(str)
+    problems = [
+        (samples < 0, "before the record start"),
+        (~np.isin(symbols.astype(str), list(_WFDB_SYMBOLS)), "not a WFDB annotation code"),
+        ((subtype < -128) | (subtype > 127), "subtype outside -128..127"),
+        (np.isin(text, [a for a in set(text.tolist()) if any(c in a for c in "\t\n\r\f\v")]),
+         "aux text with a tab or line break"),
+    ]
+    for bad, why in problems:
+        rows = np.flatnonzero(bad)
+        if not len(rows):
+            continue
+        named = ", ".join(f"{symbols[k]} at {_elapsed(samples[k] / fs)}"
+                          + (f" (subtype {subtype[k]})" if why.startswith("subtype") else "") for k in rows[:_SHOWN])
+        more = f" and {len(rows) - _SHOWN} more" if len(rows) > _SHOWN else ""
+        raise AnnotationError(f"{target.name}: {len(rows)} label(s) {why}: {named}{more}. Fix or delete them "
+                              f"and save again. {_KEPT}")
+
+
+def _elapsed(t_s: float) -> str:
+    """``h:mm:ss.sss`` from the record start."""
+    h, rest = divmod(max(float(t_s), 0.0), 3600.0)
+    m, s = divmod(rest, 60.0)
+    return f"{int(h)}:{int(m):02d}:{s:06.3f}"
 
 
 def read_wfdb(record: str | os.PathLike, annotator: str, fs: float, n_samples: int, **store_kwargs) -> AnnotationStore:

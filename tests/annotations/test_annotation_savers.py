@@ -169,3 +169,57 @@ def test_reopening_the_record_restores_the_saved_annotator_exactly(tmp_path, rec
     assert corr.beats.equals(beats, compare_ids=False) and corr.episodes.equals(episodes, compare_ids=False)
     with pytest.raises(AnnotationError, match="no annotator 'xyz'"):
         open_store(reopened, "xyz")
+
+
+def _same_wfdb_fields(a, b) -> None:
+    np.testing.assert_array_equal(a.sample, b.sample)
+    assert a.symbol == b.symbol
+    np.testing.assert_array_equal(a.subtype, b.subtype)
+    np.testing.assert_array_equal(a.chan, b.chan)
+    np.testing.assert_array_equal(a.num, b.num)
+    assert [(x or "").rstrip("\x00") for x in a.aux_note] == [(x or "").rstrip("\x00") for x in b.aux_note]
+
+
+def test_negative_subtype_saves_and_reads_back_as_written(tmp_path, recording):
+    """A subtype of -1 (as on MIT-BIH 208's ``~``) opened through the reader saves and reads back unchanged."""
+    from anyecg_model.annotations import open_store
+    from anyecg_model.io import open_recording
+
+    record = write_record(tmp_path, recording)
+    ann = wfdb.rdann(str(record), "atr")
+    subtype = np.zeros(len(ann.sample), int)
+    subtype[5], subtype[6] = -1, 3
+    wfdb.wrann("syn", "atr", ann.sample, ann.symbol, subtype=subtype, aux_note=ann.aux_note, write_dir=str(tmp_path))
+    store = open_store(open_recording(str(record) + ".hea"))
+    save_wfdb(store, record, "corr")
+    _same_wfdb_fields(wfdb.rdann(str(record), "corr"), wfdb.rdann(str(record), "atr"))
+
+
+def test_labels_wfdb_cannot_hold_get_a_clear_message_and_nothing_is_written(tmp_path, recording):
+    record = write_record(tmp_path, recording)
+    store = AnnotationStore.from_recording(recording)
+    store.insert_beat(int(12.5 * store.fs), "V", subtype=300)
+    before = store.beats.select(np.ones(len(store.beats), bool))
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(AnnotationError) as caught:
+        save_wfdb(store, record, "corr")
+    message = str(caught.value)
+    assert "subtype outside -128..127" in message and "V at 0:00:12.500 (subtype 300)" in message
+    assert "Nothing was written" in message and "must only contain" not in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+    assert store.beats.equals(before)
+
+
+@pytest.mark.realdata
+def test_mitdb_208_saves_unedited_and_reads_back_identically(shared_data, tmp_path):
+    """Annotate ▸ Save as WFDB annotator on 208 with no edits: the new annotator equals the .atr field by field."""
+    from anyecg_model.annotations import open_store
+    from anyecg_model.io import open_recording
+
+    for ext in ("hea", "dat", "atr"):
+        (tmp_path / f"208.{ext}").write_bytes((shared_data / "mitdb" / f"208.{ext}").read_bytes())
+    store = open_store(open_recording(str(tmp_path / "208.hea")))
+    save_wfdb(store, tmp_path / "208", "corr")
+    atr = wfdb.rdann(str(tmp_path / "208"), "atr")
+    assert -1 in atr.subtype
+    _same_wfdb_fields(wfdb.rdann(str(tmp_path / "208"), "corr"), atr)

@@ -91,3 +91,18 @@ def test_edf_annotations_match_pyedflib(tmp_path):
     np.testing.assert_allclose(mine[0], ref_on, atol=1e-4)
     np.testing.assert_allclose(np.where(ref_dur < 0, 0, ref_dur), mine[1], atol=1e-4)
     assert [t.decode() for t in mine[2]] == [str(t) for t in ref_text]
+
+
+def test_negative_subtype_reads_as_a_signed_character(tmp_path):
+    """WFDB stores SUB and NUM as signed, CHN as unsigned characters (MIT-BIH 208 has a subtype of -1)."""
+    sample = np.array([10, 20, 30, 40, 50])
+    wfdb.wrann("r", "atr", sample, symbol=["N", "~", "V", "N", "N"], subtype=np.array([0, -1, -128, 127, 3]),
+               chan=np.array([0, 255, 1, 1, 200]), num=np.array([0, 2, 5, 0, 0]), write_dir=str(tmp_path))
+    _same_as_rdann(tmp_path / "r.atr")
+    out = read_annotation_file(tmp_path / "r.atr")
+    assert out["subtype"].tolist() == [0, -1, -128, 127, 3] and out["chan"].tolist() == [0, 255, 1, 1, 200]
+
+
+@pytest.mark.realdata
+def test_mitdb_208_subtypes_match_rdann(shared_data):
+    _same_as_rdann(shared_data / "mitdb" / "208.atr")

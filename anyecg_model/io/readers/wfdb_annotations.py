@@ -2,7 +2,8 @@
 
 Each annotation is a 16-bit word, code (6 bits) and time increment (10 bits), optionally preceded
 by SKIP (a 32-bit interval) and followed by SUB (subtype), CHN and NUM (which persist to later
-annotations) and AUX (text). A zero word ends the file. Only the pseudo-annotations are walked in
+annotations) and AUX (text). As in the WFDB library, SUB and NUM are signed and CHN unsigned characters: the
+low byte of their 10-bit data field (MIT-BIH 208 has a subtype stored as 0x3FF, which is -1). A zero word ends the file. Only the pseudo-annotations are walked in
 Python; the annotation words themselves are handled as arrays. Like wfdb-python's ``rdann``, the
 definition notes at sample 0 (``## time resolution``, custom label lines) and code-0 entries are not
 annotations; unlike it, other notes at sample 0 (comments such as ``RECORD START``) are kept.
@@ -70,19 +71,21 @@ def read_annotation_file(path: Path) -> dict:
     sample = np.cumsum(increments)[ann_pos]
     k = len(ann_pos)
     subtype = np.zeros(k, np.int64)
-    chan_set = np.full(k, -1, np.int64)
-    num_set = np.full(k, -1, np.int64)
+    chan_set = np.full(k, -1, np.int64)  # -1: not set here (CHN is unsigned, so -1 is never a value)
+    num_set = np.zeros(k, np.int64)
+    num_given = np.zeros(k, bool)
     aux = np.full(k, "", dtype=object)
     owner = np.searchsorted(ann_pos, [p for p, _, _ in modifiers]) - 1
     for (p, c, value), j in zip(modifiers, owner.tolist()):
         if j < 0:
             continue
         if c == SUB:
-            subtype[j] = value
+            subtype[j] = _signed_char(value)
         elif c == CHN:
-            chan_set[j] = value
+            chan_set[j] = value & 0xFF
         elif c == NUM:
-            num_set[j] = value
+            num_set[j] = _signed_char(value)
+            num_given[j] = True
         elif c == AUX:
             aux[j] = value
     codes = code[ann_pos]
@@ -97,13 +100,21 @@ def read_annotation_file(path: Path) -> dict:
     keep &= ~definitions
     return {
         "sample": sample[keep], "symbol": SYMBOLS[codes[keep]],
-        "subtype": subtype[keep], "chan": _forward_fill(chan_set)[keep], "num": _forward_fill(num_set)[keep],
+        "subtype": subtype[keep], "chan": _forward_fill(chan_set, chan_set >= 0)[keep],
+        "num": _forward_fill(num_set, num_given)[keep],
         "aux": aux[keep], "fs": fs,
     }
 
 
-def _forward_fill(values: np.ndarray) -> np.ndarray:
-    """Each -1 replaced by the last value set before it (0 before any), as WFDB's sticky CHN/NUM fields."""
-    idx = np.where(values >= 0, np.arange(len(values)), -1)
+def _signed_char(value: int) -> int:
+    """The low byte of a 10-bit data field read as a C ``signed char`` (-128..127)."""
+    low = value & 0xFF
+    return low - 256 if low > 127 else low
+
+
+def _forward_fill(values: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """Each value not ``given`` replaced by the last one given before it (0 before any), as WFDB's sticky
+    CHN/NUM fields."""
+    idx = np.where(given, np.arange(len(values)), -1)
     idx = np.maximum.accumulate(idx) if len(idx) else idx
     return np.where(idx >= 0, values[np.maximum(idx, 0)], 0)
