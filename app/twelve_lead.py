@@ -88,6 +88,11 @@ class TwelveLeadView(QtWidgets.QWidget):
         self._apply_range()
 
     def set_recording(self, recording: Recording | None, t0: float = 0.0) -> None:
+        """Show ``recording`` from ``t0`` s; another recording drops the beat marks and generated traces of the
+        previous one, so they are never drawn over it."""
+        if recording is not self.recording:
+            self.beat_times_s, self.beat_labels = np.zeros(0), []
+            self.generated, self.dim_measured = {}, False
         self.recording = recording
         self.t0 = t0
         self.redraw()

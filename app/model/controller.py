@@ -489,6 +489,7 @@ class ModelController(QtCore.QObject):
         for name in (LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM):
             if name in trace.lanes():
                 trace.remove_lane(name)
+        self.window.twelve_lead.set_beat_marks(np.zeros(0), [])
         self.timeline.clear()
 
     def _on_view_moved(self, _t0: float, _t1: float) -> None:
@@ -514,6 +515,7 @@ class ModelController(QtCore.QObject):
         self._retire()
         self.job_id += 1
         self.partial = self.findings = self.data = None
+        self.window.twelve_lead.set_beat_marks(np.zeros(0), [])
         self.timeline.clear()
         self.generated.reset(None)
         self.panel.clear()

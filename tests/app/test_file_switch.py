@@ -1,0 +1,97 @@
+"""Opening another file never shows the previous file's findings: every model overlay, the 3 × 4 beat marks,
+the panel, the cursor read-out and the calipers of the old file are cleared on switch, and results of the old
+file's analysis that arrive late are dropped (issue 17: the demo's "N" marks over PTB-XL 00219's PVC)."""
+from __future__ import annotations
+
+import numpy as np
+
+from anyecg_model.analysis.findings import Beats, Findings, ModelInfo, RhythmEpisode
+from anyecg_model.io.recording import Recording
+
+STANDARD = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+FS = 500.0
+
+
+def resting_12lead(bpm: float, path: str) -> Recording:
+    """A 10-s standard 12-lead with Gaussian R waves at ``bpm``."""
+    n = int(10 * FS)
+    x = np.zeros((12, n), np.float32)
+    k = np.arange(-15, 16)
+    for s in np.arange(0.4 * FS, n - 20, 60.0 / bpm * FS).astype(int):
+        x[:, s + k] += np.exp(-0.5 * (k / 4.0) ** 2)
+    return Recording.from_array(x, FS, STANDARD, path=path)
+
+
+class RunningJob:
+    """Stands for the analysis worker of a job still running (cancelled when replaced)."""
+
+    cancelled = False
+
+    def cancel(self, wait: bool = True) -> None:
+        self.cancelled = True
+
+    def isFinished(self) -> bool:
+        return True
+
+    def deleteLater(self) -> None:
+        pass
+
+    def set_visible(self, *_) -> None:
+        pass
+
+
+def finish_analysis(window, rec: Recording) -> Findings:
+    """Deliver a finished analysis of ``rec`` as the analysis worker does (one beat per second, all N)."""
+    t = np.arange(0.5, rec.duration_s, 1.0)
+    findings = Findings(rec.path, rec.duration_s, rec.fs, rec.lead_names, ModelInfo("t", "0", "x"), anomaly_score=0.2,
+                        beats=Beats(t, np.zeros(len(t), np.int8), np.full(len(t), 0.9, np.float32)),
+                        episodes=[RhythmEpisode(0.0, rec.duration_s, "NSR", 0.9)])
+    ctrl = window.model
+    ctrl.worker = RunningJob()  # the running job the results belong to
+    ctrl._on_done(ctrl.job_id, findings, False)
+    return findings
+
+
+def test_opening_another_file_clears_every_finding_of_the_previous_one(qtbot, window):
+    a, b = resting_12lead(60, "<a>"), resting_12lead(90, "<b>")
+    window.set_recording(a)
+    finish_analysis(window, a)
+    qtbot.waitUntil(lambda: len(window.twelve_lead.beat_times_s) > 0, timeout=5000)
+    assert window.model.panel.verdict_label.text()
+    window.set_recording(b)
+    qtbot.wait(50)
+    assert len(window.twelve_lead.beat_times_s) == 0 and window.twelve_lead.beat_labels == []
+    drawn = [it for it in window.twelve_lead._items if getattr(it, "textItem", None) is not None]
+    assert [it.textItem.toPlainText() for it in drawn if it.textItem.toPlainText() == "N"] == []
+    assert not any(name.startswith("model") for name in window.trace.lanes())
+    assert window.model.panel.verdict_label.text() == "" and window.model.panel.summary_label.text() == ""
+    assert window.model.data is None and window.model.findings is None
+
+
+def test_late_results_of_the_old_files_analysis_are_dropped(qtbot, window):
+    a, b = resting_12lead(60, "<a>"), resting_12lead(90, "<b>")
+    window.set_recording(a)
+    ctrl = window.model
+    ctrl.worker = job = RunningJob()
+    old_job = ctrl.job_id
+    window.set_recording(b)
+    t = np.arange(0.5, 10.0, 1.0)
+    late = Findings("<a>", 10.0, FS, STANDARD, ModelInfo("t", "0", "x"),
+                    beats=Beats(t, np.zeros(len(t), np.int8), np.full(len(t), 0.9, np.float32)))
+    assert job.cancelled
+    ctrl._on_done(old_job, late, False)
+    qtbot.wait(50)
+    assert ctrl.findings is None and len(window.twelve_lead.beat_times_s) == 0
+    assert not any(name.startswith("model") for name in window.trace.lanes())
+
+
+def test_demo_findings_never_show_over_ptbxl_00219(qtbot, window, shared_data):
+    """The reported case: the demo analysed, then PTB-XL 00219 (a PVC in V4–V6) opened."""
+    path = shared_data / "ptbxl500" / "records500" / "00000" / "00219_hr.hea"
+    window.open_demo("12lead")
+    finish_analysis(window, window.recording)
+    qtbot.waitUntil(lambda: len(window.twelve_lead.beat_times_s) > 0, timeout=5000)
+    assert window.open_path(path)
+    assert window.stack.currentWidget() is window.twelve_lead
+    assert len(window.twelve_lead.beat_times_s) == 0
+    assert not any(name.startswith("model") for name in window.trace.lanes())
