@@ -53,8 +53,10 @@ def build_menus(win) -> None:
     gain = v.addMenu("&Gain")
     for g in GAINS_MM_MV:
         gain.addAction(f"{g:g} mm/mV", lambda g=g: win.trace.set_gain(g))
-    win.layout_action = v.addAction("Clinical 3 × 4 layout", win.set_clinical_layout)
+    win.layout_action = v.addAction("Clinical 3 × 4 layout")
     win.layout_action.setCheckable(True)
+    # triggered(checked) carries the new check state (a bare callable would be called without it)
+    win.layout_action.triggered.connect(lambda checked: win.set_clinical_layout(checked))
     win.layout_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
     rhythm = v.addMenu("3 × 4 rhythm strip lead")
     for name in ("II", "V1", "V5", "I", "aVF"):
