@@ -12,6 +12,7 @@ import os
 import sys
 
 SCREENSHOT_SIZE = (1600, 900)
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,10 +55,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .platform_check import EXIT_MISSING_SYSTEM, check_platform
+
+    problem = check_platform(os.environ)
+    if problem is not None:  # Qt would abort the process (exit 134) with a hint about one library
+        print(problem.message(), file=sys.stderr)
+        return EXIT_MISSING_SYSTEM
     from PySide6 import QtWidgets
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("AnyECG Workstation")
+    log.info("Qt platform: %s", app.platformName())
     from .main_window import MainWindow
 
     win = MainWindow()
