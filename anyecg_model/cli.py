@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "reconstruct": "anyecg_model.commands.reconstruct",
     "finetune": "anyecg_model.commands.finetune",
     "evaluate": "anyecg_model.commands.evaluate",
+    "demo": "anyecg_model.commands.demo",
 }
 
 
