@@ -1,0 +1,239 @@
+"""Learn this patient: adapt the beat labels of one recording to the labels an annotator confirmed in it.
+
+Per beat, patient-normalised features (:func:`beat_features`): RR prematurity against the patient's own local
+and whole-record rhythm, the beat's shape (decimated unit-norm waveform per lead), QRS width, log amplitudes,
+correlation with the record's dominant beat — all standardised over the recording's beats — plus, when given,
+the inter-patient classifier's probabilities as a prior. A multinomial logistic layer
+(:class:`PatientModel`) is fitted on the confirmed beats (class-balanced) in well under a second, and each
+unconfirmed beat gets ``w · p_patient + (1 − w) · p_prior``, ``w = exp(−(d / d₀)²)`` where ``d`` is the
+beat's distance to the nearest confirmed beat and ``d₀`` a multiple of the confirmed beats' own
+nearest-neighbour spacing: beats unlike anything confirmed (a new ectopic shape, a new prematurity) keep the
+inter-patient label instead of being forced into a class the annotator happened to label.
+
+The fitted model is plain arrays, saved with :meth:`PatientModel.save` as ``.npz`` (``allow_pickle=False``)
+beside the recording and read back with :meth:`PatientModel.load`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from ..analysis.labels import BEAT_CLASSES
+from ..io.recording import Recording
+from .features import qrs_width_amplitude, rr_prematurity, shape_vectors
+from .waves import BeatWaves, beat_waves
+
+log = logging.getLogger(__name__)
+
+N_CLASSES = len(BEAT_CLASSES)
+#: Format tag of the saved adaptation.
+FORMAT = "anyecg-patient-model/1"
+
+
+@dataclass(frozen=True)
+class AdaptConfig:
+    """Logistic-layer strength ``c`` (inverse L2), novelty scale ``novelty`` (× the confirmed beats' median
+    nearest-neighbour distance), the most confirmed beats per class used for fitting, and the shape decimation."""
+
+    c: float = 0.5
+    novelty: float = 3.0
+    max_per_class: int = 3000
+    shape_step: int = 2
+    seed: int = 0
+
+
+def beat_features(bw: BeatWaves, times_s: np.ndarray, step: int = 2) -> np.ndarray:
+    """(K, D) float32 patient-normalised features of beats at sorted ``times_s`` with waves ``bw``."""
+    rr = rr_prematurity(times_s)
+    shape = shape_vectors(bw)
+    width, amp = qrs_width_amplitude(bw)
+    n_leads = bw.waves.shape[1]
+    unit = shape.reshape(len(shape), n_leads, -1) * np.sqrt(n_leads)  # unit norm per lead
+    dominant = np.median(unit[:: max(1, len(unit) // 2000)], axis=0) if len(unit) else unit.sum(0)
+    dominant /= np.linalg.norm(dominant, axis=-1, keepdims=True).clip(min=1e-6)
+    corr = (unit * dominant[None]).sum(-1)  # (K, S) Pearson r with the record's dominant beat
+    cols = [np.log(rr.clip(min=1e-3)), unit[..., ::step].reshape(len(unit), -1),
+            width[:, None], np.log(amp.clip(min=0.02)), corr]
+    return np.concatenate(cols, axis=1).astype(np.float32)
+
+
+def prior_from_labels(labels: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """(K, 5) probabilities from top labels and their confidences (the rest spread evenly)."""
+    labels = np.asarray(labels, np.int64)
+    conf = np.nan_to_num(np.asarray(confidence, np.float32), nan=1.0).clip(0.2, 1.0)
+    p = np.repeat(((1 - conf) / (N_CLASSES - 1))[:, None], N_CLASSES, axis=1)
+    ok = labels >= 0
+    p[np.flatnonzero(ok), labels[ok]] = conf[ok]
+    p[~ok] = 1.0 / N_CLASSES
+    return p
+
+
+def _nearest(x: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Distance of each row of ``x`` to its nearest row of ``ref`` (blocked)."""
+    out = np.empty(len(x), np.float32)
+    rr = (ref ** 2).sum(1)
+    for b in range(0, len(x), 8192):
+        xb = x[b:b + 8192]
+        d2 = (xb ** 2).sum(1)[:, None] + rr[None] - 2.0 * xb @ ref.T
+        out[b:b + 8192] = np.sqrt(d2.min(1).clip(min=0))
+    return out
+
+
+@dataclass
+class PatientModel:
+    """A fitted patient-specific layer: feature standardisation, class weights, and the novelty reference."""
+
+    mean: np.ndarray  # (D,) over the recording's beats
+    std: np.ndarray  # (D,)
+    classes: np.ndarray  # (C,) indices into BEAT_CLASSES
+    coef: np.ndarray  # (C, D [+ 5 prior columns])
+    intercept: np.ndarray  # (C,)
+    reference: np.ndarray  # (N, D) standardised confirmed beats (novelty)
+    d0: float
+    uses_prior: bool
+    config: AdaptConfig = AdaptConfig()
+
+    @classmethod
+    def fit(cls, features: np.ndarray, confirmed: np.ndarray, labels: np.ndarray, prior: np.ndarray | None = None,
+            cfg: AdaptConfig = AdaptConfig()) -> "PatientModel":
+        """Fit on all beats' ``features`` (K, D), the confirmed beat indices and their labels (0..4)."""
+        confirmed = np.asarray(confirmed, np.int64)
+        labels = np.asarray(labels, np.int64)
+        if len(confirmed) == 0:
+            raise ValueError("no confirmed beats to learn from")
+        mean = features.mean(0)
+        std = features.std(0).clip(min=1e-3)
+        rng = np.random.default_rng(cfg.seed)
+        keep = np.concatenate([rng.permutation(np.flatnonzero(labels == c))[: cfg.max_per_class]
+                               for c in np.unique(labels)])
+        idx, y = confirmed[keep], labels[keep]
+        z = (features[idx] - mean) / std
+        x = z if prior is None else np.concatenate([z, np.log(prior[idx].clip(min=1e-3))], axis=1)
+        classes = np.unique(y)
+        if len(classes) == 1:
+            coef, icpt = np.zeros((1, x.shape[1])), np.zeros(1)
+        else:
+            lr = LogisticRegression(C=cfg.c, class_weight="balanced", max_iter=300)
+            lr.fit(x, y)
+            coef, icpt = lr.coef_, lr.intercept_
+            if len(classes) == 2:  # sklearn's binary form → two softmax rows
+                coef, icpt = np.concatenate([-coef / 2, coef / 2]), np.array([-icpt[0] / 2, icpt[0] / 2])
+        nn = _nearest_loo(z)
+        d0 = cfg.novelty * float(np.median(nn)) if len(nn) else 1.0
+        return cls(mean.astype(np.float32), std.astype(np.float32), classes.astype(np.int64), coef.astype(np.float32),
+                   icpt.astype(np.float32), z.astype(np.float32), max(d0, 1e-3), prior is not None, cfg)
+
+    def predict_proba(self, features: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
+        """(K, 5) probabilities: the patient layer where beats resemble confirmed ones, the prior elsewhere."""
+        if self.uses_prior and prior is None:
+            raise ValueError("this adaptation was fitted with the model's probabilities; pass them as prior")
+        z = (features - self.mean) / self.std
+        x = z if not self.uses_prior else np.concatenate([z, np.log(prior.clip(min=1e-3))], axis=1)
+        logits = x @ self.coef.T + self.intercept
+        logits -= logits.max(1, keepdims=True)
+        p_cls = np.exp(logits)
+        p_cls /= p_cls.sum(1, keepdims=True)
+        local = np.zeros((len(z), N_CLASSES), np.float32)
+        local[:, self.classes] = p_cls
+        if prior is None:
+            return local
+        w = np.exp(-(_nearest(z, self.reference) / self.d0) ** 2)[:, None]
+        return w * local + (1 - w) * prior
+
+    def save(self, path: str | Path) -> Path:
+        """Write the adaptation as an ``.npz`` of plain arrays (no pickle)."""
+        path = Path(path)
+        meta = json.dumps({"format": FORMAT, "config": asdict(self.config), "uses_prior": self.uses_prior,
+                           "d0": self.d0, "classes": [BEAT_CLASSES[c] for c in self.classes]})
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(tmp, mean=self.mean, std=self.std, classes=self.classes, coef=self.coef,
+                            intercept=self.intercept, reference=self.reference, meta=np.array(meta))
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "PatientModel":
+        """Read an adaptation written by :meth:`save`; a file of another format is a ValueError."""
+        with np.load(Path(path), allow_pickle=False) as z:
+            try:
+                meta = json.loads(str(z["meta"]))
+                if meta.get("format") != FORMAT:
+                    raise ValueError(f"{path}: not an AnyECG patient adaptation ({meta.get('format')!r})")
+                return cls(z["mean"], z["std"], z["classes"], z["coef"], z["intercept"], z["reference"],
+                           float(meta["d0"]), bool(meta["uses_prior"]), AdaptConfig(**meta["config"]))
+            except KeyError as exc:
+                raise ValueError(f"{path}: adaptation file lacks {exc}") from exc
+
+
+def _nearest_loo(z: np.ndarray) -> np.ndarray:
+    """Each row's distance to its nearest other row (blocked; a single row gives an empty array)."""
+    if len(z) < 2:
+        return np.zeros(0, np.float32)
+    out = np.empty(len(z), np.float32)
+    zz = (z ** 2).sum(1)
+    for b in range(0, len(z), 4096):
+        d2 = zz[b:b + 4096, None] + zz[None] - 2.0 * z[b:b + 4096] @ z.T
+        d2[np.arange(len(d2)), np.arange(b, b + len(d2))] = np.inf
+        out[b:b + 4096] = np.sqrt(d2.min(1).clip(min=0))
+    return out
+
+
+@dataclass
+class Adaptation:
+    """Result of :func:`adapt_recording`: new labels and confidences of every beat, the indices that changed."""
+
+    labels: np.ndarray  # (K,) int8
+    confidence: np.ndarray  # (K,) float32
+    changed: np.ndarray  # beat indices whose label differs from the input labels
+    confirmed: np.ndarray  # beat indices that carry a confirmed label
+    model: PatientModel
+
+
+def match_beats(times_s: np.ndarray, ref_times_s: np.ndarray,
+                tolerance_s: float = 0.15) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (beat index, reference index) of sorted ``times_s`` and ``ref_times_s`` nearest within ``tolerance_s``,
+    one beat per reference at most."""
+    t, r = np.asarray(times_s), np.asarray(ref_times_s)
+    if len(t) == 0 or len(r) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    i = np.searchsorted(t, r).clip(1, len(t) - 1) if len(t) > 1 else np.zeros(len(r), np.int64)
+    left = (i - 1).clip(min=0)
+    best = np.where(np.abs(t[left] - r) <= np.abs(t[i] - r), left, i)
+    ok = np.abs(t[best] - r) <= tolerance_s
+    bi, ri = best[ok], np.flatnonzero(ok)
+    _, first = np.unique(bi, return_index=True)  # a beat claimed twice keeps its first reference
+    return bi[first], ri[first]
+
+
+def adapt_recording(recording: Recording, times_s: np.ndarray, labels: np.ndarray | None,
+                    confidence: np.ndarray | None, confirmed_times_s: np.ndarray, confirmed_labels: np.ndarray,
+                    cfg: AdaptConfig = AdaptConfig(), waves: BeatWaves | None = None) -> Adaptation:
+    """Adapt the labels of the beats at sorted ``times_s`` (model ``labels``/``confidence`` or None) to the
+    confirmed (time, label index) pairs; confirmed beats keep their label with confidence 1."""
+    times = np.asarray(times_s, np.float64)
+    bw = waves if waves is not None else beat_waves(recording, times)
+    feats = beat_features(bw, times, cfg.shape_step)
+    bi, ri = match_beats(times, np.asarray(confirmed_times_s, np.float64))
+    if len(bi) == 0:
+        raise ValueError("none of the confirmed labels falls on a beat of the recording")
+    y = np.asarray(confirmed_labels, np.int64)[ri]
+    prior = None if labels is None else prior_from_labels(labels, confidence if confidence is not None
+                                                          else np.ones(len(times), np.float32))
+    model = PatientModel.fit(feats, bi, y, prior, cfg)
+    p = model.predict_proba(feats, prior)
+    new = p.argmax(1).astype(np.int8)
+    conf = p.max(1).astype(np.float32)
+    new[bi], conf[bi] = y, 1.0
+    old = np.full(len(times), -1, np.int8) if labels is None else np.asarray(labels, np.int8)
+    return Adaptation(new, conf, np.flatnonzero(new != old), bi, model)
+
+
+def adaptation_path(recording_path: str | Path) -> Path:
+    """Where the adaptation of a recording is kept: ``<record>.anyecg-adapt.npz`` beside the file."""
+    p = Path(recording_path)
+    return p.with_name(p.stem + ".anyecg-adapt.npz")
