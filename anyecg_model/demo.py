@@ -32,6 +32,9 @@ from .io.recording import Lead, Provenance, Recording, RecordingError
 log = logging.getLogger(__name__)
 
 SYNTHETIC_FORMAT = "synthetic"
+#: Shown on screen and on prints wherever synthetic demo data appears.
+SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA"
+DEMO_12LEAD_FILE = "waveform_ecg.dcm"
 
 
 def demo_cache_dir() -> Path:
@@ -75,12 +78,23 @@ def memmap_recording(path: str | os.PathLike, fs: float, lead_names: Sequence[st
                      comments=list(comments or []))
 
 
+def demo_kind(recording: Recording) -> str | None:
+    """``"holter"`` for the synthetic Holter (or any synthetic recording), ``"12lead"`` for the real 12-lead
+    demo from pydicom's test files, else None."""
+    if recording.format == SYNTHETIC_FORMAT:
+        return "holter"
+    path = Path(recording.path)
+    if path.name == DEMO_12LEAD_FILE and "pydicom" in path.parts:
+        return "12lead"
+    return None
+
+
 # ---------------------------------------------------------------------------------------- 12-lead
 def demo_12lead() -> Recording:
     """The real 12-lead ECG in pydicom's test files (10 s at 1000 Hz)."""
     from pydicom.data import get_testdata_file
 
-    path = get_testdata_file("waveform_ecg.dcm")
+    path = get_testdata_file(DEMO_12LEAD_FILE)
     if path is None:
         raise RecordingError("waveform_ecg.dcm", "pydicom's test file is not installed")
     try:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.signal.filters import PRESETS, RAW
 
@@ -115,6 +116,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .training import install_training  # Model ▸ Fine-tune on my recordings…, Model version (app/training)
 
         install_training(self)
+        from .demo_banner import install_demo_bar  # what a built-in demo is, and the other one a click away
+
+        install_demo_bar(self)
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:
@@ -175,11 +179,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_demo(self, which: str) -> None:
         from anyecg_model import demo
 
+        if which != "12lead":
+            self.statusBar().showMessage("Opening the synthetic Holter (generated on first use, a few seconds)…")
+        QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
             rec = demo.demo_12lead() if which == "12lead" else demo.synthetic_holter()
         except (RecordingError, OSError) as exc:
             self._message("Cannot open demo", str(exc))
             return
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
         self.set_recording(rec)
 
     def reload(self) -> None:
@@ -385,8 +395,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.setWindowTitle("AnyECG Workstation")
             return
         rec = self.recording
-        kind = " — synthetic" if rec.format == "synthetic" else ""
-        self.setWindowTitle(f"{Path(rec.path).name}{kind} — {len(rec.leads)} leads, {format_time(rec.duration_s)} — AnyECG Workstation")
+        name = f"synthetic Holter demo — {SYNTHETIC_LABEL}" if rec.format == SYNTHETIC_FORMAT else Path(rec.path).name
+        self.setWindowTitle(f"{name} — {len(rec.leads)} leads, {format_time(rec.duration_s)} — AnyECG Workstation")
 
     # ------------------------------------------------------------------ bad input and files on disk
     def _message(self, title: str, text: str, error: bool = True) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from reportlab.pdfgen.canvas import Canvas
 
 from .. import __version__
+from ..demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from ..io import Recording
 from .findings import RECORD_CLASS_NAMES, ReportFindings
 from .paper import text
@@ -31,7 +32,8 @@ def device_of(recording: Recording) -> str | None:
 
 def recording_fields(recording: Recording) -> list[tuple[str, str]]:
     """(label, value) pairs the header prints; fields the file does not carry are left out."""
-    fields = [("Record", Path(recording.path).name or recording.path), ("Format", recording.format)]
+    fmt = f"{SYNTHETIC_LABEL}, not a patient recording" if recording.format == SYNTHETIC_FORMAT else recording.format
+    fields = [("Record", Path(recording.path).name or recording.path), ("Format", fmt)]
     if recording.start_time is not None:
         fields.append(("Acquired", recording.start_time.strftime("%Y-%m-%d %H:%M:%S")))
     if recording.age is not None:

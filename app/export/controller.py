@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.io.recording import RecordingError
+from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from anyecg_model.report import ReportFindings
 
 from ..dialogs import show_message
@@ -79,7 +80,7 @@ class ExportController(QtCore.QObject):
         rec = self.window.recording
         if rec is None:
             return ""
-        return Path(rec.path).name + (" (synthetic)" if rec.format == "synthetic" else "")
+        return Path(rec.path).name + (f" ({SYNTHETIC_LABEL})" if rec.format == SYNTHETIC_FORMAT else "")
 
     def span_spec(self, t0: float, t1: float) -> SpanSpec:
         """A span with the trace view's leads, order, inversion, speed, gain, filter and colours."""
