@@ -1,12 +1,16 @@
 """Run the AnyECG model over recordings: anomaly, beats and rhythm, rhythm episodes.
 
 ``anyecg analyze PATH... [--tasks anomaly,arrhythmia,events] [--device auto|cpu|cuda] [--model DIR]
-[--json OUT|-] [--annotations]``. One JSON object per file (a list when several files are given) goes to
-``--json`` (``-``: stdout; default: a one-line text summary per file on stdout). ``--annotations``
+[--json OUT|-] [--annotations] [--adapt-from ANNOTATOR [--adapt-until SECONDS]]``. One JSON object per file
+(a list when several files are given) goes to ``--json`` (``-``: stdout; default: a one-line text summary per file on stdout). ``--annotations``
 writes each record's beats and episodes as a WFDB annotation file ``<record>.anyecg`` beside the JSON
 output (or in the current directory). Progress goes to stderr. A file that cannot be read or analysed
 gets one line ``anyecg analyze: <file>: <problem>`` on stderr; the other files are still processed and
 the exit status is 1.
+
+``--adapt-from atr --adapt-until 300`` learns this patient: the beat labels adapt to the file's own annotator
+``atr`` over its first 300 s (:mod:`anyecg_model.families.headless`); each file's JSON then carries an
+``adaptation`` object (confirmed and changed beats, class counts before and after).
 
 Launched by ``torchrun --nproc-per-node N``, each rank analyses every N-th file and rank 0 writes the one
 merged output in input order.
@@ -25,6 +29,7 @@ from tqdm import tqdm
 
 from ..analysis.analyzer import TASKS, AnalysisError, Analyzer
 from ..analysis.findings import Findings
+from ..families.headless import AdaptError, AdaptRequest, adapt_findings
 from ..io import RecordingError, open_recording
 from ..model.checkpoint import CheckpointError
 
@@ -42,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="checkpoint directory (default resources/anyecg-small)")
     parser.add_argument("--json", default=None, metavar="OUT", help="write findings as JSON to OUT ('-' = stdout)")
     parser.add_argument("--annotations", action="store_true", help="also write <record>.anyecg WFDB annotations")
+    parser.add_argument("--adapt-from", default=None, metavar="ANNOTATOR",
+                        help="adapt the beat labels to this annotator's labels in the file (e.g. atr)")
+    parser.add_argument("--adapt-until", type=float, default=None, metavar="SECONDS",
+                        help="with --adapt-from: learn only from its labels before SECONDS (default: all)")
 
 
 def _dist():
@@ -73,7 +82,9 @@ def write_annotations(findings: Findings, fs: float, out_dir: Path, record: str)
     return write_wfdb_annotations(base, "anyecg", samples, symbols, aux, fs=fs)
 
 
-def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm) -> tuple[Findings | None, float, str | None]:
+def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm,
+                 adapt: AdaptRequest | None = None) -> tuple[Findings | None, float, str | None, dict | None]:
+    """(findings, fs, error, adaptation summary) of one file."""
     done = [0.0]
 
     def progress(p: float) -> None:
@@ -83,9 +94,10 @@ def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm) -> tuple[Findi
     try:
         rec = open_recording(path)
         f = analyzer.analyze(rec, tasks, progress=progress)
-        return f, rec.fs, None
-    except (RecordingError, AnalysisError, OSError, ValueError) as exc:
-        return None, 0.0, str(exc) if path in str(exc) else f"{path}: {exc}"
+        summary = adapt_findings(rec, f, adapt) if adapt is not None else None
+        return f, rec.fs, None, summary
+    except (RecordingError, AnalysisError, AdaptError, OSError, ValueError) as exc:
+        return None, 0.0, str(exc) if path in str(exc) else f"{path}: {exc}", None
     finally:
         bar.update(1.0 - done[0])
 
@@ -95,6 +107,15 @@ def run(args: argparse.Namespace) -> int:
     bad = [t for t in tasks if t not in TASKS]
     if bad or not tasks:
         print(f"anyecg analyze: unknown task(s) {bad}; choose from {','.join(TASKS)}", file=sys.stderr)
+        return 2
+    adapt = None
+    if args.adapt_from:
+        if "arrhythmia" not in tasks:
+            print("anyecg analyze: --adapt-from needs the arrhythmia task (beats)", file=sys.stderr)
+            return 2
+        adapt = AdaptRequest(args.adapt_from, args.adapt_until)
+    elif args.adapt_until is not None:
+        print("anyecg analyze: --adapt-until needs --adapt-from ANNOTATOR", file=sys.stderr)
         return 2
     try:
         analyzer = Analyzer(args.model, device=args.device)
@@ -109,12 +130,14 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=len(mine), desc="analyze", unit="file", file=sys.stderr, disable=None,
               bar_format="{l_bar}{bar}| {n:.1f}/{total} files [{elapsed}<{remaining}]") as bar:
         for i in mine:
-            f, fs, err = _analyse_one(analyzer, args.paths[i], tasks, bar)
+            f, fs, err, adapted = _analyse_one(analyzer, args.paths[i], tasks, bar, adapt)
             if err:
                 errors[i] = err
                 print(f"anyecg analyze: {err}".replace("\n", " "), file=sys.stderr)
                 continue
             results[i] = f.to_dict()
+            if adapt is not None:
+                results[i]["adaptation"] = adapted
             if args.annotations:
                 written = write_annotations(f, fs, out_dir, Path(args.paths[i]).stem)
                 if written:
