@@ -14,9 +14,21 @@ from .codes import AnnotationError
 from .table import BEAT_COLUMNS, EPISODE_COLUMNS, Bulk, Change
 
 
+#: Label prefix of the model-suggestion edits journals written before ``by`` marked them.
+MODEL_LABEL = "model suggestions"
+
+
+def is_model_entry(entry: dict) -> bool:
+    """True for the log entry of a model-suggestion edit (not an edit of the user's)."""
+    by = entry.get("by")
+    return by == "model" or (by is None and str(entry.get("label", "")).startswith(MODEL_LABEL))
+
+
 @dataclass
 class Edit:
-    """One user action: a short ``label`` (``"relabel 3 beats → V"``), who and when (Unix s), row changes."""
+    """One action: a short ``label`` (``"relabel 3 beats → V"``), who and when (Unix s), row changes.
+    ``by_model`` marks the model's suggestions arriving: undoable like an edit, but not the user's work (not
+    counted as an edit, not offered for restore on its own)."""
 
     seq: int
     label: str
@@ -26,13 +38,14 @@ class Edit:
     episodes: list[Change] = field(default_factory=list)
     beat_bulk: Bulk | None = None
     episode_bulk: Bulk | None = None
+    by_model: bool = False
 
     def to_entry(self) -> dict:
         """The log entry: JSON-ready, except that a bulk stays a :class:`~.table.Bulk` until the journal's
         spooler thread encodes it, so a 24-h recording's suggestions are not encoded on the thread that made
         the edit."""
         entry = {"type": "edit", "seq": self.seq, "label": self.label, "author": self.author,
-                 "timestamp": self.timestamp,
+                 "timestamp": self.timestamp, **({"by": "model"} if self.by_model else {}),
                  "beats": [[i, b, a] for i, b, a in self.beats],
                  "episodes": [[i, b, a] for i, b, a in self.episodes]}
         for key, bulk in (("beat_bulk", self.beat_bulk), ("episode_bulk", self.episode_bulk)):
@@ -46,7 +59,8 @@ class Edit:
             return cls(int(obj["seq"]), str(obj["label"]), str(obj.get("author", "")), float(obj["timestamp"]),
                        [(int(i), b, a) for i, b, a in obj["beats"]],
                        [(int(i), b, a) for i, b, a in obj["episodes"]],
-                       _bulk(obj.get("beat_bulk"), BEAT_COLUMNS), _bulk(obj.get("episode_bulk"), EPISODE_COLUMNS))
+                       _bulk(obj.get("beat_bulk"), BEAT_COLUMNS), _bulk(obj.get("episode_bulk"), EPISODE_COLUMNS),
+                       is_model_entry(obj))
         except (KeyError, TypeError, ValueError) as exc:
             raise AnnotationError(f"malformed edit entry: {exc}") from exc
 
@@ -77,6 +91,11 @@ class EditLog:
     @property
     def next_seq(self) -> int:
         return self._next_seq
+
+    @property
+    def n_user_edits(self) -> int:
+        """Done edits of the user's (the model's suggestions are not counted)."""
+        return sum(not e.by_model for e in self.done)
 
     @property
     def can_undo(self) -> bool:

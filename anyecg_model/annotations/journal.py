@@ -12,6 +12,13 @@ cost at most the last few milliseconds), or inside the edit call (``fsync="inlin
 :meth:`Journal.restore` replays every entry up to the last complete line; a line cut short is the only
 thing that can be missing, and it belongs to an edit whose call had not returned.
 
+The model's suggestions are not the user's edits: until the user's first change (edit, undo or redo of an
+edit of theirs) they are held in memory, encoded but not written, so a session that only ran the model leaves
+no journal (nothing to restore, and ~5 MB not written for a 24-h recording); the user's first change writes
+the header, the held entries and itself, in order, since replaying the user's edits needs the suggestions
+they were made on. A journal without any edit of the user's in effect is never offered for restore
+(:meth:`Journal.retire_unneeded`).
+
 One exception keeps the GUI responsive: an edit carrying a columnar bulk (a recording's model suggestions,
 ~100,000 beats) is encoded and written by a spooler thread, and entries that follow it while it is
 being written queue behind it, in order. Such an entry reaches the operating system 0.3–0.5 s after
@@ -33,6 +40,7 @@ from typing import Iterator
 import numpy as np
 
 from .codes import AnnotationError
+from .edits import is_model_entry
 from .events import Event
 from .store import AnnotationStore
 from .table import Base64Text, Bulk, Rows, encode_column
@@ -158,6 +166,9 @@ class Journal:
         self._spooled = 0  # entries handed to the spooler and not yet written (guarded by _spool_lock)
         self._spool_lock = threading.Lock()
         self._spooler: threading.Thread | None = None
+        self._header: dict | None = None  # written with the user's first change (a fresh journal)
+        self._held: list[bytes] = []  # encoded entries of the model's, waiting for the user's first change
+        self._model_seqs: set[int] = set()  # edits of the model's seen (their undo and redo are not the user's)
 
     @classmethod
     def for_recording(cls, content_hash: str, root: str | os.PathLike | None = None) -> "Journal":
@@ -237,25 +248,43 @@ class Journal:
             return None
         done: list[int] = []
         undone: list[int] = []
-        saved_to, since_save, last_time = None, 0, None
+        model: set[int] = set()
+        saved_to, since_save, last_time, n_changes = None, 0, None, 0
         for e in entries:
             kind = e.get("type")
             if kind == "edit":
+                if is_model_entry(e):
+                    model.add(e["seq"])
                 done.append(e["seq"])
                 undone.clear()
-                last_time = e.get("timestamp", last_time)
             elif kind == "undo" and done:
                 undone.append(done.pop())
             elif kind == "redo" and undone:
                 done.append(undone.pop())
             elif kind == "saved":
-                saved_to, since_save = e.get("path"), -1
+                saved_to, since_save = e.get("path"), 0
                 last_time = e.get("timestamp", last_time)
-            if kind in ("edit", "undo", "redo", "saved"):
+            if kind in ("edit", "undo", "redo") and e.get("seq") not in model:  # a change of the user's
+                n_changes += 1
                 since_save += 1
-        n_changes = sum(1 for e in entries if e.get("type") in ("edit", "undo", "redo"))
-        return JournalInfo(self.path, len(done), n_changes, last_time, saved_to,
+                last_time = e.get("timestamp", last_time)
+        n_edits = sum(seq not in model for seq in done)
+        return JournalInfo(self.path, n_edits, n_changes, last_time, saved_to,
                            since_save if saved_to else n_changes)
+
+    def retire_unneeded(self, info: JournalInfo | None = None) -> bool:
+        """Remove a journal that holds no edit of the user's in effect, so it is not offered for restore:
+        one with no change of the user's at all (only the model's suggestions, notes of saves, a header) is
+        deleted; one whose edits were all undone is set aside (:meth:`discard`). True when it is gone."""
+        info = info if info is not None else self.inspect()
+        if info is None or info.n_edits > 0:
+            return False
+        if info.n_entries:
+            self.discard()
+        else:
+            self.close()
+            self.path.unlink(missing_ok=True)
+        return True
 
     def restore(self, store: AnnotationStore) -> int:
         """Replay every journalled entry on a fresh ``store`` (built from the same file); returns the count.
@@ -277,28 +306,27 @@ class Journal:
     def attach(self, store: AnnotationStore) -> None:
         """Journal every further entry of ``store``. Starts a new journal when none exists; appends otherwise
         (call :meth:`restore` or :meth:`discard` first when one exists)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
         fresh = not self.path.exists()
         if not fresh:
             header = self.read_header()
             if header.get("base") != store.base_fingerprint:
                 raise AnnotationError(f"{self.path}: journal belongs to other base labels; discard it first")
-        self._fh = open(self.path, "ab")
+            self._fh = open(self.path, "ab")
+        else:  # the file is made by the user's first change (see the module docstring)
+            self._header = {"type": "header", "version": VERSION, "content_hash": store.content_hash,
+                            "base": store.base_fingerprint, "fs": store.fs, "n_samples": store.n_samples,
+                            "created": time.time()}
+        self._held, self._model_seqs = [], set()
         if self.fsync == "background":
             self._stop = False
             self._syncer = threading.Thread(target=self._sync_loop, name=f"journal-fsync {self.path.name}", daemon=True)
             self._syncer.start()
-        if fresh:
-            self._write({"type": "header", "version": VERSION, "content_hash": store.content_hash,
-                         "base": store.base_fingerprint, "fs": store.fs, "n_samples": store.n_samples,
-                         "created": time.time()})
-            _fsync_dir(self.directory)
         self._store = store
         store.events.logged.connect(self._write)
 
     def note_saved(self, path: str | os.PathLike, kind: str) -> None:
         """Record that the labels were saved to ``path`` (``wfdb``, ``edf``, ``csv``)."""
-        if self._fh is not None:
+        if self._store is not None:
             self._write({"type": "saved", "path": str(path), "kind": kind, "timestamp": time.time()})
 
     def _write(self, entry: dict) -> None:
@@ -327,6 +355,29 @@ class Journal:
                 with self._spool_lock:
                     self._spooled -= 1
 
+    def _users(self, entry: dict) -> bool:
+        """True for a change of the user's (an edit not by the model, or the undo or redo of one); called in
+        journal order."""
+        kind = entry.get("type")
+        if kind == "edit" and is_model_entry(entry):
+            self._model_seqs.add(entry.get("seq"))
+            return False
+        return kind in ("edit", "undo", "redo") and entry.get("seq") not in self._model_seqs
+
+    def _begin(self) -> None:
+        """Create the journal file: the header, then the held entries (the user's first change follows)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "ab")
+        self._fh.write(json.dumps(self._header, separators=(",", ":")).encode() + b"\n")
+        self._header = None
+        for line in self._held:
+            self._fh.write(line)
+        self._held = []
+        self._fh.flush()
+        if self._syncer is None:
+            self._sync()
+        _fsync_dir(self.directory)
+
     def _write_now(self, entry: dict, pieces: bool = False) -> None:
         try:
             if pieces:
@@ -339,6 +390,12 @@ class Journal:
                 line = b"".join(parts)
             else:
                 line = json.dumps(entry, separators=(",", ":")).encode()
+            users = self._users(entry)
+            if self._fh is None and not users:
+                self._held.append(line + b"\n")  # the model's: kept until the user's first change
+                return
+            if self._fh is None:
+                self._begin()
             self._fh.write(line + b"\n")
             self._fh.flush()  # in the OS now: survives the process being killed
             if self._syncer is None:

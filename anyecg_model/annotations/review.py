@@ -35,9 +35,12 @@ class ReviewQueue:
         store.events.changed.connect(self._on_changed)
 
     def rebuild(self) -> None:
-        """Order the store's pending suggestions afresh (after new suggestions arrive or the order changes)."""
+        """Order the store's suggestions afresh (after new suggestions arrive, a restore or a change of order):
+        the pending ones and those already reviewed (accepted or rejected rows that carry the model's
+        confidence), so the counters go on from where the review was."""
         b = self.store.beats
-        sel = np.flatnonzero(b["source"] == "model")
+        reviewed = np.isin(b["source"], ("accepted", "rejected")) & ~np.isnan(b["confidence"])
+        sel = np.flatnonzero((b["source"] == "model") | reviewed)
         conf = np.nan_to_num(b["confidence"][sel], nan=0.0)
         tops = b["top"][sel]
         margin = np.ones(len(sel))
@@ -54,7 +57,7 @@ class ReviewQueue:
         self.ids = b.ids[sel][order]
         self._position = np.full(int(self.ids.max(initial=-1)) + 1, -1, np.int64)
         self._position[self.ids] = np.arange(len(self.ids))
-        self._pending = np.ones(len(self.ids), bool)
+        self._pending = b["source"][sel][order] == "model"
         self._gone = np.zeros(len(self.ids), bool)
 
     def close(self) -> None:

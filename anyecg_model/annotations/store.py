@@ -188,9 +188,11 @@ class AnnotationStore:
         return {**row, **changes, "author": self.author, "timestamp": float(self.clock())}
 
     def commit(self, label: str, beats: Sequence[Change] = (), episodes: Sequence[Change] = (),
-               beat_bulk: Bulk | None = None, episode_bulk: Bulk | None = None) -> Edit | None:
+               beat_bulk: Bulk | None = None, episode_bulk: Bulk | None = None, *,
+               by_model: bool = False) -> Edit | None:
         """Apply and log one edit made of row changes and columnar :class:`~.table.Bulk` changes of beats and
-        episodes; None (nothing logged) when it changes nothing."""
+        episodes (``by_model``: the model's suggestions, see :class:`Edit`); None (nothing logged) when it
+        changes nothing. Listeners of ``changed`` find the edit already in the log."""
         beats = [c for c in beats if c[1] != c[2]]
         episodes = [c for c in episodes if c[1] != c[2]]
         beat_bulk, episode_bulk = (b if b is not None and (len(b.added) or len(b.dropped)) else None
@@ -198,9 +200,8 @@ class AnnotationStore:
         if not beats and not episodes and beat_bulk is None and episode_bulk is None:
             return None
         edit = Edit(self.log.next_seq, label, self.author, float(self.clock()), list(beats), list(episodes),
-                    beat_bulk, episode_bulk)
-        self._apply(edit, True, "edit")
-        self.events.logged.emit(self.log.record(edit))
+                    beat_bulk, episode_bulk, by_model)
+        self.events.logged.emit(self._apply(edit, True, "edit", lambda: self.log.record(edit)))
         return edit
 
     def undo(self) -> Edit | None:
@@ -234,8 +235,7 @@ class AnnotationStore:
                 edit = Edit.from_json(entry)
                 self._check_before(edit)
                 self._next_id = max(self._next_id, edit.max_id() + 1)
-                self._apply(edit, True, "replay")
-                self.events.logged.emit(self.log.record(edit))
+                self.events.logged.emit(self._apply(edit, True, "replay", lambda: self.log.record(edit)))
             elif kind in ("undo", "redo"):
                 stack = self.log.done if kind == "undo" else self.log.undone
                 if not stack or stack[-1].seq != entry.get("seq"):
@@ -264,10 +264,14 @@ class AnnotationStore:
                 raise AnnotationError(f"edit {edit.seq} ({edit.label}) expects {len(bulk.dropped)} annotations "
                                       "that differ from the ones found")
 
-    def _apply(self, edit: Edit, forward: bool, action: str) -> None:
+    def _apply(self, edit: Edit, forward: bool, action: str,
+               record: Callable[[], dict] | None = None) -> dict | None:
+        """Change the tables, then ``record()`` the edit in the log (returns its entry), then tell the listeners."""
         beats = self.beats.apply(edit.beats, forward, edit.beat_bulk)
         episodes = self.episodes.apply(edit.episodes, forward, edit.episode_bulk)
+        entry = record() if record is not None else None
         self.events.changed.emit(StoreChange(action, edit, beats, episodes))
+        return entry
 
     # ------------------------------------------------------------------ beat edits
     def _check_sample(self, sample: int) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..io.annotations import BEAT_SYMBOLS
 from .codes import AnnotationError, check_point_code, check_rhythm_code
+from .edits import MODEL_LABEL
 from .store import AnnotationStore
 from .table import BeatTable, Bulk, Change, EpisodeTable, Rows
 
@@ -81,7 +82,7 @@ def prepare_suggestions(store: AnnotationStore, sample: Sequence[int], code: Seq
         code=np.array([check_rhythm_code(label) for _, _, label, _ in episodes], object), source="model",
         author="model", timestamp=now, confidence=np.array([float(c) for *_, c in episodes], float))
     episode_bulk = Bulk(new_episodes, e.gather(e.ids[e["source"] == "model"]))
-    return PreparedSuggestions(f"model suggestions: {n} beats", Bulk(added, dropped), episode_bulk,
+    return PreparedSuggestions(f"{MODEL_LABEL}: {n} beats", Bulk(added, dropped), episode_bulk,
                                len(store.log.entries),
                                lambda: prepare_suggestions(store, sample, code, confidence, top, episodes))
 
@@ -92,7 +93,7 @@ def commit_suggestions(store: AnnotationStore, prepared: PreparedSuggestions):
     since."""
     if len(store.log.entries) != prepared.log_length:
         prepared = prepared.again()
-    return store.commit(prepared.label, beat_bulk=prepared.bulk, episode_bulk=prepared.episode_bulk)
+    return store.commit(prepared.label, beat_bulk=prepared.bulk, episode_bulk=prepared.episode_bulk, by_model=True)
 
 
 def set_suggestions(store: AnnotationStore, sample: Sequence[int], code: Sequence[str],

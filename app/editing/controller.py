@@ -178,6 +178,8 @@ class EditController(QtCore.QObject):
             self.selected_beat = None
         if self.selected_episode is not None and self.selected_episode not in self.store.episodes:
             self.selected_episode = None
+        if change.edit.by_model and change.action in ("redo", "replay"):
+            self.reorder_queue()  # suggestions back (redo) or restored from the journal: queue them
         if (len(change.beats.inserted) or len(change.beats.removed)) and (change.edit.beat_bulk is not None or any(
                 (row or {}).get("source") == "model" for _, before, after in change.edit.beats for row in (before, after))):
             self._sync_suggestion_lane()
@@ -360,11 +362,16 @@ class EditController(QtCore.QObject):
 
     def undo(self) -> None:
         if self.store is not None:
-            self.store.undo()
+            self._say("undo", self.store.undo())
 
     def redo(self) -> None:
         if self.store is not None:
-            self.store.redo()
+            self._say("redo", self.store.redo())
+
+    def _say(self, verb: str, edit) -> None:
+        """Name the undone or redone edit in the status bar (an undo may take back the model's suggestions)."""
+        self.window.statusBar().showMessage(f"{verb.capitalize()}: {edit.label}" if edit is not None
+                                            else f"Nothing to {verb}", 4000)
 
     # ------------------------------------------------------------------ mouse
     def _lane_at(self, y: float) -> str | None:

@@ -43,6 +43,7 @@ class EditingUI(QtCore.QObject):
         self.review = ReviewDock(self.controller)
         self.dock = window.add_dock("Review queue", self.review, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.restore_box: QtWidgets.QMessageBox | None = None
+        self._deferred_findings = None  # findings that arrived while the restore question was open
         self._journal_error_shown = False
         self.save_dialog: SaveAnnotatorDialog | None = None
         self.badge = QtWidgets.QLabel("")
@@ -127,7 +128,7 @@ class EditingUI(QtCore.QObject):
         if store is None:
             self.badge.setText("")
             return
-        n = len(store.log.done)
+        n = store.log.n_user_edits
         state = "EDIT MODE" if self.controller.editing else "view"
         self.badge.setText(f"✎ {state} · {n} edit(s)" if self.controller.editing or n else "")
         self.badge.setStyleSheet("QLabel#editBadge { color: #d06000; font-weight: bold; }"
@@ -166,8 +167,9 @@ class EditingUI(QtCore.QObject):
             self._message("Autosave is off", f"{exc}\n\nEdits of this recording are not journalled; save them.")
             self.controller.set_store(store, None)
             return
+        self._deferred_findings = None
         info = journal.inspect()
-        if info is None or info.n_entries == 0:
+        if info is None or journal.retire_unneeded(info):  # only the model's suggestions, or all undone
             self.controller.set_store(store, journal)
             self._update_badge()
             return
@@ -199,6 +201,10 @@ class EditingUI(QtCore.QObject):
         c.restore_pending = False
         c.attach_journal(journal)
         self._update_badge()
+        self.review.rebuild()  # the restored suggestions, reviewed and pending, at once
+        findings, self._deferred_findings = self._deferred_findings, None
+        if findings is not None and not np.any(store.beats["source"] == "model"):
+            self.show_findings(findings)  # started fresh (or restored no suggestions): the model's findings
 
     # ------------------------------------------------------------------ model suggestions
     def show_findings(self, findings) -> int:
@@ -210,7 +216,10 @@ class EditingUI(QtCore.QObject):
         edit is prepared, committed in the next turn (prepared again if the labels were edited meanwhile) and
         the review queue ordered in the one after (see ``docs/BENCHMARKS.md``, issue 6)."""
         store = self.controller.store
-        if store is None or self.controller.restore_pending or getattr(findings, "beats", None) is None:
+        if store is None or getattr(findings, "beats", None) is None:
+            return 0
+        if self.controller.restore_pending:
+            self._deferred_findings = findings  # shown once the question is answered, unless restored
             return 0
         beats = findings.beats
         samples = np.clip(np.round(np.asarray(beats.time_s) * store.fs).astype(np.int64), 0, store.n_samples - 1)

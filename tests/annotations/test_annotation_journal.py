@@ -1,6 +1,7 @@
 """The autosave journal: restore after close, after a torn last line, and after a real SIGKILL of the editor."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -179,7 +180,8 @@ def test_inspect_reads_the_heads_of_long_entries_only(recording, monkeypatch):
     monkeypatch.setattr(journal_mod.json, "loads", lambda s, *a, **k: parsed.append(len(s)) or real_loads(s, *a, **k))
     info = Journal.for_recording(key).inspect()
     assert max(parsed) < 1000  # no line was parsed whole
-    assert (info.n_edits, info.n_entries, info.saved_to, info.edits_since_save) == (1, 3, "/tmp/x.corr", 0)
+    # the suggestions are the model's, not an edit: the user's insert and its undo are the changes
+    assert (info.n_edits, info.n_entries, info.saved_to, info.edits_since_save) == (0, 2, "/tmp/x.corr", 0)
     _, heads = Journal.for_recording(key)._read(heads_only=True)
     _, full = Journal.for_recording(key).read()
     assert heads[0] == {k: v for k, v in full[0].items() if k not in ("beats", "episodes", "beat_bulk")}
@@ -194,4 +196,74 @@ def test_inspect_reads_the_heads_of_long_entries_only(recording, monkeypatch):
     monkeypatch.setattr(journal_mod.json, "loads", real_loads)
     with open(journal.path, "ab") as fh:  # a crash while writing another long entry
         fh.write(lines[1][: len(lines[1]) // 2])
-    assert Journal.for_recording(key).inspect().n_entries == 3
+    assert Journal.for_recording(key).inspect().n_entries == 2
+
+
+def _suggest(store: AnnotationStore, n: int = 200) -> None:
+    from anyecg_model.annotations.suggestions import set_suggestions
+
+    set_suggestions(store, list(range(100, 100 + 20 * n, 20)), ["V"] * n, [0.7] * n)
+
+
+def test_model_suggestions_alone_leave_no_journal(recording):
+    """Running the model is not an edit: a clean close after it leaves nothing to restore."""
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal.for_store(store)
+    journal.attach(store)
+    _suggest(store)
+    store.undo()  # taking the suggestions back is not the user's change either
+    store.redo()
+    journal.note_saved("/tmp/x.corr", "wfdb")
+    assert store.log.n_user_edits == 0
+    journal.close()
+    assert not journal.path.exists() and Journal.for_store(store).inspect() is None
+
+
+def test_edits_on_suggestions_survive_without_a_close(recording):
+    """The user's first change writes the held suggestions before itself; nothing is closed (a crash)."""
+    import time
+
+    from anyecg_model.annotations import accept, reject
+
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal.for_store(store)
+    journal.attach(store)
+    _suggest(store)
+    model = store.beats.ids[store.beats["source"] == "model"]
+    accept(store, [int(model[3])])
+    reject(store, [int(model[4])])
+    deadline = time.monotonic() + 30
+    while journal._spooled and time.monotonic() < deadline:  # entries queued behind the suggestions' bulk
+        time.sleep(0.01)
+    info = Journal.for_store(store).inspect()
+    assert (info.n_edits, info.n_entries) == (2, 2)
+    fresh = AnnotationStore.from_recording(recording)
+    assert Journal.for_store(fresh).restore(fresh) == 3
+    assert fresh.fingerprint() == store.fingerprint()
+    assert fresh.log.n_user_edits == 2
+    journal.close()
+
+
+def test_a_journal_without_the_users_edits_is_not_offered(recording):
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal.for_store(store)
+    journal.attach(store)
+    store.insert_beat(1000, "V")
+    store.undo()
+    journal.close()
+    info = Journal.for_store(store).inspect()
+    assert (info.n_edits, info.n_entries) == (0, 2)
+    assert Journal.for_store(store).retire_unneeded()  # all undone: set aside, not deleted
+    assert Journal.for_store(store).inspect() is None
+    assert any(p.name.endswith(".discarded.jsonl") for p in journal.directory.iterdir())
+    # a journal of an earlier version that journalled the suggestions as an edit (no "by" field)
+    old = Journal.for_store(store)
+    old.attach(store)
+    store.insert_beat(1000, "V")
+    old.close()
+    lines = old.path.read_text().splitlines()
+    entry = json.loads(lines[1])
+    entry["label"] = "model suggestions: 1 beats"
+    old.path.write_text(lines[0] + "\n" + json.dumps(entry) + "\n")
+    assert Journal.for_store(store).inspect().n_edits == 0
+    assert Journal.for_store(store).retire_unneeded() and not old.path.exists()

@@ -327,6 +327,7 @@ def test_saved_annotator_can_be_reopened_from_the_menu(qtbot, window, tmp_path, 
 def test_autosave_failure_is_reported_once(qtbot, editing):
     c = editing.controller
     c.set_editing(True)
+    c.insert_at(14.0)  # the first edit creates the journal file
     c.journal._fh.close()  # the disk went away under the journal
     c.insert_at(15.0)
     assert "autosave failed" in c.journal.error
@@ -419,3 +420,44 @@ def test_crowded_suggestions_drop_their_confidences_not_their_codes(qtbot, editi
     qtbot.wait(50)  # the view box applies the new range on the next turns
     plot.viewport().repaint()
     assert lane.last_drawn == len(suggested) and not lane.last_with_confidence
+
+
+def test_running_the_model_then_quitting_leaves_nothing_to_restore(qtbot, window, editing, sinus, suggested,
+                                                                   journal_dir):
+    """Suggestions are the model's, not edits: no "Restore unsaved edits?" after a clean quit, no journal."""
+    c = editing.controller
+    assert "0 edit(s)" in editing.badge.text()
+    window.close_recording()
+    assert not any(journal_dir.rglob("*.jsonl"))
+    window.set_recording(sinus)
+    assert editing.restore_box is None and not c.restore_pending
+
+
+def test_restored_suggestions_are_queued_at_once(qtbot, window, editing, sinus, suggested):
+    """Edits made on suggestions survive; after the restore the review queue counts them without Start."""
+    c, dock = editing.controller, editing.review
+    dock.start()
+    press(qtbot, editing, K.Key_Return)
+    press(qtbot, editing, K.Key_Backspace)
+    expected = c.store.fingerprint()
+    window.close_recording()
+    window.set_recording(sinus)
+    box = editing.restore_box
+    assert box is not None and "2 edit(s)" in box.text()
+    box.restore_button.click()
+    qtbot.waitUntil(lambda: not c.restore_pending)
+    assert c.store.fingerprint() == expected
+    total = len(suggested)
+    assert dock.counter.text() == f"reviewed 2 of {total} — {total - 2} remaining"
+    assert dock.upcoming.count() > 0
+
+
+def test_edit_counter_follows_edits_undo_and_redo(qtbot, editing):
+    c = editing.controller
+    c.set_editing(True)
+    counts = []
+    for act in (lambda: c.insert_at(15.05), lambda: c.insert_at(16.05), c.undo, c.undo, c.redo):
+        act()
+        counts.append(editing.badge.text().split("· ")[1])
+    assert counts == ["1 edit(s)", "2 edit(s)", "1 edit(s)", "0 edit(s)", "1 edit(s)"]
+    assert editing.window.statusBar().currentMessage().startswith("Redo: insert")
