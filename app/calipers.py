@@ -4,6 +4,11 @@ In caliper mode a left-drag on the traces places a caliper from the press to the
 two lines can then be dragged, and the arrow keys nudge the active line by one pixel (Shift: move the
 whole caliper). March-out repeats a time caliper's interval across the strip, the way a cardiologist
 walks dividers along the rhythm strip to check regularity. ``changed(str)`` carries the reading.
+
+A caliper starts where the mouse button went down (not where the drag was recognised, a few pixels on). On a
+view made of panels (the 3 × 4 page: ``view.panel_at(x, y)``) it belongs to the panel it was placed in: its
+lines span that panel only, and its reading names the lead and gives the distance on paper in mm as well
+(``view.paper_mm_per(kind)``).
 """
 from __future__ import annotations
 
@@ -71,8 +76,9 @@ class MarchOutItem(pg.GraphicsObject):
 class Caliper:
     """Two lines (vertical for ``kind='time'``, horizontal for ``'amplitude'``) and a reading label."""
 
-    def __init__(self, view: "TraceView", kind: str, a: float, b: float):
+    def __init__(self, view: "TraceView", kind: str, a: float, b: float, panel=None):
         self.view, self.kind = view, kind
+        self.panel = panel  # (name, (x0, x1), (y_bottom, y_top)) on a paged view, else None
         angle = 90 if kind == "time" else 0
         pen = pg.mkPen(CALIPER_COLOUR, width=2)
         self.lines = [pg.InfiniteLine(pos=v, angle=angle, movable=True, pen=pen) for v in (a, b)]
@@ -100,7 +106,12 @@ class Caliper:
         return b - a
 
     def reading(self) -> str:
-        return time_reading(self.delta()) if self.kind == "time" else amplitude_reading(self.delta())
+        text = time_reading(self.delta()) if self.kind == "time" else amplitude_reading(self.delta())
+        if self.panel is None:
+            return text
+        mm = abs(self.delta()) * self.view.paper_mm_per(self.kind)
+        head, _, tail = text.partition(" · ")
+        return f"{self.panel[0]}: {head} = {mm:.1f} mm" + (f" · {tail}" if tail else "")
 
     def set_values(self, a: float, b: float) -> None:
         self.lines[0].setValue(a)
@@ -115,12 +126,25 @@ class Caliper:
         a, b = self.values()
         t0, t1 = self.view.view_range()
         self.label.setText(self.reading())
+        if self.panel is not None:
+            self._span_panel()
+        top = 0 if self.panel is None else self.panel[2][1]
+        left = t0 + 0.02 * (t1 - t0) if self.panel is None else self.panel[1][0]
         if self.kind == "time":
-            self.label.setPos(min(a, b), 0)
+            self.label.setPos(min(a, b), top)
             if self.march is not None:
                 self.march.set_interval(a, b - a)
         else:
-            self.label.setPos(t0 + 0.02 * (t1 - t0), max(a, b))
+            self.label.setPos(left, max(a, b))
+
+    def _span_panel(self) -> None:
+        """Limit the lines to the caliper's panel (fractions of the view along each line)."""
+        (vx0, vx1), (vy0, vy1) = self.view.viewbox.viewRange()
+        lo, hi = self.panel[2] if self.kind == "time" else self.panel[1]
+        v0, v1 = (vy0, vy1) if self.kind == "time" else (vx0, vx1)
+        if v1 > v0:
+            for line in self.lines:
+                line.setSpan(max(0.0, (lo - v0) / (v1 - v0)), min(1.0, (hi - v0) / (v1 - v0)))
 
     def remove(self) -> None:
         self.view.viewRangeChanged.disconnect(self.update)
@@ -152,12 +176,15 @@ class CaliperController(QtCore.QObject):
         self.view.set_drag_handler(self._on_drag if mode else None)
         self.view.setCursor(QtCore.Qt.CursorShape.CrossCursor if mode else QtCore.Qt.CursorShape.ArrowCursor)
 
-    def place(self, kind: str, a: float, b: float) -> Caliper:
-        """Place a caliper from ``a`` to ``b`` (s for time, plot mV for amplitude); replaces one of that kind."""
+    def place(self, kind: str, a: float, b: float, at: tuple[float, float] | None = None) -> Caliper:
+        """Place a caliper from ``a`` to ``b`` (s for time, plot mV for amplitude); replaces one of that kind.
+        On a paged view, ``at`` (x, y) picks the panel it measures on."""
         for c in [c for c in self.calipers if c.kind == kind]:
             c.remove()
             self.calipers.remove(c)
-        cal = Caliper(self.view, kind, a, b)
+        panel_at = getattr(self.view, "panel_at", None)
+        panel = panel_at(*at) if panel_at is not None and at is not None else None
+        cal = Caliper(self.view, kind, a, b, panel)
         for line in cal.lines:
             line.sigPositionChanged.connect(lambda *_: self.changed.emit(self.reading()))
         cal.set_march_out(self.march_out)
@@ -180,11 +207,15 @@ class CaliperController(QtCore.QObject):
         return "   ".join(c.reading() for c in self.calipers)
 
     def _on_drag(self, ev, t: float, y: float) -> bool:
-        value = t if self.mode == "time" else y
         if ev.isStart():
-            self._drag_start = value
-            self.place(self.mode, value, value)
-        elif self.current is not None:
+            # the drag is recognised a few pixels after the press: start where the button went down
+            p = self.view.viewbox.mapSceneToView(ev.buttonDownScenePos())
+            start = p.x() if self.mode == "time" else p.y()
+            self._drag_start = start
+            self.place(self.mode, start, t if self.mode == "time" else y, at=(p.x(), p.y()))
+            return True
+        value = t if self.mode == "time" else y
+        if self.current is not None:
             self.current.set_values(self._drag_start, value)
         return True
 

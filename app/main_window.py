@@ -6,7 +6,8 @@ Extension points for other panels (editing, model overlay, training, export):
   (:class:`~app.overview.OverviewBar`), ``window.twelve_lead`` (3 × 4 layout);
 * ``window.recording`` — the open :class:`~anyecg_model.io.recording.Recording` (or None);
 * ``window.menu(name)`` — the ``File``, ``View``, ``Navigate``, ``Tools``, ``Model`` or ``Help`` menu;
-* ``window.add_dock(title, widget, area)`` — a dock widget, listed in View ▸ Panels;
+* ``window.add_dock(title, widget, area)`` — a dock widget (its content in a scroll area, so a tall panel
+  never sets the window's minimum height), listed in View ▸ Panels;
 * signals ``recordingOpened(Recording)``, ``recordingClosed()``, ``viewRangeChanged(t0_s, t1_s)``.
 
 Opening a file: ``open_path(path)`` (dialog, drag and drop, recent files and the command line all go
@@ -32,6 +33,7 @@ from .menus import build_menus, build_toolbar
 from .navigation import find_annotation, parse_time, search_targets
 from .overview import OverviewBar
 from .paper import PaperScale
+from .resting_header import RestingHeader
 from .settings import THEMES, ViewerSettings, apply_theme
 from .trace_view import TraceView, format_time
 from .twelve_lead import TwelveLeadView, is_standard_12lead
@@ -44,6 +46,11 @@ MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
 HR_LANE_MIN_S = 60.0
 #: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
 RESTING_ECG_MAX_S = 12.0
+#: Below this window height (px) the right-hand panels share one tabbed dock (laptop screens, 1366 × 768).
+COMPACT_HEIGHT_PX = 900
+#: Width of the right-hand docks and height of the Leads dock in a compact window (px).
+COMPACT_DOCK_PX = 400
+COMPACT_LEADS_PX = 150
 FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat *.npy *.json);;All files (*)")
 
 
@@ -67,6 +74,7 @@ class MainWindow(QtWidgets.QMainWindow):
         colours = apply_theme(QtWidgets.QApplication.instance(), self.theme)
         self.trace = TraceView(scale=scale, colours=colours)
         self.twelve_lead = TwelveLeadView(scale=scale, colours=colours)
+        self.twelve_lead.set_fit(s.get_str("display/fit_3x4", "true") == "true")
         self.overview = OverviewBar()
         self.overview.apply_colours(colours.background, colours.text)
         self.stack = QtWidgets.QStackedWidget()
@@ -76,6 +84,8 @@ class MainWindow(QtWidgets.QMainWindow):
         layout = QtWidgets.QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        self.header = RestingHeader()
+        layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.overview)
         self.setCentralWidget(central)
@@ -83,7 +93,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._menus: dict[str, QtWidgets.QMenu] = {n: self.menuBar().addMenu(f"&{n}") for n in MENU_NAMES}
         self._panels_menu = self._menus["View"].addMenu("Panels")
         self.leads_panel = LeadsPanel(self.trace)
-        self.add_dock("Leads", self.leads_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.leads_dock = self.add_dock("Leads", self.leads_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_status_bar()
         build_toolbar(self)
         build_menus(self)
@@ -95,6 +105,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.trace.scaleChanged.connect(self._save_scale)
         self.trace.rendered.connect(self._update_lod_label)
         self.trace.calipers.changed.connect(self.caliper_label.setText)
+        self.twelve_lead.calipers.changed.connect(self.caliper_label.setText)
+        self.twelve_lead.mouseHovered.connect(self._on_hover)
+        self.twelve_lead.viewRangeChanged.connect(lambda *_: self.cursor_label.clear())
         self.overview.timeClicked.connect(self.centre_on)
         self.twelve_lead.pageChanged.connect(self._on_twelve_lead_page)
         self.set_display_filter(s.get_str("display/filter", "Raw"), s.get_float("display/notch", 0.0) or None)
@@ -130,10 +143,39 @@ class MainWindow(QtWidgets.QMainWindow):
         """Wrap ``widget`` in a dock at ``area``; its toggle appears in View ▸ Panels."""
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(f"dock_{title}")
-        dock.setWidget(widget)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         self._panels_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def set_compact(self, compact: bool) -> None:
+        """Compact window (a laptop screen): the right-hand panels other than Leads share one tabbed dock,
+        narrower; otherwise each has its own dock, one above the other."""
+        if compact == getattr(self, "_compact", False):
+            return
+        self._compact = compact
+        right = [d for d in self.findChildren(QtWidgets.QDockWidget)
+                 if self.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea and not d.isFloating()
+                 and not d.isHidden() and d.widget() is not None and d.widget().widget() is not self.leads_panel]
+        if len(right) < 2:
+            return
+        first = right[0]
+        for dock in right[1:]:
+            if compact:
+                self.tabifyDockWidget(first, dock)
+            else:
+                self.splitDockWidget(first, dock, QtCore.Qt.Orientation.Vertical)
+        first.raise_()
+        if compact:
+            self.resizeDocks([first], [COMPACT_DOCK_PX], QtCore.Qt.Orientation.Horizontal)
+            self.resizeDocks([self.leads_dock, first], [COMPACT_LEADS_PX, self.height()], QtCore.Qt.Orientation.Vertical)
+
+    def is_compact(self) -> bool:
+        return getattr(self, "_compact", False)
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -211,6 +253,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # a resting 12-lead opens the way it is printed: 3 × 4 with a rhythm strip (View ▸ to switch)
         resting = is_standard_12lead(recording) and recording.duration_s <= RESTING_ECG_MAX_S
         self.set_clinical_layout(resting and self.settings.get_str("display/auto_3x4", "true") == "true")
+        self.header.set_recording(recording if recording.duration_s <= RESTING_ECG_MAX_S else None)
         self.leads_panel.refresh()
         self._add_annotation_lanes(recording)
         self.search_combo.clear()
@@ -242,6 +285,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.watcher.removePaths(self.watcher.files())
         self.trace.set_recording(None)
         self.twelve_lead.set_recording(None)
+        self.twelve_lead.calipers.clear()
+        self.header.set_recording(None)
+        self.cursor_label.clear()
         self.overview.set_duration(1.0)
         self.recording = None
         self.leads_panel.refresh()
@@ -297,6 +343,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # ------------------------------------------------------------------ view state
     def _on_view_range(self, t0: float, t1: float) -> None:
         self.overview.set_view_rect(t0, t1)
+        self.cursor_label.clear()  # the read-out was of the point under the pointer before the view moved
         if self.stack.currentWidget() is self.twelve_lead and not getattr(self, "_page_from_twelve_lead", False):
             self.twelve_lead.set_page_start(t0)
         self.viewRangeChanged.emit(t0, t1)
@@ -354,8 +401,24 @@ class MainWindow(QtWidgets.QMainWindow):
         if on:
             self.twelve_lead.set_scale(self.trace.scale)
             self.twelve_lead.set_page_start(self.trace.view_range()[0])
+        previous = self.stack.currentWidget()
         self.stack.setCurrentWidget(self.twelve_lead if on else self.trace)
+        if previous is not self.stack.currentWidget():
+            previous.calipers.set_mode(None)
+            self._update_lod_label()
+            self.cursor_label.clear()
+            self.caliper_label.setText(self.calipers().reading())
         self.stack.currentWidget().setFocus()
+
+    def calipers(self):
+        """The caliper controller of the layout on screen (stacked strips or the 3 × 4 page)."""
+        return self.stack.currentWidget().calipers
+
+    def set_fit_3x4(self, on: bool) -> None:
+        """Fit the 3 × 4 page to the window (remembered) or draw it at the calibrated paper size."""
+        self.twelve_lead.set_fit(on)
+        self.fit_action.setChecked(bool(on))
+        self.settings.set("display/fit_3x4", "true" if on else "false")
 
     def set_theme(self, name: str) -> None:
         colours = apply_theme(QtWidgets.QApplication.instance(), name)
@@ -384,6 +447,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _update_lod_label(self) -> None:
         if self.trace.is_waiting_for_pyramid():
             self.lod_label.setText("zoomed out: waiting for the overview to build")
+        elif self.stack.currentWidget() is not self.trace:
+            self.lod_label.setText("")  # the 3 × 4 page draws every sample
         elif self._pyramid_builder is None or self.trace.has_pyramid():
             text = "decimated (min/max)" if self.trace.is_decimated() else ""
             if self.trace.is_from_pyramid() and not self.trace.display_filter().is_identity:
@@ -438,6 +503,11 @@ class MainWindow(QtWidgets.QMainWindow):
                       "Ctrl+G go to time · Ctrl+] / Ctrl+[ next/previous annotation of the chosen type", error=False)
 
     # ------------------------------------------------------------------ Qt events
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        if self.isVisible():
+            self.set_compact(ev.size().height() < COMPACT_HEIGHT_PX)
+
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
         if ev.mimeData().hasUrls():
             ev.acceptProposedAction()
@@ -451,5 +521,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         self.settings.set("window/geometry", self.saveGeometry())
         self.close_recording()
+        self.header.shutdown()
         self.trace.set_recording(None)
         super().closeEvent(ev)

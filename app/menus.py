@@ -59,6 +59,10 @@ def build_menus(win) -> None:
     # triggered(checked) carries the new check state (a bare callable would be called without it)
     win.layout_action.triggered.connect(lambda checked: win.set_clinical_layout(checked))
     win.layout_action.setShortcut(QtGui.QKeySequence("Ctrl+L"))
+    win.fit_action = v.addAction("Fit 3 × 4 to window")
+    win.fit_action.setCheckable(True)
+    win.fit_action.setChecked(win.twelve_lead.fit)
+    win.fit_action.triggered.connect(lambda checked: win.set_fit_3x4(checked))
     rhythm = v.addMenu("3 × 4 rhythm strip lead")
     for name in ("II", "V1", "V5", "I", "aVF"):
         rhythm.addAction(name, lambda name=name: win.twelve_lead.set_rhythm_lead(name))
@@ -82,11 +86,13 @@ def build_menus(win) -> None:
     n.addAction("Start of recording (Home)", lambda: win.trace.set_view(0.0, win.trace.page_s()))
 
     t = win.menu("Tools")
-    t.addAction("&Time caliper", lambda: win.trace.calipers.set_mode("time"), QtGui.QKeySequence("Ctrl+T"))
-    t.addAction("&Amplitude caliper", lambda: win.trace.calipers.set_mode("amplitude"), QtGui.QKeySequence("Ctrl+Shift+T"))
-    march = t.addAction("&March-out", win.trace.calipers.set_march_out)
+    # calipers work on the layout on screen: the stacked strips or the 3 × 4 page
+    t.addAction("&Time caliper", lambda: win.calipers().set_mode("time"), QtGui.QKeySequence("Ctrl+T"))
+    t.addAction("&Amplitude caliper", lambda: win.calipers().set_mode("amplitude"), QtGui.QKeySequence("Ctrl+Shift+T"))
+    march = t.addAction("&March-out")
     march.setCheckable(True)
-    t.addAction("&Clear calipers", lambda: (win.trace.calipers.clear(), win.trace.calipers.set_mode(None)))
+    march.triggered.connect(lambda on: (win.trace.calipers.set_march_out(on), win.twelve_lead.calipers.set_march_out(on)))
+    t.addAction("&Clear calipers", lambda: (win.calipers().clear(), win.calipers().set_mode(None)))
 
     h = win.menu("Help")
     h.addAction("&Keys", win._show_keys)

@@ -7,6 +7,13 @@ as the trace view (default 25 mm/s, 10 mm/mV); x is seconds from the page start.
 (:meth:`TwelveLeadView.set_beat_marks`) are written above the rhythm strip, coloured by class. Generated leads
 (:meth:`TwelveLeadView.set_generated`) are drawn in their cells as dashed purple "ghost" traces with a boxed
 "<lead> generated" label, never in the measured trace's solid pen.
+
+*Fit to window* (:meth:`TwelveLeadView.set_fit`, View ▸ Fit 3 × 4 to window) scales the whole page, paper grid
+included, by one factor so the 10.6 s of the page fill the width (or the rows the height, whichever is
+smaller); the rows then spread apart to use the height left. Speed and gain keep their meaning on the page
+(1 mV is always ten 1-mm boxes, 0.2 s five) and the badge says the scale, e.g. ``25 mm/s · 10 mm/mV · 84 %``.
+Hovering reports ``mouseHovered(t_s, lead_idx, mV)`` and the calipers (:attr:`TwelveLeadView.calipers`) measure
+on the panel they are placed in.
 """
 from __future__ import annotations
 
@@ -17,8 +24,9 @@ from PySide6 import QtCore, QtWidgets
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.signal.filters import RAW, DisplayFilter, filtered_window
 
+from .calipers import CaliperController
 from .lanes import CLASS_COLOURS
-from .paper import LIGHT, PaperColours, PaperGridItem, PaperScale
+from .paper import LIGHT, PaperColours, PaperGridItem, PaperScale, badge_text
 
 LAYOUT_3X4: tuple[tuple[str, ...], ...] = (
     ("I", "aVR", "V1", "V4"),
@@ -29,6 +37,9 @@ COLUMN_S = 2.5
 PAGE_S = 4 * COLUMN_S
 ROW_MV = 3.0  # 30 mm between baselines at 10 mm/mV
 PULSE_X = (-0.4, -0.2)  # calibration pulse: 0.2 s wide, 1 mV tall, left of the traces
+PAGE_X = (-0.6, PAGE_S + 0.1)  # page seconds shown: the pulses, the 10 s and a margin
+PAGE_ROWS = 4.2  # rows of height a page needs: three 3 × 4 rows, the rhythm strip, the margins
+MAX_ROW_MV = 5.0  # rows spread to fill the height up to 50 mm apart (at 10 mm/mV)
 GHOST_COLOUR = "#7a3db8"  # generated (never measured) traces, as in the strip view
 
 
@@ -40,9 +51,12 @@ def is_standard_12lead(recording: Recording) -> bool:
 class TwelveLeadView(QtWidgets.QWidget):
     """3 × 4 clinical layout with rhythm strip; ``cells`` maps lead name → (x0 s, x1 s, row).
 
-    ``pageChanged(t0_s)`` is emitted when the keyboard moves the page."""
+    ``pageChanged(t0_s)`` is emitted when the keyboard moves the page; ``mouseHovered(t_s, lead_idx, mV)`` with
+    the time from the record start, lead and amplitude under the pointer (lead -1 outside every panel)."""
 
     pageChanged = QtCore.Signal(float)
+    mouseHovered = QtCore.Signal(float, int, float)
+    viewRangeChanged = QtCore.Signal(float, float)
 
     def __init__(self, parent=None, scale: PaperScale = PaperScale(), colours: PaperColours = LIGHT):
         super().__init__(parent)
@@ -59,8 +73,11 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.dim_measured = False
         self.curves: dict[str, pg.PlotCurveItem] = {}
         self.ghosts: dict[str, pg.PlotCurveItem] = {}
-        self.viewbox = pg.ViewBox(enableMenu=False)
-        self.viewbox.setMouseEnabled(x=False, y=False)
+        self.fit = False
+        self.zoom = 1.0  # screen px per calibrated px (fit to window), grid included
+        self.row_mv = ROW_MV
+        self.drag_handler = None
+        self.viewbox = PageViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.viewbox)
         self.plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
@@ -73,19 +90,57 @@ class TwelveLeadView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
-        self.viewbox.sigResized.connect(self._apply_range)
+        self.badge = QtWidgets.QLabel(self)
+        self.badge.setObjectName("scaleBadge")
+        self.badge.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.viewbox.sigResized.connect(self._on_resized)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.calipers = CaliperController(self)
         self.apply_colours(colours)
 
     def apply_colours(self, colours: PaperColours) -> None:
         self.colours = colours
         self.plot.setBackground(colours.background)
         self.grid.set_colours(colours)
+        self.badge.setStyleSheet(
+            f"QLabel#scaleBadge {{ background: {colours.background}; color: {colours.text};"
+            f" border: 1px solid {colours.major}; border-radius: 4px; padding: 2px 6px; font-weight: bold; }}")
         self.redraw()
 
     def set_scale(self, scale: PaperScale) -> None:
         self.scale = scale
-        self.grid.set_px_per_mm(scale.px_per_mm)
-        self._apply_range()
+        self._on_resized()
+
+    def set_fit(self, on: bool) -> None:
+        """Fit the page to the window (True) or draw it at the calibrated paper size (False)."""
+        self.fit = bool(on)
+        self._on_resized()
+
+    def badge_text(self) -> str:
+        """Speed, gain and the page's scale on screen (``true size`` at the calibrated paper size)."""
+        size = "true size" if abs(self.zoom - 1.0) < 5e-3 else f"{self.zoom:.0%}"
+        return f"{badge_text(self.scale.speed_mm_s, self.scale.gain_mm_mv)} · {size}"
+
+    def page_fit(self, w_px: float, h_px: float) -> tuple[float, float]:
+        """``(zoom, row_mv)`` for a plot of ``w_px`` × ``h_px``: one scale for both axes (true paper proportions);
+        in fit mode the page fills the width or the height, and the rows spread over the height left."""
+        if not self.fit:
+            return 1.0, ROW_MV
+        need_w = (PAGE_X[1] - PAGE_X[0]) * self.scale.px_per_s
+        need_h = PAGE_ROWS * ROW_MV * self.scale.px_per_mv
+        zoom = max(0.2, min(w_px / need_w, h_px / need_h))
+        row_mv = min(MAX_ROW_MV, max(ROW_MV, h_px / (zoom * self.scale.px_per_mv) / PAGE_ROWS))
+        return zoom, row_mv
+
+    def _on_resized(self, *args) -> None:
+        zoom, row_mv = self.page_fit(max(10.0, self.viewbox.width()), max(10.0, self.viewbox.height()))
+        self.zoom = zoom
+        self.grid.set_px_per_mm(self.scale.px_per_mm * zoom)
+        if abs(row_mv - self.row_mv) > 1e-6:
+            self.row_mv = row_mv
+            self.redraw()
+        else:
+            self._apply_range()
 
     def set_recording(self, recording: Recording | None, t0: float = 0.0) -> None:
         """Show ``recording`` from ``t0`` s; another recording drops the beat marks and generated traces of the
@@ -131,9 +186,79 @@ class TwelveLeadView(QtWidgets.QWidget):
     def _apply_range(self, *args) -> None:
         w = max(10.0, self.viewbox.width())
         h = max(10.0, self.viewbox.height())
-        x0 = -0.6
-        self.viewbox.setRange(xRange=(x0, x0 + w / self.scale.px_per_s),
-                              yRange=(-h / self.scale.px_per_mv, 0), padding=0)
+        x0 = PAGE_X[0]
+        px_per_s, px_per_mv = self.scale.px_per_s * self.zoom, self.scale.px_per_mv * self.zoom
+        self.viewbox.setRange(xRange=(x0, x0 + w / px_per_s), yRange=(-h / px_per_mv, 0), padding=0)
+        self.badge.setText(self.badge_text())
+        self.badge.adjustSize()
+        # bottom right: the top right holds the V4 label when the page fills the width
+        self.badge.move(self.width() - self.badge.width() - 8, self.height() - self.badge.height() - 6)
+        self.badge.raise_()
+        self.viewRangeChanged.emit(*self.view_range())
+
+    # ------------------------------------------------------------------ geometry of the page
+    def baseline(self, row: int) -> float:
+        """y (mV, plot units) of the baseline of ``row`` (0–2: the 3 × 4 rows, 3: the rhythm strip)."""
+        return -(row + 0.6) * self.row_mv
+
+    def view_range(self) -> tuple[float, float]:
+        """Page seconds ``(x0, x1)`` across the plot (x = 0 is the page start ``t0``)."""
+        (x0, x1), _ = self.viewbox.viewRange()
+        return float(x0), float(x1)
+
+    def panel_at(self, x: float, y: float) -> tuple[str, tuple[float, float], tuple[float, float]] | None:
+        """The panel under page point ``(x s, y mV)``: ``(key, (x0, x1) s, (y_bottom, y_top) mV)``, or None."""
+        row = int(np.floor(-y / self.row_mv - 0.6 + 0.5))
+        for key, (x0, x1, r) in self.cells.items():
+            if r == row and x0 <= x < x1:
+                base = self.baseline(r)
+                return key, (x0, x1), (base - 0.5 * self.row_mv, base + 0.5 * self.row_mv)
+        return None
+
+    def sample_at(self, x: float, y: float) -> tuple[float, int, float]:
+        """``(t_s, lead_idx, mV)`` under page point ``(x, y)``: time from the record start, the panel's lead and
+        the amplitude y stands for on it; lead -1 outside every panel."""
+        hit = self.panel_at(x, y)
+        if hit is None or self.recording is None:
+            return self.t0 + x, -1, float("nan")
+        key, _, _ = hit
+        row = self.cells[key][2]
+        return self.t0 + x, self.recording.lead_index(key.split(" ")[0]), float(y - self.baseline(row))
+
+    # ------------------------------------------------------------------ caliper view protocol
+    def add_overlay(self, item) -> None:
+        """A graphics item in page coordinates (x page s, y mV), kept across redraws (calipers)."""
+        self.viewbox.addItem(item, ignoreBounds=True)
+
+    def remove_overlay(self, item) -> None:
+        self.viewbox.removeItem(item)
+
+    def paper_mm_per(self, kind: str) -> float:
+        """Paper mm per unit of a caliper of ``kind``: per second (speed) for ``time``, per mV (gain) otherwise."""
+        return self.scale.speed_mm_s if kind == "time" else self.scale.gain_mm_mv
+
+    def set_drag_handler(self, handler) -> None:
+        """``handler(ev, x, y) -> bool`` gets left-drags (caliper mode)."""
+        self.drag_handler = handler
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if self.recording is None or not self.viewbox.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self.viewbox.mapSceneToView(scene_pos)
+        t, lead, mv = self.sample_at(p.x(), p.y())
+        self.mouseHovered.emit(float(t), lead, mv)
+        self.plot.setToolTip(self.describe(p.x(), t, lead, mv))
+
+    def describe(self, x: float, t: float, lead: int, mv: float) -> str:
+        """Tooltip of a page point: lead, time and amplitude, and the model's beat class of a beat under it."""
+        if lead < 0 or self.recording is None:
+            return ""
+        text = f"{self.recording.leads[lead].name} · {t:.3f} s · {mv:+.2f} mV"
+        if len(self.beat_times_s):
+            k = int(np.argmin(np.abs(self.beat_times_s - t)))
+            if abs(self.beat_times_s[k] - t) < 0.08:
+                text += f" · model beat {self.beat_labels[k]}"
+        return text
 
     def redraw(self) -> None:
         for item in self._items:
@@ -152,7 +277,7 @@ class TwelveLeadView(QtWidgets.QWidget):
         pen = pg.mkPen(self.colours.trace, width=1)
         rows = [*LAYOUT_3X4, (self.rhythm_lead,)]
         for r, names in enumerate(rows):
-            base = -(r + 0.6) * ROW_MV
+            base = self.baseline(r)
             pulse = pg.PlotCurveItem([PULSE_X[0] - 0.05, PULSE_X[0], PULSE_X[0], PULSE_X[1], PULSE_X[1], PULSE_X[1] + 0.05],
                                      [base, base, base + 1, base + 1, base, base], pen=pen)
             self._add(pulse)
@@ -169,14 +294,14 @@ class TwelveLeadView(QtWidgets.QWidget):
                 self.curves[key] = curve
                 self.cells[key] = (x0, x1, r)
                 label = pg.TextItem(name, color=self.colours.text, anchor=(0, 0))
-                label.setPos(x0 + 0.05, base + 0.55 * ROW_MV)
+                label.setPos(x0 + 0.05, base + 0.55 * self.row_mv)
                 self._add(label)
                 if name in self.generated:
                     self._draw_ghost(key, name, x0, x1, base)
                 if c > 0:
                     tick = pg.PlotCurveItem([x0, x0], [base - 0.3, base + 0.3], pen=pen)
                     self._add(tick)
-        self._draw_beat_marks(-(len(rows) - 1 + 0.6) * ROW_MV + 0.45 * ROW_MV)
+        self._draw_beat_marks(self.baseline(len(rows) - 1) + 0.45 * self.row_mv)
         self._apply_range()
 
     def _draw_ghost(self, key: str, name: str, x0: float, x1: float, base: float) -> None:
@@ -200,7 +325,7 @@ class TwelveLeadView(QtWidgets.QWidget):
         font.setItalic(True)
         font.setBold(True)
         label.setFont(font)
-        label.setPos(x0 + 0.45, base + 0.55 * ROW_MV)
+        label.setPos(x0 + 0.45, base + 0.55 * self.row_mv)
         self._add(label)
 
     def _draw_beat_marks(self, y: float) -> None:
@@ -217,6 +342,13 @@ class TwelveLeadView(QtWidgets.QWidget):
         shift = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier)
         end = max(0.0, self.recording.duration_s - PAGE_S) if self.recording is not None else 0.0
         step = {K.Key_Left: -COLUMN_S, K.Key_Right: COLUMN_S, K.Key_PageUp: -PAGE_S, K.Key_PageDown: PAGE_S}
+        if ev.key() in (K.Key_Left, K.Key_Right, K.Key_Up, K.Key_Down) and self.calipers.nudge(ev.key(), shift):
+            ev.accept()
+            return
+        if ev.key() == K.Key_Escape:
+            self.calipers.set_mode(None)
+            ev.accept()
+            return
         if ev.key() in step:
             delta = step[ev.key()] * (4 if shift and ev.key() in (K.Key_Left, K.Key_Right) else 1)
             self.set_page_start(float(np.clip(self.t0 + delta, 0.0, end)))
@@ -231,3 +363,24 @@ class TwelveLeadView(QtWidgets.QWidget):
     def _add(self, item) -> None:
         self.viewbox.addItem(item, ignoreBounds=True)
         self._items.append(item)
+
+
+class PageViewBox(pg.ViewBox):
+    """View box of the 3 × 4 page: fixed (no pan or zoom); left-drags go to the caliper's drag handler."""
+
+    def __init__(self, owner: TwelveLeadView):
+        super().__init__(enableMenu=False)
+        self.owner = owner
+        self.setMouseEnabled(x=False, y=False)
+
+    def mouseDragEvent(self, ev, axis=None):
+        handler = self.owner.drag_handler
+        if handler is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            p = self.mapSceneToView(ev.scenePos())
+            if handler(ev, p.x(), p.y()):
+                ev.accept()
+                return
+        ev.ignore()
+
+    def wheelEvent(self, ev, axis=None):
+        ev.ignore()

@@ -106,3 +106,34 @@ def _intervals(x: np.ndarray, fs: float, peaks: np.ndarray, rules: IntervalRules
         if q3 - q1 <= rules.max_iqr_ms:
             out[name] = float(med)
     return out
+
+
+#: QRS window around each R peak for the net deflection of the frontal axis (s before, s after).
+AXIS_QRS_WINDOW_S = (0.05, 0.07)
+
+
+def frontal_axis_deg(lead_i_mv: np.ndarray, lead_avf_mv: np.ndarray, fs: float,
+                     peaks: np.ndarray | None = None) -> float | None:
+    """Frontal QRS axis (degrees, -180..180) from the net QRS area of leads I and aVF (the quadrant method
+    made continuous: ``atan2(aVF, I)``), summed over the beats; ``peaks`` (samples) default to the R peaks of
+    lead I + aVF. The isoelectric level is each lead's median after baseline removal. None when fewer than
+    two beats or both areas vanish."""
+    import neurokit2 as nk
+
+    i = np.asarray(lead_i_mv, np.float64).reshape(-1)
+    f = np.asarray(lead_avf_mv, np.float64).reshape(-1)
+    if not (np.all(np.isfinite(i)) and np.all(np.isfinite(f))) or len(i) < int(2 * fs):
+        return None
+    if peaks is None:
+        peaks = detect_r_peaks(np.abs(i) + np.abs(f), fs)
+    if len(peaks) < 2:
+        return None
+    areas = []
+    for x in (i, f):
+        clean = nk.signal_filter(x, sampling_rate=fs, lowcut=0.5, method="butterworth", order=2)
+        clean = clean - np.median(clean)
+        a, b = int(AXIS_QRS_WINDOW_S[0] * fs), int(AXIS_QRS_WINDOW_S[1] * fs)
+        areas.append(sum(float(clean[max(0, p - a):p + b].sum()) for p in peaks))
+    if abs(areas[0]) + abs(areas[1]) < 1e-9:
+        return None
+    return float(np.degrees(np.arctan2(areas[1], areas[0])))

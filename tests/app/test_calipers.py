@@ -62,17 +62,18 @@ def test_amplitude_caliper_reads_millivolts(qtbot, view):
     assert cal.reading() == "ΔV 1.00 mV"
 
 
-def test_drag_places_a_caliper(qtbot, view):
+def test_drag_places_a_caliper_from_the_press_point(qtbot, view):
+    """A real drag: the caliper starts where the button went down, not where the drag was recognised."""
+    from PySide6.QtCore import QPointF
+    from test_twelve_lead_tools import drag
+
     view.calipers.set_mode("time")
+    y = view.lead_offset(0)
 
-    class Drag:
-        def __init__(self, start):
-            self._start = start
+    def px(t):
+        return view.plot.mapFromScene(view.viewbox.mapViewToScene(QPointF(t, y)))
 
-        def isStart(self):
-            return self._start
-
-    view.calipers._on_drag(Drag(True), 13.0, 0.0)
-    view.calipers._on_drag(Drag(False), 13.5, 0.0)
-    assert view.calipers.current.values() == pytest.approx((13.0, 13.5))
-    assert "500 ms · 120 bpm" in view.calipers.reading()
+    drag(qtbot, view.plot.viewport(), px(13.0), px(13.5))
+    step = view.viewbox.viewPixelSize()[0]
+    assert view.calipers.current.values() == pytest.approx((13.0, 13.5), abs=1.5 * step)
+    assert "Δt 50" in view.calipers.reading() or "Δt 49" in view.calipers.reading()

@@ -95,7 +95,7 @@ def test_extension_points(qtbot, window, sinus):
     for name in ("File", "View", "Navigate", "Tools", "Model", "Help"):
         assert isinstance(window.menu(name), QtWidgets.QMenu)
     dock = window.add_dock("Test panel", QtWidgets.QLabel("hi"), QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-    assert dock.widget().text() == "hi"
+    assert dock.widget().widget().text() == "hi"  # in the dock's scroll area
     window.set_recording(sinus)
     window.trace.set_view(5.0, 15.0)
     window.close_recording()

@@ -1,0 +1,50 @@
+"""Laptop screens (issue 17): the window can be made 1366 × 768; the right-hand panels then share one tabbed dock;
+the 3 × 4 page fits the width with every lead and the whole rhythm strip, on a paper grid scaled with it, and
+says its scale; on a large window it uses the height too."""
+from __future__ import annotations
+
+import pytest
+from resting_ecg import resting_12lead
+
+
+def page_on_screen(window) -> tuple[float, float]:
+    """Page seconds (x0, x1) visible across the 3 × 4 plot."""
+    return window.twelve_lead.view_range()
+
+
+def test_1366x768_fits_every_lead_and_the_rhythm_strip(qtbot, window):
+    window.set_recording(resting_12lead(75, "<r>"))
+    assert window.minimumSizeHint().height() < 700
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.height() == 768, timeout=2000)
+    assert window.is_compact()
+    page = window.twelve_lead
+    qtbot.waitUntil(lambda: page.view_range()[1] >= 10.0, timeout=2000)
+    x0, x1 = page.view_range()
+    assert x0 <= -0.4 and x1 >= 10.0, "calibration pulses, V4–V6 and the end of the rhythm strip are on screen"
+    (_, _), (y0, y1) = page.viewbox.viewRange()
+    assert y0 <= page.baseline(3) - 1.0, "the rhythm strip is on screen"
+    assert page.zoom < 1.0 and f"{page.zoom:.0%}" in page.badge.text()
+    # the grid scales with the page: 1 mm of paper is zoom × the calibrated mm, on both axes
+    assert page.grid.px_per_mm == pytest.approx(page.scale.px_per_mm * page.zoom)
+    px_x = page.viewbox.width() / (x1 - x0) / page.scale.speed_mm_s
+    px_y = page.viewbox.height() / (y1 - y0) / page.scale.gain_mm_mv
+    assert px_x == pytest.approx(page.grid.px_per_mm, rel=1e-3) and px_y == pytest.approx(page.grid.px_per_mm, rel=1e-3)
+
+
+def test_large_window_uses_the_height(qtbot, window):
+    window.set_recording(resting_12lead(75, "<r>"))
+    window.resize(1600, 900)
+    page = window.twelve_lead
+    qtbot.waitUntil(lambda: page.viewbox.height() > 500, timeout=2000)
+    (_, _), (y0, y1) = page.viewbox.viewRange()
+    lowest = page.baseline(3) - 0.5 * page.row_mv  # bottom of the rhythm strip's band
+    assert lowest / (y0 - y1) > 0.7, "the four rows spread over most of the height"
+
+
+def test_true_size_is_one_menu_entry_away(qtbot, window, settings):
+    window.set_recording(resting_12lead(75, "<r>"))
+    window.fit_action.trigger()
+    page = window.twelve_lead
+    assert not page.fit and page.zoom == 1.0 and page.badge.text().endswith("true size")
+    assert settings.get_str("display/fit_3x4", "") == "false"
