@@ -8,9 +8,10 @@ from .holter import HolterConfig, render_holter
 from .holter_stats import HolterRules, HolterSummary, summarise
 from .measurements import Measurements, measure_resting_ecg
 from .paper import EcgScale, PaperStyle
+from .strips import GeneratedSegment
 from .twelve_lead import TwelveLeadConfig, render_12lead
 
 __all__ = [
-    "EcgScale", "Episode", "HolterConfig", "HolterRules", "HolterSummary", "Measurements", "PaperStyle",
+    "EcgScale", "Episode", "GeneratedSegment", "HolterConfig", "HolterRules", "HolterSummary", "Measurements", "PaperStyle",
     "ReportFindings", "TwelveLeadConfig", "measure_resting_ecg", "render_12lead", "render_holter", "summarise",
 ]

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .ectopy import Ectopy, ectopy
 from .findings import Episode, ReportFindings
+from .holter_events import EventRules, EventType, merge_events
 
 
 #: Seconds of signal shown before an episode's onset in its strip.
@@ -29,6 +31,7 @@ class HolterRules:
     #: a minute counts for min/max heart rate only when its RR intervals cover this much of it (s)
     min_minute_coverage_s: float = 30.0
     max_events: int = 12
+    events: EventRules = field(default_factory=EventRules)
 
     def __post_init__(self) -> None:
         if not 0 < self.min_rr_s < self.pause_s < self.signal_loss_s:
@@ -73,7 +76,9 @@ class HolterSummary:
     af_burden: float | None  # fraction of analysed time in AF/AFL
     longest_af: Episode | None
     pauses: list[tuple[float, float]]  # (onset s, duration s)
-    events: list[Event] = field(default_factory=list)
+    event_types: list[EventType] = field(default_factory=list)  # episodes merged into clinical events
+    ectopy: dict[str, Ectopy] = field(default_factory=dict)  # "V", "S"
+    events: list[Event] = field(default_factory=list)  # strips to print
 
 
 def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = HolterRules(),
@@ -146,32 +151,52 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
         af_burden=min(1.0, af_time / analysed) if analysed > 0 else None,
         longest_af=max(af, key=lambda e: e.duration_s) if af else None,
         pauses=pauses,
+        event_types=merge_events(episodes, t, rules.events),
+        ectopy={k: ectopy(t, labels, k, max_rr_s=rules.pause_s) for k in ("V", "S")},
     )
     return HolterSummary(**{**summary.__dict__, "events": notable_events(summary, findings, rules)})
 
 
 def notable_events(s: HolterSummary, findings: ReportFindings, rules: HolterRules) -> list[Event]:
-    """Strips worth printing, most important first: longest pause, AF onset, other arrhythmias, heart-rate
-    extremes, the model's anomaly windows."""
+    """Strips worth printing, most important first: onset of the longest AF (else AFL) event, the fastest VT
+    (event, else ventricular run), the longest pause, the heart-rate extremes, the onset of the longest event
+    of every other rhythm, the model's most anomalous windows."""
     events: list[Event] = []
+    types = {t.label: t for t in s.event_types}
+    af = types.get("AF") or types.get("AFL")
+    if af is not None and af.longest is not None:
+        e = af.longest
+        events.append(Event(e.start_s, f"Onset of the longest {e.name} ({format_duration(e.duration_s)}"
+                                       f"{_rate(e.max_hr_bpm)})", ONSET_LEAD_IN_S))
+    vt = types.get("VT")
+    run = s.ectopy["V"].fastest_run if "V" in s.ectopy else None
+    if vt is not None and vt.fastest is not None:
+        e = vt.fastest
+        events.append(Event(e.start_s, f"Fastest ventricular tachycardia ({format_duration(e.duration_s)}"
+                                       f"{_rate(e.max_hr_bpm)})", ONSET_LEAD_IN_S))
+    elif run is not None:
+        events.append(Event((run.start_s + run.end_s) / 2, f"Fastest ventricular run: {run.n_beats} beats at "
+                                                          f"{run.rate_bpm:.0f} bpm"))
     if s.pauses:
         onset, dur = max(s.pauses, key=lambda p: p[1])
         events.append(Event(onset + dur / 2, f"Longest pause: {dur:.1f} s"))
-    if s.longest_af is not None:
-        e = s.longest_af
-        events.append(Event(e.start_s, f"Onset of longest {e.name} episode ({format_duration(e.duration_s)})",
-                            ONSET_LEAD_IN_S))
-    others = sorted((e for e in s.episodes if not e.is_af), key=lambda e: -e.duration_s)
-    for e in others[: max(0, rules.max_events // 2)]:
-        events.append(Event(e.start_s, f"Onset of {e.name} episode ({format_duration(e.duration_s)})",
-                            ONSET_LEAD_IN_S))
     if s.hr_max is not None:
         events.append(Event(s.hr_max[1], f"Maximum heart rate: {s.hr_max[0]:.0f} bpm (1-min mean)"))
     if s.hr_min is not None:
         events.append(Event(s.hr_min[1], f"Minimum heart rate: {s.hr_min[0]:.0f} bpm (1-min mean)"))
-    for start, end, score in sorted(findings.anomaly_windows, key=lambda w: -w[2])[:3]:
+    for t in s.event_types:
+        if t is af or t is vt or t.longest is None:
+            continue
+        e = t.longest
+        events.append(Event(e.start_s, f"Onset of the longest {e.name} ({format_duration(e.duration_s)}"
+                                       f"{_rate(e.max_hr_bpm)})", ONSET_LEAD_IN_S))
+    for start, end, score in sorted(findings.anomaly_windows, key=lambda w: -w[2])[:2]:
         events.append(Event((start + end) / 2, f"Model anomaly window, score {score:.2f}"))
     return events[: rules.max_events]
+
+
+def _rate(bpm: float | None) -> str:
+    return "" if bpm is None else f", up to {bpm:.0f} bpm"
 
 
 def format_duration(seconds: float) -> str:

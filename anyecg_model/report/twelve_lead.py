@@ -10,9 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
-import numpy as np
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -23,7 +21,7 @@ from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_line
 from .measurements import Measurements, measure_resting_ecg
 from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
                     generated_mark, page_size_mm, text)
-from .strips import StripSignal, find_lead, read_strip, rhythm_lead
+from .strips import GeneratedSignals, StripSignal, find_lead, read_strip, rhythm_lead
 
 #: Columns of the 3 × 4 layout, top to bottom within a column.
 STANDARD_LAYOUT: tuple[tuple[str, str, str], ...] = (
@@ -100,11 +98,11 @@ def page_layout(config: TwelveLeadConfig, duration_s: float, n_rows: int) -> Pag
 
 def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfig = TwelveLeadConfig(),
                   findings: ReportFindings | None = None,
-                  generated_signals: Mapping[str, np.ndarray] | None = None) -> Path:
+                  generated_signals: GeneratedSignals | None = None) -> Path:
     """Write the 12-lead report of ``recording`` to the PDF ``out`` and return its path.
 
     ``findings`` default to the file's reference annotations. ``generated_signals`` maps lead names to
-    model-generated leads (mV at ``recording.fs``); they, and any lead the findings list in
+    model-generated leads (whole-recording arrays in mV at ``recording.fs``, or segments); they, and any lead the findings list in
     ``generated_leads``, are drawn dashed with a GENERATED mark.
     """
     generated = dict(generated_signals or {})

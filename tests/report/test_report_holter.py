@@ -9,7 +9,7 @@ import pytest
 from report_helpers import pdf_text
 
 from anyecg_model.io import Recording
-from anyecg_model.report import HolterRules, ReportFindings, render_holter, summarise
+from anyecg_model.report import Episode, HolterRules, ReportFindings, render_holter, summarise
 
 
 def test_summary_matches_the_reference_labels(holter_3h):
@@ -65,23 +65,47 @@ def test_pauses_and_signal_loss():
 def test_holter_pdf_pages(holter_3h, tmp_path):
     pdf = render_holter(holter_3h, tmp_path / "h.pdf")
     pages = pdf_text(pdf)
-    assert len(pages) >= 2
+    assert 3 <= len(pages) <= 5  # summary, events and hourly tables, strips
     first = pages[0]
-    assert "Holter summary" in first and "08:00:00 – 11:00:00 (3 h 00 min)" in first
-    assert "AF/AFL burden: 15.0 %" in first
+    assert "Holter summary" in first and "08:00:00–11:00:00 (3 h 00 min)" in first
+    assert "Times are clock times; the recording started 2026-11-21 08:00:00." in first
+    assert re.search(r"AF/AFL burden\s+15\.0 % of analysed time", first)
+    assert re.search(r"Heart rate\s+minimum \d+ bpm at \d\d:\d\d:\d\d; mean \d+ bpm; maximum \d+ bpm at", first)
+    assert re.search(r"Ventricular ectopy\s+\d+ \([\d.]+ % of beats\): \d+ single", first)
     assert "Reference annotations from the file" in first
-    assert "Heart-rate trend" in first and "Hourly table" in first
-    assert "AFIB (atrial fibrillation)" in "".join(pages)
-    strips = "".join(pages[1:])
-    assert "Event strips (25 mm/s, 10 mm/mV)" in strips
-    assert "Onset of longest atrial fibrillation episode" in strips
+    assert "Rhythm events by type" in first and "Heart-rate trend" in first
+    assert "AF (atrial fibrillation)" in first and "SVTA (supraventricular tachyarrhythmia)" in first
+    second = pages[1]
+    assert "Rhythm events (the 5 longest of each rhythm)" in second and "Hourly table" in second
+    strips = "".join(pages[2:])
+    assert "Event strips (25 mm/s; gain 10 mm/mV unless a strip says otherwise)" in strips
+    assert "Onset of the longest atrial fibrillation" in strips
     assert "Maximum heart rate" in strips and "lead MLII" in strips
 
 
 def test_holter_without_any_labels_says_so(tmp_path):
     rec = Recording.from_array(np.zeros((1, 250 * 60), np.float32), 250.0, ["MLII"], path="blank.ecg")
     text = pdf_text(render_holter(rec, tmp_path / "h.pdf"))[0]
-    assert "No findings" in text and "Heart rate: not measured" in text
+    assert "No findings" in text and "Heart rate not measured" in text
+    assert "Span: +0:00:00–+0:01:00 elapsed" in text  # no start time: elapsed, and said so
+    assert "Times are elapsed since the start of the recording" in text
+
+
+def test_a_holter_of_many_short_episodes_stays_short(holter_3h, tmp_path):
+    """Hundreds of 10-s rhythm fragments (as an analysis cuts them) become a few events, not pages of rows."""
+    d = holter_3h.duration_s
+    frags = [Episode(t, t + 10.0, "AF" if (t // 10) % 7 else "NSR") for t in np.arange(0.25 * d, 0.40 * d, 10.0)]
+    frags += [Episode(t, t + 10.0, "TRIGEMINY") for t in np.arange(0.6 * d, 0.6 * d + 3000.0, 60.0)]
+    base = ReportFindings.from_annotations(holter_3h)
+    findings = ReportFindings("model", "Model findings: test", base.beat_time_s, base.beat_label,
+                              base.beat_confidence, tuple(frags))
+    pages = pdf_text(render_holter(holter_3h, tmp_path / "h.pdf", findings=findings))
+    assert len(pages) <= 5
+    assert len(frags) > 200
+    text = "".join(pages)
+    assert "more TRIGEMINY events" in text  # 50 separate trigeminy events: the longest listed, the rest counted
+    af_rows = re.findall(r"AF \(atrial fibrillation\)", pages[1])
+    assert len(af_rows) == 1  # one AF from 25 % to 40 %: the NSR fragments inside it are shorter than 30 s
 
 
 def test_unlabelled_holter_gets_detected_beats(holter_3h, tmp_path):
@@ -89,6 +113,6 @@ def test_unlabelled_holter_gets_detected_beats(holter_3h, tmp_path):
     rec = Recording.from_array(holter_3h.read(0, n), holter_3h.fs, holter_3h.lead_names, path="unlabelled.ecg")
     text = pdf_text(render_holter(rec, tmp_path / "h.pdf"))[0]
     assert "Beats detected on lead MLII (R-peak detector" in text
-    detected = int(re.search(r"Beats: (\d+) — unclassified", text).group(1))
+    detected = int(re.search(r"Beats (\d+) — unclassified", text).group(1))
     reference = int(np.sum(holter_3h.annotations.beats().sample < n))
     assert abs(detected - reference) <= 0.01 * reference
