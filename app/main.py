@@ -111,6 +111,7 @@ def _screenshot(app, win, out: str, window_range, opened: bool) -> int:
     for _ in range(5):
         app.processEvents()
     win.trace.wait_rendered()
+    win.header.wait()  # a resting ECG's measurements, not "Measuring…"
     app.processEvents()
     ok = win.grab().save(out)
     win.close()

@@ -46,6 +46,8 @@ MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
 HR_LANE_MIN_S = 60.0
 #: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
 RESTING_ECG_MAX_S = 12.0
+#: The status bar says the traces are decimated only above this many samples per pixel column.
+DECIMATION_NOTICE_SPP = 4.0
 #: Below this window height (px) the right-hand panels share one tabbed dock (laptop screens, 1366 × 768).
 COMPACT_HEIGHT_PX = 900
 #: Width of the right-hand docks and height of the Leads dock in a compact window (px).
@@ -129,6 +131,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .training import install_training  # Model ▸ Fine-tune on my recordings…, Model version (app/training)
 
         install_training(self)
+        from .file_notice import install_file_notice  # a truncated or repaired file says so over the traces
+
+        install_file_notice(self)
         from .demo_banner import install_demo_bar  # what a built-in demo is, and the other one a click away
 
         install_demo_bar(self)
@@ -450,7 +455,10 @@ class MainWindow(QtWidgets.QMainWindow):
         elif self.stack.currentWidget() is not self.trace:
             self.lod_label.setText("")  # the 3 × 4 page draws every sample
         elif self._pyramid_builder is None or self.trace.has_pyramid():
-            text = "decimated (min/max)" if self.trace.is_decimated() else ""
+            # a min/max of a few samples per pixel draws as every sample does: say so only when it compresses
+            spp = self.trace.samples_per_px()
+            text = f"decimated (min/max of {spp:.0f} samples per pixel)" \
+                if self.trace.is_decimated() and spp > DECIMATION_NOTICE_SPP else ""
             if self.trace.is_from_pyramid() and not self.trace.display_filter().is_identity:
                 text += ", filter off at this zoom"
             self.lod_label.setText(text)
@@ -461,7 +469,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         rec = self.recording
         name = f"synthetic Holter demo — {SYNTHETIC_LABEL}" if rec.format == SYNTHETIC_FORMAT else Path(rec.path).name
-        self.setWindowTitle(f"{name} — {len(rec.leads)} leads, {format_time(rec.duration_s)} — AnyECG Workstation")
+        self.setWindowTitle(f"{name} — {len(rec.leads)} lead{'' if len(rec.leads) == 1 else 's'}, {format_time(rec.duration_s)} — AnyECG Workstation")
 
     # ------------------------------------------------------------------ bad input and files on disk
     def _message(self, title: str, text: str, error: bool = True) -> None:

@@ -530,6 +530,13 @@ class TraceView(QtWidgets.QWidget):
     def is_decimated(self) -> bool:
         return bool(self.last_result and self.last_result.envelope and self.last_result.envelope.decimated)
 
+    def samples_per_px(self) -> float:
+        """Samples of the recording per pixel column of the drawn window (0 before anything is drawn)."""
+        if self.recording is None or self.last_result is None:
+            return 0.0
+        req = self.last_result.request
+        return (req.t1 - req.t0) * self.recording.fs / max(1, req.width_px)
+
     def is_from_pyramid(self) -> bool:
         """True when the traces come from pyramid levels (display filters do not apply there)."""
         return bool(self.last_result and self.last_result.envelope and self.last_result.envelope.level >= 1)

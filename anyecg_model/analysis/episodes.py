@@ -139,15 +139,21 @@ def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.
 
 
 def summarise(f: Findings, peaks_s: np.ndarray) -> None:
-    """Fill the summary: heart rate (bpm, from physiologic RR intervals), beat count, AF burden."""
+    """Fill the summary: heart rate (bpm, from physiologic RR intervals), beat count, AF burden.
+
+    The mean rate is 60 / mean RR; min and max are the same measure per clock minute of the record (as in the
+    Holter report), so min <= mean <= max always holds. A record with beats in fewer than two minutes has no
+    minute-to-minute range: min and max are None."""
     rr = np.diff(peaks_s)
-    rr = rr[(rr >= MIN_RR_S) & (rr <= MAX_RR_S)]
+    ok = (rr >= MIN_RR_S) & (rr <= MAX_RR_S)
+    rr = rr[ok]
     if len(rr):
-        # minute-wise median rates give min/max that a single odd interval cannot dominate
-        t = peaks_s[1:][(np.diff(peaks_s) >= MIN_RR_S) & (np.diff(peaks_s) <= MAX_RR_S)]
-        minute = (t // 60).astype(int)
-        rates = np.array([60.0 / np.median(rr[minute == m]) for m in np.unique(minute)])
-        f.heart_rate_bpm = {"mean": float(60.0 / rr.mean()), "min": float(rates.min()), "max": float(rates.max())}
+        minute = (peaks_s[1:][ok] // 60).astype(int)
+        _, idx = np.unique(minute, return_inverse=True)
+        rates = 60.0 * np.bincount(idx) / np.bincount(idx, weights=rr)
+        several = len(rates) >= 2
+        f.heart_rate_bpm = {"mean": float(60.0 / rr.mean()), "min": float(rates.min()) if several else None,
+                            "max": float(rates.max()) if several else None}
     f.n_beats = int(len(f.beats)) if f.beats is not None else int(len(peaks_s))
     if f.episodes is not None:
         total = sum(e.end_s - e.start_s for e in f.episodes)

@@ -95,6 +95,9 @@ class Recording:
     comments: list[str] = field(default_factory=list)
     #: Per-lead mV value of one ADC step (None when the format stores floats); used by writers.
     adc_resolution_mv: list[float | None] | None = None
+    #: What the reader worked around to open the file (truncated data, repaired header fields), for the user to
+    #: see; also kept in ``comments``. Empty for a file read as it is.
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         path = self.provenance.path

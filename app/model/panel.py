@@ -21,6 +21,21 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
 RECORD_CLASS_NAMES = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm", "~": "too noisy"}
 #: Flagged windows listed at most (most suspicious first).
 MAX_FLAGGED = 200
+#: Scores this close below the model's abnormal threshold are called borderline, not normal.
+BORDERLINE_MARGIN = 0.2
+
+
+def verdict_text(score: float, threshold: float, partial: str = "") -> str:
+    """The record verdict in words consistent with the model's threshold: ``Abnormal`` at or above it,
+    ``Borderline`` within :data:`BORDERLINE_MARGIN` below it (0.52 with threshold 0.65 is no confident
+    "Normal"), ``Normal`` below that; the score and threshold are always given."""
+    if score >= threshold:
+        word = "Abnormal"
+    elif score >= threshold - BORDERLINE_MARGIN:
+        word = "Borderline (uncertain, review)"
+    else:
+        word = "Normal"
+    return f"Record: {word}, p(abnormal) = {score:.2f}, threshold {threshold:.2f}{partial}"
 
 
 def _duration(s: float) -> str:
@@ -128,8 +143,7 @@ class ModelPanel(QtWidgets.QWidget):
         """Verdict, rhythm class, summary, flagged windows and findings table of ``d``."""
         partial = "" if d.complete else " (so far)"
         if d.anomaly_score is not None:
-            label = "Abnormal" if d.anomaly_score >= d.anomaly_threshold else "Normal"
-            self.verdict_label.setText(f"Record: {label}, p(abnormal) = {d.anomaly_score:.2f}{partial}")
+            self.verdict_label.setText(verdict_text(d.anomaly_score, d.anomaly_threshold, partial))
         top = d.top_record_class()
         if top is not None:
             scope = "record" if duration_s <= 120 else "mean over windows"
@@ -138,7 +152,8 @@ class ModelPanel(QtWidgets.QWidget):
         bits = []
         hr = d.heart_rate_bpm
         if hr.get("mean") is not None:
-            bits.append(f"HR {hr['mean']:.0f} bpm (min {hr['min']:.0f}, max {hr['max']:.0f})")
+            spread = hr.get("min") is not None and hr.get("max") is not None
+            bits.append(f"HR {hr['mean']:.0f} bpm" + (f" (minute rates {hr['min']:.0f}–{hr['max']:.0f})" if spread else ""))
         bits.append(f"{len(d.beat_time_s)} beats")
         burden = d.af_burden()
         if burden is not None:

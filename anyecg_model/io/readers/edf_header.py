@@ -133,7 +133,10 @@ def parse_header(path: Path) -> EdfHeader:
     available = data // hdr.record_bytes if hdr.record_bytes else 0
     declared_records = int(_number(fixed[236:244], "number of data records", path, warnings))
     if declared_records != available:
-        warnings.append(f"EDF header declares {declared_records} data records, the file holds {available}")
+        dur = f" ({declared_records * hdr.record_s:g} s), the file holds {available} ({available * hdr.record_s:g} s)" \
+            if declared_records > 0 and np.isfinite(hdr.record_s) else f", the file holds {available}"
+        cut = ": the file is truncated" if 0 < available < declared_records or available == 0 < declared_records else ""
+        warnings.append(f"EDF header declares {declared_records} data records{dur}{cut}")
     if data % max(hdr.record_bytes, 1):
         warnings.append(f"EDF file ends with a partial data record ({data % hdr.record_bytes} bytes ignored)")
     hdr.n_records = available

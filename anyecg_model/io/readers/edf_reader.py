@@ -103,7 +103,7 @@ def read(path: str | Path, *, fs: float | None = None, lenient: bool = True) -> 
         leads=leads, fs=float(base_fs), n_samples=int(n), source=source,
         provenance=Provenance(str(path), "bdf" if hdr.bdf else FORMAT, content_hash(path)),
         start_time=hdr.start, age=age, sex=sex, annotations=_annotations(tals, base_fs),
-        comments=comments, adc_resolution_mv=resolution,
+        comments=comments, adc_resolution_mv=resolution, warnings=list(comments),
     )
 
 
