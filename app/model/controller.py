@@ -177,7 +177,8 @@ class ModelController(QtCore.QObject):
             self.settings.set("model/auto_analyze", "true" if on else "false")
         if on:
             self.warm_up()
-        if on and self.window.recording is not None and self.worker is None and self.data is None:
+        idle = self.worker is None or self.worker.job.cache_only
+        if on and self.window.recording is not None and idle and self.data is None:
             self._start_timer.start()
 
     def set_device(self, name: str) -> None:
@@ -215,6 +216,14 @@ class ModelController(QtCore.QObject):
     # ------------------------------------------------------------------ jobs
     def analyze(self) -> int:
         """Start analysing the open recording (replacing any running job); returns the job id (0: none)."""
+        return self._start_job(cache_only=False)
+
+    def show_cached(self) -> int:
+        """Show the open recording's cached findings, if this file was analysed before with this model (read
+        on a worker thread; nothing runs and nothing is shown on a miss); returns the job id (0: none)."""
+        return self._start_job(cache_only=True)
+
+    def _start_job(self, cache_only: bool) -> int:
         self._start_timer.stop()
         rec = self.window.recording
         self._retire()
@@ -223,7 +232,7 @@ class ModelController(QtCore.QObject):
         if rec is None:
             return 0
         job = AnalysisJob(self.job_id, rec, self.model_dir, self.device_setting, TASKS,
-                          self.window.trace.view_range())
+                          self.window.trace.view_range(), cache_only=cache_only)
         w = AnalysisWorker(job, self.process, self.cache, self)
         w.modelReady.connect(self._on_model_ready)
         w.partial.connect(self._on_partial)
@@ -233,8 +242,9 @@ class ModelController(QtCore.QObject):
         w.notice.connect(self._on_notice)
         w.cancelled.connect(self._on_cancelled)
         self.worker = w
-        self.panel.set_running(True)
-        self.apply_overlays(timeline=False)  # empty lanes now: one re-layout, before any result
+        if not cache_only:
+            self.panel.set_running(True)
+            self.apply_overlays(timeline=False)  # empty lanes now: one re-layout, before any result
         w.start(QtCore.QThread.Priority.LowPriority)
         return self.job_id
 
@@ -353,6 +363,8 @@ class ModelController(QtCore.QObject):
     def _on_cancelled(self, job_id: int) -> None:
         if job_id == self.job_id:
             self.panel.set_running(False)
+            if self.worker is not None and self.worker.job.cache_only:
+                self._retire()  # nothing cached: the file shows no findings until analysed
 
     # ------------------------------------------------------------------ showing results
     def _view_window(self) -> tuple[float, float]:
@@ -435,7 +447,7 @@ class ModelController(QtCore.QObject):
         # while a job runs the lanes exist (empty at first), so results fill them without re-laying out the view
         empty = OverlayData()
         src = d if d is not None else empty
-        live = d is not None or self.worker is not None
+        live = d is not None or (self.worker is not None and not self.worker.job.cache_only)
         self._lane(LANE_ANOMALY, live and self.overlay_on("anomaly") and (d is None or len(d.window_score) > 0),
                    AnomalyHeatLane, lambda: (src.window_start_s, src.window_end_s, src.window_score,
                                              src.anomaly_threshold))
@@ -509,6 +521,8 @@ class ModelController(QtCore.QObject):
         if self.auto_analyze:
             self._start_timer.start()
             self.generated.detect()
+        else:
+            self.show_cached()  # a file analysed before shows its findings at once
 
     def _on_closed(self) -> None:
         self._start_timer.stop()

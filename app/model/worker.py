@@ -55,7 +55,8 @@ def process_died_message(how: str) -> str:
 @dataclass(frozen=True)
 class AnalysisJob:
     """Analyse ``recording`` for ``tasks``; chunks overlapping ``visible`` (s) first (until
-    :meth:`AnalysisWorker.set_visible` moves it)."""
+    :meth:`AnalysisWorker.set_visible` moves it). ``cache_only``: answer from the findings cache or end
+    quietly (``cancelled``) without the model, as when a file analysed before is opened again."""
 
     job_id: int
     recording: Recording
@@ -64,6 +65,7 @@ class AnalysisJob:
     tasks: tuple[str, ...] = TASKS
     visible: tuple[float, float] = (0.0, 10.0)
     use_cache: bool = True
+    cache_only: bool = False
 
 
 class AnalysisWorker(QtCore.QThread):
@@ -132,7 +134,10 @@ class AnalysisWorker(QtCore.QThread):
         try:
             info = model_info(job.model_dir)
         except (CheckpointError, OSError) as exc:
-            self.failed.emit(job.job_id, describe_load_error(job.model_dir, exc))
+            if job.cache_only:
+                self.cancelled.emit(job.job_id)
+            else:
+                self.failed.emit(job.job_id, describe_load_error(job.model_dir, exc))
             return
         if job.use_cache and content:
             cached = self.cache.load(content, info, job.tasks)
@@ -141,6 +146,9 @@ class AnalysisWorker(QtCore.QThread):
                 self.progress.emit(job.job_id, 1.0)
                 self.done.emit(job.job_id, cached, True)
                 return
+        if job.cache_only:
+            self.cancelled.emit(job.job_id)
+            return
         lock = self.process.job_lock
         while not lock.acquire(timeout=0.05):  # a replaced job still finishing its chunk
             if self.is_cancelled():

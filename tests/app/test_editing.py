@@ -461,3 +461,21 @@ def test_edit_counter_follows_edits_undo_and_redo(qtbot, editing):
         counts.append(editing.badge.text().split("· ")[1])
     assert counts == ["1 edit(s)", "2 edit(s)", "1 edit(s)", "0 edit(s)", "1 edit(s)"]
     assert editing.window.statusBar().currentMessage().startswith("Redo: insert")
+
+
+def test_findings_that_arrive_during_the_restore_question_follow_its_answer(qtbot, window, editing, sinus):
+    from anyecg_model.analysis.findings import Beats, Findings, ModelInfo
+
+    c = editing.controller
+    c.set_editing(True)
+    press(qtbot, editing, K.Key_Right)
+    press(qtbot, editing, None, "A")
+    window.close_recording()
+    window.set_recording(sinus)
+    s = sinus.annotations.sample
+    findings = Findings("<sinus>", sinus.duration_s, FS, ["MLII", "V1"], ModelInfo("t", "0", "x"),
+                        beats=Beats(s[:20] / FS, np.zeros(20, np.int8), np.full(20, 0.8, np.float32)))
+    assert editing.show_findings(findings) == 0  # cached findings of the reopened file, question still open
+    with qtbot.waitSignal(editing.suggestionsShown, timeout=5000):
+        editing.restore_box.discard_button.click()
+    assert int((c.store.beats["source"] == "model").sum()) == 20
