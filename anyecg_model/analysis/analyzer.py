@@ -12,7 +12,7 @@ Usage::
 
 The recording is cut into chunks of ``chunk_s`` seconds (a multiple of the model's 10-s window). For each
 chunk the signal is read with a 10-s margin on both sides (filters and RR intervals see context),
-preprocessed exactly as in training, R peaks are detected on lead II/MLII (else the first placed lead),
+preprocessed exactly as in training, R peaks are detected on lead II/MLII (else the first mapped lead),
 and every 10-s window goes through the backbone once; the requested heads read its hidden states.
 Memory is bounded by one chunk whatever the recording's length. The ultra-long GRU carries its state
 from a chunk to the next when chunks come in time order (a chunk taken out of order starts afresh).
@@ -27,12 +27,12 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
 
-from ..io.leads import standard_equivalent
+from ..io.leads import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
 from ..signal.preprocess import PreprocessError
@@ -56,16 +56,18 @@ def resolve_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
-def detection_lead(recording: Recording) -> int:
-    """Lead used for R peaks: II (or its Holter equivalent) when present, else the first placed ECG lead."""
-    names = recording.lead_names
-    for i, n in enumerate(names):
-        if standard_equivalent(n) == "II":
-            return i
-    for i, n in enumerate(names):
-        if standard_equivalent(n) is not None:
-            return i
-    raise AnalysisError(f"{recording.path}: no lead the model knows among {names}")
+def input_leads(recording: Recording, lead_map: Mapping[str, str] | None = None) -> LeadMapping:
+    """Which of the recording's leads fill which model slot (:func:`~anyecg_model.io.leads.map_leads`, with
+    the user's ``lead_map`` first and the lead-agnostic single rhythm lead last); R peaks are detected on
+    its ``rhythm_lead`` (II, else the first mapped lead). AnalysisError when no lead can be analysed."""
+    try:
+        mapping = map_leads(recording.lead_names, lead_map)
+    except LeadMapError as exc:
+        raise AnalysisError(f"{recording.path}: {exc}") from exc
+    if mapping.rhythm_lead is None:
+        raise AnalysisError(f"{recording.path}: no lead the model knows among {recording.lead_names} (none is "
+                            f"an ECG lead); name one with --lead-map NAME=II")
+    return mapping
 
 
 class Analyzer:
@@ -89,23 +91,27 @@ class Analyzer:
     # ------------------------------------------------------------------ public API
     def analyze(self, recording: Recording, tasks: Sequence[str] = TASKS,
                 cancelled: Callable[[], bool] | None = None,
-                progress: Callable[[float], None] | None = None) -> Findings:
-        """Analyse the whole recording (chunks in time order) and collect :class:`Findings`."""
+                progress: Callable[[float], None] | None = None,
+                lead_map: Mapping[str, str] | None = None) -> Findings:
+        """Analyse the whole recording (chunks in time order) and collect :class:`Findings`; ``lead_map``
+        (file lead → slot, e.g. ``{"ECG": "II"}``) overrides the lead-name table."""
         parts = []
-        for part in self.iter_analyze(recording, tasks, cancelled=cancelled):
+        for part in self.iter_analyze(recording, tasks, cancelled=cancelled, lead_map=lead_map):
             parts.append(part)
             if progress is not None:
                 progress(part.progress)
-        return self.collect(recording, tasks, parts)
+        return self.collect(recording, tasks, parts, lead_map=lead_map)
 
     def iter_analyze(self, recording: Recording, tasks: Sequence[str] = TASKS,
                      order: Iterable[Span] | Callable[[], Iterable[Span]] | None = None,
-                     cancelled: Callable[[], bool] | None = None) -> Iterator[ChunkResult]:
+                     cancelled: Callable[[], bool] | None = None,
+                     lead_map: Mapping[str, str] | None = None) -> Iterator[ChunkResult]:
         """Yield one :class:`ChunkResult` per chunk; chunks overlapping the ``order`` ranges (s) come first,
         in the given order, then the rest in time order. A callable ``order`` (e.g. a :class:`FocusRange`) is
         called before each chunk, so the ranges may change while the analysis runs. ``cancelled()`` is
         polled between chunks."""
         tasks = self._check(recording, tasks)
+        leads = input_leads(recording, lead_map)
         ranges = order if callable(order) else (lambda fixed=list(order or []): fixed)
         scheduler = ChunkScheduler(chunk_spans(recording.duration_s, self.chunk_s))
         state, prev_end, done = None, None, 0.0
@@ -118,17 +124,21 @@ class Analyzer:
             start_s, end_s = span
             if prev_end is None or abs(prev_end - start_s) > 1e-6:
                 state = None  # the GRU state only carries over to the time-successor of the last chunk
-            part, state = self._run_chunk(recording, start_s, end_s, tasks, state)
+            part, state = self._run_chunk(recording, start_s, end_s, tasks, state, leads)
             done += end_s - start_s
             part.progress = min(1.0, done / max(recording.duration_s, 1e-9))
             prev_end = end_s
             yield part
 
-    def collect(self, recording: Recording, tasks: Sequence[str], parts: list[ChunkResult]) -> Findings:
+    def collect(self, recording: Recording, tasks: Sequence[str], parts: list[ChunkResult],
+                lead_map: Mapping[str, str] | None = None) -> Findings:
         """Merge chunk results (any order) into :class:`Findings`."""
         parts = sorted(parts, key=lambda p: p.start_s)
         f = Findings(record=Path(recording.path).name, duration_s=recording.duration_s, fs=recording.fs,
                      leads=recording.lead_names, model=self.info, anomaly_threshold=self.anomaly_threshold)
+        leads = input_leads(recording, lead_map)
+        f.lead_mapping, f.lead_assumed = leads.by_name, leads.assumed
+        f.rhythm_lead = leads.names[leads.rhythm_lead]
         ws = np.concatenate([p.window_start_s for p in parts]) if parts else np.zeros(0)
         we = np.concatenate([p.window_end_s for p in parts]) if parts else np.zeros(0)
         if "anomaly" in tasks:
@@ -163,9 +173,6 @@ class Analyzer:
         if recording.duration_s < MIN_DURATION_S:
             raise AnalysisError(f"{recording.path}: recording is {recording.duration_s:.1f} s long; "
                                 f"analysis needs at least {MIN_DURATION_S:g} s")
-        detection_lead(recording)
-        if len(recording.leads) == 1:
-            log.info("%s: single lead %s; beats and rhythm use it alone", recording.path, recording.lead_names[0])
         needed = {"anomaly": ["anomaly"], "arrhythmia": ["beats", "rhythm"], "events": ["ultralong"]}
         missing = [h for t in tasks for h in needed[t] if h not in self.model.heads]
         if missing:
@@ -173,19 +180,21 @@ class Analyzer:
         return tuple(tasks)
 
     @torch.inference_mode()
-    def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state):
+    def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state, leads: LeadMapping):
         from ..train.tasks_data import beat_fields  # shared with training so inputs match exactly
 
         fs, model = rec.fs, self.model
         seg0 = max(0.0, start_s - MARGIN_S)
         seg1 = min(rec.duration_s, end_s + MARGIN_S)
-        data = rec.read(int(round(seg0 * fs)), int(round(seg1 * fs)))
+        rows = sorted(leads.slot)  # only the mapped leads, named by their slots, upright
+        data = rec.read(int(round(seg0 * fs)), int(round(seg1 * fs)), rows)
+        data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
         try:
-            prep = model.prepare(data, fs, rec.lead_names)
+            prep = model.prepare(data, fs, [leads.slot[i] for i in rows])
         except PreprocessError as exc:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
-        peaks_native = detect_r_peaks(data[detection_lead(rec)], fs)
+        peaks_native = detect_r_peaks(data[rows.index(leads.rhythm_lead)], fs)
         peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
         rr = rr_features(peaks, mfs)
         n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))

@@ -13,12 +13,13 @@ recording held it for ~13 ms).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import zipfile
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode
 log = logging.getLogger(__name__)
 
 #: Bump when the layout changes: older files then count as misses.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def cache_root() -> Path:
@@ -36,10 +37,16 @@ def cache_root() -> Path:
     return (Path(base) if base else Path.home() / ".cache" / "anyecg") / "findings"
 
 
-def cache_key(content_hash: str, model: ModelInfo, tasks: Sequence[str]) -> str:
-    """File stem for one recording (content hash), model (version + weights sha256) and task set."""
+def cache_key(content_hash: str, model: ModelInfo, tasks: Sequence[str],
+              lead_map: Mapping[str, str] | None = None) -> str:
+    """File stem for one recording (content hash), model (version + weights sha256), task set and the user's
+    lead map (none: the lead-name table alone)."""
     safe_version = "".join(c if c.isalnum() or c in "._-" else "_" for c in model.version)[:32]
-    return f"{content_hash[:40]}-{model.sha256[:16] or 'nosha'}-v{safe_version}-{'+'.join(sorted(tasks))}"
+    key = f"{content_hash[:40]}-{model.sha256[:16] or 'nosha'}-v{safe_version}-{'+'.join(sorted(tasks))}"
+    if lead_map:
+        text = json.dumps(sorted(lead_map.items()))
+        key += "-map" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return key
 
 
 class FindingsCache:
@@ -48,12 +55,14 @@ class FindingsCache:
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else cache_root()
 
-    def path(self, content_hash: str, model: ModelInfo, tasks: Sequence[str]) -> Path:
-        return self.root / f"{cache_key(content_hash, model, tasks)}.npz"
+    def path(self, content_hash: str, model: ModelInfo, tasks: Sequence[str],
+             lead_map: Mapping[str, str] | None = None) -> Path:
+        return self.root / f"{cache_key(content_hash, model, tasks, lead_map)}.npz"
 
-    def load(self, content_hash: str, model: ModelInfo, tasks: Sequence[str]) -> Findings | None:
+    def load(self, content_hash: str, model: ModelInfo, tasks: Sequence[str],
+             lead_map: Mapping[str, str] | None = None) -> Findings | None:
         """The cached findings, or None (absent, or corrupt and therefore discarded)."""
-        p = self.path(content_hash, model, tasks)
+        p = self.path(content_hash, model, tasks, lead_map)
         if not p.exists():
             return None
         try:
@@ -69,9 +78,10 @@ class FindingsCache:
             p.unlink(missing_ok=True)
             return None
 
-    def store(self, content_hash: str, tasks: Sequence[str], findings: Findings) -> Path:
+    def store(self, content_hash: str, tasks: Sequence[str], findings: Findings,
+              lead_map: Mapping[str, str] | None = None) -> Path:
         """Write ``findings`` (atomically); returns the file."""
-        p = self.path(content_hash, findings.model, tasks)
+        p = self.path(content_hash, findings.model, tasks, lead_map)
         p.parent.mkdir(parents=True, exist_ok=True)
         meta, arrays = findings_to_arrays(findings)
         meta.update(cache_version=CACHE_VERSION, content_hash=content_hash)
@@ -90,7 +100,8 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "af_burden": f.af_burden, "n_beats": f.n_beats, "anomaly_threshold": f.anomaly_threshold,
             "has_anomaly": f.anomaly_windows is not None, "has_beats": f.beats is not None,
             "has_episodes": f.episodes is not None,
-            "episode_labels": [e.label for e in f.episodes or []]}
+            "episode_labels": [e.label for e in f.episodes or []],
+            "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead}
     arrays: dict[str, np.ndarray] = {}
     if f.anomaly_windows is not None:
         arrays["anomaly"] = np.array([[w.start_s, w.end_s, w.score] for w in f.anomaly_windows],
@@ -111,7 +122,9 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  leads=list(meta["leads"]), model=ModelInfo(*meta["model"]),
                  anomaly_score=meta["anomaly_score"], record_class_probabilities=meta["record_class_probabilities"],
                  heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
-                 anomaly_threshold=float(meta["anomaly_threshold"]))
+                 anomaly_threshold=float(meta["anomaly_threshold"]),
+                 lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
+                 rhythm_lead=meta.get("rhythm_lead"))
     if meta["has_anomaly"]:
         f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in arrays["anomaly"]]
     if meta["has_beats"]:

@@ -3,11 +3,17 @@
 The JSON schema (every key always present; a section whose task was not run is ``null``)::
 
     {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256"},
+     "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
      "anomaly": {"score", "label": "normal"|"abnormal", "windows": [{"start_s", "end_s", "score"}]},
      "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q", "confidence"}],
      "rhythm": {"record_class": {"label": "N"|"A"|"O"|"~", "probabilities": {...}},
                 "episodes": [{"start_s", "end_s", "label", "confidence"}]},
      "summary": {"heart_rate_bpm": {"mean", "min", "max"}, "af_burden", "n_beats"}}
+
+``lead_mapping`` says which of the file's leads was analysed as which model lead (slot); ``lead_assumed`` lists
+those whose slot is an approximation (``MLII`` as II, ``CM5`` as V5) or an assumption (a lead named ``ECG``
+taken as the single rhythm lead), not the file's own statement or the user's choice; ``rhythm_lead`` is the
+file lead R peaks were detected on.
 
 Beats are held columnar (numpy arrays), so a 24-hour Holter's 100 000 beats cost little; times are
 seconds from the start of the recording.
@@ -91,6 +97,10 @@ class Findings:
     n_beats: int | None = None
     #: threshold on the anomaly probability for the "abnormal" label
     anomaly_threshold: float = 0.5
+    #: file lead → model lead it was analysed as; the leads among them that were approximated or assumed
+    lead_mapping: dict[str, str] = field(default_factory=dict)
+    lead_assumed: list[str] = field(default_factory=list)
+    rhythm_lead: str | None = None
 
     @property
     def anomaly_label(self) -> str | None:
@@ -130,6 +140,9 @@ class Findings:
             "fs": _f(self.fs),
             "leads": list(self.leads),
             "model": {"name": self.model.name, "version": self.model.version, "sha256": self.model.sha256},
+            "lead_mapping": dict(self.lead_mapping),
+            "lead_assumed": list(self.lead_assumed),
+            "rhythm_lead": self.rhythm_lead,
             "anomaly": anomaly,
             "beats": beats,
             "rhythm": rhythm,

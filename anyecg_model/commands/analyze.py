@@ -1,12 +1,14 @@
 """Run the AnyECG model over recordings: anomaly, beats and rhythm, rhythm episodes.
 
 ``anyecg analyze PATH... [--tasks anomaly,arrhythmia,events] [--device auto|cpu|cuda] [--model DIR]
-[--json OUT|-] [--annotations] [--adapt-from ANNOTATOR [--adapt-until SECONDS]]``. One JSON object per file
+[--json OUT|-] [--annotations] [--adapt-from ANNOTATOR [--adapt-until SECONDS]] [--fs HZ]
+[--lead-map FILE_LEAD=LEAD ...]``. One JSON object per file
 (a list when several files are given) goes to ``--json`` (``-``: stdout; default: a one-line text summary per file on stdout). ``--annotations``
 writes each record's beats and episodes as a WFDB annotation file ``<record>.anyecg`` beside the JSON
 output (or in the current directory). Progress goes to stderr. A file that cannot be read or analysed
 gets one line ``anyecg analyze: <file>: <problem>`` on stderr; the other files are still processed and
-the exit status is 1.
+the exit status is 1. Each file's text line and JSON say which file lead was analysed as which model lead
+(``leads ECG→I (assumed)``); ``--lead-map`` overrides the lead-name table (:mod:`.input_options`).
 
 ``--adapt-from atr --adapt-until 300`` learns this patient: the beat labels adapt to the file's own annotator
 ``atr`` over its first 300 s (:mod:`anyecg_model.families.headless`); each file's JSON then carries an
@@ -32,6 +34,7 @@ from ..analysis.findings import Findings
 from ..families.headless import AdaptError, AdaptRequest, adapt_findings
 from ..io import RecordingError, open_recording
 from ..model.checkpoint import CheckpointError
+from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="adapt the beat labels to this annotator's labels in the file (e.g. atr)")
     parser.add_argument("--adapt-until", type=float, default=None, metavar="SECONDS",
                         help="with --adapt-from: learn only from its labels before SECONDS (default: all)")
+    add_fs(parser)
+    add_lead_map(parser)
 
 
 def _dist():
@@ -82,8 +87,9 @@ def write_annotations(findings: Findings, fs: float, out_dir: Path, record: str)
     return write_wfdb_annotations(base, "anyecg", samples, symbols, aux, fs=fs)
 
 
-def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm,
-                 adapt: AdaptRequest | None = None) -> tuple[Findings | None, float, str | None, dict | None]:
+def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm, adapt: AdaptRequest | None = None,
+                 fs: float | None = None, lead_map: dict[str, str] | None = None
+                 ) -> tuple[Findings | None, float, str | None, dict | None]:
     """(findings, fs, error, adaptation summary) of one file."""
     done = [0.0]
 
@@ -92,14 +98,21 @@ def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm,
         done[0] = p
 
     try:
-        rec = open_recording(path)
-        f = analyzer.analyze(rec, tasks, progress=progress)
+        rec = open_recording(path, fs=fs)
+        f = analyzer.analyze(rec, tasks, progress=progress, lead_map=lead_map)
         summary = adapt_findings(rec, f, adapt) if adapt is not None else None
         return f, rec.fs, None, summary
     except (RecordingError, AnalysisError, AdaptError, OSError, ValueError) as exc:
         return None, 0.0, str(exc) if path in str(exc) else f"{path}: {exc}", None
     finally:
         bar.update(1.0 - done[0])
+
+
+def lead_text(f: Findings) -> str:
+    """``ECG→I (assumed)``, ``MLII→II (assumed), V1→V1``: how the file's leads were analysed ("assumed": an
+    approximation or an assumption, not the file's own lead name or the user's ``--lead-map``)."""
+    return ", ".join(f"{name}→{slot}" + (" (assumed)" if name in f.lead_assumed else "")
+                     for name, slot in f.lead_mapping.items())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,6 +131,11 @@ def run(args: argparse.Namespace) -> int:
         print("anyecg analyze: --adapt-until needs --adapt-from ANNOTATOR", file=sys.stderr)
         return 2
     try:
+        lead_map = lead_map_of(args)
+    except LeadMapError as exc:
+        print(f"anyecg analyze: {exc}", file=sys.stderr)
+        return 2
+    try:
         analyzer = Analyzer(args.model, device=args.device)
     except (CheckpointError, AnalysisError, FileNotFoundError) as exc:
         print(f"anyecg analyze: {exc}", file=sys.stderr)
@@ -130,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=len(mine), desc="analyze", unit="file", file=sys.stderr, disable=None,
               bar_format="{l_bar}{bar}| {n:.1f}/{total} files [{elapsed}<{remaining}]") as bar:
         for i in mine:
-            f, fs, err, adapted = _analyse_one(analyzer, args.paths[i], tasks, bar, adapt)
+            f, fs, err, adapted = _analyse_one(analyzer, args.paths[i], tasks, bar, adapt, args.fs, lead_map)
             if err:
                 errors[i] = err
                 print(f"anyecg analyze: {err}".replace("\n", " "), file=sys.stderr)
@@ -147,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
                 rc = (s["rhythm"] or {}).get("record_class") or {}
                 hr = s["summary"]["heart_rate_bpm"]["mean"]
                 print(f"{args.paths[i]}: {len(f.beats or [])} beats, HR {hr if hr is None else round(hr)} bpm, "
-                      f"rhythm {rc.get('label')}, anomaly {(s['anomaly'] or {}).get('label')}")
+                      f"rhythm {rc.get('label')}, anomaly {(s['anomaly'] or {}).get('label')}, "
+                      f"leads {lead_text(f)}")
     if world > 1:
         import torch.distributed as dist
 

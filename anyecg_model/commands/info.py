@@ -10,12 +10,13 @@ import json
 import sys
 
 from ..io import RecordingError, open_recording
+from .input_options import add_fs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="recording file (WFDB record, EDF/BDF, DICOM, XML, ISHNE, CSV, NumPy …)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--fs", type=float, default=None, help="sampling rate in Hz for formats that lack one")
+    add_fs(parser)
     parser.add_argument("--format", default=None, help="force a reader (wfdb, edf, dicom, csv, numpy …)")
 
 

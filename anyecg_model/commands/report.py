@@ -2,7 +2,8 @@
 
 Findings come from ``--findings JSON`` (the ``anyecg analyze`` output), else from the model when its
 weights are installed (cached findings first, else a fresh analysis that is then cached), else from the
-file's own reference annotations; the report names its source. ``--no-model`` skips the model.
+file's own reference annotations; the report names its source. ``--no-model`` skips the model. ``--fs`` and
+``--lead-map`` are those of ``anyecg analyze`` (:mod:`.input_options`).
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..io import Recording, RecordingError, open_recording
+from ..io.leads import map_leads
 from ..report import EcgScale, HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
 from ..report.model_source import model_findings
+from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of
 
 log = logging.getLogger(__name__)
 
@@ -29,27 +32,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", type=float, default=0.0, help="12-lead: first second printed (default 0)")
     parser.add_argument("--findings", help="findings JSON written by `anyecg analyze` (skips the model)")
     parser.add_argument("--no-model", action="store_true", help="do not run the model; use the file's labels")
+    add_fs(parser)
+    add_lead_map(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         scale = EcgScale(args.speed, args.gain)
-        recording = open_recording(args.path)
-        findings = resolve_findings(recording, args.findings, use_model=not args.no_model)
+        lead_map = lead_map_of(args)
+        recording = open_recording(args.path, fs=args.fs)
+        if lead_map:
+            map_leads(recording.lead_names, lead_map)  # a lead the file lacks is an error, not a silent fallback
+        findings = resolve_findings(recording, args.findings, use_model=not args.no_model, lead_map=lead_map)
         out = Path(args.out)
         if args.kind == "12lead":
             render_12lead(recording, out, TwelveLeadConfig(paper=args.paper, scale=scale, start_s=args.start),
                           findings)
         else:
             render_holter(recording, out, HolterConfig(paper=args.paper, scale=scale), findings)
-    except (RecordingError, ValueError, OSError) as exc:
+    except (RecordingError, LeadMapError, ValueError, OSError) as exc:
         log.error("%s", exc)
         return 1
     log.info("wrote %s (%s)", out, findings.source_text)
     return 0
 
 
-def resolve_findings(recording: Recording, findings_path: str | None, use_model: bool) -> ReportFindings:
+def resolve_findings(recording: Recording, findings_path: str | None, use_model: bool,
+                     lead_map: dict[str, str] | None = None) -> ReportFindings:
     """Findings from a JSON file, else the model (when available), else the file's reference annotations."""
     if findings_path:
         try:
@@ -60,7 +69,7 @@ def resolve_findings(recording: Recording, findings_path: str | None, use_model:
             data = _entry_for(recording, data, findings_path)
         return ReportFindings.from_analysis(data)
     if use_model:
-        found = model_findings(recording)
+        found = model_findings(recording, lead_map=lead_map)
         if found is not None:
             return found
     return ReportFindings.from_annotations(recording)

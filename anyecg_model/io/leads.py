@@ -1,77 +1,156 @@
-"""Lead names: normalise whatever a file calls a lead to one canonical spelling.
+"""Lead names: normalise whatever a file calls a lead, and map a recording's leads to the model's slots.
 
-Canonical 12-lead names are ``I II III aVR aVL aVF V1 .. V6``. Holter and monitoring leads keep
-their own canonical spelling (``MLII``, ``MLI``, ``MLIII``, ``CM5``, ``CC5``, ``ML``) and map, where a
-well-known equivalence exists, to the 12-lead slot whose morphology they most resemble
-(:data:`HOLTER_EQUIVALENT`), which the model uses to place them.
+Canonical 12-lead names are ``I II III aVR aVL aVF V1 .. V6``. Holter and monitoring leads keep their own
+canonical spelling (``MLII``, ``CM5``, ``mod.V1``, ``V4-V5`` …) and fill, as an approximation, the slot of
+the standard lead whose axis they most resemble; the alias table and its documentation are in
+:mod:`.lead_aliases`. :func:`map_leads` decides which file lead fills which slot (user overrides first, then
+exact names, then approximations, then the lead-agnostic single rhythm lead) and says which were assumed.
 """
 from __future__ import annotations
 
-import re
+import logging
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
-STANDARD_LEADS: tuple[str, ...] = (
-    "I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6",
-)
-HOLTER_LEADS: tuple[str, ...] = ("MLI", "MLII", "MLIII", "CM5", "CC5", "CM1", "ML")
+from .lead_aliases import ASSUMED_SLOT, SLOTS, is_non_ecg, resolve, slot_name
 
-#: Holter / monitoring leads and the standard lead whose axis they approximate.
-HOLTER_EQUIVALENT: dict[str, str] = {
-    "MLI": "I",
-    "MLII": "II",
-    "MLIII": "III",
-    "CM5": "V5",
-    "CC5": "V5",
-    "CM1": "V1",
-    "ML": "II",
-}
+log = logging.getLogger(__name__)
 
-_ALIASES: dict[str, str] = {
-    # Roman numerals and common spellings
-    "1": "I", "LEADI": "I", "LI": "I", "DI": "I",
-    "2": "II", "LEADII": "II", "LII": "II", "DII": "II",
-    "3": "III", "LEADIII": "III", "LIII": "III", "DIII": "III",
-    "AVR": "aVR", "-AVR": "aVR", "LEADAVR": "aVR",
-    "AVL": "aVL", "LEADAVL": "aVL",
-    "AVF": "aVF", "LEADAVF": "aVF",
-    "MLI": "MLI", "MLII": "MLII", "MLIII": "MLIII", "ML2": "MLII", "ML1": "MLI", "ML3": "MLIII",
-    "CM5": "CM5", "CC5": "CC5", "CM1": "CM1", "ML": "ML",
-}
-for _name in STANDARD_LEADS:
-    _ALIASES.setdefault(_name.upper(), _name)
-for _k in range(1, 7):
-    for _form in (f"V{_k}", f"LEADV{_k}", f"C{_k}"):
-        _ALIASES[_form] = f"V{_k}"
+STANDARD_LEADS: tuple[str, ...] = SLOTS
+#: Value of a user override that keeps a lead out of the analysis (``--lead-map Resp=none``).
+IGNORE = "none"
 
-_STRIP = re.compile(r"[\s_\-.:()]+")
-_PREFIX = re.compile(r"^(ECG|EKG|LEAD)")
+
+class LeadMapError(ValueError):
+    """A user lead map names a lead the recording lacks or a slot the model has not."""
 
 
 def canonical_lead_name(name: str) -> str:
-    """Return the canonical spelling of ``name`` (``"ECG Lead II"`` → ``"II"``), or ``name`` stripped.
-
-    Names that match no known lead are returned trimmed but otherwise unchanged, so that a
-    non-ECG channel (``"Resp"``, ``"EDF Annotations"``) keeps a readable label.
-    """
-    raw = name.strip()
-    key = raw.upper()
-    if key.startswith("-AVR"):
-        return "aVR"
-    key = _STRIP.sub("", key)
-    if key in _ALIASES:
-        return _ALIASES[key]
-    stripped = _PREFIX.sub("", key)
-    if stripped in _ALIASES:
-        return _ALIASES[stripped]
-    return raw
+    """Return the canonical spelling of ``name`` (``"ECG Lead II"`` → ``"II"``, ``"cm5"`` → ``"CM5"``), or
+    ``name`` stripped when the table does not know it (``"Resp"``, ``"ECG"``, ``"EDF Annotations"``)."""
+    alias = resolve(name)
+    return name.strip() if alias is None or alias.generic else alias.name
 
 
 def standard_equivalent(name: str) -> str | None:
-    """The standard 12-lead slot a canonical lead name occupies, or ``None`` if it has none."""
-    if name in STANDARD_LEADS:
-        return name
-    return HOLTER_EQUIVALENT.get(name)
+    """The standard 12-lead slot a lead name fills, exactly or approximately, or ``None`` if it has none."""
+    alias = resolve(name)
+    return None if alias is None else alias.slot
 
 
 def is_ecg_lead(name: str) -> bool:
-    """True when ``name`` (canonical) is a standard or Holter ECG lead."""
-    return name in STANDARD_LEADS or name in HOLTER_LEADS
+    """True when ``name`` is a standard or monitoring ECG lead, or a channel named ECG/EKG."""
+    return resolve(name) is not None
+
+
+@dataclass
+class LeadMapping:
+    """Which file lead fills which model slot. ``slot[i]`` for input lead ``i``; ``how[i]`` is ``exact``,
+    ``approximate`` (a monitoring lead in its nearest slot), ``assumed`` (a lead with no known name taken as
+    the single rhythm lead) or ``user`` (set by the user); ``inverted`` holds leads to turn upside down
+    (``-aVR``); ``rhythm_lead`` is the input lead R peaks are detected on (None: nothing mapped)."""
+
+    names: list[str]
+    slot: dict[int, str] = field(default_factory=dict)
+    how: dict[int, str] = field(default_factory=dict)
+    inverted: set[int] = field(default_factory=set)
+    rhythm_lead: int | None = None
+
+    @property
+    def by_name(self) -> dict[str, str]:
+        """File lead name → slot, in file order."""
+        return {self.names[i]: self.slot[i] for i in sorted(self.slot)}
+
+    @property
+    def assumed(self) -> list[str]:
+        """File leads whose slot is an approximation or an assumption (not exact, not the user's choice)."""
+        return [self.names[i] for i in sorted(self.slot) if self.how[i] in ("approximate", "assumed")]
+
+    def describe(self) -> str:
+        """``"ECG→I (assumed)"``, ``"MLII→II (approximate), V1→V1"``, ``"-aVR→aVR (inverted)"``; empty when
+        nothing is mapped."""
+        parts = []
+        for i in sorted(self.slot):
+            tags = ([] if self.how[i] == "exact" else [self.how[i]]) + (["inverted"] if i in self.inverted else [])
+            parts.append(f"{self.names[i]}→{self.slot[i]}" + (f" ({', '.join(tags)})" if tags else ""))
+        return ", ".join(parts)
+
+
+def parse_lead_map(items: Sequence[str] | None) -> dict[str, str]:
+    """``["ECG=I", "CM2=V2,ML5=V5"]`` → ``{"ECG": "I", "CM2": "V2", "ML5": "V5"}`` (LeadMapError if malformed)."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        for pair in str(item).split(","):
+            if not pair.strip():
+                continue
+            name, sep, slot = pair.partition("=")
+            if not sep or not name.strip() or not slot.strip():
+                raise LeadMapError(f"lead map {pair.strip()!r} is not FILE_LEAD=SLOT (e.g. ECG=II)")
+            out[name.strip()] = slot.strip()
+    return out
+
+
+def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
+              slots: Sequence[str] = STANDARD_LEADS, agnostic: bool = True) -> LeadMapping:
+    """Map input leads to ``slots``: ``overrides`` (file lead → slot, or ``none``) first, then exact
+    names, then approximations; with ``agnostic``, a recording left with no mapped lead gets its first
+    ECG channel in :data:`~.lead_aliases.ASSUMED_SLOT`. A slot takes one lead (the first); the rest are
+    skipped with a warning. Raises :class:`LeadMapError` when an override names no lead of ``names`` or no slot."""
+    names = [str(n) for n in names]
+    m = LeadMapping(names)
+    aliases = [resolve(n) for n in names]
+    ignored: set[int] = set()
+
+    def take(i: int, slot: str, how: str) -> None:
+        if slot in m.slot.values():
+            log.warning("lead %r: slot %s already filled by %r; ignored", names[i], slot,
+                        names[next(k for k, s in m.slot.items() if s == slot)])
+            return
+        m.slot[i], m.how[i] = slot, how
+
+    for given, target in (overrides or {}).items():
+        i = _find(names, given)
+        if target.strip().lower() == IGNORE:
+            ignored.add(i)
+            continue
+        slot = slot_name(target)
+        if slot is None or slot not in slots:
+            raise LeadMapError(f"lead map {given}={target}: {target!r} is not a model lead ({' '.join(slots)})")
+        take(i, slot, "user")
+    for exact in (True, False):
+        for i, alias in enumerate(aliases):
+            if i in m.slot or i in ignored or alias is None or alias.slot is None or alias.exact != exact:
+                continue
+            if alias.slot in slots:
+                take(i, alias.slot, "exact" if exact else "approximate")
+                if alias.inverted and i in m.slot:
+                    m.inverted.add(i)
+    if not m.slot and agnostic and ASSUMED_SLOT in slots:
+        candidates = [i for i in range(len(names)) if i not in ignored and not is_non_ecg(names[i])]
+        generic = [i for i in candidates if aliases[i] is not None and aliases[i].generic]
+        pick = (generic or candidates or [None])[0]
+        if pick is not None:
+            take(pick, ASSUMED_SLOT, "assumed")
+            log.debug("lead %r has no standard name: analysed as the single rhythm lead in slot %s",
+                     names[pick], ASSUMED_SLOT)
+    for i, n in enumerate(names):
+        if i not in m.slot and i not in ignored and aliases[i] is None:
+            log.warning("lead %r has no model slot; not analysed", n)
+    m.rhythm_lead = next((i for i in sorted(m.slot) if m.slot[i] == "II"), min(m.slot, default=None))
+    return m
+
+
+def _find(names: list[str], given: str) -> int:
+    """Index of the file lead a user named (exact, then case-insensitive, then by canonical name)."""
+    for i, n in enumerate(names):
+        if n == given:
+            return i
+    low = given.strip().lower()
+    for i, n in enumerate(names):
+        if n.strip().lower() == low:
+            return i
+    canon = canonical_lead_name(given)
+    for i, n in enumerate(names):
+        if canonical_lead_name(n) == canon:
+            return i
+    raise LeadMapError(f"lead map names {given!r}, but the recording's leads are {', '.join(names)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -116,6 +117,8 @@ def open_recording(path: str | os.PathLike, *, fs: float | None = None, format: 
     non-compliant files with a warning kept in ``Recording.comments``.
     """
     path = Path(path)
+    if fs is not None and not (isinstance(fs, (int, float)) and math.isfinite(fs) and fs > 0):
+        raise RecordingError(path, f"the given sampling rate (fs) {fs!r} Hz is not a positive number")
     head = _check_file(path)
     name = format or detect_format(path, head)
     if name is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Mapping
 
 from tqdm import tqdm
 
@@ -17,9 +18,10 @@ from .findings import ReportFindings
 log = logging.getLogger(__name__)
 
 
-def model_findings(recording: Recording, *, run: bool = True, model_dir: str | Path | None = None
-                   ) -> ReportFindings | None:
-    """Findings of the default model (or ``model_dir``): from the cache, else computed when ``run``; or None."""
+def model_findings(recording: Recording, *, run: bool = True, model_dir: str | Path | None = None,
+                   lead_map: Mapping[str, str] | None = None) -> ReportFindings | None:
+    """Findings of the default model (or ``model_dir``): from the cache, else computed when ``run``; or None.
+    ``lead_map`` (file lead → model lead) overrides the lead-name table."""
     try:
         from ..analysis.analyzer import TASKS, Analyzer
         from ..analysis.cache import FindingsCache
@@ -30,15 +32,15 @@ def model_findings(recording: Recording, *, run: bool = True, model_dir: str | P
         analyzer = Analyzer(model_dir)
         cache = FindingsCache()
         key = recording.provenance.content_hash
-        found = cache.load(key, analyzer.info, TASKS)
+        found = cache.load(key, analyzer.info, TASKS, lead_map)
         if found is None:
             if not run:
                 return None
             log.info("analysing %s with %s v%s", recording.path, analyzer.info.name, analyzer.info.version)
             with tqdm(total=100, desc="analysing", unit="%", leave=False) as bar:
-                found = analyzer.analyze(recording, TASKS,
+                found = analyzer.analyze(recording, TASKS, lead_map=lead_map,
                                          progress=lambda done: bar.update(max(0, round(100 * done) - bar.n)))
-            cache.store(key, TASKS, found)
+            cache.store(key, TASKS, found, lead_map)
         return ReportFindings.from_analysis(found.to_dict())
     except Exception as exc:  # noqa: BLE001 - whatever breaks in the model, the report still prints
         log.warning("model findings unavailable (%s); the report uses the file's annotations", exc)

@@ -4,9 +4,10 @@
 :class:`PreparedSignal`: ``patches`` ``(S, P, patch_len)`` float32 in canonical lead slots, ``lead_mask``
 ``(S,)`` (slot holds a usable lead) and ``patch_mask`` ``(P,)`` (patch holds real signal, not tail padding).
 
-Leads are placed **by name**: a standard lead goes to its own slot, a Holter lead to its
-``standard_equivalent`` (MLII → II, CM5 → V5) unless the standard lead itself is present. Leads with no
-slot are ignored with a logged warning. Bad leads are never fed as numbers the model could mistake for
+Leads are placed **by name** (:func:`~anyecg_model.io.leads.map_leads`, table in
+:mod:`~anyecg_model.io.lead_aliases`): a standard lead goes to its own slot, a monitoring lead to the slot it
+approximates (MLII → II, CM5 → V5) unless the standard lead itself is present; ``-aVR`` is turned back into
+aVR. Leads with no slot are ignored. Bad leads are never fed as numbers the model could mistake for
 signal: short NaN/inf runs are linearly interpolated; a lead that is mostly NaN (> ``max_nan_fraction``)
 or flat (peak-to-peak < ``flat_threshold_mv`` after filtering) is masked with a warning. No usable lead,
 a rate under ``min_fs`` or a recording shorter than half a patch raise :class:`PreprocessError`.
@@ -22,7 +23,7 @@ import numpy as np
 import pywt
 from scipy import signal as sps
 
-from ..io.leads import STANDARD_LEADS, canonical_lead_name, standard_equivalent
+from ..io.leads import STANDARD_LEADS, map_leads
 from ..model.config import PreprocessConfig
 
 log = logging.getLogger(__name__)
@@ -65,29 +66,10 @@ class PreparedSignal:
 
 
 def place_leads(lead_names: Sequence[str], slots: Sequence[str] = STANDARD_LEADS) -> dict[int, int]:
-    """Map input lead index → slot index by name. Exact standard names win over Holter equivalents;
-    a second lead for an occupied slot and leads with no slot are skipped with a warning."""
-    placed: dict[int, int] = {}
-    taken: set[int] = set()
-    canon = [canonical_lead_name(str(n)) for n in lead_names]
-    for exact in (True, False):
-        for i, name in enumerate(canon):
-            if i in placed:
-                continue
-            target = name if exact else standard_equivalent(name)
-            if target is None or target not in slots or (exact and name not in slots):
-                continue
-            s = list(slots).index(target)
-            if s in taken:
-                if not exact:
-                    log.warning("lead %r: slot %s already filled by another lead; ignored", lead_names[i], target)
-                continue
-            placed[i] = s
-            taken.add(s)
-    for i, name in enumerate(lead_names):
-        if i not in placed and standard_equivalent(canon[i]) is None:
-            log.warning("lead %r has no model slot (slots: %s); ignored", name, " ".join(slots))
-    return placed
+    """Map input lead index → slot index by name (:func:`~anyecg_model.io.leads.map_leads`: exact names win
+    over monitoring-lead approximations; a second lead for a filled slot and leads with no slot are skipped)."""
+    mapping = map_leads(lead_names, slots=slots, agnostic=False)
+    return {i: list(slots).index(s) for i, s in mapping.slot.items()}
 
 
 def _repair_nans(x: np.ndarray) -> np.ndarray:
@@ -142,11 +124,12 @@ def preprocess(data: np.ndarray, fs: float, lead_names: Sequence[str], cfg: Prep
     if n < 0.5 * cfg.patch_s * fs:
         raise PreprocessError(f"signal of {n / fs:.2f} s is shorter than half a {cfg.patch_s:g}-s patch")
 
-    placed = place_leads(lead_names, slots)
+    mapping = map_leads(lead_names, slots=slots, agnostic=False)
+    placed = {i: list(slots).index(s) for i, s in mapping.slot.items()}
     warnings: list[str] = []
     rows, row_slots = [], []
     for i, s in sorted(placed.items(), key=lambda kv: kv[1]):
-        x = data[i]
+        x = -data[i] if i in mapping.inverted else data[i]
         nan_frac = float(np.mean(~np.isfinite(x)))
         if nan_frac > cfg.max_nan_fraction:
             warnings.append(f"lead {lead_names[i]}: {nan_frac:.0%} of samples missing; masked")

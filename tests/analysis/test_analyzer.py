@@ -20,7 +20,8 @@ def analyzer(tiny_model_dir):
 
 def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     d = json.loads(analyzer.analyze(strip_70bpm).to_json())
-    assert set(d) == {"record", "duration_s", "fs", "leads", "model", "anomaly", "beats", "rhythm", "summary"}
+    assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "rhythm_lead",
+                      "anomaly", "beats", "rhythm", "summary"}
     assert set(d["model"]) == {"name", "version", "sha256"} and len(d["model"]["sha256"]) == 64
     assert set(d["anomaly"]) == {"score", "label", "windows"} and d["anomaly"]["label"] in ("normal", "abnormal")
     assert 0.0 <= d["anomaly"]["score"] <= 1.0
@@ -33,6 +34,8 @@ def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     for e in d["rhythm"]["episodes"]:
         assert set(e) == {"start_s", "end_s", "label", "confidence"} and e["label"] in EPISODE_LABELS
     assert set(d["summary"]) == {"heart_rate_bpm", "af_burden", "n_beats"}
+    assert d["lead_mapping"] == {"MLII": "II", "V1": "V1"} and d["lead_assumed"] == ["MLII"]
+    assert d["rhythm_lead"] == "MLII"
     assert 0.0 <= d["summary"]["af_burden"] <= 1.0
 
 
@@ -92,9 +95,9 @@ def test_moving_the_focus_mid_run_makes_the_next_chunk_cover_it(analyzer, strip_
     carried = []
     run_chunk = analyzer._run_chunk
 
-    def spy(rec, start_s, end_s, tasks, state):
+    def spy(rec, start_s, end_s, tasks, state, leads):
         carried.append(state is not None)
-        return run_chunk(rec, start_s, end_s, tasks, state)
+        return run_chunk(rec, start_s, end_s, tasks, state, leads)
 
     monkeypatch.setattr(analyzer, "_run_chunk", spy)
     focus = FocusRange(0.0, 10.0)

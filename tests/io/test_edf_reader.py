@@ -117,3 +117,15 @@ def test_annotation_only_edf(formats_dir):
         ref.close()
     np.testing.assert_array_equal(ann.sample, np.round(onsets * 100).astype(int))
     assert list(ann.aux) == [str(t) for t in texts]
+
+
+@pytest.mark.parametrize("duration", [b"0       ", b"-1      "])
+def test_a_zero_or_negative_record_duration_is_refused_naming_the_field(tmp_path, duration):
+    path = tmp_path / "x.edf"
+    _write_edf(path)
+    raw = bytearray(path.read_bytes())
+    raw[244:252] = duration  # the data record duration field of the fixed header, seconds
+    path.write_bytes(bytes(raw))
+    with pytest.raises(RecordingError, match="data record duration") as err:
+        open_recording(path)
+    assert str(path) in str(err.value)

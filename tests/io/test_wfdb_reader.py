@@ -150,3 +150,29 @@ def test_non_utf8_comment_is_tolerated_and_binary_header_refused(tmp_path):
     hea.write_bytes(b"rec 2 250 2000\n\x00\x01\x02")
     with pytest.raises(RecordingError, match="binary"):
         open_recording(hea)
+
+
+@pytest.mark.parametrize("stamp,start", [
+    ("2014-05-08 05:05:15", "2014-05-08T05:05:15"),  # the CinC 2017 validation headers
+    ("2014-05-08T05:05:15.250", "2014-05-08T05:05:15.250000"),
+    ("05:05:15 08/05/2014", "2014-05-08T05:05:15"),  # WFDB's own order still reads
+])
+def test_a_record_line_with_an_iso_date_opens_with_its_start_time(tmp_path, stamp, start):
+    hea, sig = _write_record(tmp_path)
+    lines = hea.read_text().splitlines()
+    lines[0] = f"rec 2 250 2000 {stamp}"
+    hea.write_text("\n".join(lines) + "\n")
+    rec = open_recording(hea)
+    assert rec.start_time.isoformat() == start and rec.n_samples == 2000
+    np.testing.assert_allclose(rec.read(), sig.T, atol=1 / 200)
+
+
+@pytest.mark.parametrize("rate", ["-360", "0", "0/1000", "abc"])
+def test_a_zero_or_negative_rate_is_refused_naming_the_file_and_field(tmp_path, rate):
+    hea, _ = _write_record(tmp_path)
+    lines = hea.read_text().splitlines()
+    lines[0] = lines[0].replace("rec 2 250", f"rec 2 {rate}")
+    hea.write_text("\n".join(lines) + "\n")
+    with pytest.raises(RecordingError, match="sampling frequency field") as err:
+        open_recording(hea)
+    assert str(hea) in str(err.value) and repr(rate) in str(err.value)

@@ -186,3 +186,11 @@ def test_mitdb_at_360_and_500_hz_gives_near_identical_tokens(shared_data, tiny_m
     assert (ca[valid] == cb[valid]).float().mean() > 0.9
     cos = torch.nn.functional.cosine_similarity(tiny_model.embed(*ta), tiny_model.embed(*tb), dim=-1)
     assert cos[valid].mean() > 0.99
+
+
+def test_minus_avr_is_turned_back_into_avr():
+    data, _ = _strip(leads=("aVR",))
+    upright = preprocess(data, 500.0, ["aVR"])
+    cabrera = preprocess(-data, 500.0, ["-aVR"])
+    np.testing.assert_allclose(cabrera.patches, upright.patches, atol=1e-5)
+    assert cabrera.sources == {"aVR": "-aVR"}

@@ -60,16 +60,16 @@ def _fake_analysis(monkeypatch, *, cached=None, fail=False):
                 raise FileNotFoundError("no weights in resources/anyecg-small")
             self.info = _Info()
 
-        def analyze(self, recording, tasks, progress=None):
+        def analyze(self, recording, tasks, progress=None, lead_map=None):
             calls["analyze"] += 1
             progress(1.0)
             return types.SimpleNamespace(to_dict=lambda: analysis_json(recording))
 
     class FindingsCache:
-        def load(self, key, info, tasks):
+        def load(self, key, info, tasks, lead_map=None):
             return cached
 
-        def store(self, key, tasks, found):
+        def store(self, key, tasks, found, lead_map=None):
             calls["store"] += 1
 
     monkeypatch.setitem(sys.modules, "anyecg_model.analysis.analyzer",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
+import tempfile
 import threading
 from pathlib import Path
 from typing import Sequence
@@ -34,6 +36,7 @@ MAX_HEADER_BYTES = 16 * 1024 * 1024
 ANNOTATORS = ("atr", "qrs", "gqrsh", "gqrs", "ecg", "ari", "man", "pu", "pu0", "pu1", "wqrs", "sqrs",
               "jqrs", "apn", "arou", "st", "stb", "16a", "all", "ann", "trigger", "marker", "beat")
 _NOT_ANNOTATION = {"hea", "dat", "mat", "csv", "txt", "xml", "edf", "bdf", "json", "png", "pdf", "npy", "npz", "flac"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 #: wfdb's default ADC gain when a header gives 0 (uncalibrated).
 DEFAULT_GAIN = 200.0
 
@@ -66,13 +69,48 @@ def _read_header(hea: Path):
     raw = hea.read_bytes()
     if b"\x00" in raw:
         raise RecordingError(hea, "header contains NUL bytes: it is binary, not a WFDB header")
-    _precheck_counts(hea, raw.decode("utf-8", errors="replace"))  # non-UTF-8 comments are tolerated
+    text = raw.decode("utf-8", errors="replace")  # non-UTF-8 comments are tolerated
+    _precheck_counts(hea, text)
+    standard = _with_wfdb_date(text)
     try:
-        return wfdb.rdheader(str(hea.with_suffix("")))
+        if standard is None:
+            return wfdb.rdheader(str(hea.with_suffix("")))
+        with tempfile.TemporaryDirectory() as tmp:  # wfdb parses headers from files only
+            (Path(tmp) / hea.name).write_text(standard, encoding="ascii", errors="ignore")
+            return wfdb.rdheader(str(Path(tmp) / hea.stem))
     except RecordingError:
         raise
     except Exception as exc:  # wfdb raises bare ValueError/IndexError/AttributeError on malformed headers
         raise RecordingError(hea, f"malformed WFDB header: {exc}") from exc
+
+
+def _record_line(text: str) -> tuple[int, list[str]] | None:
+    """(line number, fields) of the header's record line (the first line that is not a comment)."""
+    for k, line in enumerate(text.splitlines()):
+        if line.strip() and not line.strip().startswith("#"):
+            return k, line.split("#")[0].split()
+    return None
+
+
+def _with_wfdb_date(text: str) -> str | None:
+    """The header with an ISO start date on its record line (``2014-05-08 05:05:15``, ``2014-05-08T05:05:15``,
+    as in the CinC 2017 validation set) rewritten in WFDB's ``05:05:15 08/05/2014``; None when there is none."""
+    found = _record_line(text)
+    if found is None:
+        return None
+    k, fields = found
+    rest = fields[4:]
+    if not rest or not _ISO_DATE.match(rest[0]):
+        return None
+    joined = " ".join(rest[:2]) if len(rest) > 1 and "T" not in rest[0] else rest[0]
+    try:
+        when = _dt.datetime.fromisoformat(joined.replace("T", " "))
+    except ValueError:
+        return None
+    clock = when.strftime("%H:%M:%S") + (f".{when.microsecond // 1000:03d}" if when.microsecond else "")
+    lines = text.splitlines()
+    lines[k] = " ".join(fields[:4] + [clock, when.strftime("%d/%m/%Y")])
+    return "\n".join(lines) + "\n"
 
 
 def _precheck_counts(hea: Path, text: str) -> None:
@@ -93,6 +131,15 @@ def _precheck_counts(hea: Path, text: str) -> None:
         length = int(fields[3])
         if length < 0 or length > MAX_SAMPLES:
             raise RecordingError(hea, f"declared length of {length} samples is out of range")
+    if len(fields) > 2:
+        rate = fields[2].split("/")[0]
+        try:
+            fs = float(rate)
+        except ValueError:
+            fs = float("nan")
+        if not np.isfinite(fs) or fs <= 0:
+            raise RecordingError(hea, f"record line's sampling frequency field {fields[2]!r} is not a positive "
+                                      f"number of Hz")
     what = "segment" if "/" in fields[0] else "signal file"
     for line in lines[1:]:
         _check_name(hea, line.split()[0], what)
