@@ -1,7 +1,8 @@
 """Remembered settings (QSettings ``AnyECG/Workstation``) and the light and dark themes.
 
 Keys: ``display/dpi``, ``display/speed``, ``display/gain``, ``display/filter``, ``display/notch``,
-``display/theme``, ``files/recent`` (newest first), ``files/last_dir``, ``window/geometry``.
+``display/theme``, ``files/recent`` (newest first), ``files/last_dir``, ``files/report_dir`` (last report's
+folder), ``window/geometry``.
 """
 from __future__ import annotations
 

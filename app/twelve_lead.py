@@ -22,6 +22,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.io.recording import Recording, RecordingError
+from anyecg_model.report.paper import GENERATED_HEX
 from anyecg_model.signal.filters import RAW, DisplayFilter, filtered_window
 
 from .calipers import CaliperController
@@ -40,7 +41,7 @@ PULSE_X = (-0.4, -0.2)  # calibration pulse: 0.2 s wide, 1 mV tall, left of the 
 PAGE_X = (-0.6, PAGE_S + 0.1)  # page seconds shown: the pulses, the 10 s and a margin
 PAGE_ROWS = 4.2  # rows of height a page needs: three 3 × 4 rows, the rhythm strip, the margins
 MAX_ROW_MV = 5.0  # rows spread to fill the height up to 50 mm apart (at 10 mm/mV)
-GHOST_COLOUR = "#7a3db8"  # generated (never measured) traces, as in the strip view
+GHOST_COLOUR = GENERATED_HEX  # generated (never measured) traces, as in the strip view and on paper
 
 
 def is_standard_12lead(recording: Recording) -> bool:

@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 from .. import __version__
 from ..demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from ..io import Recording
+from ..timebase import TimeBase
 from .findings import RECORD_CLASS_NAMES, ReportFindings
 from .paper import text
 
@@ -47,8 +48,9 @@ def recording_fields(recording: Recording) -> list[tuple[str, str]]:
     return fields
 
 
-def findings_lines(findings: ReportFindings) -> list[str]:
-    """Short lines stating the findings and where they came from (model name and version or file labels)."""
+def findings_lines(findings: ReportFindings, tb: TimeBase = TimeBase()) -> list[str]:
+    """Short lines stating the findings and where they came from (model name and version or file labels);
+    episode times as ``tb`` writes them."""
     lines = [findings.source_text]
     if findings.record_class is not None:
         label, p = findings.record_class
@@ -65,7 +67,7 @@ def findings_lines(findings: ReportFindings) -> list[str]:
     for e in abnormal[:3]:
         conf = f", confidence {e.confidence:.2f}" if e.confidence is not None else ""
         name = f" ({e.name})" if e.name != e.label else ""
-        lines.append(f"{e.label}{name} {e.start_s:.1f}–{e.end_s:.1f} s{conf}")
+        lines.append(f"{e.label}{name} {tb.span(e.start_s, e.end_s)}{conf}")
     if len(abnormal) > 3:
         lines.append(f"… and {len(abnormal) - 3} more rhythm episodes")
     if findings.generated_leads:

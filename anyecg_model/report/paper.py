@@ -18,6 +18,15 @@ PAPER_SIZES_MM: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter"
 
 RGB = tuple[float, float, float]
 
+#: Colour of every model-generated (never measured) trace, on paper and on screen (the viewer imports it).
+GENERATED_HEX = "#7a3db8"
+
+
+def hex_rgb(colour: str) -> RGB:
+    """``#rrggbb`` as an (r, g, b) triple of 0–1 floats."""
+    c = colour.lstrip("#")
+    return tuple(int(c[k:k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
+
 
 @dataclass(frozen=True)
 class EcgScale:
@@ -48,7 +57,7 @@ class PaperStyle:
     major_width_mm: float = 0.20
     trace: RGB = (0.0, 0.0, 0.0)
     trace_width_mm: float = 0.22
-    generated: RGB = (0.05, 0.25, 0.75)
+    generated: RGB = hex_rgb(GENERATED_HEX)
     dash_mm: tuple[float, float] = (1.2, 0.6)
 
 

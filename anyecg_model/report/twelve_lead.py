@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording, RecordingError
 from ..io.leads import STANDARD_LEADS, is_ecg_lead
+from ..timebase import TimeBase
 from .findings import GENERATED_SUFFIX, ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
 from .measurements import Measurements, measure_resting_ecg
@@ -150,7 +151,8 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
     omitted = f" · {len(strip_leads) - n_rows} more leads not shown" if len(strip_leads) > n_rows else ""
     hp = f"high-pass {config.highpass_hz:g} Hz" if config.highpass_hz else "no display filter"
     draw_footer(c, layout.grid_x, layout.grid_x + layout.grid_w, FOOTER_Y_MM,
-                f"{config.scale.label} · {hp} · {t0:.1f}–{t1:.1f} s of {recording.duration_s:.1f} s{omitted}", 1, 1)
+                f"{config.scale.label} · {hp} · {TimeBase.of(recording).span(t0, t1)} ({t1 - t0:.1f} s of "
+                f"{recording.duration_s:.1f} s){omitted}", 1, 1)
     c.showPage()
     c.save()
     return out
@@ -178,7 +180,7 @@ def _draw_header(c: Canvas, layout: PageLayout, recording: Recording, findings: 
     draw_fields(c, x0, col_top, recording_fields(recording), 70.0)
     draw_block(c, x0 + 75.0, col_top, "Measurements", measurement_lines(m), 52.0, max_lines=room)
     right = layout.grid_x + layout.grid_w
-    draw_block(c, x0 + 132.0, col_top, "Findings", findings_lines(findings), right - x0 - 132.0 - 48.0,
+    draw_block(c, x0 + 132.0, col_top, "Findings", findings_lines(findings, TimeBase.of(recording)), right - x0 - 132.0 - 48.0,
                max_lines=room)
     text(c, right, top - 1.0, "Reviewed by: ____________________", 8.0, align="right")
     text(c, right, top - 7.5, "Date: ______________", 8.0, align="right")

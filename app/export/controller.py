@@ -6,13 +6,14 @@ nothing raises into the event loop. Reports and span images are made in backgrou
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.io.recording import RecordingError
 from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
-from anyecg_model.report import ReportFindings
+from anyecg_model.report import GeneratedSegment, ReportFindings
 
 from ..dialogs import show_message
 from ..paper import badge_text
@@ -22,6 +23,10 @@ from .report_worker import ReportWorker
 from .span_image import SpanSpec, span_size_px
 from .span_worker import SpanWorker
 from .view_image import ImageOptions, render_view, save_view
+
+
+#: Setting that remembers the folder the last report was saved in.
+REPORT_DIR_KEY = "files/report_dir"
 
 
 class ExportController(QtCore.QObject):
@@ -167,25 +172,41 @@ class ExportController(QtCore.QObject):
         rec = self.window.recording
         if rec is None:
             return
-        suggested = str(Path(rec.path).with_suffix("").name) + ("_12lead.pdf" if kind == "12lead" else "_holter.pdf")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save report", suggested, "PDF (*.pdf)")
+        suggested = self.suggested_report_path(kind)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save report", str(suggested), "PDF (*.pdf)")
         if path:
+            self.window.settings.set(REPORT_DIR_KEY, str(Path(path).parent))
             self.write_report(kind, path)
+
+    def suggested_report_path(self, kind: str) -> Path:
+        """``<record>_12lead.pdf`` / ``<record>_holter.pdf`` in the folder the last report went to, else the
+        recording's folder, else the home folder (never the working directory the viewer was started in)."""
+        rec = self.window.recording
+        stem = re.sub(r"[^\w.-]+", "_", Path(rec.path).stem).strip("_.") or "recording"
+        name = f"{stem}_{'12lead' if kind == '12lead' else 'holter'}.pdf"
+        source = Path(rec.path)
+        for folder in (self.window.settings.get_str(REPORT_DIR_KEY, ""),
+                       str(source.resolve().parent) if source.exists() else ""):
+            if folder and Path(folder).is_dir():
+                return Path(folder) / name
+        return Path.home() / name
 
     def write_report(self, kind: str, path: str | Path, paper: str = "a4", *, findings=None,
                      generated_signals=None) -> ReportWorker | None:
-        """Write a report in the background, starting the 12-lead page at the view's start time.
+        """Write a report in the background of what is on screen: the 12-lead page starts where the view on
+        screen starts, and leads the model generated and the window shows are printed as generated.
 
-        ``findings`` (:class:`~anyecg_model.report.ReportFindings`) and ``generated_signals`` let a panel
-        that holds the model's results print them; by default the findings the model panel shows are used,
-        else the worker looks them up (findings cache, then the file's labels).
+        ``findings`` (:class:`~anyecg_model.report.ReportFindings`) and ``generated_signals`` override what the
+        window shows; by default the findings the model panel shows are used, else the worker looks them up
+        (findings cache, then the file's labels).
         """
         rec = self.window.recording
         if rec is None:
             return None
         findings = findings if findings is not None else self.shown_model_findings()
-        worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.window.trace.view_range()[0],
-                              findings=findings, generated_signals=generated_signals, parent=self)
+        generated = generated_signals if generated_signals is not None else self.shown_generated_leads()
+        worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.shown_start_s(),
+                              findings=findings, generated_signals=generated, parent=self)
         worker.written.connect(self._on_written)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(lambda: self.workers.remove(worker) if worker in self.workers else None)
@@ -193,6 +214,16 @@ class ExportController(QtCore.QObject):
         self.window.statusBar().showMessage(f"Writing {path}…")
         worker.start()
         return worker
+
+    def shown_start_s(self) -> float:
+        """First second of the view on screen (the 3 × 4 page's start in that layout)."""
+        view = self.current_view()
+        return float(view.t0) if view is not self.window.trace else float(self.window.trace.view_range()[0])
+
+    def shown_generated_leads(self) -> dict[str, GeneratedSegment]:
+        """Lead name → the generated trace the window draws for it (none while "measured only" is chosen)."""
+        shown = getattr(getattr(self.window, "twelve_lead", None), "generated", None) or {}
+        return {name: GeneratedSegment(t0, fs, mv) for name, (t0, fs, mv) in shown.items()}
 
     def shown_model_findings(self) -> ReportFindings | None:
         """The findings of the model panel (``window.model.findings``) when they belong to the open recording."""

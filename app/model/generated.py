@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtWidgets
 from anyecg_model.analysis.process import AnalysisProcess, GenerationSpec, ProcessGone, ProcessStartError
 from anyecg_model.io.leads import standard_equivalent
 from anyecg_model.io.recording import Recording
+from anyecg_model.report.paper import GENERATED_HEX
 from anyecg_model.signal.quality import bad_leads
 
 from ..dialogs import show_message
@@ -188,8 +189,8 @@ class GhostTraces(QtCore.QObject):
         if lead not in self.items:
             curve = pg.PlotCurveItem(pen=ghost_pen())
             curve.setZValue(20)
-            label = pg.TextItem(f"{self.trace.recording.leads[lead].name} generated", color="#7a3db8",
-                                anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220), border=pg.mkPen("#7a3db8"))
+            label = pg.TextItem(f"{self.trace.recording.leads[lead].name} generated", color=GENERATED_HEX,
+                                anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220), border=pg.mkPen(GENERATED_HEX))
             label.setZValue(60)
             f = label.textItem.font()
             f.setItalic(True)

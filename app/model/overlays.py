@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.report.paper import GENERATED_HEX
 
 from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem, heat_colour, paint_tag  # noqa: F401 (heat_colour: API)
 from ..lanes import paint_ticks
@@ -204,7 +205,7 @@ class ModelRhythmLane(BandLaneItem):
         painter.restore()
 
 
-def ghost_pen(colour: str = "#7a3db8") -> QtGui.QPen:
+def ghost_pen(colour: str = GENERATED_HEX) -> QtGui.QPen:
     """Dashed pen of generated (never measured) traces."""
     pen = pg.mkPen(colour, width=1.5, style=QtCore.Qt.PenStyle.DashLine)
     pen.setCosmetic(True)
