@@ -1,7 +1,14 @@
-"""``LeadsPanel``: show/hide (check box), reorder (drag, or Move up/down) and invert leads of a TraceView."""
+"""``LeadsPanel``: show/hide (check box), reorder (drag, or Move up/down) and invert leads of a TraceView.
+
+Its context menu's *Treat as* sets which model lead the next analysis takes a file lead for (``ECG`` as II, a
+``Chan 1`` as V5, or *Not ECG*); the list shows the choice (``ECG  → II``) and ``leadMapChanged(dict)`` carries
+the whole map (file lead → model lead, or ``none``) to the model controller. A new recording starts empty.
+"""
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from anyecg_model.io.leads import IGNORE, STANDARD_LEADS
 
 from .trace_view import TraceView
 
@@ -11,10 +18,17 @@ ROLE_LEAD = QtCore.Qt.ItemDataRole.UserRole
 class LeadsPanel(QtWidgets.QWidget):
     """A list of the trace view's leads; edits apply to the view immediately."""
 
+    leadMapChanged = QtCore.Signal(dict)
+
     def __init__(self, view: TraceView, parent=None):
         super().__init__(parent)
         self.view = view
+        #: the user's "Treat as" choices for the shown recording: file lead name → model lead (or "none")
+        self.lead_map: dict[str, str] = {}
+        self._mapped_recording = None
         self.list = QtWidgets.QListWidget()
+        self.list.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._context_menu)
         self.list.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.InternalMove)
         self.list.model().rowsMoved.connect(self._apply_order)
         self.list.itemChanged.connect(self._on_item_changed)
@@ -38,6 +52,8 @@ class LeadsPanel(QtWidgets.QWidget):
     def refresh(self) -> None:
         """Rebuild the list from the view's lead order, visibility and inversion."""
         rec = self.view.recording
+        if rec is not self._mapped_recording:
+            self._mapped_recording, self.lead_map = rec, {}
         self.list.blockSignals(True)
         current = self.list.currentRow()
         self.list.clear()
@@ -45,6 +61,8 @@ class LeadsPanel(QtWidgets.QWidget):
             visible = set(self.view.visible_leads())
             for i in self.view.lead_order():
                 text = rec.leads[i].name + ("  (inverted)" if self.view.is_inverted(i) else "")
+                if rec.leads[i].name in self.lead_map:
+                    text += f"  → {self.lead_map[rec.leads[i].name]}"
                 item = QtWidgets.QListWidgetItem(text)
                 item.setData(ROLE_LEAD, i)
                 item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsDragEnabled)
@@ -53,6 +71,42 @@ class LeadsPanel(QtWidgets.QWidget):
         self.list.setCurrentRow(max(0, min(current, self.list.count() - 1)))
         self.list.blockSignals(False)
         self._sync_invert_button()
+
+    def treat_as(self, lead: int, slot: str | None) -> None:
+        """Take lead ``lead`` (index) for model lead ``slot`` in the next analysis (None: as its name says,
+        ``"none"``: not ECG); the list shows it and ``leadMapChanged`` carries the new map."""
+        name = self.view.recording.leads[lead].name
+        if slot is None:
+            self.lead_map.pop(name, None)
+        else:
+            self.lead_map = {k: v for k, v in self.lead_map.items() if v != slot or slot == IGNORE}
+            self.lead_map[name] = slot
+        self.refresh()
+        self.leadMapChanged.emit(dict(self.lead_map))
+
+    def _context_menu(self, pos: QtCore.QPoint) -> None:
+        item = self.list.itemAt(pos)
+        if item is None:
+            return
+        self.treat_as_menu(item.data(ROLE_LEAD)).exec(self.list.viewport().mapToGlobal(pos))
+
+    def treat_as_menu(self, lead: int) -> QtWidgets.QMenu:
+        """The context menu of one lead: *Treat as* ▸ As named / I … V6 / Not ECG (checked: the current choice)."""
+        menu = QtWidgets.QMenu(self)
+        sub = menu.addMenu("Treat as…")
+        sub.setToolTip("Which lead the model takes this signal for in the next analysis")
+        current = self.lead_map.get(self.view.recording.leads[lead].name)
+        group = QtGui.QActionGroup(sub)
+        choices = [("As named (automatic)", None)] + [(s, s) for s in STANDARD_LEADS] + [("Not ECG (leave out)", IGNORE)]
+        for label, slot in choices:
+            action = sub.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(slot == current)
+            group.addAction(action)
+            action.triggered.connect(lambda _=False, s=slot: self.treat_as(lead, s))
+            if slot is None or slot == "V6":
+                sub.addSeparator()
+        return menu
 
     def _order(self) -> list[int]:
         return [self.list.item(r).data(ROLE_LEAD) for r in range(self.list.count())]

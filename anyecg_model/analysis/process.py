@@ -248,7 +248,8 @@ def recording_ref(rec: Recording, files: SignalFiles, inline_bytes: int = INLINE
 @dataclass(frozen=True)
 class JobSpec:
     """One analysis for the child: the recording, the checkpoint folder and device setting, the tasks, the
-    range the view shows at the start, and the findings cache folder the result is stored in (None: none)."""
+    range the view shows at the start, the findings cache folder the result is stored in (None: none) and the
+    user's lead map (file lead, model lead) pairs, e.g. ``(("ECG", "II"),)``."""
 
     recording: RecordingRef
     model_dir: str
@@ -256,6 +257,7 @@ class JobSpec:
     tasks: tuple[str, ...]
     visible: tuple[float, float]
     cache_dir: str | None = None
+    lead_map: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

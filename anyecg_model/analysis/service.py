@@ -184,11 +184,11 @@ def _run(job_id, job: JobSpec, rec: Recording, pool, emit: Emit, cancelled, focu
     if parts is None:
         emit(("cancelled", job_id))
         return
-    findings = analyzer.collect(rec, job.tasks, parts)
+    findings = analyzer.collect(rec, job.tasks, parts, lead_map=dict(job.lead_map) or None)
     content = rec.provenance.content_hash
     if content and job.cache_dir:
         try:
-            FindingsCache(job.cache_dir).store(content, job.tasks, findings)
+            FindingsCache(job.cache_dir).store(content, job.tasks, findings, dict(job.lead_map) or None)
         except OSError as exc:
             log.warning("findings cache not written: %s", exc)
     emit(("done", job_id, *findings_to_arrays(findings)))  # arrays: cheap to unpickle in the viewer
@@ -210,7 +210,8 @@ def _load(job_id, model_dir: Path, device: str, pool, emit: Emit):
 def _stream(job_id, job: JobSpec, rec: Recording, analyzer, emit: Emit, cancelled, focus):
     """Chunk results in streaming order (each sent as it comes), or None when cancelled."""
     parts = []
-    for part in analyzer.iter_analyze(rec, job.tasks, order=focus, cancelled=cancelled):
+    for part in analyzer.iter_analyze(rec, job.tasks, order=focus, cancelled=cancelled,
+                                      lead_map=dict(job.lead_map) or None):
         parts.append(part)
         emit(("partial", job_id, part))
     if cancelled():

@@ -83,6 +83,8 @@ class ModelController(QtCore.QObject):
         self.timeline = TimelineLanes(window.overview, self.overlay_on)
         self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
         self._model_dir_override: Path | None = None
+        #: the user's "Treat as" choices for the open recording: file lead → model lead (next analysis)
+        self.lead_map: dict[str, str] = {}
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
         self.panel = ModelPanel()
         self.dock = window.add_dock("Model", self.panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
@@ -98,6 +100,9 @@ class ModelController(QtCore.QObject):
         self.panel.analyzeRequested.connect(self.analyze)
         self.panel.cancelRequested.connect(self.cancel)
         window.recordingOpened.connect(self._on_opened)
+        leads_panel = getattr(window, "leads_panel", None)
+        if leads_panel is not None:
+            leads_panel.leadMapChanged.connect(self.set_lead_map)
         window.recordingClosed.connect(self._on_closed)
         window.viewRangeChanged.connect(self._on_view_moved)
         window.installEventFilter(self)
@@ -232,7 +237,8 @@ class ModelController(QtCore.QObject):
         if rec is None:
             return 0
         job = AnalysisJob(self.job_id, rec, self.model_dir, self.device_setting, TASKS,
-                          self.window.trace.view_range(), cache_only=cache_only)
+                          self.window.trace.view_range(), cache_only=cache_only,
+                          lead_map=tuple(sorted(self.lead_map.items())))
         w = AnalysisWorker(job, self.process, self.cache, self)
         w.modelReady.connect(self._on_model_ready)
         w.partial.connect(self._on_partial)
@@ -334,7 +340,12 @@ class ModelController(QtCore.QObject):
         self.partial = None
         self.panel.set_running(False)
         self.panel.set_progress(1.0)
-        self.panel.set_notice("Findings from the cache (this file and model were analysed before)." if from_cache else "")
+        notes = ["Findings from the cache (this file and model were analysed before)."] if from_cache else []
+        if findings.lead_assumed or self.lead_map:
+            notes.append("Leads analysed as: " + ", ".join(
+                f"{name} → {slot}" + (" (assumed)" if name in findings.lead_assumed else "")
+                for name, slot in findings.lead_mapping.items()) + ".")
+        self.panel.set_notice(" ".join(notes))
         self._refresh_timer.stop()
         self.refresh(then=lambda: self._announce(findings))
 
@@ -512,7 +523,14 @@ class ModelController(QtCore.QObject):
             if not self._refresh_timer.isActive():
                 self._refresh_timer.start()
 
+    def set_lead_map(self, lead_map: dict) -> None:
+        """The user's file lead → model lead choices; used from the next analysis on."""
+        self.lead_map = {str(k): str(v) for k, v in lead_map.items()}
+        text = ", ".join(f"{k} as {v}" for k, v in self.lead_map.items()) or "leads as named"
+        self.window.statusBar().showMessage(f"Next analysis: {text} (Model ▸ Analyze recording)", 8000)
+
     def _on_opened(self, rec: Recording) -> None:
+        self.lead_map = {}
         self._retire()
         self.job_id += 1
         self._reset_results()

@@ -56,7 +56,8 @@ def process_died_message(how: str) -> str:
 class AnalysisJob:
     """Analyse ``recording`` for ``tasks``; chunks overlapping ``visible`` (s) first (until
     :meth:`AnalysisWorker.set_visible` moves it). ``cache_only``: answer from the findings cache or end
-    quietly (``cancelled``) without the model, as when a file analysed before is opened again."""
+    quietly (``cancelled``) without the model, as when a file analysed before is opened again. ``lead_map``:
+    the user's file lead → model lead choices (the leads panel's "Treat as")."""
 
     job_id: int
     recording: Recording
@@ -66,6 +67,7 @@ class AnalysisJob:
     visible: tuple[float, float] = (0.0, 10.0)
     use_cache: bool = True
     cache_only: bool = False
+    lead_map: tuple[tuple[str, str], ...] = ()
 
 
 class AnalysisWorker(QtCore.QThread):
@@ -140,7 +142,7 @@ class AnalysisWorker(QtCore.QThread):
                 self.failed.emit(job.job_id, describe_load_error(job.model_dir, exc))
             return
         if job.use_cache and content:
-            cached = self.cache.load(content, info, job.tasks)
+            cached = self.cache.load(content, info, job.tasks, dict(job.lead_map) or None)
             if cached is not None:
                 self.modelReady.emit(job.job_id, info, "cache")
                 self.progress.emit(job.job_id, 1.0)
@@ -166,7 +168,7 @@ class AnalysisWorker(QtCore.QThread):
 
     def _submit(self, job: AnalysisJob, by_path: bool = True) -> Inbox:
         spec = JobSpec(self.process.ref(job.recording, by_path), str(job.model_dir), job.device, tuple(job.tasks),
-                       self.focus()[0], str(self.cache.root))
+                       self.focus()[0], str(self.cache.root), tuple(job.lead_map))
         wire = self.process.next_id()
         inbox = self.process.listen(wire)
         try:

@@ -1,0 +1,70 @@
+"""The leads panel's "Treat as…" choice: it sets which model lead the next analysis takes a file lead for, and
+the findings say so (tiny random-weight model in the shared analysis process)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.anyecg import AnyECG
+from anyecg_model.model.checkpoint import save_checkpoint
+
+FS = 250.0
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    model = AnyECG.from_size("tiny", heads={name: {"type": name} for name in ("anomaly", "rhythm", "beats", "ultralong")})
+    d = tmp_path_factory.mktemp("tiny-model")
+    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "t1"})
+    return d
+
+
+def _single_lead(path: str) -> Recording:
+    import neurokit2 as nk
+
+    x = nk.ecg_simulate(duration=30, sampling_rate=int(FS), heart_rate=70, noise=0.01, random_state=2)
+    return Recording.from_array(x[None].astype(np.float32), FS, ["ECG"], path=path)
+
+
+def _menu_action(panel, lead: int, label: str):
+    menu = panel.treat_as_menu(lead)
+    sub = menu.actions()[0].menu()
+    return next(a for a in sub.actions() if a.text() == label), sub
+
+
+def test_treat_as_sets_the_lead_map_of_the_next_analysis(qtbot, window, tiny_dir, analysis_process):
+    win = window
+    win.model.use_process(analysis_process)
+    win.model.set_model_dir(tiny_dir, remember=False)
+    try:
+        win.set_recording(_single_lead("alive.hea"))
+        panel = win.leads_panel
+        with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
+            win.model.analyze()
+        f = blocker.args[0]
+        assert f.lead_mapping == {"ECG": "I"} and f.lead_assumed == ["ECG"]
+        assert "ECG → I (assumed)" in win.model.panel.notice_label.text()
+
+        action, sub = _menu_action(panel, 0, "II")
+        assert [a.text() for a in sub.actions() if a.isChecked()] == ["As named (automatic)"]
+        with qtbot.waitSignal(panel.leadMapChanged):
+            action.trigger()
+        assert panel.lead_map == {"ECG": "II"} == win.model.lead_map
+        assert panel.list.item(0).text().endswith("→ II")
+        assert [a.text() for a in _menu_action(panel, 0, "II")[1].actions() if a.isChecked()] == ["II"]
+        with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
+            win.model.analyze()
+        f = blocker.args[0]
+        assert f.lead_mapping == {"ECG": "II"} and f.lead_assumed == []
+        assert "ECG → II." in win.model.panel.notice_label.text()
+
+        _menu_action(panel, 0, "As named (automatic)")[0].trigger()
+        assert panel.lead_map == {} == win.model.lead_map
+        _menu_action(panel, 0, "V5")[0].trigger()
+        win.set_recording(_single_lead("other.hea"))  # a new file starts with the file's own names
+        assert panel.lead_map == {} == win.model.lead_map and "→" not in panel.list.item(0).text()
+    finally:
+        win.model.shutdown()
