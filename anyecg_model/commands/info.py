@@ -1,7 +1,8 @@
 """Show what a recording holds: format, rates, leads, length, units, start time, age/sex, annotations.
 
-``anyecg info PATH [--json]``. A file that cannot be opened prints one line ``anyecg info: <file>:
-<problem>`` on stderr and exits with status 1.
+``anyecg info PATH [--json]``. The text form also says which model lead each file lead will be analysed as
+(``model leads: ECG→I (assumed)``, see :mod:`anyecg_model.io.lead_aliases`). A file that cannot be opened
+prints one line ``anyecg info: <file>: <problem>`` on stderr and exits with status 1.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import sys
 
 from ..io import RecordingError, open_recording
+from ..io.leads import map_leads
 from .input_options import add_fs
 
 
@@ -39,6 +41,7 @@ def _text(summary: dict, recording) -> str:
         f"format:      {summary['format']}",
         f"rate:        {rate}",
         f"leads:       {' '.join(summary['leads'])}",
+        f"model leads: {map_leads(recording.lead_names).describe() or 'none (no ECG channel)'}",
         f"samples:     {summary['n_samples']}",
         f"duration:    {summary['duration_s']:.3f} s",
         f"units:       {' '.join(sorted(set(summary['units'])))}",

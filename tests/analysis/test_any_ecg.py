@@ -35,6 +35,8 @@ def test_a_lead_named_ecg_gets_beats_and_rhythm_as_the_assumed_rhythm_lead(ecg_f
     assert d["rhythm"]["record_class"]["label"] and d["rhythm"]["episodes"]
     assert main(["analyze", ecg_file, "--model", str(tiny_model_dir), "--tasks", "arrhythmia"]) == 0
     assert "leads ECG→I (assumed)" in capsys.readouterr().out
+    assert main(["info", ecg_file]) == 0
+    assert "model leads: ECG→I (assumed)" in capsys.readouterr().out
 
 
 def test_lead_map_sets_the_slot_and_is_no_assumption(ecg_file, tiny_model_dir, capsys):
