@@ -128,10 +128,11 @@ class Caliper:
         self.label.setText(self.reading())
         if self.panel is not None:
             self._span_panel()
-        top = 0 if self.panel is None else self.panel[2][1]
         left = t0 + 0.02 * (t1 - t0) if self.panel is None else self.panel[1][0]
         if self.kind == "time":
-            self.label.setPos(min(a, b), top)
+            # on a panel the reading sits at its foot, clear of the lead name at its head
+            self.label.setAnchor((0, 0) if self.panel is None else (0, 1))
+            self.label.setPos(min(a, b), 0 if self.panel is None else self.panel[2][0])
             if self.march is not None:
                 self.march.set_interval(a, b - a)
         else:

@@ -516,6 +516,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.isVisible():
             self.set_compact(ev.size().height() < COMPACT_HEIGHT_PX)
 
+    def showEvent(self, ev: QtGui.QShowEvent) -> None:
+        super().showEvent(ev)
+        self.set_compact(self.height() < COMPACT_HEIGHT_PX)  # sized before it was shown (restored geometry)
+
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
         if ev.mimeData().hasUrls():
             ev.acceptProposedAction()

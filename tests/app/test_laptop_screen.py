@@ -48,3 +48,16 @@ def test_true_size_is_one_menu_entry_away(qtbot, window, settings):
     page = window.twelve_lead
     assert not page.fit and page.zoom == 1.0 and page.badge.text().endswith("true size")
     assert settings.get_str("display/fit_3x4", "") == "false"
+
+
+def test_a_window_sized_before_it_is_shown_is_compact(qtbot, settings):
+    """A restored 1366 × 768 geometry: the panels share one tabbed dock from the first frame."""
+    from app.main_window import MainWindow
+
+    win = MainWindow(settings)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.is_compact()
+    win.close()
