@@ -127,6 +127,9 @@ class Caliper:
         t0, t1 = self.view.view_range()
         self.label.setText(self.reading())
         if self.panel is not None:
+            band = self.view.panel_band(self.panel[0])  # rows move apart or together as the window resizes
+            if band is not None:
+                self.panel = (self.panel[0], *band)
             self._span_panel()
         left = t0 + 0.02 * (t1 - t0) if self.panel is None else self.panel[1][0]
         if self.kind == "time":

@@ -207,13 +207,20 @@ class TwelveLeadView(QtWidgets.QWidget):
         (x0, x1), _ = self.viewbox.viewRange()
         return float(x0), float(x1)
 
+    def panel_band(self, key: str) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """``((x0, x1) s, (y_bottom, y_top) mV)`` of the panel ``key`` as now laid out, or None when not drawn."""
+        if key not in self.cells:
+            return None
+        x0, x1, r = self.cells[key]
+        base = self.baseline(r)
+        return (x0, x1), (base - 0.5 * self.row_mv, base + 0.5 * self.row_mv)
+
     def panel_at(self, x: float, y: float) -> tuple[str, tuple[float, float], tuple[float, float]] | None:
         """The panel under page point ``(x s, y mV)``: ``(key, (x0, x1) s, (y_bottom, y_top) mV)``, or None."""
         row = int(np.floor(-y / self.row_mv - 0.6 + 0.5))
         for key, (x0, x1, r) in self.cells.items():
             if r == row and x0 <= x < x1:
-                base = self.baseline(r)
-                return key, (x0, x1), (base - 0.5 * self.row_mv, base + 0.5 * self.row_mv)
+                return (key, *self.panel_band(key))
         return None
 
     def sample_at(self, x: float, y: float) -> tuple[float, int, float]:

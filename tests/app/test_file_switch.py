@@ -15,8 +15,18 @@ def test_opening_another_file_clears_every_finding_of_the_previous_one(qtbot, wi
     finish_analysis(window, a)
     qtbot.waitUntil(lambda: len(window.twelve_lead.beat_times_s) > 0, timeout=5000)
     assert window.model.panel.verdict_label.text()
+    review = window.editing.review
+    qtbot.waitUntil(lambda: review.counter.text().startswith("reviewed 0 of"), timeout=5000)
+    page = window.twelve_lead
+    page.set_generated({"V2": (0.0, FS, np.zeros(int(10 * FS), np.float32))})
+    page.calipers.place("time", 1.0, 1.4, at=(1.0, page.baseline(1)))
+    window.trace.calipers.place("time", 1.0, 1.4)
     window.set_recording(b)
     qtbot.wait(50)
+    assert page.generated == {} and page.ghosts == {}
+    assert page.calipers.calipers == [] and window.trace.calipers.calipers == [] and window.caliper_label.text() == ""
+    assert not np.any(window.editing.controller.store.beats["source"] == "model")
+    assert review.counter.text() == "no model suggestions"
     assert len(window.twelve_lead.beat_times_s) == 0 and window.twelve_lead.beat_labels == []
     drawn = [it for it in window.twelve_lead._items if getattr(it, "textItem", None) is not None]
     assert [it.textItem.toPlainText() for it in drawn if it.textItem.toPlainText() == "N"] == []

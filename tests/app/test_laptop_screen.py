@@ -61,3 +61,18 @@ def test_a_window_sized_before_it_is_shown_is_compact(qtbot, settings):
     qtbot.waitExposed(win)
     assert win.is_compact()
     win.close()
+
+
+def test_a_caliper_follows_its_panel_when_the_rows_spread(qtbot, window):
+    window.set_recording(resting_12lead(75, "<r>"))
+    window.resize(1366, 768)
+    page = window.twelve_lead
+    qtbot.waitUntil(lambda: window.height() == 768, timeout=2000)
+    x0, _, row = page.cells["V5"]
+    cal = page.calipers.place("time", x0 + 0.2, x0 + 0.6, at=(x0 + 0.2, page.baseline(row)))
+    spacing = page.row_mv
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.height() == 1000, timeout=2000)
+    qtbot.wait(20)
+    assert page.row_mv != pytest.approx(spacing), "the rows moved"
+    assert cal.panel[2] == pytest.approx((page.baseline(row) - 0.5 * page.row_mv, page.baseline(row) + 0.5 * page.row_mv))
