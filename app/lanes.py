@@ -20,12 +20,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from anyecg_model.io.annotations import AAMI_CLASS
+from anyecg_model.io.annotations import BEAT_CLASS
 
 #: Colours of AAMI beat classes and of common rhythm labels.
-CLASS_COLOURS = {"N": "#2a7d2a", "S": "#1f5fbf", "V": "#c02020", "F": "#b05fc0", "Q": "#808080"}
+CLASS_COLOURS = {"N": "#2a7d2a", "S": "#1f5fbf", "V": "#c02020", "F": "#b05fc0", "Q": "#808080", "P": "#c08000"}
 RHYTHM_COLOURS = {"N": "#6fbf73", "AFIB": "#e0603a", "AFL": "#e09a3a", "SVTA": "#3a7be0", "VT": "#c0202a",
-                  "B": "#b04fc0", "T": "#9b6fd0", "SBR": "#9fb0c0", "PREX": "#c0a030", "NOD": "#40a0a0"}
+                  "B": "#b04fc0", "T": "#9b6fd0", "SBR": "#9fb0c0", "PREX": "#c0a030", "NOD": "#40a0a0",
+                  "P": "#c08000", "PACED": "#c08000"}
 
 
 def rhythm_colour(label: str) -> QtGui.QColor:
@@ -134,7 +135,7 @@ class BeatLaneItem(LaneItem):
         self.symbols = np.asarray(symbols, dtype=object)
         self.shown = np.ones(len(self.times_s), bool)
         self.last_drawn = np.zeros(0, np.int64)
-        self._classes = np.array([AAMI_CLASS.get(s, "Q") for s in self.symbols], dtype=object)
+        self._classes = np.array([BEAT_CLASS.get(s, "Q") for s in self.symbols], dtype=object)
 
     def set_filter(self, symbols: set[str] | None) -> None:
         """Show only these symbols (None shows all)."""

@@ -39,6 +39,8 @@ from ..signal.preprocess import PreprocessError
 from ..signal.rpeaks import detect_r_peaks
 from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
+from .beat_context import clinical_features
+from .beat_fusion import beat_representation, load_fusion
 from .episodes import AF_FROM_RHYTHM, episodes_from_windows, summarise, with_beat_runs, with_rhythm_af
 from .features import rhythm_features, rr_features
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo
@@ -86,6 +88,10 @@ class Analyzer:
                               meta.get("weights_sha256", ""))
         self.anomaly_threshold = float(meta.get("anomaly_threshold", 0.5))
         self.af_from_rhythm = float(meta.get("af_from_rhythm", AF_FROM_RHYTHM))
+        self.fusion = load_fusion(self.model_dir)  # None: the beat head's own classes
+        if self.fusion is not None:
+            self.fusion.to(self.device)
+        self.clinical = self.fusion is not None  # compute the clinical beat features of each chunk
         self._lock = threading.Lock()  # only guards lazy state; inference itself needs none
 
     # ------------------------------------------------------------------ public API
@@ -194,9 +200,13 @@ class Analyzer:
         except PreprocessError as exc:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
-        peaks_native = detect_r_peaks(data[rows.index(leads.rhythm_lead)], fs)
+        peaks_native = self._r_peaks(rec, data[rows.index(leads.rhythm_lead)], seg0)
         peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
         rr = rr_features(peaks, mfs)
+        clin = None
+        if self.clinical:  # context of the clinical features: this chunk and its margins
+            flat = prep.patches[prep.lead_mask].reshape(int(prep.lead_mask.sum()), -1)[:, :prep.n_samples]
+            clin = clinical_features(flat, peaks, mfs)
         n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
@@ -212,6 +222,8 @@ class Analyzer:
                     "rhythm_features": rhythm_features(peaks[sel], mfs)}
             item.update(beat_fields(win.patches, peaks[sel][:40] - w0, rr[sel][:40], None, L))
             item["_beat_times"] = seg0 + peaks[sel][:40] / mfs
+            if clin is not None:
+                item["_beat_clinical"] = clin[sel][:40]
             items.append(item)
         out = self._forward(items, tasks, state)
         ws = start_s + WINDOW_S * np.arange(n_win)
@@ -220,6 +232,23 @@ class Analyzer:
         t = seg0 + peaks / mfs
         part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[(t >= start_s) & (t < end_s)], **out["result"])
         return part, out["state"]
+
+    def _r_peaks(self, rec: Recording, lead: np.ndarray, seg0: float) -> np.ndarray:
+        """R peaks (native samples from ``seg0``) of the rhythm lead's segment ``lead`` read at ``seg0`` s."""
+        return detect_r_peaks(lead, rec.fs)
+
+    def _beat_probabilities(self, h: torch.Tensor, batch: dict, chunk: list[dict]) -> np.ndarray:
+        """(B, K, classes) beat probabilities: the fusion head's (calibrated) when the model has one, else
+        the beat head's softmax over the AAMI classes."""
+        head = self.model.heads["beats"]
+        if self.fusion is None:
+            return head(h, batch).float().softmax(-1).cpu().numpy()
+        hidden, logits = beat_representation(head, h, batch)
+        rep = torch.cat([hidden, logits], -1).float()
+        K = rep.shape[1]
+        clin = np.stack([np.pad(it["_beat_clinical"], ((0, K - len(it["_beat_clinical"])), (0, 0)))
+                         for it in chunk])
+        return self.fusion.probabilities(rep, torch.as_tensor(clin, device=rep.device)).cpu().numpy()
 
     def _forward(self, items: list[dict], tasks, state) -> dict:
         model, dev = self.model, self.device
@@ -235,7 +264,7 @@ class Analyzer:
             if "arrhythmia" in tasks:
                 probs_r.append(model.heads["rhythm"](h, batch).float().softmax(-1).cpu().numpy())
                 if bool(batch["beat_mask"].any()):
-                    p = model.heads["beats"](h, batch).float().softmax(-1).cpu().numpy()
+                    p = self._beat_probabilities(h, batch, chunk)
                     m = batch["beat_mask"].cpu().numpy()
                     times = np.stack([np.pad(it["_beat_times"], (0, m.shape[1] - len(it["_beat_times"])))
                                       for it in chunk])

@@ -4,7 +4,7 @@ Episodes: consecutive windows with the same most probable label merge into one e
 confidence is the mean probability of that label over its windows. Runs of ectopic beats shorter than a
 window are then laid over them (:func:`with_beat_runs`): three or more consecutive V beats at 100 bpm or
 faster are VT, three or more S beats at that rate SVTA (outside AF/AFL), the definitions MIT-BIH's
-annotators used. AF burden is the share of the analysed time inside AF or AFL episodes.
+annotators used; :data:`MIN_PACED_BEATS` or more paced (P) beats at any rate are a paced rhythm, PACED. AF burden is the share of the analysed time inside AF or AFL episodes.
 """
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from .labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 
 AF_LABELS = ("AF", "AFL")
 #: Ectopic runs laid over the window episodes: beat class → episode label; shortest run (beats), slowest rate (bpm).
-RUN_LABELS = {"V": "VT", "S": "SVTA"}
+RUN_LABELS = {"V": "VT", "S": "SVTA", "P": "PACED"}
 MIN_RUN_BEATS = 3
+#: Shortest run of paced beats (at any rate) that is a paced-rhythm episode.
+MIN_PACED_BEATS = 5
 MIN_RUN_RATE_BPM = 100.0
 #: Lowest mean beat confidence of a run that is reported. Chosen for v0.3.0 on the MIT-BIH DS1 join (the
 #: beat head's training records): SVTA Se / +P 0.905 / 0.442 with no floor, 0.857 / 0.944 at 0.85; VT
@@ -67,7 +69,7 @@ def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarr
 
 def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
     """Runs of :data:`MIN_RUN_BEATS` or more consecutive beats of a class in :data:`RUN_LABELS` at
-    :data:`MIN_RUN_RATE_BPM` or faster with a mean confidence of at least :data:`MIN_RUN_CONFIDENCE`, from the
+    :data:`MIN_RUN_RATE_BPM` or faster (paced beats: :data:`MIN_PACED_BEATS` or more, any rate) with a mean confidence of at least :data:`MIN_RUN_CONFIDENCE`, from the
     first beat to one mean RR after the last (clipped at the next run): arrays ``(start_s, end_s, episode
     label, mean confidence)``, vectorised (100 000 beats: ms)."""
     label = np.asarray(label)
@@ -80,7 +82,8 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
     rr = (time_s[last] - time_s[first]) / np.maximum(n - 1, 1)
     codes = [BEAT_CLASSES.index(c) for c in RUN_LABELS]
     ok = np.isin(label[first], codes) & (n >= MIN_RUN_BEATS) & (rr > 0)
-    ok &= 60.0 / np.where(rr > 0, rr, np.inf) >= MIN_RUN_RATE_BPM
+    fast = 60.0 / np.where(rr > 0, rr, np.inf) >= MIN_RUN_RATE_BPM
+    ok &= np.where(label[first] == BEAT_CLASSES.index("P"), n >= MIN_PACED_BEATS, fast)
     first, last, rr = first[ok], last[ok], rr[ok]
     if not len(first):
         return empty

@@ -5,7 +5,7 @@ The JSON schema (every key always present; a section whose task was not run is `
     {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256"},
      "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
      "anomaly": {"score", "label": "normal"|"abnormal", "windows": [{"start_s", "end_s", "score"}]},
-     "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q", "confidence"}],
+     "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q"|"P", "confidence"}],
      "rhythm": {"record_class": {"label": "N"|"A"|"O"|"~", "probabilities": {...}},
                 "episodes": [{"start_s", "end_s", "label", "confidence"}]},
      "summary": {"heart_rate_bpm": {"mean", "min", "max"}, "af_burden", "n_beats"}}
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .labels import BEAT_CLASSES, RECORD_CLASSES
+from .labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ class Beats:
 
     def symbols(self) -> list[str]:
         return [BEAT_CLASSES[i] for i in self.label]
+
+    def wfdb_symbols(self) -> list[str]:
+        """MIT-BIH beat codes of the labels (paced P is ``/``)."""
+        return [BEAT_CLASS_SYMBOL[BEAT_CLASSES[i]] for i in self.label]
 
     def sorted(self) -> "Beats":
         order = np.argsort(self.time_s, kind="stable")

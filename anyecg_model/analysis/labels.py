@@ -1,13 +1,17 @@
 """Label vocabularies of the task heads and the mapping from MIT-BIH rhythm codes to episode labels.
 
 Beat classes follow AAMI EC57 (N normal and bundle-branch, S supraventricular ectopic, V ventricular
-ectopic, F fusion, Q paced/unclassifiable). Record classes follow the PhysioNet/CinC 2017 challenge
+ectopic, F fusion, Q unclassifiable) with paced beats (MIT-BIH ``/`` and ``f``) as a class of their own, P;
+the backbone's own beat head predicts the five AAMI classes, the fusion head all six. Record classes follow the PhysioNet/CinC 2017 challenge
 (N normal sinus, A atrial fibrillation, O other rhythm, ~ too noisy). Episode labels name rhythm
 episodes over long recordings.
 """
 from __future__ import annotations
 
-BEAT_CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
+AAMI_BEAT_CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
+BEAT_CLASSES: tuple[str, ...] = AAMI_BEAT_CLASSES + ("P",)
+#: WFDB (MIT-BIH) symbol written for each beat class: paced beats are ``/``.
+BEAT_CLASS_SYMBOL: dict[str, str] = {"N": "N", "S": "S", "V": "V", "F": "F", "Q": "Q", "P": "/"}
 RECORD_CLASSES: tuple[str, ...] = ("N", "A", "O", "~")
 ANOMALY_CLASSES: tuple[str, ...] = ("normal", "abnormal")
 EPISODE_LABELS: tuple[str, ...] = (

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 #: Episode labels → MIT-BIH rhythm codes in the written annotation file.
 EPISODE_TO_MITDB = {"NSR": "N", "AF": "AFIB", "AFL": "AFL", "SVTA": "SVTA", "VT": "VT", "VFL": "VFL",
-                    "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER"}
+                    "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER", "PACED": "P"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,13 +71,13 @@ def _dist():
 
 
 def write_annotations(findings: Findings, fs: float, out_dir: Path, record: str) -> Path | None:
-    """Beats (AAMI symbols) and episode starts (``+`` with MIT-BIH aux codes) as ``<record>.anyecg``."""
+    """Beats (WFDB symbols of the beat classes, paced ``/``) and episode starts (``+`` with MIT-BIH aux codes) as ``<record>.anyecg``."""
     from ..io.writers import write_wfdb_annotations
 
     samples, symbols, aux = [], [], []
     if findings.beats is not None:
         samples += list(np.round(findings.beats.time_s * fs).astype(np.int64))
-        symbols += findings.beats.symbols()
+        symbols += findings.beats.wfdb_symbols()
         aux += [""] * len(findings.beats)
     for e in findings.episodes or []:
         samples.append(int(round(e.start_s * fs)))

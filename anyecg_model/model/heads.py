@@ -5,7 +5,7 @@ head's own extra inputs) and returns logits or waveforms:
 
 - :class:`AnomalyHead`: normal vs abnormal per window, one logit (B,).
 - :class:`RhythmHead`: CinC 2017 record classes N/A/O/~ per window, logits (B, 4).
-- :class:`BeatHead`: AAMI beat classes N/S/V/F/Q at given R-peak positions, logits (B, K, 5), from the
+- :class:`BeatHead`: AAMI beat classes N/S/V/F/Q (paced beats are Q here; see analysis.beat_fusion) at given R-peak positions, logits (B, K, 5), from the
   backbone embedding of the patch holding the beat, RR-interval features, the beat's likeness to the
   window's dominant beat and a beat-centred morphology encoding.
 - :class:`LeadGenerationHead`: the waveform of every slot (B, S, P, patch_len) from its token embedding;
@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from ..analysis.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from .config import ModelConfig
 from .head_registry import register_head
 
@@ -123,7 +123,7 @@ class BeatHead(nn.Module):
     """
 
     def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1, morph_dim: int = 64,
-                 n_classes: int = len(BEAT_CLASSES)):
+                 n_classes: int = len(AAMI_BEAT_CLASSES)):
         super().__init__()
         d_model = cfg.d_model
         self.morph = MorphologyEncoder(morph_dim)

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..io import AAMI_CLASS, Recording, canonical_lead_name
+from ..io import BEAT_CLASS, Recording, canonical_lead_name
 
 #: Rhythm labels counted as atrial fibrillation / flutter burden (MIT-BIH aux codes and model labels).
 AF_LABELS = frozenset({"AFIB", "AF", "AFL"})
@@ -26,14 +26,14 @@ RHYTHM_NAMES: dict[str, str] = {
     "VT": "ventricular tachycardia", "VFL": "ventricular flutter", "B": "ventricular bigeminy",
     "BIGEMINY": "ventricular bigeminy", "T": "ventricular trigeminy", "TRIGEMINY": "ventricular trigeminy",
     "NOD": "nodal (junctional) rhythm", "IVR": "idioventricular rhythm", "BII": "2nd-degree heart block",
-    "PREX": "pre-excitation (WPW)", "P": "paced rhythm", "SBR": "sinus bradycardia", "AB": "atrial bigeminy",
+    "PREX": "pre-excitation (WPW)", "P": "paced rhythm", "PACED": "paced rhythm", "SBR": "sinus bradycardia", "AB": "atrial bigeminy",
     "NOISE": "noise", "OTHER": "other rhythm",
 }
 #: Record-level rhythm classes of the model (PhysioNet/CinC 2017).
 RECORD_CLASS_NAMES: dict[str, str] = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm",
                                       "~": "too noisy to classify"}
-#: AAMI classes in report order.
-AAMI_ORDER = ("N", "S", "V", "F", "Q")
+#: Beat classes in report order (AAMI EC57 with paced beats, P, as their own class).
+AAMI_ORDER = ("N", "S", "V", "F", "Q", "P")
 
 
 @dataclass(frozen=True)
@@ -91,14 +91,14 @@ class ReportFindings:
 
     @classmethod
     def from_annotations(cls, recording: Recording) -> "ReportFindings":
-        """Beats (AAMI classes via ``AAMI_CLASS``; other beat codes count as Q) and rhythm episodes of the file."""
+        """Beats (classes via ``BEAT_CLASS``, paced ``/`` and ``f`` as P; other beat codes count as Q) and rhythm episodes of the file."""
         ann = recording.annotations
         beats = ann.beats()
         episodes = tuple(Episode(s / recording.fs, e / recording.fs, lab)
                          for s, e, lab in ann.rhythm_episodes(recording.n_samples))
         if len(beats) == 0 and not episodes:
             return cls.none()
-        labels = np.array([AAMI_CLASS.get(str(s), "Q") for s in beats.symbol], dtype=object)
+        labels = np.array([BEAT_CLASS.get(str(s), "Q") for s in beats.symbol], dtype=object)
         return cls(
             source="annotations",
             source_text="Reference annotations from the file (no model findings).",
@@ -161,7 +161,7 @@ class ReportFindings:
 
     # ------------------------------------------------------------------ summaries
     def beat_counts(self) -> dict[str, int]:
-        """AAMI class → number of beats, in the order N S V F Q (other labels after)."""
+        """Beat class → number of beats, in the order N S V F Q P (other labels after)."""
         counts = Counter(str(x) for x in self.beat_label)
         ordered = {k: counts.pop(k, 0) for k in AAMI_ORDER}
         ordered.update(sorted(counts.items()))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES, episode_label
+from ..analysis.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES, episode_label
 from ..io.annotations import AAMI_CLASS
 from ..io.leads import canonical_lead_name
 from ..io.recording import resample
@@ -122,7 +122,7 @@ def _mitdb(data: Path, out: Path) -> list[RecordEntry]:
             if sym in AAMI_CLASS:
                 beat_rec.append(k)
                 beat_sample.append(int(round(s * scale)))
-                beat_cls.append(BEAT_CLASSES.index(AAMI_CLASS[sym]))
+                beat_cls.append(AAMI_BEAT_CLASSES.index(AAMI_CLASS[sym]))
         rhythm = [(int(s), a) for s, sym, a in zip(ann.sample, ann.symbol, ann.aux_note) if sym == "+" and a
                   and a.startswith("(")]
         for j, (s, a) in enumerate(rhythm):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.labels import ANOMALY_CLASSES, BEAT_CLASSES, RECORD_CLASSES
+from ..analysis.labels import ANOMALY_CLASSES, AAMI_BEAT_CLASSES, RECORD_CLASSES
 from ..annotations import LABEL_SOURCES, AnnotationError, open_store
 from ..io import open_recording
 from ..io.annotations import AAMI_CLASS
@@ -87,7 +87,7 @@ class DatasetConfig:
 class RecordItem:
     """One usable recording: where it is, who it belongs to and its labels.
 
-    ``beat_sample`` are base-rate samples (``fs`` Hz) with ``beat_class`` indices into BEAT_CLASSES;
+    ``beat_sample`` are base-rate samples (``fs`` Hz) with ``beat_class`` indices into AAMI_BEAT_CLASSES;
     ``label`` is the record's class index (rhythm: RECORD_CLASSES, anomaly: ANOMALY_CLASSES), −1 if none.
     """
 
@@ -127,7 +127,7 @@ class Issue:
 
 
 def class_names(task: str) -> tuple[str, ...]:
-    return {"beats": BEAT_CLASSES, "rhythm": RECORD_CLASSES, "anomaly": ANOMALY_CLASSES,
+    return {"beats": AAMI_BEAT_CLASSES, "rhythm": RECORD_CLASSES, "anomaly": ANOMALY_CLASSES,
             "leadgen": ("leads",)}[task]
 
 
@@ -156,7 +156,7 @@ def _store_labels(rec: Recording, cfg: DatasetConfig, item: RecordItem) -> None:
         codes = beats["code"]
         keep = np.array([c in AAMI_CLASS for c in codes], bool)
         item.beat_sample = np.asarray(beats["sample"][keep], np.int64)
-        item.beat_class = np.array([BEAT_CLASSES.index(AAMI_CLASS[c]) for c in codes[keep]], np.int64)
+        item.beat_class = np.array([AAMI_BEAT_CLASSES.index(AAMI_CLASS[c]) for c in codes[keep]], np.int64)
         order = np.argsort(item.beat_sample, kind="stable")
         item.beat_sample, item.beat_class = item.beat_sample[order], item.beat_class[order]
         return

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..analysis.labels import BEAT_CLASSES, RECORD_CLASSES
+from ..analysis.labels import AAMI_BEAT_CLASSES, RECORD_CLASSES
 from ..model.anyecg import AnyECG
 from ..model.config import PreprocessConfig
 from .corpus import Corpus
@@ -54,9 +54,9 @@ def make_dataset(task: str, corpus: Corpus, cfg: PreprocessConfig, splits: tuple
 
 def beat_class_weights(ds: BeatDataset) -> torch.Tensor:
     """Inverse-square-root class frequencies of a beat dataset, normalised to mean 1."""
-    counts = np.ones(len(BEAT_CLASSES))
+    counts = np.ones(len(AAMI_BEAT_CLASSES))
     for _, classes, _ in ds._beats.values():
-        counts += np.bincount(classes, minlength=len(BEAT_CLASSES))
+        counts += np.bincount(classes, minlength=len(AAMI_BEAT_CLASSES))
     w = 1.0 / np.sqrt(counts)
     return torch.tensor(w / w.mean(), dtype=torch.float32)
 
@@ -91,7 +91,7 @@ class TaskObjective(nn.Module):
         out = task_outputs(self.model, self.task, batch)
         if self.task == "beats":
             mask = batch["beat_mask"] & (batch["beat_label"] >= 0)
-            w = self.class_weights if self.class_weights.numel() == len(BEAT_CLASSES) else None
+            w = self.class_weights if self.class_weights.numel() == len(AAMI_BEAT_CLASSES) else None
             loss = F.cross_entropy(out[mask], batch["beat_label"][mask], weight=w) if mask.any() else out.sum() * 0
             acc = (out[mask].argmax(-1) == batch["beat_label"][mask]).float().mean() if mask.any() else loss * 0
             return loss, {"accuracy": acc.detach()}
@@ -117,7 +117,7 @@ class TrainingCancelled(RuntimeError):
 
 
 # ---------------------------------------------------------------------------------------------- metrics
-def se_ppv(y: np.ndarray, pred: np.ndarray, classes=BEAT_CLASSES) -> dict[str, float]:
+def se_ppv(y: np.ndarray, pred: np.ndarray, classes=AAMI_BEAT_CLASSES) -> dict[str, float]:
     out = {}
     for k, c in enumerate(classes):
         tp = int(np.sum((pred == k) & (y == k)))
@@ -130,7 +130,7 @@ def beat_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Per-class Se/+P, accuracy, Cohen's κ and jκ (Q beats excluded from the reference, AAMI practice)."""
     from sklearn.metrics import cohen_kappa_score
 
-    keep = y != BEAT_CLASSES.index("Q")
+    keep = y != AAMI_BEAT_CLASSES.index("Q")
     y, pred = y[keep], pred[keep]
     m = se_ppv(y, pred)
     m["accuracy"] = float(np.mean(y == pred)) if len(y) else 0.0

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..analysis.labels import ANOMALY_CLASSES, BEAT_CLASSES, EPISODE_LABELS, MITDB_RHYTHM_TO_EPISODE, RECORD_CLASSES
+from ..analysis.labels import ANOMALY_CLASSES, AAMI_BEAT_CLASSES, EPISODE_LABELS, MITDB_RHYTHM_TO_EPISODE, RECORD_CLASSES
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.config import PreprocessConfig
@@ -99,7 +99,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
             "model_version": "0.3.0",
             "anomaly_threshold": anomaly_threshold(model, Corpus(corpus_dir)),
             "af_from_rhythm": af["threshold"],
-            "label_vocabularies": {"beats": list(BEAT_CLASSES), "rhythm": list(RECORD_CLASSES),
+            "label_vocabularies": {"beats": list(AAMI_BEAT_CLASSES), "rhythm": list(RECORD_CLASSES),
                                    "anomaly": list(ANOMALY_CLASSES), "episodes": list(EPISODE_LABELS),
                                    "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
             "training": {**model.metadata.get("training", {}), "af_from_rhythm": af},

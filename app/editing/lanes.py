@@ -14,7 +14,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui
 
 from anyecg_model.annotations import AnnotationStore
-from anyecg_model.io.annotations import AAMI_CLASS
+from anyecg_model.io.annotations import AAMI_CLASS, BEAT_CLASS
 
 from ..lanes import CLASS_COLOURS, LaneItem, paint_tag, paint_ticks, rhythm_colour
 
@@ -98,7 +98,7 @@ class StoreBeatLane(LaneItem):
             self._paint_dense(painter, px, codes, y0, h)
             painter.restore()
             return
-        classes = np.array([AAMI_CLASS.get(c, "Q") for c in codes], dtype=object)
+        classes = np.array([BEAT_CLASS.get(c, "Q") for c in codes], dtype=object)
         for cls in np.unique(classes):
             colour = QtGui.QColor(CLASS_COLOURS.get(cls, "#808080"))
             if self.suggestions:
@@ -135,7 +135,7 @@ class StoreBeatLane(LaneItem):
             normal |= codes == code
         ticks = {"N": np.unique(column[normal])}
         others = np.flatnonzero(~normal)
-        classes = np.array([AAMI_CLASS.get(c, "Q") for c in codes[others]], dtype=object)
+        classes = np.array([BEAT_CLASS.get(c, "Q") for c in codes[others]], dtype=object)
         for cls in np.unique(classes):
             ticks[cls] = np.unique(column[others[classes == cls]])
         for cls, xs in ticks.items():

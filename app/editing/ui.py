@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.analysis.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, PreparedSuggestions, annotators,
                                       commit_suggestions, open_store, prepare_suggestions, save_csv,
                                       save_edf_annotations, save_wfdb)
@@ -225,7 +225,7 @@ class EditingUI(QtCore.QObject):
         samples = np.clip(np.round(np.asarray(beats.time_s) * store.fs).astype(np.int64), 0, store.n_samples - 1)
         episodes = [(int(round(e.start_s * store.fs)), int(round(e.end_s * store.fs)), e.label, float(e.confidence))
                     for e in (findings.episodes or []) if e.end_s > e.start_s]
-        codes = np.asarray(BEAT_CLASSES, object)[beats.label]
+        codes = np.asarray([BEAT_CLASS_SYMBOL[c] for c in BEAT_CLASSES], object)[beats.label]
         confidence = np.asarray(beats.confidence, float)
         QtCore.QTimer.singleShot(STAGE_MS, self, lambda: self._prepare_suggestions(
             store, lambda: prepare_suggestions(store, samples, codes, confidence, episodes=episodes)))

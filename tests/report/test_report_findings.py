@@ -34,7 +34,7 @@ def test_reference_labels_become_aami_classes_and_episodes():
     ann = Annotations.from_lists([100, 300, 500, 700, 200], ["N", "A", "V", "/", "+"],
                                  aux=["", "", "", "", "(AFIB"])
     f = ReportFindings.from_annotations(_recording(annotations=ann))
-    assert f.beat_counts() == {"N": 1, "S": 1, "V": 1, "F": 0, "Q": 1}
+    assert f.beat_counts() == {"N": 1, "S": 1, "V": 1, "F": 0, "Q": 0, "P": 1}  # paced "/" is its own class
     assert [(e.label, e.start_s, e.end_s, e.name) for e in f.episodes] == [("AFIB", 0.8, 10.0, "atrial fibrillation")]
     assert ReportFindings.from_annotations(_recording()).source == "none"
 

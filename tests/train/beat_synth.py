@@ -45,3 +45,31 @@ def beat_record(path: Path, seed: int, duration_s: float = 60.0, fs: float = 250
     if annotate:
         wfdb.wrann(path.name, "atr", samples, symbol=symbols, write_dir=str(path.parent))
     return samples, symbols
+
+
+def paced_signal(duration_s: float = 120.0, fs: float = 250.0, bpm: float = 70.0, paced: bool = True,
+                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A regular rhythm (MLII, V1 in mV) of paced beats — a 2-ms pacing spike, then a wide (σ 40 ms)
+    QRS with a discordant T wave — or, with ``paced=False``, of narrow normal beats; returns
+    (signal (2, n), beat samples)."""
+    rng = np.random.default_rng(seed)
+    n = int(duration_s * fs)
+    t = np.arange(n) / fs
+    times = np.arange(0.6, duration_s - 0.6, 60.0 / bpm)
+    times = times + rng.normal(0.0, 0.01, len(times))
+    sig = np.zeros((2, n))
+    for tb in times:
+        if paced:
+            spike = (np.abs(t - (tb - 0.06)) < 1.0 / fs).astype(float) * 4.0
+            qrs = 1.4 * np.exp(-0.5 * ((t - tb) / 0.040) ** 2)
+            twave = -0.5 * np.exp(-0.5 * ((t - tb - 0.32) / 0.07) ** 2)
+            sig[0] += spike + qrs + twave
+            sig[1] += spike - 0.9 * qrs - 0.6 * twave
+        else:
+            pwave = 0.15 * np.exp(-0.5 * ((t - tb + 0.16) / 0.025) ** 2)
+            qrs = 1.2 * np.exp(-0.5 * ((t - tb) / 0.012) ** 2)
+            twave = 0.3 * np.exp(-0.5 * ((t - tb - 0.3) / 0.06) ** 2)
+            sig[0] += pwave + qrs + twave
+            sig[1] += 0.5 * pwave - 0.6 * qrs + 0.5 * twave
+    sig += 0.02 * rng.standard_normal(sig.shape)
+    return sig.astype(np.float32), np.round(times * fs).astype(np.int64)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from anyecg_model.analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from anyecg_model.analysis.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import load_checkpoint, save_checkpoint
 from anyecg_model.model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
@@ -50,7 +50,7 @@ def test_head_outputs_have_task_shapes_and_are_finite():
         episodes, state = model.heads["ultralong"](seq)
     assert out["anomaly"].shape == (2,)
     assert out["rhythm"].shape == (2, len(RECORD_CLASSES))
-    assert out["beats"].shape == (2, 5, len(BEAT_CLASSES))
+    assert out["beats"].shape == (2, 5, len(AAMI_BEAT_CLASSES))
     assert out["leadgen"].shape == (2, 12, 10, 300)
     assert episodes.shape == (1, 2, len(EPISODE_LABELS))
     for v in [*out.values(), episodes]:
