@@ -52,7 +52,7 @@ DECIMATION_NOTICE_SPP = 4.0
 COMPACT_HEIGHT_PX = 900
 #: Width of the right-hand docks and height of the Leads dock in a compact window (px).
 COMPACT_DOCK_PX = 400
-COMPACT_LEADS_PX = 150
+COMPACT_LEADS_PX = 180
 FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat *.npy *.json);;All files (*)")
 
 
@@ -508,7 +508,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._message("Keys", "←/→ quarter page (Shift: a page) · PgUp/PgDn page · Home/End\n"
                       "Ctrl+wheel zoom time · wheel scroll · +/- gain · Ctrl+= / Ctrl+- zoom time\n"
                       "Ctrl+T time caliper · Ctrl+Shift+T amplitude caliper · arrows nudge · Esc leaves caliper mode\n"
-                      "Ctrl+G go to time · Ctrl+] / Ctrl+[ next/previous annotation of the chosen type", error=False)
+                      "Ctrl+G go to time · Ctrl+] / Ctrl+[ next/previous annotation of the chosen type\n"
+                      "3 × 4 page (Ctrl+L): ←/→ a column, PgUp/PgDn a page; calipers measure on the panel they start in",
+                      error=False)
 
     # ------------------------------------------------------------------ Qt events
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
