@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
-from anyecg_model.analysis.episodes import burden, episode_scores
+from anyecg_model.analysis.episodes import af_burden, episode_scores
 from anyecg_model.analysis.labels import episode_label
 from anyecg_model.io.writers import write_wfdb
 
@@ -77,7 +77,7 @@ def main() -> None:
     for name, labels in GROUPS.items():
         s = episode_scores(ref, det, labels)
         print(f"| {name} | {s['Se']:.3f} | {s['+P']:.3f} | {s['n_ref']} | {s['n_det']} |")
-    ref_b, det_b = burden(ref), f["summary"]["af_burden"]
+    ref_b, det_b = af_burden(ref), f["summary"]["af_burden"]
     print(f"AF burden: reference {ref_b:.4f}, detected {det_b:.4f}, error {det_b - ref_b:+.4f}")
     if not a.keep:
         for x in tmp.iterdir():

@@ -36,15 +36,15 @@ from ..io.leads import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
 from ..signal.preprocess import PreprocessError
+from ..signal.quality import unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
+from .builder import FindingsBuilder, FindingsRules
 from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .beat_context import clinical_features
 from .beat_fusion import beat_representation, load_fusion
-from .episodes import AF_FROM_RHYTHM, episodes_from_windows, summarise, with_beat_runs, with_rhythm_af
 from .features import rhythm_features, rr_features
-from .findings import AnomalyWindow, Beats, Findings, ModelInfo
-from .labels import RECORD_CLASSES
+from .findings import Beats, Findings, ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +86,7 @@ class Analyzer:
         meta = getattr(self.model, "metadata", {})
         self.info = ModelInfo(meta.get("name", self.model_dir.name), str(meta.get("model_version", "0")),
                               meta.get("weights_sha256", ""))
-        self.anomaly_threshold = float(meta.get("anomaly_threshold", 0.5))
-        self.af_from_rhythm = float(meta.get("af_from_rhythm", AF_FROM_RHYTHM))
+        self.rules = FindingsRules.from_metadata(meta)
         self.fusion = load_fusion(self.model_dir)  # None: the beat head's own classes
         if self.fusion is not None:
             self.fusion.to(self.device)
@@ -136,40 +135,19 @@ class Analyzer:
             prev_end = end_s
             yield part
 
+    def builder(self, recording: Recording, tasks: Sequence[str] = TASKS,
+                lead_map: Mapping[str, str] | None = None) -> FindingsBuilder:
+        """A :class:`~.builder.FindingsBuilder` for ``recording`` (leads mapped as ``lead_map`` says) with this
+        model's rules."""
+        return FindingsBuilder.for_recording(recording, self.info, tasks, self.rules, lead_map)
+
     def collect(self, recording: Recording, tasks: Sequence[str], parts: list[ChunkResult],
                 lead_map: Mapping[str, str] | None = None) -> Findings:
-        """Merge chunk results (any order) into :class:`Findings`."""
-        parts = sorted(parts, key=lambda p: p.start_s)
-        f = Findings(record=Path(recording.path).name, duration_s=recording.duration_s, fs=recording.fs,
-                     leads=recording.lead_names, model=self.info, anomaly_threshold=self.anomaly_threshold)
-        leads = input_leads(recording, lead_map)
-        f.lead_mapping, f.lead_assumed = leads.by_name, leads.assumed
-        f.rhythm_lead = leads.names[leads.rhythm_lead]
-        ws = np.concatenate([p.window_start_s for p in parts]) if parts else np.zeros(0)
-        we = np.concatenate([p.window_end_s for p in parts]) if parts else np.zeros(0)
-        if "anomaly" in tasks:
-            logits = np.concatenate([p.anomaly_logit for p in parts])
-            probs = 1 / (1 + np.exp(-logits))
-            f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in zip(ws, we, probs)]
-            f.anomaly_score = float(1 / (1 + np.exp(-logits.mean()))) if len(logits) else None
-        beats = None
-        if "arrhythmia" in tasks:
-            beats = Beats.concat([p.beats for p in parts if p.beats is not None])
-            f.beats = beats
-            rc = np.concatenate([p.record_class_prob for p in parts])
-            weights = (we - ws)[:, None]
-            mean = (rc * weights).sum(0) / max(weights.sum(), 1e-9)
-            f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
-        if "events" in tasks:
-            ep = np.concatenate([p.episode_prob for p in parts])
-            if "arrhythmia" in tasks:
-                ep = with_rhythm_af(ep, np.concatenate([p.record_class_prob for p in parts]), self.af_from_rhythm)
-            f.episodes = episodes_from_windows(ws, we, ep)
-            if beats is not None:
-                f.episodes = with_beat_runs(f.episodes, beats.time_s, beats.label, beats.confidence)
-        peaks = np.concatenate([p.r_peaks_s for p in parts]) if parts else np.zeros(0)
-        summarise(f, np.sort(peaks))
-        return f
+        """Merge chunk results (any order) into :class:`Findings` (through :class:`~.builder.FindingsBuilder`)."""
+        builder = self.builder(recording, tasks, lead_map)
+        for part in parts:
+            builder.add(part)
+        return builder.findings()
 
     # ------------------------------------------------------------------ internals
     def _check(self, recording: Recording, tasks: Sequence[str]) -> tuple[str, ...]:
@@ -200,7 +178,11 @@ class Analyzer:
         except PreprocessError as exc:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
-        peaks_native = self._r_peaks(rec, data[rows.index(leads.rhythm_lead)], seg0)
+        lead = data[rows.index(leads.rhythm_lead)]
+        bad, bad_code = unreadable_spans(lead, fs, offset_s=seg0)
+        inside = (bad[:, 1] > start_s) & (bad[:, 0] < end_s)
+        bad, bad_code = np.clip(bad[inside], start_s, end_s), bad_code[inside]
+        peaks_native = self._r_peaks(rec, lead, seg0)
         peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
         rr = rr_features(peaks, mfs)
         clin = None
@@ -230,7 +212,8 @@ class Analyzer:
         we = np.minimum(ws + WINDOW_S, end_s)
         we[-1] = end_s
         t = seg0 + peaks / mfs
-        part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[(t >= start_s) & (t < end_s)], **out["result"])
+        part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[(t >= start_s) & (t < end_s)],
+                           unreadable_s=bad, unreadable_code=bad_code, **out["result"])
         return part, out["state"]
 
     def _r_peaks(self, rec: Recording, lead: np.ndarray, seg0: float) -> np.ndarray:

@@ -23,11 +23,12 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode
+from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, UnreadableSpan
 
 log = logging.getLogger(__name__)
 
-#: Bump when the layout changes: older files then count as misses.
+#: Bump when the layout or the way findings are derived (:mod:`.builder`) changes: older files then count as
+#: misses. 2: AF at beat resolution, unreadable spans, anomaly "not assessed".
 CACHE_VERSION = 2
 
 
@@ -99,10 +100,12 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "record_class_probabilities": f.record_class_probabilities, "heart_rate_bpm": f.heart_rate_bpm,
             "af_burden": f.af_burden, "n_beats": f.n_beats, "anomaly_threshold": f.anomaly_threshold,
             "has_anomaly": f.anomaly_windows is not None, "has_beats": f.beats is not None,
-            "has_episodes": f.episodes is not None,
+            "has_episodes": f.episodes is not None, "anomaly_not_assessed": f.anomaly_not_assessed,
             "episode_labels": [e.label for e in f.episodes or []],
-            "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead}
-    arrays: dict[str, np.ndarray] = {}
+            "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead,
+            "unreadable_reasons": [u.reason for u in f.unreadable]}
+    arrays: dict[str, np.ndarray] = {"unreadable": np.array([[u.start_s, u.end_s] for u in f.unreadable],
+                                                            np.float64).reshape(-1, 2)}
     if f.anomaly_windows is not None:
         arrays["anomaly"] = np.array([[w.start_s, w.end_s, w.score] for w in f.anomaly_windows],
                                      np.float64).reshape(-1, 3)
@@ -124,7 +127,11 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
                  anomaly_threshold=float(meta["anomaly_threshold"]),
                  lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
-                 rhythm_lead=meta.get("rhythm_lead"))
+                 rhythm_lead=meta.get("rhythm_lead"), anomaly_not_assessed=meta["anomaly_not_assessed"])
+    spans, reasons = arrays["unreadable"], meta["unreadable_reasons"]
+    if len(spans) != len(reasons):
+        raise ValueError("unreadable spans and reasons differ in length")
+    f.unreadable = [UnreadableSpan(float(a), float(b), str(r)) for (a, b), r in zip(spans, reasons)]
     if meta["has_anomaly"]:
         f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in arrays["anomaly"]]
     if meta["has_beats"]:

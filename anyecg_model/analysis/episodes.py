@@ -4,17 +4,20 @@ Episodes: consecutive windows with the same most probable label merge into one e
 confidence is the mean probability of that label over its windows. Runs of ectopic beats shorter than a
 window are then laid over them (:func:`with_beat_runs`): three or more consecutive V beats at 100 bpm or
 faster are VT, three or more S beats at that rate SVTA (outside AF/AFL), the definitions MIT-BIH's
-annotators used; :data:`MIN_PACED_BEATS` or more paced (P) beats at any rate are a paced rhythm, PACED. AF burden is the share of the analysed time inside AF or AFL episodes.
+annotators used; :data:`MIN_PACED_BEATS` or more paced (P) beats at any rate are a paced rhythm, PACED.
+AF burden (:func:`af_burden`, the one definition every view and report uses) is the share of the analysed
+time inside AF or AFL episodes.
 """
 from __future__ import annotations
+
+from typing import Iterable
 
 import numpy as np
 
 from ..signal.rpeaks import MAX_RR_S, MIN_RR_S
 from .findings import Findings, RhythmEpisode
-from .labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from .labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS, is_af
 
-AF_LABELS = ("AF", "AFL")
 #: Ectopic runs laid over the window episodes: beat class → episode label; shortest run (beats), slowest rate (bpm).
 RUN_LABELS = {"V": "VT", "S": "SVTA", "P": "PACED"}
 MIN_RUN_BEATS = 3
@@ -25,29 +28,6 @@ MIN_RUN_RATE_BPM = 100.0
 #: beat head's training records): SVTA Se / +P 0.905 / 0.442 with no floor, 0.857 / 0.944 at 0.85; VT
 #: 0.256 / 0.520 and 0.205 / 0.667.
 MIN_RUN_CONFIDENCE = 0.85
-#: A window whose rhythm head (CinC 2017 classes) gives AF at least this probability is an AF window, for
-#: checkpoints whose metadata carries no ``af_from_rhythm`` of their own (v0.2.0: chosen on MIT-BIH DS1
-#: records 201 and 203, AF windows' median 0.26, other windows' 99th percentile 0.19).
-AF_FROM_RHYTHM = 0.2
-
-
-def with_rhythm_af(episode_prob: np.ndarray, record_prob: np.ndarray | None,
-                   threshold: float = AF_FROM_RHYTHM) -> np.ndarray:
-    """Per-window episode probabilities (W, E) where windows the rhythm head calls AF (probability of
-    CinC class ``A`` ≥ ``threshold``) become AF, with that probability as confidence. The rhythm
-    head learnt AF from thousands of CinC records; the episode sequence model saw few AF patients and
-    misses AF in patients it has not seen."""
-    if record_prob is None or not len(episode_prob):
-        return episode_prob
-    p_af = record_prob[:, RECORD_CLASSES.index("A")]
-    af = EPISODE_LABELS.index("AF")
-    labels = episode_prob.argmax(1)
-    turn = (p_af >= threshold) & ~np.isin(labels, [EPISODE_LABELS.index(x) for x in AF_LABELS])
-    if not turn.any():
-        return episode_prob
-    out = episode_prob.copy()
-    out[turn, af] = np.maximum(p_af[turn], out[turn].max(1) + 1e-6)
-    return out
 
 
 def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> list[RhythmEpisode]:
@@ -106,7 +86,7 @@ def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.
         return episodes
     e_s = np.array([e.start_s for e in episodes])
     e_e = np.array([e.end_s for e in episodes])
-    is_af = np.array([e.label in AF_LABELS for e in episodes])
+    is_af = np.array([e.label in AF_EPISODE_LABELS for e in episodes])
     if is_af.any():
         a_s, a_e = e_s[is_af], e_e[is_af]
         k = np.searchsorted(a_e, r_s, side="right")
@@ -115,12 +95,24 @@ def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.
         r_s, r_e, r_lab, r_conf = r_s[keep], r_e[keep], r_lab[keep], r_conf[keep]
         if not len(r_s):
             return episodes
-    points = np.unique(np.concatenate([e_s, e_e, r_s, r_e]))
+    return lay_over(episodes, r_s, r_e, r_lab, r_conf)
+
+
+def lay_over(episodes: list[RhythmEpisode], s: np.ndarray, e: np.ndarray, labels: np.ndarray,
+             confidence: np.ndarray) -> list[RhythmEpisode]:
+    """``episodes`` (sorted, disjoint) with the spans ``[s, e)`` (sorted, disjoint; s) cut into them as episodes
+    of ``labels`` / ``confidence``; what the spans leave of an episode keeps its label and confidence.
+    Vectorised over elementary segments: milliseconds for a 24-h recording however many spans it has."""
+    if not len(s):
+        return episodes
+    e_s = np.array([x.start_s for x in episodes], np.float64)
+    e_e = np.array([x.end_s for x in episodes], np.float64)
+    points = np.unique(np.concatenate([e_s, e_e, s, e]))
     mid = 0.5 * (points[:-1] + points[1:])
     ei = np.searchsorted(e_s, mid, side="right") - 1
-    in_ep = (ei >= 0) & (mid < e_e[ei.clip(0)])
-    ri = np.searchsorted(r_s, mid, side="right") - 1
-    in_run = (ri >= 0) & (mid < r_e[ri.clip(0)])
+    in_ep = (ei >= 0) & (mid < e_e[ei.clip(0)]) if len(e_s) else np.zeros(len(mid), bool)
+    ri = np.searchsorted(s, mid, side="right") - 1
+    in_run = (ri >= 0) & (mid < np.asarray(e)[ri.clip(0)])
     key = np.where(in_run, 2 * ri + 1, np.where(in_ep, 2 * ei, -1))
     seg = np.flatnonzero(key >= 0)
     if not len(seg):
@@ -134,15 +126,15 @@ def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.
         k = int(key[a])
         if k % 2:
             j = k // 2
-            out.append(RhythmEpisode(float(points[a]), float(points[b + 1]), str(r_lab[j]), float(r_conf[j])))
+            out.append(RhythmEpisode(float(points[a]), float(points[b + 1]), str(labels[j]), float(confidence[j])))
         else:
-            e = episodes[k // 2]
-            out.append(RhythmEpisode(float(points[a]), float(points[b + 1]), e.label, e.confidence))
+            x = episodes[k // 2]
+            out.append(RhythmEpisode(float(points[a]), float(points[b + 1]), x.label, x.confidence))
     return out
 
 
 def summarise(f: Findings, peaks_s: np.ndarray) -> None:
-    """Fill the summary: heart rate (bpm, from physiologic RR intervals), beat count, AF burden.
+    """Fill the summary: heart rate (bpm, from physiologic RR intervals), beat count (AF burden: :func:`af_burden`).
 
     The mean rate is 60 / mean RR; min and max are the same measure per clock minute of the record (as in the
     Holter report), so min <= mean <= max always holds. A record with beats in fewer than two minutes has no
@@ -158,10 +150,16 @@ def summarise(f: Findings, peaks_s: np.ndarray) -> None:
         f.heart_rate_bpm = {"mean": float(60.0 / rr.mean()), "min": float(rates.min()) if several else None,
                             "max": float(rates.max()) if several else None}
     f.n_beats = int(len(f.beats)) if f.beats is not None else int(len(peaks_s))
-    if f.episodes is not None:
-        total = sum(e.end_s - e.start_s for e in f.episodes)
-        af = sum(e.end_s - e.start_s for e in f.episodes if e.label in AF_LABELS)
-        f.af_burden = af / total if total > 0 else 0.0
+
+
+def af_burden(episodes: Iterable[tuple[float, float, str]], analysed_s: float | None = None) -> float | None:
+    """Share of the analysed time (s; default: the time the episodes cover) inside AF/AFL episodes
+    (:func:`~.labels.is_af`: model labels or MIT-BIH codes); None when nothing was analysed."""
+    episodes = list(episodes)
+    total = sum(b - a for a, b, *_ in episodes) if analysed_s is None else analysed_s
+    if total <= 0:
+        return None
+    return min(1.0, sum(b - a for a, b, lab, *_ in episodes if is_af(lab)) / total)
 
 
 def episode_scores(ref: list[tuple[float, float, str]], det: list[tuple[float, float, str]],
@@ -179,9 +177,3 @@ def episode_scores(ref: list[tuple[float, float, str]], det: list[tuple[float, f
     tp_d = sum(overlaps(x, r) for x in d)
     return {"Se": tp_r / len(r) if r else float("nan"), "+P": tp_d / len(d) if d else float("nan"),
             "n_ref": len(r), "n_det": len(d)}
-
-
-def burden(episodes: list[tuple[float, float, str]], labels=AF_LABELS) -> float:
-    """Share of the covered time inside episodes with ``labels``."""
-    total = sum(b - a for a, b, _ in episodes)
-    return sum(b - a for a, b, lab in episodes if lab in labels) / total if total > 0 else 0.0

@@ -4,16 +4,21 @@ The JSON schema (every key always present; a section whose task was not run is `
 
     {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256"},
      "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
-     "anomaly": {"score", "label": "normal"|"abnormal", "windows": [{"start_s", "end_s", "score"}]},
+     "anomaly": {"score", "label": "normal"|"abnormal"|"not assessed", "reason",
+                 "windows": [{"start_s", "end_s", "score"}]},
      "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q"|"P", "confidence"}],
      "rhythm": {"record_class": {"label": "N"|"A"|"O"|"~", "probabilities": {...}},
                 "episodes": [{"start_s", "end_s", "label", "confidence"}]},
+     "signal_quality": {"unreadable": [{"start_s", "end_s", "reason": "flat"|"saturated"|"noisy"|"baseline"}]},
      "summary": {"heart_rate_bpm": {"mean", "min", "max"}, "af_burden", "n_beats"}}
 
 ``lead_mapping`` says which of the file's leads was analysed as which model lead (slot); ``lead_assumed`` lists
 those whose slot is an approximation (``MLII`` as II, ``CM5`` as V5) or an assumption (a lead named ``ECG``
 taken as the single rhythm lead), not the file's own statement or the user's choice; ``rhythm_lead`` is the
 file lead R peaks were detected on.
+
+An anomaly head applied outside the lead set it was trained on says ``"not assessed"`` with a ``reason`` and a
+null score. No beat, anomaly window or episode lies inside an unreadable span.
 
 Beats are held columnar (numpy arrays), so a 24-hour Holter's 100 000 beats cost little; times are
 seconds from the start of the recording.
@@ -50,6 +55,16 @@ class RhythmEpisode:
     end_s: float
     label: str
     confidence: float
+
+
+@dataclass(frozen=True)
+class UnreadableSpan:
+    """A stretch ``[start_s, end_s)`` (s) the signal-quality gate found unreadable, and why (``flat``,
+    ``saturated``, ``noisy`` or ``baseline``: see :mod:`anyecg_model.signal.quality`)."""
+
+    start_s: float
+    end_s: float
+    reason: str
 
 
 @dataclass
@@ -105,9 +120,14 @@ class Findings:
     lead_mapping: dict[str, str] = field(default_factory=dict)
     lead_assumed: list[str] = field(default_factory=list)
     rhythm_lead: str | None = None
+    #: why the anomaly head did not judge this recording (its score is then None)
+    anomaly_not_assessed: str | None = None
+    unreadable: list[UnreadableSpan] = field(default_factory=list)
 
     @property
     def anomaly_label(self) -> str | None:
+        if self.anomaly_not_assessed is not None:
+            return "not assessed"
         if self.anomaly_score is None:
             return None
         return "abnormal" if self.anomaly_score >= self.anomaly_threshold else "normal"
@@ -120,8 +140,10 @@ class Findings:
 
     def to_dict(self) -> dict:
         anomaly = None
-        if self.anomaly_score is not None:
-            anomaly = {"score": _f(self.anomaly_score), "label": self.anomaly_label,
+        if self.anomaly_not_assessed is not None:
+            anomaly = {"score": None, "label": self.anomaly_label, "reason": self.anomaly_not_assessed, "windows": []}
+        elif self.anomaly_score is not None:
+            anomaly = {"score": _f(self.anomaly_score), "label": self.anomaly_label, "reason": None,
                        "windows": [{"start_s": _f(w.start_s), "end_s": _f(w.end_s), "score": _f(w.score)}
                                    for w in self.anomaly_windows or []]}
         beats = None
@@ -150,6 +172,8 @@ class Findings:
             "anomaly": anomaly,
             "beats": beats,
             "rhythm": rhythm,
+            "signal_quality": {"unreadable": [{"start_s": _f(u.start_s), "end_s": _f(u.end_s), "reason": u.reason}
+                                              for u in self.unreadable]},
             "summary": {"heart_rate_bpm": {k: _f(v) for k, v in self.heart_rate_bpm.items()},
                         "af_burden": _f(self.af_burden), "n_beats": self.n_beats},
         }

@@ -40,6 +40,16 @@ MITDB_RHYTHM_TO_EPISODE: dict[str, str] = {
 }
 
 
+#: Episode labels counted as atrial fibrillation or flutter (AF burden, the AF detector, the reports).
+AF_EPISODE_LABELS: tuple[str, ...] = ("AF", "AFL")
+
+
+def is_af(label: str) -> bool:
+    """True for atrial fibrillation or flutter, named as a model episode label (``AF``, ``AFL``) or as a
+    MIT-BIH rhythm code (``AFIB``, ``(AFL``)."""
+    return label.strip().upper() in AF_EPISODE_LABELS or episode_label(label) in AF_EPISODE_LABELS
+
+
 def episode_label(mitdb_code: str) -> str:
     """Episode label of a MIT-BIH rhythm code such as ``"(AFIB"`` or ``"VT"`` (unknown codes → OTHER)."""
     code = mitdb_code.strip("\x00").strip().lstrip("(").strip()

@@ -19,7 +19,7 @@ replies for ids nobody listens to are dropped.
 Requests: ``("job", id, JobSpec)``, ``("generate", id, GenerationSpec)``, ``("warm", id, model_dir, device)``,
 ``("focus", id, t0, t1)``, ``("cancel", id)``, ``("forget", 0, model_dir)``, ``("quit", 0)``.
 
-Replies to a job: ``("modelReady", id, ModelInfo, device, anomaly_threshold)``, ``("partial", id,
+Replies to a job: ``("modelReady", id, ModelInfo, device, FindingsRules)``, ``("partial", id,
 ChunkResult)``, ``("notice", id, message)``, then exactly one of ``("done", id, meta, arrays)`` (the findings
 as :func:`~.cache.findings_to_arrays` gives them), ``("failed", id, message)``, ``("cancelled", id)``,
 ``("needSignal", id)`` (the file could not be re-opened as it was: send the samples). To a generation:

@@ -203,7 +203,7 @@ def _load(job_id, model_dir: Path, device: str, pool, emit: Emit):
     except (AnalysisError, RuntimeError, ValueError) as exc:
         emit(("failed", job_id, f"The model in {model_dir} cannot run on {device}: {exc}"))
         return None
-    emit(("modelReady", job_id, analyzer.info, device, float(analyzer.anomaly_threshold)))
+    emit(("modelReady", job_id, analyzer.info, device, analyzer.rules))
     return analyzer
 
 

@@ -13,10 +13,9 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from ..analysis.labels import is_af
 from ..io import BEAT_CLASS, Recording, canonical_lead_name
 
-#: Rhythm labels counted as atrial fibrillation / flutter burden (MIT-BIH aux codes and model labels).
-AF_LABELS = frozenset({"AFIB", "AF", "AFL"})
 #: Rhythm labels that mean sinus / normal rhythm (left out of the episode table of a Holter summary).
 NORMAL_RHYTHM_LABELS = frozenset({"N", "NSR", "SR", "NORM", "NORMAL", "SINUS"})
 #: Readable names of rhythm labels (MIT-BIH aux codes and the model's episode labels).
@@ -51,7 +50,7 @@ class Episode:
 
     @property
     def is_af(self) -> bool:
-        return self.label.upper() in AF_LABELS
+        return is_af(self.label)
 
     @property
     def name(self) -> str:

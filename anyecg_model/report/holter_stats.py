@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..analysis.episodes import af_burden
 from .ectopy import Ectopy, ectopy
 from .findings import Episode, ReportFindings
 from .holter_events import EventRules, EventType, merge_events
@@ -137,7 +138,6 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
         hr_max = (minute_hr[m_max], minute_t[m_max])
     episodes = sorted((e for e in findings.episodes if not e.is_normal), key=lambda e: e.start_s)
     af = [e for e in episodes if e.is_af]
-    af_time = sum(min(e.end_s, duration_s) - max(e.start_s, 0.0) for e in af)
     summary = HolterSummary(
         duration_s=float(duration_s),
         analysed_s=analysed,
@@ -148,7 +148,7 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
         hr_max=hr_max,
         hours=hours,
         episodes=episodes,
-        af_burden=min(1.0, af_time / analysed) if analysed > 0 else None,
+        af_burden=af_burden(((max(e.start_s, 0.0), min(e.end_s, duration_s), e.label) for e in af), analysed),
         longest_af=max(af, key=lambda e: e.duration_s) if af else None,
         pauses=pauses,
         event_types=merge_events(episodes, t, rules.events),

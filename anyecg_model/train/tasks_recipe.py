@@ -25,7 +25,7 @@ from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks import make_dataset, predict, record_level
 from .tasks_finetune import FinetuneConfig, finetune
 from .tasks_pretrain import train_stage
-from .tasks_ultralong import calibrate_af_from_rhythm, train_ultralong
+from .tasks_ultralong import train_ultralong
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +92,14 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         current = out
     if ship is not None:
         model = load_checkpoint(current)
-        af = calibrate_af_from_rhythm(model, Corpus(corpus_dir))
-        log.info("AF from the rhythm head: %s", af)
         meta = {
             "name": "anyecg-small",
             "model_version": "0.3.0",
             "anomaly_threshold": anomaly_threshold(model, Corpus(corpus_dir)),
-            "af_from_rhythm": af["threshold"],
             "label_vocabularies": {"beats": list(AAMI_BEAT_CLASSES), "rhythm": list(RECORD_CLASSES),
                                    "anomaly": list(ANOMALY_CLASSES), "episodes": list(EPISODE_LABELS),
                                    "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
-            "training": {**model.metadata.get("training", {}), "af_from_rhythm": af},
+            "training": model.metadata.get("training", {}),
             "training_data": ["mitdb", "cinc2017", "ptbxl500", "ludb", "nstdb noise (bw, ma)"],
         }
         if ship.exists():

@@ -99,29 +99,3 @@ def train_ultralong(model: AnyECG, corpus: Corpus, epochs: int = 8, lr: float = 
     return {"windows": len(ds), "mitdb_records": len(mit), "cinc_records": len(cinc), "epochs": epochs,
             "label_counts": {EPISODE_LABELS[i]: int(c) for i, c in enumerate(counts)},
             "wall_time_s": round(time.perf_counter() - t0, 1)}
-
-
-@torch.no_grad()
-def calibrate_af_from_rhythm(model: AnyECG, corpus: Corpus) -> dict:
-    """Threshold on the rhythm head's AF probability above which a window becomes an AF episode window
-    (:func:`~anyecg_model.analysis.episodes.with_rhythm_af`): the one of 0.05, 0.06, ..., 0.95 with the best
-    F1 for AF/AFL windows among the windows of MIT-BIH's training records (DS1 train and validation splits).
-    Returns the threshold with its window sensitivity and positive predictivity there."""
-    mit = [i for i, r in enumerate(corpus.records) if r.set == "mitdb" and r.split in ("train", "val")]
-    ds = _SequenceWindows(corpus, model.preprocess_cfg, mit, ("mitdb",))
-    model.eval()
-    p_af = []
-    for batch in DataLoader(ds, batch_size=64):
-        h = model.backbone(batch["patches"], batch["lead_mask"], batch["patch_mask"])
-        p_af.append(model.heads["rhythm"](h, batch).float().softmax(-1)[:, RECORD_CLASSES.index("A")])
-    p = torch.cat(p_af).numpy()
-    af = np.isin(window_labels(corpus, ds.windows), [EPISODE_LABELS.index(x) for x in ("AF", "AFL")])
-    best = {"threshold": 0.5, "f1": -1.0}
-    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
-        tp, called = float(np.sum(af & (p >= t))), float(np.sum(p >= t))
-        se, ppv = tp / max(af.sum(), 1), tp / max(called, 1)
-        f1 = 2 * se * ppv / max(se + ppv, 1e-9)
-        if f1 > best["f1"]:
-            best = {"threshold": float(t), "f1": round(float(f1), 4), "window_se": round(float(se), 4),
-                    "window_ppv": round(float(ppv), 4)}
-    return {**best, "af_windows": int(af.sum()), "windows": len(p)}

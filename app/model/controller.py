@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from anyecg_model.analysis.builder import FindingsBuilder
 from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS
 from anyecg_model.analysis.findings import Findings, ModelInfo
@@ -33,7 +34,7 @@ from ..twelve_lead import is_standard_12lead
 from .generated import GeneratedLeadsUI
 from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
-from .stream import OverlayData, PartialFindings
+from .stream import OverlayData
 from .timeline import TimelineLanes
 from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, WarmUp, gui_torch_threads
 
@@ -73,7 +74,7 @@ class ModelController(QtCore.QObject):
         self.job_id = 0
         self.worker: AnalysisWorker | None = None
         self._retired: list[AnalysisWorker] = []
-        self.partial: PartialFindings | None = None
+        self.partial: FindingsBuilder | None = None  # the streamed chunks, once the model is loaded
         self.findings: Findings | None = None
         self.data: OverlayData | None = None
         self.failed_message = ""
@@ -259,7 +260,7 @@ class ModelController(QtCore.QObject):
         if self.worker is not None:
             self._retire()
             if self.partial is not None and self.partial.parts:
-                self.data = self.partial.overlay()
+                self.data = OverlayData.from_findings(self.partial.findings(), complete=False)
             self.apply_overlays()
             self.panel.set_running(False)
             self.panel.set_notice("Analysis cancelled.")
@@ -313,8 +314,9 @@ class ModelController(QtCore.QObject):
     def _on_model_ready(self, job_id: int, info: ModelInfo, device: str) -> None:
         if self._current(job_id):
             self._show_model_text(info, device)
-            if self.partial is not None:
-                self.partial.anomaly_threshold = self.worker.anomaly_threshold
+            rec = self.window.recording
+            if rec is not None:  # the core merges the chunks with the checkpoint's rules, as `anyecg analyze` does
+                self.partial = FindingsBuilder.for_recording(rec, info, self.worker.job.tasks, self.worker.rules)
 
     def _on_partial(self, job_id: int, part) -> None:
         if not self._current(job_id) or self.partial is None:
@@ -418,7 +420,7 @@ class ModelController(QtCore.QObject):
         if not (slow or self._view_dirty):
             return  # nothing visible changed: the trace is not repainted for chunks off screen
         self._view_dirty = False
-        self.data = OverlayData.from_findings(self.findings) if final else self.partial.overlay()
+        self.data = OverlayData.from_findings(self.findings if final else self.partial.findings(), complete=final)
         at_once = not self._view_ready
         self.apply_overlays(timeline=slow and at_once)
         staged = slow and not at_once
@@ -499,7 +501,7 @@ class ModelController(QtCore.QObject):
             trace.set_view(t0, t0 + width)
 
     def _reset_results(self) -> None:
-        self.partial = PartialFindings()
+        self.partial = None
         self.findings = None
         self.data = None
         self.failed_message = ""

@@ -142,7 +142,9 @@ class ModelPanel(QtWidgets.QWidget):
     def show_data(self, d: OverlayData, duration_s: float) -> None:
         """Verdict, rhythm class, summary, flagged windows and findings table of ``d``."""
         partial = "" if d.complete else " (so far)"
-        if d.anomaly_score is not None:
+        if d.anomaly_not_assessed is not None:
+            self.verdict_label.setText(f"Anomaly: {d.anomaly_not_assessed}")
+        elif d.anomaly_score is not None:
             self.verdict_label.setText(verdict_text(d.anomaly_score, d.anomaly_threshold, partial))
         top = d.top_record_class()
         if top is not None:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
+from anyecg_model.analysis.builder import FindingsRules
 from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, FocusRange
 from anyecg_model.analysis.process import AnalysisProcess, Inbox, JobSpec, ProcessGone, ProcessStartError
@@ -90,7 +91,7 @@ class AnalysisWorker(QtCore.QThread):
         self.job = job
         self.process = process
         self.cache = cache or FindingsCache()
-        self.anomaly_threshold = 0.5  # the model's, once loaded
+        self.rules = FindingsRules()  # the model's, once loaded
         self._cancel = threading.Event()
         self.focus = FocusRange(*job.visible)
         self._wire: int | None = None  # the process's id of the job in progress
@@ -195,7 +196,7 @@ class AnalysisWorker(QtCore.QThread):
                     self.partial.emit(jid, msg[2])
                     self.progress.emit(jid, msg[2].progress)
                 elif kind == "modelReady":
-                    self.anomaly_threshold = msg[4]
+                    self.rules = msg[4]
                     self.modelReady.emit(jid, msg[2], msg[3])
                 elif kind == "notice":
                     self.notice.emit(jid, msg[2])

@@ -11,6 +11,8 @@ from anyecg_model.model.checkpoint import save_checkpoint
 
 torch.set_num_threads(1)
 HEADS = {name: {"type": name} for name in ("anomaly", "rhythm", "beats", "leadgen", "ultralong")}
+#: Metadata of a checkpoint whose anomaly head was trained on (and judges) MLII + V1 two-lead recordings.
+TWO_LEAD_ANOMALY = {"anomaly_leads": ["II", "V1"]}
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +20,7 @@ def tiny_model_dir(tmp_path_factory):
     torch.manual_seed(0)
     model = AnyECG.from_size("tiny", heads=dict(HEADS))
     d = tmp_path_factory.mktemp("tiny-model")
-    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "test"})
+    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "test", **TWO_LEAD_ANOMALY})
     return d
 
 

@@ -77,7 +77,11 @@ def test_a_job_streams_its_chunks_and_ends_with_one_final_message(tiny_model_dir
     assert abs(len(findings.beats) - 70 * 95 / 60) <= 3 and len(findings.anomaly_windows) == 10
     direct = pool.get(tiny_model_dir, "cpu").analyze(strip_70bpm)
     np.testing.assert_array_equal(findings.beats.time_s, direct.beats.time_s)
-    assert findings.anomaly_windows == direct.anomaly_windows and findings.episodes == direct.episodes
+    assert findings.anomaly_windows == direct.anomaly_windows
+    # the episode GRU's state carries over only between chunks in time order (the visible chunk came first)
+    assert [(e.start_s, e.end_s, e.label) for e in findings.episodes] == \
+        [(e.start_s, e.end_s, e.label) for e in direct.episodes]
+    assert [e.confidence for e in findings.episodes] == pytest.approx([e.confidence for e in direct.episodes], abs=0.01)
     assert findings.heart_rate_bpm == direct.heart_rate_bpm and findings.model == direct.model
     out.clear()
     run_job(6, spec, pool, out.append, lambda: True, FocusRange(0.0, 10.0))

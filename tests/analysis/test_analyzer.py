@@ -21,9 +21,10 @@ def analyzer(tiny_model_dir):
 def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     d = json.loads(analyzer.analyze(strip_70bpm).to_json())
     assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "rhythm_lead",
-                      "anomaly", "beats", "rhythm", "summary"}
+                      "anomaly", "beats", "rhythm", "signal_quality", "summary"}
     assert set(d["model"]) == {"name", "version", "sha256"} and len(d["model"]["sha256"]) == 64
-    assert set(d["anomaly"]) == {"score", "label", "windows"} and d["anomaly"]["label"] in ("normal", "abnormal")
+    assert set(d["anomaly"]) == {"score", "label", "reason", "windows"} and d["anomaly"]["label"] in ("normal", "abnormal")
+    assert d["signal_quality"] == {"unreadable": []}  # a clean simulated strip
     assert 0.0 <= d["anomaly"]["score"] <= 1.0
     assert all(set(w) == {"start_s", "end_s", "score"} for w in d["anomaly"]["windows"])
     assert d["anomaly"]["windows"][0]["start_s"] == 0.0 and d["anomaly"]["windows"][-1]["end_s"] == pytest.approx(95)
@@ -111,14 +112,20 @@ def test_moving_the_focus_mid_run_makes_the_next_chunk_cover_it(analyzer, strip_
     assert carried == [False, True, False, False]
 
 
-def test_the_checkpoint_sets_its_af_threshold(tmp_path, tiny_model_dir):
+def test_the_checkpoint_sets_its_rules(tmp_path, tiny_model_dir):
     import shutil
 
+    from anyecg_model.analysis.af import AfRules
     from anyecg_model.analysis.analyzer import Analyzer
-    from anyecg_model.analysis.episodes import AF_FROM_RHYTHM
+    from anyecg_model.analysis.builder import TWELVE_LEADS
     from anyecg_model.model.checkpoint import load_checkpoint, save_checkpoint
 
-    assert Analyzer(tiny_model_dir, device="cpu").af_from_rhythm == AF_FROM_RHYTHM  # none in its metadata
     shutil.copytree(tiny_model_dir, tmp_path / "m")
-    save_checkpoint(load_checkpoint(tmp_path / "m"), tmp_path / "m", {"af_from_rhythm": 0.42})
-    assert Analyzer(tmp_path / "m", device="cpu").af_from_rhythm == 0.42
+    save_checkpoint(load_checkpoint(tmp_path / "m"), tmp_path / "m", {"anomaly_threshold": 0.7})
+    rules = Analyzer(tmp_path / "m", device="cpu").rules  # none of its own: 12 leads, the default AF rules
+    assert rules.anomaly_threshold == 0.7 and rules.anomaly_leads == TWELVE_LEADS and rules.af == AfRules()
+    save_checkpoint(load_checkpoint(tmp_path / "m"), tmp_path / "m",
+                    {"anomaly_leads": ["I", "II"], "af_rules": {"min_duration_s": 60.0, "turning_range": [0.4, 0.9]}})
+    rules = Analyzer(tmp_path / "m", device="cpu").rules
+    assert rules.anomaly_leads == ("I", "II") and rules.af.min_duration_s == 60.0
+    assert rules.af.turning_range == (0.4, 0.9)

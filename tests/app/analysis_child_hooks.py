@@ -47,7 +47,7 @@ class OutOfMemoryOnGpu:
             return analyzer
 
         class Gpu:
-            info, anomaly_threshold = analyzer.info, analyzer.anomaly_threshold
+            info, rules = analyzer.info, analyzer.rules
 
             def iter_analyze(self, *args, **kwargs):
                 raise torch.cuda.OutOfMemoryError("CUDA out of memory")

@@ -34,7 +34,7 @@ def heat_pixels(path: Path) -> int:
 def test_analyze_screenshot_draws_the_findings(tmp_path):
     torch.manual_seed(0)
     model_dir = tmp_path / "tiny"
-    save_checkpoint(AnyECG.from_size("tiny", heads=dict(HEADS)), model_dir, {"name": "anyecg-tiny-test"})
+    save_checkpoint(AnyECG.from_size("tiny", heads=dict(HEADS)), model_dir, {"name": "anyecg-tiny-test", "anomaly_leads": ["II", "V1"]})
     t = np.arange(int(30 * 250)) / 250
     x = np.zeros_like(t)
     for beat in np.arange(0.4, 30, 0.8):  # 75 bpm Gaussian R waves

@@ -27,7 +27,8 @@ def tiny_dir(tmp_path_factory):
     torch.manual_seed(0)
     model = AnyECG.from_size("tiny", heads=dict(HEADS))
     d = tmp_path_factory.mktemp("tiny-model")
-    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "t1"})
+    # its anomaly head judges MLII + V1 recordings
+    save_checkpoint(model, d, {"name": "anyecg-tiny-test", "model_version": "t1", "anomaly_leads": ["II", "V1"]})
     return d
 
 
@@ -98,11 +99,11 @@ def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tin
 
 
 def test_moving_the_view_while_streaming_analyses_the_new_view_next(qtbot, win, hooks_process, monkeypatch):
-    from app.model.stream import PartialFindings
+    from anyecg_model.analysis.builder import FindingsBuilder
 
     win.model.use_process(hooks_process)  # the process takes its 2nd chunk only once the view has moved (no race)
-    starts, add = [], PartialFindings.add
-    monkeypatch.setattr(PartialFindings, "add", lambda self, part: (starts.append(part.start_s), add(self, part)))
+    starts, add = [], FindingsBuilder.add
+    monkeypatch.setattr(FindingsBuilder, "add", lambda self, part: (starts.append(part.start_s), add(self, part)))
     win.set_recording(ecg(240.0, 72.0, "moving.hea", seed=4))  # four 60-s chunks
     win.trace.set_view(0.0, 10.0)
     with qtbot.waitSignal(win.model.analysisFinished, timeout=120_000):
@@ -110,6 +111,32 @@ def test_moving_the_view_while_streaming_analyses_the_new_view_next(qtbot, win, 
         qtbot.waitUntil(lambda: len(starts) == 1, timeout=60_000)
         win.trace.set_view(190.0, 200.0)  # sent to the process, which picks its next chunk from it
     assert starts == [0.0, 180.0, 60.0, 120.0]  # the moved view's chunk next, then the rest in time order
+
+
+def test_the_streamed_overlay_after_the_last_chunk_equals_the_finished_one(qtbot, win, monkeypatch):
+    """The viewer merges streamed chunks with the core's FindingsBuilder and the checkpoint's rules, so what it
+    shows once the last chunk is in is what the finished analysis (and `anyecg analyze`) says."""
+    from dataclasses import fields
+
+    from anyecg_model.analysis.builder import FindingsBuilder
+    from app.model.stream import OverlayData
+
+    builders, add = [], FindingsBuilder.add
+    monkeypatch.setattr(FindingsBuilder, "add", lambda self, part: (builders.append(self), add(self, part)))
+    rec = ecg(150.0, 64.0, "stream.hea", seed=2)  # three 60-s chunks, the visible one first
+    win.set_recording(rec)
+    win.trace.set_view(70.0, 80.0)
+    f = run_to_end(qtbot, win)
+    assert len(builders) == 3 and len(set(map(id, builders))) == 1 and builders[0].covers(0.0, rec.duration_s)
+    streamed = OverlayData.from_findings(builders[0].findings())
+    finished = OverlayData.from_findings(f)
+    for fld in fields(OverlayData):
+        a, b = getattr(streamed, fld.name), getattr(finished, fld.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=fld.name)
+        else:
+            assert a == b, fld.name
+    assert streamed.af_burden() == f.af_burden and streamed.episodes
 
 
 def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):

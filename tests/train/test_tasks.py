@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.analysis.episodes import burden, episode_scores, episodes_from_windows, with_beat_runs
+from anyecg_model.analysis.episodes import af_burden, episode_scores, episodes_from_windows, with_beat_runs
 from anyecg_model.analysis.findings import RhythmEpisode
 from anyecg_model.analysis.features import beat_segments, rhythm_features, rr_features, template_features
 from anyecg_model.analysis.labels import EPISODE_LABELS, episode_label
@@ -106,7 +106,8 @@ def test_windows_merge_into_episodes_and_score_by_overlap():
     det = [(e.start_s, e.end_s, e.label) for e in eps]
     s = episode_scores([(25.0, 35.0, "AF"), (100.0, 110.0, "AF")], det, ("AF",))
     assert s["Se"] == 0.5 and s["+P"] == 1.0
-    assert burden(det) == pytest.approx(1 / 3)
+    assert af_burden(det) == pytest.approx(1 / 3)
+    assert af_burden(det, analysed_s=40.0) == pytest.approx(0.5) and af_burden([]) is None
 
 
 def test_a_fast_run_of_ventricular_beats_becomes_a_vt_episode_inside_the_window_episode():
@@ -128,22 +129,3 @@ def test_a_fast_run_of_ventricular_beats_becomes_a_vt_episode_inside_the_window_
     s_lab = np.where(run, 1, 0).astype(np.int8)
     af = [RhythmEpisode(0.0, 30.0, "AF", 0.9)]
     assert with_beat_runs(af, t, s_lab, np.ones(len(t), np.float32)) == af
-
-
-def test_windows_the_rhythm_head_calls_af_become_af_episodes():
-    from anyecg_model.analysis.episodes import with_rhythm_af
-    from anyecg_model.analysis.labels import RECORD_CLASSES
-
-    ep = np.zeros((4, len(EPISODE_LABELS)), np.float32)
-    ep[:, EPISODE_LABELS.index("NSR")] = 0.7
-    rc = np.zeros((4, len(RECORD_CLASSES)), np.float32)
-    rc[:, RECORD_CLASSES.index("N")] = 1.0
-    rc[1:3] = 0.0
-    rc[1:3, RECORD_CLASSES.index("A")] = [0.3, 0.9]
-    rc[0, RECORD_CLASSES.index("A")] = 0.1
-    out = with_rhythm_af(ep, rc)
-    assert [EPISODE_LABELS[k] for k in out.argmax(1)] == ["NSR", "AF", "AF", "NSR"]
-    assert out[2, EPISODE_LABELS.index("AF")] == pytest.approx(0.9)
-    assert with_rhythm_af(ep, None) is ep and (ep[:, EPISODE_LABELS.index("AF")] == 0).all()  # input untouched
-    # a checkpoint's own threshold (metadata ``af_from_rhythm``) replaces the default
-    assert [EPISODE_LABELS[k] for k in with_rhythm_af(ep, rc, threshold=0.5).argmax(1)] == ["NSR", "NSR", "AF", "NSR"]

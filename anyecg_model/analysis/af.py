@@ -1,0 +1,169 @@
+"""Atrial fibrillation at beat resolution: RR irregularity with ectopic beats excluded, and the model's vote.
+
+AF is an irregularly irregular ventricular rhythm. Per RR interval whose two beats are normal (N: ectopic
+beats and their compensatory pauses are left out, so trigeminy or frequent PVCs are not "irregular"), the
+normalised successive difference |ΔRR| / RR is averaged over a sliding window of ``window_rr`` kept
+intervals centred on it (the normalised RMSSD family of Dash et al. 2009, Tateno & Glass 2001 used 50-beat
+windows), together with the turning-point ratio (a random series turns at 2/3 of its points; sinus rhythm
+with slow rate changes turns far less). An interval is AF when the window is irregular and either the model
+supports AF (its episode head's AF+AFL probability for the 10-s window that holds the interval, at least
+``model_support``) or the irregularity is strong and random-like on its own. Runs of AF intervals become
+episodes from the first beat of the run to the last beat; runs closer than ``merge_gap_s`` merge, and an
+episode shorter than ``min_duration_s`` (30 s, the clinical definition of an AF episode) is dropped.
+Stretches between kept intervals longer than ``max_gap_s`` (unreadable signal, long ectopic runs) end a
+run. Vectorised with cumulative sums: 100 000 beats of a 24-h recording take milliseconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .labels import BEAT_CLASSES
+
+
+@dataclass(frozen=True)
+class AfRules:
+    """Thresholds of the AF detector (see the module docstring); chosen on MIT-BIH DS1 (records 201 and 203
+    have AF, 208 and the others none): the median normalised successive difference of ectopy-free RR is
+    0.23-0.30 in their AF and 0.03-0.13 in their other rhythms."""
+
+    window_rr: int = 32
+    irregular_nsd: float = 0.12
+    model_support: float = 0.5
+    strong_nsd: float = 0.2
+    turning_range: tuple[float, float] = (0.5, 0.8)
+    min_duration_s: float = 30.0
+    merge_gap_s: float = 3.0
+    max_gap_s: float = 6.0
+    min_rr_s: float = 0.2
+    max_rr_s: float = 3.0
+
+    def __post_init__(self) -> None:
+        if self.window_rr < 8 or not 0 < self.irregular_nsd <= self.strong_nsd or self.min_duration_s < 0 \
+                or not 0 <= self.turning_range[0] < self.turning_range[1] <= 1:
+            raise ValueError(f"invalid AF rules {self}")
+
+
+@dataclass
+class RrIrregularity:
+    """Per kept RR interval: ``start_s``/``end_s`` (its two beats, s), ``nsd`` (windowed mean |ΔRR|/RR),
+    ``turning`` (windowed turning-point ratio), ``step`` (its own |ΔRR|/RR against the previous kept interval,
+    0 at a segment start) and ``segment`` (number of the stretch without a long gap it belongs to)."""
+
+    start_s: np.ndarray
+    end_s: np.ndarray
+    nsd: np.ndarray
+    turning: np.ndarray
+    step: np.ndarray
+    segment: np.ndarray
+
+
+def rr_irregularity(beat_s: np.ndarray, beat_class: np.ndarray | None, rules: AfRules = AfRules()) -> RrIrregularity:
+    """The windowed irregularity of the RR intervals between normal beats (``beat_class`` indexes
+    :data:`BEAT_CLASSES`; None counts every beat as normal). Windows do not cross gaps over ``max_gap_s``."""
+    t = np.asarray(beat_s, np.float64)
+    normal = np.ones(len(t), bool) if beat_class is None else np.asarray(beat_class) == BEAT_CLASSES.index("N")
+    rr = np.diff(t)
+    keep = normal[1:] & normal[:-1] & (rr >= rules.min_rr_s) & (rr <= rules.max_rr_s)
+    a, b, r = t[:-1][keep], t[1:][keep], rr[keep]
+    n = len(r)
+    empty = RrIrregularity(a, b, np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n, np.int64))
+    if n < 3:
+        return empty
+    d = np.abs(np.diff(r)) / r[1:]  # d[i] pairs r[i] and r[i+1]
+    turn = ((r[1:-1] - r[:-2]) * (r[1:-1] - r[2:]) > 0).astype(np.float64)  # at r[i+1]
+    # segments of kept intervals without a long gap; successive differences never cross a segment border
+    brk = np.concatenate([[True], a[1:] - b[:-1] > rules.max_gap_s])
+    seg = np.cumsum(brk) - 1
+    seg_first = np.flatnonzero(brk)
+    seg_last = np.concatenate([seg_first[1:], [n]]) - 1
+    same = seg[1:] == seg[:-1]
+    d = np.where(same, d, 0.0)
+    tsame = same[1:] & same[:-1]
+    turn = np.where(tsame, turn, 0.0)
+    cd = np.concatenate([[0.0], np.cumsum(d)])
+    cs = np.concatenate([[0], np.cumsum(same)])
+    ct = np.concatenate([[0.0], np.cumsum(turn)])
+    cts = np.concatenate([[0], np.cumsum(tsame)])
+    i = np.arange(n)
+    lo = np.maximum(seg_first[seg], i - rules.window_rr // 2)
+    hi = np.minimum(seg_last[seg] + 1, lo + rules.window_rr)
+    lo = np.maximum(seg_first[seg], np.minimum(lo, hi - rules.window_rr))
+    # differences d[j] with lo <= j < hi - 1; turning points at j + 1 for lo <= j < hi - 2
+    m_d = np.maximum(hi - 1, lo)
+    nd = cs[m_d] - cs[lo]
+    nsd = np.where(nd > 0, (cd[m_d] - cd[lo]) / np.maximum(nd, 1), 0.0)
+    m_t = np.minimum(np.maximum(hi - 2, lo), n - 2)
+    lo_t = np.minimum(lo, m_t)
+    nt = cts[m_t] - cts[lo_t]
+    turning = np.where(nt > 0, (ct[m_t] - ct[lo_t]) / np.maximum(nt, 1), 0.0)
+    short = (hi - lo) < rules.window_rr // 2  # too few intervals to judge
+    nsd[short] = 0.0
+    return RrIrregularity(a, b, nsd, turning, np.concatenate([[0.0], d]), seg)
+
+
+def af_episodes(beat_s: np.ndarray, beat_class: np.ndarray | None, model_af: np.ndarray | None,
+                rules: AfRules = AfRules()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """AF episodes ``(start_s, end_s, confidence)`` at beat resolution. ``model_af`` is, per beat of
+    ``beat_s``, the model's probability of AF/AFL there (None: RR irregularity alone, at ``strong_nsd``).
+    Confidence is the share of the episode's intervals that are irregular at ``strong_nsd`` blended with the
+    model's mean AF probability over them (equal weights; the irregularity share alone without a model)."""
+    irr = rr_irregularity(beat_s, beat_class, rules)
+    empty = (np.zeros(0), np.zeros(0), np.zeros(0))
+    if not len(irr.nsd):
+        return empty
+    t = np.asarray(beat_s, np.float64)
+    lo_t, hi_t = rules.turning_range
+    random_like = (irr.turning >= lo_t) & (irr.turning <= hi_t)
+    strong = (irr.nsd >= rules.strong_nsd) & random_like
+    if model_af is None:
+        support = np.zeros(len(irr.nsd))
+        af = strong
+    else:
+        support = np.asarray(model_af, np.float64)[np.searchsorted(t, irr.start_s).clip(0, len(t) - 1)]
+        af = ((irr.nsd >= rules.irregular_nsd) & (support >= rules.model_support)) | strong
+    if not af.any():
+        return empty
+    edges = np.diff(np.concatenate([[0], af.astype(np.int8), [0]]))
+    first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    first, stop = _to_onset_and_offset(irr, first, stop, rules)
+    start, end = irr.start_s[first], irr.end_s[stop]
+    join = np.concatenate([[False], start[1:] - end[:-1] < rules.merge_gap_s])
+    group_first = np.flatnonzero(~join)
+    g_start = start[group_first]
+    g_end = np.maximum.reduceat(end, group_first)
+    g_first = first[group_first]
+    g_stop = stop[np.concatenate([group_first[1:], [len(start)]]) - 1]
+    keep = g_end - g_start >= rules.min_duration_s
+    g_start, g_end, g_first, g_stop = g_start[keep], g_end[keep], g_first[keep], g_stop[keep]
+    cs_strong = np.concatenate([[0.0], np.cumsum(strong)])
+    cs_support = np.concatenate([[0.0], np.cumsum(support)])
+    n = g_stop - g_first + 1
+    share = (cs_strong[g_stop + 1] - cs_strong[g_first]) / n
+    conf = share if model_af is None else 0.5 * share + 0.5 * (cs_support[g_stop + 1] - cs_support[g_first]) / n
+    return g_start, g_end, conf
+
+
+def _to_onset_and_offset(irr: RrIrregularity, first: np.ndarray, stop: np.ndarray,
+                         rules: AfRules) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of AF intervals (indices ``first``..``stop``) moved out to the beats where the irregularity starts
+    and ends: a centred window turns irregular only once about half of it is, so a run found by windows starts
+    up to half a window late and ends as early. Each edge moves outwards (at most half a window, never across a
+    gap) while one of the next three intervals differs from its predecessor by ``irregular_nsd`` or more."""
+    half = rules.window_rr // 2
+    irregular = irr.step >= rules.irregular_nsd
+    n = len(irregular)
+    first, stop = first.copy(), stop.copy()
+    for k in range(len(first)):
+        i, seg = first[k], irr.segment[first[k]]
+        floor = max(i - half, stop[k - 1] + 1 if k else 0)
+        while i - 1 >= floor and irr.segment[i - 1] == seg and irregular[max(i - 3, 0):i].any():
+            i -= 1
+        first[k] = i
+        j, seg = stop[k], irr.segment[stop[k]]
+        ceil = min(j + half, first[k + 1] - 1 if k + 1 < len(first) else n - 1)
+        while j + 1 <= ceil and irr.segment[j + 1] == seg and irregular[j + 1:j + 4].any():
+            j += 1
+        stop[k] = j
+    return first, stop

@@ -1,0 +1,276 @@
+"""`FindingsBuilder`: the one place where chunk results become :class:`~.findings.Findings`.
+
+``anyecg analyze``, :meth:`Analyzer.analyze <.analyzer.Analyzer.analyze>`, the analysis process (findings cache)
+and the viewer's streaming and finished views all merge chunk results here, so they show the same findings::
+
+    builder = FindingsBuilder.for_recording(recording, model_info, tasks, FindingsRules.from_metadata(meta))
+    for part in parts:            # ChunkResult, any order; a chunk given twice replaces itself
+        builder.add(part)
+    findings = builder.findings()  # at any time: the findings of the chunks so far
+
+What is derived, from the merged (time-sorted) chunks:
+
+- **Unreadable signal** (the chunks' signal-quality gate): its spans are listed; no beat, anomaly window, rhythm
+  episode or heart rate is reported inside them.
+- **Anomaly**: per-window probabilities and their mean, only when the recording's leads include every lead the
+  anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
+- **Rhythm episodes**: the episode head's windows give the non-AF rhythms; AF/AFL comes at beat resolution from
+  RR irregularity and the model together (:mod:`.af`); runs of ectopic beats (VT, SVTA) are laid over both.
+- **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
+  analysed time in AF/AFL).
+
+Beat labels and confidences are taken as the chunks give them (any beat classifier).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..signal.quality import UNREADABLE_REASONS
+from .af import AfRules, af_episodes
+from .chunks import TASKS, ChunkResult
+from .episodes import af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
+from .findings import AnomalyWindow, Beats, Findings, ModelInfo, UnreadableSpan
+from .labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
+
+#: The leads of the PTB-XL 12-lead ECGs the shipped anomaly head was trained on (10-s windows), for
+#: checkpoints whose metadata names none (``anomaly_leads``).
+TWELVE_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+
+
+@dataclass(frozen=True)
+class FindingsRules:
+    """The thresholds that turn model outputs into findings, read from the checkpoint's metadata
+    (:meth:`from_metadata`): ``anomaly_threshold`` (probability for "abnormal"), ``anomaly_leads`` (the lead set
+    the anomaly head was trained and calibrated on), ``af`` (the AF detector, :class:`~.af.AfRules`)."""
+
+    anomaly_threshold: float = 0.5
+    anomaly_leads: tuple[str, ...] = TWELVE_LEADS
+    af: AfRules = field(default_factory=AfRules)
+
+    @classmethod
+    def from_metadata(cls, meta: Mapping[str, Any]) -> "FindingsRules":
+        af = {k: meta["af_rules"][k] for k in meta.get("af_rules", {}) if k in AfRules.__dataclass_fields__}
+        if "turning_range" in af:
+            af["turning_range"] = tuple(af["turning_range"])
+        return cls(anomaly_threshold=float(meta.get("anomaly_threshold", 0.5)),
+                   anomaly_leads=tuple(meta.get("anomaly_leads", TWELVE_LEADS)), af=AfRules(**af))
+
+    def anomaly_domain_problem(self, leads: Sequence[str]) -> str | None:
+        """Why the anomaly head cannot judge a recording with ``leads`` (None when it can)."""
+        from ..io.leads import standard_equivalent
+
+        have = {standard_equivalent(n) or n for n in leads}
+        missing = [n for n in self.anomaly_leads if n not in have]
+        if not missing:
+            return None
+        return (f"not assessed: the anomaly model was trained on {len(self.anomaly_leads)}-lead ECGs "
+                f"({', '.join(self.anomaly_leads)}); this recording lacks {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """What the findings say about the recording itself: file name, length (s), rate (Hz), lead names, and how
+    its leads were analysed (file lead → model lead, those approximated or assumed, the R-peak lead)."""
+
+    record: str
+    duration_s: float
+    fs: float
+    leads: tuple[str, ...]
+    lead_mapping: Mapping[str, str] = field(default_factory=dict)
+    lead_assumed: tuple[str, ...] = ()
+    rhythm_lead: str | None = None
+
+
+class FindingsBuilder:
+    """Merges :class:`~.chunks.ChunkResult` s (any order) into :class:`Findings` (see the module docstring)."""
+
+    def __init__(self, info: RecordInfo, model: ModelInfo, tasks: Sequence[str] = TASKS,
+                 rules: FindingsRules = FindingsRules()):
+        self.info, self.model, self.tasks, self.rules = info, model, tuple(tasks), rules
+        self.parts: dict[float, ChunkResult] = {}
+        self._spans: list[tuple[float, float]] = []
+        self._cached: Findings | None = None
+
+    @classmethod
+    def for_recording(cls, recording, model: ModelInfo, tasks: Sequence[str] = TASKS,
+                      rules: FindingsRules = FindingsRules(),
+                      lead_map: Mapping[str, str] | None = None) -> "FindingsBuilder":
+        """A builder for ``recording`` whose leads are mapped as the analysis maps them (``lead_map``: the
+        user's choices, :func:`~anyecg_model.io.leads.map_leads`)."""
+        from ..io.leads import map_leads
+
+        leads = map_leads(recording.lead_names, lead_map)
+        rhythm = None if leads.rhythm_lead is None else leads.names[leads.rhythm_lead]
+        info = RecordInfo(Path(recording.path).name, float(recording.duration_s), float(recording.fs),
+                          tuple(recording.lead_names), leads.by_name, tuple(leads.assumed), rhythm)
+        return cls(info, model, tasks, rules)
+
+    def add(self, part: ChunkResult) -> None:
+        """Take one chunk's result; a chunk given again (e.g. recomputed on the CPU) replaces the first."""
+        if part.start_s not in self.parts:
+            bisect.insort(self._spans, (part.start_s, part.end_s))
+        self.parts[part.start_s] = part
+        self._cached = None
+
+    def covers(self, t0: float, t1: float) -> bool:
+        """True when the chunks received so far cover ``[t0, t1]`` s."""
+        k = max(0, bisect.bisect_right(self._spans, (t0, float("inf"))) - 1)
+        t = t0
+        for a, b in self._spans[k:]:
+            if a > t + 1e-6:
+                break
+            t = max(t, b)
+        return t >= t1 - 1e-6
+
+    def findings(self) -> Findings:
+        """The findings of the chunks received so far (cached until the next :meth:`add`)."""
+        if self._cached is None:
+            self._cached = self._build()
+        return self._cached
+
+    # ------------------------------------------------------------------ internals
+    def _build(self) -> Findings:
+        info, tasks = self.info, self.tasks
+        parts = sorted(self.parts.values(), key=lambda p: p.start_s)
+        f = Findings(record=info.record, duration_s=info.duration_s, fs=info.fs, leads=list(info.leads),
+                     model=self.model, anomaly_threshold=self.rules.anomaly_threshold,
+                     lead_mapping=dict(info.lead_mapping), lead_assumed=list(info.lead_assumed),
+                     rhythm_lead=info.rhythm_lead)
+        cat = _Concat(parts)
+        ws, we = cat.array("window_start_s"), cat.array("window_end_s")
+        bad_s, bad_code = cat.unreadable()
+        f.unreadable = [UnreadableSpan(float(a), float(b), UNREADABLE_REASONS[int(c)])
+                        for (a, b), c in zip(bad_s, bad_code)]
+        readable_win = _outside(ws, we, bad_s)
+        if "anomaly" in tasks:
+            problem = self.rules.anomaly_domain_problem(list(info.lead_mapping.values()) or info.leads)
+            if problem is not None:
+                f.anomaly_not_assessed = problem
+            else:
+                logits = cat.array("anomaly_logit")[readable_win]
+                probs = 1 / (1 + np.exp(-logits))
+                f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in
+                                     zip(ws[readable_win], we[readable_win], probs)]
+                f.anomaly_score = float(1 / (1 + np.exp(-logits.mean()))) if len(logits) else None
+        beats = None
+        if "arrhythmia" in tasks:
+            beats = Beats.concat([p.beats for p in parts if p.beats is not None])
+            beats = _beats_outside(beats, bad_s)
+            f.beats = beats
+            rc = cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win]
+            weights = (we - ws)[readable_win][:, None]
+            mean = (rc * weights).sum(0) / max(weights.sum(), 1e-9)
+            f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
+        peaks = _outside_points(np.sort(cat.array("r_peaks_s")), bad_s)
+        if "events" in tasks:
+            f.episodes = self._episodes(ws, we, cat.array("episode_prob", width=len(EPISODE_LABELS)), peaks, beats,
+                                        bad_s)
+        analysed = float(sum(b - a for a, b in self._spans)) - float(np.sum(bad_s[:, 1] - bad_s[:, 0]))
+        summarise(f, peaks)
+        if f.episodes is not None:
+            f.af_burden = af_burden(((e.start_s, e.end_s, e.label) for e in f.episodes), analysed)
+        return f
+
+    def _episodes(self, ws, we, ep, peaks, beats, bad_s):
+        """Window episodes without AF/AFL, AF at beat resolution laid over them, then ectopic runs; nothing
+        inside unreadable signal."""
+        if not len(ws):
+            return []
+        af_cols = [EPISODE_LABELS.index(x) for x in AF_EPISODE_LABELS]
+        p_af = ep[:, af_cols].sum(1)
+        afl_share = ep[:, af_cols[1]] / np.maximum(p_af, 1e-9)
+        other = ep.copy()
+        other[:, af_cols] = -1.0  # AF/AFL come from the beat-level detector only
+        episodes = episodes_from_windows(ws, we, other)
+        beat_class = _class_at(peaks, beats)
+        w = np.searchsorted(ws, peaks, side="right") - 1
+        model_af = p_af[w.clip(0, len(ws) - 1)] if len(peaks) else np.zeros(0)
+        a_s, a_e, a_c = af_episodes(peaks, beat_class, model_af, self.rules.af)
+        if len(a_s):
+            k0 = np.searchsorted(ws, a_s, side="right") - 1
+            k1 = np.searchsorted(ws, a_e, side="left")
+            flutter = np.array([afl_share[max(i, 0):max(j, i + 1)].mean() > 0.5 for i, j in zip(k0, k1)])
+            labels = np.where(flutter, "AFL", "AF").astype(object)
+            episodes = lay_over(episodes, a_s, a_e, labels, a_c)
+        if beats is not None:
+            episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence)
+        if len(bad_s):
+            episodes = [e for e in lay_over(episodes, bad_s[:, 0], bad_s[:, 1],
+                                            np.full(len(bad_s), "", object), np.zeros(len(bad_s))) if e.label]
+        return episodes
+
+
+class _Concat:
+    """Per-chunk arrays of the time-sorted chunks, concatenated on demand."""
+
+    def __init__(self, parts: list[ChunkResult]):
+        self.parts = parts
+
+    def array(self, name: str, width: int | None = None) -> np.ndarray:
+        rows = [np.asarray(getattr(p, name)) for p in self.parts if getattr(p, name) is not None]
+        if rows:
+            return np.concatenate(rows)
+        return np.zeros((0, width)) if width else np.zeros(0)
+
+    def unreadable(self) -> tuple[np.ndarray, np.ndarray]:
+        spans = [p.unreadable_s for p in self.parts if p.unreadable_s is not None and len(p.unreadable_s)]
+        codes = [p.unreadable_code for p in self.parts if p.unreadable_s is not None and len(p.unreadable_s)]
+        if not spans:
+            return np.zeros((0, 2)), np.zeros(0, np.int8)
+        s, c = np.concatenate(spans), np.concatenate(codes)
+        # spans of neighbouring chunks that touch join (a stretch cut at a chunk border is one stretch)
+        order = np.argsort(s[:, 0], kind="stable")
+        s, c = s[order], c[order]
+        new = np.concatenate([[True], s[1:, 0] > np.maximum.accumulate(s[:, 1])[:-1] + 1e-6])
+        first = np.flatnonzero(new)
+        return np.stack([s[first, 0], np.maximum.reduceat(s[:, 1], first)], 1), c[first]
+
+
+def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Mask of windows ``[ws, we)`` whose unreadable part is less than half their length."""
+    if not len(bad) or not len(ws):
+        return np.ones(len(ws), bool)
+    cum = np.concatenate([[0.0], np.cumsum(bad[:, 1] - bad[:, 0])])
+
+    def covered_until(t):  # unreadable seconds before t
+        k = np.searchsorted(bad[:, 0], t, side="right")
+        part = np.clip(t - bad[np.maximum(k - 1, 0), 0], 0, bad[np.maximum(k - 1, 0), 1] - bad[np.maximum(k - 1, 0), 0])
+        return cum[np.maximum(k - 1, 0)] + np.where(k > 0, part, 0.0)
+
+    return covered_until(we) - covered_until(ws) < 0.5 * (we - ws)
+
+
+def _outside_points(t: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Times ``t`` (sorted) not inside an unreadable span."""
+    if not len(bad) or not len(t):
+        return t
+    k = np.searchsorted(bad[:, 0], t, side="right") - 1
+    inside = (k >= 0) & (t < bad[k.clip(0), 1])
+    return t[~inside]
+
+
+def _beats_outside(beats: Beats, bad: np.ndarray) -> Beats:
+    if not len(bad) or not len(beats):
+        return beats
+    k = np.searchsorted(bad[:, 0], beats.time_s, side="right") - 1
+    keep = ~((k >= 0) & (beats.time_s < bad[k.clip(0), 1]))
+    return Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
+
+
+def _class_at(peaks: np.ndarray, beats: Beats | None) -> np.ndarray | None:
+    """The beat class of each R peak (the classified beat at the same time; N where none was classified)."""
+    if beats is None:
+        return None
+    out = np.zeros(len(peaks), np.int8)
+    if len(beats) and len(peaks):
+        k = np.searchsorted(beats.time_s, peaks).clip(0, len(beats) - 1)
+        k_prev = (k - 1).clip(0)
+        k = np.where(np.abs(beats.time_s[k_prev] - peaks) < np.abs(beats.time_s[k] - peaks), k_prev, k)
+        same = np.abs(beats.time_s[k] - peaks) < 1e-3
+        out[same] = beats.label[k[same]]
+    return out
