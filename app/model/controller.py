@@ -316,7 +316,9 @@ class ModelController(QtCore.QObject):
             self._show_model_text(info, device)
             rec = self.window.recording
             if rec is not None:  # the core merges the chunks with the checkpoint's rules, as `anyecg analyze` does
-                self.partial = FindingsBuilder.for_recording(rec, info, self.worker.job.tasks, self.worker.rules)
+                job = self.worker.job
+                self.partial = FindingsBuilder.for_recording(rec, info, job.tasks, self.worker.rules,
+                                                             dict(job.lead_map) or None)
 
     def _on_partial(self, job_id: int, part) -> None:
         if not self._current(job_id) or self.partial is None:
