@@ -27,6 +27,7 @@ from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.signal.filters import PRESETS, RAW
 
 from .dialogs import CalibrationDialog, show_message
+from .docks import DockLayout, scrolling
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
 from .menus import build_menus, build_toolbar
@@ -48,11 +49,6 @@ HR_LANE_MIN_S = 60.0
 RESTING_ECG_MAX_S = 12.0
 #: The status bar says the traces are decimated only above this many samples per pixel column.
 DECIMATION_NOTICE_SPP = 4.0
-#: Below this window height (px) the right-hand panels share one tabbed dock (laptop screens, 1366 × 768).
-COMPACT_HEIGHT_PX = 900
-#: Width of the right-hand docks and height of the Leads dock in a compact window (px).
-COMPACT_DOCK_PX = 400
-COMPACT_LEADS_PX = 180
 FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat *.npy *.json);;All files (*)")
 
 
@@ -96,6 +92,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._panels_menu = self._menus["View"].addMenu("Panels")
         self.leads_panel = LeadsPanel(self.trace)
         self.leads_dock = self.add_dock("Leads", self.leads_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.docks = DockLayout(self, self.leads_dock)
         self._build_status_bar()
         build_toolbar(self)
         build_menus(self)
@@ -148,39 +145,14 @@ class MainWindow(QtWidgets.QMainWindow):
         """Wrap ``widget`` in a dock at ``area``; its toggle appears in View ▸ Panels."""
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(f"dock_{title}")
-        scroll = QtWidgets.QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-        scroll.setWidget(widget)
-        dock.setWidget(scroll)
+        dock.setWidget(scrolling(widget))
         self.addDockWidget(area, dock)
         self._panels_menu.addAction(dock.toggleViewAction())
         return dock
 
-    def set_compact(self, compact: bool) -> None:
-        """Compact window (a laptop screen): the right-hand panels other than Leads share one tabbed dock,
-        narrower; otherwise each has its own dock, one above the other."""
-        if compact == getattr(self, "_compact", False):
-            return
-        self._compact = compact
-        right = [d for d in self.findChildren(QtWidgets.QDockWidget)
-                 if self.dockWidgetArea(d) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea and not d.isFloating()
-                 and not d.isHidden() and d.widget() is not None and d.widget().widget() is not self.leads_panel]
-        if len(right) < 2:
-            return
-        first = right[0]
-        for dock in right[1:]:
-            if compact:
-                self.tabifyDockWidget(first, dock)
-            else:
-                self.splitDockWidget(first, dock, QtCore.Qt.Orientation.Vertical)
-        first.raise_()
-        if compact:
-            self.resizeDocks([first], [COMPACT_DOCK_PX], QtCore.Qt.Orientation.Horizontal)
-            self.resizeDocks([self.leads_dock, first], [COMPACT_LEADS_PX, self.height()], QtCore.Qt.Orientation.Vertical)
-
     def is_compact(self) -> bool:
-        return getattr(self, "_compact", False)
+        """True while the right-hand panels share one tabbed dock (a short window, :mod:`app.docks`)."""
+        return self.docks.compact
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -516,11 +488,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
         super().resizeEvent(ev)
         if self.isVisible():
-            self.set_compact(ev.size().height() < COMPACT_HEIGHT_PX)
+            self.docks.fit_height(ev.size().height())
 
     def showEvent(self, ev: QtGui.QShowEvent) -> None:
         super().showEvent(ev)
-        self.set_compact(self.height() < COMPACT_HEIGHT_PX)  # sized before it was shown (restored geometry)
+        self.docks.fit_height(self.height())  # sized before it was shown (restored geometry)
 
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
         if ev.mimeData().hasUrls():
