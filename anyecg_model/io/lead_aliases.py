@@ -140,8 +140,3 @@ def slot_name(name: str) -> str | None:
     """The slot a user names (``ii``, ``Lead V5``, ``avr``), or None when ``name`` names no slot exactly."""
     alias = resolve(name)
     return alias.slot if alias is not None and alias.exact and not alias.inverted else None
-
-
-def table_rows() -> list[tuple[str, str, str, str]]:
-    """(spelling, canonical name, slot, exact|approximate) for every table entry, for documentation."""
-    return [(k, a.name, a.slot or "-", "exact" if a.exact else "approximate") for k, a in sorted(_TABLE.items())]
