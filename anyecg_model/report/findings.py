@@ -80,6 +80,8 @@ class ReportFindings:
     record_class: tuple[str, float | None] | None = None
     anomaly: tuple[float, str] | None = None
     anomaly_windows: tuple[tuple[float, float, float], ...] = ()
+    #: stretches the signal-quality gate found unreadable, ``(start_s, end_s, reason)``: no finding inside
+    unreadable: tuple[tuple[float, float, str], ...] = ()
     model: Mapping[str, Any] | None = None
     generated_leads: tuple[str, ...] = ()
 
@@ -133,6 +135,9 @@ class ReportFindings:
                 record_class = (str(rc["label"]), _float_or_none(probs.get(rc["label"])))
             windows = tuple((float(w["start_s"]), float(w["end_s"]), float(w["score"]))
                             for w in anomaly.get("windows") or [])
+            quality = data.get("signal_quality") or {}
+            unreadable = tuple((float(u["start_s"]), float(u["end_s"]), str(u.get("reason", "")))
+                               for u in quality.get("unreadable") or [])
             anomaly_pair = None
             if anomaly.get("score") is not None:
                 anomaly_pair = (float(anomaly["score"]), str(anomaly.get("label", "")))
@@ -154,6 +159,7 @@ class ReportFindings:
             record_class=record_class,
             anomaly=anomaly_pair,
             anomaly_windows=windows,
+            unreadable=unreadable,
             model=model,
             generated_leads=tuple(str(x) for x in data.get("generated_leads", []) or []),
         )

@@ -3,7 +3,8 @@
 Heart rate is 60 / RR (bpm). Per-minute rates are averaged over the RR intervals ending in each
 minute; an hour's min and max are the extremes of its minute rates (so one ectopic beat does not set
 the day's maximum), its mean is 60 / mean RR. Gaps between beats longer than ``signal_loss_s`` count
-as unanalysed (signal loss, not asystole); RR intervals from ``pause_s`` up to that limit are pauses.
+as unanalysed (signal loss, not asystole), and so do intervals that overlap a stretch the signal-quality gate
+found unreadable; RR intervals from ``pause_s`` up to that limit are pauses.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
     labels = np.asarray(findings.beat_label, dtype=object)
     rr = np.diff(t)
     rr_end = t[1:]
-    valid = (rr >= rules.min_rr_s) & (rr < rules.signal_loss_s)
+    valid = (rr >= rules.min_rr_s) & (rr < rules.signal_loss_s) & ~touches_unreadable(t, findings.unreadable)
     analysed = float(rr[valid].sum())
     pause_mask = valid & (rr >= rules.pause_s)
     pauses = [(float(t[i]), float(rr[i])) for i in np.flatnonzero(pause_mask)]
@@ -206,3 +207,13 @@ def format_duration(seconds: float) -> str:
     if seconds >= 60:
         return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
     return f"{seconds:.1f} s"
+
+
+def touches_unreadable(t: np.ndarray, unreadable) -> np.ndarray:
+    """Per RR interval of the sorted beat times ``t`` (s): True when it overlaps an unreadable stretch
+    ``(start_s, end_s, reason)`` — a gap in unreadable signal is lost signal, not a pause."""
+    if not len(unreadable) or len(t) < 2:
+        return np.zeros(max(len(t) - 1, 0), bool)
+    spans = np.array(sorted((a, b) for a, b, *_ in unreadable), np.float64)
+    k = np.searchsorted(spans[:, 0], t[1:], side="left") - 1  # last span starting before the interval's end
+    return (k >= 0) & (spans[k.clip(0), 1] > t[:-1])  # ... and ending after its start (spans are disjoint)

@@ -62,6 +62,22 @@ def test_pauses_and_signal_loss():
         HolterRules(pause_s=20.0)
 
 
+def test_a_gap_in_unreadable_signal_is_not_a_pause():
+    """MIT-BIH 208 had a "longest pause 5.3 s" that was a baseline jump after an artefact: a gap between beats
+    that overlaps a stretch the signal-quality gate marked unreadable is lost signal, not a pause."""
+    from dataclasses import replace
+
+    beats = _beats_with_pause(300.0, 5.3)
+    gated = replace(beats, unreadable=((300.2, 302.0, "baseline"),))
+    assert len(summarise(beats, 610.0).pauses) == 1
+    s = summarise(gated, 610.0)
+    assert not s.pauses and s.analysed_s == pytest.approx(summarise(beats, 610.0).analysed_s - 5.3)
+    back = ReportFindings.from_analysis({"model": {}, "beats": None, "rhythm": None, "anomaly": None,
+                                         "signal_quality": {"unreadable": [{"start_s": 1.0, "end_s": 2.5,
+                                                                            "reason": "flat"}]}})
+    assert back.unreadable == ((1.0, 2.5, "flat"),)
+
+
 def test_holter_pdf_pages(holter_3h, tmp_path):
     pdf = render_holter(holter_3h, tmp_path / "h.pdf")
     pages = pdf_text(pdf)
