@@ -76,3 +76,18 @@ def test_a_caliper_follows_its_panel_when_the_rows_spread(qtbot, window):
     qtbot.wait(20)
     assert page.row_mv != pytest.approx(spacing), "the rows moved"
     assert cal.panel[2] == pytest.approx((page.baseline(row) - 0.5 * page.row_mv, page.baseline(row) + 0.5 * page.row_mv))
+
+
+def test_ptbxl_00219_at_1366x768(qtbot, window, shared_data):
+    """The reported record on a laptop: the PVC in V4–V6 and the end of the rhythm strip are on screen, with the
+    header's measurements above the page."""
+    window.resize(1366, 768)
+    assert window.open_path(shared_data / "ptbxl500" / "records500" / "00000" / "00219_hr.hea")
+    page = window.twelve_lead
+    qtbot.waitUntil(lambda: window.height() == 768 and page.view_range()[1] >= 10.0, timeout=3000)
+    assert window.stack.currentWidget() is page and window.is_compact()
+    assert page.view_range()[0] <= -0.4 and page.view_range()[1] >= 10.0
+    (_, _), (y0, _) = page.viewbox.viewRange()
+    assert y0 <= page.baseline(3) - 1.0
+    assert window.header.wait()
+    assert window.header.measures.text().startswith("HR 7")  # 73 bpm on lead II
