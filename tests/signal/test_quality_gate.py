@@ -1,0 +1,56 @@
+"""The signal-quality gate: flat and saturated stretches are unreadable, so is a clean record drowned in real
+electrode noise (MIT-BIH noise stress test, ``ma`` and ``bw``), while the clean record and the same record with
+mild noise stay readable."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from anyecg_model.signal.quality import UNREADABLE_REASONS, GateThresholds, unreadable_blocks, unreadable_spans
+
+FS = 360.0
+
+
+def synthetic(duration_s: float = 60.0) -> np.ndarray:
+    t = np.arange(int(duration_s * FS)) / FS
+    x = np.zeros_like(t)
+    for b in np.arange(0.4, duration_s, 0.8):
+        x += 1.2 * np.exp(-0.5 * ((t - b) / 0.012) ** 2) + 0.25 * np.exp(-0.5 * ((t - b - 0.28) / 0.05) ** 2)
+    return x + 0.01 * np.random.default_rng(0).standard_normal(len(t))
+
+
+def test_flat_and_saturated_stretches_are_unreadable_with_their_reason():
+    x = synthetic()
+    x[int(10 * FS):int(20 * FS)] = 0.2  # a lead off
+    x[int(35 * FS):int(41 * FS)] = np.where(np.arange(int(6 * FS)) % 40 < 20, 6.0, -6.0)  # amplifier on its rails
+    spans, codes = unreadable_spans(x, FS, offset_s=100.0)
+    assert [UNREADABLE_REASONS[c] for c in codes] == ["flat", "saturated"]
+    np.testing.assert_allclose(spans, [[110.0, 120.0], [135.0, 141.0]], atol=1.01)
+    assert unreadable_spans(synthetic(), FS)[0].shape == (0, 2)  # a clean ECG has none
+    with pytest.raises(ValueError):
+        GateThresholds(noise_sd_factor=0.0)
+
+
+def test_gaps_shorter_than_merge_gap_join_one_span():
+    x = synthetic()
+    x[int(10 * FS):int(13 * FS)] = 0.0
+    x[int(14 * FS):int(17 * FS)] = 0.0
+    spans, _ = unreadable_spans(x, FS, GateThresholds(merge_gap_s=2.0))
+    np.testing.assert_allclose(spans, [[10.0, 17.0]], atol=1.01)
+
+
+@pytest.mark.parametrize("kind", ["ma", "bw"])
+def test_real_electrode_noise_makes_a_clean_record_unreadable_only_when_it_swamps_it(shared_data, kind):
+    wfdb = pytest.importorskip("wfdb")
+    sig, _ = wfdb.rdsamp(str(shared_data / "mitdb" / "100"), sampto=int(300 * FS))
+    noise, _ = wfdb.rdsamp(str(shared_data / "noise" / kind), sampto=int(300 * FS))
+    x, n = sig[:, 0], noise[:, 0] - noise[:, 0].mean()
+    signal_power = np.ptp(x[: int(2 * FS)]) ** 2 / 8  # the noise stress test's definition (QRS amplitude)
+
+    def share_unreadable(snr_db: float) -> float:
+        gain = np.sqrt(signal_power / (n.var() * 10 ** (snr_db / 10)))
+        return float(np.mean(unreadable_blocks(x + gain * n, FS) >= 0))
+
+    assert share_unreadable(np.inf) == 0.0
+    assert share_unreadable(12.0) == 0.0  # mild noise: every second still readable
+    assert share_unreadable(-12.0) > 0.5  # noise 16 times the ECG's power: most of it unreadable
