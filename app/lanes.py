@@ -11,6 +11,10 @@ the visible time range, found by binary search, so 100,000 beats cost the same a
 
 Other engineers add their own lanes by subclassing :class:`LaneItem` and calling
 ``TraceView.add_lane(name, item)``; :func:`paint_ticks` draws a tick per beat from arrays.
+
+Text in a lane is drawn only where it fits whole: a band's label when the band is wide enough (else a
+standard abbreviation that is itself a label, ``NSR`` → ``N``, else nothing: never ``NS``), and a lane's tag
+(``model suggestions``) only in a gap its texts leave free (:func:`paint_tag`), never over them.
 """
 from __future__ import annotations
 
@@ -29,6 +33,45 @@ RHYTHM_COLOURS = {"N": "#6fbf73", "AFIB": "#e0603a", "AFL": "#e09a3a", "SVTA": "
                   "P": "#c08000", "PACED": "#c08000"}
 
 
+#: Shorter forms of rhythm labels that are labels themselves (MIT-BIH codes, or the model's ``AF``), drawn when the
+#: full label does not fit its band.
+SHORT_LABELS = {"NSR": "N", "AFIB": "AF", "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "~"}
+#: Ticks of a beat lane that carries a tag start this far down the lane (fraction of its height), leaving
+#: the tag its own row above them.
+TICK_FROM = 0.45
+#: Pixels kept free around a text in a lane.
+TEXT_PAD_PX = 4.0
+
+
+def fit_label(metrics: QtGui.QFontMetricsF, label: str, width_px: float, suffix: str = "") -> str:
+    """``label + suffix`` if it fits ``width_px`` whole; else the short form of :data:`SHORT_LABELS` with the
+    suffix if that fits; else ``""`` (a label is never cut, which could make another label: ``NSR`` → ``NS``)."""
+    for text in (label, SHORT_LABELS.get(label)):
+        if text and metrics.horizontalAdvance(text + suffix) + TEXT_PAD_PX <= width_px:
+            return text + suffix
+    return ""
+
+
+def text_box(metrics: QtGui.QFontMetricsF, rect: QtCore.QRectF, text: str) -> QtCore.QRectF:
+    """Where ``text`` drawn left-aligned (4 px in) and centred vertically in ``rect`` lies (px)."""
+    h = metrics.height()
+    return QtCore.QRectF(rect.left() + 4, rect.center().y() - h / 2, metrics.horizontalAdvance(text), h)
+
+
+def free_slot(occupied: np.ndarray, lo: float, hi: float, width: float) -> float | None:
+    """Left edge (px) of the rightmost gap of at least ``width`` px within ``[lo, hi]`` that overlaps none of
+    the ``occupied`` spans (rows ``(left, right)`` in px); None when there is none."""
+    spans = np.asarray(occupied, np.float64).reshape(-1, 2)
+    spans = spans[(spans[:, 1] > lo) & (spans[:, 0] < hi)]
+    spans = spans[np.argsort(spans[:, 0])]
+    right = hi
+    for left, end in zip(spans[::-1, 0], np.maximum.accumulate(spans[:, 1])[::-1]):
+        if right - max(end, lo) >= width:
+            return right - width
+        right = min(right, left)
+    return right - width if right - lo >= width else None
+
+
 def rhythm_colour(label: str) -> QtGui.QColor:
     """A stable colour for a rhythm label (known labels get fixed colours)."""
     if label in RHYTHM_COLOURS:
@@ -45,23 +88,54 @@ def heat_colour(score: float, alpha: int = 255) -> QtGui.QColor:
     return c
 
 
-def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, text: str) -> None:
-    """A small boxed tag at the right edge of a lane; ``tr`` maps view (s, mV) to device pixels and the
-    painter's own transform has been reset."""
-    _, x1 = item.visible_time_range()
+def tag_font(base: QtGui.QFont, lane_px: float) -> QtGui.QFont:
+    """The font of lane tags in a lane ``lane_px`` high."""
+    font = QtGui.QFont(base)
+    font.setPixelSize(max(8, int(lane_px * 0.45)))
+    font.setBold(False)
+    font.setItalic(False)
+    return font
+
+
+def tag_width(font: QtGui.QFont, text: str) -> float:
+    """Width (px) of the tag ``text`` with its margins."""
+    return QtGui.QFontMetricsF(font).horizontalAdvance(text) + 6
+
+
+def paint_tag(painter: QtGui.QPainter, tr: QtGui.QTransform, item: LaneItem, text: str,
+              occupied: np.ndarray | None = None, boxed: bool = True, top_row: bool = False,
+              short: str = "model") -> QtCore.QRectF | None:
+    """A small tag naming the lane, as far right as the lane's texts leave room: ``occupied`` are their spans
+    ``(left, right)`` in device px, which the tag never covers (no room: no tag; the lane's tooltip names
+    it). ``boxed`` puts it on a white box (lanes whose gaps are empty); a colour strip gets the text alone.
+    ``top_row``: in the lane's upper part (:data:`TICK_FROM` keeps it free of ticks), else at its bottom.
+    Where the whole ``text`` finds no room, its ``short`` form may (the text drawn: ``item.tag_text``).
+    ``tr`` maps view (s, mV) to device pixels and the painter's own transform has been reset. Returns where
+    the tag went (also kept as ``item.tag_rect``)."""
+    x0, x1 = item.visible_time_range()
+    left = tr.map(QtCore.QPointF(x0, item.y_top))
     top = tr.map(QtCore.QPointF(x1, item.y_top))
     bottom = tr.map(QtCore.QPointF(x1, item.y_bottom))
-    h = abs(bottom.y() - top.y())
-    font = painter.font()
-    font.setPixelSize(max(8, int(h * 0.45)))
-    font.setBold(False)
+    font = tag_font(painter.font(), abs(bottom.y() - top.y()))
     painter.setFont(font)
-    w = painter.fontMetrics().horizontalAdvance(text) + 6
-    y = max(top.y(), bottom.y())
-    box = QtCore.QRectF(top.x() - w - 2, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
-    painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
+    item.setToolTip(item.toolTip() or text)
+    item.tag_rect, item.tag_text = None, ""
+    spans = np.zeros((0, 2)) if occupied is None else occupied
+    for shown in dict.fromkeys((text, short)):
+        w = tag_width(font, shown)
+        slot = free_slot(spans, left.x() + 2, top.x() - 2, w)
+        if slot is not None:
+            break
+    if slot is None:
+        return None
+    y = min(top.y(), bottom.y()) + font.pixelSize() + 3 if top_row else max(top.y(), bottom.y())
+    box = QtCore.QRectF(slot, y - font.pixelSize() - 3, w, font.pixelSize() + 2)
+    if boxed:
+        painter.fillRect(box, QtGui.QColor(255, 255, 255, 210))
     painter.setPen(QtGui.QColor("#5a2d91"))
-    painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+    painter.drawText(box, QtCore.Qt.AlignmentFlag.AlignCenter, shown)
+    item.tag_rect, item.tag_text = box, shown
+    return box
 
 
 def paint_ticks(painter: QtGui.QPainter, xs, y0: float, y1: float) -> None:
@@ -97,6 +171,8 @@ class LaneItem(pg.GraphicsObject):
         self.y_bottom = 0.0
         self.y_top = 1.0
         self.text_colour = QtGui.QColor("#222222")
+        self.tag_rect: QtCore.QRectF | None = None  # where the last paint put the lane's tag (None: no room)
+        self.tag_text = ""  # the tag's text as drawn
         self.setZValue(50)
 
     def set_band(self, y_bottom: float, y_top: float) -> None:
@@ -197,6 +273,7 @@ class BandLaneItem(LaneItem):
         self.stops = np.asarray(stops_s, dtype=np.float64)[order]
         self.labels = np.asarray(labels, dtype=object)[order]
         self._max_len = float(np.max(self.stops - self.starts)) if len(self.starts) else 0.0
+        self.last_texts: list[tuple[QtCore.QRectF, QtCore.QRectF, str]] = []  # (band, text box, text) last drawn
 
     def visible_indices(self) -> np.ndarray:
         x0, x1 = self.visible_time_range()
@@ -213,8 +290,8 @@ class BandLaneItem(LaneItem):
         tr = painter.transform()
         painter.save()
         painter.resetTransform()
-        font = painter.font()
-        painter.setFont(font)
+        metrics = QtGui.QFontMetricsF(painter.font())
+        texts = []
         for i in idx:
             a = tr.map(QtCore.QPointF(max(self.starts[i], x0), self.y_top))
             b = tr.map(QtCore.QPointF(min(self.stops[i], x1), self.y_bottom))
@@ -223,6 +300,10 @@ class BandLaneItem(LaneItem):
             fill = QtGui.QColor(colour)
             fill.setAlpha(110)
             painter.fillRect(rect, fill)
-            painter.setPen(self.text_colour)
-            painter.drawText(rect.adjusted(4, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, str(self.labels[i]))
+            text = fit_label(metrics, str(self.labels[i]), rect.width())
+            if text:
+                painter.setPen(self.text_colour)
+                painter.drawText(rect.adjusted(4, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, text)
+                texts.append((rect, text_box(metrics, rect, text), text))
+        self.last_texts = texts
         painter.restore()

@@ -3,8 +3,10 @@
 Each lane paints only the rows in the visible time range, found by binary search on the store's sorted
 sample column, so an edit costs one ``update()`` of one item, whatever the number of beats. Labels
 (reference, manual, accepted) share one lane; pending model suggestions have their own lane, drawn
-lighter with their confidence and tagged "model suggestions" at the lane's right edge like the model's
-other lanes; rejected suggestions are not drawn.
+lighter with their confidence (where the neighbouring labels leave room for it) and tagged "model
+suggestions" like the model's other lanes, in a gap the labels leave free; rejected suggestions are not
+drawn. In the rhythm lane the labels' episodes are named in the upper half and the model's pending ones,
+hatched, in the lower half, so "N" and "AF?" never print on one another; a name is drawn only whole.
 """
 from __future__ import annotations
 
@@ -16,7 +18,11 @@ from PySide6 import QtCore, QtGui
 from anyecg_model.annotations import AnnotationStore
 from anyecg_model.io.annotations import AAMI_CLASS, BEAT_CLASS
 
-from ..lanes import CLASS_COLOURS, LaneItem, paint_tag, paint_ticks, rhythm_colour
+from ..lanes import (CLASS_COLOURS, TEXT_PAD_PX, TICK_FROM, LaneItem, fit_label, free_slot, paint_tag, paint_ticks,
+                     rhythm_colour, tag_font, tag_width, text_box)
+
+#: The tag of the suggestions lane.
+SUGGESTIONS_TAG = "model suggestions"
 
 #: Colour of manual and accepted labels' underline, and of the selection box.
 EDITED_COLOUR = "#d08000"
@@ -40,6 +46,8 @@ class StoreBeatLane(LaneItem):
         self.suggestions = suggestions
         self.last_drawn = 0  # rows painted by the last paint (tests and benchmarks read it)
         self.last_with_confidence = False  # whether the last paint wrote suggestions' confidences
+        self.last_texts: list[tuple[float, float, str]] = []  # (left px, right px, text) of the last paint
+        self.last_px_per_s = 0.0  # the time scale of the last paint
         self.shown_codes: set[str] | None = None  # None: every code
 
     def set_filter(self, codes: set[str] | None) -> None:
@@ -61,21 +69,54 @@ class StoreBeatLane(LaneItem):
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         tr = painter.transform()
-        self._paint_rows(painter)
-        if self.suggestions:  # the model's lanes all carry a "model …" tag at their right edge
+        occupied = self._paint_rows(painter)
+        if self.suggestions:  # the model's lanes all carry a "model …" tag, never over their labels
             painter.save()
             painter.resetTransform()
-            paint_tag(painter, tr, self, "model suggestions")
+            ticks = occupied is None  # ticks leave the lane's upper part free
+            paint_tag(painter, tr, self, SUGGESTIONS_TAG, None if ticks else occupied, top_row=ticks)
             painter.restore()
 
-    def _paint_rows(self, painter: QtGui.QPainter) -> None:
+    def _layout(self, px: np.ndarray, codes: np.ndarray, conf: np.ndarray, metrics: QtGui.QFontMetricsF,
+                lo: float, hi: float, tag_px: float | None) -> tuple[list[str], np.ndarray]:
+        """The text of each visible row and its span ``(left, right)`` in px, within the lane's ``[lo, hi]``
+        px: a suggestion's confidence is added ("V 0.93") only where it clears the text before it, the code
+        after it, the lane's ends and the room kept for a tag ``tag_px`` wide (the rightmost gap between the
+        codes), so neighbours never run together ("F 0.66V 0.43") and the tag covers no label."""
+        code_w = np.array([metrics.horizontalAdvance(str(c)) for c in codes])
+        slot = None if tag_px is None else free_slot(np.stack([px - code_w / 2 - TEXT_PAD_PX,
+                                                               px + code_w / 2 + TEXT_PAD_PX], axis=1),
+                                                     lo + 2, hi - 2, tag_px)
+        keep_free = (np.inf, -np.inf) if slot is None else (slot, slot + tag_px)
+        texts, spans = [], np.zeros((len(codes), 2))
+        prev_right = lo
+        for k in range(len(codes)):
+            x, text = float(px[k]), str(codes[k])
+            if self.suggestions and not np.isnan(conf[k]):
+                full = f"{codes[k]} {conf[k]:.2f}"
+                half = metrics.horizontalAdvance(full) / 2
+                next_left = px[k + 1] - code_w[k + 1] / 2 if k + 1 < len(codes) else hi
+                clear = x + half + TEXT_PAD_PX <= keep_free[0] or x - half - TEXT_PAD_PX >= keep_free[1]
+                if x - half >= prev_right + TEXT_PAD_PX and x + half + TEXT_PAD_PX <= next_left and clear:
+                    text = full
+            half = metrics.horizontalAdvance(text) / 2
+            texts.append(text)
+            spans[k] = (x - half, x + half)
+            prev_right = x + half
+        return texts, spans
+
+    def _paint_rows(self, painter: QtGui.QPainter) -> np.ndarray | None:
+        """Paint the visible rows; returns the spans ``(left, right)`` (px) of the texts drawn, or None when
+        they were ticks (a suggestions lane draws them under its tag's row)."""
         rows = self.visible_rows()
         self.last_drawn = len(rows["id"])
         if not self.last_drawn:
-            return
+            self.last_with_confidence, self.last_texts = False, []
+            return np.zeros((0, 2))
         tr = painter.transform()
         origin = tr.map(QtCore.QPointF(0.0, self.y_top))
         unit = tr.map(QtCore.QPointF(1.0, self.y_top)).x() - origin.x()
+        self.last_px_per_s = abs(unit)
         px = origin.x() + rows["sample"] / self.store.fs * unit
         top = origin.y()
         bottom = tr.map(QtCore.QPointF(0.0, self.y_bottom)).y()
@@ -90,14 +131,20 @@ class StoreBeatLane(LaneItem):
         font.setBold(not self.suggestions)
         font.setItalic(self.suggestions)
         painter.setFont(font)
-        # a suggestion's confidence only where neighbours leave room for "V 0.93"; codes alone otherwise
-        room = span / max(len(ids) - 1, 1) if len(ids) > 1 else span
-        self.last_with_confidence = (self.suggestions and as_text
-                                     and room >= QtGui.QFontMetricsF(font).horizontalAdvance("V 0.00") + 6)
+        metrics = QtGui.QFontMetricsF(font)
+        texts, spans = [], None
+        if as_text:
+            x0, x1 = self.visible_time_range()
+            lo, hi = tr.map(QtCore.QPointF(x0, 0.0)).x(), tr.map(QtCore.QPointF(x1, 0.0)).x()
+            tag_px = tag_width(tag_font(font, h), "model") if self.suggestions else None  # room for the short tag
+            texts, spans = self._layout(px, codes, conf, metrics, lo, hi, tag_px)
+        self.last_with_confidence = any(" " in t for t in texts)
+        self.last_texts = [(float(a), float(b), t) for (a, b), t in zip(spans, texts)] if as_text else []
+        tick_top = y0 + h * TICK_FROM if self.suggestions else y0 + 2
         if not as_text and len(ids) > 2 * span:
-            self._paint_dense(painter, px, codes, y0, h)
+            self._paint_dense(painter, px, codes, tick_top, y0 + h - 2)
             painter.restore()
-            return
+            return None
         classes = np.array([BEAT_CLASS.get(c, "Q") for c in codes], dtype=object)
         for cls in np.unique(classes):
             colour = QtGui.QColor(CLASS_COLOURS.get(cls, "#808080"))
@@ -106,11 +153,12 @@ class StoreBeatLane(LaneItem):
             painter.setPen(colour)
             ks = np.flatnonzero(classes == cls)
             if not as_text:
-                paint_ticks(painter, px[ks], y0 + 2, y0 + h - 2)  # no Python object per beat
+                paint_ticks(painter, px[ks], tick_top, y0 + h - 2)  # no Python object per beat
                 continue
             for k in ks:
-                text = f"{codes[k]} {conf[k]:.2f}" if self.last_with_confidence and not np.isnan(conf[k]) else codes[k]
-                painter.drawText(QtCore.QRectF(float(px[k]) - 30, y0, 60, h), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+                w = spans[k, 1] - spans[k, 0] + 4
+                painter.drawText(QtCore.QRectF(float(px[k]) - w / 2, y0, w, h), QtCore.Qt.AlignmentFlag.AlignCenter,
+                                 texts[k])
         if as_text:
             edited = np.flatnonzero(np.isin(sources, ("manual", "accepted")))
             painter.setPen(QtGui.QPen(QtGui.QColor(EDITED_COLOUR), 2))
@@ -124,9 +172,11 @@ class StoreBeatLane(LaneItem):
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.drawRect(QtCore.QRectF(x - 14, y0 + 1, 28, h - 2))
         painter.restore()
+        return spans
 
 
-    def _paint_dense(self, painter: QtGui.QPainter, px: np.ndarray, codes: np.ndarray, y0: float, h: float) -> None:
+    def _paint_dense(self, painter: QtGui.QPainter, px: np.ndarray, codes: np.ndarray, y_top: float,
+                     y_bottom: float) -> None:
         """More beats than pixels (hours in view): one tick per pixel column for normal beats, then one per
         column and class for the others on top, so a lone V among thousands of N stays visible."""
         column = np.round(px).astype(np.int64)
@@ -143,7 +193,7 @@ class StoreBeatLane(LaneItem):
             if self.suggestions:
                 colour.setAlpha(170)
             painter.setPen(colour)
-            paint_ticks(painter, xs, y0 + 2, y0 + h - 2)
+            paint_ticks(painter, xs, y_top, y_bottom)
 
 
 class StoreRhythmLane(LaneItem):
@@ -153,6 +203,7 @@ class StoreRhythmLane(LaneItem):
         super().__init__(name)
         self.store = store
         self.selected = selected
+        self.last_texts: list[tuple[QtCore.QRectF, QtCore.QRectF, str]] = []  # (band, text box, text) last drawn
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         e = self.store.episodes
@@ -167,6 +218,14 @@ class StoreRhythmLane(LaneItem):
         painter.save()
         painter.resetTransform()
         sel = self.selected()
+        halves = bool(np.any(e["source"][idx] == "model"))  # labels named above, the model's below
+        font = painter.font()
+        if halves:
+            lane_px = abs(tr.map(QtCore.QPointF(0, self.y_top)).y() - tr.map(QtCore.QPointF(0, self.y_bottom)).y())
+            font.setPixelSize(max(8, int(lane_px / 2 * 0.85)))
+        painter.setFont(font)
+        metrics = QtGui.QFontMetricsF(font)
+        self.last_texts = []
         for i in idx:
             a = tr.map(QtCore.QPointF(max(start[i], x0), self.y_top))
             b = tr.map(QtCore.QPointF(min(stop[i], x1), self.y_bottom))
@@ -178,13 +237,17 @@ class StoreRhythmLane(LaneItem):
                 rect = rect.adjusted(0, rect.height() / 2, 0, 0)
                 fill.setAlpha(90)
                 painter.fillRect(rect, QtGui.QBrush(fill, QtCore.Qt.BrushStyle.BDiagPattern))
+                text_rect = rect
             else:
                 fill.setAlpha(110)
                 painter.fillRect(rect, fill)
+                text_rect = rect.adjusted(0, 0, 0, -rect.height() / 2) if halves else rect
             if int(e.ids[i]) == sel:
                 painter.setPen(QtGui.QPen(QtGui.QColor(SELECTION_COLOUR), 2))
                 painter.drawRect(rect.adjusted(1, 1, -1, -1))
-            painter.setPen(self.text_colour)
-            text = f"{label}?" if model else label
-            painter.drawText(rect.adjusted(4, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, text)
+            text = fit_label(metrics, label, rect.width(), "?" if model else "")
+            if text:
+                painter.setPen(self.text_colour)
+                painter.drawText(text_rect.adjusted(4, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, text)
+                self.last_texts.append((rect, text_box(metrics, text_rect, text), text))
         painter.restore()

@@ -20,7 +20,7 @@ from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.report.paper import GENERATED_HEX
 
 from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem, heat_colour, paint_tag  # noqa: F401 (heat_colour: API)
-from ..lanes import paint_ticks
+from ..lanes import TEXT_PAD_PX, TICK_FROM, paint_ticks
 
 #: Beats closer than this to the pointer (px) are reported on hover.
 HOVER_PX = 6.0
@@ -115,9 +115,11 @@ class ModelBeatLane(LaneItem):
                     sym = BEAT_CLASSES[cls]
                     for x in px[sel]:
                         painter.drawText(QtCore.QRectF(x - 15, y0, 30, h), QtCore.Qt.AlignmentFlag.AlignCenter, sym)
-                else:
-                    paint_ticks(painter, px[sel], y0 + 2, y0 + h - 2)  # no Python object per beat
-        paint_tag(painter, tr, self, "model beats")
+                else:  # under the tag's row
+                    paint_ticks(painter, px[sel], y0 + h * TICK_FROM, y0 + h - 2)  # no Python object per beat
+        half = QtGui.QFontMetricsF(font).horizontalAdvance("W") / 2 + 2
+        paint_tag(painter, tr, self, "model beats", np.stack([px - half, px + half], axis=1) if as_text else None,
+                  top_row=not as_text)
         painter.restore()
 
 
@@ -167,6 +169,8 @@ class AnomalyHeatLane(LaneItem):
         outline = QtGui.QPen(QtGui.QColor("#202020"))
         outline.setCosmetic(True)
         x0, x1 = self.visible_time_range()
+        metrics = QtGui.QFontMetricsF(painter.font())
+        texts = []
         for i in idx:
             a = tr.map(QtCore.QPointF(max(self.starts[i], x0), self.y_top))
             b = tr.map(QtCore.QPointF(min(self.ends[i], x1), self.y_bottom))
@@ -176,7 +180,9 @@ class AnomalyHeatLane(LaneItem):
                 painter.setPen(outline if self.scores[i] < self.threshold else QtGui.QPen(QtGui.QColor("#ffffff")))
                 painter.drawText(rect.adjusted(3, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignCenter,
                                  f"{self.scores[i]:.2f}")
-        paint_tag(painter, tr, self, "model anomaly")
+                half = metrics.horizontalAdvance("0.00") / 2 + 4
+                texts.append((rect.center().x() - half, rect.center().x() + half))
+        paint_tag(painter, tr, self, "model anomaly", np.array(texts), boxed=False)
         painter.restore()
 
 
@@ -198,10 +204,12 @@ class ModelRhythmLane(BandLaneItem):
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         tr = painter.transform()
+        self.last_texts = []
         super().paint(painter, *args)
         painter.save()
         painter.resetTransform()
-        paint_tag(painter, tr, self, "model rhythm")
+        paint_tag(painter, tr, self, "model rhythm",
+                  np.array([(box.left(), box.right() + TEXT_PAD_PX) for _, box, _ in self.last_texts]), boxed=False)
         painter.restore()
 
 

@@ -112,3 +112,45 @@ def test_ticks_are_one_path_with_the_pixels_of_one_line_each(qtbot):
         gc.callbacks.remove(count)
     np.testing.assert_array_equal(got, expected)
     assert collections == []
+
+
+def test_band_labels_are_drawn_whole_or_as_a_real_abbreviation(qtbot):
+    """At a 1-h zoom a narrow band never shows a cut label ("NS", "A"): the whole label, its short form
+    (NSR → N, AFIB → AF) where only that fits, else nothing."""
+    from PySide6 import QtGui
+
+    from app.lanes import SHORT_LABELS
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(1000, 200)
+    starts = np.array([0.0, 600.0, 640.0, 650.0, 1200.0, 1240.0, 1250.0])
+    stops = np.append(starts[1:], 3600.0)
+    labels = ["NSR", "AFIB", "NSR", "AFIB", "NSR", "OTHER", "NSR"]
+    lane = BandLaneItem("rhythm", starts, stops, labels)
+    lane.set_band(0.0, 1.0)
+    plot.addItem(lane)
+    plot.setXRange(0.0, 3600.0, padding=0)
+    plot.setYRange(0.0, 1.0, padding=0)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.grab()
+    drawn = {text for *_, text in lane.last_texts}
+    assert {"NSR", "AFIB"} <= drawn
+    allowed = set(labels) | {SHORT_LABELS[x] for x in labels if x in SHORT_LABELS}
+    assert drawn <= allowed
+    for band, box, text in lane.last_texts:
+        assert box.right() <= band.right()  # whole, inside its own band
+    assert "OTHER" not in drawn  # 10 s at 3.6 s/px: no room, no "O" or "OT"
+    metrics = QtGui.QFontMetricsF(QtGui.QFont())
+    assert metrics.horizontalAdvance("AFIB") > 40 / 3.6  # the 40-s AFIB band really is too narrow for AFIB
+
+
+def test_free_slot_is_the_rightmost_gap_wide_enough():
+    from app.lanes import free_slot
+
+    spans = np.array([[10.0, 20.0], [90.0, 100.0], [30.0, 60.0], [55.0, 70.0]])
+    assert free_slot(spans, 0.0, 100.0, 15.0) == 75.0  # between 70 and 90
+    assert free_slot(spans, 0.0, 100.0, 25.0) is None
+    assert free_slot(spans, 0.0, 130.0, 25.0) == 105.0  # right of the last span
+    assert free_slot(np.zeros((0, 2)), 0.0, 50.0, 20.0) == 30.0

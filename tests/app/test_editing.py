@@ -372,28 +372,28 @@ def test_lanes_keep_their_order_when_suggestions_arrive(qtbot, editing):
 
 
 def test_suggestion_lane_carries_a_model_tag(qtbot, editing, suggested, monkeypatch):
-    """Like every model lane, the suggestions lane says "model …" at its right edge; the labels lane does not."""
+    """Like every model lane, the suggestions lane says "model …", in a gap its labels leave free; the labels
+    lane has no tag."""
     import app.editing.lanes as editing_lanes
     from app.lanes import paint_tag
 
     tags = []
-    monkeypatch.setattr(editing_lanes, "paint_tag", lambda painter, tr, item, text: (
-        tags.append((item.name, text)), paint_tag(painter, tr, item, text)), raising=False)
+    monkeypatch.setattr(editing_lanes, "paint_tag", lambda painter, tr, item, text, *a, **k: (
+        tags.append((item.name, text)), paint_tag(painter, tr, item, text, *a, **k))[1], raising=False)
     trace = editing.window.trace
     image = trace.grab().toImage()
     assert ("suggestions", "model suggestions") in tags
     assert not any(name == "beats" for name, _ in tags)
-    # the tag is drawn: its purple text lies in the suggestion lane's row, at the right edge
     lane = trace.lanes()["suggestions"]
-    vb = trace.viewbox
-    t0, t1 = trace.view_range()
-    top = trace.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(t1, lane.y_top)))
-    bottom = trace.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(t1, lane.y_bottom)))
+    box = lane.tag_rect
+    assert box is not None and lane.toolTip() == "model suggestions"
+    assert lane.tag_text in ("model suggestions", "model")  # the short form where beats leave less room
+    assert all(right <= box.left() or left >= box.right() for left, right, _ in lane.last_texts)  # covers none
+    # the tag is drawn: its purple text lies in its box
     dpr = image.devicePixelRatio()
     origin = trace.plot.mapTo(trace, QtCore.QPoint(0, 0))
-    x1 = int((origin.x() + top.x()) * dpr)
-    ys = range(int((origin.y() + min(top.y(), bottom.y())) * dpr), int((origin.y() + max(top.y(), bottom.y())) * dpr))
-    purple = sum(1 for y in ys for x in range(max(0, x1 - 150), x1)
+    purple = sum(1 for y in range(int((origin.y() + box.top()) * dpr), int((origin.y() + box.bottom()) * dpr))
+                 for x in range(int((origin.x() + box.left()) * dpr), int((origin.x() + box.right()) * dpr))
                  if (lambda c: 50 < c.red() < 140 and c.green() < 90 and c.blue() > 100)(image.pixelColor(x, y)))
     assert purple > 10
 
@@ -417,9 +417,46 @@ def test_crowded_suggestions_drop_their_confidences_not_their_codes(qtbot, editi
     plot.viewport().repaint()
     assert lane.last_drawn > 0 and lane.last_with_confidence  # 10 s in view: "V 0.93" fits between beats
     editing.window.trace.set_view(0.0, 120.0)
-    qtbot.wait(50)  # the view box applies the new range on the next turns
-    plot.viewport().repaint()
+
+    def zoomed_out() -> bool:  # the view box applies the range over the next event-loop turns
+        plot.viewport().repaint()
+        return lane.last_px_per_s < 2000 / 120.0
+
+    qtbot.waitUntil(zoomed_out)
     assert lane.last_drawn == len(suggested) and not lane.last_with_confidence
+
+
+def test_confidences_of_close_neighbours_never_run_together(qtbot, editing):
+    """Couplets among wide RR intervals (as on MIT-BIH 208): the average spacing leaves room for "V 0.66", the
+    couplet does not; every text keeps clear of the next, and the roomy beats keep their confidence."""
+    c = editing.controller
+    beats = []
+    t = 10.3
+    while t < 19.5:
+        beats += [t, t + 0.3]  # a couplet, then a long pause
+        t += 1.6
+    c.set_suggestions(np.round(np.array(beats) * FS).astype(int), ["V", "F"] * (len(beats) // 2),
+                      np.linspace(0.4, 0.9, len(beats)))
+    c.set_editing(True)
+    editing.window.trace.plot.viewport().repaint()
+    texts = c.suggestion_lane.last_texts
+    assert len(texts) == len(beats)
+    assert all(a[1] <= b[0] for a, b in zip(texts, texts[1:]))  # no overlap ("F 0.66V 0.43")
+    assert any(" " in t for *_, t in texts)
+
+
+def test_reference_and_suggested_rhythm_names_never_overlap(qtbot, editing):
+    c = editing.controller
+    c.store.set_rhythm(0, int(60 * FS), "N")  # the labelled sinus rhythm
+    c.set_suggestions([], [], [], episodes=[(int(10.5 * FS), int(18 * FS), "AF", 0.7)])
+    c.set_editing(True)
+    editing.window.trace.set_view(10.0, 20.0)
+    editing.window.trace.plot.viewport().repaint()
+    drawn = c.rhythm_lane.last_texts
+    names = [t for *_, t in drawn]
+    assert "AF?" in names and "N" in names  # the reference sinus rhythm and the model's AF
+    boxes = [box for _, box, _ in drawn]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def test_running_the_model_then_quitting_leaves_nothing_to_restore(qtbot, window, editing, sinus, suggested,
