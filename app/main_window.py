@@ -131,6 +131,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .file_notice import install_file_notice  # a truncated or repaired file says so over the traces
 
         install_file_notice(self)
+        from .families import install_families  # Families dock: beats grouped by shape (app/families)
+
+        install_families(self)
         from .demo_banner import install_demo_bar  # what a built-in demo is, and the other one a click away
 
         install_demo_bar(self)

@@ -1,0 +1,19 @@
+"""Beat families in the viewer: a dock listing the recording's morphology families (issue 18)."""
+from __future__ import annotations
+
+
+def install_families(window) -> "FamiliesPanel":
+    """Add the Families dock to ``window`` (needs annotation editing; installs it when absent); idempotent."""
+    from app.editing import install_editing
+
+    from .panel import FamiliesPanel
+
+    existing = getattr(window, "families", None)
+    if isinstance(existing, FamiliesPanel):
+        return existing
+    ui = install_editing(window)
+    window.families = FamiliesPanel(window, ui.controller)
+    window.families.dock = window.add_dock("Families", window.families)
+    window.tabifyDockWidget(ui.dock, window.families.dock)  # shares the review queue's height, in front
+    window.families.dock.raise_()
+    return window.families

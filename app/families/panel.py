@@ -1,0 +1,260 @@
+"""Families dock: the recording's beats grouped by shape, each family drawn small (median beat and its 10–90 %
+band) with its count, share, dominant label and confidence, and RR prematurity.
+
+Keys while the list has the focus: N S V F Q relabel the whole selected family (one undoable, journalled edit
+of the annotation store), ``/`` splits it in two, M merges it into the family above, ] and [ step through its
+members from the most atypical (the trace centres on the beat). Grouping runs in a background thread; label
+edits made anywhere update the families' labels at once, and a beat added or deleted asks for a regroup.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.annotations.codes import LABEL_SOURCES
+from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
+from anyecg_model.io.annotations import AAMI_CLASS, BEAT_SYMBOLS
+
+log = logging.getLogger(__name__)
+
+#: Store code written for each AAMI class when a family is relabelled.
+AAMI_TO_CODE = {"N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"}
+ICON_W, ICON_H = 120, 60
+
+
+def family_icon(s: FamilySummary, offset: int) -> QtGui.QPixmap:
+    """Median beat (line) over its 10–90 % band (shaded), first lead, scaled to the icon."""
+    pm = QtGui.QPixmap(ICON_W, ICON_H)
+    pm.fill(QtGui.QColor("white"))
+    lo, med, hi = s.p10_wave[0], s.median_wave[0], s.p90_wave[0]
+    top, bottom = float(max(hi.max(), med.max())), float(min(lo.min(), med.min()))
+    span = max(top - bottom, 1e-3)
+    n = len(med)
+
+    def pt(i: int, v: float) -> QtCore.QPointF:
+        return QtCore.QPointF(2 + (ICON_W - 4) * i / max(n - 1, 1), 3 + (ICON_H - 6) * (top - v) / span)
+
+    p = QtGui.QPainter(pm)
+    p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+    band = QtGui.QPolygonF([pt(i, hi[i]) for i in range(n)] + [pt(i, lo[i]) for i in reversed(range(n))])
+    p.setPen(QtCore.Qt.PenStyle.NoPen)
+    p.setBrush(QtGui.QColor(70, 130, 200, 80))
+    p.drawPolygon(band)
+    p.setPen(QtGui.QPen(QtGui.QColor(200, 200, 200), 1, QtCore.Qt.PenStyle.DotLine))
+    p.drawLine(pt(offset, top), pt(offset, bottom))
+    p.setPen(QtGui.QPen(QtGui.QColor(20, 40, 90), 1.5))
+    p.drawPolyline(QtGui.QPolygonF([pt(i, med[i]) for i in range(n)]))
+    p.end()
+    return pm
+
+
+def family_text(rank: int, s: FamilySummary) -> str:
+    label = "unlabelled" if s.label is None else f"{s.label} {100 * s.label_share:.0f} %"
+    conf = "" if not np.isfinite(s.label_confidence) else f" (conf {s.label_confidence:.2f})"
+    return (f"#{rank}  {s.count} beats · {100 * s.share:.1f} %\n{label}{conf}\n"
+            f"RR {s.median_prematurity:.2f} · QRS {1000 * s.median_width_s:.0f} ms")
+
+
+class FamiliesPanel(QtWidgets.QWidget):
+    """The Families dock of a window's :class:`~app.editing.controller.EditController`."""
+
+    grouped = QtCore.Signal()  # families are ready (or regrouped)
+    _done = QtCore.Signal(object, object)  # (BeatFamilies | None, row ids | error text), from the worker thread
+
+    def __init__(self, window, controller):
+        super().__init__()
+        self.window, self.controller = window, controller
+        self.families: BeatFamilies | None = None
+        self.row_ids = np.zeros(0, np.int64)  # store row id of each grouped beat
+        self.stale = False
+        self._cursor: dict[int, int] = {}  # family → position in its atypical order
+        self._worker: threading.Thread | None = None
+        self.status = QtWidgets.QLabel("Group the beats of the open recording by shape.")
+        self.status.setWordWrap(True)
+        self.group_button = QtWidgets.QPushButton("Group beats")
+        self.group_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.group_button.clicked.connect(self.group)
+        self.list = QtWidgets.QListWidget()
+        self.list.setIconSize(QtCore.QSize(ICON_W, ICON_H))
+        self.list.setSpacing(2)
+        self.list.installEventFilter(self)
+        help_ = QtWidgets.QLabel("N S V F Q relabel family · / split · M merge up · ] [ atypical members")
+        help_.setWordWrap(True)
+        help_.setStyleSheet("color: gray")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.group_button)
+        layout.addWidget(self.status)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(help_)
+        self._done.connect(self._on_done, QtCore.Qt.ConnectionType.QueuedConnection)
+        controller.edited.connect(self._on_edited)
+        controller.storeChanged.connect(self._clear)
+
+    # ------------------------------------------------------------------ grouping
+    def _beats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row ids, times s, AAMI label index or −1, confidence) of the store's labelled beats (suggestions
+        when nothing is labelled)."""
+        b = self.controller.store.beats
+        sel = self._selection()
+        codes = b["code"][sel]
+        labels = np.array([BEAT_CLASSES.index(AAMI_CLASS[c]) if c in AAMI_CLASS else -1 for c in codes], np.int8)
+        conf = np.array([np.nan if c is None else float(c) for c in b["confidence"][sel]], np.float32)
+        return b.ids[sel].astype(np.int64), b["sample"][sel] / self.controller.store.fs, labels, conf
+
+    def _selection(self) -> np.ndarray:
+        """Mask of the store's beat rows that are grouped: current labels, else the model's suggestions."""
+        store = self.controller.store
+        is_beat = np.isin(store.beats["code"], list(BEAT_SYMBOLS))
+        sel = is_beat & store.label_mask()
+        return sel if sel.any() else is_beat & (store.beats["source"] == "model")
+
+    def group(self) -> bool:
+        """Start grouping in a background thread; False when no recording/labels or a grouping is running."""
+        rec, store = self.window.recording, self.controller.store
+        if rec is None or store is None or (self._worker is not None and self._worker.is_alive()):
+            return False
+        ids, times, labels, conf = self._beats()
+        if len(ids) < 2:
+            self.status.setText("No beats to group: label or analyse the recording first.")
+            return False
+        order = np.argsort(times, kind="stable")
+        ids, times, labels, conf = ids[order], times[order], labels[order], conf[order]
+        self.status.setText(f"Grouping {len(ids)} beats…")
+        self.group_button.setEnabled(False)
+
+        def work() -> None:
+            try:
+                fam = group_recording(rec, times, labels, conf)
+                self._done.emit(fam, ids)
+            except Exception as exc:  # noqa: BLE001 — shown in the dock, the GUI stays up
+                log.exception("grouping failed")
+                self._done.emit(None, f"{type(exc).__name__}: {exc}")
+
+        self._worker = threading.Thread(target=work, name="families", daemon=True)
+        self._worker.start()
+        return True
+
+    def _on_done(self, fam, ids) -> None:
+        self.group_button.setEnabled(True)
+        if fam is None:
+            self.status.setText(f"Grouping failed: {ids}")
+            return
+        self.families, self.row_ids, self.stale = fam, ids, False
+        self._cursor.clear()
+        self.refresh()
+        self.grouped.emit()
+
+    def _clear(self) -> None:
+        self.families, self.row_ids, self.stale = None, np.zeros(0, np.int64), False
+        self.list.clear()
+        self.status.setText("Group the beats of the open recording by shape.")
+
+    # ------------------------------------------------------------------ display
+    def refresh(self) -> None:
+        """Rebuild the list from the families, keeping the selected family selected."""
+        keep = self.selected_family()
+        self.list.clear()
+        if self.families is None:
+            return
+        for rank, s in enumerate(self.families.summaries(), 1):
+            item = QtWidgets.QListWidgetItem(QtGui.QIcon(family_icon(s, self.families.waves.offset)),
+                                             family_text(rank, s))
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, s.family)
+            self.list.addItem(item)
+            if s.family == keep:
+                self.list.setCurrentItem(item)
+        if self.list.currentRow() < 0 and self.list.count():
+            self.list.setCurrentRow(0)
+        n = len(self.families.ids())
+        extra = " — beats were added or deleted: Group beats again" if self.stale else ""
+        self.status.setText(f"{len(self.families)} beats in {n} families{extra}")
+
+    def selected_family(self) -> int | None:
+        item = self.list.currentItem()
+        return None if item is None else int(item.data(QtCore.Qt.ItemDataRole.UserRole))
+
+    # ------------------------------------------------------------------ operations
+    def relabel_selected(self, label: str) -> int:
+        """Relabel every member of the selected family (one store edit); returns the beats changed."""
+        f = self.selected_family()
+        if f is None or self.families is None:
+            return 0
+        members = self.families.members(f)
+        edit = self.controller.store.relabel(self.row_ids[members].tolist(), AAMI_TO_CODE[label])
+        self.families.relabel(f, label)
+        self.refresh()
+        return 0 if edit is None else len(members)
+
+    def split_selected(self) -> int | None:
+        f = self.selected_family()
+        if f is None or self.families is None:
+            return None
+        new = self.families.split(f)
+        self._cursor.pop(f, None)
+        self.refresh()
+        return new
+
+    def merge_selected_up(self) -> bool:
+        row = self.list.currentRow()
+        if row <= 0 or self.families is None:
+            return False
+        into = int(self.list.item(row - 1).data(QtCore.Qt.ItemDataRole.UserRole))
+        self.families.merge(into, self.selected_family())
+        self._cursor.pop(into, None)
+        self.refresh()
+        self.list.setCurrentRow(next(i for i in range(self.list.count())
+                                     if self.list.item(i).data(QtCore.Qt.ItemDataRole.UserRole) == into))
+        return True
+
+    def step_member(self, direction: int) -> int | None:
+        """Select the next (``+1``) or previous (``−1``) member of the family, most atypical first; returns the
+        store row id selected."""
+        f = self.selected_family()
+        if f is None or self.families is None:
+            return None
+        order = self.families.atypical_members(f)
+        pos = self._cursor.get(f, -1) + direction
+        pos = int(np.clip(pos, 0, len(order) - 1))
+        self._cursor[f] = pos
+        row_id = int(self.row_ids[order[pos]])
+        self.controller.select_beat(row_id, centre=True)
+        return row_id
+
+    # ------------------------------------------------------------------ store edits elsewhere
+    def _on_edited(self) -> None:
+        if self.families is None or self.controller.store is None:
+            return
+        store = self.controller.store
+        b = store.beats
+        by_id = np.argsort(b.ids, kind="stable")
+        pos = np.searchsorted(b.ids[by_id], self.row_ids).clip(max=max(len(b.ids) - 1, 0))
+        alive = b.ids[by_id][pos] == self.row_ids if len(b.ids) else np.zeros(len(self.row_ids), bool)
+        codes = b["code"][by_id][pos]
+        uniq, inv = np.unique(codes.astype(str), return_inverse=True)
+        lut = np.array([BEAT_CLASSES.index(AAMI_CLASS[c]) if c in AAMI_CLASS else -1 for c in uniq], np.int8)
+        labels = np.where(alive, lut[inv], -1).astype(np.int8)
+        stale = (not alive.all()) or int(self._selection().sum()) != len(self.row_ids)
+        if not np.array_equal(labels, self.families.labels) or stale != self.stale:
+            self.families.labels, self.stale = labels, stale
+            self.refresh()
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.list and ev.type() == QtCore.QEvent.Type.KeyPress:
+            text = ev.text().upper()
+            if text in AAMI_TO_CODE:
+                self.relabel_selected(text)
+                return True
+            if text == "/":
+                self.split_selected()
+                return True
+            if text == "M":
+                self.merge_selected_up()
+                return True
+            if text in ("]", "["):
+                self.step_member(1 if text == "]" else -1)
+                return True
+        return super().eventFilter(obj, ev)

@@ -1,0 +1,78 @@
+"""Families dock on MIT-BIH record 119 (bigeminy): grouping, then real key presses relabel a family in one
+undoable edit, split/merge it and step through its members from the most atypical."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+
+@pytest.fixture(autouse=True)
+def journal_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path / "journal"))
+    return tmp_path / "journal"
+
+
+@pytest.fixture
+def dock(qtbot, window, shared_data):
+    from app.families import install_families
+
+    panel = install_families(window)
+    assert install_families(window) is panel
+    assert window.open_path(shared_data / "mitdb" / "119.hea")
+    assert panel.group()
+    qtbot.waitUntil(lambda: panel.families is not None, timeout=120_000)
+    return panel
+
+
+def _item_with_label(panel, label: str) -> int:
+    for row in range(panel.list.count()):
+        f = panel.list.item(row).data(QtCore.Qt.ItemDataRole.UserRole)
+        if panel.families.summary(f).label == label:
+            return row
+    raise AssertionError(f"no {label} family")
+
+
+def test_family_keys_relabel_split_merge_and_step(qtbot, dock, tmp_path):
+    store, c = dock.controller.store, dock.controller
+    assert dock.list.count() >= 2 and "beats in" in dock.status.text()
+    dock.window.grab().save(str(tmp_path / "families.png"))
+    row = _item_with_label(dock, "V")
+    dock.list.setCurrentRow(row)
+    dock.list.setFocus()
+    f = dock.selected_family()
+    ids = dock.row_ids[dock.families.members(f)]
+    assert len(ids) > 400  # record 119's ventricular bigeminy: one family of ~440 PVCs
+
+    def codes():
+        return store.beats["code"][np.isin(store.beats.ids, ids)]
+
+    assert (codes() == "V").all()
+    n_edits = len(store.log.entries)
+    qtbot.keyClick(dock.list, "n")
+    assert (codes() == "N").all() and len(store.log.entries) == n_edits + 1  # one edit for the whole family
+    assert dock.families.summary(f).label == "N" and "N 100 %" in dock.list.currentItem().text()
+    c.undo()
+    assert (codes() == "V").all()
+    assert dock.families.summary(f).label == "V"  # the dock follows edits made elsewhere
+
+    qtbot.keyClick(dock.list, "]")
+    first = dock.families.atypical_members(f)[0]
+    assert c.selected_beat == int(dock.row_ids[first])
+    qtbot.keyClick(dock.list, "]")
+    assert c.selected_beat == int(dock.row_ids[dock.families.atypical_members(f)[1]])
+    qtbot.keyClick(dock.list, "[")
+    assert c.selected_beat == int(dock.row_ids[first])
+
+    n, size = dock.list.count(), len(ids)
+    qtbot.keyClick(dock.list, "/")
+    assert dock.list.count() == n + 1
+    new = max(dock.families.ids())
+    assert len(dock.families.members(f)) + len(dock.families.members(new)) == size
+    dock.list.setCurrentRow(next(r for r in range(dock.list.count())
+                                 if dock.list.item(r).data(QtCore.Qt.ItemDataRole.UserRole) == new))
+    qtbot.keyClick(dock.list, "m")
+    assert dock.list.count() == n and new not in dock.families.ids()
+
+    store.delete([int(ids[0])])  # a beat deleted anywhere: the dock asks for a regroup
+    assert dock.stale and "Group beats again" in dock.status.text()
