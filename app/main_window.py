@@ -25,6 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.signal.filters import PRESETS, RAW
+from anyecg_model.timebase import TimeBase
 
 from .dialogs import CalibrationDialog, show_message
 from .docks import DockLayout, scrolling
@@ -250,6 +251,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self._hr_worker.result.connect(self._on_heart_rate)
             self._hr_worker.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
             self._hr_worker.start()
+        self.trace.plot.getPlotItem().getAxis("bottom").set_timebase(TimeBase.of(recording))
         self._update_title()
         self.recordingOpened.emit(recording)
         self.trace.setFocus()
@@ -422,7 +424,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_hover(self, t: float, lead: int, mv: float) -> None:
         if self.recording is None or lead < 0:
             return
-        self.cursor_label.setText(f"{format_time(t, 3)}   {self.recording.leads[lead].name}   {mv:+.3f} mV")
+        when = TimeBase.of(self.recording).at(t, 3)
+        self.cursor_label.setText(f"{when}   {self.recording.leads[lead].name}   {mv:+.3f} mV")
 
     def _update_lod_label(self) -> None:
         if self.trace.is_waiting_for_pyramid():

@@ -8,6 +8,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from anyecg_model.timebase import TimeBase
+
 if TYPE_CHECKING:
     from .trace_view import TraceView
 
@@ -47,19 +49,43 @@ TIME_TICKS_S = (0.04, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 180
 
 
 class TimeAxis(pg.AxisItem):
-    """Bottom axis labelled in ``h:mm:ss`` (with tenths or milliseconds when zoomed in), ticks on clock steps."""
+    """Bottom axis in the recording's :class:`~anyecg_model.timebase.TimeBase`: clock time (ticks on round clock
+    steps, ``(day 2)`` after midnight) when the file has a start time, else ``+h:mm:ss`` elapsed; tenths or
+    milliseconds when zoomed in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timebase = TimeBase()
+
+    def set_timebase(self, timebase: TimeBase) -> None:
+        self.timebase = timebase
+        self.picture = None
+        self.update()
+
+    def _clock_offset_s(self) -> float:
+        start = self.timebase.start
+        return 0.0 if start is None else start.hour * 3600.0 + start.minute * 60.0 + start.second + start.microsecond / 1e6
 
     def tickSpacing(self, minVal, maxVal, size):
         span = maxVal - minVal
         if span <= 0 or size <= 0:
             return super().tickSpacing(minVal, maxVal, size)
-        target = span / max(2.0, size / 110.0)
+        target = span / max(2.0, size / (130.0 if self.timebase.is_clock else 110.0))
         major = next((t for t in TIME_TICKS_S if t >= target), TIME_TICKS_S[-1])
         return [(major, 0)]
 
+    def tickValues(self, minVal, maxVal, size):
+        """Ticks at whole multiples of the spacing in the shown time base (09:00:00, not 09:03:17)."""
+        spacing = self.tickSpacing(minVal, maxVal, size)[0][0]
+        if maxVal <= minVal or spacing <= 0:
+            return super().tickValues(minVal, maxVal, size)
+        offset = self._clock_offset_s()
+        first = np.ceil((minVal + offset) / spacing - 1e-9) * spacing - offset
+        return [(spacing, list(np.arange(first, maxVal + spacing * 1e-6, spacing)))]
+
     def tickStrings(self, values, scale, spacing):
         decimals = 0 if spacing >= 1 else (1 if spacing >= 0.1 else 2)
-        return [format_time(v, decimals) for v in values]
+        return [self.timebase.at(v, decimals, label=False) for v in values]
 
 
 class TraceViewBox(pg.ViewBox):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from ..trace_view import format_time
+from anyecg_model.timebase import TimeBase
+
 from .controller import EditController
 
 #: Upcoming suggestions listed in the dock.
@@ -88,11 +89,12 @@ class ReviewDock(QtWidgets.QWidget):
         self.progress.setMaximum(q.total)
         self.progress.setValue(q.reviewed)
         store = self.controller.store
+        timebase = TimeBase.of(self.controller.window.recording)
         sel = self.controller.selected_beat
         for row_id in q.upcoming(sel if sel in q else None, LIST_ROWS):
             row = store.beats.row(row_id)
             item = QtWidgets.QListWidgetItem(
-                f"{format_time(row['sample'] / store.fs, 2)}  {row['code']}  p={row['confidence'] or 0:.2f}")
+                f"{timebase.at(row['sample'] / store.fs, 2)}  {row['code']}  p={row['confidence'] or 0:.2f}")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, row_id)
             self.upcoming.addItem(item)
 

@@ -14,10 +14,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from anyecg_model.io.recording import RecordingError
 from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from anyecg_model.report import GeneratedSegment, ReportFindings
+from anyecg_model.timebase import TimeBase
 
 from ..dialogs import show_message
 from ..paper import badge_text
-from ..trace_view import format_time
 from .dialog import ExportDialog
 from .report_worker import ReportWorker
 from .span_image import SpanSpec, span_size_px
@@ -68,7 +68,7 @@ class ExportController(QtCore.QObject):
         return self.window.stack.currentWidget()
 
     def caption(self) -> str:
-        """``record · 0:01:00–0:01:10 · 25 mm/s · 10 mm/mV`` for the view on screen."""
+        """``record · 22:01:00–22:01:10 · 25 mm/s · 10 mm/mV`` for the view on screen (clock time, else elapsed)."""
         rec = self.window.recording
         trace = self.window.trace
         t0, t1 = trace.view_range()
@@ -78,7 +78,7 @@ class ExportController(QtCore.QObject):
         else:
             scale = badge_text(view.scale.speed_mm_s, view.scale.gain_mm_mv)
             t0, t1 = view.t0, view.t0 + 10.0
-        return f"{self.record_name()} · {format_time(t0)}–{format_time(t1)} · {scale}"
+        return f"{self.record_name()} · {TimeBase.of(rec).span(t0, t1)} · {scale}"
 
     def record_name(self) -> str:
         """File name of the open recording, marked when it is synthetic."""
@@ -111,13 +111,13 @@ class ExportController(QtCore.QObject):
         spec = self._guard(lambda: self._checked_spec(t0, t1, options))
         if spec is None:
             return None
-        caption = f"{self.record_name()} · {format_time(t0)}–{format_time(t1)}"
+        caption = f"{self.record_name()} · {TimeBase.of(rec).span(t0, t1)}"
         worker = SpanWorker(rec, spec, options, caption, path, parent=self)
         worker.done.connect(self._on_span_done)
         worker.failed.connect(self._on_export_failed)
         worker.finished.connect(lambda: self.workers.remove(worker) if worker in self.workers else None)
         self.workers.append(worker)
-        self.window.statusBar().showMessage(f"Exporting {format_time(t0)}–{format_time(t1)}…")
+        self.window.statusBar().showMessage(f"Exporting {TimeBase.of(rec).span(t0, t1)}…")
         worker.start()
         return worker
 

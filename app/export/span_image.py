@@ -16,9 +16,9 @@ from PySide6 import QtCore, QtGui
 
 from anyecg_model.io.recording import Recording
 from anyecg_model.signal.filters import RAW, DisplayFilter, filtered_window
+from anyecg_model.timebase import TimeBase
 
 from ..paper import LIGHT, PaperColours
-from ..trace_view import format_time
 from .paint import MAX_IMAGE_PX, caption_font, new_image, save_image
 from .view_image import MM_PER_INCH, ImageOptions
 
@@ -106,7 +106,7 @@ def paint_span(painter: QtGui.QPainter, recording: Recording, spec: SpanSpec, op
     if options.overlays:
         _annotation_lane(painter, recording, spec, y, c)
         y += LANE_MM
-    _time_axis(painter, spec, y, c)
+    _time_axis(painter, spec, y, c, TimeBase.of(recording))
     painter.restore()
     if caption:
         painter.setFont(caption_font(options.dpi))
@@ -200,15 +200,17 @@ def _annotation_lane(painter: QtGui.QPainter, recording: Recording, spec: SpanSp
         _text(painter, QtCore.QRectF(x - 3.0, top, 6.0, 3.2), str(sym), 6.5, CENTRE, bold=sym != "N")
 
 
-def _time_axis(painter: QtGui.QPainter, spec: SpanSpec, top: float, c: PaperColours) -> None:
-    """A tick every second, labelled with the time from the start of the recording (every 1, 2 or 5 s)."""
+def _time_axis(painter: QtGui.QPainter, spec: SpanSpec, top: float, c: PaperColours, timebase: TimeBase) -> None:
+    """A tick every second, labelled with the recording's clock time (elapsed time when it has no start time)
+    every 1, 2 or 5 s."""
     painter.setPen(QtGui.QPen(QtGui.QColor(c.text), 0.2))
     every = 1 if spec.speed_mm_s >= 25 else (2 if spec.speed_mm_s >= 12.5 else 5)
     for sec in range(math.ceil(spec.t0), math.floor(spec.t1) + 1):
         x = CAL_MM + (sec - spec.t0) * spec.speed_mm_s
         painter.drawLine(QtCore.QLineF(x, top, x, top + 1.2))
         if sec % every == 0:
-            _text(painter, QtCore.QRectF(x - 10.0, top + 1.3, 20.0, 3.5), format_time(sec), 6.5, CENTRE)
+            _text(painter, QtCore.QRectF(x - 15.0, top + 1.3, 30.0, 3.5), timebase.at(sec, label=False), 6.5,
+                  CENTRE)
 
 
 def render_span(recording: Recording, spec: SpanSpec, options: ImageOptions = ImageOptions(),

@@ -29,6 +29,7 @@ from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.io.recording import Recording
+from anyecg_model.timebase import TimeBase
 
 from ..twelve_lead import is_standard_12lead
 from .generated import GeneratedLeadsUI
@@ -429,7 +430,7 @@ class ModelController(QtCore.QObject):
         if slow:
             self._slow_refreshed = now
             if at_once:
-                self.panel.show_data(self.data, rec.duration_s)
+                self.panel.show_data(self.data, rec.duration_s, TimeBase.of(rec))
             else:  # one piece of work per event-loop turn keeps every turn short
                 QtCore.QTimer.singleShot(STAGE_MS, lambda: self._slow_stage(then))
         if final or (self.partial is not None and self.partial.covers(*self._view_window())):
@@ -442,11 +443,11 @@ class ModelController(QtCore.QObject):
         rec, d = self.window.recording, self.data
         if rec is None or d is None:
             return
-        self.timeline.update(rec.duration_s, d)
+        self.timeline.update(rec.duration_s, d, TimeBase.of(rec))
 
         def panel() -> None:
             if self.data is d:
-                self.panel.show_data(d, rec.duration_s)
+                self.panel.show_data(d, rec.duration_s, TimeBase.of(rec))
                 if then is not None:
                     then()
 
@@ -475,7 +476,7 @@ class ModelController(QtCore.QObject):
         self.window.twelve_lead.set_beat_marks(src.beat_time_s if marks else np.zeros(0),
                                                [BEAT_CLASSES[c] for c in src.beat_class] if marks else [])
         if timeline:
-            self.timeline.update(rec.duration_s, d)
+            self.timeline.update(rec.duration_s, d, TimeBase.of(rec))
 
     def _lane(self, name: str, wanted: bool, cls, args) -> None:
         trace = self.window.trace
@@ -489,6 +490,9 @@ class ModelController(QtCore.QObject):
                 lane.set_data(*new)
         else:
             trace.add_lane(name, cls(name, *args()))
+        lane = trace.lanes().get(name)
+        if lane is not None and hasattr(lane, "timebase"):
+            lane.timebase = TimeBase.of(self.window.recording)
 
     # ------------------------------------------------------------------ navigation and recording changes
     def jump_to(self, t0: float, t1: float) -> None:

@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui
 
 from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.report.paper import GENERATED_HEX
+from anyecg_model.timebase import TimeBase
 
 from ..lanes import CLASS_COLOURS, BandLaneItem, LaneItem, heat_colour, paint_tag  # noqa: F401 (heat_colour: API)
 from ..lanes import TEXT_PAD_PX, TICK_FROM, paint_ticks
@@ -33,6 +34,7 @@ class ModelBeatLane(LaneItem):
 
     def __init__(self, name: str, times_s: np.ndarray, classes: np.ndarray, confidence: np.ndarray):
         super().__init__(name)
+        self.timebase = TimeBase()  # the recording's; the controller sets it
         self.last_drawn = np.zeros(0, np.int64)
         self.hover_text = ""
         self.setAcceptHoverEvents(True)
@@ -66,7 +68,8 @@ class ModelBeatLane(LaneItem):
         return best if abs(self.times_s[best] - t) <= tolerance_s else None
 
     def describe(self, i: int) -> str:
-        return f"{BEAT_CLASSES[self.classes[i]]} beat at {self.times_s[i]:.2f} s, confidence {self.confidence[i]:.0%}"
+        return (f"{BEAT_CLASSES[self.classes[i]]} beat at {self.timebase.at(self.times_s[i], 2)}, "
+                f"confidence {self.confidence[i]:.0%}")
 
     def hoverEvent(self, ev) -> None:
         if ev.isExit():

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from ..trace_view import format_time
+from anyecg_model.report.holter_stats import format_duration
+from anyecg_model.timebase import TimeBase
+
 from .stream import OverlayData
 
 #: Overlay keys, their labels and keyboard shortcuts.
@@ -39,7 +41,7 @@ def verdict_text(score: float, threshold: float, partial: str = "") -> str:
 
 
 def _duration(s: float) -> str:
-    return f"{s:.0f} s" if s < 120 else format_time(s)
+    return f"{s:.0f} s" if s < 120 else format_duration(s)
 
 
 class ModelPanel(QtWidgets.QWidget):
@@ -51,6 +53,7 @@ class ModelPanel(QtWidgets.QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.timebase = TimeBase()
         lay = QtWidgets.QVBoxLayout(self)
         self.model_label = QtWidgets.QLabel("Model: not loaded")
         self.model_label.setWordWrap(True)
@@ -139,8 +142,10 @@ class ModelPanel(QtWidgets.QWidget):
         self.flagged.clear()
         self.findings_model.set_rows([], [])
 
-    def show_data(self, d: OverlayData, duration_s: float) -> None:
-        """Verdict, rhythm class, summary, flagged windows and findings table of ``d``."""
+    def show_data(self, d: OverlayData, duration_s: float, timebase: TimeBase = TimeBase()) -> None:
+        """Verdict, rhythm class, summary, flagged windows and findings table of ``d``, times written by
+        ``timebase`` (the recording's clock time, else elapsed time)."""
+        self.timebase = self.findings_model.timebase = timebase
         partial = "" if d.complete else " (so far)"
         if d.anomaly_not_assessed is not None:
             self.verdict_label.setText(f"Anomaly: {d.anomaly_not_assessed}")
@@ -161,7 +166,7 @@ class ModelPanel(QtWidgets.QWidget):
         if burden is not None:
             bits.append(f"AF burden {burden:.1%}")
             longest = d.longest_episode()
-            bits.append("longest AF episode " + (f"{_duration(longest[1] - longest[0])} at {format_time(longest[0])}"
+            bits.append("longest AF episode " + (f"{_duration(longest[1] - longest[0])} at {timebase.at(longest[0])}"
                                                  if longest else "none"))
         self.summary_label.setText(" · ".join(bits))
         self._fill_flagged(d)
@@ -170,7 +175,7 @@ class ModelPanel(QtWidgets.QWidget):
     def _fill_flagged(self, d: OverlayData) -> None:
         self.flagged.clear()
         for a, b, s in d.flagged_windows()[:MAX_FLAGGED]:
-            item = QtWidgets.QListWidgetItem(f"{format_time(a)}–{format_time(b)}   p = {s:.2f}")
+            item = QtWidgets.QListWidgetItem(f"{self.timebase.span(a, b)}   p = {s:.2f}")
             item.setData(QtCore.Qt.ItemDataRole.UserRole, (a, b))
             self.flagged.addItem(item)
 
@@ -180,7 +185,7 @@ class ModelPanel(QtWidgets.QWidget):
         for k, (cls, n) in enumerate(d.beat_counts().items()):
             first = times[d.beat_class == k][:1]
             span = (float(first[0]), float(first[0]) + 10.0) if len(first) else None
-            beat_rows.append((f"{cls} beats", format_time(first[0]) if len(first) else "", "", str(n), span))
+            beat_rows.append((f"{cls} beats", self.timebase.at(first[0]) if len(first) else "", "", str(n), span))
         self.findings_model.set_rows(beat_rows, d.episodes)
 
     # ------------------------------------------------------------------ navigation
@@ -205,6 +210,7 @@ class FindingsTableModel(QtCore.QAbstractTableModel):
         super().__init__(parent)
         self.beat_rows: list[tuple] = []
         self.episodes: list[tuple[float, float, str, float]] = []
+        self.timebase = TimeBase()
 
     def set_rows(self, beat_rows: list[tuple], episodes: list[tuple[float, float, str, float]]) -> None:
         self.beginResetModel()
@@ -215,7 +221,8 @@ class FindingsTableModel(QtCore.QAbstractTableModel):
         if i < len(self.beat_rows):
             return self.beat_rows[i]
         a, b, label, conf = self.episodes[i - len(self.beat_rows)]
-        return f"{label} episode ({conf:.0%})", format_time(a), format_time(b), _duration(b - a), (a, b)
+        return (f"{label} episode ({conf:.0%})", self.timebase.at(a), self.timebase.at(b), _duration(b - a),
+                (a, b))
 
     def span(self, i: int) -> tuple[float, float] | None:
         return self.row(i)[4] if 0 <= i < self.rowCount() else None

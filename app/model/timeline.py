@@ -11,6 +11,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from anyecg_model.report.holter_stats import format_duration
+from anyecg_model.timebase import TimeBase
+
 from .stream import OverlayData, simplify_episodes
 
 OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
@@ -32,9 +35,12 @@ class TimelineLanes:
         self._tags: dict[str, pg.TextItem] = {}
         self._step = 0
         self._pending: tuple | None = None
+        self.timebase = TimeBase()
 
-    def update(self, duration_s: float | None, data: OverlayData | None) -> None:
-        """Redraw for a recording of ``duration_s`` (None: no recording) with ``data`` (None: no findings)."""
+    def update(self, duration_s: float | None, data: OverlayData | None, timebase: TimeBase = TimeBase()) -> None:
+        """Redraw for a recording of ``duration_s`` (None: no recording) with ``data`` (None: no findings); the
+        bar's tooltip writes times with ``timebase``."""
+        self.timebase = timebase
         self._pending = (duration_s, data)
         self._step = 0
         self._next()
@@ -72,7 +78,8 @@ class TimelineLanes:
         if on and d.episodes:
             burden, longest = d.af_burden(), d.longest_episode()
             overview.setToolTip(f"AF burden {burden:.1%}" + (
-                f"; longest AF episode {longest[1] - longest[0]:.0f} s from {longest[0]:.0f} s" if longest
+                f"; longest AF episode {format_duration(longest[1] - longest[0])} from {self.timebase.at(longest[0])}"
+                if longest
                 else "; no AF episode"))
         self.tag()
         self._pending = None
