@@ -1,0 +1,50 @@
+"""The layering of docs/ARCHITECTURE.md holds: ``lint-imports`` checks the contracts of ``pyproject.toml``
+(``[tool.importlinter]``) from the repository root, so CI fails on an import that breaks one."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def lint_imports() -> str:
+    """The ``lint-imports`` command of this interpreter's environment (import-linter, a test extra)."""
+    here = Path(sys.executable).with_name("lint-imports")
+    found = str(here) if here.exists() else shutil.which("lint-imports")
+    if found is None:
+        pytest.fail("lint-imports not found: install the test extras (pip install -e '.[test]')")
+    return found
+
+
+def run_lint(cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(cwd), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    return subprocess.run([lint_imports(), "--no-cache"], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_the_layer_contracts_are_kept():
+    res = run_lint(REPO)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 broken" in res.stdout, res.stdout
+
+
+def test_a_broken_contract_fails_the_check(tmp_path):
+    """The check is not vacuous: a package whose lower layer imports its upper one is reported."""
+    pkg = tmp_path / "layered"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "io.py").write_text("from . import viewer\n")
+    (pkg / "viewer.py").write_text("")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.importlinter]\nroot_packages = ["layered"]\n\n[[tool.importlinter.contracts]]\n'
+        'name = "io never imports the viewer"\ntype = "forbidden"\nsource_modules = ["layered.io"]\n'
+        'forbidden_modules = ["layered.viewer"]\n')
+    res = run_lint(tmp_path)
+    assert res.returncode != 0 and "BROKEN" in res.stdout and "layered.io -> layered.viewer" in res.stdout, \
+        res.stdout + res.stderr
