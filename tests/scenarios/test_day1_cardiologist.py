@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtTest import QTest
 
 from scenario_helpers import CTRL, LEFT, K, analyse
 
@@ -81,6 +82,13 @@ def test_cardiologist_day(qtbot, window, shared_data, tmp_path):
     findings = analyse(qtbot, window)
     assert window.model.panel.verdict_label.text().startswith("Record:")
     assert len(findings.beats) >= 8 and "model beats" in window.trace.lanes()
+    # hovering a beat label shows the model's confidence
+    lane = window.trace.lanes()["model beats"]
+    t_beat = float(findings.beats.time_s[2])
+    scene = lane.getViewBox().mapViewToScene(QtCore.QPointF(t_beat, 0.0))
+    scene.setY(lane.sceneBoundingRect().center().y())
+    QTest.mouseMove(window.trace.plot.viewport(), window.trace.plot.mapFromScene(scene))
+    qtbot.waitUntil(lambda: "confidence" in lane.hover_text, timeout=5_000)
     qtbot.keyClick(window.trace, K.Key_L, CTRL)  # back to 3 × 4: the model's labels are drawn there too
     assert window.stack.currentWidget() is window.twelve_lead
     page = window.twelve_lead
