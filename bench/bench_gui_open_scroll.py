@@ -70,7 +70,8 @@ def run_until(app, cond, timeout_s: float) -> bool:
 
 
 def seed_journal(rec, n_beats: int) -> float:
-    """Leave the journal of one unsaved "model suggestions" edit of ``n_beats`` beats for ``rec`` (MB written)."""
+    """Leave the journal of ``n_beats`` model suggestions and one unsaved edit of the user's after them (without
+    that edit the suggestions are never written) for ``rec`` (MB written)."""
     from anyecg_model.annotations import Journal, open_store
     from anyecg_model.annotations.suggestions import set_suggestions
 
@@ -80,6 +81,7 @@ def seed_journal(rec, n_beats: int) -> float:
     rng = np.random.default_rng(0)
     samples = np.linspace(rec.fs, rec.n_samples - rec.fs, n_beats).astype(np.int64)
     set_suggestions(store, samples, ["N"] * n_beats, rng.uniform(0.5, 1.0, n_beats))
+    store.insert_beat(int(rec.fs // 2), "N")
     journal.close()
     return journal.path.stat().st_size / 1e6
 
