@@ -62,10 +62,12 @@ def apt_line(packages: tuple[str, ...] | list[str] = SYSTEM_PACKAGES) -> str:
 
 @dataclass(frozen=True)
 class PlatformProblem:
-    """Why the GUI cannot start here: the missing libraries (soname → package) or a missing display."""
+    """Why the GUI cannot start here: the missing libraries (soname → package), no display named, or an X
+    display (``unreachable``) that does not answer."""
 
     missing: dict[str, str]
     no_display: bool = False
+    unreachable: str | None = None
 
     def message(self) -> str:
         lines = []
@@ -77,6 +79,9 @@ class PlatformProblem:
                       "    " + apt_line(packages)]
         if self.no_display:
             lines += ["anyecg-viewer: no X display to open the window on (DISPLAY is not set)."]
+        if self.unreachable is not None:
+            lines += [f"anyecg-viewer: cannot connect to the X display DISPLAY={self.unreachable} (no X server "
+                      "answers there, or this user may not use it: see xauth/xhost; over ssh use ssh -X)."]
         lines += ["Without a screen (servers, CI) run it headless with QT_QPA_PLATFORM=offscreen",
                   "(e.g. `anyecg-viewer --demo --screenshot demo.png`), or under a virtual display:",
                   "`xvfb-run -a anyecg-viewer --demo` (package xvfb)."]
@@ -99,6 +104,21 @@ def load_library(soname: str) -> object:
     return ctypes.CDLL(soname)
 
 
+def display_reachable(display: str) -> bool:
+    """True when an X server accepts a connection at ``display`` (libxcb's ``xcb_connect``, as Qt's xcb plugin
+    connects; Qt aborts when it fails)."""
+    lib = ctypes.CDLL("libxcb.so.1")
+    lib.xcb_connect.restype = ctypes.c_void_p
+    lib.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    lib.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    lib.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    conn = lib.xcb_connect(display.encode(), None)  # never NULL: a failed connection is an error object
+    try:
+        return lib.xcb_connection_has_error(conn) == 0
+    finally:
+        lib.xcb_disconnect(conn)
+
+
 def _loads(soname: str, load: Callable[[str], object]) -> bool:
     try:
         load(soname)
@@ -107,20 +127,25 @@ def _loads(soname: str, load: Callable[[str], object]) -> bool:
     return True
 
 
-def check_platform(env: Mapping[str, str], load: Callable[[str], object] | None = None) -> PlatformProblem | None:
+def check_platform(env: Mapping[str, str], load: Callable[[str], object] | None = None,
+                   connect: Callable[[str], bool] | None = None) -> PlatformProblem | None:
     """The problem that would make Qt abort on this machine with this environment, or None.
 
     ``load`` opens a shared library by soname and raises :class:`OSError` when it cannot (default
-    :func:`load_library`)."""
+    :func:`load_library`); ``connect`` says whether an X display answers (default :func:`display_reachable`)."""
     if not sys.platform.startswith("linux"):
         return None
     load = load or load_library
+    connect = connect or display_reachable
     wanted = dict(GUI_LIBRARIES)
     xcb = uses_xcb(env)
     if xcb:
         wanted.update(XCB_LIBRARIES)
     missing = {so: pkg for so, pkg in wanted.items() if not _loads(so, load)}
     no_display = xcb and not env.get("DISPLAY")
-    if missing or no_display:
-        return PlatformProblem(missing, no_display)
+    unreachable = None
+    if xcb and not missing and not no_display and not connect(env["DISPLAY"]):
+        unreachable = env["DISPLAY"]
+    if missing or no_display or unreachable:
+        return PlatformProblem(missing, no_display, unreachable)
     return None

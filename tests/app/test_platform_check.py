@@ -27,6 +27,10 @@ def linux(monkeypatch):
     monkeypatch.setattr(platform_check.sys, "platform", "linux")
 
 
+def reachable(display: str) -> bool:
+    return True
+
+
 def test_missing_xcb_libraries_name_their_packages(linux):
     env = {"DISPLAY": ":0"}
     problem = check_platform(env, loader_without("libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1"))
@@ -37,7 +41,7 @@ def test_missing_xcb_libraries_name_their_packages(linux):
 
 
 def test_everything_present_is_no_problem(linux):
-    assert check_platform({"DISPLAY": ":0"}, loader_without()) is None
+    assert check_platform({"DISPLAY": ":0"}, loader_without(), reachable) is None
 
 
 def test_offscreen_needs_no_xcb_but_still_the_gui_libraries(linux):
@@ -53,6 +57,20 @@ def test_xcb_without_a_display_says_so(linux):
     assert "DISPLAY" in problem.message() and "xvfb-run" in problem.message()
     # a Wayland session without QT_QPA_PLATFORM uses Qt's Wayland plugin: no X display needed
     assert check_platform({"WAYLAND_DISPLAY": "wayland-0"}, loader_without()) is None
+
+
+def test_a_display_nobody_answers_is_named(linux):
+    problem = check_platform({"DISPLAY": ":42"}, loader_without(), lambda display: False)
+    assert problem is not None and problem.unreachable == ":42" and "DISPLAY=:42" in problem.message()
+    assert "QT_QPA_PLATFORM=offscreen" in problem.message()
+
+
+def test_display_reachable_asks_a_real_x_server():
+    try:
+        platform_check.load_library("libxcb.so.1")
+    except OSError:
+        pytest.skip("libxcb is not installed")
+    assert platform_check.display_reachable(":987") is False  # no X server on display 987
 
 
 def test_viewer_exits_with_the_message_instead_of_aborting(linux, monkeypatch, capsys):
