@@ -34,6 +34,25 @@ class TraceCurve(pg.PlotCurveItem):
         return bounds[ax]
 
 
+class LeadLabel(pg.TextItem):
+    """A lead's name at the top left of its row, in screen pixels whatever the zoom.
+
+    ``pg.TextItem`` re-derives its transform before every paint from its parent's scene transform, which
+    includes the scroll position: every scroll step then gave it a new transform (equal up to rounding),
+    marked it dirty during the paint and queued a second paint of the whole trace area. Here only a
+    change of the scale (px per s, px per mV) re-derives it."""
+
+    def updateTransform(self, force=False):
+        p = self.parentItem()
+        if p is not None and not force and self._lastTransform is not None:
+            pt, last = p.sceneTransform(), self._lastTransform
+            now = np.array([pt.m11(), pt.m12(), pt.m21(), pt.m22()])
+            before = np.array([last.m11(), last.m12(), last.m21(), last.m22()])
+            if np.allclose(now, before, rtol=1e-6, atol=0.0):
+                return
+        super().updateTransform(force)
+
+
 def format_time(t: float, decimals: int = 0) -> str:
     """``h:mm:ss`` (with ``decimals`` fractional digits) for ``t`` seconds."""
     sign = "-" if t < 0 else ""

@@ -35,15 +35,13 @@ from anyecg_model.signal.pyramid import MinMaxPyramid
 from .calipers import CaliperController
 from .lanes import LaneItem
 from .paper import GAINS_MM_MV, LIGHT, PaperColours, PaperGridItem, PaperScale, badge_text
-from .trace_items import TimeAxis, TraceCurve, TraceViewBox, format_time
+from .trace_items import LeadLabel, TimeAxis, TraceCurve, TraceViewBox, format_time
 from .workers import RenderRequest, RenderResult, RenderWorker
 
 __all__ = ["TraceView", "TimeAxis", "format_time", "LANE_PX"]
 
 #: Height of one annotation lane in pixels.
 LANE_PX = 22
-#: Fraction of the view fetched beyond each side, so short pans draw without waiting.
-FETCH_MARGIN = 0.125
 
 
 class TraceView(QtWidgets.QWidget):
@@ -77,6 +75,7 @@ class TraceView(QtWidgets.QWidget):
         self.drag_handler: Callable | None = None
         self._syncing = False
         self._last_waiting = False
+        self._resume_pending = False
 
         self.viewbox = TraceViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.viewbox, axisItems={"bottom": TimeAxis("bottom")})
@@ -90,7 +89,7 @@ class TraceView(QtWidgets.QWidget):
         self.grid = PaperGridItem(colours, scale.px_per_mm)
         self.viewbox.addItem(self.grid, ignoreBounds=True)
         self.curves: list[pg.PlotCurveItem] = []
-        self.labels: list[pg.TextItem] = []
+        self.labels: list[LeadLabel] = []
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -127,7 +126,7 @@ class TraceView(QtWidgets.QWidget):
         self._hidden, self._inverted = set(), set()
         for i, lead in enumerate(recording.leads):
             curve = TraceCurve(pen=self._trace_pen(), skipFiniteCheck=True)
-            label = pg.TextItem(lead.name, color=self.colours.text, anchor=(0, 0))
+            label = LeadLabel(lead.name, color=self.colours.text, anchor=(0, 0))
             f = label.textItem.font()
             f.setBold(True)
             label.setFont(f)
@@ -157,6 +156,8 @@ class TraceView(QtWidgets.QWidget):
         return self._worker is not None and self._worker.pyramid is not None
 
     def _stop_worker(self) -> None:
+        self._resume_pending = False
+        self.plot.setUpdatesEnabled(True)
         if self._worker is not None:
             self._worker.ready.disconnect(self._on_ready)
             self._worker.stop()
@@ -410,6 +411,9 @@ class TraceView(QtWidgets.QWidget):
         self._syncing = True
         try:
             self.viewbox.setRange(xRange=(t0, t1), yRange=(-height_mv, 0), padding=0)
+            # pyqtgraph defers the new view transform to the start of the next paint, where moving the items
+            # marks them dirty again and queues a second full paint of the viewport: apply it now instead
+            self.viewbox.updateMatrix()
         finally:
             self._syncing = False
         for i in self.visible_leads():
@@ -437,28 +441,18 @@ class TraceView(QtWidgets.QWidget):
     def request_render(self) -> None:
         """Ask the worker for the current window (coalesced to one request per event-loop turn).
 
-        When the new window is not inside the data already fetched, painting pauses until the new
-        data arrives, so no frame shows stale traces and no paint is wasted."""
+        Painting pauses until the window's data arrives, and the new range, traces, lanes and axis then go
+        on screen in ONE paint: a step that painted the moved view first and the new traces after it drew
+        the whole trace area twice (issue 19). The window fetched is the view itself, at two points per
+        pixel column: fetching a margin beyond it only fed the curves points nobody sees."""
         if self._worker is None:
             return
-        if not self._fetched_covers(*self._fetch_window()[:2]):
-            self.plot.setUpdatesEnabled(False)
+        self.plot.setUpdatesEnabled(False)
         self._render_timer.start()
 
     def _fetch_window(self) -> tuple[float, float, int]:
         t0, t1 = self.view_range()
-        page = t1 - t0
-        width = int(self.plot_width_px() * (1 + 2 * FETCH_MARGIN))
-        return t0 - FETCH_MARGIN * page, t1 + FETCH_MARGIN * page, width
-
-    def _fetched_covers(self, a: float, b: float) -> bool:
-        last = self.last_result
-        if last is None or last.request.leads != tuple(self.visible_leads()) or last.request.filt != self._filter:
-            return False
-        req = last.request
-        same_zoom = abs((req.t1 - req.t0) - (b - a)) <= 1e-6 * (b - a)
-        t0, t1 = self.view_range()
-        return same_zoom and req.t0 <= max(0.0, t0) + 1e-9 and req.t1 >= min(t1, self.duration_s) - 1e-9
+        return t0, t1, self.plot_width_px()
 
     def _submit_render(self) -> None:
         if self._worker is None:
@@ -468,15 +462,14 @@ class TraceView(QtWidgets.QWidget):
         if (last is not None and self._applied_seq == self._seq and last.request.leads == tuple(self.visible_leads())
                 and last.request.filt == self._filter and last.request.width_px == width
                 and abs(last.request.t0 - a) < 1e-9 and abs(last.request.t1 - b) < 1e-9):
-            self.plot.setUpdatesEnabled(True)
-            self.rendered.emit()
+            self._resume_painting_queued()
             return  # the window on screen is already this one
         self._seq += 1
         self._worker.submit(RenderRequest(self._seq, a, b, width, tuple(self.visible_leads()), self._filter))
 
     def pending(self) -> bool:
         """True while a requested window has not been drawn yet."""
-        return self._render_timer.isActive() or self._applied_seq < self._seq
+        return self._render_timer.isActive() or self._applied_seq < self._seq or self._resume_pending
 
     def wait_rendered(self, timeout_s: float = 10.0) -> bool:
         """Run the event loop until the latest request is on screen (tests, screenshots, benchmarks)."""
@@ -499,12 +492,27 @@ class TraceView(QtWidgets.QWidget):
             return
         self._last_waiting = result.waiting
         if result.error is not None or result.waiting:
-            self.plot.setUpdatesEnabled(True)
             if result.error is not None:
                 self.readFailed.emit(result.error)
-            self.rendered.emit()
+            self._resume_painting_queued()
             return
         self._apply_result(result)
+        self._resume_painting_queued()
+
+    def _resume_painting_queued(self) -> None:
+        """Resume painting once the scene has handled the items just changed.
+
+        The scene collects its changed items in a queued call; resuming at once let the viewport paint
+        first and the scene's own update of the curves paint them a second time. Queued behind it, the
+        resume makes the one paint of the step."""
+        self._resume_pending = True
+        QtCore.QMetaObject.invokeMethod(self, "_resume_painting", QtCore.Qt.ConnectionType.QueuedConnection)
+
+    @QtCore.Slot()
+    def _resume_painting(self) -> None:
+        if not self._resume_pending:
+            return
+        self._resume_pending = False
         self.plot.setUpdatesEnabled(True)
         self.rendered.emit()
 

@@ -1,0 +1,108 @@
+"""Scrolling paints the trace area once per step and hands the curves only what the pixels can show
+(issue 19): counted with an event filter on the plot's viewport and real key presses, never timed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+from anyecg_model.io.recording import Recording
+from anyecg_model.signal.pyramid import MinMaxPyramid
+
+FS = 100.0
+HOURS = 24.0
+
+
+class PaintCounter(QtCore.QObject):
+    """Counts paint events of the widget it is installed on."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def eventFilter(self, obj, ev):
+        if ev.type() == QtCore.QEvent.Type.Paint:
+            self.n += 1
+        return False
+
+
+@pytest.fixture(scope="module")
+def day_recording() -> Recording:
+    """24 h × 2 leads at 100 Hz: a 0.8-s beat (Gaussian R wave) tiled, with a slow drift (mV)."""
+    beat = np.zeros(80, np.float32)
+    k = np.arange(80)
+    beat += np.exp(-0.5 * ((k - 40) / 2.0) ** 2).astype(np.float32)
+    n = int(HOURS * 3600 * FS)
+    x = np.tile(beat, n // len(beat) + 1)[:n]
+    drift = (0.2 * np.sin(np.arange(n, dtype=np.float32) * np.float32(2 * np.pi / (FS * 3600)))).astype(np.float32)
+    return Recording.from_array(np.stack([x + drift, -0.6 * x]), FS, ["MLII", "V1"], path="<day>")
+
+
+@pytest.fixture
+def view(qtbot, day_recording):
+    from app.lanes import BeatLaneItem
+    from app.trace_view import TraceView
+
+    v = TraceView()
+    qtbot.addWidget(v)
+    v.resize(1200, 600)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_recording(day_recording, MinMaxPyramid.build(day_recording))
+    beats = np.arange(0.4, day_recording.duration_s, 0.8)
+    v.add_lane("beats", BeatLaneItem("beats", beats, ["N"] * len(beats)))
+    v.set_view(3600.0, 3610.0)
+    assert v.wait_rendered()
+    yield v
+    v.close()
+
+
+def settle(qtbot, view) -> None:
+    assert view.wait_rendered()
+    qtbot.wait(30)  # every queued update of the step has had its turn
+
+
+def count_paints_per_step(qtbot, view, key, steps: int = 6) -> list[int]:
+    counter = PaintCounter()
+    view.plot.viewport().installEventFilter(counter)
+    settle(qtbot, view)
+    counts = []
+    try:
+        for _ in range(steps):
+            counter.n = 0
+            qtbot.keyClick(view, key)
+            settle(qtbot, view)
+            counts.append(counter.n)
+    finally:
+        view.plot.viewport().removeEventFilter(counter)
+    return counts
+
+
+@pytest.mark.parametrize("key", [QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Left])
+def test_one_paint_per_scroll_step(qtbot, view, key):
+    t0 = view.view_range()[0]
+    counts = count_paints_per_step(qtbot, view, key)
+    assert view.view_range()[0] != t0, "the keys scrolled"
+    assert counts == [1] * len(counts)
+
+
+@pytest.mark.parametrize("page_s", [10.0, 600.0, 6 * 3600.0, HOURS * 3600.0])
+def test_curves_get_at_most_two_points_per_pixel_column(qtbot, view, page_s):
+    start = 0.0 if page_s >= HOURS * 3600 else 7200.0
+    view.set_view(start, start + page_s)
+    settle(qtbot, view)
+    width = view.plot_width_px()
+    for lead in view.visible_leads():
+        n = len(view.curves[lead].xData)
+        assert 0 < n <= 2 * width + 2, f"{n} points for {width} px at a {page_s:g}-s page"
+    if page_s > 60:
+        assert count_paints_per_step(qtbot, view, QtCore.Qt.Key.Key_Right, steps=2) == [1, 1]
+
+
+def test_beat_lane_draws_one_tick_per_pixel_column_when_zoomed_out(qtbot, view):
+    lane = view.lanes()["beats"]
+    view.set_view(0.0, HOURS * 3600.0)
+    settle(qtbot, view)
+    view.plot.viewport().repaint()
+    assert len(lane.last_drawn) > 100_000, "every beat of the day is in view"
+    assert 0 < lane.last_ticks <= view.plot_width_px() + 1
