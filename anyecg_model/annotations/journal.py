@@ -61,8 +61,9 @@ def journal_root() -> Path:
 
 @dataclass(frozen=True)
 class JournalInfo:
-    """What a journal holds: edits in effect after replay (``n_edits``), entries, time of the last one (Unix s),
-    and the last file saved from it (None when never saved)."""
+    """What a journal holds of the user's work (the model's suggestions are not counted): edits in effect after
+    replay (``n_edits``), changes (``n_entries``: edits, undos, redos), time of the last one (Unix s), and the
+    last file saved from it (None when never saved)."""
 
     path: Path
     n_edits: int
