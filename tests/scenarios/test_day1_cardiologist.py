@@ -147,3 +147,39 @@ def test_cardiologist_day(qtbot, window, shared_data, tmp_path):
     # 5. the Holter summary prints with the episodes the model found
     pages, text = print_report(qtbot, window, "holter", tmp_path / "holter.pdf")
     assert 1 <= pages <= 6 and "Holter" in text and "AF" in text
+
+
+def test_the_24_hour_holter_from_the_guide_opens_and_pages_hour_by_hour(qtbot, window, shared_data, tmp_path):
+    """USERS.md day 1, step 4 on the real 24-h file: ``anyecg demo --holter`` builds it from the 48 MIT-BIH records;
+    the whole day is on the overview bar with heart rate and rhythm; a click on the overview at the longest AF
+    episode goes there; PgDn pages an hour-wide view through the day to its end."""
+    from anyecg_model.cli import main as cli_main
+
+    holter = tmp_path / "holter24.edf"
+    assert cli_main(["demo", "--holter", str(holter), "--data", str(shared_data / "mitdb")]) == 0
+    assert window.open_path(holter)
+    rec = window.recording
+    assert 24.0 < rec.duration_s / 3600 < 24.2
+    assert window.overview.isVisible() and "rhythm" in window.overview.lane_names()
+    qtbot.waitUntil(lambda: "HR bpm" in window.overview.lane_names(), timeout=300_000)
+    qtbot.waitUntil(window.trace.has_pyramid, timeout=300_000)
+
+    af = [e for e in rec.annotations.rhythm_episodes(rec.n_samples) if e[2] == "AFIB"]
+    start, stop, _ = max(af, key=lambda e: e[1] - e[0])
+    t_af = (start + stop) / 2 / rec.fs
+    vb = window.overview.viewbox
+    pos = window.overview.plot.mapFromScene(vb.mapViewToScene(QtCore.QPointF(t_af, vb.viewRange()[1][0] + 0.5)))
+    qtbot.mouseClick(window.overview.plot.viewport(), LEFT, pos=pos)
+    v0, v1 = window.trace.view_range()
+    assert abs((v0 + v1) / 2 - t_af) <= 2 * vb.viewPixelSize()[0], "the click centres the view there"
+    assert start / rec.fs <= v0 and v1 <= stop / rec.fs, "the view shows the AF episode"
+
+    window.trace.set_view(0.0, 3600.0)
+    window.trace.setFocus()
+    for hour in range(1, 25):
+        qtbot.keyClick(window.trace, K.Key_PageDown)
+        assert window.trace.wait_rendered()
+        if hour < 24:
+            assert window.trace.view_range()[0] == pytest.approx(min(hour * 3600.0, rec.duration_s - 3600.0))
+    assert window.trace.view_range()[1] == pytest.approx(rec.duration_s)
+    assert "Cannot" not in window.statusBar().currentMessage()
