@@ -132,3 +132,14 @@ def test_unlabelled_holter_gets_detected_beats(holter_3h, tmp_path):
     detected = int(re.search(r"Beats (\d+) — unclassified", text).group(1))
     reference = int(np.sum(holter_3h.annotations.beats().sample < n))
     assert abs(detected - reference) <= 0.01 * reference
+
+
+def test_the_summary_states_the_unreadable_signal(tmp_path):
+    """Stretches the analysis could not read are named on page 1 with their total and reasons."""
+    base = _beats_with_pause(300.0, 4.0)
+    findings = ReportFindings("model", "Model findings: test", base.beat_time_s, base.beat_label,
+                              base.beat_confidence, unreadable=((300.0, 303.0, "noisy"), (400.0, 460.0, "flat"),
+                                                                (500.0, 502.0, "noisy")))
+    rec = Recording.from_array(np.zeros((1, int(250 * 605)), np.float32), 250.0, ["MLII"], path="noisy.ecg")
+    text = pdf_text(render_holter(rec, tmp_path / "h.pdf", findings=findings))[0]
+    assert "Unreadable signal, not analysed: 1 min 05 s in 3 stretches (flat 1 min 00 s, noisy 5.0 s)" in text
