@@ -251,7 +251,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._hr_worker.result.connect(self._on_heart_rate)
             self._hr_worker.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
             self._hr_worker.start()
-        self.trace.plot.getPlotItem().getAxis("bottom").set_timebase(TimeBase.of(recording))
+        for plot in (self.trace.plot, self.overview.plot):  # the trace's and the overview's time axes
+            plot.getPlotItem().getAxis("bottom").set_timebase(TimeBase.of(recording))
         self._update_title()
         self.recordingOpened.emit(recording)
         self.trace.setFocus()

@@ -59,6 +59,8 @@ def test_axis_cursor_and_caption_follow_the_recordings_clock(window, make_sinus)
     assert axis.tickStrings([3600.0], 1.0, 3600.0) == ["22:35:00"]
     spacing, values = axis.tickValues(0.0, 7200.0, 400)[0]
     assert spacing == 3600 and values[0] == 1500.0  # on the clock hour 22:00:00, not 25 min past it
+    overview_axis = window.overview.plot.getPlotItem().getAxis("bottom")
+    assert overview_axis.tickStrings([1500.0], 1.0, 3600.0) == ["22:00:00"]
     window._on_hover(3.25, 0, 0.5)
     assert window.cursor_label.text().startswith("21:35:03.250   MLII")
     window.trace.set_view(60.0, 70.0)
