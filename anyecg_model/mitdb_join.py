@@ -40,6 +40,8 @@ MITDB_RECORDS: tuple[str, ...] = tuple(str(r) for r in (
 #: The lead that goes first when a record has it.
 FIRST_LEAD = "MLII"
 JOIN_FORMAT = "mitdb-join"
+#: The project's data folder beside a source checkout (``<checkout>/../shared/data``).
+SHARED_BESIDE_CHECKOUT = Path(__file__).resolve().parents[2] / "shared" / "data"
 #: MIT-BIH records carry no date. EDF needs one (pyedflib would stamp the time of writing), so the join starts
 #: at midnight of 1 January 1985, EDF's conventional "unknown" date: clock time then equals elapsed time.
 UNKNOWN_START = _dt.datetime(1985, 1, 1, 0, 0, 0)
@@ -55,16 +57,18 @@ def find_mitdb(data: str | os.PathLike | None = None, shared: str | os.PathLike 
     """The folder holding MIT-BIH's ``.hea`` files.
 
     ``data`` is that folder or one with a ``mitdb`` folder inside; without it, the unpacked data sets at
-    :func:`default_data_dir`. When those are not unpacked yet and ``shared`` (default ``../shared/data``)
-    holds ``unpack.sh``, it is run once. Raises :class:`RecordingError` with what to do when none is found."""
+    :func:`default_data_dir`. When those are not unpacked yet and ``shared`` (default: ``../shared/data`` of
+    the working directory, else of the project's checkout) holds ``unpack.sh``, it is run once. Raises
+    :class:`RecordingError` with what to do when none is found."""
     candidates = [Path(data)] if data is not None else [default_data_dir()]
     for folder in candidates:
         for mitdb in (folder, folder / "mitdb"):
             if (mitdb / "100.hea").is_file():
                 return mitdb
     if data is None:
-        script = Path(shared if shared is not None else Path("..") / "shared" / "data") / "unpack.sh"
-        if script.is_file():
+        folders = [Path(shared)] if shared is not None else [Path("..") / "shared" / "data", SHARED_BESIDE_CHECKOUT]
+        script = next((f / "unpack.sh" for f in folders if (f / "unpack.sh").is_file()), None)
+        if script is not None:
             log.info("unpacking the data sets with %s (once, about 15 s)", script)
             done = subprocess.run(["bash", str(script)], capture_output=True, text=True)
             if done.returncode == 0:

@@ -69,3 +69,22 @@ def test_missing_data_is_a_clear_error(tmp_path, capsys):
     assert err.startswith("anyecg demo:") and "mitdb" in err and "\n" not in err
     assert not (tmp_path / "x.edf").exists()
     assert cli_main(["demo", "--holter", str(tmp_path / "x.txt"), "--data", str(tmp_path)]) == 2
+
+
+def test_the_shared_archives_are_unpacked_when_needed(tmp_path, monkeypatch):
+    """No unpacked data yet, but ../shared/data/unpack.sh exists: it is run once and its mitdb used."""
+    dest = tmp_path / "unpacked"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "unpack.sh").write_text(f"mkdir -p {dest}/mitdb && touch {dest}/mitdb/100.hea && echo {dest}\n")
+    monkeypatch.setenv("ANYECG_DATA", str(tmp_path / "not-yet"))
+    assert find_mitdb(shared=shared) == dest / "mitdb"
+    # by default: ../shared/data of the working directory, else the one beside the project's checkout
+    from anyecg_model import mitdb_join
+
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setattr(mitdb_join, "SHARED_BESIDE_CHECKOUT", shared)
+    assert find_mitdb() == dest / "mitdb"
+    with pytest.raises(RecordingError, match="ANYECG_DATA"):
+        find_mitdb(shared=tmp_path / "nothing-here")
