@@ -43,6 +43,12 @@ def press(qtbot, ui, key, text="", mods=QtCore.Qt.KeyboardModifier.NoModifier):
         qtbot.keyClick(ui.window.trace, key, mods)
 
 
+def repaint(ui) -> None:
+    """Paint the trace area now, once the view's data is there (painting waits for it)."""
+    assert ui.window.trace.wait_rendered()
+    ui.window.trace.plot.viewport().repaint()
+
+
 def click_at(qtbot, ui, t_s: float, y: float):
     """A real left click on the trace at plot time ``t_s`` (s) and plot ``y`` (mV rows)."""
     trace = ui.window.trace
@@ -244,7 +250,7 @@ def test_one_edit_repaints_only_the_visible_beats(qtbot, editing):
     c.set_editing(True)
     lane = c.label_lane
     c.insert_at(15.05)
-    editing.window.trace.plot.viewport().repaint()
+    repaint(editing)
     visible = np.sum((c.store.beats["sample"] >= 10 * FS) & (c.store.beats["sample"] <= 20.5 * FS))
     assert 0 < lane.last_drawn <= visible + 2
     assert lane.last_drawn < len(c.store.beats) / 10
@@ -345,6 +351,7 @@ def test_beat_type_filter_applies_to_the_live_lanes(qtbot, editing):
     for act in editing.window.beat_filter_menu.actions():
         if act.text() == "N":
             act.setChecked(False)
+    assert editing.window.trace.wait_rendered()
     editing.window.trace.grab()
     drawn = c.label_lane.visible_rows()["code"]
     assert len(drawn) > 0 and set(drawn) == {"V"}
@@ -381,6 +388,7 @@ def test_suggestion_lane_carries_a_model_tag(qtbot, editing, suggested, monkeypa
     monkeypatch.setattr(editing_lanes, "paint_tag", lambda painter, tr, item, text, *a, **k: (
         tags.append((item.name, text)), paint_tag(painter, tr, item, text, *a, **k))[1], raising=False)
     trace = editing.window.trace
+    assert trace.wait_rendered()
     image = trace.grab().toImage()
     assert ("suggestions", "model suggestions") in tags
     assert not any(name == "beats" for name, _ in tags)
@@ -414,12 +422,12 @@ def test_findings_of_a_closed_recording_never_become_suggestions(qtbot, editing,
 
 def test_crowded_suggestions_drop_their_confidences_not_their_codes(qtbot, editing, suggested):
     lane, plot = editing.controller.suggestion_lane, editing.window.trace.plot
-    plot.viewport().repaint()
+    repaint(editing)
     assert lane.last_drawn > 0 and lane.last_with_confidence  # 10 s in view: "V 0.93" fits between beats
     editing.window.trace.set_view(0.0, 120.0)
 
     def zoomed_out() -> bool:  # the view box applies the range over the next event-loop turns
-        plot.viewport().repaint()
+        repaint(editing)
         return lane.last_px_per_s < 2000 / 120.0
 
     qtbot.waitUntil(zoomed_out)
@@ -438,7 +446,7 @@ def test_confidences_of_close_neighbours_never_run_together(qtbot, editing):
     c.set_suggestions(np.round(np.array(beats) * FS).astype(int), ["V", "F"] * (len(beats) // 2),
                       np.linspace(0.4, 0.9, len(beats)))
     c.set_editing(True)
-    editing.window.trace.plot.viewport().repaint()
+    repaint(editing)
     texts = c.suggestion_lane.last_texts
     assert len(texts) == len(beats)
     assert all(a[1] <= b[0] for a, b in zip(texts, texts[1:]))  # no overlap ("F 0.66V 0.43")
@@ -451,7 +459,7 @@ def test_reference_and_suggested_rhythm_names_never_overlap(qtbot, editing):
     c.set_suggestions([], [], [], episodes=[(int(10.5 * FS), int(18 * FS), "AF", 0.7)])
     c.set_editing(True)
     editing.window.trace.set_view(10.0, 20.0)
-    editing.window.trace.plot.viewport().repaint()
+    repaint(editing)
     drawn = c.rhythm_lane.last_texts
     names = [t for *_, t in drawn]
     assert "AF?" in names and "N" in names  # the reference sinus rhythm and the model's AF
