@@ -524,3 +524,27 @@ def test_findings_that_arrive_during_the_restore_question_follow_its_answer(qtbo
     with qtbot.waitSignal(editing.suggestionsShown, timeout=5000):
         editing.restore_box.discard_button.click()
     assert int((c.store.beats["source"] == "model").sum()) == 20
+
+
+@pytest.mark.realdata
+def test_rhythm_names_of_mitdb_201_zoomed_out_are_whole(qtbot, window, shared_data, tmp_path):
+    """MIT-BIH 201 (AFIB, SVTA, trigeminy …) over its whole half hour: each rhythm name drawn is whole (or a
+    short form that is itself a label) and lies inside its own band, never cut to "NS" or "A"."""
+    import shutil
+
+    from app.editing import install_editing
+    from app.lanes import SHORT_LABELS
+
+    for ext in ("hea", "dat", "atr"):
+        shutil.copy(shared_data / "mitdb" / f"201.{ext}", tmp_path)
+    ui = install_editing(window)
+    assert window.open_path(str(tmp_path / "201.hea"))
+    c = ui.controller
+    c.set_editing(True)
+    window.trace.set_view(0.0, window.recording.duration_s)
+    repaint(ui)
+    codes = set(c.store.episodes["code"])
+    drawn = c.rhythm_lane.last_texts
+    assert len(drawn) >= 5 and "AFIB" in codes
+    assert {t for *_, t in drawn} <= codes | {SHORT_LABELS[x] for x in codes if x in SHORT_LABELS}
+    assert all(box.right() <= band.right() for band, box, _ in drawn)
