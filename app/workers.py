@@ -4,8 +4,10 @@
 * :class:`RenderWorker` — turns the latest view request into min/max envelopes (older requests are
   dropped, so fast scrolling never queues work).
 * :class:`PyramidBuilder` — opens or builds the level-of-detail pyramid, with progress and cancel.
-* :class:`HeartRateWorker` — heart rate over the whole record, from the file's beat annotations or,
-  when it has none, from :func:`anyecg_model.signal.rpeaks.detect_r_peaks` run chunk by chunk.
+* :class:`HeartRateWorker` — heart rate over the whole record, from the file's beat annotations, else the
+  beats of a cached analysis, else R peaks cached by an earlier open
+  (:class:`~anyecg_model.signal.rpeak_cache.RPeakCache`), else :func:`anyecg_model.signal.rpeaks.detect_r_peaks`
+  run chunk by chunk (and then cached).
 """
 from __future__ import annotations
 
@@ -132,6 +134,8 @@ class PyramidBuilder(QtCore.QThread):
 #: Seconds of lead read per detector call, and overlap on each side.
 HR_CHUNK_S = 600.0
 HR_OVERLAP_S = 5.0
+#: Name of this chunking in the R-peak cache's key (the peaks depend on it).
+HR_METHOD = f"chunk{HR_CHUNK_S:g}s-overlap{HR_OVERLAP_S:g}s"
 
 
 class HeartRateWorker(QtCore.QThread):
@@ -152,7 +156,9 @@ class HeartRateWorker(QtCore.QThread):
         self.wait()
 
     def run(self) -> None:
-        from anyecg_model.signal.rpeaks import detect_r_peaks, heart_rate_series
+        from anyecg_model.analysis.cache import cached_beat_times
+        from anyecg_model.signal.rpeak_cache import RPeakCache
+        from anyecg_model.signal.rpeaks import heart_rate_series
 
         rec = self.recording
         beats = rec.annotations.beats()
@@ -160,12 +166,37 @@ class HeartRateWorker(QtCore.QThread):
             times, bpm = heart_rate_series(beats.sample, rec.fs)
             self.result.emit(times, bpm, "file beat annotations")
             return
+        model_beats = cached_beat_times(rec.provenance.content_hash)
+        if model_beats is not None and len(model_beats) >= 2:
+            times, bpm = heart_rate_series(model_beats * rec.fs, rec.fs)
+            self.result.emit(times, bpm, "the model's beats (cached analysis)")
+            return
+        cache = RPeakCache()
+        peaks = cache.load(rec, self.lead, HR_METHOD)
+        source = "R-peak detector (cached)"
+        if peaks is None:
+            peaks = self._detect()
+            if peaks is None:
+                return
+            source = "R-peak detector"
+            try:
+                cache.store(rec, self.lead, HR_METHOD, peaks)
+            except OSError as exc:
+                log.warning("R peaks not cached: %s", exc)
+        times, bpm = heart_rate_series(peaks, rec.fs)
+        self.result.emit(times, bpm, source)
+
+    def _detect(self) -> np.ndarray | None:
+        """R peaks of the lead, chunk by chunk (None when cancelled or failed: ``failed`` was emitted)."""
+        from anyecg_model.signal.rpeaks import detect_r_peaks
+
+        rec = self.recording
         chunk, pad = int(HR_CHUNK_S * rec.fs), int(HR_OVERLAP_S * rec.fs)
         peaks = []
         try:
             for core in range(0, rec.n_samples, chunk):
                 if self._cancel.is_set():
-                    return
+                    return None
                 a, b = max(0, core - pad), min(rec.n_samples, core + chunk + pad)
                 x = rec.read(a, b, [self.lead])[0]
                 p = detect_r_peaks(x, rec.fs) + a
@@ -173,7 +204,5 @@ class HeartRateWorker(QtCore.QThread):
                 self.progress.emit(min(1.0, (core + chunk) / max(1, rec.n_samples)))
         except Exception as exc:  # noqa: BLE001 - a detector failure must never take the viewer down
             self.failed.emit(f"{rec.path}: heart rate unavailable: {exc}")
-            return
-        allp = np.concatenate(peaks) if peaks else np.zeros(0, np.int64)
-        times, bpm = heart_rate_series(allp, rec.fs)
-        self.result.emit(times, bpm, "R-peak detector")
+            return None
+        return np.concatenate(peaks).astype(np.int64) if peaks else np.zeros(0, np.int64)

@@ -93,6 +93,29 @@ class FindingsCache:
         return p
 
 
+def cached_beat_times(content_hash: str, root: str | os.PathLike | None = None) -> np.ndarray | None:
+    """Beat times (s, sorted) of the newest cached analysis of the recording ``content_hash`` that found beats,
+    whatever its model or task set; None when there is none. Reads only the file's metadata and beat times
+    (``allow_pickle=False``); a file that cannot be read is skipped (:meth:`FindingsCache.load` discards it)."""
+    folder = Path(root) if root is not None else cache_root()
+    if not content_hash or not folder.is_dir():
+        return None
+    files = sorted(folder.glob(f"{content_hash[:40]}-*.npz"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for f in files:
+        try:
+            with np.load(f, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+                if meta.get("cache_version") != CACHE_VERSION or meta.get("content_hash") != content_hash \
+                        or not meta.get("has_beats"):
+                    continue
+                times = np.asarray(z["beat_time_s"], np.float64)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as exc:
+            log.warning("%s: unreadable findings cache skipped (%s)", f, exc)
+            continue
+        return np.sort(times)
+    return None
+
+
 def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
     """Findings → (JSON-able scalars, named arrays); :func:`findings_from_arrays` is the inverse."""
     meta = {"record": f.record, "duration_s": f.duration_s, "fs": f.fs, "leads": list(f.leads),
