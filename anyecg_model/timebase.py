@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from dataclasses import dataclass
+
+_TYPED = re.compile(r"^\s*(?P<plus>\+)?\s*(?:(?P<h>\d+):)?(?:(?P<m>\d+):)?(?P<s>\d+(?:\.\d*)?)\s*"
+                    r"(?:(?P<elapsed>elapsed)|\(?\s*day\s*(?P<day>\d+)\s*\)?)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,33 @@ class TimeBase:
         day = (when.date() - self.start.date()).days
         of_day = when.hour * 3600 + when.minute * 60 + when.second + when.microsecond / 1e6
         return _hms(of_day, decimals, pad_hours=True) + (f" (day {day + 1})" if day else "")
+
+    def parse(self, text: str) -> float:
+        """Seconds into the recording from what a user types, read as :meth:`at` writes it.
+
+        ``+h:mm:ss``, ``… elapsed`` and plain seconds are elapsed time; with a start time, ``hh:mm:ss`` is clock
+        time, on the day given (``10:50:11 (day 2)``) or else at its first occurrence from the start (a time of
+        day before the start time is on the next day). Raises ``ValueError`` for anything else."""
+        m = _TYPED.match(text)
+        if not m:
+            raise ValueError(f"not a time: {text!r} (use h:mm:ss, mm:ss or seconds)")
+        h, mnt, sec = m.group("h"), m.group("m"), float(m.group("s"))
+        if h is not None and mnt is not None:
+            value = int(h) * 3600 + int(mnt) * 60 + sec
+        elif h is not None:
+            value = int(h) * 60 + sec
+        else:
+            value = sec
+        clock = self.start is not None and h is not None and not m.group("plus") and not m.group("elapsed")
+        if not clock:
+            if m.group("day"):
+                raise ValueError(f"{text!r}: a day is only meaningful for a recording with a start time")
+            return value
+        start = self.start
+        start_of_day = start.hour * 3600 + start.minute * 60 + start.second + start.microsecond / 1e6
+        if m.group("day"):
+            return (int(m.group("day")) - 1) * 86400.0 + value - start_of_day
+        return value - start_of_day + (86400.0 if value < start_of_day else 0.0)
 
     def span(self, t0_s: float, t1_s: float, decimals: int = 0) -> str:
         """``22:05:00–22:07:50``; elapsed spans carry one ``elapsed`` at the end."""

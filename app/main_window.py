@@ -32,7 +32,7 @@ from .docks import DockLayout, scrolling
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
 from .menus import build_menus, build_toolbar
-from .navigation import find_annotation, parse_time, search_targets
+from .navigation import find_annotation, search_targets
 from .overview import OverviewBar
 from .paper import PaperScale
 from .resting_header import RestingHeader
@@ -345,7 +345,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _goto_from_box(self) -> None:
         try:
-            t = parse_time(self.goto_box.text())
+            t = TimeBase.of(self.recording).parse(self.goto_box.text())  # as the axis and the panels write it
         except ValueError as exc:
             self.statusBar().showMessage(str(exc), 5000)
             return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from anyecg_model.timebase import TimeBase
 
@@ -65,3 +66,6 @@ def test_axis_cursor_and_caption_follow_the_recordings_clock(window, make_sinus)
     assert window.cursor_label.text().startswith("21:35:03.250   MLII")
     window.trace.set_view(60.0, 70.0)
     assert "21:36:00–21:36:10" in window.export.caption()
+    window.goto_box.setText("21:36:30")  # Go to reads what the axis shows
+    window._goto_from_box()
+    assert window.trace.view_range()[0] == pytest.approx(90.0)

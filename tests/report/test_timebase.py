@@ -33,3 +33,21 @@ def test_elapsed_time_is_always_labelled():
 def test_time_base_of_a_recording(sim_12lead, holter_3h):
     assert TimeBase.of(holter_3h).at(3600.0) == "09:00:00"
     assert TimeBase.of(sim_12lead).at(3.0) == "+0:00:03 elapsed"
+
+
+def test_typed_times_read_as_they_are_written():
+    tb = TimeBase(START)
+    for t in (0.0, 600.0, 47711.0, 90000.0):
+        assert tb.parse(tb.at(t)) == t and tb.parse(tb.at(t, label=False)) == t
+    assert tb.parse("10:50:11") == 47711.0  # a time of day before the start: the next day
+    assert tb.parse("22:00:00") == 1500.0
+    assert tb.parse("+13:15:11") == tb.parse("13:15:11 elapsed") == 47711.0
+    assert tb.parse("90") == 90.0  # plain seconds are elapsed
+    elapsed = TimeBase(None)
+    assert elapsed.parse(elapsed.at(47711.0)) == 47711.0 and elapsed.parse("1:30") == 90.0
+    for bad in ("", "noon", "10:50:11 (day 2)x"):
+        try:
+            tb.parse(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")
