@@ -7,7 +7,10 @@ record's MLII (records 102 and 104 have none; their first channel, V5/V2, fills 
 other lead, named V1 although it is V1, V2, V4 or V5 depending on the record. Times ``anyecg analyze``
 (wall clock, the subprocess as a user runs it), then scores the episodes it found against the reference
 rhythm annotations: episode sensitivity and positive predictivity by overlap for AF/AFL, VT and SVTA,
-and the AF-burden error. ``--records`` restricts the join (e.g. the DS2 records only).
+AF/AFL *time* sensitivity and positive predictivity (seconds of overlap over the reference's and the
+detection's AF/AFL seconds), the AF-burden error, and the detected AF burden of each record whose reference
+has no AF/AFL (share of its duration). ``--records`` restricts the join (e.g. the DS2 records only);
+``--keep`` keeps the joined record and the findings JSON.
 """
 from __future__ import annotations
 
@@ -23,14 +26,27 @@ import numpy as np
 import wfdb
 
 from anyecg_model.analysis.episodes import af_burden, episode_scores
-from anyecg_model.analysis.labels import episode_label
+from anyecg_model.analysis.labels import episode_label, is_af
 from anyecg_model.io.writers import write_wfdb
 
 GROUPS = {"AF/AFL": ("AF", "AFL"), "VT": ("VT",), "SVTA": ("SVTA",)}
 
 
-def join(mitdb: Path, records: list[str]) -> tuple[np.ndarray, float, list[tuple[float, float, str]]]:
-    parts, episodes, offset = [], [], 0
+def overlap_s(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Seconds where spans of ``a`` and of ``b`` overlap (each list sorted and disjoint)."""
+    total, j = 0.0, 0
+    for s, e in a:
+        while j < len(b) and b[j][1] <= s:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] < e:
+            total += max(0.0, min(e, b[k][1]) - max(s, b[k][0]))
+            k += 1
+    return total
+
+
+def join(mitdb: Path, records: list[str]) -> tuple[np.ndarray, float, list[tuple[float, float, str]], list]:
+    parts, episodes, offset, bounds = [], [], 0, []
     fs = 360.0
     for rec in records:
         sig, fields = wfdb.rdsamp(str(mitdb / rec))
@@ -43,8 +59,9 @@ def join(mitdb: Path, records: list[str]) -> tuple[np.ndarray, float, list[tuple
         for k, (s, a) in enumerate(rhythm):
             stop = rhythm[k + 1][0] if k + 1 < len(rhythm) else n
             episodes.append(((offset + s) / fs, (offset + stop) / fs, episode_label(a)))
+        bounds.append((rec, offset / fs, (offset + n) / fs))
         offset += n
-    return np.concatenate(parts, axis=1), fs, episodes
+    return np.concatenate(parts, axis=1), fs, episodes, bounds
 
 
 def main() -> None:
@@ -57,7 +74,7 @@ def main() -> None:
     a = p.parse_args()
     mitdb = a.data / "mitdb"
     records = a.records.split(",") if a.records else sorted(x.stem for x in mitdb.glob("*.hea"))
-    data, fs, ref = join(mitdb, records)
+    data, fs, ref, bounds = join(mitdb, records)
     tmp = Path(tempfile.mkdtemp(prefix="anyecg24h-"))
     hea = write_wfdb(data, tmp / "joined", fs=fs, lead_names=["MLII", "V1"])
     del data
@@ -77,9 +94,22 @@ def main() -> None:
     for name, labels in GROUPS.items():
         s = episode_scores(ref, det, labels)
         print(f"| {name} | {s['Se']:.3f} | {s['+P']:.3f} | {s['n_ref']} | {s['n_det']} |")
+    ref_af = [(a, b) for a, b, lab in ref if is_af(lab)]
+    det_af = [(a, b) for a, b, lab in det if is_af(lab)]
+    both = overlap_s(ref_af, det_af)
+    ref_t, det_t = sum(b - a for a, b in ref_af), sum(b - a for a, b in det_af)
+    print(f"AF/AFL time: Se {both / max(ref_t, 1e-9):.3f}  +P {both / max(det_t, 1e-9):.3f}  "
+          f"(reference {ref_t:.0f} s, detected {det_t:.0f} s)")
     ref_b, det_b = af_burden(ref), f["summary"]["af_burden"]
     print(f"AF burden: reference {ref_b:.4f}, detected {det_b:.4f}, error {det_b - ref_b:+.4f}")
-    if not a.keep:
+    print(f"unreadable: {sum(u['end_s'] - u['start_s'] for u in f['signal_quality']['unreadable']):.0f} s")
+    for rec, t0, t1 in bounds:
+        if not overlap_s([(t0, t1)], ref_af):
+            burden = overlap_s([(t0, t1)], det_af) / (t1 - t0)
+            print(f"record {rec} (no AF in reference): detected AF burden {100 * burden:.2f} %")
+    if a.keep:
+        print(f"kept: {tmp}")
+    else:
         for x in tmp.iterdir():
             x.unlink()
         tmp.rmdir()
