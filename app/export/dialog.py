@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 
-from ..navigation import parse_time
-from ..trace_view import format_time
+from anyecg_model.timebase import TimeBase
+
 from .view_image import ImageOptions
 
 if TYPE_CHECKING:
@@ -23,11 +23,12 @@ class ExportDialog(QtWidgets.QDialog):
         self.controller = controller
         self.setWindowTitle("Export image")
         t0, t1 = controller.window.trace.view_range()
+        self.timebase = TimeBase.of(controller.window.recording)  # times typed and shown as the axis shows them
         self.view_radio = QtWidgets.QRadioButton("Current view (as on screen, with every overlay)")
         self.span_radio = QtWidgets.QRadioButton("Span of the recording, on true-scale paper:")
         self.view_radio.setChecked(True)
-        self.start_edit = QtWidgets.QLineEdit(format_time(t0, 1))
-        self.end_edit = QtWidgets.QLineEdit(format_time(t1, 1))
+        self.start_edit = QtWidgets.QLineEdit(self.timebase.at(t0, 1, label=False))
+        self.end_edit = QtWidgets.QLineEdit(self.timebase.at(t1, 1, label=False))
         self.dpi_combo = QtWidgets.QComboBox()
         self.dpi_combo.setEditable(True)
         self.dpi_combo.addItems([str(d) for d in DPI_CHOICES])
@@ -74,7 +75,7 @@ class ExportDialog(QtWidgets.QDialog):
         """(start, end) s when a span is chosen, None for the current view; raises ``ValueError`` on bad times."""
         if not self.span_radio.isChecked():
             return None
-        return parse_time(self.start_edit.text()), parse_time(self.end_edit.text())
+        return self.timebase.parse(self.start_edit.text()), self.timebase.parse(self.end_edit.text())
 
     def _inputs(self) -> tuple[ImageOptions, tuple[float, float] | None] | None:
         try:

@@ -66,6 +66,13 @@ def test_axis_cursor_and_caption_follow_the_recordings_clock(window, make_sinus)
     assert window.cursor_label.text().startswith("21:35:03.250   MLII")
     window.trace.set_view(60.0, 70.0)
     assert "21:36:00–21:36:10" in window.export.caption()
+    from app.export.dialog import ExportDialog
+
+    dialog = ExportDialog(window.export, window)  # the span's times as the axis shows them, and read back
+    assert (dialog.start_edit.text(), dialog.end_edit.text()) == ("21:36:00.0", "21:36:10.0")
+    dialog.span_radio.setChecked(True)
+    assert dialog.span() == (60.0, 70.0)
+    dialog.close()
     window.goto_box.setText("21:36:30")  # Go to reads what the axis shows
     window._goto_from_box()
     assert window.trace.view_range()[0] == pytest.approx(90.0)
