@@ -16,11 +16,10 @@ import json
 import logging
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-
-from wfdb.io.annotation import ann_label_table
 
 from ..io.annotations import Annotations
 from .atomic import atomic_target
@@ -34,11 +33,17 @@ SIDECAR_SUFFIX = ".anyecg.json"
 #: Extensions that are signal or header files, never annotator names.
 _NOT_ANNOTATORS = {"hea", "dat", "mat", "edf", "json", "csv", "xml", "txt", "tmp"}
 _META = ("source", "author", "timestamp", "confidence", "top", "channel")
-#: Symbols a WFDB annotator file can hold (the MIT code table; a space is no symbol).
-_WFDB_SYMBOLS = frozenset(ann_label_table["symbol"]) - {" "}
 #: Labels named in an error message before "… and N more".
 _SHOWN = 3
 _KEPT = ("Nothing was written and your labels are unchanged; Annotate ▸ Export CSV keeps every field.")
+
+
+@lru_cache(maxsize=1)
+def _wfdb_symbols() -> frozenset[str]:
+    """Symbols a WFDB annotator file can hold (the MIT code table; a space is no symbol). wfdb (with pandas,
+    ~0.4 s) is imported on the first save, not when the viewer starts (issue 19)."""
+    from wfdb.io.annotation import ann_label_table
+    return frozenset(ann_label_table["symbol"]) - {" "}
 
 
 def record_base(record: str | os.PathLike) -> Path:
@@ -112,7 +117,7 @@ def check_wfdb_fields(target: Path, samples: np.ndarray, symbols: np.ndarray, su
     text = aux.astype(str)
     problems = [
         (samples < 0, "before the record start"),
-        (~np.isin(symbols.astype(str), list(_WFDB_SYMBOLS)), "not a WFDB annotation code"),
+        (~np.isin(symbols.astype(str), list(_wfdb_symbols())), "not a WFDB annotation code"),
         ((subtype < -128) | (subtype > 127), "subtype outside -128..127"),
         (np.isin(text, [a for a in set(text.tolist()) if any(c in a for c in "\t\n\r\f\v")]),
          "aux text with a tab or line break"),

@@ -17,7 +17,6 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +65,7 @@ def _cluster_round(f: np.ndarray, cfg: FamilyConfig, min_members: int) -> list[n
     """Templates (feature medians) of the average-linkage clusters of ``f`` with ≥ ``min_members`` members."""
     if len(f) == 1:
         return [f[0]]
+    from scipy.cluster.hierarchy import fcluster, linkage  # imported when beats are grouped, not at viewer start
     cl = fcluster(linkage(f.astype(np.float64), "average"), t=cfg.threshold, criterion="distance")
     out = []
     for c in np.unique(cl):

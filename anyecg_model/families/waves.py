@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
 
 from ..io.leads import standard_equivalent
 from ..io.recording import Recording
@@ -58,6 +57,7 @@ def morphology_leads(recording: Recording, max_leads: int = 2) -> list[int]:
 
 @lru_cache(maxsize=8)
 def _band_sos(fs: float) -> np.ndarray:
+    from scipy.signal import butter  # ~1 s: imported when beats are grouped, not when the viewer starts
     high = min(BAND_HZ[1], 0.45 * fs)
     return butter(2, [BAND_HZ[0], high], btype="bandpass", fs=fs, output="sos")
 
@@ -81,6 +81,8 @@ def beat_waves(recording: Recording, times_s: np.ndarray, leads: Sequence[int] |
     offset = int(round(BEFORE_S * WAVE_FS))
     grid = (np.arange(offset + int(round(AFTER_S * WAVE_FS))) - offset) / WAVE_FS  # s relative to R
     out = np.zeros((len(times), len(idx), len(grid)), np.float32)
+    from scipy.signal import sosfiltfilt  # ~1 s: imported when beats are grouped, not when the viewer starts
+
     sos = _band_sos(float(fs))
     b0, b1 = (np.searchsorted(grid, BASELINE_S[0]), np.searchsorted(grid, BASELINE_S[1]))
     order = np.argsort(times, kind="stable")
