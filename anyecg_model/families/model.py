@@ -161,9 +161,10 @@ def group_recording(recording: Recording, times_s: np.ndarray, labels: np.ndarra
 
     bw = beat_waves(recording, times)
     width, amp = qrs_width_amplitude(bw)
+    rr = rr_prematurity(times)
     feats = family_features(shape_vectors(bw), width, amp[:, 0] if amp.size else np.zeros(len(times)),
-                            take(embedding), cfg)
+                            rr[:, 2], take(embedding), cfg)
     assignment, _ = cluster_beats(feats, cfg)
     log.info("%s: %d beats in %d families", recording.path, len(times), len(np.unique(assignment)))
-    return BeatFamilies(times, bw, feats, width, rr_prematurity(times), assignment, take(labels), take(confidence),
+    return BeatFamilies(times, bw, feats, width, rr, assignment, take(labels), take(confidence),
                         seed=cfg.seed)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from anyecg_model.analysis.labels import BEAT_CLASSES
-from anyecg_model.families.cluster import FamilyConfig, cluster_beats, two_means
+from anyecg_model.families.cluster import FamilyConfig, cluster_beats, max_families, two_means
 from anyecg_model.families.features import rr_prematurity
 from anyecg_model.families.model import group_recording
 from anyecg_model.io import AAMI_CLASS, open_recording
@@ -98,4 +98,14 @@ def test_mitdb_ventricular_beats_fall_in_ventricular_families(shared_data, recor
     assert impure / len(t) < 0.03  # few beats fall in a family dominated by another class
     v_fams = [s for s in fam.summaries() if s.label == "V"]
     assert sum(s.count for s in v_fams) >= v_min
-    assert len(fam.ids()) <= FamilyConfig().max_families
+    assert len(fam.ids()) <= max_families(len(t)) == 60
+
+
+def test_premature_normal_shaped_beats_form_their_own_family(tmp_path):
+    samples, symbols = family_record(tmp_path / "ns", seed=2, p_v=0.0, p_s=0.15)
+    rec = open_recording(tmp_path / "ns.hea")
+    y = _labels(symbols)
+    fam = group_recording(rec, samples / rec.fs, labels=y)
+    s_fams = [s for s in fam.summaries() if s.label == "S"]
+    assert sum(s.count for s in s_fams) >= 0.9 * (y == 1).sum()
+    assert all(s.label_share == 1.0 and s.median_prematurity < 0.8 for s in s_fams)

@@ -1,0 +1,118 @@
+"""Beat families: grouping time on the 24-h MIT-BIH join, and a simulated annotator's effort on DS2 and the join.
+
+Usage: python bench/bench_families.py [--records 100,103,...] [--no-24h] [--given-s 300] [--max-families N]
+[--rounds N]
+
+The simulated annotator corrects the labels until every reference beat carries its reference AAMI class,
+counting actions, starting from the shipped model's labels (at the reference positions, as in
+``bench_patient_adaptive.py``, whose model cache it shares):
+
+- beat by beat: one action per wrong beat;
+- families: the beats grouped by shape; for each family (largest first) one action relabels it to the class
+  most of its members truly have, when that leaves fewer wrong beats; then one action per beat still wrong;
+- families + adaptation: families as above, then the first ``--given-s`` seconds confirmed (one action per beat
+  still wrong there), one action to adapt the rest to them (:mod:`anyecg_model.families.adapt`, the prior being
+  the model's and the family-corrected labels), families again, then one action per beat still wrong.
+
+On the 24-h join (48 records end to end, :func:`anyecg_model.mitdb_join.join_mitdb`) the grouping is timed and
+the families and the adaptation see the whole day as one recording, starting from every beat labelled N (a
+fresh Holter file, no model run: analysing the 26 records outside DS2 would cost the shared CPU too long); the
+adaptation learns from the first ``--given-s`` seconds of each record's half hour, without a prior.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+
+import numpy as np
+
+from anyecg_model.analysis.analyzer import Analyzer
+from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.families.adapt import AdaptConfig, PatientModel, beat_features, prior_from_labels
+from anyecg_model.families.cluster import FamilyConfig
+from anyecg_model.families.model import group_recording
+from anyecg_model.io import open_recording
+from anyecg_model.mitdb_join import join_mitdb
+from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS2
+from bench_patient_adaptive import model_labels, reference
+
+
+def family_pass(assign: np.ndarray, labels: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel each family to its members' majority true class when that lowers the errors; (labels, actions)."""
+    labels = labels.copy()
+    actions = 0
+    for f in np.argsort(-np.bincount(assign)):
+        m = assign == f
+        if not m.any():
+            continue
+        target = int(np.bincount(truth[m], minlength=len(BEAT_CLASSES)).argmax())
+        if np.sum(truth[m] != target) < np.sum(labels[m] != truth[m]):
+            labels[m] = target
+            actions += 1
+    return labels, actions
+
+
+def effort(t, y, lab, prior, given: np.ndarray, fam) -> dict[str, int]:
+    """Actions for the three strategies on one recording (beats at ``t`` with truth ``y``, starting labels ``lab``,
+    the adaptation's ``prior`` probabilities or None)."""
+    beat_by_beat = int(np.sum(lab != y))
+    fl, fa = family_pass(fam.assignment, lab, y)
+    families = fa + int(np.sum(fl != y))
+    # families first, then the first minutes confirmed (their remaining errors fixed one by one), one action
+    # to adapt the rest to them, families again, and the remaining errors one by one
+    fixed_given = int(np.sum(fl[given] != y[given]))
+    feats = beat_features(fam.waves, t)
+    p0 = None if prior is None else 0.5 * prior + 0.5 * prior_from_labels(fl, np.full(len(fl), 0.9, np.float32))
+    model = PatientModel.fit(feats, given, y[given], p0, AdaptConfig())
+    adapted = model.predict_proba(feats, p0).argmax(1)
+    adapted[given] = y[given]
+    al, aa = family_pass(fam.assignment, adapted, y)
+    both = fa + fixed_given + 1 + aa + int(np.sum(al != y))
+    return {"beat by beat": beat_by_beat, "families": families, "families + adaptation": both}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--records", default=",".join(MITDB_DS2))
+    ap.add_argument("--given-s", type=float, default=300.0)
+    ap.add_argument("--no-24h", action="store_true")
+    ap.add_argument("--max-families", type=int, default=None, help="default: FamilyConfig's cap by beat count")
+    ap.add_argument("--rounds", type=int, default=FamilyConfig.rounds)
+    args = ap.parse_args()
+    cfg = FamilyConfig(max_families=args.max_families, rounds=args.rounds)
+    logging.basicConfig(level=logging.WARNING)
+    mitdb = DEFAULT_DATA_DIR / "mitdb"
+    analyzer = Analyzer(device="cpu")
+    totals: dict[str, int] = {}
+    for name in [r.strip() for r in args.records.split(",") if r.strip()]:
+        rec = open_recording(mitdb / f"{name}.hea")
+        t, y = reference(rec)
+        lab, conf = model_labels(analyzer, rec, name, t)
+        fam = group_recording(rec, t, cfg=cfg)
+        e = effort(t, y, lab, prior_from_labels(lab, conf), np.flatnonzero(t < args.given_s), fam)
+        print(name, len(t), "beats,", len(fam.ids()), "families,", e, flush=True)
+        for k, v in e.items():
+            totals[k] = totals.get(k, 0) + v
+    print("DS2 total actions:", totals)
+    if args.no_24h:
+        return
+    day = join_mitdb(mitdb)
+    t_all, y_all, given = [], [], []
+    for part in day.source.parts:
+        t, y = reference(part.recording)
+        t_all.append(t + part.offset / day.fs)
+        y_all.append(y)
+        given.append(t < args.given_s)
+    t, y = np.concatenate(t_all), np.concatenate(y_all)
+    t0, c0 = time.perf_counter(), time.process_time()
+    fam = group_recording(day, t, cfg=cfg)
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    print(f"24-h join: {len(t)} beats grouped into {len(fam.ids())} families in {dt:.1f} s wall, {dc:.1f} s CPU")
+    start = np.zeros(len(t), np.int64)  # a fresh file: every beat N until the annotator says otherwise
+    e = effort(t, y, start, None, np.flatnonzero(np.concatenate(given)), fam)
+    print("24-h join actions:", e)
+
+
+if __name__ == "__main__":
+    main()
