@@ -32,7 +32,7 @@ import numpy as np
 from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import (AdaptConfig, PatientModel, beat_features, match_beats, prior_from_labels)
 from anyecg_model.families.waves import beat_waves
-from anyecg_model.io import AAMI_CLASS, open_recording
+from anyecg_model.io import BEAT_CLASS, open_recording
 from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS1, MITDB_DS2
 from anyecg_model.train.tasks import beat_metrics
 
@@ -42,8 +42,8 @@ log = logging.getLogger("bench_patient_adaptive")
 
 def reference(rec) -> tuple[np.ndarray, np.ndarray]:
     a = rec.annotations
-    keep = np.array([s in AAMI_CLASS for s in a.symbol], bool)
-    return a.sample[keep] / rec.fs, np.array([BEAT_CLASSES.index(AAMI_CLASS[s]) for s in a.symbol[keep]], np.int64)
+    keep = np.array([s in BEAT_CLASS for s in a.symbol], bool)
+    return a.sample[keep] / rec.fs, np.array([BEAT_CLASSES.index(BEAT_CLASS[s]) for s in a.symbol[keep]], np.int64)
 
 
 def model_labels(analyzer, rec, name: str, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

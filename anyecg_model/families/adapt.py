@@ -63,7 +63,7 @@ def beat_features(bw: BeatWaves, times_s: np.ndarray, step: int = 2) -> np.ndarr
 
 
 def prior_from_labels(labels: np.ndarray, confidence: np.ndarray) -> np.ndarray:
-    """(K, 5) probabilities from top labels and their confidences (the rest spread evenly)."""
+    """(K, C) probabilities over BEAT_CLASSES from top labels and their confidences (the rest spread evenly)."""
     labels = np.asarray(labels, np.int64)
     conf = np.nan_to_num(np.asarray(confidence, np.float32), nan=1.0).clip(0.2, 1.0)
     p = np.repeat(((1 - conf) / (N_CLASSES - 1))[:, None], N_CLASSES, axis=1)
@@ -91,7 +91,7 @@ class PatientModel:
     mean: np.ndarray  # (D,) over the recording's beats
     std: np.ndarray  # (D,)
     classes: np.ndarray  # (C,) indices into BEAT_CLASSES
-    coef: np.ndarray  # (C, D [+ 5 prior columns])
+    coef: np.ndarray  # (C, D [+ one prior column per class])
     intercept: np.ndarray  # (C,)
     reference: np.ndarray  # (N, D) standardised confirmed beats (novelty)
     d0: float
@@ -129,7 +129,8 @@ class PatientModel:
                    icpt.astype(np.float32), z.astype(np.float32), max(d0, 1e-3), prior is not None, cfg)
 
     def predict_proba(self, features: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
-        """(K, 5) probabilities: the patient layer where beats resemble confirmed ones, the prior elsewhere."""
+        """(K, C) probabilities over BEAT_CLASSES: the patient layer where beats resemble confirmed ones, the prior
+        elsewhere."""
         if self.uses_prior and prior is None:
             raise ValueError("this adaptation was fitted with the model's probabilities; pass them as prior")
         z = (features - self.mean) / self.std

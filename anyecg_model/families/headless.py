@@ -1,7 +1,7 @@
 """Headless "learn this patient": adapt an analysis's beat labels to an annotator's labels over the first seconds.
 
 ``anyecg analyze REC --adapt-from atr --adapt-until 300`` calls :func:`adapt_findings`: the beats of the
-annotator ``atr`` in the first 300 s (AAMI classes of their MIT-BIH codes) are the confirmed labels, the patient
+annotator ``atr`` in the first 300 s (beat classes of their MIT-BIH codes, paced beats P) are the confirmed labels, the patient
 layer (:mod:`.adapt`) is fitted on them with the model's labels as the prior, and every beat of the findings gets
 its adapted label and confidence (confirmed beats: the annotator's label, confidence 1).
 """
@@ -14,7 +14,7 @@ import numpy as np
 from ..analysis.findings import Findings
 from ..analysis.labels import BEAT_CLASSES
 from ..annotations.store import annotators
-from ..io.annotations import AAMI_CLASS
+from ..io.annotations import BEAT_CLASS
 from ..io.recording import Recording
 from .adapt import AdaptConfig, adapt_recording
 
@@ -33,20 +33,20 @@ class AdaptRequest:
 
 
 def confirmed_labels(recording: Recording, req: AdaptRequest) -> tuple[np.ndarray, np.ndarray]:
-    """(times s, AAMI class indices) of the annotator's beats before ``until_s``."""
+    """(times s, beat class indices into BEAT_CLASSES) of the annotator's beats before ``until_s``."""
     a = recording.annotations
     names = annotators(a)
     if req.annotator not in names:
         have = ", ".join(names) if names else "none"
         raise AdaptError(f"{recording.path}: no annotator {req.annotator!r} in the file (annotators: {have})")
     t = a.sample / recording.fs
-    keep = np.array([src == req.annotator and sym in AAMI_CLASS for src, sym in zip(a.source, a.symbol)], bool)
+    keep = np.array([src == req.annotator and sym in BEAT_CLASS for src, sym in zip(a.source, a.symbol)], bool)
     if req.until_s is not None:
         keep &= t < req.until_s
     if not keep.any():
         span = "" if req.until_s is None else f" in the first {req.until_s:g} s"
         raise AdaptError(f"{recording.path}: annotator {req.annotator!r} labels no beat{span}")
-    labels = np.array([BEAT_CLASSES.index(AAMI_CLASS[s]) for s in a.symbol[keep]], np.int64)
+    labels = np.array([BEAT_CLASSES.index(BEAT_CLASS[s]) for s in a.symbol[keep]], np.int64)
     return t[keep], labels
 
 

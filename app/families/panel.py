@@ -1,7 +1,7 @@
 """Families dock: the recording's beats grouped by shape, each family drawn small (median beat and its 10–90 %
 band) with its count, share, dominant label and confidence, and RR prematurity.
 
-Keys while the list has the focus: N S V F Q relabel the whole selected family (one undoable, journalled edit
+Keys while the list has the focus: N S V F Q P relabel the whole selected family (one undoable, journalled edit
 of the annotation store), ``/`` splits it in two, M merges it into the family above, ] and [ step through its
 members from the most atypical (the trace centres on the beat). Grouping runs in a background thread; label
 edits made anywhere update the families' labels at once, and a beat added or deleted asks for a regroup.
@@ -14,15 +14,15 @@ import threading
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.analysis.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations.codes import LABEL_SOURCES
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
-from anyecg_model.io.annotations import AAMI_CLASS, BEAT_SYMBOLS
+from anyecg_model.io.annotations import BEAT_CLASS, BEAT_SYMBOLS
 
 log = logging.getLogger(__name__)
 
-#: Store code written for each AAMI class when a family is relabelled.
-AAMI_TO_CODE = {"N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"}
+#: Store code written for each beat class when a family is relabelled (paced beats: ``/``).
+AAMI_TO_CODE = BEAT_CLASS_SYMBOL
 ICON_W, ICON_H = 120, 60
 
 
@@ -82,7 +82,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.list.setIconSize(QtCore.QSize(ICON_W, ICON_H))
         self.list.setSpacing(2)
         self.list.installEventFilter(self)
-        help_ = QtWidgets.QLabel("N S V F Q relabel family · / split · M merge up · ] [ atypical members")
+        help_ = QtWidgets.QLabel("N S V F Q P relabel family · / split · M merge up · ] [ atypical members")
         help_.setWordWrap(True)
         help_.setStyleSheet("color: gray")
         layout = QtWidgets.QVBoxLayout(self)
@@ -101,7 +101,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         b = self.controller.store.beats
         sel = self._selection()
         codes = b["code"][sel]
-        labels = np.array([BEAT_CLASSES.index(AAMI_CLASS[c]) if c in AAMI_CLASS else -1 for c in codes], np.int8)
+        labels = np.array([BEAT_CLASSES.index(BEAT_CLASS[c]) if c in BEAT_CLASS else -1 for c in codes], np.int8)
         conf = np.array([np.nan if c is None else float(c) for c in b["confidence"][sel]], np.float32)
         return b.ids[sel].astype(np.int64), b["sample"][sel] / self.controller.store.fs, labels, conf
 
@@ -235,7 +235,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         alive = b.ids[by_id][pos] == self.row_ids if len(b.ids) else np.zeros(len(self.row_ids), bool)
         codes = b["code"][by_id][pos]
         uniq, inv = np.unique(codes.astype(str), return_inverse=True)
-        lut = np.array([BEAT_CLASSES.index(AAMI_CLASS[c]) if c in AAMI_CLASS else -1 for c in uniq], np.int8)
+        lut = np.array([BEAT_CLASSES.index(BEAT_CLASS[c]) if c in BEAT_CLASS else -1 for c in uniq], np.int8)
         labels = np.where(alive, lut[inv], -1).astype(np.int8)
         stale = (not alive.all()) or int(self._selection().sum()) != len(self.row_ids)
         if not np.array_equal(labels, self.families.labels) or stale != self.stale:

@@ -8,7 +8,7 @@ from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import (PatientModel, adapt_recording, adaptation_path, beat_features,
                                          match_beats, prior_from_labels)
 from anyecg_model.families.waves import beat_waves
-from anyecg_model.io import AAMI_CLASS, open_recording
+from anyecg_model.io import BEAT_CLASS, open_recording
 from fam_synth import family_record
 
 N, S, V = (BEAT_CLASSES.index(c) for c in "NSV")
@@ -18,7 +18,7 @@ N, S, V = (BEAT_CLASSES.index(c) for c in "NSV")
 def nsv_record(tmp_path):
     samples, symbols = family_record(tmp_path / "nsv", seed=3, duration_s=180.0, p_v=0.12, p_s=0.12)
     rec = open_recording(tmp_path / "nsv.hea")
-    y = np.array([BEAT_CLASSES.index(AAMI_CLASS[s]) for s in symbols], np.int8)
+    y = np.array([BEAT_CLASSES.index(BEAT_CLASS[s]) for s in symbols], np.int8)
     return rec, samples / rec.fs, y
 
 
@@ -52,7 +52,7 @@ def test_adaptation_without_a_prior_and_its_saved_form(nsv_record, tmp_path):
     given = np.flatnonzero(t < 45.0)
     m = PatientModel.fit(feats, given, y[given])
     p = m.predict_proba(feats)
-    assert p.shape == (len(t), 5) and np.allclose(p.sum(1), 1.0, atol=1e-5)
+    assert p.shape == (len(t), len(BEAT_CLASSES)) and np.allclose(p.sum(1), 1.0, atol=1e-5)
     assert np.mean(p.argmax(1) == y) > 0.95
     path = m.save(adaptation_path(tmp_path / "nsv.hea"))
     assert path.name == "nsv.anyecg-adapt.npz"

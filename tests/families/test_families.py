@@ -8,12 +8,12 @@ from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.families.cluster import FamilyConfig, cluster_beats, max_families, two_means
 from anyecg_model.families.features import rr_prematurity
 from anyecg_model.families.model import group_recording
-from anyecg_model.io import AAMI_CLASS, open_recording
+from anyecg_model.io import BEAT_CLASS, open_recording
 from fam_synth import family_record
 
 
 def _labels(symbols) -> np.ndarray:
-    return np.array([BEAT_CLASSES.index(AAMI_CLASS[s]) for s in symbols], np.int8)
+    return np.array([BEAT_CLASSES.index(BEAT_CLASS[s]) for s in symbols], np.int8)
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_two_means_and_prematurity_basics():
 def test_mitdb_ventricular_beats_fall_in_ventricular_families(shared_data, record, v_min):
     rec = open_recording(shared_data / "mitdb" / f"{record}.hea")
     a = rec.annotations
-    keep = np.array([s in AAMI_CLASS for s in a.symbol])
+    keep = np.array([s in BEAT_CLASS for s in a.symbol])
     t, y = a.sample[keep] / rec.fs, _labels(a.symbol[keep])
     fam = group_recording(rec, t, labels=y)
     impure = sum(len(m) - np.bincount(y[m]).max() for m in map(fam.members, fam.ids()))
