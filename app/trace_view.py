@@ -523,7 +523,7 @@ class TraceView(QtWidgets.QWidget):
             if lead >= len(self.curves):
                 continue
             sign = -1.0 if lead in self._inverted else 1.0
-            self.curves[lead].set_trace(env.x, env.y[row] * sign, result.finite)
+            self.curves[lead].set_trace(env.x, env.y[row] * sign, result.finite, env.decimated)
         self._place_curves(result)
 
     def _place_curves(self, result: RenderResult) -> None:

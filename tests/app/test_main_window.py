@@ -66,7 +66,8 @@ def test_leads_can_be_hidden_reordered_and_inverted(qtbot, window, make_sinus):
     assert view.is_inverted(0)
     assert view.wait_rendered()
     _, y_after = view.curves[0].getData()
-    np.testing.assert_allclose(y_after, -y_before)
+    # a decimated window is drawn as one vertical stroke per pixel column: the strokes' ends are negated
+    np.testing.assert_allclose(np.sort(y_after.reshape(-1, 2), axis=1), np.sort(-y_before.reshape(-1, 2), axis=1))
 
 
 def test_display_filter_shows_in_status_bar_and_is_remembered(qtbot, window, sinus, settings):

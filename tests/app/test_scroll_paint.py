@@ -106,3 +106,23 @@ def test_beat_lane_draws_one_tick_per_pixel_column_when_zoomed_out(qtbot, view):
     view.plot.viewport().repaint()
     assert len(lane.last_drawn) > 100_000, "every beat of the day is in view"
     assert 0 < lane.last_ticks <= view.plot_width_px() + 1
+
+
+def test_decimated_columns_are_joined_vertical_strokes():
+    from app.trace_items import column_strokes
+
+    # columns (min, max): a rise from [0, 1] to [3, 4], then a fall to [-2, -1]; the third inverted
+    y = np.array([0, 1, 3, 4, -1, -2], np.float32)
+    s = column_strokes(y).reshape(-1, 2)
+    np.testing.assert_array_equal(s, [[0, 1], [1, 4], [-2, 3]])
+    for a, b in zip(s[:-1], s[1:]):
+        assert min(b) <= max(a) and max(b) >= min(a), "each stroke reaches its left neighbour: no gap"
+
+
+def test_wide_windows_draw_one_stroke_per_column(qtbot, view):
+    view.set_view(0.0, 6 * 3600.0)
+    settle(qtbot, view)
+    curve = view.curves[view.visible_leads()[0]]
+    assert view.is_decimated() and curve.opts["connect"] == "pairs"
+    x = curve.xData
+    np.testing.assert_array_equal(x[0::2], x[1::2])  # vertical: both ends of a stroke at one column
