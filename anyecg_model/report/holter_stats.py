@@ -15,9 +15,11 @@ import numpy as np
 from ..analysis.episodes import af_burden
 from .ectopy import Ectopy, ectopy
 from .findings import Episode, ReportFindings
-from .holter_events import EventRules, EventType, merge_events
+from .holter_events import EventRules, EventType, merge_events, rhythm_key
 
 
+#: Rhythms in which beats are not labelled (ventricular flutter / fibrillation, noise): no pause inside them.
+BEATLESS = frozenset({"VFL", "VF", "VFIB", "NOISE"})
 #: Seconds of signal shown before an episode's onset in its strip.
 ONSET_LEAD_IN_S = 2.0
 
@@ -98,9 +100,12 @@ def summarise(findings: ReportFindings, duration_s: float, rules: HolterRules = 
     rr_end = t[1:]
     valid = (rr >= rules.min_rr_s) & (rr < rules.signal_loss_s) & ~touches_unreadable(t, findings.unreadable)
     analysed = float(rr[valid].sum())
-    pause_mask = valid & (rr >= rules.pause_s)
+    # no beats are labelled in ventricular flutter/fibrillation or noise: a long RR across one is no pause
+    beatless = tuple((e.start_s, e.end_s, e.label) for e in findings.episodes if rhythm_key(e.label) in BEATLESS)
+    long_rr = valid & (rr >= rules.pause_s)
+    pause_mask = long_rr & ~touches_unreadable(t, beatless)
     pauses = [(float(t[i]), float(rr[i])) for i in np.flatnonzero(pause_mask)]
-    hr_rr = valid & ~pause_mask
+    hr_rr = valid & ~long_rr
 
     minute = np.floor((rr_end[hr_rr] + clock_offset_s) / 60.0).astype(np.int64)
     rr_ok = rr[hr_rr]

@@ -59,6 +59,8 @@ def events_table(pages: Pages, s: HolterSummary, tb: TimeBase, per_type: int = E
         return
     cols = [("Rhythm", 52.0), (f"Onset ({tb.column})", 30.0), ("Offset", 30.0), ("Duration", 24.0),
             ("Max HR", 16.0), ("Episodes", 16.0), ("Confidence", 18.0)]
+    if not any(e.confidence is not None for t in s.event_types for e in t.events):
+        cols = cols[:-1]  # reference labels carry no confidence: no column of dashes
     rows: list[list[str]] = []
     grey: set[int] = set()
     for t in s.event_types:

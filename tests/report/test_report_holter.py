@@ -143,3 +143,17 @@ def test_the_summary_states_the_unreadable_signal(tmp_path):
     rec = Recording.from_array(np.zeros((1, int(250 * 605)), np.float32), 250.0, ["MLII"], path="noisy.ecg")
     text = pdf_text(render_holter(rec, tmp_path / "h.pdf", findings=findings))[0]
     assert "Unreadable signal, not analysed: 1 min 05 s in 3 stretches (flat 1 min 00 s, noisy 5.0 s)" in text
+
+
+def test_events_of_reference_labels_have_no_confidence_column(holter_3h, tmp_path):
+    pages = pdf_text(render_holter(holter_3h, tmp_path / "h.pdf"))
+    assert "Rhythm events (the 5 longest of each rhythm)" in pages[1] and "Confidence" not in pages[1]
+
+
+def test_a_gap_in_ventricular_flutter_is_not_a_pause():
+    """Reference labels carry no beats in ventricular flutter (MIT-BIH 207): the RR across it is no pause."""
+    base = _beats_with_pause(300.0, 7.0)
+    flutter = ReportFindings("annotations", "test", base.beat_time_s, base.beat_label, base.beat_confidence,
+                             (Episode(300.5, 306.0, "VFL"),))
+    assert len(summarise(base, 610.0).pauses) == 1
+    assert not summarise(flutter, 610.0).pauses
