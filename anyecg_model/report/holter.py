@@ -46,11 +46,6 @@ class HolterConfig:
         page_size_mm(self.paper, False)
 
 
-def clock(recording: Recording, t_s: float) -> str:
-    """Time ``t_s`` s into ``recording`` as its :class:`~anyecg_model.timebase.TimeBase` writes it."""
-    return TimeBase.of(recording).at(t_s)
-
-
 def render_holter(recording: Recording, out: str | Path, config: HolterConfig = HolterConfig(),
                   findings: ReportFindings | None = None,
                   generated_signals: GeneratedSignals | None = None) -> Path:
