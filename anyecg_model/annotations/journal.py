@@ -16,8 +16,8 @@ The model's suggestions are not the user's edits: until the user's first change 
 edit of theirs) they are held in memory, encoded but not written, so a session that only ran the model leaves
 no journal (nothing to restore, and ~5 MB not written for a 24-h recording); the user's first change writes
 the header, the held entries and itself, in order, since replaying the user's edits needs the suggestions
-they were made on. A journal without any edit of the user's in effect is never offered for restore
-(:meth:`Journal.retire_unneeded`).
+they were made on. A journal without any edit of the user's in effect, or saved with no change of the user's
+since, is never offered for restore (:meth:`Journal.retire_unneeded`).
 
 One exception keeps the GUI responsive: an edit carrying a columnar bulk (a recording's model suggestions,
 ~100,000 beats) is encoded and written by a spooler thread, and entries that follow it while it is
@@ -274,11 +274,15 @@ class Journal:
                            since_save if saved_to else n_changes)
 
     def retire_unneeded(self, info: JournalInfo | None = None) -> bool:
-        """Remove a journal that holds no edit of the user's in effect, so it is not offered for restore:
-        one with no change of the user's at all (only the model's suggestions, notes of saves, a header) is
-        deleted; one whose edits were all undone is set aside (:meth:`discard`). True when it is gone."""
+        """Remove a journal that holds nothing unsaved of the user's, so it is not offered for restore: one with
+        no change of the user's at all (only the model's suggestions, notes of saves, a header) is deleted; one
+        whose edits were all undone, or saved with no change of the user's since, is set aside
+        (:meth:`discard`). True when it is gone."""
         info = info if info is not None else self.inspect()
-        if info is None or info.n_edits > 0:
+        if info is None:
+            return False
+        all_saved = info.saved_to is not None and info.edits_since_save == 0
+        if info.n_edits > 0 and not all_saved:
             return False
         if info.n_entries:
             self.discard()

@@ -169,7 +169,7 @@ class EditingUI(QtCore.QObject):
             return
         self._deferred_findings = None
         info = journal.inspect()
-        if info is None or journal.retire_unneeded(info):  # only the model's suggestions, or all undone
+        if info is None or journal.retire_unneeded(info):  # only the model's suggestions, all undone or all saved
             self.controller.set_store(store, journal)
             self._update_badge()
             return

@@ -267,3 +267,28 @@ def test_a_journal_without_the_users_edits_is_not_offered(recording):
     old.path.write_text(lines[0] + "\n" + json.dumps(entry) + "\n")
     assert Journal.for_store(store).inspect().n_edits == 0
     assert Journal.for_store(store).retire_unneeded() and not old.path.exists()
+
+
+def test_a_journal_saved_with_no_change_since_is_not_offered(recording):
+    """A save followed by a clean quit leaves nothing to restore; a change after the save (a crash before the
+    next save) is still offered, with the save named."""
+    store = AnnotationStore.from_recording(recording)
+    journal = Journal.for_store(store)
+    journal.attach(store)
+    store.insert_beat(1000, "V")
+    journal.note_saved("/tmp/x.corr", "wfdb")
+    journal.close()
+    assert Journal.for_store(store).retire_unneeded()  # everything saved: set aside, not deleted
+    assert Journal.for_store(store).inspect() is None
+    assert any(p.name.endswith(".discarded.jsonl") for p in journal.directory.iterdir())
+
+    journal = Journal.for_store(store)
+    journal.attach(store)
+    store.insert_beat(2000, "V")
+    journal.note_saved("/tmp/x.corr", "wfdb")
+    store.insert_beat(3000, "F")  # made after the save, never saved: the process dies here
+    info = Journal.for_store(store).inspect()
+    assert (info.n_edits, info.saved_to, info.edits_since_save) == (2, "/tmp/x.corr", 1)
+    assert not Journal.for_store(store).retire_unneeded(info)
+    assert Journal.for_store(store).inspect() is not None
+    journal.close()
