@@ -16,4 +16,5 @@ def install_families(window) -> "FamiliesPanel":
     window.families.dock = window.add_dock("Families", window.families)
     window.tabifyDockWidget(ui.dock, window.families.dock)  # shares the review queue's height, in front
     window.families.dock.raise_()
+    ui.suggestionsShown.connect(window.families.apply_saved_adaptation)  # reuse a saved adaptation on reopen
     return window.families

@@ -3,7 +3,9 @@ band) with its count, share, dominant label and confidence, and RR prematurity.
 
 Keys while the list has the focus: N S V F Q P relabel the whole selected family (one undoable, journalled edit
 of the annotation store), ``/`` splits it in two, M merges it into the family above, ] and [ step through its
-members from the most atypical (the trace centres on the beat). Grouping runs in a background thread; label
+members from the most atypical (the trace centres on the beat), L learns this patient: the pending model
+suggestions adapt to the confirmed labels (one undoable edit; the adaptation is saved beside the recording as
+``<record>.anyecg-adapt.npz`` and applied again to new suggestions when the file is reopened and analysed). Grouping runs in a background thread; label
 edits made anywhere update the families' labels at once, and a beat added or deleted asks for a regroup.
 """
 from __future__ import annotations
@@ -16,8 +18,11 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.analysis.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations.codes import LABEL_SOURCES
+from anyecg_model.families.adapt import PatientModel, adaptation_path
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
 from anyecg_model.io.annotations import BEAT_CLASS, BEAT_SYMBOLS
+
+from .learn import Relabelled, apply_saved, learn_from_store
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,9 @@ class FamiliesPanel(QtWidgets.QWidget):
     """The Families dock of a window's :class:`~app.editing.controller.EditController`."""
 
     grouped = QtCore.Signal()  # families are ready (or regrouped)
+    learnt = QtCore.Signal(str)  # an adaptation was applied (or failed): the message shown
     _done = QtCore.Signal(object, object)  # (BeatFamilies | None, row ids | error text), from the worker thread
+    _relabelled = QtCore.Signal(object, object, bool)  # (Relabelled | None, error text, save it), from a worker
 
     def __init__(self, window, controller):
         super().__init__()
@@ -78,19 +85,31 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.group_button = QtWidgets.QPushButton("Group beats")
         self.group_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.group_button.clicked.connect(self.group)
+        self.learn_button = QtWidgets.QPushButton("Learn this patient (L)")
+        self.learn_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.learn_button.clicked.connect(self.learn)
+        self.learn_status = QtWidgets.QLabel("")
+        self.learn_status.setWordWrap(True)
+        self._learn_done = False
         self.list = QtWidgets.QListWidget()
         self.list.setIconSize(QtCore.QSize(ICON_W, ICON_H))
         self.list.setSpacing(2)
         self.list.installEventFilter(self)
-        help_ = QtWidgets.QLabel("N S V F Q P relabel family · / split · M merge up · ] [ atypical members")
+        help_ = QtWidgets.QLabel("N S V F Q P relabel family · / split · M merge up · ] [ atypical members · "
+                                 "L learn this patient")
         help_.setWordWrap(True)
         help_.setStyleSheet("color: gray")
         layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.group_button)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.group_button)
+        buttons.addWidget(self.learn_button)
+        layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.learn_status)
         layout.addWidget(self.list, 1)
         layout.addWidget(help_)
         self._done.connect(self._on_done, QtCore.Qt.ConnectionType.QueuedConnection)
+        self._relabelled.connect(self._on_relabelled, QtCore.Qt.ConnectionType.QueuedConnection)
         controller.edited.connect(self._on_edited)
         controller.storeChanged.connect(self._clear)
 
@@ -224,6 +243,65 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.controller.select_beat(row_id, centre=True)
         return row_id
 
+    # ------------------------------------------------------------------ learn this patient
+    def _run_learning(self, job, save: bool) -> bool:
+        rec, store = self.window.recording, self.controller.store
+        if rec is None or store is None or (self._worker is not None and self._worker.is_alive()):
+            return False
+        self.learn_button.setEnabled(False)
+        self.learn_status.setText("Learning this patient…")
+
+        def work() -> None:
+            try:
+                self._relabelled.emit(job(rec, store), "", save)
+            except ValueError as exc:
+                self._relabelled.emit(None, str(exc), save)
+            except Exception as exc:  # noqa: BLE001 — shown in the dock, the GUI stays up
+                log.exception("adaptation failed")
+                self._relabelled.emit(None, f"{type(exc).__name__}: {exc}", save)
+
+        self._worker = threading.Thread(target=work, name="learn-patient", daemon=True)
+        self._worker.start()
+        return True
+
+    def learn(self) -> bool:
+        """Adapt the pending suggestions to the confirmed labels in a background thread."""
+        return self._run_learning(learn_from_store, save=True)
+
+    def apply_saved_adaptation(self, *_) -> bool:
+        """New suggestions arrived: re-label them with the adaptation saved beside the recording, if any."""
+        rec = self.window.recording
+        path = adaptation_path(rec.path) if rec is not None and rec.path else None
+        if path is None or not path.exists():
+            return False
+        try:
+            model = PatientModel.load(path)
+        except (OSError, ValueError) as exc:
+            self.learn_status.setText(f"Saved adaptation not used: {exc}")
+            return False
+        return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False)
+
+    def _on_relabelled(self, res: Relabelled | None, error: str, save: bool) -> None:
+        self.learn_button.setEnabled(True)
+        if res is None:
+            self.learn_status.setText(f"Learn this patient: {error}")
+            self.learnt.emit(self.learn_status.text())
+            return
+        self.controller.set_suggestions(res.sample, res.code, res.confidence)
+        changes = ", ".join(f"{k} {v}" for k, v in sorted(res.changed.items(), key=lambda kv: -kv[1])) or "none"
+        n = sum(res.changed.values())
+        text = f"{n} suggestions changed ({changes}); Ctrl+Z undoes."
+        if save:
+            try:
+                saved = res.model.save(adaptation_path(self.window.recording.path))
+                text += f" Saved as {saved.name}."
+            except OSError as exc:
+                text += f" Not saved: {exc}"
+        else:
+            text = "Saved adaptation applied: " + text
+        self.learn_status.setText(text)
+        self.learnt.emit(text)
+
     # ------------------------------------------------------------------ store edits elsewhere
     def _on_edited(self) -> None:
         if self.families is None or self.controller.store is None:
@@ -253,6 +331,9 @@ class FamiliesPanel(QtWidgets.QWidget):
                 return True
             if text == "M":
                 self.merge_selected_up()
+                return True
+            if text == "L":
+                self.learn()
                 return True
             if text in ("]", "["):
                 self.step_member(1 if text == "]" else -1)

@@ -1,0 +1,75 @@
+"""Learn this patient in the viewer, on MIT-BIH record 119: the annotator's labels in the first 5 minutes, the
+model's (here all-N) suggestions after; L adapts the suggestions in one undoable edit, the adaptation is saved
+beside the recording and applied again to new suggestions after the file is reopened."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def journal_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path / "journal"))
+    return tmp_path / "journal"
+
+
+def _reference_then_suggestions(ui, until_s: float = 300.0) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the reference labels before ``until_s``; after it, an all-N model's suggestions instead."""
+    store = ui.controller.store
+    b = store.beats
+    late = store.label_mask() & (b["sample"] >= until_s * store.fs) & np.isin(b["code"], ["N", "V"])
+    samples, codes = b["sample"][late].copy(), b["code"][late].copy()
+    store.delete(b.ids[late].tolist())
+    ui.controller.set_suggestions(samples, ["N"] * len(samples), np.full(len(samples), 0.6))
+    return samples, codes
+
+
+def _suggested(store, samples) -> np.ndarray:
+    b = store.beats
+    m = b["source"] == "model"
+    lookup = dict(zip(b["sample"][m].tolist(), b["code"][m].tolist()))
+    return np.array([lookup.get(int(s), "") for s in samples])
+
+
+def test_learn_key_adapts_suggestions_saves_and_reuses_on_reopen(qtbot, window, shared_data, tmp_path):
+    from app.families import install_families
+
+    for ext in ("hea", "dat", "atr"):
+        shutil.copy(shared_data / "mitdb" / f"119.{ext}", tmp_path / f"119.{ext}")
+    panel = install_families(window)
+    ui = window.editing
+    assert window.open_path(tmp_path / "119.hea")
+    samples, truth = _reference_then_suggestions(ui)
+    assert (truth == "V").sum() > 300 and (_suggested(ui.controller.store, samples) == "N").all()
+    n_edits = len(ui.controller.store.log.entries)
+
+    panel.list.setFocus()
+    with qtbot.waitSignal(panel.learnt, timeout=120_000):
+        qtbot.keyClick(panel.list, "l")
+    got = _suggested(ui.controller.store, samples)
+    assert np.mean(got[truth == "V"] == "V") > 0.95 and np.mean(got[truth == "N"] == "N") > 0.98
+    assert len(ui.controller.store.log.entries) == n_edits + 1  # one edit
+    assert "N→V" in panel.learn_status.text() and "anyecg-adapt.npz" in panel.learn_status.text()
+    saved = tmp_path / "119.anyecg-adapt.npz"
+    assert saved.exists()
+    ui.controller.undo()
+    assert (_suggested(ui.controller.store, samples) == "N").all()
+
+    assert window.open_path(tmp_path / "119.hea")  # reopened: fresh labels, the saved adaptation waits
+    samples, truth = _reference_then_suggestions(ui)
+    with qtbot.waitSignal(panel.learnt, timeout=120_000):
+        ui.suggestionsShown.emit(len(samples))  # what a finished analysis announces
+    got = _suggested(ui.controller.store, samples)
+    assert np.mean(got[truth == "V"] == "V") > 0.95 and "Saved adaptation applied" in panel.learn_status.text()
+
+
+def test_learning_without_suggestions_says_what_to_do(qtbot, window, shared_data):
+    from app.families import install_families
+
+    panel = install_families(window)
+    assert window.open_path(shared_data / "mitdb" / "119.hea")
+    with qtbot.waitSignal(panel.learnt, timeout=60_000):
+        assert panel.learn()
+    assert "analyse the recording first" in panel.learn_status.text()
