@@ -4,7 +4,7 @@ Wiring (``window.model``): a ``Model`` dock (:class:`~app.model.panel.ModelPanel
 cancel, analyze on open, device, model folder, one toggle per overlay with its shortcut), a status-bar label
 with the model's name, version and device, lanes under the traces and lanes on the overview bar.
 
-Jobs run in the analysis process (:class:`~anyecg_model.analysis.process.AnalysisProcess`, one per window,
+Jobs run in the analysis process (:class:`~anyecg_model.analysis.client.AnalysisProcess`, one per window,
 started by the warm-up or the first job, started again after it died, stopped when the window closes), and so
 do the lead generations of :mod:`.generated`; the viewer's GUI thread only draws what it sends. Every start
 gets a new job id; results of any other id are dropped, so a file opened later never shows an earlier file's

@@ -4,7 +4,7 @@
 as such (``<lead>_gen`` plus a header comment, as ``anyecg reconstruct`` writes them).
 
 Generation (the core's :func:`anyecg_model.analysis.leadgen.generate_leads`, for the visible window plus a
-margin) and the export run in the window's analysis process (:mod:`anyecg_model.analysis.service`, on a
+margin) and the export run in the window's analysis process (:mod:`anyecg_model.analysis.server`, on a
 thread of its own there, so a generation does not wait for a running analysis); the viewer never imports
 torch for them. :class:`GenerationWorker` is a ``QThread`` that only sends the request and relays the
 replies as signals. A newer view generation supersedes an older one by job id, in the viewer and in the
@@ -25,7 +25,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from anyecg_model.analysis.process import AnalysisProcess, GenerationSpec, ProcessGone, ProcessStartError
+from anyecg_model.analysis.client import AnalysisProcess, ProcessGone, ProcessStartError
+from anyecg_model.analysis.protocol import (Cancel, Cancelled, Exported, Generate, GenerationSpec, Generated, Message,
+                                            Notice, Progress)
+from anyecg_model.analysis.relay import Relay
 from anyecg_model.io.leads import standard_equivalent
 from anyecg_model.io.recording import Recording
 from anyecg_model.report.paper import GENERATED_HEX
@@ -33,7 +36,7 @@ from anyecg_model.signal.quality import bad_leads
 
 from ..dialogs import show_message
 from .overlays import ghost_pen
-from .worker import process_died_message
+from .worker import final_message, process_died_message
 
 log = logging.getLogger(__name__)
 
@@ -78,36 +81,27 @@ class GenerationWorker(QtCore.QThread):
         self.export_to = export_to
         self._cancel = threading.Event()
         self._cancel_asked = threading.Event()
-        self._wire: int | None = None  # the process's id of the request in progress
-        self._inbox = None
+        self.relay = Relay(process, "lead generation" if export_to is None else "export")
 
     def cancel(self) -> None:
         """Drop the request (thread-safe, never blocks on the process)."""
         self._cancel.set()
         self.requestInterruption()
-        wire, inbox = self._wire, self._inbox
-        if wire is not None:
-            self.process.post(("cancel", wire))
-        if inbox is not None:
-            inbox.put(("cancelled", wire))  # the relay ends now, not when the process answers
+        self.relay.cancel()
+        self.relay.wake()  # the relay ends now, not when the process answers
 
     def ask_cancel(self) -> None:
         """Ask the process to stop the request and go on relaying until it answers (thread-safe, never
         blocks): ``cancelled`` when it stopped, ``exported`` when the export was already complete."""
         self._cancel_asked.set()
-        wire = self._wire
-        if wire is not None:
-            self.process.post(("cancel", wire))
+        self.relay.cancel()
 
     def is_cancelled(self) -> bool:
         return self._cancel.is_set() or self.isInterruptionRequested()
 
     def run(self) -> None:
         try:
-            by_path = True
-            while self._relay(by_path) == "needSignal":  # the file on disk is not what the viewer shows
-                log.info("%s: sending the samples to the analysis process", self.recording.path)
-                by_path = False
+            self._relay()
         except ProcessStartError as exc:
             self.failed.emit(self.job_id, f"The model cannot run: {exc}.")
         except ProcessGone as exc:
@@ -118,56 +112,46 @@ class GenerationWorker(QtCore.QThread):
             log.exception("lead generation failed")
             self.failed.emit(self.job_id, f"Lead generation failed: {exc}")
 
-    def _relay(self, by_path: bool) -> str | None:
-        """Send the request and turn the replies into signals until it ends; ``"needSignal"`` when the
-        process asks for the samples instead of the file."""
-        if self.is_cancelled():
-            return None
-        self.process.start(cancelled=self.is_cancelled)
+    def _request(self, wire: int, by_path: bool) -> Generate:
         rec = self.recording
+        if not by_path:  # the file on disk is not what the viewer shows
+            log.info("%s: sending the samples to the analysis process", rec.path)
         spec = GenerationSpec(self.process.ref(rec, by_path), tuple(self.leads),
                               tuple(model_lead(rec.lead_names[i]) for i in self.leads), float(self.t0),
                               float(self.t1), str(self.model_dir), self.device, self.export_to)
-        wire = self.process.next_id()
-        with self.process.listen(wire) as inbox:
-            self._inbox = inbox
-            try:
-                self.process.send(("generate", wire, spec))
-                self._wire = wire
-                if self.is_cancelled():  # cancelled while the request was being sent
-                    self.process.post(("cancel", wire))
-                    return None
-                if self._cancel_asked.is_set():  # asked before the request had an id: ask now
-                    self.process.post(("cancel", wire))
-                while True:
-                    msg = inbox.get()
-                    kind = msg[0]
-                    if self.is_cancelled():
-                        return None
-                    if kind == "cancelled":
-                        if self._cancel_asked.is_set():
-                            self.cancelled.emit(self.job_id)
-                        elif self.export_to is not None:
-                            self.failed.emit(self.job_id, f"The export to {self.export_to} was stopped by the "
-                                                          "analysis process; nothing was written there.")
-                        return None
-                    if kind == "notice":
-                        self.notice.emit(self.job_id, msg[2])
-                    elif kind == "progress":
-                        self.progress.emit(self.job_id, msg[2])
-                    elif kind == "generated":
-                        self.ready.emit(self.job_id, msg[2], msg[3], msg[4])
-                        return None
-                    elif kind == "exported":
-                        self.exported.emit(self.job_id, msg[2])
-                        return None
-                    elif kind == "failed":
-                        self.failed.emit(self.job_id, msg[2])
-                        return None
-                    elif kind == "needSignal":
-                        return kind
-            finally:
-                self._wire = self._inbox = None
+        return Generate(wire, spec)
+
+    def _sent(self, wire: int) -> None:
+        """Cancelled, or asked to, while the request was being sent (it had no id yet): ask now."""
+        if self.is_cancelled() or self._cancel_asked.is_set():
+            self.process.post(Cancel(wire))
+
+    def _on_reply(self, msg: Message) -> None:
+        if isinstance(msg, Notice):
+            self.notice.emit(self.job_id, msg.message)
+        elif isinstance(msg, Progress):
+            self.progress.emit(self.job_id, msg.fraction)
+
+    def _relay(self) -> None:
+        """Send the request and turn the replies into signals until it ends (nothing once cancelled)."""
+        if self.is_cancelled():
+            return
+        self.process.start(cancelled=self.is_cancelled)
+        end = self.relay.run(self._request, self._on_reply, self._sent, self.is_cancelled)
+        if end is None:
+            return
+        if isinstance(end, Cancelled):
+            if self._cancel_asked.is_set():
+                self.cancelled.emit(self.job_id)
+            elif self.export_to is not None:
+                self.failed.emit(self.job_id, f"The export to {self.export_to} was stopped by the "
+                                              "analysis process; nothing was written there.")
+        elif isinstance(end, Generated):
+            self.ready.emit(self.job_id, end.t0_s, end.fs, end.data)
+        elif isinstance(end, Exported):
+            self.exported.emit(self.job_id, end.path)
+        else:
+            self.failed.emit(self.job_id, final_message(end))
 
 
 class GhostTraces(QtCore.QObject):
@@ -476,8 +460,9 @@ class GeneratedLeadsUI(QtCore.QObject):
 
     # ------------------------------------------------------------------ export
     def exporting(self) -> bool:
-        """True while an export runs (its worker has not ended; a cancel may be on its way)."""
-        return self.export_worker is not None and not self.export_worker.isFinished()
+        """True while an export runs: until its outcome (exported, failed, cancelled, or its thread ended without
+        one) has reached the dock; a cancel may be on its way."""
+        return self.export_worker is not None
 
     def export(self, path: str) -> bool:
         """Write the recording plus the generated marked leads to ``path`` (.hea WFDB, .edf or .bdf) in the

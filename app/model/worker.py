@@ -1,4 +1,4 @@
-"""``AnalysisWorker``: analyses one recording in the analysis process (:mod:`anyecg_model.analysis.process`,
+"""``AnalysisWorker``: analyses one recording in the analysis process (:mod:`anyecg_model.analysis.client`,
 the same :class:`~anyecg_model.analysis.analyzer.Analyzer` as ``anyecg analyze``) and relays what it sends
 as Qt signals; ``WarmUp`` starts that process and has it load and exercise the model.
 
@@ -6,7 +6,7 @@ The analysis runs in a separate process, so its NumPy/SciPy/PyTorch work never h
 ``QThread`` here only sends the job and then blocks reading the pipe (the GIL released), turning each reply
 into a signal. Class-level signals carry the job id, so the GUI drops anything from a job it has since
 replaced; ``run()`` touches no widget. The process runs one job at a time: a worker waits for the job lock
-of :class:`~anyecg_model.analysis.process.AnalysisProcess` (a replaced job ends at its next chunk boundary),
+of :class:`~anyecg_model.analysis.client.AnalysisProcess` (a replaced job ends at its next chunk boundary),
 then starts the process if it is not running. :meth:`AnalysisWorker.set_visible` and
 :meth:`AnalysisWorker.cancel` are sent over the pipe at once (thread-safe): the process picks its next chunk
 from the range the view shows *now* and stops between chunks. A cached analysis is answered from the findings
@@ -15,9 +15,9 @@ or incompatible checkpoint, unusable recording, CUDA out of memory, the process 
 ``failed``/``notice`` message: nothing raises out of ``run()``.
 
 The viewer itself never imports torch: lead generation (:mod:`.generated`) runs in the same process, its
-``GenerationWorker`` relaying the same way. Each relay reads the replies to its own request ids from an
-:class:`~anyecg_model.analysis.process.Inbox` (the process's reader thread sorts them), so a generation's
-replies reach the viewer while an analysis streams.
+``GenerationWorker`` relaying the same way. Each runs its request through a
+:class:`~anyecg_model.analysis.relay.Relay`, which reads the replies to its own request ids (the process's reader
+thread sorts them), so a generation's replies reach the viewer while an analysis streams.
 """
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ from PySide6 import QtCore
 from anyecg_model.analysis.builder import FindingsRules
 from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, FocusRange
-from anyecg_model.analysis.process import AnalysisProcess, Inbox, JobSpec, ProcessGone, ProcessStartError
-from anyecg_model.analysis.service import describe_load_error, model_info
+from anyecg_model.analysis.client import AnalysisProcess, ProcessGone, ProcessStartError
+from anyecg_model.analysis.jobs import model_info
+from anyecg_model.analysis.protocol import (Cancel, Cancelled, Done, Job, JobSpec, Message, ModelReady, ModelUnusable,
+                                            Notice, Partial, Warm, WarmFailed)
+from anyecg_model.analysis.relay import Relay
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.checkpoint import CheckpointError
 
@@ -51,6 +54,22 @@ def gui_torch_threads() -> int:
 def process_died_message(how: str) -> str:
     return (f"The analysis process stopped unexpectedly ({how}). The viewer keeps working; "
             f"analyse again to start a new one.")
+
+
+def describe_load_error(model_dir: Path | str, reason: object) -> str:
+    """A message for the model panel naming the checkpoint and what is wrong with it (``reason``: the error)."""
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").exists() and not (model_dir / "model.safetensors").exists():
+        return (f"No model weights in {model_dir}. Train or download a checkpoint, or choose one with "
+                f"Model ▸ Choose model folder…. The viewer works without the model.")
+    return f"The model checkpoint in {model_dir} cannot be used: {reason}"
+
+
+def final_message(msg: Message) -> str:
+    """The text of a final reply that ends a request without a result (Failed, ModelUnusable, WarmFailed)."""
+    if isinstance(msg, ModelUnusable):
+        return describe_load_error(msg.model_dir, msg.reason)
+    return msg.message
 
 
 @dataclass(frozen=True)
@@ -94,22 +113,18 @@ class AnalysisWorker(QtCore.QThread):
         self.rules = FindingsRules()  # the model's, once loaded
         self._cancel = threading.Event()
         self.focus = FocusRange(*job.visible)
-        self._wire: int | None = None  # the process's id of the job in progress
+        self.relay = Relay(process, "analysis")
 
     def set_visible(self, t0: float, t1: float) -> None:
         """The view now shows ``[t0, t1]`` s: the next chunk is one of its chunks not yet analysed, if any."""
         self.focus.set(t0, t1)
-        wire = self._wire
-        if wire is not None:
-            self.process.post(("focus", wire, float(t0), float(t1)))
+        self.relay.focus(t0, t1)
 
     def cancel(self, wait: bool = False) -> None:
         """Stop after the chunk in progress; ``wait`` blocks until the thread has ended."""
         self._cancel.set()
         self.requestInterruption()
-        wire = self._wire
-        if wire is not None:
-            self.process.post(("cancel", wire))
+        self.relay.cancel()
         if wait:
             self.wait()
 
@@ -164,57 +179,42 @@ class AnalysisWorker(QtCore.QThread):
             self.process.start(cancelled=self.is_cancelled)
             self._relay(job)
         finally:
-            self._wire = None
             lock.release()
 
-    def _submit(self, job: AnalysisJob, by_path: bool = True) -> Inbox:
+    def _request(self, job: AnalysisJob, wire: int, by_path: bool) -> Job:
+        if not by_path:  # the file on disk is not what the viewer shows
+            log.info("%s: sending the samples to the analysis process", job.recording.path)
         spec = JobSpec(self.process.ref(job.recording, by_path), str(job.model_dir), job.device, tuple(job.tasks),
                        self.focus()[0], str(self.cache.root), tuple(job.lead_map))
-        wire = self.process.next_id()
-        inbox = self.process.listen(wire)
-        try:
-            self.process.send(("job", wire, spec))
-        except BaseException:
-            inbox.close()
-            raise
-        self._wire = wire
-        # a cancel or view move that came while the job was being sent went nowhere: send them now
-        self.process.post(("focus", wire, *self.focus()[0]))
+        return Job(wire, spec)
+
+    def _sent(self, wire: int) -> None:
+        """A cancel or view move that came while the job was being sent went nowhere: send them now."""
+        self.relay.focus(*self.focus()[0])
         if self.is_cancelled():
-            self.process.post(("cancel", wire))
-        return inbox
+            self.process.post(Cancel(wire))
 
     def _relay(self, job: AnalysisJob) -> None:
         """Send the job and turn the process's replies into signals until the job ends."""
         jid = job.job_id
-        inbox = self._submit(job)
-        try:
-            while True:
-                msg = inbox.get()
-                kind = msg[0]
-                if kind == "partial":
-                    self.partial.emit(jid, msg[2])
-                    self.progress.emit(jid, msg[2].progress)
-                elif kind == "modelReady":
-                    self.rules = msg[4]
-                    self.modelReady.emit(jid, msg[2], msg[3])
-                elif kind == "notice":
-                    self.notice.emit(jid, msg[2])
-                elif kind == "needSignal":  # the file on disk is not what the viewer shows: send the samples
-                    log.info("%s: sending the samples to the analysis process", job.recording.path)
-                    inbox.close()
-                    inbox = self._submit(job, by_path=False)
-                elif kind == "done":
-                    self.done.emit(jid, findings_from_arrays(msg[2], msg[3]), False)
-                    return
-                elif kind == "failed":
-                    self.failed.emit(jid, msg[2])
-                    return
-                elif kind == "cancelled":
-                    self.cancelled.emit(jid)
-                    return
-        finally:
-            inbox.close()
+
+        def on_reply(msg: Message) -> None:
+            if isinstance(msg, Partial):
+                self.partial.emit(jid, msg.part)
+                self.progress.emit(jid, msg.part.progress)
+            elif isinstance(msg, ModelReady):
+                self.rules = msg.rules
+                self.modelReady.emit(jid, msg.info, msg.device)
+            elif isinstance(msg, Notice):
+                self.notice.emit(jid, msg.message)
+
+        end = self.relay.run(lambda wire, by_path: self._request(job, wire, by_path), on_reply, self._sent)
+        if isinstance(end, Done):
+            self.done.emit(jid, findings_from_arrays(end.meta, end.arrays), False)
+        elif isinstance(end, Cancelled):
+            self.cancelled.emit(jid)
+        else:
+            self.failed.emit(jid, final_message(end))
 
 
 class WarmUp(QtCore.QThread):
@@ -242,12 +242,10 @@ class WarmUp(QtCore.QThread):
                 return
         try:
             self.process.start(cancelled=self._cancel.is_set)
-            wire = self.process.next_id()
-            with self.process.listen(wire) as inbox:
-                self.process.send(("warm", wire, str(self.model_dir), self.device))
-                msg = inbox.get()
-            if msg[0] == "warmFailed":
-                self.failed.emit(msg[2])
+            end = Relay(self.process, "warm-up").run(
+                lambda wire, _by_path: Warm(wire, str(self.model_dir), self.device), lambda _msg: None)
+            if isinstance(end, WarmFailed):
+                self.failed.emit(end.message)
                 return
         except ProcessGone as exc:
             self.failed.emit(str(exc))

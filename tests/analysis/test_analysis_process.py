@@ -17,10 +17,16 @@ import pytest
 
 from anyecg_model.analysis.cache import findings_from_arrays
 from anyecg_model.analysis.chunks import FocusRange
-from anyecg_model.analysis import service
-from anyecg_model.analysis.process import (AnalysisProcess, GenerationSpec, JobSpec, NeedSignal, SignalFiles,
-                                           read_message, recording_ref, write_message)
-from anyecg_model.analysis.service import AnalyzerPool, RecordingCache, Service, run_generation, run_job
+from anyecg_model.analysis import generation
+from anyecg_model.analysis.client import AnalysisProcess
+from anyecg_model.analysis.generation import RecordingCache, run_generation
+from anyecg_model.analysis.jobs import AnalyzerPool, run_job
+from anyecg_model.analysis.protocol import (Cancel, Cancelled, Done, Exported, Failed, Focus, Generate, Generated,
+                                            GenerationSpec, Job, JobSpec, ModelReady, ModelUnusable, Notice, Partial,
+                                            Progress, Quit)
+from anyecg_model.analysis.recording_ref import NeedSignal, SignalFiles, recording_ref
+from anyecg_model.analysis.server import Service
+from anyecg_model.analysis.transport import read_message, write_message
 from anyecg_model.io import open_recording
 from anyecg_model.io.recording import Recording
 from anyecg_model.io.writers import write_wfdb
@@ -70,10 +76,10 @@ def test_a_job_streams_its_chunks_and_ends_with_one_final_message(tiny_model_dir
     spec = JobSpec(recording_ref(strip_70bpm, files), str(tiny_model_dir), "cpu", TASKS, (65.0, 75.0))
     out = []
     run_job(5, spec, pool, out.append, lambda: False, FocusRange(65.0, 75.0))
-    kinds = [m[0] for m in out]
-    assert kinds == ["modelReady", "partial", "partial", "done"] and all(m[1] == 5 for m in out)
-    assert out[1][2].start_s == 60.0 and out[0][3] == "cpu"
-    findings = findings_from_arrays(*out[-1][2:])
+    kinds = [type(m) for m in out]
+    assert kinds == [ModelReady, Partial, Partial, Done] and all(m.id == 5 for m in out)
+    assert out[1].part.start_s == 60.0 and out[0].device == "cpu"
+    findings = findings_from_arrays(out[-1].meta, out[-1].arrays)
     assert abs(len(findings.beats) - 70 * 95 / 60) <= 3 and len(findings.anomaly_windows) == 10
     direct = pool.get(tiny_model_dir, "cpu").analyze(strip_70bpm)
     np.testing.assert_array_equal(findings.beats.time_s, direct.beats.time_s)
@@ -85,12 +91,12 @@ def test_a_job_streams_its_chunks_and_ends_with_one_final_message(tiny_model_dir
     assert findings.heart_rate_bpm == direct.heart_rate_bpm and findings.model == direct.model
     out.clear()
     run_job(6, spec, pool, out.append, lambda: True, FocusRange(0.0, 10.0))
-    assert out == [("cancelled", 6)]
+    assert out == [Cancelled(6)]
     bad = Recording.from_array(np.zeros((1, 2500), np.float32), 250.0, ["Resp"], path="resp.hea")
     out.clear()
     run_job(7, JobSpec(recording_ref(bad, files), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0)), pool,
             out.append, lambda: False, FocusRange(0.0, 10.0))
-    assert [m[0] for m in out] == ["modelReady", "failed"] and "no lead the model knows" in out[-1][2]
+    assert [type(m) for m in out] == [ModelReady, Failed] and "no lead the model knows" in out[-1].message
 
 
 def test_a_real_process_follows_the_focus_cancels_and_stops(tiny_model_dir, strip_70bpm, simulate):
@@ -101,15 +107,15 @@ def test_a_real_process_follows_the_focus_cancels_and_stops(tiny_model_dir, stri
             proc.start()
             job = proc.next_id()
             inbox = proc.listen(job)
-            proc.send(("focus", job, 600.0, 610.0))  # a focus that overtakes its job's start range
-            proc.send(("job", job, JobSpec(proc.ref(long), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0))))
-            while (msg := inbox.get())[0] == "modelReady":
+            proc.send(Focus(job, 600.0, 610.0))  # a focus that overtakes its job's start range
+            proc.send(Job(job, JobSpec(proc.ref(long), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0))))
+            while isinstance(msg := inbox.get(), ModelReady):
                 pass
-            assert msg[0] == "partial" and msg[2].start_s == 600.0
-            proc.send(("cancel", job))
-            while (msg := inbox.get())[0] not in ("done", "failed", "cancelled"):
-                assert msg[0] == "partial"
-            assert msg == ("cancelled", job)
+            assert isinstance(msg, Partial) and msg.part.start_s == 600.0
+            proc.send(Cancel(job))
+            while not (msg := inbox.get()).final:
+                assert isinstance(msg, Partial)
+            assert msg == Cancelled(job)
             inbox.close()
         pid = proc.pid
     finally:
@@ -125,17 +131,17 @@ def test_a_generation_gives_what_generate_leads_gives_exports_and_fails_with_a_m
     spec = GenerationSpec(recording_ref(strip_70bpm, files), (1,), ("V1",), 10.0, 40.0, str(tiny_model_dir), "cpu")
     out = []
     run_generation(3, spec, pool, out.append, lambda: False, RecordingCache())
-    assert [m[:2] for m in out] == [("generated", 3)]
-    t0, fs, data = out[0][2:]
+    assert [(type(m), m.id) for m in out] == [(Generated, 3)]
+    t0, fs, data = out[0].t0_s, out[0].fs, out[0].data
     direct = generate_leads(pool.get(tiny_model_dir, "cpu"), without_leads(strip_70bpm, [1]), ["V1"], 10.0, 40.0)
     assert t0 == 10.0 and fs == strip_70bpm.fs and data.shape == (1, int(30 * fs))
     np.testing.assert_array_equal(data, direct.data)  # V1 itself was no input
 
-    monkeypatch.setattr(service, "EXPORT_STEP_S", 40.0)  # 95 s: three steps
+    monkeypatch.setattr(generation, "EXPORT_STEP_S", 40.0)  # 95 s: three steps
     out.clear()
     run_generation(4, replace(spec, export_to=str(tmp_path / "gen.hea")), pool, out.append, lambda: False)
-    assert [m[0] for m in out] == ["progress"] * 3 + ["exported"] and out[2][2] == 1.0
-    back = open_recording(out[-1][2])
+    assert [type(m) for m in out] == [Progress] * 3 + [Exported] and out[2].fraction == 1.0
+    back = open_recording(out[-1].path)
     assert back.lead_names[-1] == "V1_gen" and back.n_samples == strip_70bpm.n_samples
     assert any("generated leads (AnyECG model anyecg-tiny-test vtest, not measured): V1_gen" in c
                for c in back.comments)
@@ -146,12 +152,12 @@ def test_a_generation_gives_what_generate_leads_gives_exports_and_fails_with_a_m
         assert len(out) == 1
         return out[0]
 
-    assert failure(spec, cancelled=lambda: True) == ("cancelled", 5)
+    assert failure(spec, cancelled=lambda: True) == Cancelled(5)
     alone = Recording.from_array(strip_70bpm.read()[:1], strip_70bpm.fs, ["MLII"], path="alone.hea")
     msg = failure(replace(spec, recording=recording_ref(alone, files), leads=(0,), names=("II",)))
-    assert msg[0] == "failed" and "needs at least one other measured lead" in msg[2]
-    msg = failure(replace(spec, model_dir=str(tmp_path / "no-weights")))
-    assert msg[0] == "failed" and msg[2].startswith("No model weights in")
+    assert isinstance(msg, Failed) and "needs at least one other measured lead" in msg.message
+    msg = failure(replace(spec, model_dir=str(tmp_path / "no-weights")))  # the viewer words it (no UI text here)
+    assert isinstance(msg, ModelUnusable) and msg.model_dir == str(tmp_path / "no-weights") and msg.reason
 
 
 def test_a_newer_generation_supersedes_older_ones_and_none_waits_for_an_analysis():
@@ -160,16 +166,16 @@ def test_a_newer_generation_supersedes_older_ones_and_none_waits_for_an_analysis
     started, release = threading.Event(), threading.Event()
 
     def runner(job_id, job, pool, emit, cancelled, focus):  # an analysis that runs until cancelled
-        emit(("partial", job_id, None))
+        emit(Partial(job_id, None))
         while not cancelled():
             time.sleep(0.005)
-        emit(("cancelled", job_id))
+        emit(Cancelled(job_id))
 
     def generator(job_id, spec, pool, emit, cancelled, recordings):
         if spec == "slow":
             started.set()
             release.wait(30)
-        emit(("cancelled", job_id) if cancelled() else ("generated", job_id, spec))
+        emit(Cancelled(job_id) if cancelled() else Generated(job_id, 0.0, 0.0, spec))
 
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
@@ -177,23 +183,23 @@ def test_a_newer_generation_supersedes_older_ones_and_none_waits_for_an_analysis
     svc = Service(open(req_r, "rb"), open(rep_w, "wb"), None, runner, generator)
     thread = threading.Thread(target=svc.run, daemon=True)
     thread.start()
-    write_message(requests, ("job", 1, SimpleNamespace(visible=(0.0, 10.0))))
-    assert read_message(replies) == ("partial", 1, None)
-    write_message(requests, ("generate", 2, "slow"))
+    write_message(requests, Job(1, SimpleNamespace(visible=(0.0, 10.0))))
+    assert read_message(replies) == Partial(1, None)
+    write_message(requests, Generate(2, "slow"))
     assert started.wait(30)
-    write_message(requests, ("generate", 3, "a"))
-    write_message(requests, ("generate", 4, "b"))
+    write_message(requests, Generate(3, "a"))
+    write_message(requests, Generate(4, "b"))
     deadline = time.monotonic() + 30
     while svc._gen_newest < 4 and time.monotonic() < deadline:
         time.sleep(0.005)
     release.set()
-    assert [read_message(replies) for _ in range(3)] == [("cancelled", 2), ("cancelled", 3), ("generated", 4, "b")]
-    write_message(requests, ("generate", 5, "c"))
-    write_message(requests, ("cancel", 5))  # may come before or while it runs: cancelled either way
-    assert read_message(replies) in (("cancelled", 5), ("generated", 5, "c"))
-    write_message(requests, ("cancel", 1))  # the analysis was running all along
-    assert read_message(replies) == ("cancelled", 1)
-    write_message(requests, ("quit", 0))
+    assert [read_message(replies) for _ in range(3)] == [Cancelled(2), Cancelled(3), Generated(4, 0.0, 0.0, "b")]
+    write_message(requests, Generate(5, "c"))
+    write_message(requests, Cancel(5))  # may come before or while it runs: cancelled either way
+    assert read_message(replies) in (Cancelled(5), Generated(5, 0.0, 0.0, "c"))
+    write_message(requests, Cancel(1))  # the analysis was running all along
+    assert read_message(replies) == Cancelled(1)
+    write_message(requests, Quit(0))
     thread.join(10)
     assert not thread.is_alive()
 
@@ -205,20 +211,21 @@ def test_a_real_process_answers_a_generation_while_a_long_analysis_runs(tiny_mod
         proc.start()
         job = proc.next_id()
         with proc.listen(job) as analysis:
-            proc.send(("job", job, JobSpec(proc.ref(long), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0))))
-            while (msg := analysis.get(timeout=120))[0] == "modelReady":
+            proc.send(Job(job, JobSpec(proc.ref(long), str(tiny_model_dir), "cpu", TASKS, (0.0, 10.0))))
+            while isinstance(msg := analysis.get(timeout=120), ModelReady):
                 pass
-            assert msg[0] == "partial"
+            assert isinstance(msg, Partial)
             gen = proc.next_id()
             with proc.listen(gen) as generation:
-                proc.send(("generate", gen, GenerationSpec(proc.ref(long), (1,), ("V1",), 600.0, 620.0,
-                                                           str(tiny_model_dir), "cpu")))
+                proc.send(Generate(gen, GenerationSpec(proc.ref(long), (1,), ("V1",), 600.0, 620.0,
+                                                       str(tiny_model_dir), "cpu")))
                 reply = generation.get(timeout=120)
-            assert reply[:3] == ("generated", gen, 600.0) and reply[4].shape == (1, 5000)
-            proc.send(("cancel", job))
-            while (msg := analysis.get(timeout=120))[0] == "partial":
+            assert isinstance(reply, Generated) and (reply.id, reply.t0_s) == (gen, 600.0)
+            assert reply.data.shape == (1, 5000)
+            proc.send(Cancel(job))
+            while isinstance(msg := analysis.get(timeout=120), Partial):
                 pass
-            assert msg == ("cancelled", job)  # the analysis was still running when the generation came back
+            assert msg == Cancelled(job)  # the analysis was still running when the generation came back
     finally:
         proc.stop()
 
@@ -248,13 +255,13 @@ def test_an_export_is_never_superseded_and_view_generations_are_answered_while_i
 
     def generator(job_id, spec, pool, emit, cancelled, recordings):
         if getattr(spec, "export_to", None) is None:  # a view generation
-            emit(("cancelled", job_id) if cancelled() else ("generated", job_id, spec))
+            emit(Cancelled(job_id) if cancelled() else Generated(job_id, 0.0, 0.0, spec))
             return
         if spec.export_to == "first.hea":
             started.set()
             while not release.is_set() and not cancelled():
                 time.sleep(0.005)
-        emit(("cancelled", job_id) if cancelled() else ("exported", job_id, spec.export_to))
+        emit(Cancelled(job_id) if cancelled() else Exported(job_id, spec.export_to))
 
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
@@ -262,24 +269,24 @@ def test_an_export_is_never_superseded_and_view_generations_are_answered_while_i
     svc = Service(open(req_r, "rb"), open(rep_w, "wb"), None, None, generator)
     thread = threading.Thread(target=svc.run, daemon=True)
     thread.start()
-    write_message(requests, ("generate", 1, SimpleNamespace(export_to="first.hea")))
+    write_message(requests, Generate(1, SimpleNamespace(export_to="first.hea")))
     assert started.wait(30)
-    write_message(requests, ("generate", 2, "view"))  # the user scrolled during the export
-    assert replies.get(timeout=30) == ("generated", 2, "view")
-    write_message(requests, ("generate", 3, SimpleNamespace(export_to="second.edf")))  # waits for the first
-    write_message(requests, ("generate", 4, "another view"))
-    assert replies.get(timeout=30) == ("generated", 4, "another view")
+    write_message(requests, Generate(2, "view"))  # the user scrolled during the export
+    assert replies.get(timeout=30) == Generated(2, 0.0, 0.0, "view")
+    write_message(requests, Generate(3, SimpleNamespace(export_to="second.edf")))  # waits for the first
+    write_message(requests, Generate(4, "another view"))
+    assert replies.get(timeout=30) == Generated(4, 0.0, 0.0, "another view")
     time.sleep(0.1)
     assert replies.empty()  # the first export still runs, the second has not started
     release.set()
-    assert [replies.get(timeout=30) for _ in range(2)] == [("exported", 1, "first.hea"), ("exported", 3, "second.edf")]
+    assert [replies.get(timeout=30) for _ in range(2)] == [Exported(1, "first.hea"), Exported(3, "second.edf")]
     started.clear()
     release.clear()
-    write_message(requests, ("generate", 5, SimpleNamespace(export_to="first.hea")))
+    write_message(requests, Generate(5, SimpleNamespace(export_to="first.hea")))
     assert started.wait(30)
-    write_message(requests, ("cancel", 5))
-    assert replies.get(timeout=30) == ("cancelled", 5)
-    write_message(requests, ("quit", 0))
+    write_message(requests, Cancel(5))
+    assert replies.get(timeout=30) == Cancelled(5)
+    write_message(requests, Quit(0))
     thread.join(10)
     assert not thread.is_alive()
 
@@ -306,12 +313,13 @@ def test_a_generation_that_runs_out_of_gpu_memory_goes_on_on_the_cpu(strip_70bpm
     spec = GenerationSpec(recording_ref(strip_70bpm, files), (1,), ("V1",), 10.0, 40.0, "model", "cuda")
     out = []
     run_generation(7, spec, Pool(), out.append, lambda: False)
-    assert out[0] == ("notice", 7, "CUDA ran out of memory: the lead generation continues on the CPU.")
-    assert out[1][:3] == ("generated", 7, 10.0) and out[1][4].shape == (1, int(30 * strip_70bpm.fs))
+    assert out[0] == Notice(7, "CUDA ran out of memory: the lead generation continues on the CPU.")
+    assert isinstance(out[1], Generated) and (out[1].id, out[1].t0_s) == (7, 10.0)
+    assert out[1].data.shape == (1, int(30 * strip_70bpm.fs))
     assert calls == ["cuda", "cpu"]
     calls.clear()
     out.clear()
-    monkeypatch.setattr(service, "EXPORT_STEP_S", 40.0)
+    monkeypatch.setattr(generation, "EXPORT_STEP_S", 40.0)
     run_generation(8, replace(spec, export_to=str(tmp_path / "gpu.edf")), Pool(), out.append, lambda: False)
-    assert [m[0] for m in out] == ["notice", "progress", "progress", "progress", "exported"]
-    assert "the export continues on the CPU" in out[0][2] and calls == ["cuda", "cpu", "cpu", "cpu"]
+    assert [type(m) for m in out] == [Notice, Progress, Progress, Progress, Exported]
+    assert "the export continues on the CPU" in out[0].message and calls == ["cuda", "cpu", "cpu", "cpu"]

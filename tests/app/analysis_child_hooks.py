@@ -1,4 +1,4 @@
-"""An analysis process for tests: the real service (``anyecg_model.analysis.service``) with hooks, for behaviour
+"""An analysis process for tests: the real server (``anyecg_model.analysis.server``) with hooks, for behaviour
 that is otherwise a race or needs a GPU. Run as a script: ``python tests/app/analysis_child_hooks.py``.
 
 - A recording named ``moving.hea``: its job takes its second chunk only once the viewer has sent a view that
@@ -56,7 +56,7 @@ class OutOfMemoryOnGpu:
 
 
 def runner(job_id, job, pool, emit, cancelled, focus):
-    from anyecg_model.analysis.service import run_job
+    from anyecg_model.analysis.jobs import run_job
 
     if job.recording.provenance.path.endswith("moving.hea"):
         focus = GatedFocus(focus)
@@ -91,7 +91,7 @@ def hang_in_wfdb_writer(target: Path) -> None:
 
 
 def generator(job_id, spec, pool, emit, cancelled, recordings):
-    from anyecg_model.analysis.service import run_generation
+    from anyecg_model.analysis.generation import run_generation
 
     if spec.recording.provenance.path.endswith("stuck.hea"):
         while True:
@@ -108,6 +108,6 @@ def generator(job_id, spec, pool, emit, cancelled, recordings):
 
 
 if __name__ == "__main__":
-    from anyecg_model.analysis.service import main
+    from anyecg_model.analysis.server import main
 
     sys.exit(main(runner, generator))

@@ -72,7 +72,7 @@ def window(qtbot, settings):
 def analysis_process():
     """One analysis process shared by the viewer tests that analyse (each start imports torch: seconds);
     windows use it through ``window.model.use_process``. Stopped at the end of the session."""
-    from anyecg_model.analysis.process import AnalysisProcess
+    from anyecg_model.analysis.client import AnalysisProcess
 
     proc = AnalysisProcess(torch_threads=1)
     yield proc

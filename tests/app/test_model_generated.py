@@ -192,7 +192,7 @@ HOOKS = Path(__file__).with_name("analysis_child_hooks.py")
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_a_process_that_dies_while_generating_gives_a_message_and_the_next_generation_a_new_one(
         qtbot, window, tiny_dir, leads4):
-    from anyecg_model.analysis.process import AnalysisProcess
+    from anyecg_model.analysis.client import AnalysisProcess
 
     proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])  # stuck.hea never ends there
     window.model.use_process(proc)
@@ -218,7 +218,7 @@ def test_a_process_that_dies_while_generating_gives_a_message_and_the_next_gener
 @pytest.fixture
 def hooked_process():
     """An analysis process running the test hooks (tests/app/analysis_child_hooks.py)."""
-    from anyecg_model.analysis.process import AnalysisProcess
+    from anyecg_model.analysis.client import AnalysisProcess
 
     proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])
     yield proc

@@ -55,7 +55,7 @@ HOOKS = Path(__file__).with_name("analysis_child_hooks.py")
 def hooks_process():
     """An analysis process with test hooks (analysis_child_hooks.py): a gate for ``moving.hea``, and a GPU
     that runs out of memory."""
-    from anyecg_model.analysis.process import AnalysisProcess
+    from anyecg_model.analysis.client import AnalysisProcess
 
     proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])
     yield proc

@@ -25,7 +25,7 @@ def settings(tmp_path):
 
 @pytest.fixture(scope="session")
 def analysis_process():
-    from anyecg_model.analysis.process import AnalysisProcess
+    from anyecg_model.analysis.client import AnalysisProcess
 
     proc = AnalysisProcess(torch_threads=1)
     yield proc
