@@ -90,19 +90,23 @@ def read_csv(path: str | os.PathLike, fs: float, n_samples: int, **store_kwargs)
 def save_edf_annotations(store: AnnotationStore, path: str | os.PathLike, *,
                          start_time: _dt.datetime | None = None, labels_only: bool = True) -> Path:
     """Write an annotation-only EDF+ file: beats as ``code`` at their onset (s), episodes as ``(LABEL`` with a
-    duration (s). ``start_time`` is the recording's start (EDF+ needs one; defaults to 2000-01-01)."""
+    duration (s). ``start_time`` is the recording's start; without one the file says "Startdate X" (unknown)."""
+    from ..io.writers.edf_writer import UNKNOWN_START, mark_start_unknown  # io.writers imports wfdb: on save only
+
     beats, episodes = _tables(store, labels_only)
     path = Path(path)
     with atomic_target(path) as tmp:
         writer = pyedflib.EdfWriter(str(tmp), 0, file_type=pyedflib.FILETYPE_EDFPLUS)
         try:
-            writer.setStartdatetime(start_time or _dt.datetime(2000, 1, 1))
+            writer.setStartdatetime(start_time.replace(microsecond=0) if start_time is not None else UNKNOWN_START)
             for s, code in zip(beats["sample"].tolist(), beats["code"].tolist()):
                 writer.writeAnnotation(s / store.fs, -1, code)
             for a, b, code in zip(episodes["start"].tolist(), episodes["stop"].tolist(), episodes["code"].tolist()):
                 writer.writeAnnotation(a / store.fs, (b - a) / store.fs, "(" + code)
         finally:
             writer.close()
+        if start_time is None:
+            mark_start_unknown(tmp)
     return path
 
 

@@ -1,6 +1,8 @@
 """Saving without loss: WFDB annotator files (new name, never the .atr), CSV and EDF+ exports, atomic writes."""
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 import wfdb
@@ -132,6 +134,12 @@ def test_edf_plus_export_has_every_label_at_its_time(tmp_path, edited):
     assert [(s, t) for s, stop, t in got if stop is None] == list(zip(beats["sample"].tolist(), beats["code"]))
     assert [(s, stop, t) for s, stop, t in got if stop is not None] == [
         (a, b, "(" + c) for a, b, c in zip(episodes["start"].tolist(), episodes["stop"].tolist(), episodes["code"])]
+    # no start time given: the file says so ("Startdate X"), it does not invent one
+    from anyecg_model.io.readers.edf_header import parse_header
+
+    assert parse_header(path).start is None
+    dated = save_edf_annotations(edited, tmp_path / "dated.edf", start_time=dt.datetime(2024, 5, 6, 7, 8, 9))
+    assert parse_header(dated).start == dt.datetime(2024, 5, 6, 7, 8, 9)
 
 
 @pytest.mark.realdata

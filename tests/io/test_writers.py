@@ -52,6 +52,22 @@ def test_round_trip(tmp_path, suffix):
         assert back.start_time == rec.start_time and back.sex == "F" and back.age == 57
 
 
+@pytest.mark.parametrize("suffix", [".edf", ".bdf"])
+def test_edf_of_a_recording_without_start_time_reads_back_unknown(tmp_path, suffix):
+    """No acquisition time is invented: the file says 'Startdate X' (EDF+) and reopens with the start unknown."""
+    t = np.arange(2500) / 250.0
+    rec = Recording.from_array(np.sin(2 * np.pi * t)[None].astype(np.float32), 250.0, ["II"], path="synthetic")
+    assert rec.start_time is None
+    out = write_edf(rec, tmp_path / f"no_start{suffix}")
+    recording_field = out.read_bytes()[88:168].decode("ascii")
+    assert recording_field.startswith("Startdate X ")
+    back = open_recording(out)
+    assert back.start_time is None
+    np.testing.assert_allclose(back.read(0, rec.n_samples), rec.read(), atol=2 * 1.001 / 65535 * 2)
+    again = write_edf(back, tmp_path / f"again{suffix}")  # and it stays unknown through a second copy
+    assert open_recording(again).start_time is None
+
+
 def test_wfdb_is_readable_by_wfdb_python(tmp_path):
     rec = _recording()
     write_wfdb(rec, tmp_path / "r.hea", gain=400)

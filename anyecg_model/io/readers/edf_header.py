@@ -85,6 +85,13 @@ def _start(date: str, time: str, warnings: list[str]) -> _dt.datetime | None:
         return None
 
 
+def _start_unknown(hdr: EdfHeader) -> bool:
+    """True for an EDF+ file whose recording field says "Startdate X": the header's date (by convention
+    01.01.85) is then no acquisition time (EDF+ spec 2.1.3.2)."""
+    words = hdr.recording.split()
+    return hdr.plus and words[:2] == ["Startdate", "X"]
+
+
 def parse_header(path: Path) -> EdfHeader:
     """Parse an EDF/BDF header tolerantly; the data record count is checked against the file size."""
     size = path.stat().st_size
@@ -128,7 +135,7 @@ def parse_header(path: Path) -> EdfHeader:
                     record_s=record_s, labels=labels, units=units, phys_min=nums["physical minimum"],
                     phys_max=nums["physical maximum"], dig_min=nums["digital minimum"],
                     dig_max=nums["digital maximum"], spr=spr, warnings=warnings)
-    hdr.start = _start(_text(fixed[168:176]), _text(fixed[176:184]), warnings)
+    hdr.start = None if _start_unknown(hdr) else _start(_text(fixed[168:176]), _text(fixed[176:184]), warnings)
     data = size - header_bytes
     available = data // hdr.record_bytes if hdr.record_bytes else 0
     declared_records = int(_number(fixed[236:244], "number of data records", path, warnings))

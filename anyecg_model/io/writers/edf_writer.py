@@ -2,10 +2,12 @@
 
 The physical range is chosen so that one digital step equals the source's ADC step when it is known
 (an exact round trip), otherwise from the signal's own extremes. EDF has no invalid-sample marker:
-NaN is written as the physical minimum. Annotations are written as texts (see :mod:`..edf_text`).
+NaN is written as the physical minimum. Annotations are written as texts (see :mod:`..edf_text`). A recording
+without a start time gets none: the EDF+ "Startdate X" (unknown), never the time of writing.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import logging
 import warnings
 from pathlib import Path
@@ -70,6 +72,22 @@ def _field(x: float) -> float:
     return float(round(x))
 
 
+#: Header start date and time of a recording whose start is unknown: the EDF+ clipping date (1985-01-01),
+#: with "Startdate X" in the recording field saying it is no real acquisition time (EDF+ spec 2.1.3.2).
+UNKNOWN_START = _dt.datetime(1985, 1, 1)
+
+
+def mark_start_unknown(path: Path) -> None:
+    """Write "Startdate X" (unknown) over the date pyedflib put in the EDF+ recording field (bytes 88–168)."""
+    with open(path, "r+b") as fh:
+        fh.seek(88)
+        words = fh.read(80).decode("ascii", "replace").split()
+        if words[:1] == ["Startdate"] and len(words) > 1:
+            words[1] = "X"
+        fh.seek(88)
+        fh.write(" ".join(words)[:80].ljust(80).encode("ascii", "replace"))
+
+
 def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
               lead_names: Sequence[str] | None = None, annotations: bool = True, bdf: bool | None = None) -> Path:
     """Write an EDF+ (or BDF+ for ``.bdf`` paths / ``bdf=True``) file with the recording's annotations.
@@ -106,8 +124,8 @@ def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
             with warnings.catch_warnings():  # pyedflib warns about the 8-character fields _field already fits
                 warnings.simplefilter("ignore", UserWarning)
                 writer.setSignalHeaders(headers)
-            if rec.start_time is not None:
-                writer.setStartdatetime(rec.start_time.replace(microsecond=0))
+            writer.setStartdatetime(rec.start_time.replace(microsecond=0) if rec.start_time is not None
+                                    else UNKNOWN_START)
             if rec.sex in ("M", "F"):
                 writer.setSex(1 if rec.sex == "M" else 0)
             if rec.age is not None:
@@ -127,4 +145,6 @@ def write_edf(recording_or_arrays, path: str | Path, *, fs: float | None = None,
                 writer.writeAnnotation(float(s) / rec.fs, -1, annotation_text(str(sym), str(aux)))
         finally:
             writer.close()
+        if rec.start_time is None:
+            mark_start_unknown(tmp)
     return path
