@@ -447,6 +447,7 @@ class TraceView(QtWidgets.QWidget):
         pixel column: fetching a margin beyond it only fed the curves points nobody sees."""
         if self._worker is None:
             return
+        self._resume_pending = False  # a resume queued for the previous step would paint this one half-done
         self.plot.setUpdatesEnabled(False)
         self._render_timer.start()
 
