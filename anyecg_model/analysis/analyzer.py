@@ -36,6 +36,7 @@ from ..io.leads import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
 from ..signal.preprocess import PreprocessError
+from ..signal.atrial import p_wave_consistency
 from ..signal.quality import unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
 from .builder import FindingsBuilder, FindingsRules
@@ -212,7 +213,9 @@ class Analyzer:
         we = np.minimum(ws + WINDOW_S, end_s)
         we[-1] = end_s
         t = seg0 + peaks / mfs
-        part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[(t >= start_s) & (t < end_s)],
+        mine = (t >= start_s) & (t < end_s)
+        part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[mine],
+                           p_wave=p_wave_consistency(lead, fs, peaks_native[mine]),
                            unreadable_s=bad, unreadable_code=bad_code, **out["result"])
         return part, out["state"]
 

@@ -166,17 +166,20 @@ class FindingsBuilder:
             weights = (we - ws)[readable_win][:, None]
             mean = (rc * weights).sum(0) / max(weights.sum(), 1e-9)
             f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
-        peaks = _outside_points(np.sort(cat.array("r_peaks_s")), bad_s)
+        peaks = cat.array("r_peaks_s")  # chunks in time order, each sorted
+        p_wave = cat.array("p_wave") if all(p.p_wave is not None for p in parts) else None
+        readable = _outside_mask(peaks, bad_s)
+        peaks = peaks[readable]
         if "events" in tasks:
             f.episodes = self._episodes(ws, we, cat.array("episode_prob", width=len(EPISODE_LABELS)), peaks, beats,
-                                        bad_s)
+                                        bad_s, None if p_wave is None else p_wave[readable])
         analysed = float(sum(b - a for a, b in self._spans)) - float(np.sum(bad_s[:, 1] - bad_s[:, 0]))
         summarise(f, peaks)
         if f.episodes is not None:
             f.af_burden = af_burden(((e.start_s, e.end_s, e.label) for e in f.episodes), analysed)
         return f
 
-    def _episodes(self, ws, we, ep, peaks, beats, bad_s):
+    def _episodes(self, ws, we, ep, peaks, beats, bad_s, p_wave):
         """Window episodes without AF/AFL, AF at beat resolution laid over them, then ectopic runs; nothing
         inside unreadable signal."""
         if not len(ws):
@@ -190,7 +193,7 @@ class FindingsBuilder:
         beat_class = _class_at(peaks, beats)
         w = np.searchsorted(ws, peaks, side="right") - 1
         model_af = p_af[w.clip(0, len(ws) - 1)] if len(peaks) else np.zeros(0)
-        a_s, a_e, a_c = af_episodes(peaks, beat_class, model_af, self.rules.af)
+        a_s, a_e, a_c = af_episodes(peaks, beat_class, model_af, self.rules.af, p_wave)
         if len(a_s):
             k0 = np.searchsorted(ws, a_s, side="right") - 1
             k1 = np.searchsorted(ws, a_e, side="left")
@@ -245,13 +248,12 @@ def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return covered_until(we) - covered_until(ws) < 0.5 * (we - ws)
 
 
-def _outside_points(t: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Times ``t`` (sorted) not inside an unreadable span."""
+def _outside_mask(t: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Mask of the times ``t`` not inside an unreadable span."""
     if not len(bad) or not len(t):
-        return t
+        return np.ones(len(t), bool)
     k = np.searchsorted(bad[:, 0], t, side="right") - 1
-    inside = (k >= 0) & (t < bad[k.clip(0), 1])
-    return t[~inside]
+    return ~((k >= 0) & (t < bad[k.clip(0), 1]))
 
 
 def _beats_outside(beats: Beats, bad: np.ndarray) -> Beats:

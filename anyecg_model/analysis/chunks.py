@@ -45,6 +45,7 @@ class ChunkResult:
     anomaly_logit: np.ndarray | None = None  # (W,)
     record_class_prob: np.ndarray | None = None  # (W, 4)
     episode_prob: np.ndarray | None = None  # (W, E)
+    p_wave: np.ndarray | None = None  # (len(r_peaks_s),) P-wave consistency of each R peak (signal.atrial)
     unreadable_s: np.ndarray | None = None  # (K, 2) unreadable stretches in [start_s, end_s), s
     unreadable_code: np.ndarray | None = None  # (K,) reasons, indices into signal.quality.UNREADABLE_REASONS
     progress: float = 0.0  # share of the recording done after this chunk
