@@ -126,3 +126,28 @@ def test_wide_windows_draw_one_stroke_per_column(qtbot, view):
     assert view.is_decimated() and curve.opts["connect"] == "pairs"
     x = curve.xData
     np.testing.assert_array_equal(x[0::2], x[1::2])  # vertical: both ends of a stroke at one column
+
+
+def test_anomaly_strip_is_one_image_row_when_zoomed_out(qtbot, view, monkeypatch):
+    from app.model import overlays
+
+    starts = np.arange(0.0, HOURS * 3600.0, 10.0)
+    scores = np.full(len(starts), 0.1)
+    scores[1234] = 0.99  # one abnormal 10-s window must stay visible at 24 h on screen
+    lane = overlays.AnomalyHeatLane("anomaly", starts, starts + 10.0, scores)
+    view.add_lane("anomaly", lane)
+    view.set_view(0.0, HOURS * 3600.0)
+    settle(qtbot, view)
+
+    def one_fill_per_window(*args):
+        raise AssertionError("a fill per window at 24 h")
+
+    monkeypatch.setattr(overlays, "heat_colour", one_fill_per_window)
+    view.plot.viewport().repaint()
+    assert lane.last_strip is not None and abs(len(lane.last_strip) - view.plot_width_px()) <= 2
+    assert np.nanmax(lane.last_strip) == 0.99 and np.nanmin(lane.last_strip) == 0.1
+    monkeypatch.undo()
+    view.set_view(7200.0, 7800.0)  # 60 windows of ~20 px: each its own box with its score
+    settle(qtbot, view)
+    view.plot.viewport().repaint()
+    assert lane.last_strip is None and len(lane.last_drawn) == 60
