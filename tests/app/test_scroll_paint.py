@@ -95,6 +95,7 @@ def test_curves_get_at_most_two_points_per_pixel_column(qtbot, view, page_s):
     for lead in view.visible_leads():
         n = len(view.curves[lead].xData)
         assert 0 < n <= 2 * width + 2, f"{n} points for {width} px at a {page_s:g}-s page"
+        assert not view.curves[lead].opts["antialias"], "1-px traces on paper need no antialiasing"
     if page_s > 60:
         assert count_paints_per_step(qtbot, view, QtCore.Qt.Key.Key_Right, steps=2) == [1, 1]
 
