@@ -9,6 +9,9 @@ Lanes are stacked rows (top to bottom in the order added); each is drawn by one 
 * ``kind="heat"`` — ``values`` in 0..1 drawn as a colour strip (anomaly score), green 0 → red 1 like the
   strip under the traces.
 
+Each row is named in a gutter left of the data (the lane's name, a trend's range, or the text given to
+``set_lane_label``), so no name covers the start of the recording.
+
 Clicking or dragging in the bar emits ``timeClicked(t_s)``; the main window centres the view there.
 """
 from __future__ import annotations
@@ -23,6 +26,8 @@ from .lanes import BandLaneItem, heat_colormap
 from .trace_view import TimeAxis
 
 ROW_PX = 26
+#: Narrowest label gutter left of the rows (px); it widens to the longest row name.
+GUTTER_MIN_PX = 72
 
 
 @dataclass
@@ -30,6 +35,7 @@ class OverviewLane:
     name: str
     kind: str
     items: list
+    label: str = ""
 
 
 class _OverviewViewBox(pg.ViewBox):
@@ -67,7 +73,9 @@ class OverviewBar(QtWidgets.QWidget):
         self.viewbox = _OverviewViewBox(self)
         self.plot = pg.PlotWidget(viewBox=self.viewbox, axisItems={"bottom": TimeAxis("bottom")})
         self.plot.hideButtons()
-        self.plot.getPlotItem().hideAxis("left")
+        self.gutter = self.plot.getPlotItem().getAxis("left")  # the rows' names, beside the data
+        self.gutter.setStyle(tickLength=0, tickTextOffset=6)
+        self._labels: dict[str, str] = {}  # row names set by set_lane_label
         self.plot.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.viewbox.setDefaultPadding(0.0)
         self.view_rect = QtWidgets.QGraphicsRectItem()
@@ -94,14 +102,12 @@ class OverviewBar(QtWidgets.QWidget):
     def apply_colours(self, background: str, text: str) -> None:
         self.plot.setBackground(background)
         self.text_colour = text
-        axis = self.plot.getPlotItem().getAxis("bottom")
-        axis.setPen(text)
-        axis.setTextPen(text)
+        for axis in (self.plot.getPlotItem().getAxis("bottom"), self.gutter):
+            axis.setPen(text)
+            axis.setTextPen(text)
         for lane in self._lanes:
             for item in lane.items:
-                if isinstance(item, pg.TextItem):
-                    item.setColor(text)
-                elif isinstance(item, BandLaneItem):
+                if isinstance(item, BandLaneItem):
                     item.set_text_colour(text)
 
     def set_duration(self, duration_s: float) -> None:
@@ -121,6 +127,18 @@ class OverviewBar(QtWidgets.QWidget):
 
     def lane_names(self) -> list[str]:
         return [lane.name for lane in self._lanes]
+
+    def lane_labels(self) -> list[str]:
+        """The names written in the gutter, top row first."""
+        return [self._labels.get(lane.name, lane.label) for lane in self._lanes]
+
+    def set_lane_label(self, name: str, text: str | None) -> None:
+        """Name lane ``name``'s row ``text`` in the gutter (None: its own name), now and whenever it is redrawn."""
+        if text is None:
+            self._labels.pop(name, None)
+        else:
+            self._labels[name] = text
+        self._update_gutter()
 
     def add_lane(self, name: str, times_s, values, kind: str = "line", colour: str = "#c02040") -> None:
         """Add lane ``name`` as a new bottom row, or replace it in place (see module docstring for ``kind``).
@@ -171,13 +189,24 @@ class OverviewBar(QtWidgets.QWidget):
         lane = self._lanes[row]
         self._drop_items(lane)
         lane.name, lane.kind = name, kind
-        lane.items = self._make_items(row, name, times_s, values, kind, colour)
+        lane.items, lane.label = self._make_items(row, name, times_s, values, kind, colour)
         for item in lane.items:
             self.viewbox.addItem(item, ignoreBounds=True)
+        self._update_gutter()
 
-    def _make_items(self, row: int, name: str, times_s, values, kind: str, colour: str) -> list:
+    def _update_gutter(self) -> None:
+        """Write each row's name at its middle in the gutter, wide enough for the longest name."""
+        labels = self.lane_labels()
+        self.gutter.setTicks([[(-row - 0.5, text) for row, text in enumerate(labels)], []])
+        metrics = QtGui.QFontMetrics(self.gutter.style.get("tickFont") or self.font())
+        widest = max((metrics.horizontalAdvance(t) for t in labels), default=0)
+        self.gutter.setWidth(max(GUTTER_MIN_PX, widest + 14))
+
+    def _make_items(self, row: int, name: str, times_s, values, kind: str, colour: str) -> tuple[list, str]:
+        """The lane's graphics items and its row name (a trend's name carries its range)."""
         top, bottom = -row, -row - 1
         items: list = []
+        label = name
         if kind == "line":
             t = np.asarray(times_s, np.float64)
             v = np.asarray(values, np.float64)
@@ -188,11 +217,9 @@ class OverviewBar(QtWidgets.QWidget):
                 hi = hi if hi > lo else lo + 1
                 y = bottom + 0.1 + 0.8 * np.clip((v - lo) / (hi - lo), 0, 1)
                 items.append(pg.PlotCurveItem(t, y, pen=pg.mkPen(colour, width=1)))
-                label = pg.TextItem(f"{name} {lo:.0f}–{hi:.0f}", color=self.text_colour, anchor=(0, 0))
+                label = f"{name} {lo:.0f}–{hi:.0f}"
             else:
-                label = pg.TextItem(f"{name}: none", color=self.text_colour, anchor=(0, 0))
-            label.setPos(0, top)
-            items.append(label)
+                label = f"{name}: none"
         elif kind == "bands":
             se = np.asarray(times_s, np.float64).reshape(-1, 2)
             item = BandLaneItem(name, se[:, 0], se[:, 1], [str(v) for v in values])
@@ -207,10 +234,11 @@ class OverviewBar(QtWidgets.QWidget):
             span = (t[-1] - t[0]) if len(t) > 1 else self.duration_s
             img.setRect(QtCore.QRectF(float(t[0]) if len(t) else 0.0, bottom, float(span), 1.0))
             items.append(img)
-        return items
+        return items, label
 
     def _resize(self) -> None:
         n = max(1, len(self._lanes))
         self.viewbox.setYRange(-n, 0, padding=0)
+        self._update_gutter()
         self.setFixedHeight(n * ROW_PX + 34)
         self.set_view_rect(*self._t)

@@ -1,5 +1,5 @@
 """Timeline lanes of the model on the overview bar: the anomaly score as a heat strip and the rhythm
-episodes as bands over the whole recording, each tagged "model …", and the AF burden and longest AF
+episodes as bands over the whole recording, each named "model …" in the bar's gutter, and the AF burden and longest AF
 episode in the bar's tooltip. Each rebuild of the overview costs tens of milliseconds, so lanes are
 updated one per event-loop turn.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore
 
 from anyecg_model.report.holter_stats import format_duration
@@ -32,7 +31,6 @@ class TimelineLanes:
     def __init__(self, overview, overlay_on: Callable[[str], bool]):
         self.overview = overview
         self.overlay_on = overlay_on
-        self._tags: dict[str, pg.TextItem] = {}
         self._step = 0
         self._pending: tuple | None = None
         self.timebase = TimeBase()
@@ -85,18 +83,6 @@ class TimelineLanes:
         self._pending = None
 
     def tag(self) -> None:
-        """Name the model's lanes ("model anomaly", "model rhythm") at their rows' left ends."""
-        names = self.overview.lane_names()
+        """Name the model's rows "model anomaly" and "model rhythm" in the overview's gutter."""
         for name, text in ((OVERVIEW_ANOMALY, "model anomaly"), (OVERVIEW_RHYTHM, "model rhythm")):
-            tag = self._tags.get(name)
-            if name not in names:
-                if tag is not None:
-                    self.overview.viewbox.removeItem(tag)
-                    del self._tags[name]
-                continue
-            if tag is None:
-                tag = pg.TextItem(text, color="#5a2d91", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
-                tag.setZValue(90)
-                self.overview.viewbox.addItem(tag, ignoreBounds=True)
-                self._tags[name] = tag
-            tag.setPos(0.0, -float(names.index(name)))
+            self.overview.set_lane_label(name, text)
