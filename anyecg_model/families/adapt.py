@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from ..analysis.labels import BEAT_CLASSES
 from ..io.recording import Recording
@@ -118,6 +117,8 @@ class PatientModel:
         if len(classes) == 1:
             coef, icpt = np.zeros((1, x.shape[1])), np.zeros(1)
         else:
+            from sklearn.linear_model import LogisticRegression  # ~1 s with scipy: on learning, not at viewer start
+
             lr = LogisticRegression(C=cfg.c, class_weight="balanced", max_iter=300)
             lr.fit(x, y)
             coef, icpt = lr.coef_, lr.intercept_
