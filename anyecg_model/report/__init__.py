@@ -2,16 +2,31 @@
 
 Headless (reportlab, never Qt). Findings come from the model (``anyecg analyze`` JSON) or, when no
 model ran, from the file's reference annotations; every report says which.
-"""
-from .findings import Episode, ReportFindings
-from .holter import HolterConfig, render_holter
-from .holter_stats import HolterRules, HolterSummary, summarise
-from .measurements import Measurements, measure_resting_ecg
-from .paper import EcgScale, PaperStyle
-from .strips import GeneratedSegment
-from .twelve_lead import TwelveLeadConfig, render_12lead
 
-__all__ = [
-    "EcgScale", "Episode", "GeneratedSegment", "HolterConfig", "HolterRules", "HolterSummary", "Measurements", "PaperStyle",
-    "ReportFindings", "TwelveLeadConfig", "measure_resting_ecg", "render_12lead", "render_holter", "summarise",
-]
+The names below are imported on first use (PEP 562), so the viewer's helpers (``report.header``,
+``report.measurements``, ``report.paper``) load without the PDF renderers and reportlab's canvas.
+"""
+from __future__ import annotations
+
+import importlib
+
+#: Public name → submodule that defines it.
+_EXPORTS = {
+    "Episode": "findings", "ReportFindings": "findings",
+    "HolterConfig": "holter", "render_holter": "holter",
+    "HolterRules": "holter_stats", "HolterSummary": "holter_stats", "summarise": "holter_stats",
+    "Measurements": "measurements", "measure_resting_ecg": "measurements",
+    "EcgScale": "paper", "PaperStyle": "paper",
+    "GeneratedSegment": "strips",
+    "TwelveLeadConfig": "twelve_lead", "render_12lead": "twelve_lead",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from pathlib import Path
-
-from reportlab.pdfgen.canvas import Canvas
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
@@ -16,6 +15,9 @@ from ..io import Recording
 from ..timebase import TimeBase
 from .findings import RECORD_CLASS_NAMES, ReportFindings
 from .paper import text
+
+if TYPE_CHECKING:  # the viewer uses this module's helpers without reportlab's canvas (~50 ms)
+    from reportlab.pdfgen.canvas import Canvas
 
 _DEVICE = re.compile(r"^\s*(device|manufacturer|acquisition device|model)\s*[:=]\s*(.+)$", re.IGNORECASE)
 

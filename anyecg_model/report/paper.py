@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
+
+if TYPE_CHECKING:  # the viewer uses this module's helpers without reportlab's canvas (~50 ms)
+    from reportlab.pdfgen.canvas import Canvas
 
 #: Page sizes (width, height) in mm, portrait.
 PAPER_SIZES_MM: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}

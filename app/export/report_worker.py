@@ -9,7 +9,7 @@ import numpy as np
 from PySide6 import QtCore
 
 from anyecg_model.io.recording import Recording, RecordingError
-from anyecg_model.report import HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
+from anyecg_model.report.findings import ReportFindings
 from anyecg_model.report.model_source import model_findings
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,9 @@ class ReportWorker(QtCore.QThread):
         self.generated_signals = dict(generated_signals or {})
 
     def run(self) -> None:
+        # the PDF renderers (reportlab's canvas) load with the first report, not when the viewer starts
+        from anyecg_model.report import HolterConfig, TwelveLeadConfig, render_12lead, render_holter
+
         try:
             findings = self.findings or model_findings(self.recording, run=False) \
                 or ReportFindings.from_annotations(self.recording)
