@@ -62,6 +62,7 @@ class BeatFamilies:
         self.confidence = (np.full(k, np.nan, np.float32) if confidence is None
                            else np.asarray(confidence, np.float32).copy())
         self._rng = np.random.default_rng(seed)
+        self._waves: dict[int, tuple] = {}  # family → (members key, percentile waves, prematurity, width)
 
     def __len__(self) -> int:
         return len(self.times_s)
@@ -84,13 +85,19 @@ class BeatFamilies:
         d = ((self.features[m] - self.centre(family)) ** 2).sum(1)
         return m[np.argsort(-d, kind="stable")]
 
-    def summary(self, family: int) -> FamilySummary:
-        m = self.members(family)
+    def summary(self, family: int, members: np.ndarray | None = None) -> FamilySummary:
+        """The family's summary; its beat waves (percentiles) are cached until its members change."""
+        m = self.members(family) if members is None else members
         if len(m) == 0:
             raise KeyError(f"family {family} has no members")
-        pick = m if len(m) <= SUMMARY_MEMBERS else np.sort(self._rng.choice(m, SUMMARY_MEMBERS, replace=False))
-        w = self.waves.waves[pick]
-        p10, med, p90 = np.percentile(w, [10, 50, 90], axis=0).astype(np.float32)
+        key = (len(m), int(m[0]), int(m[-1]), int(m.sum()))
+        cached = self._waves.get(family)
+        if cached is None or cached[0] != key:
+            pick = m if len(m) <= SUMMARY_MEMBERS else np.sort(self._rng.choice(m, SUMMARY_MEMBERS, replace=False))
+            p = np.percentile(self.waves.waves[pick], [10, 50, 90], axis=0).astype(np.float32)
+            cached = (key, p, float(np.median(self.rr[m, 2])), float(np.median(self.width_s[m])))
+            self._waves[family] = cached
+        _, (p10, med, p90), prematurity, width = cached
         lab = self.labels[m]
         lab = lab[lab >= 0]
         label, share, conf = None, 0.0, float("nan")
@@ -101,11 +108,13 @@ class BeatFamilies:
             c = self.confidence[m][self.labels[m] == top]
             c = c[np.isfinite(c)]
             conf = float(np.median(c)) if len(c) else float("nan")
-        return FamilySummary(family, len(m), len(m) / len(self), label, share, conf,
-                             float(np.median(self.rr[m, 2])), float(np.median(self.width_s[m])), med, p10, p90)
+        return FamilySummary(family, len(m), len(m) / len(self), label, share, conf, prematurity, width, med, p10, p90)
 
     def summaries(self) -> list[FamilySummary]:
-        return [self.summary(i) for i in self.ids()]
+        """Every non-empty family's summary, largest first (members found in one sort, not one scan each)."""
+        order = np.argsort(self.assignment, kind="stable")
+        bounds = np.searchsorted(self.assignment[order], np.arange(int(self.assignment.max(initial=-1)) + 2))
+        return [self.summary(i, order[bounds[i]:bounds[i + 1]]) for i in self.ids()]
 
     # ------------------------------------------------------------------ operations
     def relabel(self, family: int, label: str) -> np.ndarray:

@@ -79,6 +79,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.row_ids = np.zeros(0, np.int64)  # store row id of each grouped beat
         self.stale = False
         self._cursor: dict[int, int] = {}  # family → position in its atypical order
+        self._icons: dict[int, tuple] = {}  # family → (the median wave it was drawn from, QIcon)
+        self._pending: dict[int, tuple] = {}  # family → (summary, list item) still to draw
         self._worker: threading.Thread | None = None
         self.status = QtWidgets.QLabel("Group the beats of the open recording by shape.")
         self.status.setWordWrap(True)
@@ -132,23 +134,25 @@ class FamiliesPanel(QtWidgets.QWidget):
         return sel if sel.any() else is_beat & (store.beats["source"] == "model")
 
     def group(self) -> bool:
-        """Start grouping in a background thread; False when no recording/labels or a grouping is running."""
+        """Start grouping in a background thread; False when no recording is open or a job is running."""
         rec, store = self.window.recording, self.controller.store
         if rec is None or store is None or (self._worker is not None and self._worker.is_alive()):
             return False
-        ids, times, labels, conf = self._beats()
-        if len(ids) < 2:
-            self.status.setText("No beats to group: label or analyse the recording first.")
-            return False
-        order = np.argsort(times, kind="stable")
-        ids, times, labels, conf = ids[order], times[order], labels[order], conf[order]
-        self.status.setText(f"Grouping {len(ids)} beats…")
+        self.status.setText("Grouping the beats…")
         self.group_button.setEnabled(False)
 
         def work() -> None:
             try:
+                ids, times, labels, conf = self._beats()
+                if len(ids) < 2:
+                    raise ValueError("no beats to group: label or analyse the recording first")
+                order = np.argsort(times, kind="stable")
+                ids, times, labels, conf = ids[order], times[order], labels[order], conf[order]
                 fam = group_recording(rec, times, labels, conf)
+                fam.summaries()  # the members' percentile waves, cached off the GUI thread
                 self._done.emit(fam, ids)
+            except ValueError as exc:
+                self._done.emit(None, str(exc))
             except Exception as exc:  # noqa: BLE001 — shown in the dock, the GUI stays up
                 log.exception("grouping failed")
                 self._done.emit(None, f"{type(exc).__name__}: {exc}")
@@ -164,25 +168,35 @@ class FamiliesPanel(QtWidgets.QWidget):
             return
         self.families, self.row_ids, self.stale = fam, ids, False
         self._cursor.clear()
+        self._icons.clear()
+        self._pending.clear()
         self.refresh()
         self.grouped.emit()
 
     def _clear(self) -> None:
         self.families, self.row_ids, self.stale = None, np.zeros(0, np.int64), False
+        self._icons.clear()
+        self._pending.clear()
         self.list.clear()
         self.status.setText("Group the beats of the open recording by shape.")
 
     # ------------------------------------------------------------------ display
     def refresh(self) -> None:
-        """Rebuild the list from the families, keeping the selected family selected."""
+        """Rebuild the list from the families, keeping the selected family selected. Icons already drawn are
+        reused; new ones are drawn a few per event-loop turn (:meth:`_draw_icons`), so the GUI never stalls."""
         keep = self.selected_family()
         self.list.clear()
+        self._pending.clear()
         if self.families is None:
             return
         for rank, s in enumerate(self.families.summaries(), 1):
-            item = QtWidgets.QListWidgetItem(QtGui.QIcon(family_icon(s, self.families.waves.offset)),
-                                             family_text(rank, s))
+            item = QtWidgets.QListWidgetItem(family_text(rank, s))
             item.setData(QtCore.Qt.ItemDataRole.UserRole, s.family)
+            cached = self._icons.get(s.family)
+            if cached is not None and cached[0] is s.median_wave:
+                item.setIcon(cached[1])
+            else:
+                self._pending[s.family] = (s, item)
             self.list.addItem(item)
             if s.family == keep:
                 self.list.setCurrentItem(item)
@@ -191,6 +205,23 @@ class FamiliesPanel(QtWidgets.QWidget):
         n = len(self.families.ids())
         extra = " — beats were added or deleted: Group beats again" if self.stale else ""
         self.status.setText(f"{len(self.families)} beats in {n} families{extra}")
+        if self._pending:
+            QtCore.QTimer.singleShot(0, self._draw_icons)
+
+    def _draw_icons(self, per_turn: int = 12) -> None:
+        if self.families is None:
+            self._pending.clear()
+            return
+        for f in list(self._pending)[:per_turn]:
+            s, item = self._pending.pop(f)
+            icon = QtGui.QIcon(family_icon(s, self.families.waves.offset))
+            self._icons[f] = (s.median_wave, icon)
+            try:
+                item.setIcon(icon)
+            except RuntimeError:  # the list was rebuilt meanwhile; the next refresh uses the cached icon
+                pass
+        if self._pending:
+            QtCore.QTimer.singleShot(0, self._draw_icons)
 
     def selected_family(self) -> int | None:
         item = self.list.currentItem()
