@@ -70,7 +70,7 @@ class FamiliesPanel(QtWidgets.QWidget):
     grouped = QtCore.Signal()  # families are ready (or regrouped)
     learnt = QtCore.Signal(str)  # an adaptation was applied (or failed): the message shown
     _done = QtCore.Signal(object, object)  # (BeatFamilies | None, row ids | error text), from the worker thread
-    _relabelled = QtCore.Signal(object, object, bool)  # (Relabelled | None, error text, save it), from a worker
+    _relabelled = QtCore.Signal(object, object, bool)  # (Relabelled | None, error or save note, saved), from a worker
 
     def __init__(self, window, controller):
         super().__init__()
@@ -183,7 +183,7 @@ class FamiliesPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ display
     def refresh(self) -> None:
         """Rebuild the list from the families, keeping the selected family selected. Icons already drawn are
-        reused; new ones are drawn a few per event-loop turn (:meth:`_draw_icons`), so the GUI never stalls."""
+        reused; new ones are drawn four per event-loop turn (:meth:`_draw_icons`), so the GUI never stalls."""
         keep = self.selected_family()
         self.list.clear()
         self._pending.clear()
@@ -208,7 +208,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         if self._pending:
             QtCore.QTimer.singleShot(0, self._draw_icons)
 
-    def _draw_icons(self, per_turn: int = 12) -> None:
+    def _draw_icons(self, per_turn: int = 4) -> None:
         if self.families is None:
             self._pending.clear()
             return
@@ -284,7 +284,14 @@ class FamiliesPanel(QtWidgets.QWidget):
 
         def work() -> None:
             try:
-                self._relabelled.emit(job(rec, store), "", save)
+                res = job(rec, store)
+                note = ""
+                if save:  # written here, off the GUI thread
+                    try:
+                        note = f" Saved as {res.model.save(adaptation_path(rec.path)).name}."
+                    except OSError as exc:
+                        note = f" Not saved: {exc}"
+                self._relabelled.emit(res, note, save)
             except ValueError as exc:
                 self._relabelled.emit(None, str(exc), save)
             except Exception as exc:  # noqa: BLE001 — shown in the dock, the GUI stays up
@@ -313,6 +320,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False)
 
     def _on_relabelled(self, res: Relabelled | None, error: str, save: bool) -> None:
+        """Write the new suggestions (one edit); ``error`` is the failure, or after success the save note."""
         self.learn_button.setEnabled(True)
         if res is None:
             self.learn_status.setText(f"Learn this patient: {error}")
@@ -321,14 +329,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.controller.set_suggestions(res.sample, res.code, res.confidence)
         changes = ", ".join(f"{k} {v}" for k, v in sorted(res.changed.items(), key=lambda kv: -kv[1])) or "none"
         n = sum(res.changed.values())
-        text = f"{n} suggestions changed ({changes}); Ctrl+Z undoes."
-        if save:
-            try:
-                saved = res.model.save(adaptation_path(self.window.recording.path))
-                text += f" Saved as {saved.name}."
-            except OSError as exc:
-                text += f" Not saved: {exc}"
-        else:
+        text = f"{n} suggestions changed ({changes}); Ctrl+Z undoes.{error}"
+        if not save:
             text = "Saved adaptation applied: " + text
         self.learn_status.setText(text)
         self.learnt.emit(text)
