@@ -47,7 +47,8 @@ def test_hover_reads_lead_time_and_millivolts(qtbot, window, page):
     y = page.baseline(row) + 0.5
     QTest.mouseMove(page.plot.viewport(), to_widget(page, x0 + 1.0, y))
     qtbot.waitUntil(lambda: "V5" in window.cursor_label.text())
-    clock, lead, mv, unit = window.cursor_label.text().split()
+    when, lead, reading = window.cursor_label.text().split("   ")  # e.g. "+0:00:08.500 elapsed   V5   +0.500 mV"
+    clock, (mv, unit) = when.split()[0], reading.split()
     px_s, px_mv = page.viewbox.viewPixelSize()
     assert lead == "V5" and unit == "mV"
     assert float(clock.split(":")[-1]) == pytest.approx(8.5, abs=1.5 * px_s)  # V5 starts 7.5 s into the page
