@@ -65,7 +65,8 @@ UNREADABLE_REASONS: tuple[str, ...] = ("flat", "saturated", "noisy", "baseline")
 class GateThresholds:
     """The signal-quality gate, per ``block_s`` block of one lead (mV): ``flat_ptp_mv`` peak-to-peak below which
     a block is flat (a lead off; a real pause still carries P waves and noise above it); ``rail_fraction`` the
-    share of a block's samples on the lead's extreme value (an amplifier at its rail); ``noise_ratio`` the std of
+    share of a block's samples on the lead's extreme value (an amplifier at its rail), counted only for an extreme
+    more than ``rail_offset`` of the lead's range away from its baseline; ``noise_ratio`` the std of
     the first difference (at 250 Hz) over the block's std above which broadband noise hides the QRS, and
     ``noise_sd_factor`` the block's std over the median block std of the stretch analysed above which noise
     (muscle, electrode; ventricular flutter reaches ~4.7 on MIT-BIH 207) swamps the ECG; ``baseline_step_mv`` the jump of the block median from its neighbour, and ``baseline_range_mv``
@@ -75,6 +76,7 @@ class GateThresholds:
     block_s: float = 1.0
     flat_ptp_mv: float = 0.05
     rail_fraction: float = 0.1
+    rail_offset: float = 0.25
     noise_ratio: float = 0.9
     noise_sd_factor: float = 5.0
     baseline_step_mv: float = 1.0
@@ -82,6 +84,8 @@ class GateThresholds:
     merge_gap_s: float = 2.0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.rail_offset < 1:
+            raise ValueError(f"rail_offset must be in [0, 1), got {self.rail_offset}")
         if min(self.block_s, self.flat_ptp_mv, self.noise_ratio, self.noise_sd_factor, self.baseline_step_mv,
                self.baseline_range_mv) <= 0 or not (0 < self.rail_fraction < 1) or self.merge_gap_s < 0:
             raise ValueError(f"invalid signal-quality gate thresholds {self}")
@@ -112,9 +116,14 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     moved |= np.abs(mean - lead_med) > th.baseline_range_mv
     top, bottom = hi[~dead].max(initial=0.0), lo[~dead].min(initial=0.0)
     rail = np.zeros(k)
-    if top > bottom:  # samples sitting on the lead's extreme values (counted only in blocks touching them)
-        touch = np.flatnonzero((hi == top) | (lo == bottom))
-        rail[touch] = ((blocks[touch] == top).sum(1) + (blocks[touch] == bottom).sum(1)) / n
+    # an extreme is a rail only when it lies away from the baseline: a clipped lead is cut off at its extreme
+    # while its baseline swings between; a lead whose baseline *is* its extreme (an exactly flat line between
+    # QRS complexes, as in generated signals) is not clipped (a lead stuck on its rail is caught as flat)
+    away = th.rail_offset * (top - bottom)
+    rails = [v for v in (top, bottom) if abs(v - lead_med) > away]
+    if top > bottom and rails:  # samples sitting on a rail (counted only in blocks touching it)
+        touch = np.flatnonzero(np.isin(hi, rails) | np.isin(lo, rails))
+        rail[touch] = sum((blocks[touch] == v).sum(1) for v in rails) / n
     code = np.full(k, -1, np.int8)
     code[moved] = 3
     typical = float(np.median(sd[~dead])) if (~dead).any() else 0.0

@@ -54,3 +54,22 @@ def test_real_electrode_noise_makes_a_clean_record_unreadable_only_when_it_swamp
     assert share_unreadable(np.inf) == 0.0
     assert share_unreadable(12.0) == 0.0  # mild noise: every second still readable
     assert share_unreadable(-12.0) > 0.5  # noise 16 times the ECG's power: most of it unreadable
+
+
+def test_a_noiseless_generated_ecg_whose_baseline_is_its_minimum_is_readable():
+    """Between QRS complexes a generated lead is exactly 0, its minimum (or, inverted, its maximum): that is
+    a baseline, not an amplifier rail."""
+    x = synthetic() - 0.01 * np.random.default_rng(0).standard_normal(int(60 * FS))  # no noise: flat at 0
+    for lead in (x, -0.5 * x):
+        assert unreadable_spans(lead, FS)[0].shape == (0, 2)
+
+
+def test_qrs_tops_cut_off_at_a_rail_are_saturated():
+    x = synthetic()
+    x[int(20 * FS):int(30 * FS)] = np.clip(4.0 * x[int(20 * FS):int(30 * FS)], None, 1.5)  # gain jump, tops clipped
+    x[int(20 * FS):int(30 * FS)] += np.where(np.arange(int(10 * FS)) % 90 < 45, 1.5, 0.0) * (
+        x[int(20 * FS):int(30 * FS)] < 1.5)  # clipped square motion artefact sitting on the rail
+    x[int(20 * FS):int(30 * FS)] = np.minimum(x[int(20 * FS):int(30 * FS)], 1.5)
+    spans, codes = unreadable_spans(x, FS)
+    assert "saturated" in [UNREADABLE_REASONS[c] for c in codes]
+    assert spans[0, 0] == pytest.approx(20.0, abs=1.01) and spans[-1, 1] == pytest.approx(30.0, abs=1.01)
