@@ -92,7 +92,6 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.learn_button.clicked.connect(self.learn)
         self.learn_status = QtWidgets.QLabel("")
         self.learn_status.setWordWrap(True)
-        self._learn_done = False
         self.list = QtWidgets.QListWidget()
         self.list.setIconSize(QtCore.QSize(ICON_W, ICON_H))
         self.list.setSpacing(2)
@@ -112,8 +111,10 @@ class FamiliesPanel(QtWidgets.QWidget):
         layout.addWidget(help_)
         self._done.connect(self._on_done, QtCore.Qt.ConnectionType.QueuedConnection)
         self._relabelled.connect(self._on_relabelled, QtCore.Qt.ConnectionType.QueuedConnection)
-        controller.edited.connect(self._on_edited)
-        controller.storeChanged.connect(self._clear)
+        self._store = None
+        self._from_labels = True  # the families were grouped from labels (else from model suggestions)
+        controller.storeChanged.connect(self._attach_store)
+        self._attach_store()
 
     # ------------------------------------------------------------------ grouping
     def _beats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -131,7 +132,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         store = self.controller.store
         is_beat = np.isin(store.beats["code"], list(BEAT_SYMBOLS))
         sel = is_beat & store.label_mask()
-        return sel if sel.any() else is_beat & (store.beats["source"] == "model")
+        self._from_labels = bool(sel.any())
+        return sel if self._from_labels else is_beat & (store.beats["source"] == "model")
 
     def group(self) -> bool:
         """Start grouping in a background thread; False when no recording is open or a job is running."""
@@ -208,6 +210,19 @@ class FamiliesPanel(QtWidgets.QWidget):
         if self._pending:
             QtCore.QTimer.singleShot(0, self._draw_icons)
 
+    def update_texts(self) -> None:
+        """Refresh the items' texts and the status in place (labels changed, members did not)."""
+        if self.families is None:
+            return
+        by_family = {s.family: s for s in self.families.summaries()}
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            s = by_family.get(int(item.data(QtCore.Qt.ItemDataRole.UserRole)))
+            if s is not None:
+                item.setText(family_text(row + 1, s))
+        extra = " — beats were added or deleted: Group beats again" if self.stale else ""
+        self.status.setText(f"{len(self.families)} beats in {len(self.families.ids())} families{extra}")
+
     def _draw_icons(self, per_turn: int = 4) -> None:
         if self.families is None:
             self._pending.clear()
@@ -235,9 +250,7 @@ class FamiliesPanel(QtWidgets.QWidget):
             return 0
         members = self.families.members(f)
         edit = self.controller.store.relabel(self.row_ids[members].tolist(), AAMI_TO_CODE[label])
-        self.families.relabel(f, label)
-        self.refresh()
-        return 0 if edit is None else len(members)
+        return 0 if edit is None else len(members)  # the store's change event updates the families
 
     def split_selected(self) -> int | None:
         f = self.selected_family()
@@ -336,22 +349,50 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.learnt.emit(text)
 
     # ------------------------------------------------------------------ store edits elsewhere
-    def _on_edited(self) -> None:
-        if self.families is None or self.controller.store is None:
+    def _attach_store(self) -> None:
+        """Follow the controller's (new) store: its change events keep the families' labels current."""
+        if self._store is not None:
+            self._store.events.changed.disconnect(self._on_store_change)
+        self._store = self.controller.store
+        if self._store is not None:
+            self._store.events.changed.connect(self._on_store_change)
+        self._clear()
+
+    def _codes_of(self, ids: np.ndarray) -> np.ndarray:
+        """Beat class index of store rows ``ids`` (−1: not a beat code)."""
+        b = self._store.beats
+        return np.array([BEAT_CLASSES.index(BEAT_CLASS[c]) if c in BEAT_CLASS else -1
+                         for c in (b.row(int(i))["code"] for i in ids)], np.int8)
+
+    def _on_store_change(self, change) -> None:
+        """An edit, undo or redo: labels of grouped beats follow it (cost: the rows it touched); a grouped beat
+        removed, or a labelled beat added, marks the families stale (Group beats again)."""
+        if self.families is None:
             return
-        store = self.controller.store
-        b = store.beats
-        by_id = np.argsort(b.ids, kind="stable")
-        pos = np.searchsorted(b.ids[by_id], self.row_ids).clip(max=max(len(b.ids) - 1, 0))
-        alive = b.ids[by_id][pos] == self.row_ids if len(b.ids) else np.zeros(len(self.row_ids), bool)
-        codes = b["code"][by_id][pos]
-        uniq, inv = np.unique(codes.astype(str), return_inverse=True)
-        lut = np.array([BEAT_CLASSES.index(BEAT_CLASS[c]) if c in BEAT_CLASS else -1 for c in uniq], np.int8)
-        labels = np.where(alive, lut[inv], -1).astype(np.int8)
-        stale = (not alive.all()) or int(self._selection().sum()) != len(self.row_ids)
-        if not np.array_equal(labels, self.families.labels) or stale != self.stale:
-            self.families.labels, self.stale = labels, stale
-            self.refresh()
+        t = change.beats
+        order = np.argsort(self.row_ids, kind="stable")
+        sorted_ids = self.row_ids[order]
+
+        def find(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            pos = np.searchsorted(sorted_ids, ids).clip(max=max(len(sorted_ids) - 1, 0))
+            hit = sorted_ids[pos] == ids if len(sorted_ids) else np.zeros(len(ids), bool)
+            return ids[hit], order[pos[hit]]
+
+        stale = self.stale or len(find(np.asarray(t.removed, np.int64))[0]) > 0
+        inserted = np.asarray(t.inserted, np.int64)
+        if len(inserted) and not stale:
+            b = self._store.beats
+            stale = any(b.row(int(i))["source"] in LABEL_SOURCES and b.row(int(i))["code"] in BEAT_SYMBOLS
+                        for i in inserted[:2000]) or len(inserted) > 2000 and self._from_labels
+        ids, at = find(np.asarray(t.updated, np.int64))
+        changed = False
+        if len(ids):
+            new = self._codes_of(ids)
+            changed = not np.array_equal(new, self.families.labels[at])
+            self.families.labels[at] = new
+        if changed or stale != self.stale:
+            self.stale = stale
+            self.update_texts()
 
     def eventFilter(self, obj, ev) -> bool:
         if obj is self.list and ev.type() == QtCore.QEvent.Type.KeyPress:
