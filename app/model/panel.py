@@ -84,6 +84,7 @@ class ModelPanel(QtWidgets.QWidget):
         self.rhythm_label = QtWidgets.QLabel("")
         self.summary_label = QtWidgets.QLabel("")
         self.summary_label.setWordWrap(True)
+        self.verdict_label.setWordWrap(True)  # "not assessed: …" names the lead set the head was trained on
         for w in (self.model_label, self.message_label, self.notice_label):
             lay.addWidget(w)
         lay.addLayout(row)
