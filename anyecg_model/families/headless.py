@@ -1,9 +1,9 @@
 """Headless "learn this patient": adapt an analysis's beat labels to an annotator's labels over the first seconds.
 
 ``anyecg analyze REC --adapt-from atr --adapt-until 300`` calls :func:`adapt_findings`: the beats of the
-annotator ``atr`` in the first 300 s (beat classes of their MIT-BIH codes, paced beats P) are the confirmed labels, the patient
-layer (:mod:`.adapt`) is fitted on them with the model's labels as the prior, and every beat of the findings gets
-its adapted label and confidence (confirmed beats: the annotator's label, confidence 1).
+annotator ``atr`` in the first 300 s (beat classes of their MIT-BIH codes, paced beats P) are the confirmed
+labels, the patient layer (:mod:`.adapt`) is fitted on them with the model's labels as the prior, and every beat
+of the findings gets its adapted label and confidence (confirmed beats: the annotator's label, confidence 1).
 """
 from __future__ import annotations
 

@@ -5,8 +5,9 @@ Keys while the list has the focus: N S V F Q P relabel the whole selected family
 of the annotation store), ``/`` splits it in two, M merges it into the family above, ] and [ step through its
 members from the most atypical (the trace centres on the beat), L learns this patient: the pending model
 suggestions adapt to the confirmed labels (one undoable edit; the adaptation is saved beside the recording as
-``<record>.anyecg-adapt.npz`` and applied again to new suggestions when the file is reopened and analysed). Grouping runs in a background thread; label
-edits made anywhere update the families' labels at once, and a beat added or deleted asks for a regroup.
+``<record>.anyecg-adapt.npz`` and applied again to new suggestions when the file is reopened and analysed).
+Grouping runs in a background thread; label edits made anywhere update the families' labels at once, and a beat
+added or deleted asks for a regroup.
 """
 from __future__ import annotations
 
