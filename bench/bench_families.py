@@ -1,15 +1,16 @@
 """Beat families: grouping time on the 24-h MIT-BIH join, and a simulated annotator's effort on DS2 and the join.
 
 Usage: python bench/bench_families.py [--records 100,103,...] [--no-24h] [--given-s 300] [--max-families N]
-[--rounds N]
+[--rounds N] [--split-depth N]
 
 The simulated annotator corrects the labels until every reference beat carries its reference AAMI class,
 counting actions, starting from the shipped model's labels (at the reference positions, as in
 ``bench_patient_adaptive.py``, whose model cache it shares):
 
 - beat by beat: one action per wrong beat;
-- families: the beats grouped by shape; for each family (largest first) one action relabels it to the class
-  most of its members truly have, when that leaves fewer wrong beats; then one action per beat still wrong;
+- families: the beats grouped by shape; each family (largest first) is settled the cheapest way: left as it is,
+  relabelled to the class most of its members truly have (one action), or split in two (one action, the
+  panel's ``/``) and each half settled alike, two splits deep; then one action per beat still wrong;
 - families + adaptation: families as above, then the first ``--given-s`` seconds confirmed (one action per beat
   still wrong there), one action to adapt the rest to them (:mod:`anyecg_model.families.adapt`, the prior being
   the model's and the family-corrected labels), families again, then one action per beat still wrong.
@@ -30,7 +31,7 @@ import numpy as np
 from anyecg_model.analysis.analyzer import Analyzer
 from anyecg_model.analysis.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import AdaptConfig, PatientModel, beat_features, prior_from_labels
-from anyecg_model.families.cluster import FamilyConfig
+from anyecg_model.families.cluster import FamilyConfig, two_means
 from anyecg_model.families.model import group_recording
 from anyecg_model.io import open_recording
 from anyecg_model.mitdb_join import join_mitdb
@@ -38,26 +39,46 @@ from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS2
 from bench_patient_adaptive import model_labels, reference
 
 
-def family_pass(assign: np.ndarray, labels: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, int]:
-    """Relabel each family to its members' majority true class when that lowers the errors; (labels, actions)."""
+def settle(f: np.ndarray, labels: np.ndarray, truth: np.ndarray, depth: int) -> tuple[int, np.ndarray]:
+    """Cheapest way to correct one family's beats (features ``f``): (actions, new labels) counting one action per
+    family relabel, one per split and one per beat left wrong. Options: leave it, relabel it to its majority true
+    class, or (``depth`` > 0, ≥ 20 beats) split it by 2-means and settle each half."""
+    major = int(np.bincount(truth, minlength=len(BEAT_CLASSES)).argmax())
+    best = (int(np.sum(labels != truth)), labels)
+    relabel = 1 + int(np.sum(truth != major))
+    if relabel < best[0]:
+        best = (relabel, np.full(len(labels), major, labels.dtype))
+    if depth > 0 and len(labels) >= 20 and best[0] > 1:
+        second = two_means(f)
+        if second.any() and not second.all():
+            out = labels.copy()
+            cost = 1
+            for half in (~second, second):
+                c, lab = settle(f[half], labels[half], truth[half], depth - 1)
+                cost += c
+                out[half] = lab
+            if cost < best[0]:
+                best = (cost, out)
+    return best
+
+
+def family_pass(fam, labels: np.ndarray, truth: np.ndarray, depth: int = 2) -> tuple[np.ndarray, int]:
+    """Settle every family (largest first, :func:`settle`); (labels, actions spent on relabels and splits)."""
     labels = labels.copy()
     actions = 0
-    for f in np.argsort(-np.bincount(assign)):
-        m = assign == f
-        if not m.any():
-            continue
-        target = int(np.bincount(truth[m], minlength=len(BEAT_CLASSES)).argmax())
-        if np.sum(truth[m] != target) < np.sum(labels[m] != truth[m]):
-            labels[m] = target
-            actions += 1
+    for f in fam.ids():
+        m = fam.members(f)
+        cost, new = settle(fam.features[m], labels[m], truth[m], depth)
+        actions += cost - int(np.sum(new != truth[m]))
+        labels[m] = new
     return labels, actions
 
 
-def effort(t, y, lab, prior, given: np.ndarray, fam) -> dict[str, int]:
+def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2) -> dict[str, int]:
     """Actions for the three strategies on one recording (beats at ``t`` with truth ``y``, starting labels ``lab``,
     the adaptation's ``prior`` probabilities or None)."""
     beat_by_beat = int(np.sum(lab != y))
-    fl, fa = family_pass(fam.assignment, lab, y)
+    fl, fa = family_pass(fam, lab, y, depth)
     families = fa + int(np.sum(fl != y))
     # families first, then the first minutes confirmed (their remaining errors fixed one by one), one action
     # to adapt the rest to them, families again, and the remaining errors one by one
@@ -67,7 +88,7 @@ def effort(t, y, lab, prior, given: np.ndarray, fam) -> dict[str, int]:
     model = PatientModel.fit(feats, given, y[given], p0, AdaptConfig())
     adapted = model.predict_proba(feats, p0).argmax(1)
     adapted[given] = y[given]
-    al, aa = family_pass(fam.assignment, adapted, y)
+    al, aa = family_pass(fam, adapted, y, depth)
     both = fa + fixed_given + 1 + aa + int(np.sum(al != y))
     return {"beat by beat": beat_by_beat, "families": families, "families + adaptation": both}
 
@@ -79,6 +100,7 @@ def main() -> None:
     ap.add_argument("--no-24h", action="store_true")
     ap.add_argument("--max-families", type=int, default=None, help="default: FamilyConfig's cap by beat count")
     ap.add_argument("--rounds", type=int, default=FamilyConfig.rounds)
+    ap.add_argument("--split-depth", type=int, default=2, help="splits the simulated annotator may nest")
     args = ap.parse_args()
     cfg = FamilyConfig(max_families=args.max_families, rounds=args.rounds)
     logging.basicConfig(level=logging.WARNING)
@@ -90,7 +112,8 @@ def main() -> None:
         t, y = reference(rec)
         lab, conf = model_labels(analyzer, rec, name, t)
         fam = group_recording(rec, t, cfg=cfg)
-        e = effort(t, y, lab, prior_from_labels(lab, conf), np.flatnonzero(t < args.given_s), fam)
+        e = effort(t, y, lab, prior_from_labels(lab, conf), np.flatnonzero(t < args.given_s), fam,
+                   args.split_depth)
         print(name, len(t), "beats,", len(fam.ids()), "families,", e, flush=True)
         for k, v in e.items():
             totals[k] = totals.get(k, 0) + v
@@ -110,7 +133,7 @@ def main() -> None:
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
     print(f"24-h join: {len(t)} beats grouped into {len(fam.ids())} families in {dt:.1f} s wall, {dc:.1f} s CPU")
     start = np.zeros(len(t), np.int64)  # a fresh file: every beat N until the annotator says otherwise
-    e = effort(t, y, start, None, np.flatnonzero(np.concatenate(given)), fam)
+    e = effort(t, y, start, None, np.flatnonzero(np.concatenate(given)), fam, args.split_depth)
     print("24-h join actions:", e)
 
 
