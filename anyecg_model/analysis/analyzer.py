@@ -14,7 +14,12 @@ The recording is cut into chunks of ``chunk_s`` seconds (a multiple of the model
 chunk the signal is read with a 10-s margin on both sides (filters and RR intervals see context),
 preprocessed exactly as in training, R peaks are detected on lead II/MLII (else the first mapped lead),
 and every 10-s window goes through the backbone once; the requested heads read its hidden states.
-Memory is bounded by one chunk whatever the recording's length. The ultra-long GRU carries its state
+Memory is bounded by one chunk whatever the recording's length.
+When the checkpoint ships a fusion beat head (:mod:`.beat_fusion`), each beat is classified from the beat
+head's activations and the clinical features of :mod:`.beat_context`, whose "record-level" context (median
+RR, local mean RR over ±30 s, dominant-beat template) is the chunk and its margins (320 s): a streamed
+chunk normalises by what it holds, not by the whole recording, so training extracted them the same way.
+The ultra-long GRU carries its state
 from a chunk to the next when chunks come in time order (a chunk taken out of order starts afresh).
 The order is decided before each chunk (:class:`~.chunks.ChunkScheduler`), so a moving view re-prioritises
 the chunks still to do. The torch-free names (constants, :class:`ChunkResult`, :class:`AnalysisError`) live

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from torch import nn
 
 from .beat_context import CLINICAL_FEATURES
 from .labels import BEAT_CLASSES
-
-log = logging.getLogger(__name__)
 
 WEIGHTS, CONFIG = "beat_fusion.safetensors", "beat_fusion.json"
 FORMAT = "anyecg-beat-fusion"

@@ -49,7 +49,8 @@ def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarr
 
 def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
     """Runs of :data:`MIN_RUN_BEATS` or more consecutive beats of a class in :data:`RUN_LABELS` at
-    :data:`MIN_RUN_RATE_BPM` or faster (paced beats: :data:`MIN_PACED_BEATS` or more, any rate) with a mean confidence of at least :data:`MIN_RUN_CONFIDENCE`, from the
+    :data:`MIN_RUN_RATE_BPM` or faster (paced beats: :data:`MIN_PACED_BEATS` or more, any rate)
+    with a mean confidence of at least :data:`MIN_RUN_CONFIDENCE`, from the
     first beat to one mean RR after the last (clipped at the next run): arrays ``(start_s, end_s, episode
     label, mean confidence)``, vectorised (100 000 beats: ms)."""
     label = np.asarray(label)

@@ -2,7 +2,8 @@
 
 Beat classes follow AAMI EC57 (N normal and bundle-branch, S supraventricular ectopic, V ventricular
 ectopic, F fusion, Q unclassifiable) with paced beats (MIT-BIH ``/`` and ``f``) as a class of their own, P;
-the backbone's own beat head predicts the five AAMI classes, the fusion head all six. Record classes follow the PhysioNet/CinC 2017 challenge
+the backbone's own beat head predicts the five AAMI classes, the fusion head all six.
+Record classes follow the PhysioNet/CinC 2017 challenge
 (N normal sinus, A atrial fibrillation, O other rhythm, ~ too noisy). Episode labels name rhythm
 episodes over long recordings.
 """
