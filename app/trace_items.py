@@ -126,6 +126,19 @@ class TimeAxis(pg.AxisItem):
         return [self.timebase.at(v, decimals, label=False) for v in values]
 
 
+def drag_to_handler(viewbox: pg.ViewBox, ev) -> bool:
+    """Give a left-drag to the owner's ``drag_handler`` (a caliper or an edit mode) at its view coordinates
+    (s, mV); True (event accepted) when the handler took it."""
+    handler = viewbox.owner.drag_handler
+    if handler is None or ev.button() != QtCore.Qt.MouseButton.LeftButton:
+        return False
+    p = viewbox.mapSceneToView(ev.scenePos())
+    if handler(ev, p.x(), p.y()):
+        ev.accept()
+        return True
+    return False
+
+
 class TraceViewBox(pg.ViewBox):
     """View box of the trace plot: plain wheel scrolls time, Ctrl+wheel zooms time around the cursor,
     Shift+wheel zooms amplitude (free gain), left-drag pans (or goes to the drag handler of a caliper/edit mode)."""
@@ -149,12 +162,8 @@ class TraceViewBox(pg.ViewBox):
         ev.accept()
 
     def mouseDragEvent(self, ev, axis=None):
-        handler = self.owner.drag_handler
-        if handler is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            p = self.mapSceneToView(ev.scenePos())
-            if handler(ev, p.x(), p.y()):
-                ev.accept()
-                return
+        if drag_to_handler(self, ev):
+            return
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             last = self.mapSceneToView(ev.lastScenePos()).x()

@@ -28,6 +28,7 @@ from anyecg_model.signal.filters import RAW, DisplayFilter, filtered_window
 from .calipers import CaliperController
 from .lanes import CLASS_COLOURS
 from .paper import LIGHT, PaperColours, PaperGridItem, PaperScale, badge_text
+from .trace_items import drag_to_handler
 
 LAYOUT_3X4: tuple[tuple[str, ...], ...] = (
     ("I", "aVR", "V1", "V4"),
@@ -382,13 +383,8 @@ class PageViewBox(pg.ViewBox):
         self.setMouseEnabled(x=False, y=False)
 
     def mouseDragEvent(self, ev, axis=None):
-        handler = self.owner.drag_handler
-        if handler is not None and ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            p = self.mapSceneToView(ev.scenePos())
-            if handler(ev, p.x(), p.y()):
-                ev.accept()
-                return
-        ev.ignore()
+        if not drag_to_handler(self, ev):
+            ev.ignore()
 
     def wheelEvent(self, ev, axis=None):
         ev.ignore()
