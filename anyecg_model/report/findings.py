@@ -79,6 +79,8 @@ class ReportFindings:
     episodes: tuple[Episode, ...] = ()
     record_class: tuple[str, float | None] | None = None
     anomaly: tuple[float, str] | None = None
+    #: why the anomaly head did not judge the file (outside the lead set it was trained on), else None
+    anomaly_not_assessed: str | None = None
     anomaly_windows: tuple[tuple[float, float, float], ...] = ()
     #: stretches the signal-quality gate found unreadable, ``(start_s, end_s, reason)``: no finding inside
     unreadable: tuple[tuple[float, float, str], ...] = ()
@@ -141,6 +143,10 @@ class ReportFindings:
             anomaly_pair = None
             if anomaly.get("score") is not None:
                 anomaly_pair = (float(anomaly["score"]), str(anomaly.get("label", "")))
+            not_assessed = None
+            if anomaly.get("label") == "not assessed":
+                reason = re.sub(r"^\s*not assessed\s*[:—-]\s*", "", str(anomaly.get("reason") or ""))
+                not_assessed = reason or "no reason given"
         except KeyError as exc:
             raise ValueError(f"findings JSON lacks the field {exc.args[0]!r} (anyecg analyze schema)") from exc
         except (TypeError, ValueError, AttributeError) as exc:
@@ -158,6 +164,7 @@ class ReportFindings:
             episodes=tuple(sorted(episodes, key=lambda e: e.start_s)),
             record_class=record_class,
             anomaly=anomaly_pair,
+            anomaly_not_assessed=not_assessed,
             anomaly_windows=windows,
             unreadable=unreadable,
             model=model,

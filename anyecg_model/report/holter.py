@@ -22,7 +22,7 @@ from ..timebase import TimeBase
 from .detected_beats import UNCLASSIFIED, detected_beats
 from .ectopy import Ectopy
 from .findings import ReportFindings, with_generated_leads
-from .header import LINE_MM, draw_block, draw_fields, recording_fields
+from .header import LINE_MM, anomaly_line, draw_block, draw_fields, recording_fields
 from .holter_pages import MARGIN_MM, Pages
 from .holter_stats import HolterRules, HolterSummary, format_duration, summarise
 from .holter_strips import draw_event_strip, fit_strip, strip_height_mm
@@ -96,11 +96,15 @@ def render_holter(recording: Recording, out: str | Path, config: HolterConfig = 
 
 
 def analysis_lines(tb: TimeBase, findings: ReportFindings, s: HolterSummary) -> list[str]:
-    """Span, analysed time, where the findings came from, what the times mean, generated leads."""
+    """Span, analysed time, where the findings came from, what the times mean, the anomaly verdict (or why there
+    is none), unreadable signal, generated leads."""
     pct = 100.0 * s.analysed_s / s.duration_s if s.duration_s else 0.0
     lines = [f"Span: {tb.span(0.0, s.duration_s)} ({format_duration(s.duration_s)})",
              f"Analysed: {format_duration(s.analysed_s)} ({pct:.0f} % of the recording)",
              findings.source_text, tb.description]
+    anomaly = anomaly_line(findings)
+    if anomaly:
+        lines.append(anomaly)
     if findings.unreadable:
         lines.append(unreadable_text(findings.unreadable))
     if findings.generated_leads:

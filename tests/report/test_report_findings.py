@@ -7,10 +7,10 @@ import types
 
 import numpy as np
 import pytest
-from report_helpers import analysis_json
+from report_helpers import analysis_json, pdf_text
 
 from anyecg_model.io import Annotations, Recording
-from anyecg_model.report import ReportFindings
+from anyecg_model.report import ReportFindings, render_12lead, render_holter
 from anyecg_model.report.findings import generated_leads_from_comments, with_generated_leads
 from anyecg_model.report.model_source import model_findings
 
@@ -93,3 +93,34 @@ def test_model_failure_falls_back_quietly(monkeypatch, caplog):
     _fake_analysis(monkeypatch, fail=True)
     assert model_findings(_recording()) is None
     assert "no weights" in caplog.text
+
+
+NOT_ASSESSED = ("not assessed: the anomaly model was trained on 12-lead ECGs (I, II, III, aVR, aVL, aVF, V1, V2, V3, "
+                "V4, V5, V6); this recording lacks V1, V2")
+
+
+def _not_assessed(rec) -> ReportFindings:
+    data = analysis_json(rec)
+    data["anomaly"] = {"score": None, "label": "not assessed", "reason": NOT_ASSESSED, "windows": []}
+    return ReportFindings.from_analysis(data)
+
+
+def test_a_not_assessed_anomaly_is_printed_with_its_reason(demo_12lead, tmp_path):
+    """Outside its trained lead set the anomaly head has no verdict: both reports say so, and why, where the
+    verdict would be (never silence, never a score)."""
+    findings = _not_assessed(demo_12lead)
+    assert findings.anomaly is None
+    expected = "Anomaly: not assessed — the anomaly model was trained on 12-lead ECGs"
+    twelve = " ".join(pdf_text(render_12lead(demo_12lead, tmp_path / "r.pdf", findings=findings))[0].split())
+    assert expected in twelve and "lacks V1, V2" in twelve and "score" not in twelve.split("Anomaly:")[1][:80]
+    holter = " ".join(pdf_text(render_holter(demo_12lead, tmp_path / "h.pdf", findings=findings))[0].split())
+    assert expected in holter and "lacks V1, V2" in holter
+
+
+def test_an_assessed_anomaly_keeps_its_verdict_on_both_reports(demo_12lead, tmp_path):
+    findings = ReportFindings.from_analysis(analysis_json(demo_12lead))
+    assert findings.anomaly_not_assessed is None
+    for pdf in (render_12lead(demo_12lead, tmp_path / "r.pdf", findings=findings),
+                render_holter(demo_12lead, tmp_path / "h.pdf", findings=findings)):
+        text = pdf_text(pdf)[0]
+        assert "Anomaly: abnormal (score 0.91)" in text and "not assessed" not in text
