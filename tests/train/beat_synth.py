@@ -11,11 +11,7 @@ import numpy as np
 def beat_record(path: Path, seed: int, duration_s: float = 60.0, fs: float = 250.0, bpm: float = 75.0,
                 p_v: float = 0.25, annotate: bool = True) -> tuple[np.ndarray, list[str]]:
     """Write ``path``.hea/.dat (MLII, V1 in mV) and, with ``annotate``, ``path``.atr; returns (samples, symbols)."""
-    import wfdb
-
     rng = np.random.default_rng(seed)
-    n = int(duration_s * fs)
-    t = np.arange(n) / fs
     cycle = 60.0 / bpm
     times, symbols = [], []
     tb = 0.6
@@ -30,11 +26,26 @@ def beat_record(path: Path, seed: int, duration_s: float = 60.0, fs: float = 250
             times.append(tb)
             symbols.append("N")
             tb += cycle * rng.uniform(0.95, 1.05)
+    return write_beats(path, times, symbols, duration_s, fs, rng, annotate=annotate)
+
+
+def write_beats(path: Path, times: list[float], symbols: list[str], duration_s: float, fs: float,
+                rng: np.random.Generator, amp_jitter: float = 0.0, annotate: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Render beats at ``times`` (s) — V wide (QRS σ 35 ms, 1.8 mV, inverted T), any other narrow (σ 12 ms,
+    1.2 mV × U(1 ± ``amp_jitter``)) — on MLII and V1 (mV) with 0.02-mV noise, and write ``path``.hea/.dat and,
+    with ``annotate``, ``path``.atr; returns (samples, symbols)."""
+    import wfdb
+
+    n = int(duration_s * fs)
+    t = np.arange(n) / fs
     sig = np.zeros((2, n))
     for tb, s in zip(times, symbols):
-        width, amp = (0.035, 1.8) if s == "V" else (0.012, 1.2)
+        if s == "V":
+            width, amp, tw = 0.035, 1.8, -0.4
+        else:
+            width, amp, tw = 0.012, 1.2 * (rng.uniform(1 - amp_jitter, 1 + amp_jitter) if amp_jitter else 1.0), 0.3
         qrs = np.exp(-0.5 * ((t - tb) / width) ** 2)
-        twave = np.exp(-0.5 * ((t - tb - 0.3) / 0.06) ** 2) * (-0.4 if s == "V" else 0.3)
+        twave = np.exp(-0.5 * ((t - tb - 0.3) / 0.06) ** 2) * tw
         sig[0] += amp * qrs + twave
         sig[1] += -0.5 * amp * qrs + 0.5 * twave
     sig += 0.02 * rng.standard_normal(sig.shape)
