@@ -37,6 +37,7 @@ from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
 from .stream import OverlayData
 from .timeline import TimelineLanes
+from .unreadable import UnreadableBands
 from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ class ModelController(QtCore.QObject):
         self._slow_refreshed = 0.0
         self._view_dirty = False
         self.timeline = TimelineLanes(window.overview, self.overlay_on)
+        #: the stretches the analysis found unreadable, hatched over the traces (empty until findings arrive)
+        self.unreadable = UnreadableBands()
+        window.trace.add_overlay(self.unreadable)
         self.auto_analyze = self.settings.get_str("model/auto_analyze", "false") == "true"
         self._model_dir_override: Path | None = None
         #: the user's "Treat as" choices for the open recording: file lead → model lead (next analysis)
@@ -472,6 +476,9 @@ class ModelController(QtCore.QObject):
         self._lane(LANE_RHYTHM, live and self.overlay_on("rhythm") and (d is None or bool(d.episodes)),
                    ModelRhythmLane, lambda: (np.array([e[0] for e in src.episodes]),
                                              np.array([e[1] for e in src.episodes]), [e[2] for e in src.episodes]))
+        if not self.unreadable.same_data(src.unreadable):
+            self.unreadable.set_data(src.unreadable)
+        self.unreadable.timebase = TimeBase.of(rec)
         marks = d is not None and self.overlay_on("beats") and is_standard_12lead(rec)
         self.window.twelve_lead.set_beat_marks(src.beat_time_s if marks else np.zeros(0),
                                                [BEAT_CLASSES[c] for c in src.beat_class] if marks else [])
@@ -521,6 +528,7 @@ class ModelController(QtCore.QObject):
             if name in trace.lanes():
                 trace.remove_lane(name)
         self.window.twelve_lead.set_beat_marks(np.zeros(0), [])
+        self.unreadable.set_data([])
         self.timeline.clear()
 
     def _on_view_moved(self, _t0: float, _t1: float) -> None:
@@ -556,6 +564,7 @@ class ModelController(QtCore.QObject):
         self.job_id += 1
         self.partial = self.findings = self.data = None
         self.window.twelve_lead.set_beat_marks(np.zeros(0), [])
+        self.unreadable.set_data([])
         self.timeline.clear()
         self.generated.reset(None)
         self.panel.clear()

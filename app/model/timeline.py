@@ -1,7 +1,7 @@
 """Timeline lanes of the model on the overview bar: the anomaly score as a heat strip and the rhythm
-episodes as bands over the whole recording, each named "model …" in the bar's gutter, and the AF burden and longest AF
-episode in the bar's tooltip. Each rebuild of the overview costs tens of milliseconds, so lanes are
-updated one per event-loop turn.
+episodes as bands over the whole recording, each named "model …" in the bar's gutter, the stretches the analysis
+found unreadable hatched across the bar, and the AF burden and longest AF episode in the bar's tooltip. Each
+rebuild of the overview costs tens of milliseconds, so lanes are updated one per event-loop turn.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from anyecg_model.report.holter_stats import format_duration
 from anyecg_model.timebase import TimeBase
 
 from .stream import OverlayData, simplify_episodes
+from .unreadable import UnreadableBands
 
 OVERVIEW_ANOMALY, OVERVIEW_RHYTHM = "anomaly score", "model rhythm"
 #: Finest resolution of the rhythm lane: the recording's length over this many bands.
@@ -34,16 +35,23 @@ class TimelineLanes:
         self._step = 0
         self._pending: tuple | None = None
         self.timebase = TimeBase()
+        self.unreadable = UnreadableBands()
+        overview.viewbox.addItem(self.unreadable, ignoreBounds=True)
 
     def update(self, duration_s: float | None, data: OverlayData | None, timebase: TimeBase = TimeBase()) -> None:
         """Redraw for a recording of ``duration_s`` (None: no recording) with ``data`` (None: no findings); the
         bar's tooltip writes times with ``timebase``."""
         self.timebase = timebase
+        spans = data.unreadable if data is not None and duration_s is not None else []
+        if not self.unreadable.same_data(spans):
+            self.unreadable.set_data(spans)
+        self.unreadable.timebase = timebase
         self._pending = (duration_s, data)
         self._step = 0
         self._next()
 
     def clear(self) -> None:
+        self.unreadable.set_data([])
         for name in (OVERVIEW_ANOMALY, OVERVIEW_RHYTHM):
             if name in self.overview.lane_names():
                 self.overview.remove_lane(name)
