@@ -127,6 +127,13 @@ class FindingsBuilder:
             t = max(t, b)
         return t >= t1 - 1e-6
 
+    def snapshot(self) -> "FindingsBuilder":
+        """A builder of the chunks received so far that later :meth:`add` calls leave alone, so its
+        :meth:`findings` can be built on another thread while chunks keep arriving."""
+        copy = FindingsBuilder(self.info, self.model, self.tasks, self.rules)
+        copy.parts, copy._spans = dict(self.parts), list(self._spans)
+        return copy
+
     def findings(self) -> Findings:
         """The findings of the chunks received so far (cached until the next :meth:`add`)."""
         if self._cached is None:

@@ -35,6 +35,7 @@ from ..twelve_lead import is_standard_12lead
 from .generated import GeneratedLeadsUI
 from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
 from .panel import OVERLAYS, ModelPanel
+from .partial_build import PartialBuild
 from .stream import OverlayData
 from .timeline import TimelineLanes
 from .unreadable import UnreadableBands
@@ -96,6 +97,8 @@ class ModelController(QtCore.QObject):
         self.dock = window.add_dock("Model", self.panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.status_label = QtWidgets.QLabel("Model: none")
         window.statusBar().addPermanentWidget(self.status_label)
+        self.partial_build = PartialBuild(self)
+        self.partial_build.built.connect(self._on_partial_built)
         self._refresh_timer = QtCore.QTimer(self, singleShot=True, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
         self._start_timer = QtCore.QTimer(self, singleShot=True, interval=0)
@@ -414,8 +417,9 @@ class ModelController(QtCore.QObject):
     def refresh(self, then=None) -> None:
         """Redraw the overlays and the panel from the latest results. While results stream in, the overview
         lanes and the panel's lists are redrawn at most every :data:`SLOW_REFRESH_S` seconds. Once the view's
-        findings are drawn, the trace lanes are redrawn at once and the overview lanes and the panel in the next
-        event-loop turns (the finished 24-h findings took 20-35 ms in one turn); ``then()`` runs after the panel."""
+        findings are drawn, the streamed chunks are merged off the GUI thread (:class:`PartialBuild`), the trace lanes
+        are redrawn when they are and the overview lanes and the panel in the next event-loop turns (the finished
+        24-h findings took 20-35 ms in one turn); ``then()`` runs after the panel."""
         rec = self.window.recording
         if rec is None:
             return
@@ -427,7 +431,22 @@ class ModelController(QtCore.QObject):
         if not (slow or self._view_dirty):
             return  # nothing visible changed: the trace is not repainted for chunks off screen
         self._view_dirty = False
-        self.data = OverlayData.from_findings(self.findings if final else self.partial.findings(), complete=final)
+        if not final and self._view_ready:  # streaming on: merge the chunks off the GUI thread (24 h: 40-60 ms)
+            if slow:
+                self._slow_refreshed = now
+            self.partial_build.request(self.partial, slow)
+            return
+        self._draw(self.findings if final else self.partial.findings(), final, slow, now, then)
+
+    def _on_partial_built(self, builder: FindingsBuilder, findings: Findings, slow: bool) -> None:
+        """Streamed findings merged in the background: drawn unless the analysis has finished or changed."""
+        if builder is self.partial and self.findings is None and self.window.recording is not None:
+            self._draw(findings, False, slow, time.monotonic())
+
+    def _draw(self, findings: Findings, final: bool, slow: bool, now: float, then=None) -> None:
+        """The trace lanes from ``findings`` at once; with ``slow`` the overview lanes and the panel too."""
+        rec = self.window.recording
+        self.data = OverlayData.from_findings(findings, complete=final)
         at_once = not self._view_ready
         self.apply_overlays(timeline=slow and at_once)
         staged = slow and not at_once

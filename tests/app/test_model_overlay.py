@@ -139,6 +139,31 @@ def test_the_streamed_overlay_after_the_last_chunk_equals_the_finished_one(qtbot
     assert streamed.af_burden() == f.af_burden and streamed.episodes
 
 
+def test_streamed_chunks_are_merged_off_the_gui_thread_once_the_view_is_drawn(qtbot, win, monkeypatch):
+    """Merging every chunk so far costs 40-60 ms for 24 h: after the visible window's findings, the viewer
+    merges in the background and draws what comes back (the GUI thread never runs a merge then)."""
+    import threading
+
+    from anyecg_model.analysis.builder import FindingsBuilder
+
+    merges, build = [], FindingsBuilder._build
+    monkeypatch.setattr(FindingsBuilder, "_build", lambda self: (
+        merges.append((threading.current_thread() is threading.main_thread(), win.model.view_ready())),
+        build(self))[1])
+    import app.model.controller as controller
+
+    monkeypatch.setattr(controller, "SLOW_REFRESH_S", 0.0)  # every chunk redraws the overview too
+    drawn = []
+    monkeypatch.setattr(win.model.partial_build, "request", lambda b, slow, request=win.model.partial_build.request: (
+        drawn.append(slow), request(b, slow)))
+    rec = ecg(1800.0, 64.0, "background.hea", seed=3)  # thirty 60-s chunks, the visible one first
+    win.set_recording(rec)
+    win.trace.set_view(0.0, 10.0)
+    run_to_end(qtbot, win)
+    after_view = [gui for gui, ready in merges if ready]
+    assert drawn and after_view and not any(after_view)  # merged after the view was drawn, never on the GUI thread
+
+
 def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):
     win.set_recording(strip_70)
     f = run_to_end(qtbot, win)
