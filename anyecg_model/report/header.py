@@ -89,8 +89,9 @@ def anomaly_line(findings: ReportFindings) -> str | None:
 
 
 def draw_block(c: Canvas, x: float, top: float, title: str, lines: list[str], width_mm: float,
-               size_pt: float = 7.5, max_lines: int | None = None) -> None:
+               size_pt: float = 7.5, max_lines: int | None = None) -> int:
     """A titled column of text lines starting at ``top`` mm; lines wider than ``width_mm`` wrap at spaces.
+    Returns how many lines it took after wrapping (title excluded), so what follows can start below them.
 
     With ``max_lines``, what does not fit is replaced by a final "…" line.
     """
@@ -102,10 +103,12 @@ def draw_block(c: Canvas, x: float, top: float, title: str, lines: list[str], wi
     for part in parts:
         text(c, x, y, part, size_pt)
         y -= LINE_MM
+    return len(parts)
 
 
-def draw_fields(c: Canvas, x: float, top: float, fields: list[tuple[str, str]], width_mm: float) -> None:
-    draw_block(c, x, top, "Recording", [f"{k}: {v}" for k, v in fields], width_mm)
+def draw_fields(c: Canvas, x: float, top: float, fields: list[tuple[str, str]], width_mm: float) -> int:
+    """The "Recording" block (see :func:`draw_block`); returns its number of lines after wrapping."""
+    return draw_block(c, x, top, "Recording", [f"{k}: {v}" for k, v in fields], width_mm)
 
 
 def draw_footer(c: Canvas, x_left: float, x_right: float, y: float, left: str, page: int,

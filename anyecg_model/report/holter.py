@@ -76,9 +76,9 @@ def render_holter(recording: Recording, out: str | Path, config: HolterConfig = 
     top = pages.y - 12.0
     fields = recording_fields(recording)
     lines = analysis_lines(tb, findings, summary)
-    draw_fields(c, MARGIN_MM, top, fields, 60.0)
-    draw_block(c, MARGIN_MM + 64.0, top, "Analysis", lines, pages.width - 64.0)
-    pages.y = top - LINE_MM * (max(len(fields), len(lines)) + 1) - 4.0
+    n_fields = draw_fields(c, MARGIN_MM, top, fields, 60.0)
+    n_lines = draw_block(c, MARGIN_MM + 64.0, top, "Analysis", lines, pages.width - 64.0)
+    pages.y = top - LINE_MM * (max(n_fields, n_lines) + 1) - 4.0  # below both blocks as wrapped
     pages.heading("Summary")
     for key, value in summary_lines(tb, summary, config.rules):
         pages.key_value(key, value)

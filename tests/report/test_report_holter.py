@@ -10,6 +10,7 @@ from report_helpers import pdf_text
 
 from anyecg_model.io import Recording
 from anyecg_model.report import Episode, HolterRules, ReportFindings, render_holter, summarise
+from anyecg_model.report.header import LINE_MM
 
 
 def test_summary_matches_the_reference_labels(holter_3h):
@@ -157,3 +158,34 @@ def test_a_gap_in_ventricular_flutter_is_not_a_pause():
                              (Episode(300.5, 306.0, "VFL"),))
     assert len(summarise(base, 610.0).pauses) == 1
     assert not summarise(flutter, 610.0).pauses
+
+
+def _top_mm(pdf, needle: str, last: bool = False) -> float:
+    """Height (mm from the page's foot) of the top of the first (or last) character of ``needle`` on page 1."""
+    from report_helpers import pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[0].get_textpage()
+        found = page.search(needle, match_case=True, match_whole_word=False).get_next()
+        assert found is not None, needle
+        index, count = found
+        return page.get_charbox(index + count - 1 if last else index)[3 if not last else 1] / 72.0 * 25.4
+    finally:
+        doc.close()
+
+
+def test_a_wrapped_analysis_block_pushes_the_summary_down(tmp_path):
+    """Long analysis lines (a 'not assessed' reason, the unreadable signal) wrap to more lines than the
+    recording column: the Summary heading starts below the last of them, never over it."""
+    base = _beats_with_pause(300.0, 4.0)
+    reason = ("the anomaly model was trained on 12-lead ECGs (I, II, III, aVR, aVL, aVF, V1, V2, V3, V4, V5, V6); "
+              "this recording lacks I, III, aVR, aVL, aVF, V2, V3, V4, V5, V6")
+    findings = ReportFindings("model", "Model findings: test", base.beat_time_s, base.beat_label,
+                              base.beat_confidence, anomaly_not_assessed=reason,
+                              unreadable=((300.0, 303.0, "noisy"), (400.0, 460.0, "flat"), (500.0, 502.0, "baseline"),
+                                          (520.0, 531.0, "saturated")))
+    rec = Recording.from_array(np.zeros((1, int(250 * 605)), np.float32), 250.0, ["MLII"], path="short.ecg")
+    pdf = render_holter(rec, tmp_path / "h.pdf", findings=findings)
+    bottom_of_analysis = _top_mm(pdf, "baseline 2.0 s)", last=True)  # the end of the last, wrapped line
+    assert _top_mm(pdf, "Summary") < bottom_of_analysis - LINE_MM  # at least a line of white between them
