@@ -26,7 +26,7 @@ import numpy as np
 import wfdb
 
 from anyecg_model.analysis.episodes import af_burden, episode_scores
-from anyecg_model.analysis.labels import episode_label, is_af
+from anyecg_model.vocabulary.labels import episode_label, is_af
 from anyecg_model.io.writers import write_wfdb
 
 GROUPS = {"AF/AFL": ("AF", "AFL"), "VT": ("VT",), "SVTA": ("SVTA",)}

@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from anyecg_model.analysis.analyzer import Analyzer
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import AdaptConfig, PatientModel, beat_features, prior_from_labels
 from anyecg_model.families.cluster import FamilyConfig, two_means
 from anyecg_model.families.model import group_recording

@@ -21,7 +21,7 @@ import numpy as np
 import psutil
 
 from anyecg_model.io import Annotations, Lead, Provenance, Recording, open_recording
-from anyecg_model.io.leads import STANDARD_LEADS
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.io.writers import write_edf, write_wfdb
 
 log = logging.getLogger("bench_io")

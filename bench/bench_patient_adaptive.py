@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import (AdaptConfig, PatientModel, beat_features, match_beats, prior_from_labels)
 from anyecg_model.families.waves import beat_waves
 from anyecg_model.io import BEAT_CLASS, open_recording

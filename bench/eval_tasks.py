@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from anyecg_model.analysis.labels import BEAT_CLASSES, RECORD_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES, RECORD_CLASSES
 from anyecg_model.model.checkpoint import load_checkpoint
 from anyecg_model.train.baselines import LinearLeadGenerator, beat_table, fit_gbm, full_proba, rhythm_table
 from anyecg_model.train.corpus import Corpus

@@ -48,3 +48,23 @@ def test_a_broken_contract_fails_the_check(tmp_path):
     res = run_lint(tmp_path)
     assert res.returncode != 0 and "BROKEN" in res.stdout and "layered.io -> layered.viewer" in res.stdout, \
         res.stdout + res.stderr
+
+
+def test_the_vocabulary_imports_only_the_standard_library_and_numpy():
+    """The ground floor imports nothing of the project nor any heavy library (the contract above names the
+    project's packages; this catches a package added later and any third-party import)."""
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"numpy"}
+    for path in sorted((REPO / "anyecg_model" / "vocabulary").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level <= 1, f"{path.name} imports {'.' * node.level}{node.module or ''}"
+                names = [node.module] if node.level == 0 else []  # level 1: a sibling inside the vocabulary
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import BEAT_CLASSES
+from ..vocabulary.labels import BEAT_CLASSES
 
 
 @dataclass(frozen=True)

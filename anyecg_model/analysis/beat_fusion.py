@@ -4,7 +4,7 @@ The shipped beat head (:class:`~anyecg_model.model.heads.BeatHead`) sees each be
 window. :class:`FusionHead` reads the beat head's penultimate activations and logits together with the
 clinical features of :mod:`.beat_context` (RR prematurity normalised by the recording's own rhythm, the beat
 against the recording's dominant beat, QRS width and amplitude), standardised, through a small MLP, into
-:data:`~.labels.BEAT_CLASSES` (which include paced beats, ``P``). Its logits are divided by a temperature
+:data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES` (which include paced beats, ``P``). Its logits are divided by a temperature
 fitted on validation records (:func:`fit_temperature`), so the reported confidence is calibrated.
 
 Weights live beside the backbone as ``beat_fusion.safetensors`` + ``beat_fusion.json`` (read with
@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..vocabulary.labels import BEAT_CLASSES
 from .beat_context import CLINICAL_FEATURES
-from .labels import BEAT_CLASSES
 
 WEIGHTS, CONFIG = "beat_fusion.safetensors", "beat_fusion.json"
 FORMAT = "anyecg-beat-fusion"

@@ -31,11 +31,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..signal.quality import UNREADABLE_REASONS
+from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
 from .episodes import af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo, UnreadableSpan
-from .labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 
 #: The leads of the PTB-XL 12-lead ECGs the shipped anomaly head was trained on (10-s windows), for
 #: checkpoints whose metadata names none (``anomaly_leads``).

@@ -15,11 +15,11 @@ from typing import Iterable
 
 import numpy as np
 
+from ..vocabulary.model_input import WINDOW_S
 from .findings import Beats
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
 TASKS = ("anomaly", "arrhythmia", "events")
-WINDOW_S = 10.0
 CHUNK_S = 300.0
 MARGIN_S = 10.0
 #: Shortest recording the analysis accepts (s): one window needs at least half its length.

@@ -15,8 +15,8 @@ from typing import Iterable
 import numpy as np
 
 from ..signal.rpeaks import MAX_RR_S, MIN_RR_S
+from ..vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS, is_af
 from .findings import Findings, RhythmEpisode
-from .labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS, is_af
 
 #: Ectopic runs laid over the window episodes: beat class → episode label; shortest run (beats), slowest rate (bpm).
 RUN_LABELS = {"V": "VT", "S": "SVTA", "P": "PACED"}
@@ -155,7 +155,7 @@ def summarise(f: Findings, peaks_s: np.ndarray) -> None:
 
 def af_burden(episodes: Iterable[tuple[float, float, str]], analysed_s: float | None = None) -> float | None:
     """Share of the analysed time (s; default: the time the episodes cover) inside AF/AFL episodes
-    (:func:`~.labels.is_af`: model labels or MIT-BIH codes); None when nothing was analysed."""
+    (:func:`~anyecg_model.vocabulary.labels.is_af`: model labels or MIT-BIH codes); None when nothing was analysed."""
     episodes = list(episodes)
     total = sum(b - a for a, b, *_ in episodes) if analysed_s is None else analysed_s
     if total <= 0:

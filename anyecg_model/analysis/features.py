@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
+from ..vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 
 #: Beats on each side whose RR intervals form the local mean.
 LOCAL_BEATS = 10

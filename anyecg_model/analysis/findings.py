@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
+from ..vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
 
 
 @dataclass(frozen=True)

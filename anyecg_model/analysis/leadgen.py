@@ -19,7 +19,8 @@ import torch
 from ..io.leads import canonical_lead_name
 from ..io.recording import Recording, resample
 from ..signal.preprocess import PreprocessError
-from .analyzer import WINDOW_S, AnalysisError
+from ..vocabulary.model_input import WINDOW_S
+from .analyzer import AnalysisError
 
 GENERATED_SUFFIX = " (generated)"
 

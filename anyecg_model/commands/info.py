@@ -1,7 +1,7 @@
 """Show what a recording holds: format, rates, leads, length, units, start time, age/sex, annotations.
 
 ``anyecg info PATH [--json]``. The text form also says which model lead each file lead will be analysed as
-(``model leads: ECG→I (assumed)``, see :mod:`anyecg_model.io.lead_aliases`). A file that cannot be opened
+(``model leads: ECG→I (assumed)``, see :mod:`anyecg_model.vocabulary.leads`). A file that cannot be opened
 prints one line ``anyecg info: <file>: <problem>`` on stderr and exits with status 1.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``--fs HZ`` gives the sampling rate of formats that store none (NumPy, CSV without a time column); it must be a
 positive number. ``--lead-map FILE_LEAD=LEAD`` (repeatable, or a comma list: ``--lead-map ECG1=II,ECG2=V5``)
 says which model lead a file lead is; ``FILE_LEAD=none`` keeps a channel out of the analysis. Without it, lead
-names go through the alias table of :mod:`anyecg_model.io.lead_aliases`.
+names go through the alias table of :mod:`anyecg_model.vocabulary.leads`.
 """
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.labels import BEAT_CLASSES
 from ..io.recording import Recording
+from ..vocabulary.labels import BEAT_CLASSES
 from .features import qrs_width_amplitude, rr_prematurity, shape_vectors
 from .waves import BeatWaves, beat_waves
 

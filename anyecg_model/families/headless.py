@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..analysis.findings import Findings
-from ..analysis.labels import BEAT_CLASSES
 from ..annotations.store import annotators
 from ..io.annotations import BEAT_CLASS
 from ..io.recording import Recording
+from ..vocabulary.labels import BEAT_CLASSES
 from .adapt import AdaptConfig, adapt_recording
 
 

@@ -9,7 +9,7 @@ Usage::
     changed = fam.relabel(2, "V")      # beat indices whose label changed
     new = fam.split(1); fam.merge(0, 3)
 
-Labels are indices into :data:`~anyecg_model.analysis.labels.BEAT_CLASSES` (−1: none). Family ids stay stable
+Labels are indices into :data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES` (−1: none). Family ids stay stable
 under split (the new family takes a fresh id) and merge (the merged id becomes empty).
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analysis.labels import BEAT_CLASSES
 from ..io.recording import Recording
+from ..vocabulary.labels import BEAT_CLASSES
 from .cluster import FamilyConfig, cluster_beats, family_features, two_means
 from .features import qrs_width_amplitude, rr_prematurity, shape_vectors
 from .waves import BeatWaves, beat_waves

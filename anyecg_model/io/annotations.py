@@ -22,7 +22,7 @@ AAMI_CLASS: dict[str, str] = {
     "F": "F",
     **{s: "Q" for s in "/ f Q".split()},
 }
-#: The beat vocabulary's class of each MIT-BIH code (:data:`~anyecg_model.analysis.labels.BEAT_CLASSES`):
+#: The beat vocabulary's class of each MIT-BIH code (:data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES`):
 #: AAMI EC57 with paced (``/``) and fusion-of-paced (``f``) beats as a class of their own, P.
 BEAT_CLASS: dict[str, str] = {**AAMI_CLASS, "/": "P", "f": "P"}
 

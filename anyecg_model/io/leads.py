@@ -3,7 +3,7 @@
 Canonical 12-lead names are ``I II III aVR aVL aVF V1 .. V6``. Holter and monitoring leads keep their own
 canonical spelling (``MLII``, ``CM5``, ``mod.V1``, ``V4-V5`` …) and fill, as an approximation, the slot of
 the standard lead whose axis they most resemble; the alias table and its documentation are in
-:mod:`.lead_aliases`. :func:`map_leads` decides which file lead fills which slot (user overrides first, then
+:mod:`anyecg_model.vocabulary.leads`. :func:`map_leads` decides which file lead fills which slot (user overrides first, then
 exact names, then approximations, then the lead-agnostic single rhythm lead) and says which were assumed.
 """
 from __future__ import annotations
@@ -12,11 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from .lead_aliases import ASSUMED_SLOT, SLOTS, is_non_ecg, resolve, slot_name
+from ..vocabulary.leads import ASSUMED_SLOT, STANDARD_LEADS, is_non_ecg, resolve, slot_name
 
 log = logging.getLogger(__name__)
 
-STANDARD_LEADS: tuple[str, ...] = SLOTS
 #: Value of a user override that keeps a lead out of the analysis (``--lead-map Resp=none``).
 IGNORE = "none"
 
@@ -94,7 +93,7 @@ def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
               slots: Sequence[str] = STANDARD_LEADS, agnostic: bool = True) -> LeadMapping:
     """Map input leads to ``slots``: ``overrides`` (file lead → slot, or ``none``) first, then exact
     names, then approximations; with ``agnostic``, a recording left with no mapped lead gets its first
-    ECG channel in :data:`~.lead_aliases.ASSUMED_SLOT`. A slot takes one lead (the first); the rest are
+    ECG channel in :data:`~anyecg_model.vocabulary.leads.ASSUMED_SLOT`. A slot takes one lead (the first); the rest are
     skipped with a warning. Raises :class:`LeadMapError` when an override names no lead of ``names`` or no slot."""
     names = [str(n) for n in names]
     m = LeadMapping(names)

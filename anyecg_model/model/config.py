@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..io.leads import STANDARD_LEADS
+from ..vocabulary.leads import STANDARD_LEADS
 
 T = TypeVar("T")
 

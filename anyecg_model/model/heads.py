@@ -21,17 +21,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..analysis.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from ..vocabulary.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from ..vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 from .config import ModelConfig
 from .head_registry import register_head
 
-#: RR-interval features per beat (see :func:`anyecg_model.analysis.features.rr_features`).
-N_RR_FEATURES = 6
-#: Beat-versus-dominant-beat features per beat (see :func:`anyecg_model.analysis.features.template_features`).
-N_TEMPLATE_FEATURES = 3
-#: Beat-centred morphology window at 300 Hz: 0.25 s before to 0.45 s after the R peak.
-MORPH_BEFORE = 75
-MORPH_AFTER = 135
 
 
 def pool_tokens(h: torch.Tensor, lead_mask: torch.Tensor, patch_mask: torch.Tensor) -> torch.Tensor:

@@ -13,26 +13,11 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..analysis.labels import is_af
 from ..io import BEAT_CLASS, Recording, canonical_lead_name
+from ..vocabulary.labels import BEAT_CLASSES, RHYTHM_NAMES, is_af
 
 #: Rhythm labels that mean sinus / normal rhythm (left out of the episode table of a Holter summary).
 NORMAL_RHYTHM_LABELS = frozenset({"N", "NSR", "SR", "NORM", "NORMAL", "SINUS"})
-#: Readable names of rhythm labels (MIT-BIH aux codes and the model's episode labels).
-RHYTHM_NAMES: dict[str, str] = {
-    "N": "normal sinus rhythm", "NSR": "normal sinus rhythm", "AFIB": "atrial fibrillation",
-    "AF": "atrial fibrillation", "AFL": "atrial flutter", "SVTA": "supraventricular tachyarrhythmia",
-    "VT": "ventricular tachycardia", "VFL": "ventricular flutter", "B": "ventricular bigeminy",
-    "BIGEMINY": "ventricular bigeminy", "T": "ventricular trigeminy", "TRIGEMINY": "ventricular trigeminy",
-    "NOD": "nodal (junctional) rhythm", "IVR": "idioventricular rhythm", "BII": "2nd-degree heart block",
-    "PREX": "pre-excitation (WPW)", "P": "paced rhythm", "PACED": "paced rhythm", "SBR": "sinus bradycardia", "AB": "atrial bigeminy",
-    "NOISE": "noise", "OTHER": "other rhythm",
-}
-#: Record-level rhythm classes of the model (PhysioNet/CinC 2017).
-RECORD_CLASS_NAMES: dict[str, str] = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm",
-                                      "~": "too noisy to classify"}
-#: Beat classes in report order (AAMI EC57 with paced beats, P, as their own class).
-AAMI_ORDER = ("N", "S", "V", "F", "Q", "P")
 
 
 @dataclass(frozen=True)
@@ -175,7 +160,7 @@ class ReportFindings:
     def beat_counts(self) -> dict[str, int]:
         """Beat class → number of beats, in the order N S V F Q P (other labels after)."""
         counts = Counter(str(x) for x in self.beat_label)
-        ordered = {k: counts.pop(k, 0) for k in AAMI_ORDER}
+        ordered = {k: counts.pop(k, 0) for k in BEAT_CLASSES}
         ordered.update(sorted(counts.items()))
         return ordered
 

@@ -13,7 +13,8 @@ from .. import __version__
 from ..demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from ..io import Recording
 from ..timebase import TimeBase
-from .findings import RECORD_CLASS_NAMES, ReportFindings
+from ..vocabulary.labels import RECORD_CLASS_NAMES
+from .findings import ReportFindings
 from .paper import text
 
 if TYPE_CHECKING:  # the viewer uses this module's helpers without reportlab's canvas (~50 ms)

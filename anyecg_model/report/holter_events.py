@@ -13,7 +13,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .findings import RHYTHM_NAMES, Episode
+from ..vocabulary.labels import RHYTHM_NAMES
+from .findings import Episode
 
 #: Labels that name the same rhythm (MIT-BIH aux codes and the model's episode labels).
 SAME_RHYTHM: dict[str, str] = {"AFIB": "AF", "B": "BIGEMINY", "T": "TRIGEMINY"}

@@ -5,7 +5,7 @@
 ``(S,)`` (slot holds a usable lead) and ``patch_mask`` ``(P,)`` (patch holds real signal, not tail padding).
 
 Leads are placed **by name** (:func:`~anyecg_model.io.leads.map_leads`, table in
-:mod:`~anyecg_model.io.lead_aliases`): a standard lead goes to its own slot, a monitoring lead to the slot it
+:mod:`~anyecg_model.vocabulary.leads`): a standard lead goes to its own slot, a monitoring lead to the slot it
 approximates (MLII → II, CM5 → V5) unless the standard lead itself is present; ``-aVR`` is turned back into
 aVR. Leads with no slot are ignored. Bad leads are never fed as numbers the model could mistake for
 signal: short NaN/inf runs are linearly interpolated; a lead that is mostly NaN (> ``max_nan_fraction``)
@@ -23,8 +23,9 @@ import numpy as np
 import pywt
 from scipy import signal as sps
 
-from ..io.leads import STANDARD_LEADS, map_leads
+from ..io.leads import map_leads
 from ..model.config import PreprocessConfig
+from ..vocabulary.leads import STANDARD_LEADS
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from torch.utils.data import Dataset
 
-from ..analysis.labels import BEAT_CLASSES, RECORD_CLASSES
+from ..vocabulary.labels import BEAT_CLASSES, RECORD_CLASSES
 
 
 def _items(ds: Dataset, limit: int | None = None, seed: int = 0):

@@ -6,7 +6,7 @@ beats of a record instead of detected ones, and keeps for every beat what the fu
 baseline read: the beat head's penultimate activations and logits (``rep``), the clinical features of
 :mod:`~anyecg_model.analysis.beat_context` (``clinical``), the window-level RR/template inputs of the beat
 head and a 24-value morphology summary (``window``, the earlier GBM baseline's extra features), and the
-reference class (index into :data:`~anyecg_model.analysis.labels.BEAT_CLASSES`, paced beats ``P``; −1 for
+reference class (index into :data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES`, paced beats ``P``; −1 for
 beat codes outside the vocabulary). Cache files are numbers only and read with ``allow_pickle=False``.
 """
 from __future__ import annotations
@@ -18,9 +18,9 @@ import numpy as np
 import torch
 
 from ..analysis.analyzer import Analyzer
-from ..analysis.labels import BEAT_CLASSES
 from ..io.annotations import BEAT_CLASS, BEAT_SYMBOLS
 from ..io.recording import Recording
+from ..vocabulary.labels import BEAT_CLASSES
 
 log = logging.getLogger(__name__)
 

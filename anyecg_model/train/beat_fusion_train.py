@@ -20,7 +20,7 @@ from torch import nn
 
 from ..analysis.beat_context import CLINICAL_FEATURES
 from ..analysis.beat_fusion import FusionConfig, FusionHead, expected_calibration_error, fit_temperature
-from ..analysis.labels import BEAT_CLASSES
+from ..vocabulary.labels import BEAT_CLASSES
 from .corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, MITDB_VAL
 
 N_CLASSES = len(BEAT_CLASSES)

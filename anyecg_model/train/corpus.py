@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES, episode_label
 from ..io.annotations import AAMI_CLASS
 from ..io.leads import canonical_lead_name
 from ..io.recording import resample
+from ..vocabulary.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES, episode_label
 
 log = logging.getLogger(__name__)
 

@@ -141,7 +141,7 @@ def predicted_classes(task: str, pred) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def _beat_positions(corpus, val_ds) -> tuple[np.ndarray, np.ndarray]:
     """(record index, sample at the corpus rate) of every validation beat, in the order ``predict`` sees
     them (windows in order, the window's first MAX_BEATS beats)."""
-    from .tasks_data import MAX_BEATS
+    from ..vocabulary.model_input import MAX_BEATS
 
     lab = corpus.labels("mitdb")
     first = next(i for i, r in enumerate(corpus.records) if r.set == "mitdb")

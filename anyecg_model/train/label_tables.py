@@ -11,7 +11,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..analysis.labels import RECORD_CLASSES
+from ..vocabulary.labels import RECORD_CLASSES
 
 #: Rhythm labels of tables and episodes → CinC record class.
 RHYTHM_ALIASES = {"N": "N", "NSR": "N", "SR": "N", "A": "A", "AF": "A", "AFIB": "A", "O": "O", "~": "~",

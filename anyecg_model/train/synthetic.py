@@ -13,9 +13,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..io.leads import STANDARD_LEADS, standard_equivalent
+from ..io.leads import standard_equivalent
 from ..model.config import PreprocessConfig
 from ..signal.preprocess import preprocess
+from ..vocabulary.leads import STANDARD_LEADS
 from .batch import example_from_prepared
 
 _FRONTAL = {"I": 0, "II": 60, "III": 120, "aVR": -150, "aVL": -30, "aVF": 90}

@@ -23,9 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..analysis.labels import AAMI_BEAT_CLASSES, RECORD_CLASSES
 from ..model.anyecg import AnyECG
 from ..model.config import PreprocessConfig
+from ..vocabulary.labels import AAMI_BEAT_CLASSES, RECORD_CLASSES
 from .corpus import Corpus
 from .tasks_data import BeatDataset, LeadGenDataset, RecordLabelDataset, WindowDataset
 

@@ -16,17 +16,14 @@ import torch
 from torch.utils.data import Dataset
 
 from ..analysis.features import beat_segments, rhythm_features, rr_features, template_features
-from ..io.leads import STANDARD_LEADS
-from ..model.heads import N_TEMPLATE_FEATURES
 from ..model.config import PreprocessConfig
 from ..signal.preprocess import PreprocessError, preprocess
+from ..vocabulary.leads import STANDARD_LEADS
+from ..vocabulary.model_input import MAX_BEATS, N_TEMPLATE_FEATURES, WINDOW_S
 from .corpus import Corpus, RecordEntry, corpus_peaks
 
 log = logging.getLogger(__name__)
 
-WINDOW_S = 10.0
-#: Most beats one 10-s window can hold (a 240 bpm run).
-MAX_BEATS = 40
 #: Leads given to lead generation in the "V1–V6 from I and II" protocol.
 LIMB_INPUT = ("I", "II")
 CHEST = ("V1", "V2", "V3", "V4", "V5", "V6")

@@ -2,7 +2,7 @@
 
 Training sequences: whole MIT-BIH training-split records (30 min = 180 windows, each labelled with the
 episode label that covers most of it, from the reference rhythm annotations mapped by
-:data:`~anyecg_model.analysis.labels.MITDB_RHYTHM_TO_EPISODE`) and CinC 2017 training records as short
+:data:`~anyecg_model.vocabulary.labels.MITDB_RHYTHM_TO_EPISODE`) and CinC 2017 training records as short
 sequences (N → NSR, A → AF, O → OTHER, ~ → NOISE). Window features come from the frozen backbone
 (:meth:`UltraLongHead.window_features`), computed once. Evaluation runs the whole :class:`Analyzer`
 on MIT-BIH DS2 records and scores episodes by overlap.
@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from ..analysis.labels import EPISODE_LABELS, RECORD_CLASSES
 from ..model.anyecg import AnyECG
+from ..vocabulary.labels import EPISODE_LABELS, RECORD_CLASSES
 from .corpus import Corpus
 from .tasks_data import RecordLabelDataset, Window, windows_of
 

@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..io import RecordingError, open_recording
-from ..io.leads import STANDARD_LEADS
+from ..vocabulary.leads import STANDARD_LEADS
 from ..model.config import PreprocessConfig
 from ..signal.preprocess import PreprocessError, preprocess
 from .batch import example_from_prepared

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from anyecg_model.analysis.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations import (AnnotationError, AnnotationStore, Journal, PreparedSuggestions, annotators,
                                       commit_suggestions, open_store, prepare_suggestions, save_csv,
                                       save_edf_annotations, save_wfdb)

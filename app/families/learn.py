@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anyecg_model.analysis.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations.suggestions import matched_labels
 from anyecg_model.families.adapt import PatientModel, adapt_recording, beat_features, prior_from_labels
 from anyecg_model.families.waves import beat_waves

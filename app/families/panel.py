@@ -17,7 +17,7 @@ import threading
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from anyecg_model.analysis.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations.codes import LABEL_SOURCES
 from anyecg_model.families.adapt import PatientModel, adaptation_path
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording

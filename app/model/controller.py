@@ -27,7 +27,7 @@ from anyecg_model.analysis.builder import FindingsBuilder
 from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS
 from anyecg_model.analysis.findings import Findings, ModelInfo
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.io.recording import Recording
 from anyecg_model.timebase import TimeBase
 

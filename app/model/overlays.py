@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.report.paper import GENERATED_HEX
 from anyecg_model.timebase import TimeBase
 

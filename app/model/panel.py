@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.report.holter_stats import format_duration
 from anyecg_model.timebase import TimeBase
+from anyecg_model.vocabulary.labels import RECORD_CLASS_NAMES
 
 from .stream import OverlayData
 
@@ -20,7 +21,6 @@ OVERLAYS: tuple[tuple[str, str, str], ...] = (
     ("generated", "Generated leads", "Ctrl+Alt+G"),
     ("timeline", "Timeline lanes (overview)", "Ctrl+Alt+T"),
 )
-RECORD_CLASS_NAMES = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm", "~": "too noisy"}
 #: Flagged windows listed at most (most suspicious first).
 MAX_FLAGGED = 200
 #: Scores this close below the model's abnormal threshold are called borderline, not normal.

@@ -12,7 +12,7 @@ from operator import attrgetter
 import numpy as np
 
 from anyecg_model.analysis.findings import Findings
-from anyecg_model.analysis.labels import AF_EPISODE_LABELS, BEAT_CLASSES
+from anyecg_model.vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 
 from anyecg_model.analysis.analyzer import AnalysisError, Analyzer
 from anyecg_model.analysis.chunks import ChunkScheduler, FocusRange, chunk_spans
-from anyecg_model.analysis.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from anyecg_model.io.recording import Recording
 
 

@@ -11,7 +11,7 @@ import pytest
 from anyecg_model.analysis.analyzer import AnalysisError, input_leads
 from anyecg_model.cli import main
 from anyecg_model.io import RecordingError, open_recording
-from anyecg_model.io.lead_aliases import is_non_ecg
+from anyecg_model.vocabulary.leads import is_non_ecg
 from anyecg_model.io.writers import write_wfdb
 
 

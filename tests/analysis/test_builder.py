@@ -10,7 +10,7 @@ import pytest
 from anyecg_model.analysis.af import AfRules, af_episodes
 from anyecg_model.analysis.analyzer import TASKS, Analyzer
 from anyecg_model.analysis.builder import FindingsBuilder, FindingsRules
-from anyecg_model.analysis.labels import is_af
+from anyecg_model.vocabulary.labels import is_af
 from anyecg_model.io.recording import Recording
 
 FS = 250.0

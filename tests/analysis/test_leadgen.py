@@ -6,7 +6,7 @@ import torch
 
 from anyecg_model.analysis.analyzer import Analyzer
 from anyecg_model.analysis.leadgen import generate_leads
-from anyecg_model.io.leads import STANDARD_LEADS
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import save_checkpoint

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import (PatientModel, adapt_recording, adaptation_path, beat_features,
                                          match_beats, prior_from_labels)
 from anyecg_model.families.waves import beat_waves

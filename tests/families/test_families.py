@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.analysis.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.cluster import FamilyConfig, cluster_beats, max_families, two_means
 from anyecg_model.families.features import rr_prematurity
 from anyecg_model.families.model import group_recording

@@ -9,7 +9,7 @@ import pytest
 from pydicom.data import get_testdata_file
 
 from anyecg_model.io import RecordingError, open_recording
-from anyecg_model.io.leads import STANDARD_LEADS
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 
 
 def _einthoven_error(rec, n=None) -> float:

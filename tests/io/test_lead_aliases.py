@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from anyecg_model.io.lead_aliases import ASSUMED_SLOT, is_non_ecg, resolve
+from anyecg_model.vocabulary.leads import ASSUMED_SLOT, is_non_ecg, resolve
 from anyecg_model.io.leads import LeadMapError, canonical_lead_name, map_leads, parse_lead_map
 
 # file name → (canonical name, slot, exact)
@@ -96,7 +96,7 @@ def test_lead_map_options_parse_repeated_and_comma_lists():
 def test_the_alias_table_imports_nothing_of_the_project():
     import ast
 
-    import anyecg_model.io.lead_aliases as module
+    import anyecg_model.vocabulary.leads as module
 
     tree = ast.parse(open(module.__file__, encoding="utf-8").read())
     imported = {n.module if isinstance(n, ast.ImportFrom) else a.name for n in ast.walk(tree)

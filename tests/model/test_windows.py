@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch.utils.data import default_collate
 
-from anyecg_model.io.leads import STANDARD_LEADS
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.train.batch import check_batch
 from anyecg_model.train.synthetic import simulate_ecg
 from anyecg_model.train.windows import RecordingWindows, discover_recordings

@@ -7,7 +7,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from anyecg_model.io import STANDARD_LEADS, Recording
+from anyecg_model.io import Recording
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 
 
 @pytest.fixture(scope="session")

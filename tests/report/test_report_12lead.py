@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from report_helpers import analysis_json, pdf_text, rasterise
 
-from anyecg_model.io import STANDARD_LEADS, Annotations, Recording
+from anyecg_model.io import Annotations, Recording
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.report import ReportFindings, TwelveLeadConfig, render_12lead
 from anyecg_model.report.measurements import measure_resting_ecg
 from anyecg_model.report.paper import GENERATED_HEX, hex_rgb

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from anyecg_model.analysis.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from anyecg_model.vocabulary.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import load_checkpoint, save_checkpoint
-from anyecg_model.model.heads import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
+from anyecg_model.vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 
 torch.set_num_threads(1)
 HEADS = {name: {"type": name} for name in ("anomaly", "rhythm", "beats", "leadgen", "ultralong")}

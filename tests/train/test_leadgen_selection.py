@@ -6,7 +6,7 @@ import json
 import numpy as np
 import torch
 
-from anyecg_model.io.leads import STANDARD_LEADS
+from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import load_checkpoint, read_metadata, save_checkpoint
 from anyecg_model.train.tasks_finetune import FinetuneConfig, finetune

@@ -36,7 +36,8 @@ and the shipped model learned single-lead rhythm from such AliveCor recordings p
 are detected on it; the findings record that this was an assumption. Known non-ECG channels (respiration,
 pressures, pleth, SpO2, EEG …, :func:`is_non_ecg`) are never taken for ECG.
 
-This module uses only the standard library and imports nothing else of the project.
+This module uses only the standard library and imports nothing else of the project (it is part of
+:mod:`anyecg_model.vocabulary`).
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ from dataclasses import dataclass
 
 #: The model's lead slots, in order.
 SLOTS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
+#: The model's input slots in order: the standard 12 leads (the same tuple as :data:`SLOTS`).
+STANDARD_LEADS: tuple[str, ...] = SLOTS
 #: Slot given to the one channel of a recording whose lead names fill no slot (see the module docstring).
 ASSUMED_SLOT = "I"
 

@@ -5,7 +5,8 @@ ectopic, F fusion, Q unclassifiable) with paced beats (MIT-BIH ``/`` and ``f``) 
 the backbone's own beat head predicts the five AAMI classes, the fusion head all six.
 Record classes follow the PhysioNet/CinC 2017 challenge
 (N normal sinus, A atrial fibrillation, O other rhythm, ~ too noisy). Episode labels name rhythm
-episodes over long recordings.
+episodes over long recordings. Each vocabulary carries its readable names here, once, for the viewer,
+the CLI and the reports. This module imports nothing of the project (:mod:`anyecg_model.vocabulary`).
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ BEAT_CLASSES: tuple[str, ...] = AAMI_BEAT_CLASSES + ("P",)
 #: WFDB (MIT-BIH) symbol written for each beat class: paced beats are ``/``.
 BEAT_CLASS_SYMBOL: dict[str, str] = {"N": "N", "S": "S", "V": "V", "F": "F", "Q": "Q", "P": "/"}
 RECORD_CLASSES: tuple[str, ...] = ("N", "A", "O", "~")
+#: Readable names of the record-level rhythm classes (PhysioNet/CinC 2017).
+RECORD_CLASS_NAMES: dict[str, str] = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm",
+                                      "~": "too noisy to classify"}
 ANOMALY_CLASSES: tuple[str, ...] = ("normal", "abnormal")
 EPISODE_LABELS: tuple[str, ...] = (
     "NSR", "AF", "AFL", "SVTA", "VT", "VFL", "BIGEMINY", "TRIGEMINY", "NOISE", "OTHER",
@@ -40,6 +44,16 @@ MITDB_RHYTHM_TO_EPISODE: dict[str, str] = {
     "AB": "OTHER",     # atrial bigeminy
 }
 
+#: Readable names of rhythm labels: the model's episode labels and MIT-BIH rhythm codes.
+RHYTHM_NAMES: dict[str, str] = {
+    "N": "normal sinus rhythm", "NSR": "normal sinus rhythm", "AFIB": "atrial fibrillation",
+    "AF": "atrial fibrillation", "AFL": "atrial flutter", "SVTA": "supraventricular tachyarrhythmia",
+    "VT": "ventricular tachycardia", "VFL": "ventricular flutter", "B": "ventricular bigeminy",
+    "BIGEMINY": "ventricular bigeminy", "T": "ventricular trigeminy", "TRIGEMINY": "ventricular trigeminy",
+    "NOD": "nodal (junctional) rhythm", "IVR": "idioventricular rhythm", "BII": "2nd-degree heart block",
+    "PREX": "pre-excitation (WPW)", "P": "paced rhythm", "PACED": "paced rhythm", "SBR": "sinus bradycardia",
+    "AB": "atrial bigeminy", "NOISE": "noise", "OTHER": "other rhythm",
+}
 
 #: Episode labels counted as atrial fibrillation or flutter (AF burden, the AF detector, the reports).
 AF_EPISODE_LABELS: tuple[str, ...] = ("AF", "AFL")
