@@ -26,8 +26,8 @@ from typing import Sequence
 import numpy as np
 
 from .io.annotations import Annotations
-from .io.leads import canonical_lead_name
 from .io.recording import Lead, Provenance, Recording, RecordingError
+from .vocabulary.lead_map import canonical_lead_name
 
 log = logging.getLogger(__name__)
 

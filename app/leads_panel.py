@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from anyecg_model.io.leads import IGNORE
+from anyecg_model.vocabulary.lead_map import IGNORE
 from anyecg_model.vocabulary.leads import STANDARD_LEADS
 
 from .trace_view import TraceView

@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import torch
 
-from ..io.leads import LeadMapError, LeadMapping, map_leads
+from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
 from ..signal.preprocess import PreprocessError
@@ -65,7 +65,7 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 
 def input_leads(recording: Recording, lead_map: Mapping[str, str] | None = None) -> LeadMapping:
-    """Which of the recording's leads fill which model slot (:func:`~anyecg_model.io.leads.map_leads`, with
+    """Which of the recording's leads fill which model slot (:func:`~anyecg_model.vocabulary.lead_map.map_leads`, with
     the user's ``lead_map`` first and the lead-agnostic single rhythm lead last); R peaks are detected on
     its ``rhythm_lead`` (II, else the first mapped lead). AnalysisError when no lead can be analysed."""
     try:

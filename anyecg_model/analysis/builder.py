@@ -62,7 +62,7 @@ class FindingsRules:
 
     def anomaly_domain_problem(self, leads: Sequence[str]) -> str | None:
         """Why the anomaly head cannot judge a recording with ``leads`` (None when it can)."""
-        from ..io.leads import standard_equivalent
+        from ..vocabulary.lead_map import standard_equivalent
 
         have = {standard_equivalent(n) or n for n in leads}
         missing = [n for n in self.anomaly_leads if n not in have]
@@ -101,8 +101,8 @@ class FindingsBuilder:
                       rules: FindingsRules = FindingsRules(),
                       lead_map: Mapping[str, str] | None = None) -> "FindingsBuilder":
         """A builder for ``recording`` whose leads are mapped as the analysis maps them (``lead_map``: the
-        user's choices, :func:`~anyecg_model.io.leads.map_leads`)."""
-        from ..io.leads import map_leads
+        user's choices, :func:`~anyecg_model.vocabulary.lead_map.map_leads`)."""
+        from ..vocabulary.lead_map import map_leads
 
         leads = map_leads(recording.lead_names, lead_map)
         rhythm = None if leads.rhythm_lead is None else leads.names[leads.rhythm_lead]

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..io.leads import canonical_lead_name
 from ..io.recording import Recording, resample
 from ..signal.preprocess import PreprocessError
+from ..vocabulary.lead_map import canonical_lead_name
 from ..vocabulary.model_input import WINDOW_S
 from .analyzer import AnalysisError
 

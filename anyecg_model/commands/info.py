@@ -11,7 +11,7 @@ import json
 import sys
 
 from ..io import RecordingError, open_recording
-from ..io.leads import map_leads
+from ..vocabulary.lead_map import map_leads
 from .input_options import add_fs
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from ..io.leads import LeadMapError, parse_lead_map
+from ..vocabulary.lead_map import LeadMapError, parse_lead_map
 
 
 def positive_hz(text: str) -> float:

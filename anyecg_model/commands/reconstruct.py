@@ -15,9 +15,9 @@ import numpy as np
 from ..analysis.analyzer import AnalysisError, Analyzer
 from ..analysis.leadgen import generate_leads
 from ..io import RecordingError, open_recording
-from ..io.leads import canonical_lead_name, standard_equivalent
 from ..io.recording import Recording
 from ..model.checkpoint import CheckpointError
+from ..vocabulary.lead_map import canonical_lead_name, standard_equivalent
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

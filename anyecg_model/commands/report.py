@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..io import Recording, RecordingError, open_recording
-from ..io.leads import map_leads
 from ..report import EcgScale, HolterConfig, ReportFindings, TwelveLeadConfig, render_12lead, render_holter
 from ..report.model_source import model_findings
+from ..vocabulary.lead_map import map_leads
 from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..io.leads import standard_equivalent
 from ..io.recording import Recording
+from ..vocabulary.lead_map import standard_equivalent
 
 #: Rate of the beat waves (Hz).
 WAVE_FS = 125.0

@@ -1,11 +1,10 @@
 """Recordings and the readers and writers of every supported ECG file format."""
 from .annotations import AAMI_CLASS, BEAT_CLASS, BEAT_SYMBOLS, Annotations
-from .leads import canonical_lead_name
 from .recording import Lead, Provenance, Recording, RecordingError
 
 __all__ = [
     "AAMI_CLASS", "BEAT_CLASS", "BEAT_SYMBOLS", "Annotations", "Lead", "Provenance", "Recording", "RecordingError",
-    "canonical_lead_name", "open_recording",
+    "open_recording",
 ]
 
 

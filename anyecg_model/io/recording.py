@@ -16,8 +16,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from ..vocabulary.lead_map import canonical_lead_name
 from .annotations import Annotations
-from .leads import canonical_lead_name
 
 #: Upper bounds that protect against headers that lie (absurd counts are refused, not allocated).
 MAX_CHANNELS = 4096

@@ -15,8 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording, RecordingError
-from ..io.leads import is_ecg_lead
 from ..timebase import TimeBase
+from ..vocabulary.lead_map import is_ecg_lead
 from ..vocabulary.leads import STANDARD_LEADS
 from .findings import GENERATED_SUFFIX, ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields

@@ -4,7 +4,7 @@
 :class:`PreparedSignal`: ``patches`` ``(S, P, patch_len)`` float32 in canonical lead slots, ``lead_mask``
 ``(S,)`` (slot holds a usable lead) and ``patch_mask`` ``(P,)`` (patch holds real signal, not tail padding).
 
-Leads are placed **by name** (:func:`~anyecg_model.io.leads.map_leads`, table in
+Leads are placed **by name** (:func:`~anyecg_model.vocabulary.lead_map.map_leads`, table in
 :mod:`~anyecg_model.vocabulary.leads`): a standard lead goes to its own slot, a monitoring lead to the slot it
 approximates (MLII → II, CM5 → V5) unless the standard lead itself is present; ``-aVR`` is turned back into
 aVR. Leads with no slot are ignored. Bad leads are never fed as numbers the model could mistake for
@@ -23,8 +23,8 @@ import numpy as np
 import pywt
 from scipy import signal as sps
 
-from ..io.leads import map_leads
 from ..model.config import PreprocessConfig
+from ..vocabulary.lead_map import map_leads
 from ..vocabulary.leads import STANDARD_LEADS
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class PreparedSignal:
 
 
 def place_leads(lead_names: Sequence[str], slots: Sequence[str] = STANDARD_LEADS) -> dict[int, int]:
-    """Map input lead index → slot index by name (:func:`~anyecg_model.io.leads.map_leads`: exact names win
+    """Map input lead index → slot index by name (:func:`~anyecg_model.vocabulary.lead_map.map_leads`: exact names win
     over monitoring-lead approximations; a second lead for a filled slot and leads with no slot are skipped)."""
     mapping = map_leads(lead_names, slots=slots, agnostic=False)
     return {i: list(slots).index(s) for i, s in mapping.slot.items()}

@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from ..io.annotations import AAMI_CLASS
-from ..io.leads import canonical_lead_name
 from ..io.recording import resample
 from ..vocabulary.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES, episode_label
+from ..vocabulary.lead_map import canonical_lead_name
 
 log = logging.getLogger(__name__)
 

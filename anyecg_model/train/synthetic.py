@@ -13,9 +13,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..io.leads import standard_equivalent
 from ..model.config import PreprocessConfig
 from ..signal.preprocess import preprocess
+from ..vocabulary.lead_map import standard_equivalent
 from ..vocabulary.leads import STANDARD_LEADS
 from .batch import example_from_prepared
 

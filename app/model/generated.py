@@ -29,7 +29,7 @@ from anyecg_model.analysis.client import AnalysisProcess, ProcessGone, ProcessSt
 from anyecg_model.analysis.protocol import (Cancel, Cancelled, Exported, Generate, GenerationSpec, Generated, Message,
                                             Notice, Progress)
 from anyecg_model.analysis.relay import Relay
-from anyecg_model.io.leads import standard_equivalent
+from anyecg_model.vocabulary.lead_map import standard_equivalent
 from anyecg_model.io.recording import Recording
 from anyecg_model.report.paper import GENERATED_HEX
 from anyecg_model.signal.quality import bad_leads

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..leads import canonical_lead_name
+from ...vocabulary.lead_map import canonical_lead_name
 from ..recording import ArraySource, Lead, Provenance, Recording, RecordingError, content_hash
 from ._common import mv_scale
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pyedflib
 
+from ...vocabulary.lead_map import canonical_lead_name
 from ..annotations import Annotations
 from ..edf_text import parse_annotation_text
-from ..leads import canonical_lead_name
 from ..recording import Lead, Provenance, Recording, RecordingError, content_hash
 from ._common import age_from_birthdate, mv_scale, sex_code
 from .edf_header import EdfHeader, EdfFileSource, parse_header, read_tals

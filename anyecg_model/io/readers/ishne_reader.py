@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ...vocabulary.lead_map import canonical_lead_name
 from ..annotations import Annotations
-from ..leads import canonical_lead_name
 from ..recording import MAX_CHANNELS, Lead, Provenance, Recording, RecordingError
 from ._common import FileBytes, age_from_birthdate, files_hash
 

@@ -10,8 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ...vocabulary.lead_map import canonical_lead_name
 from ...vocabulary.leads import STANDARD_LEADS
-from ..leads import canonical_lead_name
 from ..recording import Lead, Provenance, Recording, RecordingError, content_hash
 
 FORMAT = "numpy"

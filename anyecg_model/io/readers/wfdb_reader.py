@@ -19,13 +19,13 @@ from typing import Sequence
 import numpy as np
 import wfdb
 
+from ...vocabulary.lead_map import canonical_lead_name
 from ..annotations import Annotations
-from ..leads import canonical_lead_name
 from ..recording import MAX_CHANNELS, MAX_SAMPLES, Lead, Provenance, Recording, RecordingError
 from ._common import FileBytes, age_sex_from_comments, files_hash, mv_scale
 from .wfdb_annotations import read_annotation_file
-from .wfdb_segments import SegmentedSource
 from .wfdb_formats import DIRECT_FORMATS, FORMAT_BITS, decode, samples_in_file
+from .wfdb_segments import SegmentedSource
 
 log = logging.getLogger(__name__)
 

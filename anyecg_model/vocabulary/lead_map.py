@@ -3,8 +3,9 @@
 Canonical 12-lead names are ``I II III aVR aVL aVF V1 .. V6``. Holter and monitoring leads keep their own
 canonical spelling (``MLII``, ``CM5``, ``mod.V1``, ``V4-V5`` …) and fill, as an approximation, the slot of
 the standard lead whose axis they most resemble; the alias table and its documentation are in
-:mod:`anyecg_model.vocabulary.leads`. :func:`map_leads` decides which file lead fills which slot (user overrides first, then
-exact names, then approximations, then the lead-agnostic single rhythm lead) and says which were assumed.
+:mod:`.leads`. :func:`map_leads` decides which file lead fills which slot (user overrides first, then exact
+names, then approximations, then the lead-agnostic single rhythm lead) and says which were assumed.
+Standard library only: part of :mod:`anyecg_model.vocabulary`, so the model and signal layers can use it.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from ..vocabulary.leads import ASSUMED_SLOT, STANDARD_LEADS, is_non_ecg, resolve, slot_name
+from .leads import ASSUMED_SLOT, STANDARD_LEADS, is_non_ecg, resolve, slot_name
 
 log = logging.getLogger(__name__)
 
