@@ -11,9 +11,10 @@ import torch
 
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint
-from ..model.config import PreprocessConfig, model_config
+from ..model.config import model_config
 from ..train.cli_common import add_data_arguments, add_model_arguments, add_train_arguments, build_datasets, train_config
 from ..train.pretraining import pretrain_tokenizer
+from ..vocabulary.model_input import PreprocessConfig
 
 log = logging.getLogger(__name__)
 

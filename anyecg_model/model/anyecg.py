@@ -11,8 +11,9 @@ import torch
 from torch import nn
 
 from ..signal.preprocess import PreparedSignal, preprocess
+from ..vocabulary.model_input import PreprocessConfig
 from .backbone import AnyECGBackbone
-from .config import ModelConfig, PreprocessConfig, model_config
+from .config import ModelConfig, model_config
 from .head_registry import HEAD_TYPES
 from .tokenizer import RhythmQuantizer
 

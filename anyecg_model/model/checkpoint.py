@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from safetensors import SafetensorError
 
-from .config import ModelConfig, PreprocessConfig
+from ..vocabulary.model_input import PreprocessConfig
+from .config import ModelConfig
 
 if TYPE_CHECKING:
     import torch

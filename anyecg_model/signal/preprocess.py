@@ -23,9 +23,9 @@ import numpy as np
 import pywt
 from scipy import signal as sps
 
-from ..model.config import PreprocessConfig
 from ..vocabulary.lead_map import map_leads
 from ..vocabulary.leads import STANDARD_LEADS
+from ..vocabulary.model_input import PreprocessConfig
 
 log = logging.getLogger(__name__)
 

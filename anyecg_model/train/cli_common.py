@@ -7,7 +7,8 @@ from pathlib import Path
 
 from torch.utils.data import Dataset, Subset
 
-from ..model.config import MODEL_SIZES, PreprocessConfig
+from ..model.config import MODEL_SIZES
+from ..vocabulary.model_input import PreprocessConfig
 from .loop import TrainConfig
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..model.anyecg import AnyECG
-from ..model.config import PreprocessConfig
 from ..vocabulary.labels import AAMI_BEAT_CLASSES, RECORD_CLASSES
+from ..vocabulary.model_input import PreprocessConfig
 from .corpus import Corpus
 from .tasks_data import BeatDataset, LeadGenDataset, RecordLabelDataset, WindowDataset
 

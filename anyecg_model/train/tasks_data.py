@@ -16,9 +16,9 @@ import torch
 from torch.utils.data import Dataset
 
 from ..analysis.features import beat_segments, rhythm_features, rr_features, template_features
-from ..model.config import PreprocessConfig
 from ..signal.preprocess import PreprocessError, preprocess
 from ..vocabulary.leads import STANDARD_LEADS
+from ..vocabulary.model_input import PreprocessConfig
 from ..vocabulary.model_input import MAX_BEATS, N_TEMPLATE_FEATURES, WINDOW_S
 from .corpus import Corpus, RecordEntry, corpus_peaks
 

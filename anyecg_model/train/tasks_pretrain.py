@@ -22,8 +22,8 @@ from torch.utils.data import DataLoader
 
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..model.config import PreprocessConfig
 from ..model.mcp import masked_code_loss
+from ..vocabulary.model_input import PreprocessConfig
 from .batch import to_device
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks_data import PretrainDataset

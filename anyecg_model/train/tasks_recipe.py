@@ -19,8 +19,8 @@ import torch
 
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..model.config import PreprocessConfig
 from ..vocabulary.labels import ANOMALY_CLASSES, AAMI_BEAT_CLASSES, EPISODE_LABELS, MITDB_RHYTHM_TO_EPISODE, RECORD_CLASSES
+from ..vocabulary.model_input import PreprocessConfig
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks import make_dataset, predict, record_level
 from .tasks_finetune import FinetuneConfig, finetune

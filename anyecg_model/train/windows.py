@@ -21,9 +21,9 @@ import torch
 from torch.utils.data import Dataset
 
 from ..io import RecordingError, open_recording
-from ..vocabulary.leads import STANDARD_LEADS
-from ..model.config import PreprocessConfig
 from ..signal.preprocess import PreprocessError, preprocess
+from ..vocabulary.leads import STANDARD_LEADS
+from ..vocabulary.model_input import PreprocessConfig
 from .batch import example_from_prepared
 
 log = logging.getLogger(__name__)

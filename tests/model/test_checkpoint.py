@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from anyecg_model.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from anyecg_model.model.config import PreprocessConfig
+from anyecg_model.vocabulary.model_input import PreprocessConfig
 
 
 @pytest.fixture

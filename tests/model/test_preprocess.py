@@ -9,7 +9,7 @@ import torch
 from scipy.signal import find_peaks
 
 from anyecg_model.vocabulary.leads import STANDARD_LEADS
-from anyecg_model.model.config import PreprocessConfig
+from anyecg_model.vocabulary.model_input import PreprocessConfig
 from anyecg_model.signal.preprocess import PreprocessError, place_leads, preprocess
 from anyecg_model.train.synthetic import simulate_ecg
 

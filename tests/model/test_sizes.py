@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from anyecg_model.model.anyecg import AnyECG
-from anyecg_model.model.config import MODEL_SIZES, ModelConfig, PreprocessConfig, model_config
+from anyecg_model.model.config import MODEL_SIZES, ModelConfig, model_config
+from anyecg_model.vocabulary.model_input import PreprocessConfig
 
 PAPER_PARAMS = {"base": 254e6, "large": 500e6, "xl": 1.7e9}
 

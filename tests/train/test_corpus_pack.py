@@ -9,7 +9,7 @@ import pytest
 from anyecg_model.train.corpus import Corpus
 from anyecg_model.train.corpus_pack import decode, encode, pack, unpack
 from anyecg_model.train.tasks_data import PretrainDataset
-from anyecg_model.model.config import PreprocessConfig
+from anyecg_model.vocabulary.model_input import PreprocessConfig
 
 
 def _record(name, split, offset, length, leads):
