@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from safetensors import SafetensorError
 
+from ..vocabulary.labels import label_vocabularies
 from ..vocabulary.model_input import PreprocessConfig
 from .config import ModelConfig
 
@@ -93,6 +94,22 @@ def read_metadata(directory: str | os.PathLike) -> dict[str, Any]:
     return meta
 
 
+def check_vocabularies(meta: dict[str, Any], where: Path) -> None:
+    """Refuse a checkpoint whose stored ``label_vocabularies`` differ from this installation's
+    (:func:`~anyecg_model.vocabulary.labels.label_vocabularies`): its heads' outputs would be read under the
+    wrong names. A vocabulary the checkpoint does not store is not checked (older checkpoints store none)."""
+    stored = meta.get("label_vocabularies")
+    if stored is None:
+        return
+    if not isinstance(stored, dict):
+        raise CheckpointError(f"{where}: label_vocabularies is not a mapping")
+    ours = label_vocabularies()
+    wrong = [f"{name} {list(stored[name])} (this installation: {ours[name]})" for name in ours
+             if name in stored and list(stored[name]) != ours[name]]
+    if wrong:
+        raise CheckpointError(f"{where}: the checkpoint's labels differ from this installation's: " + "; ".join(wrong))
+
+
 def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> AnyECG:
     """Rebuild the model from ``config.json`` and load ``model.safetensors`` strictly. The returned model is
     in eval mode and carries the whole config.json as ``model.metadata``."""
@@ -102,6 +119,7 @@ def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "
 
     d = Path(directory)
     meta = read_metadata(d)
+    check_vocabularies(meta, d / CONFIG)
     try:
         cfg = ModelConfig.from_dict(meta["model"])
         pcfg = PreprocessConfig.from_dict(meta["preprocess"])

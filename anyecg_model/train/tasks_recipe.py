@@ -19,7 +19,7 @@ import torch
 
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..vocabulary.labels import ANOMALY_CLASSES, AAMI_BEAT_CLASSES, EPISODE_LABELS, MITDB_RHYTHM_TO_EPISODE, RECORD_CLASSES
+from ..vocabulary.labels import MITDB_RHYTHM_TO_EPISODE, label_vocabularies
 from ..vocabulary.model_input import PreprocessConfig
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks import make_dataset, predict, record_level
@@ -96,9 +96,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
             "name": "anyecg-small",
             "model_version": "0.3.0",
             "anomaly_threshold": anomaly_threshold(model, Corpus(corpus_dir)),
-            "label_vocabularies": {"beats": list(AAMI_BEAT_CLASSES), "rhythm": list(RECORD_CLASSES),
-                                   "anomaly": list(ANOMALY_CLASSES), "episodes": list(EPISODE_LABELS),
-                                   "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
+            "label_vocabularies": {**label_vocabularies(), "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
             "training": model.metadata.get("training", {}),
             "training_data": ["mitdb", "cinc2017", "ptbxl500", "ludb", "nstdb noise (bw, ma)"],
         }

@@ -59,6 +59,13 @@ RHYTHM_NAMES: dict[str, str] = {
 AF_EPISODE_LABELS: tuple[str, ...] = ("AF", "AFL")
 
 
+def label_vocabularies() -> dict[str, list[str]]:
+    """The label sets the heads are sized from, as written into a checkpoint's ``label_vocabularies`` and
+    checked against it on load: head output index ``i`` means ``vocabulary[i]``."""
+    return {"beats": list(AAMI_BEAT_CLASSES), "rhythm": list(RECORD_CLASSES), "anomaly": list(ANOMALY_CLASSES),
+            "episodes": list(EPISODE_LABELS)}
+
+
 def is_af(label: str) -> bool:
     """True for atrial fibrillation or flutter, named as a model episode label (``AF``, ``AFL``) or as a
     MIT-BIH rhythm code (``AFIB``, ``(AFL``)."""

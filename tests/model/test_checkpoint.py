@@ -8,6 +8,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from anyecg_model.model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from anyecg_model.vocabulary.labels import label_vocabularies
 from anyecg_model.vocabulary.model_input import PreprocessConfig
 
 
@@ -128,3 +129,28 @@ def test_heads_listed_in_the_config_are_saved_and_rebuilt(tmp_path):
             load_checkpoint(tmp_path / "ck")
     finally:
         HEAD_TYPES.pop("test_pooled_linear", None)
+
+
+def test_a_checkpoint_with_another_label_set_is_refused(saved):
+    """The heads' outputs are read under the vocabulary's names: a checkpoint trained on other labels
+    (here the rhythm classes in another order) is refused, naming the vocabulary, not read silently wrong."""
+    _, path = saved
+    meta = json.loads((path / "config.json").read_text())
+    meta["label_vocabularies"] = {**label_vocabularies(), "rhythm": ["A", "N", "O", "~"]}
+    (path / "config.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=r"rhythm \['A', 'N', 'O', '~'\]"):
+        load_checkpoint(path)
+    meta["label_vocabularies"] = {**label_vocabularies(), "mitdb_rhythm_to_episode": {"N": "NSR"}}
+    (path / "config.json").write_text(json.dumps(meta))
+    assert load_checkpoint(path).metadata["label_vocabularies"]["beats"] == ["N", "S", "V", "F", "Q"]
+
+
+def test_the_shipped_checkpoint_matches_the_vocabulary():
+    from pathlib import Path
+
+    from anyecg_model.model.checkpoint import check_vocabularies, read_metadata
+
+    shipped = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
+    if not (shipped / "config.json").exists():
+        pytest.skip("no shipped model in resources/anyecg-small")
+    check_vocabularies(read_metadata(shipped), shipped / "config.json")
