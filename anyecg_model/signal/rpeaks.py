@@ -84,25 +84,27 @@ def _rodrigues_candidates(x: np.ndarray, fs: float) -> np.ndarray:
     d = x[n_int - 1:] - x[:-(n_int - 1)]
     p = lfilter(np.ones(n_int), [1], np.diff(d) ** 2)
     tf, span = len(p), max(1, int(2 * fs))
+    falloff = decay ** np.arange(span)  # the threshold's decay over one 2-s search
+    rmin = RODRIGUES_RMIN_S * fs
     peaks, i, ramp, rpos = [], 1, 0.0, 0
-    while i < tf:
-        tf1 = int(np.round(i + RODRIGUES_RMIN_S * fs))
+    while i < tf:  # Python scalars (round() rounds half to even as np.round does): the loop runs per beat
+        tf1 = round(i + rmin)
         seg = p[i:min(tf1, tf)]
         amp = 0.0
         if seg.size:
-            k = int(np.argmax(seg))
+            k = int(seg.argmax())
             if seg[k] > 0:
                 amp, rpos = float(seg[k]), i + k + 1
         i = max(i, min(tf1, tf))
         ramp = 0.95 * ramp + 0.05 * amp
         peaks.append(rpos)
-        tf2 = i + np.round(0.4 - (tf1 - rpos))  # the original's waiting state (mixes s and samples; kept)
+        tf2 = i + round(0.4 - (tf1 - rpos))  # the original's waiting state (mixes s and samples; kept)
         if i <= tf2:
-            i = int(tf2) + 1
+            i = tf2 + 1
         thr = ramp
         while i < tf:  # first sample above the decaying threshold, searched 2 s at a time
             w = p[i:i + span]
-            hit = np.flatnonzero(w >= thr * decay ** np.arange(len(w)))
+            hit = (w >= thr * falloff[:len(w)]).nonzero()[0]
             if hit.size:
                 i += int(hit[0])
                 break
@@ -142,18 +144,16 @@ def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
     # The polarity of the dominant QRS deflection in this chunk decides whether R is a max or a min.
     half = max(1, int(round(REFINE_HALF_WIDTH_S * fs)))
     base = x - np.median(x)
+    # move from the steepest band-passed point to the raw extremum near it: both searches at once over
+    # windows clipped to the chunk (padding of -1 never wins an argmax of absolute values; ties keep the first)
     lo = np.clip(peaks - half, 0, len(x) - 1)
-    hi = np.clip(peaks + half + 1, 1, len(x))
-    refined = np.empty_like(peaks)
-    for k, (a, b) in enumerate(zip(lo, hi)):
-        seg = np.abs(band[a:b])
-        centre = a + int(np.argmax(seg))
-        # move from the steepest band-passed point to the raw extremum near it
-        a2, b2 = max(0, centre - half // 2), min(len(x), centre + half // 2 + 1)
-        raw = base[a2:b2]
-        refined[k] = a2 + int(np.argmax(np.abs(raw)))
+    centre = lo + _window_argmax(np.abs(band), lo, np.clip(peaks + half + 1, 1, len(x)), 2 * half + 1)
+    a2 = np.maximum(0, centre - half // 2)
+    refined = a2 + _window_argmax(np.abs(base), a2, np.minimum(len(x), centre + half // 2 + 1), 2 * (half // 2) + 1)
     refined = np.unique(refined)
-    energy = np.array([np.abs(band[max(0, p - half):p + half + 1]).max() for p in refined])
+    a3 = np.maximum(0, refined - half)
+    w3 = _windows(np.abs(band), a3, np.minimum(len(x), refined + half + 1), 2 * half + 1)
+    energy = w3.max(axis=1) if refined.size else np.zeros(0)
     # two detections within the refractory period collapse to the one with more QRS-band energy
     if refined.size > 1:
         keep = [0]
@@ -168,15 +168,40 @@ def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
     return _reject_waves(refined, energy, fs)
 
 
+def _windows(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int) -> np.ndarray:
+    """(K, width) rows ``v[lo[k]:hi[k]]`` (non-negative ``v``), each padded on the right with -1."""
+    padded = np.concatenate([v, np.full(width, -1.0)])
+    idx = lo[:, None] + np.arange(width)[None, :]
+    rows = padded[np.minimum(idx, len(v))]
+    rows[idx >= hi[:, None]] = -1.0
+    return rows
+
+
+def _window_argmax(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int) -> np.ndarray:
+    """Per k, ``argmax(v[lo[k]:hi[k]])`` (int64; ``v`` non-negative, windows at most ``width`` long)."""
+    return _windows(v, lo, hi, width).argmax(axis=1).astype(np.int64)
+
+
+def _neighbour_percentile(energy: np.ndarray, m: int, q: float) -> np.ndarray:
+    """Per candidate, the ``q`` th percentile of the energies of its ``m`` neighbours on each side and its own
+    (fewer at the edges): interior rows in one vectorised call, the edge rows one by one."""
+    e = energy.astype(np.float64)
+    n = len(e)
+    ref = np.empty(n)
+    if n > 2 * m:
+        ref[m:n - m] = np.percentile(np.lib.stride_tricks.sliding_window_view(e, 2 * m + 1), q, axis=1)
+    for k in (*range(min(m, n)), *range(max(m, n - m), n)):
+        ref[k] = np.percentile(e[max(0, k - m):k + m + 1], q)
+    return ref
+
+
 def _reject_waves(peaks: np.ndarray, energy: np.ndarray, fs: float) -> np.ndarray:
     """Drop P/T waves taken for QRS complexes: candidates with QRS-band energy below
     :data:`MIN_ENERGY_RATIO` × their neighbours' reference energy, then (Pan–Tompkins) weak candidates within
     :data:`T_WAVE_WINDOW_S` after a kept beat and within :data:`P_WAVE_WINDOW_S` before one."""
     if peaks.size < 3:
         return peaks
-    m = ENERGY_NEIGHBOURS
-    padded = np.pad(energy.astype(np.float64), m, constant_values=np.nan)  # edge windows are shorter
-    ref = np.nanpercentile(np.lib.stride_tricks.sliding_window_view(padded, 2 * m + 1), ENERGY_PERCENTILE, axis=1)
+    ref = _neighbour_percentile(energy, ENERGY_NEIGHBOURS, ENERGY_PERCENTILE)  # edge windows are shorter
     keep = energy >= MIN_ENERGY_RATIO * ref
     _drop_weak_neighbours(peaks, energy, keep, int(T_WAVE_WINDOW_S * fs), range(len(peaks)))
     _drop_weak_neighbours(peaks, energy, keep, int(P_WAVE_WINDOW_S * fs), range(len(peaks) - 1, -1, -1))
@@ -186,11 +211,12 @@ def _reject_waves(peaks: np.ndarray, energy: np.ndarray, fs: float) -> np.ndarra
 def _drop_weak_neighbours(peaks: np.ndarray, energy: np.ndarray, keep: np.ndarray, window: int, order) -> None:
     """Walking the candidates in ``order``, clear ``keep`` for those within ``window`` samples of the last
     kept one with less than :data:`WAVE_ENERGY_RATIO` of its energy."""
+    p, e, kept = peaks.tolist(), energy.tolist(), keep.tolist()  # Python scalars: the loop runs per beat
     last = -1
     for k in order:
-        if not keep[k]:
+        if not kept[k]:
             continue
-        if last >= 0 and abs(int(peaks[k]) - int(peaks[last])) < window and energy[k] < WAVE_ENERGY_RATIO * energy[last]:
+        if last >= 0 and abs(p[k] - p[last]) < window and e[k] < WAVE_ENERGY_RATIO * e[last]:
             keep[k] = False
             continue
         last = k
