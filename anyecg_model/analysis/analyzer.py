@@ -44,6 +44,7 @@ from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
 from ..signal.quality import unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
+from ..vocabulary.model_input import MAX_BEATS
 from .builder import FindingsBuilder, FindingsRules
 from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
@@ -171,7 +172,7 @@ class Analyzer:
 
     @torch.inference_mode()
     def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state, leads: LeadMapping):
-        from ..train.tasks_data import beat_fields  # shared with training so inputs match exactly
+        from ..train.tasks_data import window_beat_fields  # shared with training so inputs match exactly
 
         fs, model = rec.fs, self.model
         seg0 = max(0.0, start_s - MARGIN_S)
@@ -199,20 +200,23 @@ class Analyzer:
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
         L = prep.patches.shape[-1]
-        items = []
+        items, local, local_rr = [], [], []
         for k in range(n_win):
             w0 = off + k * n_patches * L
             win = prep.window(w0 // L, n_patches)
             w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
             w_len = int(round((w_end - start_s - k * WINDOW_S) * mfs))
             sel = np.flatnonzero((peaks >= w0) & (peaks < w0 + w_len))
-            item = {"patches": win.patches, "lead_mask": win.lead_mask, "patch_mask": win.patch_mask,
-                    "rhythm_features": rhythm_features(peaks[sel], mfs)}
-            item.update(beat_fields(win.patches, peaks[sel][:40] - w0, rr[sel][:40], None, L))
-            item["_beat_times"] = seg0 + peaks[sel][:40] / mfs
+            items.append({"patches": win.patches, "lead_mask": win.lead_mask, "patch_mask": win.patch_mask,
+                          "rhythm_features": rhythm_features(peaks[sel], mfs),
+                          "_beat_times": seg0 + peaks[sel][:MAX_BEATS] / mfs})
+            local.append(peaks[sel][:MAX_BEATS] - w0)
+            local_rr.append(rr[sel][:MAX_BEATS])
             if clin is not None:
-                item["_beat_clinical"] = clin[sel][:40]
-            items.append(item)
+                items[-1]["_beat_clinical"] = clin[sel][:MAX_BEATS]
+        beats = window_beat_fields(np.stack([it["patches"] for it in items]), local, local_rr, None, L)
+        for k, item in enumerate(items):  # the same per-window fields as training's beat_fields, built at once
+            item.update({name: v[k] for name, v in beats.items()})
         out = self._forward(items, tasks, state)
         ws = start_s + WINDOW_S * np.arange(n_win)
         we = np.minimum(ws + WINDOW_S, end_s)

@@ -69,13 +69,19 @@ def rhythm_features(peaks: np.ndarray, fs: float) -> np.ndarray:
 def beat_segments(signal: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     """Beat-centred windows of every row: ``signal`` (S, n), ``peaks`` (K,) → (K, S, T) float32, zero-padded
     at the edges; T = MORPH_BEFORE + MORPH_AFTER samples, each beat's window minus its median."""
-    S, n = signal.shape
+    return window_beat_segments(signal[None], np.zeros(len(peaks), np.int64), peaks)
+
+
+def window_beat_segments(signals: np.ndarray, window: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """:func:`beat_segments` of many windows at once: ``signals`` (W, S, n), beat ``k`` at ``peaks[k]`` samples
+    of window ``window[k]`` → (K, S, T) float32, each beat zero-padded at its own window's edges."""
+    W, S, n = signals.shape
     T = MORPH_BEFORE + MORPH_AFTER
-    padded = np.zeros((S, n + T), np.float32)
-    padded[:, MORPH_BEFORE:MORPH_BEFORE + n] = signal
+    padded = np.zeros((W, S, n + T), np.float32)
+    padded[:, :, MORPH_BEFORE:MORPH_BEFORE + n] = signals
     starts = np.asarray(peaks, dtype=np.int64).clip(0, n - 1)
     idx = starts[:, None] + np.arange(T)[None, :]  # (K, T) in padded coordinates
-    seg = padded[:, idx].transpose(1, 0, 2)  # (K, S, T)
+    seg = padded[np.asarray(window, np.int64)[:, None], :, idx].transpose(0, 2, 1)  # (K, S, T)
     return seg - np.median(seg, axis=-1, keepdims=True)
 
 
@@ -83,19 +89,27 @@ def template_features(seg: np.ndarray) -> np.ndarray:
     """(K, 3) float32 for beat-centred windows ``seg`` (K, S, T) of one window's beats: against the median
     beat of the window (the dominant beat), per beat, averaged over the slots that carry signal: Pearson
     correlation, log ratio of peak-to-peak amplitudes, and residual RMS relative to the template's RMS."""
-    K = seg.shape[0]
-    out = np.zeros((K, N_TEMPLATE_FEATURES), np.float32)
-    if K == 0:
+    return window_template_features(seg[None])[0]
+
+
+def window_template_features(seg: np.ndarray) -> np.ndarray:
+    """:func:`template_features` of G windows with K beats each at once: ``seg`` (G, K, S, T) → (G, K, 3)."""
+    G, K = seg.shape[:2]
+    out = np.zeros((G, K, N_TEMPLATE_FEATURES), np.float32)
+    if K == 0 or G == 0:
         return out
-    live = seg.reshape(K, seg.shape[1], -1).std(axis=(0, 2)) > 1e-6  # slots with signal
-    if not live.any():
-        return out
-    x = seg[:, live].astype(np.float64)  # (K, S', T)
-    tmpl = np.median(x, axis=0)  # (S', T)
-    xc = x - x.mean(-1, keepdims=True)
-    tc = tmpl - tmpl.mean(-1, keepdims=True)
-    corr = (xc * tc).sum(-1) / np.sqrt((xc ** 2).sum(-1) * (tc ** 2).sum(-1)).clip(min=1e-12)
-    amp = np.log(np.ptp(x, -1).clip(min=1e-3) / np.ptp(tmpl, -1).clip(min=1e-3))
-    resid = np.sqrt(((x - tmpl) ** 2).mean(-1)) / np.sqrt((tc ** 2).mean(-1)).clip(min=1e-3)
-    out[:, 0], out[:, 1], out[:, 2] = corr.mean(1), amp.mean(1), np.minimum(resid, 10.0).mean(1)
+    live = np.stack([s.reshape(K, seg.shape[2], -1).std(axis=(0, 2)) for s in seg]) > 1e-6  # (G, S) with signal
+    patterns, group = np.unique(live, axis=0, return_inverse=True)
+    for j, pattern in enumerate(patterns):  # windows whose signal is in the same slots
+        if not pattern.any():
+            continue
+        g = np.flatnonzero(group.reshape(-1) == j)
+        x = seg[g][:, :, pattern].astype(np.float64)  # (G', K, S', T)
+        tmpl = np.median(x, axis=1)[:, None]  # (G', 1, S', T)
+        xc = x - x.mean(-1, keepdims=True)
+        tc = tmpl - tmpl.mean(-1, keepdims=True)
+        corr = (xc * tc).sum(-1) / np.sqrt((xc ** 2).sum(-1) * (tc ** 2).sum(-1)).clip(min=1e-12)
+        amp = np.log(np.ptp(x, -1).clip(min=1e-3) / np.ptp(tmpl, -1).clip(min=1e-3))
+        resid = np.sqrt(((x - tmpl) ** 2).mean(-1)) / np.sqrt((tc ** 2).mean(-1)).clip(min=1e-3)
+        out[g] = np.stack([corr.mean(-1), amp.mean(-1), np.minimum(resid, 10.0).mean(-1)], axis=-1)
     return out
