@@ -82,7 +82,7 @@ def beat_representation(head: nn.Module, h: torch.Tensor, batch: dict) -> tuple[
     idx = batch["beat_patch"].clamp(0, h.shape[2] - 1)
     emb = torch.gather(per_patch, 1, idx[..., None].expand(-1, -1, h.shape[-1]))
     rr = torch.cat([batch["beat_rr"], batch["beat_template"]], dim=-1)
-    feats = torch.cat([emb, head.morph(batch["beat_morph"], lead_mask), head.rr(rr)], dim=-1)
+    feats = torch.cat([emb, head.morph(batch["beat_morph"], lead_mask, batch.get("beat_mask")), head.rr(rr)], dim=-1)
     hidden = head.mlp[:-1](feats)
     return hidden, head.mlp[-1](hidden)
 

@@ -96,9 +96,13 @@ class MorphologyEncoder(nn.Module):
         )
         self.proj = nn.Linear(6 * channels, d_out)
 
-    def forward(self, seg: torch.Tensor, lead_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, seg: torch.Tensor, lead_mask: torch.Tensor, beat_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``beat_mask`` (B, K): only these beats are encoded, the padding beats get zeros (a window holds
+        about 12 of its :data:`MAX_BEATS` beat places)."""
         B, K, S, T = seg.shape
         m = lead_mask[:, None, :].expand(B, K, S)
+        if beat_mask is not None:
+            m = m & beat_mask[:, :, None]
         z = torch.zeros(B, K, S, self.proj.out_features, dtype=seg.dtype, device=seg.device)
         if m.any():
             x = seg[m].unsqueeze(1)  # (N, 1, T) only the present leads
@@ -131,7 +135,8 @@ class BeatHead(nn.Module):
         idx = batch["beat_patch"].clamp(0, h.shape[2] - 1)
         emb = torch.gather(per_patch, 1, idx[..., None].expand(-1, -1, h.shape[-1]))  # (B, K, D)
         rr = torch.cat([batch["beat_rr"], batch["beat_template"]], dim=-1)
-        feats = torch.cat([emb, self.morph(batch["beat_morph"], lead_mask), self.rr(rr)], dim=-1)
+        feats = torch.cat([emb, self.morph(batch["beat_morph"], lead_mask, batch.get("beat_mask")), self.rr(rr)],
+                          dim=-1)
         return self.mlp(feats)
 
 

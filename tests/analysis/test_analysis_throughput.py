@@ -1,0 +1,66 @@
+"""Issue 19 (throughput): the analyzer's faster path gives the findings of the path it replaced. The reference is
+the same analyzer with the beat morphology encoded for every beat place of a window, padding included (as
+before), on a generated two-lead recording with premature wide beats analysed by the tiny random model."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from anyecg_model.analysis.analyzer import Analyzer
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.heads import MorphologyEncoder
+
+
+def _with_ectopy(x: np.ndarray, fs: float, seed: int = 7) -> np.ndarray:
+    """Wide, tall deflections (premature ventricular-like beats) added every few seconds to both leads."""
+    rng = np.random.default_rng(seed)
+    x = x.copy()
+    w = int(0.07 * fs)
+    for c in np.arange(int(3 * fs), x.shape[1] - int(fs), int(4.3 * fs)):
+        c += int(rng.integers(-int(0.2 * fs), int(0.2 * fs)))
+        x[:, c - w:c + w] += np.array([[1.8], [-1.2]]) * np.hanning(2 * w)
+    return x
+
+
+@pytest.fixture(scope="module")
+def recording(simulate) -> Recording:
+    fs = 360.0
+    return Recording.from_array(_with_ectopy(simulate(95, fs, 85, seed=5), fs), fs, ["MLII", "V1"], path="ect.hea")
+
+
+def test_findings_equal_those_with_every_beat_place_encoded(tiny_model_dir, recording, monkeypatch):
+    analyzer = Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+    fast = analyzer.analyze(recording)
+    calls = []
+    original = MorphologyEncoder.forward
+
+    def padded(self, seg, lead_mask, beat_mask=None):
+        calls.append(int(seg.shape[0] * seg.shape[1]))
+        return original(self, seg, lead_mask)
+
+    monkeypatch.setattr(MorphologyEncoder, "forward", padded)
+    reference = analyzer.analyze(recording)
+    assert calls and fast.n_beats > 100
+    np.testing.assert_array_equal(fast.beats.time_s, reference.beats.time_s)
+    np.testing.assert_array_equal(fast.beats.label, reference.beats.label)
+    np.testing.assert_allclose(fast.beats.confidence, reference.beats.confidence, atol=1e-5)
+    assert fast.anomaly_score == pytest.approx(reference.anomaly_score, abs=1e-6)
+    assert [(e.start_s, e.end_s, e.label) for e in fast.episodes] == \
+        [(e.start_s, e.end_s, e.label) for e in reference.episodes]
+    assert fast.record_class_probabilities == pytest.approx(reference.record_class_probabilities, abs=1e-6)
+    assert fast.af_burden == pytest.approx(reference.af_burden, abs=1e-9)
+    assert fast.heart_rate_bpm == reference.heart_rate_bpm
+
+
+def test_padding_beat_places_are_not_encoded():
+    torch.manual_seed(0)
+    enc = MorphologyEncoder().eval()
+    seg = torch.randn(3, 5, 4, 210)
+    lead_mask = torch.tensor([[True, True, False, False]] * 3)
+    beat_mask = torch.tensor([[True, True, True, False, False], [True] * 5, [False] * 5])
+    with torch.inference_mode():
+        full = enc(seg, lead_mask)
+        masked = enc(seg, lead_mask, beat_mask)
+    torch.testing.assert_close(masked[beat_mask], full[beat_mask], atol=1e-6, rtol=1e-5)
+    assert not masked[~beat_mask].any()
