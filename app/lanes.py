@@ -24,7 +24,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from anyecg_model.io.annotations import BEAT_CLASS
+from anyecg_model.vocabulary.labels import BEAT_CLASS
 
 #: Colours of AAMI beat classes and of common rhythm labels.
 CLASS_COLOURS = {"N": "#2a7d2a", "S": "#1f5fbf", "V": "#c02020", "F": "#b05fc0", "Q": "#808080", "P": "#c08000"}

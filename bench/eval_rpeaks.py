@@ -16,8 +16,8 @@ import numpy as np
 import wfdb
 from wfdb.processing import compare_annotations
 
-from anyecg_model.io.annotations import BEAT_SYMBOLS
 from anyecg_model.signal.rpeaks import detect_r_peaks
+from anyecg_model.vocabulary.labels import BEAT_SYMBOLS
 
 
 def flutter_spans(ann) -> list[tuple[int, int]]:

@@ -1,7 +1,7 @@
 """Label vocabularies of the editable store: MIT-BIH point codes, rhythm codes and annotation sources."""
 from __future__ import annotations
 
-from ..io.annotations import BEAT_SYMBOLS
+from ..vocabulary.labels import BEAT_SYMBOLS
 
 #: Every MIT-BIH point annotation code a WFDB annotator file can hold (beats and non-beat marks such as
 #: ``~`` signal quality change or ``|`` isolated QRS-like artefact). ``+`` rhythm changes are episodes.

@@ -15,7 +15,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..io.annotations import BEAT_SYMBOLS, Annotations
+from ..io.annotations import Annotations
+from ..vocabulary.labels import BEAT_SYMBOLS
 from .codes import LABEL_SOURCES, AnnotationError, check_point_code, check_rhythm_code, check_source
 from .edits import Edit, EditLog
 from .events import Event

@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..io.annotations import BEAT_SYMBOLS
+from ..vocabulary.labels import BEAT_SYMBOLS
 from .codes import AnnotationError, check_point_code, check_rhythm_code
 from .edits import MODEL_LABEL
 from .store import AnnotationStore

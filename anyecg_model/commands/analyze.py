@@ -34,13 +34,11 @@ from ..analysis.findings import Findings
 from ..families.headless import AdaptError, AdaptRequest, adapt_findings
 from ..io import RecordingError, open_recording
 from ..model.checkpoint import CheckpointError
+from ..vocabulary.labels import EPISODE_TO_MITDB
 from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of
 
 log = logging.getLogger(__name__)
 
-#: Episode labels → MIT-BIH rhythm codes in the written annotation file.
-EPISODE_TO_MITDB = {"NSR": "N", "AF": "AFIB", "AFL": "AFL", "SVTA": "SVTA", "VT": "VT", "VFL": "VFL",
-                    "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER", "PACED": "P"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,9 +13,8 @@ import numpy as np
 
 from ..analysis.findings import Findings
 from ..annotations.store import annotators
-from ..io.annotations import BEAT_CLASS
 from ..io.recording import Recording
-from ..vocabulary.labels import BEAT_CLASSES
+from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES
 from .adapt import AdaptConfig, adapt_recording
 
 

@@ -1,9 +1,9 @@
 """Recordings and the readers and writers of every supported ECG file format."""
-from .annotations import AAMI_CLASS, BEAT_CLASS, BEAT_SYMBOLS, Annotations
+from .annotations import Annotations
 from .recording import Lead, Provenance, Recording, RecordingError
 
 __all__ = [
-    "AAMI_CLASS", "BEAT_CLASS", "BEAT_SYMBOLS", "Annotations", "Lead", "Provenance", "Recording", "RecordingError",
+    "Annotations", "Lead", "Provenance", "Recording", "RecordingError",
     "open_recording",
 ]
 

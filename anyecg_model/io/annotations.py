@@ -11,20 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: MIT-BIH beat codes (annotations that mark a QRS complex).
-BEAT_SYMBOLS = frozenset("N L R B A a J S V r F e j n E / f Q ?".split())
+from ..vocabulary.labels import BEAT_SYMBOLS
 
-#: AAMI EC57 beat classes from MIT-BIH codes (de Chazal 2004).
-AAMI_CLASS: dict[str, str] = {
-    **{s: "N" for s in "N L R e j".split()},
-    **{s: "S" for s in "A a J S".split()},
-    **{s: "V" for s in "V E".split()},
-    "F": "F",
-    **{s: "Q" for s in "/ f Q".split()},
-}
-#: The beat vocabulary's class of each MIT-BIH code (:data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES`):
-#: AAMI EC57 with paced (``/``) and fusion-of-paced (``f``) beats as a class of their own, P.
-BEAT_CLASS: dict[str, str] = {**AAMI_CLASS, "/": "P", "f": "P"}
 
 
 @dataclass

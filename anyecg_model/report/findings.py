@@ -13,8 +13,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-from ..io import BEAT_CLASS, Recording
-from ..vocabulary.labels import BEAT_CLASSES, RHYTHM_NAMES, is_af
+from ..io import Recording
+from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, RHYTHM_NAMES, is_af
 from ..vocabulary.lead_map import canonical_lead_name
 
 #: Rhythm labels that mean sinus / normal rhythm (left out of the episode table of a Holter summary).

@@ -18,9 +18,8 @@ import numpy as np
 import torch
 
 from ..analysis.analyzer import Analyzer
-from ..io.annotations import BEAT_CLASS, BEAT_SYMBOLS
 from ..io.recording import Recording
-from ..vocabulary.labels import BEAT_CLASSES
+from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, BEAT_SYMBOLS
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.annotations import AAMI_CLASS
 from ..io.recording import resample
-from ..vocabulary.labels import AAMI_BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES, episode_label
+from ..vocabulary.labels import AAMI_BEAT_CLASSES, AAMI_CLASS, EPISODE_LABELS, RECORD_CLASSES, episode_label
 from ..vocabulary.lead_map import canonical_lead_name
 
 log = logging.getLogger(__name__)

@@ -28,9 +28,8 @@ import numpy as np
 
 from ..annotations import LABEL_SOURCES, AnnotationError, open_store
 from ..io import open_recording
-from ..io.annotations import AAMI_CLASS
 from ..io.recording import Recording, RecordingError
-from ..vocabulary.labels import ANOMALY_CLASSES, AAMI_BEAT_CLASSES, RECORD_CLASSES
+from ..vocabulary.labels import AAMI_BEAT_CLASSES, AAMI_CLASS, ANOMALY_CLASSES, RECORD_CLASSES
 from ..vocabulary.lead_map import standard_equivalent
 from .label_tables import RHYTHM_ALIASES, DatasetError, TableRow, class_of_table_label, read_label_table
 

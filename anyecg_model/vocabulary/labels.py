@@ -14,6 +14,21 @@ AAMI_BEAT_CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
 BEAT_CLASSES: tuple[str, ...] = AAMI_BEAT_CLASSES + ("P",)
 #: WFDB (MIT-BIH) symbol written for each beat class: paced beats are ``/``.
 BEAT_CLASS_SYMBOL: dict[str, str] = {"N": "N", "S": "S", "V": "V", "F": "F", "Q": "Q", "P": "/"}
+#: MIT-BIH beat codes (annotations that mark a QRS complex).
+BEAT_SYMBOLS = frozenset("N L R B A a J S V r F e j n E / f Q ?".split())
+
+#: AAMI EC57 beat classes from MIT-BIH codes (de Chazal 2004).
+AAMI_CLASS: dict[str, str] = {
+    **{s: "N" for s in "N L R e j".split()},
+    **{s: "S" for s in "A a J S".split()},
+    **{s: "V" for s in "V E".split()},
+    "F": "F",
+    **{s: "Q" for s in "/ f Q".split()},
+}
+#: The beat vocabulary's class of each MIT-BIH code (:data:`BEAT_CLASSES`):
+#: AAMI EC57 with paced (``/``) and fusion-of-paced (``f``) beats as a class of their own, P.
+BEAT_CLASS: dict[str, str] = {**AAMI_CLASS, "/": "P", "f": "P"}
+
 RECORD_CLASSES: tuple[str, ...] = ("N", "A", "O", "~")
 #: Readable names of the record-level rhythm classes (PhysioNet/CinC 2017).
 RECORD_CLASS_NAMES: dict[str, str] = {"N": "normal sinus rhythm", "A": "atrial fibrillation", "O": "other rhythm",
@@ -43,6 +58,11 @@ MITDB_RHYTHM_TO_EPISODE: dict[str, str] = {
     "SBR": "OTHER",    # sinus bradycardia
     "AB": "OTHER",     # atrial bigeminy
 }
+
+#: Episode labels → MIT-BIH rhythm codes (aux text of ``+`` annotations) in written annotation files.
+EPISODE_TO_MITDB: dict[str, str] = {"NSR": "N", "AF": "AFIB", "AFL": "AFL", "SVTA": "SVTA", "VT": "VT", "VFL": "VFL",
+                                    "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER",
+                                    "PACED": "P"}
 
 #: Readable names of rhythm labels: the model's episode labels and MIT-BIH rhythm codes.
 RHYTHM_NAMES: dict[str, str] = {

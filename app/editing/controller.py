@@ -24,8 +24,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, RHYTHM_CODES, AnnotationError, AnnotationStore,
                                       Journal, ReviewQueue, accept, bulk_accept, pick_class, reject,
                                       set_suggestions, snap_to_r_peak)
-from anyecg_model.io.annotations import BEAT_SYMBOLS
 from anyecg_model.io.recording import RecordingError
+from anyecg_model.vocabulary.labels import BEAT_SYMBOLS
 
 from .lanes import SELECTION_COLOUR, StoreBeatLane, StoreRhythmLane
 

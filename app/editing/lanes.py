@@ -16,7 +16,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui
 
 from anyecg_model.annotations import AnnotationStore
-from anyecg_model.io.annotations import AAMI_CLASS, BEAT_CLASS
+from anyecg_model.vocabulary.labels import AAMI_CLASS, BEAT_CLASS
 
 from ..lanes import (CLASS_COLOURS, TEXT_PAD_PX, TICK_FROM, LaneItem, fit_label, free_slot, paint_tag, paint_ticks,
                      rhythm_colour, tag_font, tag_width, text_box)

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations.suggestions import matched_labels
 from anyecg_model.families.adapt import PatientModel, adapt_recording, beat_features, prior_from_labels
 from anyecg_model.families.waves import beat_waves
-from anyecg_model.io.annotations import BEAT_CLASS, BEAT_SYMBOLS
+from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASS_SYMBOL, BEAT_CLASSES, BEAT_SYMBOLS
 
 
 @dataclass

@@ -17,11 +17,10 @@ import threading
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
 from anyecg_model.annotations.codes import LABEL_SOURCES
 from anyecg_model.families.adapt import PatientModel, adaptation_path
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
-from anyecg_model.io.annotations import BEAT_CLASS, BEAT_SYMBOLS
+from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASS_SYMBOL, BEAT_CLASSES, BEAT_SYMBOLS
 
 from .learn import Relabelled, apply_saved, learn_from_store
 

@@ -15,10 +15,9 @@ from anyecg_model.analysis.beat_fusion import (FusionConfig, FusionError, Fusion
                                                fit_temperature, load_fusion, save_fusion)
 from anyecg_model.analysis.episodes import beat_runs
 from anyecg_model.analysis.findings import Beats
-from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES
-from anyecg_model.io.annotations import AAMI_CLASS, BEAT_CLASS
 from anyecg_model.signal.preprocess import preprocess
 from anyecg_model.train.beat_fusion_train import FusionRecipe, Table, fusion_proba, train_fusion
+from anyecg_model.vocabulary.labels import AAMI_CLASS, BEAT_CLASS, BEAT_CLASS_SYMBOL, BEAT_CLASSES
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
 from beat_synth import paced_signal  # noqa: E402

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import (PatientModel, adapt_recording, adaptation_path, beat_features,
                                          match_beats, prior_from_labels)
 from anyecg_model.families.waves import beat_waves
-from anyecg_model.io import BEAT_CLASS, open_recording
+from anyecg_model.io import open_recording
+from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES
 from fam_synth import family_record
 
 N, S, V = (BEAT_CLASSES.index(c) for c in "NSV")

@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.cluster import FamilyConfig, cluster_beats, max_families, two_means
 from anyecg_model.families.features import rr_prematurity
 from anyecg_model.families.model import group_recording
-from anyecg_model.io import BEAT_CLASS, open_recording
+from anyecg_model.io import open_recording
+from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES
 from fam_synth import family_record
 
 
