@@ -18,8 +18,7 @@ from torch.utils.data import Dataset
 from ..analysis.features import rhythm_features, rr_features, window_beat_segments, window_template_features
 from ..signal.preprocess import PreprocessError, preprocess
 from ..vocabulary.leads import STANDARD_LEADS
-from ..vocabulary.model_input import PreprocessConfig
-from ..vocabulary.model_input import MAX_BEATS, N_TEMPLATE_FEATURES, WINDOW_S
+from ..vocabulary.model_input import MAX_BEATS, N_TEMPLATE_FEATURES, WINDOW_S, PreprocessConfig
 from .corpus import Corpus, RecordEntry, corpus_peaks
 
 log = logging.getLogger(__name__)
