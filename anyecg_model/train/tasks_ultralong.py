@@ -18,13 +18,11 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from ..model.anyecg import AnyECG
-from ..vocabulary.labels import EPISODE_LABELS, RECORD_CLASSES
+from ..vocabulary.labels import EPISODE_LABELS, RECORD_CLASS_TO_EPISODE, RECORD_CLASSES
 from .corpus import Corpus
 from .tasks_data import RecordLabelDataset, Window, windows_of
 
 log = logging.getLogger(__name__)
-
-CINC_TO_EPISODE = {"N": "NSR", "A": "AF", "O": "OTHER", "~": "NOISE"}
 
 
 class _SequenceWindows(RecordLabelDataset):
@@ -43,7 +41,7 @@ def window_labels(corpus: Corpus, windows: list[Window]) -> np.ndarray:
     for k, w in enumerate(windows):
         rec = corpus.records[w.record]
         if rec.set == "cinc2017":
-            out[k] = EPISODE_LABELS.index(CINC_TO_EPISODE[RECORD_CLASSES[rec.labels["record_class"]]])
+            out[k] = EPISODE_LABELS.index(RECORD_CLASS_TO_EPISODE[RECORD_CLASSES[rec.labels["record_class"]]])
             continue
         sel = lab["episode_record"] == w.record - first
         a, b, e = lab["episode_start"][sel], lab["episode_stop"][sel], lab["episode_label"][sel]

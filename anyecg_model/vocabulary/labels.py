@@ -59,6 +59,9 @@ MITDB_RHYTHM_TO_EPISODE: dict[str, str] = {
     "AB": "OTHER",     # atrial bigeminy
 }
 
+#: Episode label of a whole record of each record class (a CinC 2017 record as a one-episode sequence).
+RECORD_CLASS_TO_EPISODE: dict[str, str] = {"N": "NSR", "A": "AF", "O": "OTHER", "~": "NOISE"}
+
 #: Episode labels → MIT-BIH rhythm codes (aux text of ``+`` annotations) in written annotation files.
 EPISODE_TO_MITDB: dict[str, str] = {"NSR": "N", "AF": "AFIB", "AFL": "AFL", "SVTA": "SVTA", "VT": "VT", "VFL": "VFL",
                                     "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER",
