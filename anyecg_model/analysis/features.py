@@ -77,12 +77,15 @@ def window_beat_segments(signals: np.ndarray, window: np.ndarray, peaks: np.ndar
     of window ``window[k]`` → (K, S, T) float32, each beat zero-padded at its own window's edges."""
     W, S, n = signals.shape
     T = MORPH_BEFORE + MORPH_AFTER
-    padded = np.zeros((W, S, n + T), np.float32)
-    padded[:, :, MORPH_BEFORE:MORPH_BEFORE + n] = signals
+    out = np.zeros((len(peaks), S, T), np.float32)
+    rows = np.flatnonzero(signals.any(axis=(0, 2)))  # slots all zero in every window give zero segments
+    padded = np.zeros((W, len(rows), n + T), np.float32)
+    padded[:, :, MORPH_BEFORE:MORPH_BEFORE + n] = signals[:, rows]
     starts = np.asarray(peaks, dtype=np.int64).clip(0, n - 1)
     idx = starts[:, None] + np.arange(T)[None, :]  # (K, T) in padded coordinates
-    seg = padded[np.asarray(window, np.int64)[:, None], :, idx].transpose(0, 2, 1)  # (K, S, T)
-    return seg - np.median(seg, axis=-1, keepdims=True)
+    seg = padded[np.asarray(window, np.int64)[:, None], :, idx].transpose(0, 2, 1)  # (K, S', T)
+    out[:, rows] = seg - np.median(seg, axis=-1, keepdims=True)
+    return out
 
 
 def template_features(seg: np.ndarray) -> np.ndarray:
