@@ -40,6 +40,7 @@ import torch
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.checkpoint import load_checkpoint
+from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
 from ..signal.quality import unreadable_spans
@@ -57,12 +58,12 @@ log = logging.getLogger(__name__)
 
 
 def resolve_device(device: str = "auto") -> torch.device:
-    """``auto`` → CUDA when available, else CPU; ``cuda`` without a GPU is an error."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise AnalysisError("--device cuda asked for, but no CUDA GPU is available")
-    return torch.device(device)
+    """The device of an analysis (:func:`~anyecg_model.model.device.choose_device`); one not on this machine
+    is an :class:`AnalysisError`."""
+    try:
+        return choose_device(device)
+    except DeviceUnavailable as exc:
+        raise AnalysisError(str(exc)) from None
 
 
 def input_leads(recording: Recording, lead_map: Mapping[str, str] | None = None) -> LeadMapping:

@@ -28,13 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis.analyzer import resolve_device
     from ..model.checkpoint import CheckpointError, load_checkpoint
+    from ..model.device import choose_device
     from ..train.corpus import Corpus
     from ..train.tasks import make_dataset, predict
 
     try:
-        device = resolve_device(args.device)
+        device = choose_device(args.device)
         model = load_checkpoint(args.model, device=device)
         if args.task not in model.heads:
             raise ValueError(f"{args.model} has no {args.task!r} head")

@@ -231,7 +231,8 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     from .dataset_builder import class_names
     from .tasks import make_dataset, predict
     from .tasks_data import record_indices, windows_of
-    from .tasks_finetune import SELECTION, build_model, finetune, resolve_device
+    from ..model.device import choose_device
+    from .tasks_finetune import SELECTION, build_model, finetune
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -250,7 +251,7 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     start_model = build_model(fcfg)
     pcfg = start_model.preprocess_cfg
     val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed)
-    device = str(resolve_device(cfg.device))
+    device = str(choose_device(cfg.device))
     metrics_before, pred_before = predict(start_model, cfg.task, val_ds, cfg.batch_size, device)
     del start_model
     sets = {r.set for r in corpus.records}

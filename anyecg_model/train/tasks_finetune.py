@@ -25,9 +25,9 @@ from typing import Callable
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..analysis.analyzer import resolve_device
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
+from ..model.device import choose_device
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .loop import DistEnv, Trainer, TrainConfig
 from .tasks import TASKS, TaskObjective, TrainingCancelled, beat_class_weights, make_dataset, predict
@@ -175,7 +175,7 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
              cancelled: Callable[[], bool] | None = None,
              on_predictions: Callable[[int, object], None] | None = None) -> dict:
     """Fine-tune ``cfg.task``; returns the best epoch's validation metrics (see module docstring)."""
-    device = resolve_device(cfg.device)
+    device = choose_device(cfg.device)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg).to(device)
     _freeze(model, cfg.task, cfg.train, cfg.last_layers)

@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
+from ..model.device import choose_device
 from ..model.mcp import masked_code_loss
 from ..vocabulary.model_input import PreprocessConfig
 from .batch import to_device
@@ -69,11 +70,6 @@ def _batches(ds: PretrainDataset, batch_size: int, seed: int, workers: int = 0, 
         epoch += 1
 
 
-def pick_train_device(name: str = "auto") -> torch.device:
-    """``auto`` → CUDA when available, else CPU."""
-    return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
-
-
 def train_stage(stage: str, out: Path, steps: int, batch_size: int = 32, lr: float = 5e-4, seed: int = 0,
                 size: str = "small", corpus_dir: Path = DEFAULT_CORPUS_DIR, max_minutes: float | None = None,
                 device: str = "auto", workers: int = 0) -> AnyECG:
@@ -91,7 +87,7 @@ def train_stage(stage: str, out: Path, steps: int, batch_size: int = 32, lr: flo
         params = model.backbone.parameters()
     else:
         raise ValueError(f"unknown stage {stage!r}")
-    dev = pick_train_device(device)
+    dev = choose_device(device)
     model.to(dev)
     amp = dev.type == "cuda" and torch.cuda.is_bf16_supported()
     ds = PretrainDataset(Corpus(corpus_dir), pcfg, seed=seed)
