@@ -1,9 +1,12 @@
 """The project's ground floor of meaning; it imports nothing of the project (numpy and the standard library only).
 
 - :mod:`.leads`: lead names, their aliases and the model's lead slots (``STANDARD_LEADS``);
-- :mod:`.labels`: the beat, record (rhythm), episode and anomaly vocabularies, their readable names and the
-  MIT-BIH rhythm-code mapping;
-- :mod:`.model_input`: the model-input contract (window length, beat fields and feature sizes).
+- :mod:`.lead_map`: canonical lead names and which file lead fills which slot (``map_leads``);
+- :mod:`.labels`: the beat, record (rhythm), episode and anomaly vocabularies, their readable names, the
+  MIT-BIH beat and rhythm codes they map from and to, and the sets a checkpoint stores (``label_vocabularies``);
+- :mod:`.model_input`: the model-input contract (window length, beat fields and feature sizes,
+  ``PreprocessConfig``).
 
-Every other package may import it; an import-linter contract in ``pyproject.toml`` keeps it at the bottom.
+Every other package may import it; an import-linter contract in ``pyproject.toml`` and
+``tests/test_layers.py`` keep it at the bottom.
 """
