@@ -125,8 +125,11 @@ class Analyzer:
         polled between chunks."""
         tasks = self._check(recording, tasks)
         leads = input_leads(recording, lead_map)
-        ranges = order if callable(order) else (lambda fixed=list(order or []): fixed)
         scheduler = ChunkScheduler(chunk_spans(recording.duration_s, self.chunk_s))
+        if not callable(order):
+            yield from self._iter_prefetched(recording, tasks, scheduler, list(order or []), cancelled, leads)
+            return
+        ranges = order
         state, prev_end, done = None, None, 0.0
         while True:
             if cancelled is not None and cancelled():
@@ -142,6 +145,33 @@ class Analyzer:
             part.progress = min(1.0, done / max(recording.duration_s, 1e-9))
             prev_end = end_s
             yield part
+
+    def _iter_prefetched(self, rec: Recording, tasks, scheduler: ChunkScheduler, ranges: list[Span],
+                         cancelled: Callable[[], bool] | None, leads: LeadMapping) -> Iterator[ChunkResult]:
+        """:meth:`iter_analyze` with a fixed order: the next chunk's signal work (reading, filtering, quality,
+        R peaks, beat inputs) runs on a second thread while the model runs on this one (numpy, scipy and torch
+        release the GIL in their inner loops), so two cores do both at once. The same chunks, in the same
+        order, with the same inputs as one after the other."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        state, prev_end, done = None, None, 0.0
+        with ThreadPoolExecutor(1, thread_name_prefix="anyecg-chunk-signal") as pool:
+            span = scheduler.take(ranges)
+            pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads)
+            while pending is not None:
+                if cancelled is not None and cancelled():
+                    pending.cancel()
+                    return
+                inputs, (start_s, end_s) = pending.result(), span
+                span = scheduler.take(ranges)
+                pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads)
+                if prev_end is None or abs(prev_end - start_s) > 1e-6:
+                    state = None  # the GRU state only carries over to the time-successor of the last chunk
+                part, state = self._chunk_result(inputs, tasks, state)
+                done += end_s - start_s
+                part.progress = min(1.0, done / max(rec.duration_s, 1e-9))
+                prev_end = end_s
+                yield part
 
     def builder(self, recording: Recording, tasks: Sequence[str] = TASKS,
                 lead_map: Mapping[str, str] | None = None) -> FindingsBuilder:
@@ -171,8 +201,13 @@ class Analyzer:
             raise AnalysisError(f"model {self.model_dir} has no head(s) {missing} for tasks {list(tasks)}")
         return tuple(tasks)
 
-    @torch.inference_mode()
     def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state, leads: LeadMapping):
+        """One chunk: its signal work (:meth:`_chunk_inputs`), then the model (:meth:`_chunk_result`)."""
+        return self._chunk_result(self._chunk_inputs(rec, start_s, end_s, leads), tasks, state)
+
+    def _chunk_inputs(self, rec: Recording, start_s: float, end_s: float, leads: LeadMapping) -> dict:
+        """Everything of a chunk but the model: read with margins, preprocessed, quality gate, R peaks, the
+        windows' model inputs (``items``) and the beats' P-wave consistency; no torch (runs on any thread)."""
         from ..train.tasks_data import window_beat_fields  # shared with training so inputs match exactly
 
         fs, model = rec.fs, self.model
@@ -218,16 +253,20 @@ class Analyzer:
         beats = window_beat_fields(np.stack([it["patches"] for it in items]), local, local_rr, None, L)
         for k, item in enumerate(items):  # the same per-window fields as training's beat_fields, built at once
             item.update({name: v[k] for name, v in beats.items()})
-        out = self._forward(items, tasks, state)
         ws = start_s + WINDOW_S * np.arange(n_win)
         we = np.minimum(ws + WINDOW_S, end_s)
         we[-1] = end_s
         t = seg0 + peaks / mfs
         mine = (t >= start_s) & (t < end_s)
-        part = ChunkResult(start_s, end_s, ws, we, r_peaks_s=t[mine],
-                           p_wave=p_wave_consistency(lead, fs, peaks_native[mine]),
-                           unreadable_s=bad, unreadable_code=bad_code, **out["result"])
-        return part, out["state"]
+        return {"items": items, "span": (start_s, end_s, ws, we),
+                "fields": {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
+                           "unreadable_s": bad, "unreadable_code": bad_code}}
+
+    @torch.inference_mode()
+    def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object]:
+        """The model over a chunk's :meth:`_chunk_inputs`: its :class:`ChunkResult` and the GRU state after it."""
+        out = self._forward(inputs["items"], tasks, state)
+        return ChunkResult(*inputs["span"], **inputs["fields"], **out["result"]), out["state"]
 
     def _r_peaks(self, rec: Recording, lead: np.ndarray, seg0: float) -> np.ndarray:
         """R peaks (native samples from ``seg0``) of the rhythm lead's segment ``lead`` read at ``seg0`` s."""

@@ -64,3 +64,28 @@ def test_padding_beat_places_are_not_encoded():
         masked = enc(seg, lead_mask, beat_mask)
     torch.testing.assert_close(masked[beat_mask], full[beat_mask], atol=1e-6, rtol=1e-5)
     assert not masked[~beat_mask].any()
+
+
+def test_prefetched_chunks_give_the_findings_of_one_after_the_other(tiny_model_dir, recording):
+    analyzer = Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+    tasks = ("anomaly", "arrhythmia", "events")
+    prefetched = list(analyzer.iter_analyze(recording, tasks))  # fixed order: signal work on a second thread
+    sequential = list(analyzer.iter_analyze(recording, tasks, order=lambda: []))  # callable order: one by one
+    assert [p.start_s for p in prefetched] == [p.start_s for p in sequential] == [0.0, 30.0, 60.0, 90.0]
+    assert [p.progress for p in prefetched] == [p.progress for p in sequential]
+    for a, b in zip(prefetched, sequential):
+        np.testing.assert_array_equal(a.r_peaks_s, b.r_peaks_s)
+        np.testing.assert_array_equal(a.p_wave, b.p_wave)
+        np.testing.assert_array_equal(a.beats.label, b.beats.label)
+        np.testing.assert_array_equal(a.anomaly_logit, b.anomaly_logit)
+        np.testing.assert_array_equal(a.episode_prob, b.episode_prob)  # the GRU state carried alike
+    fast, reference = (analyzer.collect(recording, tasks, parts) for parts in (prefetched, sequential))
+    assert fast.to_json() == reference.to_json()
+
+
+def test_cancelling_stops_the_prefetched_run(tiny_model_dir, recording):
+    analyzer = Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+    seen = []
+    for part in analyzer.iter_analyze(recording, ("anomaly",), cancelled=lambda: len(seen) >= 1):
+        seen.append(part.start_s)
+    assert seen == [0.0]
