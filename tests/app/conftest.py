@@ -77,3 +77,12 @@ def analysis_process():
     proc = AnalysisProcess(torch_threads=1)
     yield proc
     proc.stop()
+
+
+@pytest.fixture
+def win(window, tiny_dir, analysis_process):
+    """The main window analysing with the test module's ``tiny_dir`` model in the shared analysis process."""
+    window.model.use_process(analysis_process)
+    window.model.set_model_dir(tiny_dir, remember=False)
+    yield window
+    window.model.shutdown()

@@ -62,14 +62,6 @@ def hooks_process():
     proc.stop()
 
 
-@pytest.fixture
-def win(window, tiny_dir, analysis_process):
-    window.model.use_process(analysis_process)
-    window.model.set_model_dir(tiny_dir, remember=False)
-    yield window
-    window.model.shutdown()
-
-
 def run_to_end(qtbot, win, timeout=60_000):
     with qtbot.waitSignal(win.model.analysisFinished, timeout=timeout) as blocker:
         win.model.analyze()

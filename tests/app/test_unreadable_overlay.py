@@ -41,14 +41,6 @@ def _ecg(path: str, flat: bool) -> Recording:
     return Recording.from_array(data, FS, ["MLII", "V1"], path=path, start_time=START)
 
 
-@pytest.fixture
-def win(window, tiny_dir, analysis_process):
-    window.model.use_process(analysis_process)
-    window.model.set_model_dir(tiny_dir, remember=False)
-    yield window
-    window.model.shutdown()
-
-
 def _analyse(qtbot, win, rec: Recording):
     win.set_recording(rec)
     with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000):
