@@ -7,12 +7,6 @@ import pytest
 from PySide6 import QtCore
 
 
-@pytest.fixture(autouse=True)
-def journal_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path / "journal"))
-    return tmp_path / "journal"
-
-
 @pytest.fixture
 def dock(qtbot, window, shared_data):
     from app.families import install_families

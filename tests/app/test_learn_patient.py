@@ -9,12 +9,6 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def journal_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path / "journal"))
-    return tmp_path / "journal"
-
-
 def _reference_then_suggestions(ui, until_s: float = 300.0) -> tuple[np.ndarray, np.ndarray]:
     """Keep the reference labels before ``until_s``; after it, an all-N model's suggestions instead."""
     store = ui.controller.store
