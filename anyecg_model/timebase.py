@@ -53,11 +53,11 @@ class TimeBase:
             return "–"
         if self.start is None:
             sign = "-" if t_s < 0 else "+"
-            return f"{sign}{_hms(abs(t_s), decimals, pad_hours=False)}" + (" elapsed" if label else "")
+            return f"{sign}{hms(abs(t_s), decimals)}" + (" elapsed" if label else "")
         when = self.start + _dt.timedelta(seconds=t_s)
         day = (when.date() - self.start.date()).days
         of_day = when.hour * 3600 + when.minute * 60 + when.second + when.microsecond / 1e6
-        return _hms(of_day, decimals, pad_hours=True) + (f" (day {day + 1})" if day else "")
+        return hms(of_day, decimals, pad_hours=True) + (f" (day {day + 1})" if day else "")
 
     def parse(self, text: str) -> float:
         """Seconds into the recording from what a user types, read as :meth:`at` writes it.
@@ -93,7 +93,8 @@ class TimeBase:
         return f"{self.at(t0_s, decimals)}–{self.at(t1_s, decimals)}"
 
 
-def _hms(seconds: float, decimals: int, pad_hours: bool) -> str:
+def hms(seconds: float, decimals: int = 0, pad_hours: bool = False) -> str:
+    """``h:mm:ss`` (``hh:mm:ss`` with ``pad_hours``) of ``seconds`` ≥ 0, with ``decimals`` fractional digits."""
     scale = 10 ** decimals
     whole = math.floor(seconds * scale + 1e-6)
     sec_units = whole % (60 * scale)

@@ -25,7 +25,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.signal.filters import PRESETS, RAW
-from anyecg_model.timebase import TimeBase
+from anyecg_model.timebase import TimeBase, hms
 
 from .dialogs import CalibrationDialog, show_message
 from .docks import DockLayout, scrolling
@@ -37,7 +37,7 @@ from .overview import OverviewBar
 from .paper import PaperScale
 from .resting_header import RestingHeader
 from .settings import THEMES, ViewerSettings, apply_theme
-from .trace_view import TraceView, format_time
+from .trace_view import TraceView
 from .twelve_lead import TwelveLeadView, is_standard_12lead
 from .workers import HeartRateWorker, PyramidBuilder
 
@@ -448,7 +448,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         rec = self.recording
         name = f"synthetic Holter demo — {SYNTHETIC_LABEL}" if rec.format == SYNTHETIC_FORMAT else Path(rec.path).name
-        self.setWindowTitle(f"{name} — {len(rec.leads)} lead{'' if len(rec.leads) == 1 else 's'}, {format_time(rec.duration_s)} — AnyECG Workstation")
+        self.setWindowTitle(f"{name} — {len(rec.leads)} lead{'' if len(rec.leads) == 1 else 's'}, {hms(rec.duration_s)} — AnyECG Workstation")
 
     # ------------------------------------------------------------------ bad input and files on disk
     def _message(self, title: str, text: str, error: bool = True) -> None:

@@ -72,16 +72,6 @@ def column_strokes(y: np.ndarray) -> np.ndarray:
     return out
 
 
-def format_time(t: float, decimals: int = 0) -> str:
-    """``h:mm:ss`` (with ``decimals`` fractional digits) for ``t`` seconds."""
-    sign = "-" if t < 0 else ""
-    t = abs(t)
-    h, rem = divmod(t, 3600)
-    m, s = divmod(rem, 60)
-    sec = f"{s:0{3 + decimals if decimals else 2}.{decimals}f}"
-    return f"{sign}{int(h)}:{int(m):02d}:{sec}"
-
-
 #: Tick spacings (s) a clock reader expects: sub-second paper steps, then seconds, minutes, hours.
 TIME_TICKS_S = (0.04, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 

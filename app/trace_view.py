@@ -35,10 +35,10 @@ from anyecg_model.signal.pyramid import MinMaxPyramid
 from .calipers import CaliperController
 from .lanes import LaneItem
 from .paper import GAINS_MM_MV, LIGHT, PaperColours, PaperGridItem, PaperScale, badge_text
-from .trace_items import LeadLabel, TimeAxis, TraceCurve, TraceViewBox, format_time
+from .trace_items import LeadLabel, TimeAxis, TraceCurve, TraceViewBox
 from .workers import RenderRequest, RenderResult, RenderWorker
 
-__all__ = ["TraceView", "TimeAxis", "format_time", "LANE_PX"]
+__all__ = ["TraceView", "TimeAxis", "LANE_PX"]
 
 #: Height of one annotation lane in pixels.
 LANE_PX = 22
