@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", choices=("light", "dark"), help="colour theme (remembered)")
     p.add_argument("--analyze", action="store_true",
                    help="run the model on the file as it opens; with --screenshot, wait for the visible findings")
-    p.add_argument("--model", metavar="DIR", help="model checkpoint folder for this run (default: resources/anyecg-small)")
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+
+    p.add_argument("--model", metavar="DIR", help=f"model checkpoint folder for this run (default: {SHIPPED_MODEL_DIR})")
     return p
 
 

@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anyecg_model.analysis.beat_fusion import expected_calibration_error, reliability_table, save_fusion  # noqa: E402
-from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR  # noqa: E402
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR  # noqa: E402
 from anyecg_model.vocabulary.labels import AAMI_BEAT_CLASSES  # noqa: E402
 from anyecg_model.train.beat_fusion_data import extract_mitdb, load_cache  # noqa: E402
 from anyecg_model.train.beat_fusion_train import (MITDB_DS2, MITDB_PACED, MITDB_VAL, TRAIN, FusionRecipe,  # noqa: E402
@@ -99,7 +99,7 @@ def main() -> None:
         head.cfg.metrics = {"mitdb_ds2": {k: round(float(v), 4) for k, v in results[
             "**fusion: shipped backbone + clinical**"][0].items()}, "trained_on": list(TRAIN + MITDB_PACED),
             "temperature_fitted_on": list(MITDB_VAL)}
-        log.info("wrote %s", save_fusion(head, DEFAULT_MODEL_DIR))
+        log.info("wrote %s", save_fusion(head, SHIPPED_MODEL_DIR))
 
     print("\nPaced beats, leave-one-paced-record-out (train: DS1 train + the other 3 paced records), seed 0")
     print("| held out | paced beats | fusion paced Se | fusion paced→V | GBM paced Se | GBM paced→V |")

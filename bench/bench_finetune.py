@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anyecg_model.model.versions import SHIPPED_DIR  # noqa: E402
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR  # noqa: E402
 from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS1, MITDB_VAL  # noqa: E402
 
 TICK_MS = 5
@@ -64,7 +64,7 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--init", type=Path, default=SHIPPED_DIR if (SHIPPED_DIR / "config.json").exists() else None)
+    p.add_argument("--init", type=Path, default=SHIPPED_MODEL_DIR if (SHIPPED_MODEL_DIR / "config.json").exists() else None)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR / "mitdb")
     p.add_argument("--screenshot", type=Path, help="save the result page as a PNG")
     args = p.parse_args()

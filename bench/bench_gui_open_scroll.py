@@ -89,12 +89,12 @@ def seed_journal(rec, n_beats: int) -> float:
 def viewer_model_dir(arg: str | None, tmp: Path) -> tuple[Path, str]:
     """The model folder for ``--analyze``, found without importing torch into this process (the viewer never
     does; the heap it would add changes what a collection costs); random weights only when none is shipped."""
-    from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 
     if arg:
         return Path(arg), arg
-    if (DEFAULT_MODEL_DIR / "config.json").exists():
-        return DEFAULT_MODEL_DIR, "shipped resources/anyecg-small"
+    if (SHIPPED_MODEL_DIR / "config.json").exists():
+        return SHIPPED_MODEL_DIR, "shipped resources/anyecg-small"
     return model_dir(None, tmp)
 
 

@@ -67,12 +67,12 @@ def synthetic(hours: float):
 
 
 def model_dir(arg: str | None, tmp: Path) -> tuple[Path, str]:
-    from anyecg_model.analysis.analyzer import DEFAULT_MODEL_DIR
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 
     if arg:
         return Path(arg), arg
-    if (DEFAULT_MODEL_DIR / "config.json").exists():
-        return DEFAULT_MODEL_DIR, "shipped resources/anyecg-small"
+    if (SHIPPED_MODEL_DIR / "config.json").exists():
+        return SHIPPED_MODEL_DIR, "shipped resources/anyecg-small"
     import torch
 
     from anyecg_model.model.anyecg import AnyECG

@@ -166,7 +166,7 @@ def in_viewer(out: Path, tmp: Path, model: str | None, beats_view: tuple[float, 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default=str(ROOT / "docs" / "images"), help="output folder (default docs/images)")
-    p.add_argument("--model", help="model checkpoint folder (default resources/anyecg-small)")
+    p.add_argument("--model", help="model checkpoint folder (default: the shipped model, model.shipped.SHIPPED_MODEL_DIR)")
     p.add_argument("--beats-view", default="1582,1592", help="START,END s of model_beats.png in record 201")
     p.add_argument("--only", choices=("window", "viewer", "report"), help="make only these images")
     args = p.parse_args()

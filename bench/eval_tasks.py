@@ -1,6 +1,6 @@
 """Held-out evaluation of the shipped model against baselines trained in the same run on the same split.
 
-Usage: python bench/eval_tasks.py [--model resources/anyecg-small] [--name NAME] [--tasks beats,rhythm,anomaly,leadgen]
+Usage: python bench/eval_tasks.py [--model DIR (default: the shipped model)] [--name NAME] [--tasks beats,rhythm,anomaly,leadgen]
        [--seed 0] [--skip-baselines] [--json OUT]
 
 For each task: the model's metrics on the test split; the classical baseline (gradient boosting on
@@ -24,6 +24,7 @@ import torch
 
 from anyecg_model.vocabulary.labels import BEAT_CLASSES, RECORD_CLASSES
 from anyecg_model.model.checkpoint import load_checkpoint
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.baselines import LinearLeadGenerator, beat_table, fit_gbm, full_proba, rhythm_table
 from anyecg_model.train.corpus import Corpus
 from anyecg_model.train.tasks import (Predictions, beat_metrics, leadgen_metrics, make_dataset, metrics_of, predict,
@@ -74,7 +75,7 @@ def table(task, rows):
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--model", type=Path, default=Path("resources/anyecg-small"))
+    p.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR)
     p.add_argument("--tasks", default="beats,rhythm,anomaly,leadgen")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--name", default="AnyECG-small", help="the model's name in the tables")

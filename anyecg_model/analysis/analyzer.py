@@ -2,7 +2,7 @@
 
 Usage::
 
-    analyzer = Analyzer()                                  # resources/anyecg-small, device auto
+    analyzer = Analyzer()                                  # the shipped model, device auto
     findings = analyzer.analyze(recording)                 # Findings (see findings.py)
     for part in analyzer.iter_analyze(recording, order=[(t0, t1)], cancelled=stop.is_set):
         ...                                                # ChunkResult per chunk, visible part first
@@ -47,7 +47,8 @@ from ..signal.quality import unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.model_input import MAX_BEATS
 from .builder import FindingsBuilder, FindingsRules
-from .chunks import (CHUNK_S, DEFAULT_MODEL_DIR, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
+from ..model.shipped import SHIPPED_MODEL_DIR
+from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .beat_context import clinical_features
 from .beat_fusion import beat_representation, load_fusion
@@ -85,7 +86,7 @@ class Analyzer:
 
     def __init__(self, model_dir: str | Path | None = None, device: str = "auto", chunk_s: float = CHUNK_S,
                  batch_windows: int = 64):
-        self.model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+        self.model_dir = Path(model_dir) if model_dir else SHIPPED_MODEL_DIR
         self.device = resolve_device(device)
         self.model = load_checkpoint(self.model_dir, device=self.device)
         if chunk_s < WINDOW_S or abs(chunk_s / WINDOW_S - round(chunk_s / WINDOW_S)) > 1e-9:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -18,7 +17,6 @@ import numpy as np
 from ..vocabulary.model_input import WINDOW_S
 from .findings import Beats
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
 TASKS = ("anomaly", "arrhythmia", "events")
 CHUNK_S = 300.0
 MARGIN_S = 10.0

@@ -34,6 +34,7 @@ from ..analysis.findings import Findings
 from ..families.headless import AdaptError, AdaptRequest, adapt_findings
 from ..io import RecordingError, open_recording
 from ..model.checkpoint import CheckpointError
+from ..model.shipped import SHIPPED_MODEL_DIR
 from ..vocabulary.labels import EPISODE_TO_MITDB
 from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of
 
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="recording files (any readable format)")
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--model", default=None, help="checkpoint directory (default resources/anyecg-small)")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="checkpoint directory (default %(default)s)")
     parser.add_argument("--json", default=None, metavar="OUT", help="write findings as JSON to OUT ('-' = stdout)")
     parser.add_argument("--annotations", action="store_true", help="also write <record>.anyecg WFDB annotations")
     parser.add_argument("--adapt-from", default=None, metavar="ANNOTATOR",

@@ -12,13 +12,14 @@ import json
 import sys
 from pathlib import Path
 
+from ..model.shipped import SHIPPED_MODEL_DIR
 from ..train.corpus import DEFAULT_CORPUS_DIR
 from ..train.tasks import TASKS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--model", type=Path, default=Path("resources/anyecg-small"))
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="checkpoint directory (default %(default)s)")
     parser.add_argument("--split", default="test", choices=("test", "val"))
     parser.add_argument("--protocol", default="random", choices=("random", "chest"), help="lead generation only")
     parser.add_argument("--sets", default=None, help="comma-separated corpus sets (default: the task's)")

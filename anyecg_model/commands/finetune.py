@@ -13,6 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
+from ..model.shipped import SHIPPED_MODEL_DIR
 from ..train.corpus import DEFAULT_CORPUS_DIR
 from ..train.tasks import TASKS
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--init", type=Path, default=Path("resources/anyecg-small"), help="starting checkpoint")
+    parser.add_argument("--init", type=Path, default=SHIPPED_MODEL_DIR, help="starting checkpoint (default %(default)s)")
     parser.add_argument("--random-init", action="store_true", help="same architecture from random weights")
     parser.add_argument("--size", default="small", help="model size for --random-init")
     parser.add_argument("--train", default="head", choices=("head", "last", "full"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from ..analysis.leadgen import generate_leads
 from ..io import RecordingError, open_recording
 from ..io.recording import Recording
 from ..model.checkpoint import CheckpointError
+from ..model.shipped import SHIPPED_MODEL_DIR
 from ..vocabulary.lead_map import canonical_lead_name, standard_equivalent
 
 
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help="input recording")
     parser.add_argument("--leads", required=True, help="comma-separated leads to generate, e.g. V1,V2,V3")
     parser.add_argument("--out", required=True, help="output WFDB header path (OUT.hea)")
-    parser.add_argument("--model", default=None, help="checkpoint directory (default resources/anyecg-small)")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="checkpoint directory (default %(default)s)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
 
 

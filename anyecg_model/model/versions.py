@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checkpoint import CONFIG, WEIGHTS, CheckpointError, read_metadata
+from .shipped import SHIPPED_MODEL_DIR
 
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
 ACTIVE_FILE = "active.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*$")
 
@@ -96,8 +96,8 @@ def save_version(checkpoint_dir: Path, name: str, *, training_data: dict, metric
     check_name(name)
     src = Path(checkpoint_dir)
     meta = read_metadata(src)
-    if _inside(root, SHIPPED_DIR) or _inside(SHIPPED_DIR, root):
-        raise VersionError(f"{root}: the user's model folder may not be the shipped model's folder {SHIPPED_DIR}")
+    if _inside(root, SHIPPED_MODEL_DIR) or _inside(SHIPPED_MODEL_DIR, root):
+        raise VersionError(f"{root}: the user's model folder may not be the shipped model's folder {SHIPPED_MODEL_DIR}")
     version = next_version(name, root)
     final = root / f"{name}-{version}"
     tmp = root / f".{name}-{version}.{os.getpid()}.tmp"
@@ -161,7 +161,7 @@ def active_version(root: Path | None = None) -> ModelVersion | None:
 def active_model_dir(root: Path | None = None) -> Path:
     """Checkpoint folder the viewer's analysis should load: the active version, else the shipped default."""
     v = active_version(root)
-    return v.path if v is not None else SHIPPED_DIR
+    return v.path if v is not None else SHIPPED_MODEL_DIR
 
 
 def set_active(label: str | None, root: Path | None = None) -> Path:

@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.device import choose_device
+from ..model.shipped import SHIPPED_MODEL_DIR
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .loop import DistEnv, Trainer, TrainConfig
 from .tasks import TASKS, TaskObjective, TrainingCancelled, beat_class_weights, make_dataset, predict
@@ -44,7 +45,7 @@ class FinetuneConfig:
 
     task: str
     out: Path
-    init: Path | None = Path("resources/anyecg-small")
+    init: Path | None = SHIPPED_MODEL_DIR
     size: str = "small"
     train: str = "head"  # head | last | full
     last_layers: int = 1

@@ -25,7 +25,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.analysis.builder import FindingsBuilder
 from anyecg_model.analysis.cache import FindingsCache
-from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS
+from anyecg_model.analysis.chunks import TASKS
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.io.recording import Recording
@@ -144,7 +145,7 @@ class ModelController(QtCore.QObject):
     def model_dir(self) -> Path:
         if self._model_dir_override is not None:
             return self._model_dir_override
-        return Path(self.settings.get_str("model/dir", str(DEFAULT_MODEL_DIR)))
+        return Path(self.settings.get_str("model/dir", str(SHIPPED_MODEL_DIR)))
 
     @property
     def device_setting(self) -> str:

@@ -32,12 +32,13 @@ from PySide6 import QtCore
 
 from anyecg_model.analysis.builder import FindingsRules
 from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
-from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR, TASKS, FocusRange
+from anyecg_model.analysis.chunks import TASKS, FocusRange
 from anyecg_model.analysis.client import AnalysisProcess, ProcessGone, ProcessStartError
 from anyecg_model.analysis.jobs import model_info
 from anyecg_model.analysis.protocol import (Cancel, Cancelled, Done, Job, JobSpec, Message, ModelReady, ModelUnusable,
                                             Notice, Partial, Warm, WarmFailed)
 from anyecg_model.analysis.relay import Relay
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.checkpoint import CheckpointError
 
@@ -81,7 +82,7 @@ class AnalysisJob:
 
     job_id: int
     recording: Recording
-    model_dir: Path = DEFAULT_MODEL_DIR
+    model_dir: Path = SHIPPED_MODEL_DIR
     device: str = "auto"
     tasks: tuple[str, ...] = TASKS
     visible: tuple[float, float] = (0.0, 10.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.model import versions
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.dataset_builder import TASKS, UserDataset
 from anyecg_model.train.job import JobConfig, JobEvent
 
@@ -109,8 +110,8 @@ class TrainingPanel(QtWidgets.QWidget):
         combo = self.train_tab.base_model
         current = combo.currentData()
         combo.clear()
-        if (versions.SHIPPED_DIR / "config.json").exists():
-            combo.addItem(f"Shipped default ({versions.SHIPPED_DIR.name})", str(versions.SHIPPED_DIR))
+        if (SHIPPED_MODEL_DIR / "config.json").exists():
+            combo.addItem(f"Shipped default ({SHIPPED_MODEL_DIR.name})", str(SHIPPED_MODEL_DIR))
         for v in reversed(listed):
             combo.addItem(f"My version {v.label}" + (f" ({v.task})" if v.task else ""), str(v.path))
         combo.addItem("Random initialisation (small, untrained baseline)", "")

@@ -155,10 +155,10 @@ def test_the_analyzer_uses_a_fusion_head_shipped_beside_the_backbone(tmp_path, t
 
 def test_the_shipped_fusion_head_calls_a_synthetic_paced_rhythm_paced():
     from anyecg_model.analysis.analyzer import Analyzer
-    from anyecg_model.analysis.chunks import DEFAULT_MODEL_DIR
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
     from anyecg_model.io.recording import Recording
 
-    if load_fusion(DEFAULT_MODEL_DIR) is None:
+    if load_fusion(SHIPPED_MODEL_DIR) is None:
         pytest.skip("no fusion head shipped in resources/anyecg-small")
     sig, samples = paced_signal(60.0, FS, paced=True, seed=11)
     rec = Recording.from_array(sig, FS, ["MLII", "V1"], path="paced.hea")

@@ -123,6 +123,7 @@ def test_switching_the_viewer_version_tells_the_model_controller(qtbot, tmp_path
 
     from anyecg_model.model import versions
     from anyecg_model.model.anyecg import AnyECG
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
     from anyecg_model.model.checkpoint import save_checkpoint
     from app.training.panel import TrainingPanel
 
@@ -151,4 +152,4 @@ def test_switching_the_viewer_version_tells_the_model_controller(qtbot, tmp_path
     assert versions.active_model_dir(root) == root / "clinic-1"
     assert p.result_tab.versions.currentData() == "clinic-1"
     p.use_version("")
-    assert Window.model.dirs[-1] == versions.SHIPPED_DIR
+    assert Window.model.dirs[-1] == SHIPPED_MODEL_DIR

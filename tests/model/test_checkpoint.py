@@ -146,11 +146,10 @@ def test_a_checkpoint_with_another_label_set_is_refused(saved):
 
 
 def test_the_shipped_checkpoint_matches_the_vocabulary():
-    from pathlib import Path
-
     from anyecg_model.model.checkpoint import check_vocabularies, read_metadata
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 
-    shipped = Path(__file__).resolve().parents[2] / "resources" / "anyecg-small"
+    shipped = SHIPPED_MODEL_DIR
     if not (shipped / "config.json").exists():
         pytest.skip("no shipped model in resources/anyecg-small")
     check_vocabularies(read_metadata(shipped), shipped / "config.json")

@@ -14,6 +14,7 @@ import torch
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import save_checkpoint
 from anyecg_model.model import versions
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.dataset_builder import DatasetConfig, build_dataset
 from anyecg_model.train.job import JobConfig, TrainingJob, _worker_main, prediction_loss, run_job
 
@@ -173,7 +174,7 @@ def test_never_saves_over_the_shipped_model(finished):
     result, _ = finished
     with pytest.raises(versions.VersionError, match="shipped"):
         versions.save_version(Path(result["version"]["path"]), "x", training_data={}, metrics={}, job={},
-                              root=versions.SHIPPED_DIR.parent)
+                              root=SHIPPED_MODEL_DIR.parent)
 
 
 def _agreement(findings, rec) -> float:
@@ -192,7 +193,7 @@ def test_switching_versions_changes_the_findings(finished, setup, tmp_path):
 
     result, _ = finished
     root = Path(result["version"]["path"]).parent
-    assert versions.active_model_dir(root) == versions.SHIPPED_DIR
+    assert versions.active_model_dir(root) == SHIPPED_MODEL_DIR
     rec = open_recording(setup / "data" / "r5.hea")
     shipped = Analyzer(setup / "init", device="cpu").analyze(rec, tasks=("arrhythmia",))
     active = versions.set_active("clinic-1", root)
@@ -205,7 +206,7 @@ def test_switching_versions_changes_the_findings(finished, setup, tmp_path):
     # the fine-tuned version agrees better with the reference labels of this validation record
     assert _agreement(tuned, rec) > _agreement(shipped, rec)
     versions.set_active(None, root)
-    assert versions.active_model_dir(root) == versions.SHIPPED_DIR
+    assert versions.active_model_dir(root) == SHIPPED_MODEL_DIR
 
 
 def test_exported_command_line_is_the_same_finetune_config(setup):
