@@ -23,10 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anyecg_model.analysis.beat_fusion import expected_calibration_error, reliability_table, save_fusion  # noqa: E402
+from anyecg_model.model.beat_fusion import expected_calibration_error, reliability_table, save_fusion  # noqa: E402
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR  # noqa: E402
 from anyecg_model.vocabulary.labels import AAMI_BEAT_CLASSES  # noqa: E402
-from anyecg_model.train.beat_fusion_data import extract_mitdb, load_cache  # noqa: E402
+from anyecg_model.analysis.beat_fusion_data import extract_mitdb, load_cache  # noqa: E402
 from anyecg_model.train.beat_fusion_train import (MITDB_DS2, MITDB_PACED, MITDB_VAL, TRAIN, FusionRecipe,  # noqa: E402
                                                   Table, beat_scores, fusion_logits, fusion_proba, gbm_proba,
                                                   paced_scores, train_fusion, train_gbm)

@@ -15,8 +15,8 @@ chunk the signal is read with a 10-s margin on both sides (filters and RR interv
 preprocessed exactly as in training, R peaks are detected on lead II/MLII (else the first mapped lead),
 and every 10-s window goes through the backbone once; the requested heads read its hidden states.
 Memory is bounded by one chunk whatever the recording's length.
-When the checkpoint ships a fusion beat head (:mod:`.beat_fusion`), each beat is classified from the beat
-head's activations and the clinical features of :mod:`.beat_context`, whose "record-level" context (median
+When the checkpoint ships a fusion beat head (:mod:`~anyecg_model.model.beat_fusion`), each beat is classified from the beat
+head's activations and the clinical features of :mod:`~anyecg_model.vocabulary.beat_context`, whose "record-level" context (median
 RR, local mean RR over ±30 s, dominant-beat template) is the chunk and its margins (320 s): a streamed
 chunk normalises by what it holds, not by the whole recording, so training extracted them the same way.
 The ultra-long GRU carries its state
@@ -39,19 +39,19 @@ import torch
 
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
+from ..model.beat_fusion import beat_representation, load_fusion
 from ..model.checkpoint import load_checkpoint
 from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
 from ..signal.quality import unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
+from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.model_input import MAX_BEATS
 from .builder import FindingsBuilder, FindingsRules
 from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
-from .beat_context import clinical_features
-from .beat_fusion import beat_representation, load_fusion
 from .features import rhythm_features, rr_features
 from .findings import Beats, Findings, ModelInfo
 

@@ -5,7 +5,7 @@ head's own extra inputs) and returns logits or waveforms:
 
 - :class:`AnomalyHead`: normal vs abnormal per window, one logit (B,).
 - :class:`RhythmHead`: CinC 2017 record classes N/A/O/~ per window, logits (B, 4).
-- :class:`BeatHead`: AAMI beat classes N/S/V/F/Q (paced beats are Q here; see analysis.beat_fusion) at given R-peak positions, logits (B, K, 5), from the
+- :class:`BeatHead`: AAMI beat classes N/S/V/F/Q (paced beats are Q here; see model.beat_fusion) at given R-peak positions, logits (B, K, 5), from the
   backbone embedding of the patch holding the beat, RR-interval features, the beat's likeness to the
   window's dominant beat and a beat-centred morphology encoding.
 - :class:`LeadGenerationHead`: the waveform of every slot (B, S, P, patch_len) from its token embedding;

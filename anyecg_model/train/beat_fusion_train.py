@@ -1,10 +1,10 @@
 """Training and evaluation of the fusion beat classifier and its same-run classical rival, on cached beats.
 
-Inputs come from :mod:`.beat_fusion_data` (one ``.npz`` per MIT-BIH record). Protocol (de Chazal 2004,
+Inputs come from :mod:`anyecg_model.analysis.beat_fusion_data` (one ``.npz`` per MIT-BIH record). Protocol (de Chazal 2004,
 inter-patient): train on DS1 less the validation records 101, 203, 223 plus the paced records, validate
 (temperature, nothing else) on those three, test on DS2. Paced beats are judged leave-one-paced-record-out.
 
-- :func:`train_fusion`: standardisation + MLP (:class:`~anyecg_model.analysis.beat_fusion.FusionHead`),
+- :func:`train_fusion`: standardisation + MLP (:class:`~anyecg_model.model.beat_fusion.FusionHead`),
   class-balanced cross-entropy, AdamW, fixed epochs, then a temperature fitted on the validation records.
 - :func:`train_gbm`: ``HistGradientBoostingClassifier`` with balanced class weights on the same clinical
   features plus the earlier baseline's window/morphology features.
@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..analysis.beat_context import CLINICAL_FEATURES
-from ..analysis.beat_fusion import FusionConfig, FusionHead, expected_calibration_error, fit_temperature
+from ..model.beat_fusion import FusionConfig, FusionHead, expected_calibration_error, fit_temperature
+from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import BEAT_CLASSES
 from .corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, MITDB_VAL
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from anyecg_model.analysis.beat_context import CLINICAL_FEATURES, clinical_features
-from anyecg_model.analysis.beat_fusion import (FusionConfig, FusionError, FusionHead, expected_calibration_error,
-                                               fit_temperature, load_fusion, save_fusion)
+from anyecg_model.vocabulary.beat_context import CLINICAL_FEATURES, clinical_features
+from anyecg_model.model.beat_fusion import (FusionConfig, FusionError, FusionHead, expected_calibration_error,
+                                            fit_temperature, load_fusion, save_fusion)
 from anyecg_model.analysis.episodes import beat_runs
 from anyecg_model.analysis.findings import Beats
 from anyecg_model.signal.preprocess import preprocess

@@ -4,7 +4,7 @@
 300-s chunks with 10-s margins, preprocessing, 10-s windows through the frozen backbone) on the reference
 beats of a record instead of detected ones, and keeps for every beat what the fusion head and the classical
 baseline read: the beat head's penultimate activations and logits (``rep``), the clinical features of
-:mod:`~anyecg_model.analysis.beat_context` (``clinical``), the window-level RR/template inputs of the beat
+:mod:`~anyecg_model.vocabulary.beat_context` (``clinical``), the window-level RR/template inputs of the beat
 head and a 24-value morphology summary (``window``, the earlier GBM baseline's extra features), and the
 reference class (index into :data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES`, paced beats ``P``; −1 for
 beat codes outside the vocabulary). Cache files are numbers only and read with ``allow_pickle=False``.
@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..analysis.analyzer import Analyzer
 from ..io.recording import Recording
+from ..model.beat_fusion import beat_representation
 from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, BEAT_SYMBOLS
+from .analyzer import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ class ReferenceBeatAnalyzer(Analyzer):
         return (p - s0).astype(np.float64)
 
     def _beat_probabilities(self, h, batch, chunk):
-        from ..analysis.beat_fusion import beat_representation
-
         hidden, logits = beat_representation(self.model.heads["beats"], h, batch)
         m = batch["beat_mask"].cpu().numpy()
         rep = torch.cat([hidden, logits], -1).float().cpu().numpy()[m]

@@ -2,7 +2,7 @@
 
 The classical inter-patient beat classifiers (de Chazal 2004, Mar 2011, Llamedo 2011) win on prematurity
 normalised by the patient's own rhythm and on likeness to the patient's own dominant beat. These are the
-fusion head's clinical inputs (:mod:`.beat_fusion`) and the same-run gradient-boosting baseline's features.
+fusion head's clinical inputs (:mod:`anyecg_model.model.beat_fusion`) and the same-run gradient-boosting baseline's features.
 
 Everything is computed over one *context*: the beats of an analysis chunk and its margins (the analyzer's
 300-s chunk plus 10 s either side; a whole record when given one). Within it:

@@ -2,7 +2,7 @@
 
 The shipped beat head (:class:`~anyecg_model.model.heads.BeatHead`) sees each beat only within its 10-s
 window. :class:`FusionHead` reads the beat head's penultimate activations and logits together with the
-clinical features of :mod:`.beat_context` (RR prematurity normalised by the recording's own rhythm, the beat
+clinical features of :mod:`~anyecg_model.vocabulary.beat_context` (RR prematurity normalised by the recording's own rhythm, the beat
 against the recording's dominant beat, QRS width and amplitude), standardised, through a small MLP, into
 :data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES` (which include paced beats, ``P``). Its logits are divided by a temperature
 fitted on validation records (:func:`fit_temperature`), so the reported confidence is calibrated.
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..vocabulary.labels import BEAT_CLASSES
-from .beat_context import CLINICAL_FEATURES
+from ..vocabulary.beat_context import CLINICAL_FEATURES
 
 WEIGHTS, CONFIG = "beat_fusion.safetensors", "beat_fusion.json"
 FORMAT = "anyecg-beat-fusion"
