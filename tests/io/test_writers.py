@@ -1,42 +1,19 @@
-"""Writers and conversion: round trips keep samples within one ADC step and every annotation."""
+"""Writers: round trips keep samples within one ADC step and every annotation (`anyecg convert` / `anyecg info`
+are in tests/commands/test_info_convert.py)."""
 from __future__ import annotations
-
-import datetime as dt
 
 import numpy as np
 import pytest
 import wfdb
+from annotated_recording import annotated_recording
 
-from anyecg_model.cli import COMMANDS
-from anyecg_model.commands import convert, info
 from anyecg_model.io import Annotations, Recording, open_recording
-from anyecg_model.io.writers import rhythm_annotations, write_csv, write_edf, write_wfdb, write_wfdb_annotations
-
-
-def main(argv: list[str]) -> int:
-    """Run ``anyecg info|convert`` without importing every other subcommand (some load torch)."""
-    import argparse
-
-    module = {"info": info, "convert": convert}[argv[0]]
-    assert COMMANDS[argv[0]] == module.__name__
-    parser = argparse.ArgumentParser()
-    module.add_arguments(parser)
-    return module.run(parser.parse_args(argv[1:]))
-
-
-def _recording(n=3000, fs=250.0) -> Recording:
-    t = np.arange(n) / fs
-    data = np.stack([np.sin(2 * np.pi * 1.1 * t), 0.4 * np.cos(2 * np.pi * 1.1 * t), 0.1 * t]).astype(np.float32)
-    beats = np.arange(100, n, 220)
-    ann = Annotations.from_lists(beats, ["N" if k % 5 else "V" for k in range(len(beats))], source="atr")
-    ann = ann.concat(rhythm_annotations([(500, 1500, "AFIB"), (2000, 2600, "VT")]))
-    return Recording.from_array(data, fs, ["II", "V1", "V5"], path="synthetic", annotations=ann,
-                                start_time=dt.datetime(2024, 5, 6, 7, 8, 9), age=57.0, sex="F")
+from anyecg_model.io.writers import write_csv, write_edf, write_wfdb, write_wfdb_annotations
 
 
 @pytest.mark.parametrize("suffix", ["", ".edf", ".bdf", ".csv"])
 def test_round_trip(tmp_path, suffix):
-    rec = _recording()
+    rec = annotated_recording()
     out = tmp_path / f"copy{suffix}"
     writer = {"": write_wfdb, ".edf": write_edf, ".bdf": write_edf, ".csv": write_csv}[suffix]
     writer(rec, out)
@@ -69,7 +46,7 @@ def test_edf_of_a_recording_without_start_time_reads_back_unknown(tmp_path, suff
 
 
 def test_wfdb_is_readable_by_wfdb_python(tmp_path):
-    rec = _recording()
+    rec = annotated_recording()
     write_wfdb(rec, tmp_path / "r.hea", gain=400)
     ref = wfdb.rdrecord(str(tmp_path / "r"))
     np.testing.assert_allclose(ref.p_signal.T, rec.read(), atol=1 / 400)
@@ -101,33 +78,6 @@ def test_failed_write_leaves_no_partial_file(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.realdata
-def test_convert_mitdb_record_to_edf_and_back(formats_dir, tmp_path, capsys):
-    src = formats_dir / "wfdb" / "100"
-    assert main(["convert", str(src), str(tmp_path / "100.edf")]) == 0
-    assert main(["convert", str(tmp_path / "100.edf"), str(tmp_path / "again.hea")]) == 0
-    a, b = open_recording(src), open_recording(tmp_path / "again.hea")
-    np.testing.assert_allclose(b.read(0, a.n_samples), a.read(), atol=0.005)  # 212 step 1/200 mV
-    assert len(b.annotations) == len(a.annotations)
-    assert b.annotations.counts() == a.annotations.counts()
-
-
-def test_info_json_keys_and_bad_file(tmp_path, capsys):
-    import json
-
-    write_wfdb(_recording(), tmp_path / "r")
-    assert main(["info", "--json", str(tmp_path / "r.hea")]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert list(out) == ["format", "fs", "leads", "n_samples", "duration_s", "units", "start_time", "age", "sex",
-                         "annotations"]
-    assert out["fs"] == 250 and out["annotations"]["V"] == 3 and out["annotations"]["(AFIB"] == 1
-    bad = tmp_path / "bad.edf"
-    bad.write_bytes(b"0       " + b"\x00" * 50)
-    assert main(["info", str(bad)]) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and str(bad) in err
-
-
 @pytest.mark.parametrize("suffix", ["", ".edf"])
 def test_large_amplitudes_are_not_clipped(tmp_path, suffix):
     data = np.array([np.linspace(-80, 120, 1000)], np.float32)  # beyond ±32.767 mV of 1-µV steps
@@ -142,11 +92,3 @@ def test_comment_at_sample_zero_survives_wfdb(tmp_path):
     write_wfdb(rec, tmp_path / "c")
     back = open_recording(tmp_path / "c.hea").annotations
     assert list(back.symbol) == ['"', "N"] and back.aux[0] == "RECORD START"
-
-
-def test_info_text_lists_each_annotator(tmp_path, capsys):
-    write_wfdb(_recording(), tmp_path / "r")
-    write_wfdb_annotations(tmp_path / "r", "qrs", [100, 320], ["N", "N"], fs=250)
-    assert main(["info", str(tmp_path / "r.hea")]) == 0
-    out = capsys.readouterr().out
-    assert "annotations (atr): " in out and "annotations (qrs): N 2" in out and "rate:        250 Hz" in out

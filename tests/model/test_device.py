@@ -24,16 +24,3 @@ def test_a_missing_device_is_named(monkeypatch):
         choose_device("mps")
     with pytest.raises(AnalysisError, match="no CUDA GPU"):
         resolve_device("cuda")
-
-
-def test_evaluate_names_a_missing_gpu_instead_of_a_traceback(monkeypatch, capsys, tmp_path):
-    import argparse
-
-    from anyecg_model.commands import evaluate
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    parser = argparse.ArgumentParser()
-    evaluate.add_arguments(parser)
-    args = parser.parse_args(["--task", "beats", "--device", "cuda", "--model", str(tmp_path)])
-    assert evaluate.run(args) == 1
-    assert "no CUDA GPU" in capsys.readouterr().err

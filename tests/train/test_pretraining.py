@@ -1,5 +1,5 @@
-"""Training: a real 2-process gloo DDP job (ranks stay bit-identical through both stages, resume continues
-from the saved step) and the pretrain-tokenizer → pretrain command line on synthetic data."""
+"""Pretraining: a real 2-process gloo DDP job (ranks stay bit-identical through both stages, resume continues
+from the saved step); the command line is in tests/commands/test_pretrain.py."""
 from __future__ import annotations
 
 import json
@@ -11,9 +11,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from anyecg_model.cli import main
-from anyecg_model.model.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,28 +69,3 @@ def test_two_process_gloo_job_stays_in_sync_and_resumes(tmp_path):
     steps = [json.loads(line)["step"] for line in (out / "train_log.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3, 4]  # log_every=1: the resumed run goes on from step 3
     assert meta["training"]["step"] == 4 and [h["epoch"] for h in meta["training"]["history"]] == [1, 2]
-
-
-def test_cli_pretrain_tokenizer_then_backbone_with_resume(tmp_path):
-    tok, full = tmp_path / "tok", tmp_path / "full"
-    common = ["--synthetic", "8", "--window-s", "3", "--batch-size", "4", "--threads", "1"]
-    assert main(["pretrain-tokenizer", *common, "--size", "tiny", "--out", str(tok), "--val-fraction", "0.25"]) == 0
-    tokenizer = load_checkpoint(tok)
-    assert tokenizer.metadata["training_data"]["val_windows"] == 2
-    assert {"val/loss", "val/perplexity", "train/morphology"} <= set(tokenizer.metadata["metrics"])
-    tokenizer_state = {k: v for k, v in tokenizer.state_dict().items() if k.startswith("tokenizer.")}
-    assert main(["pretrain", *common, "--tokenizer", str(tok), "--out", str(full), "--symmetric"]) == 0
-    assert main(["pretrain", *common, "--out", str(full), "--resume", "--epochs", "2"]) == 0
-    model = load_checkpoint(full)
-    meta = model.metadata
-    assert meta["training"]["stage"] == "backbone" and meta["training"]["step"] == 4
-    assert [h["stage"] for h in meta["training"]["history"]] == ["tokenizer", "backbone", "backbone"]
-    assert "train/mcp" in meta["metrics"] and meta["training_data"]["synthetic_records"] == 8
-    assert model.cfg.symmetric_mask
-    for k, v in tokenizer_state.items():  # stage 2 leaves the tokenizer frozen
-        assert (model.state_dict()[k] == v).all(), k
-
-
-def test_cli_refuses_ambiguous_data(tmp_path):
-    with pytest.raises(SystemExit):
-        main(["pretrain-tokenizer", "--out", str(tmp_path)])
