@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
 #: Records at least this long get the overview bar and its heart-rate lane (s).
 HR_LANE_MIN_S = 60.0
+#: The pyramid and heart-rate workers start after the first paint, or after this many ms when none came (hidden trace).
+BACKGROUND_START_MS = 1000
 #: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
 RESTING_ECG_MAX_S = 12.0
 #: The status bar says the traces are decimated only above this many samples per pixel column.
@@ -64,6 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recording: Recording | None = None
         self._pyramid_builder: PyramidBuilder | None = None
         self._hr_worker: HeartRateWorker | None = None
+        self._background_pending: Recording | None = None
         self._read_error_shown = False
         self.last_message: QtWidgets.QMessageBox | None = None
         s = self.settings
@@ -104,6 +107,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.trace.readFailed.connect(self._on_read_failed)
         self.trace.scaleChanged.connect(self._save_scale)
         self.trace.rendered.connect(self._update_lod_label)
+        self.trace.rendered.connect(self._start_background)
         self.trace.calipers.changed.connect(self.caliper_label.setText)
         self.twelve_lead.calipers.changed.connect(self.caliper_label.setText)
         self.twelve_lead.mouseHovered.connect(self._on_hover)
@@ -241,6 +245,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.search_combo.addItems(search_targets(recording.annotations))
         if os.path.isfile(recording.path):
             self.watcher.addPath(recording.path)
+        # the pyramid and the heart-rate lane start once the first window is on screen (or after a second at
+        # most): their reads and reductions on other threads would take the GIL and a core from the first paint
+        self._background_pending = recording
+        QtCore.QTimer.singleShot(BACKGROUND_START_MS, self._start_background)
+        for plot in (self.trace.plot, self.overview.plot):  # the trace's and the overview's time axes
+            plot.getPlotItem().getAxis("bottom").set_timebase(TimeBase.of(recording))
+        self._update_title()
+        self.recordingOpened.emit(recording)
+        self.trace.setFocus()
+
+    def _start_background(self) -> None:
+        """Start building the pyramid and the heart-rate lane of the recording opened last (once)."""
+        recording, self._background_pending = self._background_pending, None
+        if recording is None or recording is not self.recording:
+            return
         self._pyramid_builder = PyramidBuilder(recording, self)
         self._pyramid_builder.progress.connect(lambda f: self.lod_label.setText(f"building overview {f:.0%}"))
         self._pyramid_builder.built.connect(self._on_pyramid)
@@ -251,13 +270,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self._hr_worker.result.connect(self._on_heart_rate)
             self._hr_worker.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
             self._hr_worker.start()
-        for plot in (self.trace.plot, self.overview.plot):  # the trace's and the overview's time axes
-            plot.getPlotItem().getAxis("bottom").set_timebase(TimeBase.of(recording))
-        self._update_title()
-        self.recordingOpened.emit(recording)
-        self.trace.setFocus()
 
     def close_recording(self) -> None:
+        self._background_pending = None
         if self.recording is None:
             return
         for worker in (self._pyramid_builder, self._hr_worker):
@@ -468,6 +483,7 @@ class MainWindow(QtWidgets.QMainWindow):
                     "cannot be shown until the file is back (File ▸ Reload).")
         else:
             # a memory-mapped file rewritten in place must not be read again until it is reopened
+            self._background_pending = None
             for worker in (self._pyramid_builder, self._hr_worker):
                 if worker is not None:
                     worker.cancel()

@@ -10,8 +10,6 @@ import logging
 from pathlib import Path
 from typing import Mapping
 
-from tqdm import tqdm
-
 from ..io import Recording
 from .findings import ReportFindings
 
@@ -37,6 +35,8 @@ def model_findings(recording: Recording, *, run: bool = True, model_dir: str | P
             if not run:
                 return None
             log.info("analysing %s with %s v%s", recording.path, analyzer.info.name, analyzer.info.version)
+            from tqdm import tqdm  # here: tqdm imports importlib.metadata (~50 ms), the viewer's start needs neither
+
             with tqdm(total=100, desc="analysing", unit="%", leave=False) as bar:
                 found = analyzer.analyze(recording, TASKS, lead_map=lead_map,
                                          progress=lambda done: bar.update(max(0, round(100 * done) - bar.n)))

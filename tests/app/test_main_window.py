@@ -224,3 +224,12 @@ def test_overview_anomaly_strip_uses_the_trace_strips_colours(qtbot, window):
         want = heat_colour(score)
         assert abs(got.red() - want.red()) <= 8 and abs(got.green() - want.green()) <= 8 \
             and abs(got.blue() - want.blue()) <= 8, (score, got.name(), want.name())
+
+
+def test_pyramid_and_heart_rate_lane_start_after_the_first_paint(qtbot, window, edf_path):
+    """Issue 19: their reads on other threads would hold the GIL and a core while the first window is drawn."""
+    assert window.open_path(edf_path)
+    assert window._pyramid_builder is None and window._hr_worker is None
+    assert window.trace.wait_rendered()
+    qtbot.waitUntil(lambda: window._pyramid_builder is not None and window._hr_worker is not None, timeout=5000)
+    qtbot.waitUntil(window.trace.has_pyramid, timeout=20000)
