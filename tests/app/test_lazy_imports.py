@@ -1,8 +1,9 @@
 """Opening a file imports no heavy library it does not need (issue 19: first paint ≤ 1 s).
 
-torch (~1 s), scipy.signal (~1–2 s), wfdb with pandas (~0.4 s), NeuroKit2, scikit-learn and the PDF renderers
-(reportlab's canvas with the report modules, ~0.1 s) are imported only when a job needs them: an analysis, a
-display filter, R-peak detection, a WFDB file, a printed report. Each probe runs in a fresh
+torch (~1 s), scipy.signal (~1–2 s), wfdb with pandas (~0.4 s), NeuroKit2, scikit-learn, tqdm (with
+importlib.metadata) and the PDF renderers (reportlab's canvas with the report modules, ~0.1 s) are imported only
+when a job needs them: an analysis, a display filter, R-peak detection, a WFDB file that only wfdb reads, a
+printed report. Each probe runs in a fresh
 interpreter so nothing imported by other tests hides an eager import.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 from anyecg_model.io.writers import write_edf
 
 REPO = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "scipy.signal", "scipy.stats", "pandas", "wfdb", "neurokit2", "sklearn", "reportlab.pdfgen")
+HEAVY = ("torch", "scipy.signal", "scipy.stats", "pandas", "wfdb", "neurokit2", "sklearn", "reportlab.pdfgen", "tqdm")
 REPORT = "import sys; print('heavy:', ','.join(m for m in {heavy!r} if m in sys.modules))"
 
 

@@ -14,14 +14,16 @@ import re
 from pathlib import Path
 
 import numpy as np
-from wfdb.io.annotation import ann_label_table
 
 SKIP, NUM, SUB, CHN, AUX = 59, 60, 61, 62, 63
 ACMAX = 49
 NOTE = 22
 #: MIT code (0..63) → symbol; codes without a standard symbol read as ``#code``.
 SYMBOLS = np.array([f"#{c}" for c in range(64)], dtype=object)
-SYMBOLS[np.asarray(ann_label_table["label_store"], int)] = list(ann_label_table["symbol"])
+#: The standard codes of ``ecgcodes.h`` (0 is no annotation; 15 and 17 are unassigned), as ``wfdb``'s label table.
+SYMBOLS[:42] = [" ", "N", "L", "R", "a", "V", "F", "J", "A", "S", "E", "j", "/", "Q", "~", "#15", "|", "#17", "s",
+                "T", "*", "D", '"', "=", "p", "B", "^", "t", "+", "u", "?", "!", "[", "]", "e", "n", "@", "x", "f",
+                "(", ")", "r"]
 _FS = re.compile(r"## time resolution: (\d+\.?\d*)")
 _CUSTOM_LABEL = re.compile(r"^\d+ \S+ .+$")  # "store symbol description" lines of a label definition block
 

@@ -1,6 +1,7 @@
 """PhysioNet WFDB records: header (``.hea``) + signal files (``.dat``, ``.mat``, any name) + annotation files.
 
-Single-segment records whose signal files are in a byte-addressable format, with one sample per
+Single-segment headers are parsed by :mod:`.wfdb_header` (``wfdb`` and pandas are imported only for what needs
+them). Single-segment records whose signal files are in a byte-addressable format, with one sample per
 frame and no skew, are decoded lazily from just the bytes of each window (:mod:`.wfdb_formats`). Everything else
 (difference format 8, FLAC, multi-frequency, skew) is read per window through ``wfdb.rdrecord``;
 multi-segment records through their segments' own readers (:mod:`.wfdb_segments`). Header file
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import wfdb
 
 from ...vocabulary.lead_map import canonical_lead_name
 from ..annotations import Annotations
@@ -25,6 +25,7 @@ from ..recording import MAX_CHANNELS, MAX_SAMPLES, Lead, Provenance, Recording, 
 from ._common import FileBytes, age_sex_from_comments, files_hash, mv_scale
 from .wfdb_annotations import read_annotation_file
 from .wfdb_formats import DIRECT_FORMATS, FORMAT_BITS, decode, samples_in_file
+from .wfdb_header import parse_header
 from .wfdb_segments import SegmentedSource
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ def _read_header(hea: Path):
     text = raw.decode("utf-8", errors="replace")  # non-UTF-8 comments are tolerated
     _precheck_counts(hea, text)
     standard = _with_wfdb_date(text)
+    parsed = parse_header(standard or text)
+    if parsed is not None:
+        return parsed
+    import wfdb  # multi-segment or unusual headers: wfdb's parser and its messages
+
     try:
         if standard is None:
             return wfdb.rdheader(str(hea.with_suffix("")))
@@ -200,6 +206,8 @@ class WfdbSource:
         self._lock = threading.Lock()
 
     def read(self, start: int, stop: int, lead_idx: Sequence[int]) -> np.ndarray:
+        import wfdb
+
         f0, f1 = (0 if self.from_start else start // self.m), -(-stop // self.m)
         with self._lock:
             try:
@@ -357,6 +365,8 @@ def _open_segmented(hea: Path, header, segment_headers: dict, files: list[Path])
 
 
 def _open_fallback(hea: Path, header, files: list[Path], multi: bool) -> Recording:
+    import wfdb
+
     record = str(hea.with_suffix(""))
     if not header.sig_len:
         raise RecordingError(hea, "header gives no length (or 0), so there are no samples to read")
