@@ -34,18 +34,17 @@ from anyecg_model.timebase import TimeBase
 
 from ..twelve_lead import is_standard_12lead
 from .generated import GeneratedLeadsUI
-from .overlays import AnomalyHeatLane, ModelBeatLane, ModelRhythmLane
-from .panel import OVERLAYS, ModelPanel
+from .overlay_table import overlay_rows
+from .panel import ModelPanel
 from .partial_build import PartialBuild
 from .stream import OverlayData
 from .timeline import TimelineLanes
+from .trace_overlays import TraceOverlays
 from .unreadable import UnreadableBands
 from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
 
-#: Lane names under the traces.
-LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM = "model anomaly", "model beats", "model rhythm"
 #: Refresh of the overlays while results stream in (ms).
 REFRESH_MS = 400
 #: Overview lanes and the panel's lists are redrawn at most this often while results stream in (s).
@@ -67,6 +66,8 @@ class ModelController(QtCore.QObject):
     findingsDrawn = QtCore.Signal()
     analysisFinished = QtCore.Signal(object)
     warmedUp = QtCore.Signal(float)
+    #: ``(key, on)``: an overlay of the table was toggled (after the lanes were redrawn).
+    overlayToggled = QtCore.Signal(str, bool)
 
     def __init__(self, window):
         super().__init__(window)
@@ -85,6 +86,9 @@ class ModelController(QtCore.QObject):
         self._view_ready = False
         self._slow_refreshed = 0.0
         self._view_dirty = False
+        #: the overlay table's rows (:mod:`.overlay_table`): menu, panel toggles and lanes
+        self.overlays = overlay_rows()
+        self.lanes = TraceOverlays(window.trace, self.overlays)
         self.timeline = TimelineLanes(window.overview, self.overlay_on)
         #: the stretches the analysis found unreadable, hatched over the traces (empty until findings arrive)
         self.unreadable = UnreadableBands()
@@ -94,7 +98,7 @@ class ModelController(QtCore.QObject):
         #: the user's "Treat as" choices for the open recording: file lead → model lead (next analysis)
         self.lead_map: dict[str, str] = {}
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_S))
-        self.panel = ModelPanel()
+        self.panel = ModelPanel(self.overlays)
         self.dock = window.add_dock("Model", self.panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.status_label = QtWidgets.QLabel("Model: none")
         window.statusBar().addPermanentWidget(self.status_label)
@@ -110,9 +114,7 @@ class ModelController(QtCore.QObject):
         self.panel.analyzeRequested.connect(self.analyze)
         self.panel.cancelRequested.connect(self.cancel)
         window.recordingOpened.connect(self._on_opened)
-        leads_panel = getattr(window, "leads_panel", None)
-        if leads_panel is not None:
-            leads_panel.leadMapChanged.connect(self.set_lead_map)
+        window.leads_panel.leadMapChanged.connect(self.set_lead_map)
         window.recordingClosed.connect(self._on_closed)
         window.viewRangeChanged.connect(self._on_view_moved)
         window.installEventFilter(self)
@@ -170,19 +172,21 @@ class ModelController(QtCore.QObject):
         m.addAction("Choose model &folder…", self._choose_model_dir)
         m.addSeparator()
         self.overlay_actions: dict[str, QtGui.QAction] = {}
-        for key, label, keys in OVERLAYS:
-            act = m.addAction(label)
+        for row in self.overlays:
+            act = m.addAction(row.label)
             act.setCheckable(True)
             act.setChecked(True)
-            act.setShortcut(QtGui.QKeySequence(keys))
+            act.setShortcut(QtGui.QKeySequence(row.shortcut))
             act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-            box = self.panel.toggles[key]
+            box = self.panel.toggles[row.key]
             act.toggled.connect(box.setChecked)
             box.toggled.connect(act.setChecked)
-            act.toggled.connect(lambda _on: self.apply_overlays())
-            if key == "generated":
-                act.toggled.connect(lambda _on: self.generated.update_view())
-            self.overlay_actions[key] = act
+            act.toggled.connect(lambda on, key=row.key: self._on_overlay_toggled(key, on))
+            self.overlay_actions[row.key] = act
+
+    def _on_overlay_toggled(self, key: str, on: bool) -> None:
+        self.apply_overlays()
+        self.overlayToggled.emit(key, on)
 
     def set_auto_analyze(self, on: bool, remember: bool = True) -> None:
         """Analyse every recording when it opens (``remember`` stores the choice)."""
@@ -480,22 +484,13 @@ class ModelController(QtCore.QObject):
     def apply_overlays(self, timeline: bool = True) -> None:
         """Put the lanes the toggles ask for under the traces (updated in place when they exist) and, with
         ``timeline``, on the overview bar."""
-        trace, d = self.window.trace, self.data
-        rec = self.window.recording
+        d, rec = self.data, self.window.recording
         if rec is None:
             return
         # while a job runs the lanes exist (empty at first), so results fill them without re-laying out the view
-        empty = OverlayData()
-        src = d if d is not None else empty
+        src = d if d is not None else OverlayData()
         live = d is not None or (self.worker is not None and not self.worker.job.cache_only)
-        self._lane(LANE_ANOMALY, live and self.overlay_on("anomaly") and (d is None or len(d.window_score) > 0),
-                   AnomalyHeatLane, lambda: (src.window_start_s, src.window_end_s, src.window_score,
-                                             src.anomaly_threshold))
-        self._lane(LANE_BEATS, live and self.overlay_on("beats") and (d is None or len(d.beat_time_s) > 0),
-                   ModelBeatLane, lambda: (src.beat_time_s, src.beat_class, src.beat_confidence))
-        self._lane(LANE_RHYTHM, live and self.overlay_on("rhythm") and (d is None or bool(d.episodes)),
-                   ModelRhythmLane, lambda: (np.array([e[0] for e in src.episodes]),
-                                             np.array([e[1] for e in src.episodes]), [e[2] for e in src.episodes]))
+        self.lanes.apply(d, live, self.overlay_on, TimeBase.of(rec))
         if not self.unreadable.same_data(src.unreadable):
             self.unreadable.set_data(src.unreadable)
         self.unreadable.timebase = TimeBase.of(rec)
@@ -504,22 +499,6 @@ class ModelController(QtCore.QObject):
                                                [BEAT_CLASSES[c] for c in src.beat_class] if marks else [])
         if timeline:
             self.timeline.update(rec.duration_s, d, TimeBase.of(rec))
-
-    def _lane(self, name: str, wanted: bool, cls, args) -> None:
-        trace = self.window.trace
-        lane = trace.lanes().get(name)
-        if not wanted:
-            if lane is not None:
-                trace.remove_lane(name)
-        elif isinstance(lane, cls):
-            new = args()
-            if not lane.same_data(*new):  # an unchanged lane is not repainted
-                lane.set_data(*new)
-        else:
-            trace.add_lane(name, cls(name, *args()))
-        lane = trace.lanes().get(name)
-        if lane is not None and hasattr(lane, "timebase"):
-            lane.timebase = TimeBase.of(self.window.recording)
 
     # ------------------------------------------------------------------ navigation and recording changes
     def jump_to(self, t0: float, t1: float) -> None:
@@ -543,10 +522,7 @@ class ModelController(QtCore.QObject):
         self.panel.clear()
         self.panel.set_message("")
         self.panel.set_notice("")
-        trace = self.window.trace
-        for name in (LANE_ANOMALY, LANE_BEATS, LANE_RHYTHM):
-            if name in trace.lanes():
-                trace.remove_lane(name)
+        self.lanes.clear()
         self.window.twelve_lead.set_beat_marks(np.zeros(0), [])
         self.unreadable.set_data([])
         self.timeline.clear()

@@ -295,6 +295,11 @@ class GeneratedLeadsUI(QtCore.QObject):
         self._timer = QtCore.QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.update_view)
         self.window.viewRangeChanged.connect(lambda *_: self._timer.start())
+        controller.overlayToggled.connect(self._on_overlay_toggled)
+
+    def _on_overlay_toggled(self, key: str, _on: bool) -> None:
+        if key == "generated":  # the overlay table's "generated" row: these ghost traces
+            self.update_view()
 
     def _build(self) -> None:
         box = QtWidgets.QGroupBox("Generated leads (model replacement, never measured)")

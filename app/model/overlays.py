@@ -9,6 +9,7 @@ visible time range (binary search), so a 24-hour Holter's 100 000 beats cost wha
   bar's anomaly strip (:func:`~app.lanes.heat_colormap`).
 
 Each lane carries a small "model" tag at its right edge so it is never taken for the file's reference labels.
+Each is an :class:`OverlayLane`, the drawing of one row of :data:`~app.model.overlay_table.OVERLAYS`.
 """
 from __future__ import annotations
 
@@ -29,12 +30,35 @@ HOVER_PX = 6.0
 _HEAT_MAP = heat_colormap(257)
 
 
-class ModelBeatLane(LaneItem):
+class OverlayLane:
+    """What every model overlay drawn under the traces offers its controller (a mixin before the lane's
+    :class:`~app.lanes.LaneItem` base): built empty from its lane name alone; ``set_data(*args)`` replaces what it
+    draws in place (no re-layout of the view), with the arguments its table row's data function returns;
+    ``same_data(*args)`` is True when that would change nothing (an unchanged lane is not repainted);
+    ``clear()`` empties it; ``timebase`` is the recording's (hover texts), set by the controller."""
+
+    timebase = TimeBase()
+
+    def set_data(self, *args) -> None:
+        raise NotImplementedError
+
+    def same_data(self, *args) -> bool:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+
+_EMPTY = np.zeros(0)
+
+
+class ModelBeatLane(OverlayLane, LaneItem):
     """Model beats: ``times_s`` (sorted, s), ``classes`` (index into BEAT_CLASSES), ``confidence`` (0..1)."""
 
     MAX_TEXT_PER_100PX = 8
 
-    def __init__(self, name: str, times_s: np.ndarray, classes: np.ndarray, confidence: np.ndarray):
+    def __init__(self, name: str, times_s: np.ndarray = _EMPTY, classes: np.ndarray = _EMPTY,
+                 confidence: np.ndarray = _EMPTY):
         super().__init__(name)
         self.timebase = TimeBase()  # the recording's; the controller sets it
         self.last_drawn = np.zeros(0, np.int64)
@@ -54,6 +78,9 @@ class ModelBeatLane(LaneItem):
         self.classes = np.asarray(classes, np.int64)[order]
         self.confidence = np.asarray(confidence, np.float32)[order]
         self.update()
+
+    def clear(self) -> None:
+        self.set_data(_EMPTY, _EMPTY, _EMPTY)
 
     def visible_indices(self) -> np.ndarray:
         x0, x1 = self.visible_time_range()
@@ -128,11 +155,11 @@ class ModelBeatLane(LaneItem):
         painter.restore()
 
 
-class AnomalyHeatLane(LaneItem):
+class AnomalyHeatLane(OverlayLane, LaneItem):
     """Window anomaly probabilities as a colour strip: ``starts_s``/``ends_s`` (s), ``scores`` (0..1)."""
 
-    def __init__(self, name: str, starts_s: np.ndarray, ends_s: np.ndarray, scores: np.ndarray,
-                 threshold: float = 0.5):
+    def __init__(self, name: str, starts_s: np.ndarray = _EMPTY, ends_s: np.ndarray = _EMPTY,
+                 scores: np.ndarray = _EMPTY, threshold: float = 0.5):
         super().__init__(name)
         self.last_drawn = np.zeros(0, np.int64)
         #: Highest score per pixel column of the last zoomed-out paint (NaN: no window), else None.
@@ -151,6 +178,9 @@ class AnomalyHeatLane(LaneItem):
         self.scores = np.asarray(scores, np.float64)[order]
         self.threshold = threshold
         self.update()
+
+    def clear(self) -> None:
+        self.set_data(_EMPTY, _EMPTY, _EMPTY, self.threshold)
 
     #: Below this many pixels per window the strip is drawn as one image row (see :meth:`_paint_strip`).
     MIN_PX_PER_WINDOW = 4.0
@@ -226,8 +256,11 @@ class AnomalyHeatLane(LaneItem):
         painter.restore()
 
 
-class ModelRhythmLane(BandLaneItem):
+class ModelRhythmLane(OverlayLane, BandLaneItem):
     """The model's rhythm episodes (labels such as NSR, AF, VT) as labelled bands, tagged "model rhythm"."""
+
+    def __init__(self, name: str, starts_s: np.ndarray = _EMPTY, stops_s: np.ndarray = _EMPTY, labels=()):
+        super().__init__(name, starts_s, stops_s, labels)
 
     def same_data(self, starts_s, stops_s, labels) -> bool:
         return (len(starts_s) == len(self.starts) and np.array_equal(starts_s, self.starts)
@@ -241,6 +274,9 @@ class ModelRhythmLane(BandLaneItem):
         self.labels = np.asarray(labels, dtype=object)[order]
         self._max_len = float(np.max(self.stops - self.starts)) if len(self.starts) else 0.0
         self.update()
+
+    def clear(self) -> None:
+        self.set_data(_EMPTY, _EMPTY, [])
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:
         tr = painter.transform()

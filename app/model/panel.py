@@ -11,16 +11,9 @@ from anyecg_model.report.holter_stats import format_duration
 from anyecg_model.timebase import TimeBase
 from anyecg_model.vocabulary.labels import RECORD_CLASS_NAMES
 
+from .overlay_table import OverlayRow, overlay_rows
 from .stream import OverlayData
 
-#: Overlay keys, their labels and keyboard shortcuts.
-OVERLAYS: tuple[tuple[str, str, str], ...] = (
-    ("anomaly", "Anomaly heat strip", "Ctrl+Alt+A"),
-    ("beats", "Beat classes", "Ctrl+Alt+B"),
-    ("rhythm", "Rhythm episodes", "Ctrl+Alt+R"),
-    ("generated", "Generated leads", "Ctrl+Alt+G"),
-    ("timeline", "Timeline lanes (overview)", "Ctrl+Alt+T"),
-)
 #: Flagged windows listed at most (most suspicious first).
 MAX_FLAGGED = 200
 #: Scores this close below the model's abnormal threshold are called borderline, not normal.
@@ -45,13 +38,14 @@ def _duration(s: float) -> str:
 
 
 class ModelPanel(QtWidgets.QWidget):
-    """Signals: ``jumpTo(t0_s, t1_s)``, ``analyzeRequested()``, ``cancelRequested()``."""
+    """One toggle per row of ``overlays`` (the overlay table, :mod:`.overlay_table`). Signals:
+    ``jumpTo(t0_s, t1_s)``, ``analyzeRequested()``, ``cancelRequested()``."""
 
     jumpTo = QtCore.Signal(float, float)
     analyzeRequested = QtCore.Signal()
     cancelRequested = QtCore.Signal()
 
-    def __init__(self, parent=None):
+    def __init__(self, overlays: tuple[OverlayRow, ...] | None = None, parent=None):
         super().__init__(parent)
         self.timebase = TimeBase()
         lay = QtWidgets.QVBoxLayout(self)
@@ -93,10 +87,10 @@ class ModelPanel(QtWidgets.QWidget):
         box = QtWidgets.QGroupBox("Overlays")
         grid = QtWidgets.QGridLayout(box)
         self.toggles: dict[str, QtWidgets.QCheckBox] = {}
-        for k, (key, label, keys) in enumerate(OVERLAYS):
-            cb = QtWidgets.QCheckBox(f"{label}  ({keys})")
+        for k, row in enumerate(overlay_rows() if overlays is None else overlays):
+            cb = QtWidgets.QCheckBox(f"{row.label}  ({row.shortcut})")
             cb.setChecked(True)
-            self.toggles[key] = cb
+            self.toggles[row.key] = cb
             grid.addWidget(cb, k // 2, k % 2)
         lay.addWidget(box)
         self.extra = QtWidgets.QVBoxLayout()  # generated-lead controls go here

@@ -93,3 +93,29 @@ def simplify_episodes(episodes: list[tuple[float, float, str, float]], min_s: fl
         else:
             out.append([a, b, label])
     return [(a, b, label) for a, b, label in out]
+
+
+# ---------------------------------------------------------------------- findings → what each overlay draws
+# One function per row of :data:`app.model.overlay_table.OVERLAYS`: the arguments of its drawing's ``set_data``,
+# or None when the findings hold nothing for it (its lane is then not shown).
+
+def anomaly_lane_data(d: OverlayData) -> tuple | None:
+    """``(starts_s, ends_s, scores, threshold)`` of the anomaly heat strip."""
+    if len(d.window_score) == 0:
+        return None
+    return d.window_start_s, d.window_end_s, d.window_score, d.anomaly_threshold
+
+
+def beat_lane_data(d: OverlayData) -> tuple | None:
+    """``(times_s, classes, confidence)`` of the model's beat lane."""
+    if len(d.beat_time_s) == 0:
+        return None
+    return d.beat_time_s, d.beat_class, d.beat_confidence
+
+
+def rhythm_lane_data(d: OverlayData) -> tuple | None:
+    """``(starts_s, stops_s, labels)`` of the model's rhythm lane."""
+    if not d.episodes:
+        return None
+    return (np.array([e[0] for e in d.episodes]), np.array([e[1] for e in d.episodes]),
+            [e[2] for e in d.episodes])
