@@ -58,8 +58,8 @@ class DemoBar(QtWidgets.QFrame):
 def install_demo_bar(win) -> DemoBar:
     """Put the demo bar at the top of ``win``'s central area and keep it in step with the open recording."""
     bar = DemoBar()
-    win.centralWidget().layout().insertWidget(0, bar)
-    win.demo_bar = bar
+    win.add_banner(bar)
+    win.register_feature("demo_bar", bar)
     win.recordingOpened.connect(lambda rec: bar.show_for(demo_kind(rec)))
     win.recordingClosed.connect(lambda: bar.show_for(None))
     bar.openDemo.connect(win.open_demo)

@@ -33,8 +33,8 @@ class FileNoticeBar(QtWidgets.QLabel):
 def install_file_notice(win) -> FileNoticeBar:
     """Put the notice bar over ``win``'s traces; it follows the open recording and repeats in the status bar."""
     bar = FileNoticeBar()
-    win.centralWidget().layout().insertWidget(0, bar)
-    win.file_notice = bar
+    win.add_banner(bar)
+    win.register_feature("file_notice", bar)
 
     def opened(rec: Recording) -> None:
         text = bar.show_for(rec)

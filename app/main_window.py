@@ -1,14 +1,11 @@
 """``MainWindow``: composes the trace view, the overview bar, docks, menus and the status bar.
 
-Extension points for other panels (editing, model overlay, training, export):
-
-* ``window.trace`` (:class:`~app.trace_view.TraceView`), ``window.overview``
-  (:class:`~app.overview.OverviewBar`), ``window.twelve_lead`` (3 × 4 layout);
-* ``window.recording`` — the open :class:`~anyecg_model.io.recording.Recording` (or None);
-* ``window.menu(name)`` — the ``File``, ``View``, ``Navigate``, ``Tools``, ``Model`` or ``Help`` menu;
-* ``window.add_dock(title, widget, area)`` — a dock widget (its content in a scroll area, so a tall panel
-  never sets the window's minimum height), listed in View ▸ Panels;
-* signals ``recordingOpened(Recording)``, ``recordingClosed()``, ``viewRangeChanged(t0_s, t1_s)``.
+The features (export, model overlay, editing, training, families, …) use the window only through
+:class:`~app.window_api.WindowServices`: the views (``trace``, ``overview``, ``twelve_lead``), ``recording``,
+``settings``, ``menu(name)``, ``add_dock(title, widget, area)`` (its content in a scroll area, so a tall panel
+never sets the window's minimum height; listed in View ▸ Panels), ``add_banner(widget)``, the signals
+``recordingOpened(Recording)``, ``recordingClosed()``, ``viewRangeChanged(t0_s, t1_s)``, and each other through
+the typed feature attributes that :meth:`MainWindow.register_feature` sets.
 
 Opening a file: ``open_path(path)`` (dialog, drag and drop, recent files and the command line all go
 through it) or ``set_recording(recording)`` for a recording built in memory.
@@ -39,6 +36,7 @@ from .resting_header import RestingHeader
 from .settings import THEMES, ViewerSettings, apply_theme
 from .trace_view import TraceView
 from .twelve_lead import TwelveLeadView, is_standard_12lead
+from .window_api import FEATURES
 from .workers import HeartRateWorker, PyramidBuilder
 
 log = logging.getLogger(__name__)
@@ -56,9 +54,14 @@ FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat
 
 
 class MainWindow(QtWidgets.QMainWindow):
+    """The viewer's window; implements :class:`~app.window_api.WindowServices` for its features."""
+
     recordingOpened = QtCore.Signal(object)
     recordingClosed = QtCore.Signal()
     viewRangeChanged = QtCore.Signal(float, float)
+
+    # the features (app/window_api.py FEATURES), None until installed
+    export = model = editing = training = file_notice = families = demo_bar = None
 
     def __init__(self, settings: ViewerSettings | None = None):
         super().__init__()
@@ -68,6 +71,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._hr_worker: HeartRateWorker | None = None
         self._background_pending: Recording | None = None
         self._read_error_shown = False
+        self._page_from_twelve_lead = False
         self.last_message: QtWidgets.QMessageBox | None = None
         s = self.settings
         scale = PaperScale(s.get_float("display/dpi", self._screen_dpi()), s.get_float("display/speed", 25.0),
@@ -157,6 +161,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(area, dock)
         self._panels_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def add_banner(self, widget: QtWidgets.QWidget) -> None:
+        """Put ``widget`` as a bar over the traces (the latest on top)."""
+        self.centralWidget().layout().insertWidget(0, widget)
+
+    def register_feature(self, name: str, feature):
+        """Make ``feature`` the window's ``name`` (one of :data:`~app.window_api.FEATURES`); returns it."""
+        if name not in FEATURES:
+            raise ValueError(f"unknown window feature {name!r} (one of {', '.join(FEATURES)})")
+        setattr(self, name, feature)
+        return feature
 
     def is_compact(self) -> bool:
         """True while the right-hand panels share one tabbed dock (a short window, :mod:`app.docks`)."""
@@ -342,7 +357,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_view_range(self, t0: float, t1: float) -> None:
         self.overview.set_view_rect(t0, t1)
         self.cursor_label.clear()  # the read-out was of the point under the pointer before the view moved
-        if self.stack.currentWidget() is self.twelve_lead and not getattr(self, "_page_from_twelve_lead", False):
+        if self.stack.currentWidget() is self.twelve_lead and not self._page_from_twelve_lead:
             self.twelve_lead.set_page_start(t0)
         self.viewRangeChanged.emit(t0, t1)
 

@@ -253,6 +253,10 @@ class TraceView(QtWidgets.QWidget):
         new = (bigger[0] if bigger else g * 2) if up else (smaller[-1] if smaller else g / 2)
         self.set_gain(float(min(max(new, 0.625), 320.0)))
 
+    def px_per_s(self) -> float:
+        """Horizontal scale of the view: screen pixels per second of signal."""
+        return self._px_per_s
+
     def speed_mm_s(self) -> float:
         """Effective speed: mm of calibrated screen per second of signal."""
         return self._px_per_s / self.scale.px_per_mm

@@ -122,8 +122,8 @@ class EditController(QtCore.QObject):
         self.rhythm_lane = StoreRhythmLane("rhythm", self.store, lambda: self.selected_episode)
         self.trace.add_lane("rhythm", self.rhythm_lane, position=self._row_after(
             "suggestions" if self.suggestion_lane is not None else "beats"))
-        menu = getattr(self.window, "beat_filter_menu", None)
-        if menu is not None and menu.actions():  # View ▸ Show beat types keeps working on the live lanes
+        menu = self.window.beat_filter_menu
+        if menu.actions():  # View ▸ Show beat types keeps working on the live lanes
             for action in menu.actions():
                 action.toggled.connect(self._apply_beat_filter)
             self._apply_beat_filter()
@@ -251,7 +251,7 @@ class EditController(QtCore.QObject):
 
     # ------------------------------------------------------------------ edits (also the tests' entry points)
     def _px_to_samples(self, px: float) -> int:
-        return max(1, int(round(px / self.trace._px_per_s * self.store.fs)))
+        return max(1, int(round(px / self.trace.px_per_s() * self.store.fs)))
 
     def insert_at(self, t_s: float, code: str | None = None) -> int:
         """Insert a beat at ``t_s`` (snapped to the R peak when snapping is on) and select it."""

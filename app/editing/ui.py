@@ -56,9 +56,8 @@ class EditingUI(QtCore.QObject):
         self.controller.journalFailed.connect(self._on_journal_failed)
         window.recordingOpened.connect(self.open_labels)
         window.recordingClosed.connect(lambda: self.controller.set_store(None))
-        model = getattr(window, "model", None)
-        if model is not None and hasattr(model, "analysisFinished"):
-            model.analysisFinished.connect(self.show_findings)
+        if window.model is not None:
+            window.model.analysisFinished.connect(self.show_findings)
 
     # ------------------------------------------------------------------ menu
     def _build_menu(self) -> None:
@@ -84,10 +83,7 @@ class EditingUI(QtCore.QObject):
         self.menu.addAction("Export EDF+ annotations…", lambda: self._export("EDF+ (*.edf)", ".edf", self.export_edf))
 
     def _load_preferences(self) -> None:
-        settings = getattr(self.window, "settings", None)
-        if settings is None:
-            return
-        text = settings.get_str("editing/palette", "")
+        text = self.window.settings.get_str("editing/palette", "")
         if text:
             try:
                 self.set_palette(text.split())
@@ -101,9 +97,7 @@ class EditingUI(QtCore.QObject):
         for code in codes:
             check_point_code(code)
         self.controller.settings.palette = list(codes)
-        settings = getattr(self.window, "settings", None)
-        if settings is not None:
-            settings.set("editing/palette", " ".join(codes))
+        self.window.settings.set("editing/palette", " ".join(codes))
 
     def _ask_palette(self) -> None:
         text, ok = QtWidgets.QInputDialog.getText(self.window, "Palette", "Codes for keys 1–9, separated by spaces:",
@@ -137,8 +131,8 @@ class EditingUI(QtCore.QObject):
     def _update_overview(self) -> None:
         """Redraw the overview bar's rhythm bands from the labelled episodes."""
         store = self.controller.store
-        overview = getattr(self.window, "overview", None)
-        if store is None or overview is None:
+        overview = self.window.overview
+        if store is None:
             return
         e = store.episodes
         keep = np.isin(e["source"], ("reference", "manual", "accepted"))
@@ -320,8 +314,6 @@ class EditingUI(QtCore.QObject):
 
 def install_editing(window) -> EditingUI:
     """Add annotation editing to ``window`` (idempotent); returns the :class:`EditingUI`."""
-    existing = getattr(window, "editing", None)
-    if isinstance(existing, EditingUI):
-        return existing
-    window.editing = EditingUI(window)
-    return window.editing
+    if window.editing is not None:
+        return window.editing
+    return window.register_feature("editing", EditingUI(window))

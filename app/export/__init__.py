@@ -13,5 +13,4 @@ def install_export(window) -> "ExportController":
     """Add the export and report actions to ``window`` (a ``MainWindow``) and return their controller."""
     from .controller import ExportController
 
-    window.export = ExportController(window)
-    return window.export
+    return window.register_feature("export", ExportController(window))

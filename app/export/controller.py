@@ -222,12 +222,12 @@ class ExportController(QtCore.QObject):
 
     def shown_generated_leads(self) -> dict[str, GeneratedSegment]:
         """Lead name → the generated trace the window draws for it (none while "measured only" is chosen)."""
-        shown = getattr(getattr(self.window, "twelve_lead", None), "generated", None) or {}
+        shown = self.window.twelve_lead.generated
         return {name: GeneratedSegment(t0, fs, mv) for name, (t0, fs, mv) in shown.items()}
 
     def shown_model_findings(self) -> ReportFindings | None:
         """The findings of the model panel (``window.model.findings``) when they belong to the open recording."""
-        found = getattr(getattr(self.window, "model", None), "findings", None)
+        found = self.window.model.findings if self.window.model is not None else None
         rec = self.window.recording
         if found is None or rec is None or found.record != Path(rec.path).name \
                 or abs(found.duration_s - rec.duration_s) > 1.0:

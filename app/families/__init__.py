@@ -8,11 +8,10 @@ def install_families(window) -> "FamiliesPanel":
 
     from .panel import FamiliesPanel
 
-    existing = getattr(window, "families", None)
-    if isinstance(existing, FamiliesPanel):
-        return existing
+    if window.families is not None:
+        return window.families
     ui = install_editing(window)
-    window.families = FamiliesPanel(window, ui.controller)
+    window.register_feature("families", FamiliesPanel(window, ui.controller))
     window.families.dock = window.add_dock("Families", window.families)
     window.tabifyDockWidget(ui.dock, window.families.dock)  # shares the review queue's height, in front
     window.families.dock.raise_()

@@ -13,5 +13,4 @@ def install_model(window) -> "ModelController":
     """Add the Model menu actions, the model panel and the overlays to ``window``; returns the controller."""
     from .controller import ModelController
 
-    window.model = ModelController(window)
-    return window.model
+    return window.register_feature("model", ModelController(window))

@@ -45,6 +45,5 @@ def install_training(window) -> "TrainingPanel":
             group.addAction(act)
 
     version_menu.aboutToShow.connect(fill)
-    window.training = panel
-    window.training_dock = dock
-    return panel
+    panel.dock = dock
+    return window.register_feature("training", panel)

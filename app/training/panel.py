@@ -126,7 +126,7 @@ class TrainingPanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------------ data
     def _add_open_recording(self) -> None:
-        rec = getattr(self.window, "recording", None)
+        rec = self.window.recording if self.window is not None else None
         if rec is not None and rec.path and not rec.path.startswith("<"):
             self.data_tab.add_paths([rec.path])
 
@@ -246,9 +246,8 @@ class TrainingPanel(QtWidgets.QWidget):
         except versions.VersionError as exc:
             self.message("Model version", str(exc))
             return
-        controller = getattr(self.window, "model", None)
-        if controller is not None and hasattr(controller, "set_model_dir"):
-            controller.set_model_dir(path)
+        if self.window is not None and self.window.model is not None:
+            self.window.model.set_model_dir(path)
         self.refresh_versions()
         self.versionChanged.emit(str(path))
 
