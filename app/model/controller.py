@@ -1,8 +1,9 @@
 """``ModelController``: runs analysis jobs for the open recording and shows their findings.
 
 Wiring (``window.model``): a ``Model`` dock (:class:`~app.model.panel.ModelPanel`), Model-menu actions (analyze,
-cancel, analyze on open, device, model folder, one toggle per overlay with its shortcut), a status-bar label
-with the model's name, version and device, lanes under the traces and lanes on the overview bar.
+cancel, analyze on open, device, model folder, one toggle per overlay with its shortcut: :mod:`.menu`), a
+status-bar label with the model's name, version and device, lanes under the traces (one per row of the overlay
+table, :mod:`.overlay_table`) and lanes on the overview bar.
 
 Jobs run in the analysis process (:class:`~anyecg_model.analysis.client.AnalysisProcess`, one per window,
 started by the warm-up or the first job, started again after it died, stopped when the window closes), and so
@@ -21,12 +22,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.analysis.builder import FindingsBuilder
 from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.chunks import TASKS
-from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.io.recording import Recording
@@ -34,6 +34,7 @@ from anyecg_model.timebase import TimeBase
 
 from ..twelve_lead import is_standard_12lead
 from .generated import GeneratedLeadsUI
+from .menu import ModelMenu
 from .overlay_table import overlay_rows
 from .panel import ModelPanel
 from .partial_build import PartialBuild
@@ -41,7 +42,7 @@ from .stream import OverlayData
 from .timeline import TimelineLanes
 from .trace_overlays import TraceOverlays
 from .unreadable import UnreadableBands
-from .worker import DEVICES, AnalysisJob, AnalysisProcess, AnalysisWorker, WarmUp, gui_torch_threads
+from .worker import AnalysisJob, AnalysisProcess, AnalysisWorker, WarmUp, gui_torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ STAGE_MS = 15
 GIL_SWITCH_S = 0.0005
 
 
-class ModelController(QtCore.QObject):
+class ModelController(ModelMenu, QtCore.QObject):
     """See the module docstring. Signals: ``viewFindingsReady()`` (the visible window's findings are drawn,
     or the analysis failed), ``findingsDrawn()`` (the finished analysis is on screen; emitted just before)
     ``analysisFinished(Findings)`` (for other panels)."""
@@ -141,96 +142,6 @@ class ModelController(QtCore.QObject):
         if self._owns_process:
             self.process.stop()
         self.process, self._owns_process = process, False
-
-    # ------------------------------------------------------------------ settings and menu
-    @property
-    def model_dir(self) -> Path:
-        if self._model_dir_override is not None:
-            return self._model_dir_override
-        return Path(self.settings.get_str("model/dir", str(SHIPPED_MODEL_DIR)))
-
-    @property
-    def device_setting(self) -> str:
-        d = self.settings.get_str("model/device", "auto")
-        return d if d in DEVICES else "auto"
-
-    def _build_menu(self) -> None:
-        m = self.window.menu("Model")
-        m.addAction("&Analyze recording", self.analyze, QtGui.QKeySequence("Ctrl+Alt+Return"))
-        m.addAction("&Cancel analysis", self.cancel, QtGui.QKeySequence("Ctrl+Alt+Backspace"))
-        self.auto_action = m.addAction("Analyze on &open", lambda on: self.set_auto_analyze(on))
-        self.auto_action.setCheckable(True)
-        self.auto_action.setChecked(self.auto_analyze)
-        dev = m.addMenu("&Device")
-        group = QtGui.QActionGroup(dev)
-        for name in DEVICES:
-            act = dev.addAction(name.upper() if name != "auto" else "Automatic (CUDA, MPS, else CPU)",
-                                lambda name=name: self.set_device(name))
-            act.setCheckable(True)
-            act.setChecked(name == self.device_setting)
-            group.addAction(act)
-        m.addAction("Choose model &folder…", self._choose_model_dir)
-        m.addSeparator()
-        self.overlay_actions: dict[str, QtGui.QAction] = {}
-        for row in self.overlays:
-            act = m.addAction(row.label)
-            act.setCheckable(True)
-            act.setChecked(True)
-            act.setShortcut(QtGui.QKeySequence(row.shortcut))
-            act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
-            box = self.panel.toggles[row.key]
-            act.toggled.connect(box.setChecked)
-            box.toggled.connect(act.setChecked)
-            act.toggled.connect(lambda on, key=row.key: self._on_overlay_toggled(key, on))
-            self.overlay_actions[row.key] = act
-
-    def _on_overlay_toggled(self, key: str, on: bool) -> None:
-        self.apply_overlays()
-        self.overlayToggled.emit(key, on)
-
-    def set_auto_analyze(self, on: bool, remember: bool = True) -> None:
-        """Analyse every recording when it opens (``remember`` stores the choice)."""
-        self.auto_analyze = bool(on)
-        self.auto_action.setChecked(self.auto_analyze)
-        if remember:
-            self.settings.set("model/auto_analyze", "true" if on else "false")
-        if on:
-            self.warm_up()
-        idle = self.worker is None or self.worker.job.cache_only
-        if on and self.window.recording is not None and idle and self.data is None:
-            self._start_timer.start()
-
-    def set_device(self, name: str) -> None:
-        self.settings.set("model/device", name)
-        self._show_model_text()
-
-    def set_model_dir(self, path: str | Path, remember: bool = True) -> None:
-        """Use the checkpoint in ``path`` (``remember`` stores it; otherwise for this session only)."""
-        self.process.forget(self.model_dir)
-        if remember:
-            self._model_dir_override = None
-            self.settings.set("model/dir", str(path))
-        else:
-            self._model_dir_override = Path(path)
-        self._show_model_text()
-
-    def _choose_model_dir(self) -> None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(self.window, "Model checkpoint folder", str(self.model_dir))
-        if path:
-            self.set_model_dir(path)
-
-    def overlay_on(self, key: str) -> bool:
-        return self.overlay_actions[key].isChecked()
-
-    def _show_model_text(self, info: ModelInfo | None = None, device: str | None = None) -> None:
-        if info is None:
-            text = f"Model: {self.model_dir.name} · device {self.device_setting}"
-        elif device == "cache":
-            text = f"Model: {info.name} v{info.version} · cached findings"
-        else:
-            text = f"Model: {info.name} v{info.version} · {device.upper()}"
-        self.status_label.setText(text)
-        self.panel.set_model(text)
 
     # ------------------------------------------------------------------ jobs
     def analyze(self) -> int:

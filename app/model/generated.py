@@ -6,10 +6,11 @@ as such (``<lead>_gen`` plus a header comment, as ``anyecg reconstruct`` writes 
 Generation (the core's :func:`anyecg_model.analysis.leadgen.generate_leads`, for the visible window plus a
 margin) and the export run in the window's analysis process (:mod:`anyecg_model.analysis.server`, on a
 thread of its own there, so a generation does not wait for a running analysis); the viewer never imports
-torch for them. :class:`GenerationWorker` is a ``QThread`` that only sends the request and relays the
-replies as signals. A newer view generation supersedes an older one by job id, in the viewer and in the
-process; an export is never superseded (scrolling during an export generates the new window beside it) and
-ends early only through its Cancel button or the window closing. One export at a time: asking for a second
+torch for them. :class:`~app.model.generation_worker.GenerationWorker` is a ``QThread`` that only sends the
+request and relays the replies as signals; :class:`~app.model.ghosts.GhostTraces` draws the result. A newer
+view generation supersedes an older one by job id, in the viewer and in the process; an export is never
+superseded (scrolling during an export generates the new window beside it) and ends early only through its
+Cancel button or the window closing. One export at a time: asking for a second
 one while one runs is refused with a message in the dock (the process would queue it). The export's outcome
 (where it wrote, cancelled, failed) is shown in the dock, a failure also in a message box.
 Bad-lead detection (:func:`~anyecg_model.signal.quality.bad_leads` on 30 s of the view, a few milliseconds of
@@ -17,229 +18,23 @@ NumPy) stays in the viewer.
 """
 from __future__ import annotations
 
-import logging
-import threading
 from pathlib import Path
 
-import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from anyecg_model.analysis.client import AnalysisProcess, ProcessGone, ProcessStartError
-from anyecg_model.analysis.protocol import (Cancel, Cancelled, Exported, Generate, GenerationSpec, Generated, Message,
-                                            Notice, Progress)
-from anyecg_model.analysis.relay import Relay
-from anyecg_model.vocabulary.lead_map import standard_equivalent
 from anyecg_model.io.recording import Recording
-from anyecg_model.report.paper import GENERATED_HEX
 from anyecg_model.signal.quality import bad_leads
 
 from ..dialogs import show_message
-from .overlays import ghost_pen
-from .worker import final_message, process_died_message
-
-log = logging.getLogger(__name__)
+from .generation_worker import GenerationWorker, model_lead
+from .ghosts import SHOW_MODES, GhostTraces
 
 #: Seconds generated on each side of the visible window, and the longest window generated at once.
 MARGIN_S = 5.0
 MAX_SPAN_S = 120.0
 #: Seconds read from the start of the view to detect bad leads.
 DETECT_S = 30.0
-SHOW_MODES = ("measured + generated", "generated only", "measured only")
 EXPORT_TEXT = "Export with generated leads…"
-
-
-def model_lead(name: str) -> str | None:
-    """The model's lead slot for a recording lead name (MLII → II), or None when it has none."""
-    return standard_equivalent(name)
-
-
-class GenerationWorker(QtCore.QThread):
-    """Generates ``leads`` (recording lead indices) over ``[t0, t1]`` s in the analysis process ``process``:
-    ``ready(job_id, t0_s, fs, data)`` with data (n, samples) mV in the order of ``leads``, or
-    ``failed(job_id, message)``. Set ``export_to`` to write the whole recording with the generated leads added
-    instead (``progress(job_id, 0..1)``, then ``exported(job_id, path)``). ``notice(job_id, message)``: the
-    process went on on the CPU. A cancelled worker emits nothing more and ends at once; the process drops the
-    request at its next step. :meth:`ask_cancel` (exports) instead asks the process to stop and relays its
-    answer: ``cancelled(job_id)`` once it has stopped, or ``exported`` when the file was already complete. An
-    export that the process ends as cancelled without being asked (it should not happen: exports are never
-    superseded) is reported as ``failed``, never silent."""
-
-    ready = QtCore.Signal(int, float, float, object)
-    failed = QtCore.Signal(int, str)
-    progress = QtCore.Signal(int, float)
-    exported = QtCore.Signal(int, str)
-    notice = QtCore.Signal(int, str)
-    cancelled = QtCore.Signal(int)
-
-    def __init__(self, job_id: int, recording: Recording, leads: list[int], t0: float, t1: float,
-                 process: AnalysisProcess, model_dir: Path, device: str, export_to: str | None = None, parent=None):
-        super().__init__(parent)
-        self.job_id, self.recording, self.leads = job_id, recording, list(leads)
-        self.t0, self.t1 = t0, t1
-        self.process, self.model_dir, self.device = process, model_dir, device
-        self.export_to = export_to
-        self._cancel = threading.Event()
-        self._cancel_asked = threading.Event()
-        self.relay = Relay(process, "lead generation" if export_to is None else "export")
-
-    def cancel(self) -> None:
-        """Drop the request (thread-safe, never blocks on the process)."""
-        self._cancel.set()
-        self.requestInterruption()
-        self.relay.cancel()
-        self.relay.wake()  # the relay ends now, not when the process answers
-
-    def ask_cancel(self) -> None:
-        """Ask the process to stop the request and go on relaying until it answers (thread-safe, never
-        blocks): ``cancelled`` when it stopped, ``exported`` when the export was already complete."""
-        self._cancel_asked.set()
-        self.relay.cancel()
-
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set() or self.isInterruptionRequested()
-
-    def run(self) -> None:
-        try:
-            self._relay()
-        except ProcessStartError as exc:
-            self.failed.emit(self.job_id, f"The model cannot run: {exc}.")
-        except ProcessGone as exc:
-            if not (self.is_cancelled() or self.process.stopping()):
-                log.warning("lead generation for %s: %s", self.recording.path, exc)
-                self.failed.emit(self.job_id, process_died_message(self.process.death()))
-        except Exception as exc:  # noqa: BLE001 - generation failures become a message, never a crash
-            log.exception("lead generation failed")
-            self.failed.emit(self.job_id, f"Lead generation failed: {exc}")
-
-    def _request(self, wire: int, by_path: bool) -> Generate:
-        rec = self.recording
-        if not by_path:  # the file on disk is not what the viewer shows
-            log.info("%s: sending the samples to the analysis process", rec.path)
-        spec = GenerationSpec(self.process.ref(rec, by_path), tuple(self.leads),
-                              tuple(model_lead(rec.lead_names[i]) for i in self.leads), float(self.t0),
-                              float(self.t1), str(self.model_dir), self.device, self.export_to)
-        return Generate(wire, spec)
-
-    def _sent(self, wire: int) -> None:
-        """Cancelled, or asked to, while the request was being sent (it had no id yet): ask now."""
-        if self.is_cancelled() or self._cancel_asked.is_set():
-            self.process.post(Cancel(wire))
-
-    def _on_reply(self, msg: Message) -> None:
-        if isinstance(msg, Notice):
-            self.notice.emit(self.job_id, msg.message)
-        elif isinstance(msg, Progress):
-            self.progress.emit(self.job_id, msg.fraction)
-
-    def _relay(self) -> None:
-        """Send the request and turn the replies into signals until it ends (nothing once cancelled)."""
-        if self.is_cancelled():
-            return
-        self.process.start(cancelled=self.is_cancelled)
-        end = self.relay.run(self._request, self._on_reply, self._sent, self.is_cancelled)
-        if end is None:
-            return
-        if isinstance(end, Cancelled):
-            if self._cancel_asked.is_set():
-                self.cancelled.emit(self.job_id)
-            elif self.export_to is not None:
-                self.failed.emit(self.job_id, f"The export to {self.export_to} was stopped by the "
-                                              "analysis process; nothing was written there.")
-        elif isinstance(end, Generated):
-            self.ready.emit(self.job_id, end.t0_s, end.fs, end.data)
-        elif isinstance(end, Exported):
-            self.exported.emit(self.job_id, end.path)
-        else:
-            self.failed.emit(self.job_id, final_message(end))
-
-
-class GhostTraces(QtCore.QObject):
-    """Dashed generated traces on the rows of their leads, each labelled "<lead> generated", in the strip view
-    ``trace`` and in the 3 × 4 layout ``twelve_lead`` (its cells of those leads)."""
-
-    def __init__(self, trace, twelve_lead=None, parent=None):
-        super().__init__(parent)
-        self.trace = trace
-        self.twelve_lead = twelve_lead
-        self.items: dict[int, tuple[pg.PlotCurveItem, pg.TextItem]] = {}
-        self.data: dict[int, tuple[float, float, np.ndarray]] = {}  # lead -> (t0_s, fs, mV)
-        self.mode = SHOW_MODES[0]
-        trace.leadsChanged.connect(self.place)
-        trace.scaleChanged.connect(self.place)
-        trace.rendered.connect(self.place)
-
-    def set_lead(self, lead: int, t0: float, fs: float, mv: np.ndarray) -> None:
-        if lead not in self.items:
-            curve = pg.PlotCurveItem(pen=ghost_pen())
-            curve.setZValue(20)
-            label = pg.TextItem(f"{self.trace.recording.leads[lead].name} generated", color=GENERATED_HEX,
-                                anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 220), border=pg.mkPen(GENERATED_HEX))
-            label.setZValue(60)
-            f = label.textItem.font()
-            f.setItalic(True)
-            f.setBold(True)
-            label.setFont(f)
-            self.trace.add_overlay(curve)
-            self.trace.add_overlay(label)
-            self.items[lead] = (curve, label)
-        self.data[lead] = (t0, fs, np.asarray(mv, np.float32))
-        self.place()
-        self._publish()
-
-    def clear(self) -> None:
-        for lead in list(self.items):
-            self.remove_lead(lead, publish=False)
-        self._publish()
-
-    def remove_lead(self, lead: int, publish: bool = True) -> None:
-        curve, label = self.items.pop(lead, (None, None))
-        if curve is not None:
-            self.trace.remove_overlay(curve)
-            self.trace.remove_overlay(label)
-        self.data.pop(lead, None)
-        if lead < len(self.trace.curves):
-            self.trace.curves[lead].setOpacity(1.0)
-        if publish:
-            self._publish()
-
-    def set_mode(self, mode: str) -> None:
-        changed = mode != self.mode
-        self.mode = mode
-        self.place()
-        if changed:
-            self._publish()
-
-    def _publish(self) -> None:
-        """Hand the generated traces to the 3 × 4 layout (by lead name), unless only measured ones are shown."""
-        if self.twelve_lead is None:
-            return
-        if self.trace.recording is None or not self.data:
-            if self.twelve_lead.generated:
-                self.twelve_lead.set_generated({})
-            return
-        shown = {} if self.mode == "measured only" else {
-            self.trace.recording.lead_names[lead]: data for lead, data in self.data.items()}
-        if shown or self.twelve_lead.generated:
-            self.twelve_lead.set_generated(shown, dim_measured=self.mode == "generated only")
-
-    def place(self, *args) -> None:
-        """Put each ghost on its lead's row (after re-layouts, inversion, scale changes)."""
-        for lead, (curve, label) in self.items.items():
-            t0, fs, mv = self.data[lead]
-            base = self.trace.lead_offset(lead)
-            show = np.isfinite(base) and self.mode != "measured only"
-            curve.setVisible(bool(show))
-            label.setVisible(bool(show))
-            if lead < len(self.trace.curves):
-                self.trace.curves[lead].setOpacity(0.12 if self.mode == "generated only" else 1.0)
-            if not show:
-                continue
-            sign = -1.0 if self.trace.is_inverted(lead) else 1.0
-            curve.setData(np.arange(len(mv)) / fs, sign * mv, skipFiniteCheck=True)
-            curve.setPos(t0, base)
-            v0, _ = self.trace.view_range()
-            label.setPos(v0 + 0.05 * (self.trace.view_range()[1] - v0) + 0.6, base + 0.45 * self.trace.row_height_mv())
 
 
 class WrappedLabel(QtWidgets.QLabel):

@@ -6,7 +6,7 @@ drawn on every refresh and the clearing on a file switch all iterate :func:`over
 
 Adding an overlay drawn under the traces is one row here plus one drawing class (see docs/ARCHITECTURE.md,
 "Where to add ▸ An overlay"). Rows without a drawing are toggles whose picture is drawn elsewhere and reads
-``controller.overlay_on(key)``: the generated leads (:class:`~app.model.generated.GhostTraces`) and the
+``controller.overlay_on(key)``: the generated leads (:class:`~app.model.ghosts.GhostTraces`) and the
 overview's timeline lanes (:class:`~app.model.timeline.TimelineLanes`).
 """
 from __future__ import annotations
