@@ -21,21 +21,21 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from anyecg_model.io.recording import Recording, RecordingError
-from anyecg_model.signal.filters import PRESETS, RAW
 from anyecg_model.timebase import TimeBase, hms
 
-from .dialogs import CalibrationDialog, show_message
+from .dialogs import show_message
 from .docks import DockLayout, scrolling
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
 from .menus import build_menus, build_toolbar
-from .navigation import find_annotation, search_targets
+from .navigation import search_targets
 from .overview import OverviewBar
 from .paper import PaperScale
 from .resting_header import RestingHeader
 from .settings import THEMES, ViewerSettings, apply_theme
 from .trace_view import TraceView
 from .twelve_lead import TwelveLeadView, is_standard_12lead
+from .view_controls import ViewControls
 from .window_api import FEATURES
 from .workers import HeartRateWorker, PyramidBuilder
 
@@ -53,7 +53,7 @@ DECIMATION_NOTICE_SPP = 4.0
 FILE_FILTER = ("ECG files (*.hea *.dat *.edf *.bdf *.dcm *.xml *.scp *.csv *.mat *.npy *.json);;All files (*)")
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(ViewControls, QtWidgets.QMainWindow):
     """The viewer's window; implements :class:`~app.window_api.WindowServices` for its features."""
 
     recordingOpened = QtCore.Signal(object)
@@ -353,105 +353,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overview.add_lane("HR bpm", (edges[:-1] + edges[1:]) / 2, mean, kind="line")
         self.overview.setToolTip(f"Heart rate from {source}")
 
-    # ------------------------------------------------------------------ view state
-    def _on_view_range(self, t0: float, t1: float) -> None:
-        self.overview.set_view_rect(t0, t1)
-        self.cursor_label.clear()  # the read-out was of the point under the pointer before the view moved
-        if self.stack.currentWidget() is self.twelve_lead and not self._page_from_twelve_lead:
-            self.twelve_lead.set_page_start(t0)
-        self.viewRangeChanged.emit(t0, t1)
-
-    def _on_twelve_lead_page(self, t0: float) -> None:
-        self._page_from_twelve_lead = True
-        try:
-            self.trace.set_view(t0, t0 + self.trace.page_s())
-        finally:
-            self._page_from_twelve_lead = False
-
-    def centre_on(self, t: float) -> None:
-        t0, t1 = self.trace.view_range()
-        half = (t1 - t0) / 2
-        self.trace.set_view(t - half, t + half)
-
-    def _goto_from_box(self) -> None:
-        try:
-            t = TimeBase.of(self.recording).parse(self.goto_box.text())  # as the axis and the panels write it
-        except ValueError as exc:
-            self.statusBar().showMessage(str(exc), 5000)
-            return
-        t0, t1 = self.trace.view_range()
-        self.trace.set_view(t, t + (t1 - t0))
-        self.trace.setFocus()
-
-    def find_annotation(self, forward: bool) -> bool:
-        """Centre the view on the next/previous annotation of the type chosen in the Find box."""
-        if self.recording is None or not self.search_combo.currentText():
-            return False
-        t0, t1 = self.trace.view_range()
-        centre = (t0 + t1) / 2 * self.recording.fs
-        target = self.search_combo.currentText()
-        hit = find_annotation(self.recording.annotations, target, centre + (0.5 if forward else -0.5), forward)
-        if hit is None:
-            self.statusBar().showMessage(f"No {'later' if forward else 'earlier'} annotation: {target}", 5000)
-            return False
-        self.centre_on(hit / self.recording.fs)
-        return True
-
-    def set_display_filter(self, name: str, notch_hz: float | None = None) -> None:
-        filt = PRESETS.get(name, RAW).with_notch(notch_hz)
-        self.trace.set_display_filter(filt)
-        self.twelve_lead.set_filter(filt)
-        self.filter_label.setText(f"Filter: {filt.label()}")
-        self.filter_combo.blockSignals(True)
-        self.filter_combo.setCurrentText(filt.name)
-        self.filter_combo.blockSignals(False)
-        self.settings.set("display/filter", filt.name)
-        self.settings.set("display/notch", notch_hz or 0.0)
-
-    def set_clinical_layout(self, on: bool) -> None:
-        on = bool(on) and self.recording is not None and is_standard_12lead(self.recording)
-        self.layout_action.setChecked(on)
-        if on:
-            self.twelve_lead.set_scale(self.trace.scale)
-            self.twelve_lead.set_page_start(self.trace.view_range()[0])
-        previous = self.stack.currentWidget()
-        self.stack.setCurrentWidget(self.twelve_lead if on else self.trace)
-        if previous is not self.stack.currentWidget():
-            previous.calipers.set_mode(None)
-            self._update_lod_label()
-            self.cursor_label.clear()
-            self.caliper_label.setText(self.calipers().reading())
-        self.stack.currentWidget().setFocus()
-
-    def calipers(self):
-        """The caliper controller of the layout on screen (stacked strips or the 3 × 4 page)."""
-        return self.stack.currentWidget().calipers
-
-    def set_fit_3x4(self, on: bool) -> None:
-        """Fit the 3 × 4 page to the window (remembered) or draw it at the calibrated paper size."""
-        self.twelve_lead.set_fit(on)
-        self.fit_action.setChecked(bool(on))
-        self.settings.set("display/fit_3x4", "true" if on else "false")
-
-    def set_theme(self, name: str) -> None:
-        colours = apply_theme(QtWidgets.QApplication.instance(), name)
-        self.theme = name
-        self.trace.apply_colours(colours)
-        self.twelve_lead.apply_colours(colours)
-        self.overview.apply_colours(colours.background, colours.text)
-        self.settings.set("display/theme", name)
-
-    def calibrate(self) -> None:
-        dlg = CalibrationDialog(self.trace.scale.dpi, self)
-        if dlg.exec() == QtWidgets.QDialog.DialogCode.Accepted:
-            self.trace.set_dpi(dlg.value())
-            self.twelve_lead.set_scale(self.trace.scale)
-            self.settings.set("display/dpi", dlg.value())
-
-    def _save_scale(self) -> None:
-        self.settings.set("display/speed", self.trace.scale.speed_mm_s)
-        self.settings.set("display/gain", self.trace.gain_mm_mv())
-
+    # ------------------------------------------------------------------ read-outs
     def _on_hover(self, t: float, lead: int, mv: float) -> None:
         if self.recording is None or lead < 0:
             return
