@@ -82,6 +82,15 @@ class WindowServices(Protocol):
     def statusBar(self) -> QtWidgets.QStatusBar:
         """The status bar (messages, permanent labels)."""
 
+    def menuBar(self) -> QtWidgets.QMenuBar:
+        """The menu bar (a feature's own top-level menu, e.g. Annotate, goes before Help)."""
+
+    def tabifyDockWidget(self, first: QtWidgets.QDockWidget, second: QtWidgets.QDockWidget) -> None:
+        """Stack ``second`` on ``first`` as tabs (``QMainWindow``'s)."""
+
+    def installEventFilter(self, watcher: QtCore.QObject) -> None:
+        """Let ``watcher`` see the window's events, e.g. its closing (``QObject``'s)."""
+
     def open_path(self, path: str) -> bool:
         """Open a file; False (and a message) when it cannot be read."""
 

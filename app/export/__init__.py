@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..window_api import WindowServices
     from .controller import ExportController
 
 
-def install_export(window) -> "ExportController":
+def install_export(window: "WindowServices") -> "ExportController":
     """Add the export and report actions to ``window`` (a ``MainWindow``) and return their controller."""
     from .controller import ExportController
 

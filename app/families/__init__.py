@@ -1,8 +1,13 @@
 """Beat families in the viewer: a dock listing the recording's morphology families (issue 18)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def install_families(window) -> "FamiliesPanel":
+if TYPE_CHECKING:
+    from ..window_api import WindowServices
+
+
+def install_families(window: "WindowServices") -> "FamiliesPanel":
     """Add the Families dock to ``window`` (needs annotation editing; installs it when absent); idempotent."""
     from app.editing import install_editing
 

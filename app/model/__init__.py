@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..window_api import WindowServices
     from .controller import ModelController
 
 
-def install_model(window) -> "ModelController":
+def install_model(window: "WindowServices") -> "ModelController":
     """Add the Model menu actions, the model panel and the overlays to ``window``; returns the controller."""
     from .controller import ModelController
 

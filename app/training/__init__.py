@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..window_api import WindowServices
     from .panel import TrainingPanel
 
 
-def install_training(window) -> "TrainingPanel":
+def install_training(window: "WindowServices") -> "TrainingPanel":
     """Add the training dock and its Model-menu actions to ``window``; returns the panel."""
     from PySide6 import QtCore, QtGui
 
