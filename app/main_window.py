@@ -8,7 +8,8 @@ never sets the window's minimum height; listed in View ▸ Panels), ``add_banner
 the typed feature attributes that :meth:`MainWindow.register_feature` sets.
 
 Opening a file: ``open_path(path)`` (dialog, drag and drop, recent files and the command line all go
-through it) or ``set_recording(recording)`` for a recording built in memory.
+through it) or ``set_recording(recording)`` for a recording built in memory. What the view shows and where
+(filter, 3 × 4 layout, theme, calibration, go-to, find) is :class:`~app.view_controls.ViewControls`'s part.
 """
 from __future__ import annotations
 
