@@ -7,6 +7,7 @@ following the MIT-BIH definitions of ectopic (premature or escape) beats of each
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -20,9 +21,7 @@ GROUPS: dict[str, frozenset[str]] = {
 
 def search_targets(annotations: Annotations) -> list[str]:
     """Groups first, then every code present in the file (most frequent first)."""
-    counts = {}
-    for s in annotations.symbol:
-        counts[s] = counts.get(s, 0) + 1
+    counts = Counter(annotations.symbol.tolist())
     return list(GROUPS) + sorted(counts, key=lambda s: (-counts[s], s))
 
 

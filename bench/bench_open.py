@@ -13,7 +13,9 @@ Without FILE the 24-h × 12-lead × 500 Hz EDF+ of ``bench_io.py`` is written fi
   built and the view was set to 10 s, 10 min, 1 h, 6 h and 24 h (*steady*, with its anonymous and file-backed
   parts); the peak (VmHWM) over the whole run.
 
-Prints a table (min and median of the runs) and the load average before each run.
+Modules are compiled once into a temporary ``PYTHONPYCACHEPREFIX`` by a warm-up launch, as an installed app has
+them (this machine sets ``PYTHONDONTWRITEBYTECODE``: every launch would compile ~140 modules, ~0.2 s; ``--no-bytecode``
+measures that). Prints a table (min and median of the runs) and the load average before each run.
 """
 from __future__ import annotations
 
@@ -47,50 +49,62 @@ def report(**kw):
     print("BENCH " + json.dumps(kw), flush=True)
 
 import app.main as app_main
-from PySide6 import QtCore
-import app.main_window as mw
+import app.gc_policy as policy
 
-original = mw.MainWindow.set_recording
+def hook(mw):
+    from PySide6 import QtCore
+    original = mw.MainWindow.set_recording
 
-def set_recording(self, recording):
-    original(self, recording)
+    def set_recording(self, recording):
+        original(self, recording)
 
-    def first_paint():
-        self.trace.rendered.disconnect(first_paint)
-        self.trace.plot.viewport().repaint()
-        cpu = os.times()
-        report(event="paint", s=time.time() - T0, cpu_s=cpu.user + cpu.system, **status())
-        if MODE == "paint":
-            sys.stdout.flush()
-            os._exit(0)
-        QtCore.QTimer.singleShot(0, lambda: settle(self))
+        def first_paint():
+            self.trace.rendered.disconnect(first_paint)
+            self.trace.plot.viewport().repaint()
+            cpu = os.times()
+            report(event="paint", s=time.time() - T0, cpu_s=cpu.user + cpu.system, **status())
+            if MODE == "paint":
+                sys.stdout.flush()
+                os._exit(0)
+            QtCore.QTimer.singleShot(0, lambda: settle(self))
 
-    self.trace.rendered.connect(first_paint)
+        self.trace.rendered.connect(first_paint)
 
-def settle(win):
-    t = time.time()
-    deadline = t + 900
-    app = QtCore.QCoreApplication.instance()
-    while time.time() < deadline and not (win.trace.has_pyramid() and not (
-            win._hr_worker is not None and win._hr_worker.isRunning())):
-        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
-    built = time.time() - T0
-    d = win.recording.duration_s
-    for width in (10.0, 600.0, 3600.0, 6 * 3600.0, 24 * 3600.0):
-        width = min(width, d)
-        start = max(0.0, min(d - width, d / 3))
-        win.trace.set_view(start, start + width)
-        win.trace.wait_rendered()
-        win.trace.plot.viewport().repaint()
-    gc.collect()
-    end = time.time() + 2
-    while time.time() < end:
-        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
-    report(event="steady", built_s=built, **status())
-    sys.stdout.flush()
-    os._exit(0)
+    def settle(win):
+        t = time.time()
+        deadline = t + 900
+        app = QtCore.QCoreApplication.instance()
+        while time.time() < deadline and not (win.trace.has_pyramid() and not (
+                win._hr_worker is not None and win._hr_worker.isRunning())):
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        built = time.time() - T0
+        d = win.recording.duration_s
+        for width in (10.0, 600.0, 3600.0, 6 * 3600.0, 24 * 3600.0):
+            width = min(width, d)
+            start = max(0.0, min(d - width, d / 3))
+            win.trace.set_view(start, start + width)
+            win.trace.wait_rendered()
+            win.trace.plot.viewport().repaint()
+        gc.collect()
+        end = time.time() + 2
+        while time.time() < end:
+            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        report(event="steady", built_s=built, **status())
+        sys.stdout.flush()
+        os._exit(0)
 
-mw.MainWindow.set_recording = set_recording
+    mw.MainWindow.set_recording = set_recording
+
+# hooked when main() settles its start-up heap (window built, before the file is opened): importing the window's
+# module here, before main(), would run its imports outside main's start-up (with the collector on)
+settle_startup_heap = policy.settle_startup_heap
+
+def settle_and_hook():
+    import app.main_window as mw
+    hook(mw)
+    return settle_startup_heap()
+
+policy.settle_startup_heap = settle_and_hook
 sys.argv = ["main.py", sys.argv[1]]
 sys.exit(app_main.main([sys.argv[1]]))
 """
@@ -112,11 +126,14 @@ def make_file(folder: Path, hours: float) -> Path:
     return path
 
 
-def run_once(path: Path, mode: str, cache: Path, config: Path) -> dict:
+def run_once(path: Path, mode: str, cache: Path, config: Path, bytecode: Path | None) -> dict:
     """One launch of the viewer on ``path``: the events the driver reported."""
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"), BENCH_MODE=mode,
                ANYECG_CACHE=str(cache), ANYECG_JOURNAL_DIR=str(cache / "journal"), XDG_CONFIG_HOME=str(config),
                PYTHONPATH=str(REPO))
+    if bytecode is not None:  # compiled modules as an installed app has them (see --no-bytecode)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
     env["BENCH_T0"] = repr(time.time())
     res = subprocess.run([sys.executable, "-c", DRIVER, str(path)], cwd=REPO, env=env, capture_output=True,
                          text=True, timeout=1200)
@@ -136,6 +153,9 @@ def main() -> None:
     ap.add_argument("--hours", type=float, default=24.0, help="length of the generated file")
     ap.add_argument("--runs", type=int, default=3, help="launches per row")
     ap.add_argument("--dir", default=tempfile.gettempdir(), help="folder for the generated file")
+    ap.add_argument("--paint-only", action="store_true", help="only the launch → first paint row (no pyramid built)")
+    ap.add_argument("--no-bytecode", action="store_true",
+                    help="leave PYTHONDONTWRITEBYTECODE as it is (every launch then compiles the app's modules)")
     args = ap.parse_args()
     path = Path(args.file) if args.file else make_file(Path(args.dir), args.hours)
     tmp = Path(tempfile.mkdtemp(prefix="anyecg-bench-open-"))
@@ -143,19 +163,25 @@ def main() -> None:
     loads = []
     try:
         warm = tmp / "warm"
-        run_once(path, "settle", warm, tmp / "config")  # the reopen rows' cached pyramid
+        bytecode = None if args.no_bytecode else tmp / "pycache"
+        run_once(path, "paint" if args.paint_only else "settle", warm, tmp / "config", bytecode)  # warm-up
+        kinds = [("first open", "fresh", "settle"), ("reopen (cached pyramid)", "warm", "settle"),
+                 ("first paint only", "warm", "paint")]
+        if args.paint_only:
+            kinds, rows = kinds[2:], {"first paint only": []}
         for k in range(args.runs):  # interleaved: first open, reopen, first paint only
             fresh = tmp / f"fresh{k}"
-            for name, cache, mode in (("first open", fresh, "settle"), ("reopen (cached pyramid)", warm, "settle"),
-                                      ("first paint only", warm, "paint")):
+            for name, which, mode in kinds:
+                cache = fresh if which == "fresh" else warm
                 loads.append(os.getloadavg()[0])
-                rows[name].append(run_once(path, mode, cache, tmp / "config"))
+                rows[name].append(run_once(path, mode, cache, tmp / "config", bytecode))
             shutil.rmtree(fresh, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     size = path.stat().st_size / 2**20
     print(f"\n{path.name}: {size:.0f} MiB; {args.runs} runs per row, interleaved; load average before the runs "
-          f"{min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} CPUs; python {sys.version.split()[0]}")
+          f"{min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} CPUs; python {sys.version.split()[0]}; "
+          f"{'no bytecode cache' if args.no_bytecode else 'bytecode compiled once'}")
 
     def stat(values: list[float], fmt: str) -> str:
         return f"{fmt.format(min(values))} / {fmt.format(statistics.median(values))}" if values else "—"
