@@ -50,6 +50,31 @@ def test_a_broken_contract_fails_the_check(tmp_path):
         res.stdout + res.stderr
 
 
+def test_a_lazy_import_between_siblings_fails_the_check(tmp_path):
+    """An ``independence`` contract sees an import inside a function too: the analyzer once reached training's
+    beat fields lazily, which is how the siblings' crossing went unnoticed."""
+    pkg = tmp_path / "siblings"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "train.py").write_text("")
+    (pkg / "analysis.py").write_text("def beat_inputs():\n    from . import train\n    return train\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.importlinter]\nroot_packages = ["siblings"]\n\n[[tool.importlinter.contracts]]\n'
+        'name = "train and analysis are siblings"\ntype = "independence"\n'
+        'modules = ["siblings.train", "siblings.analysis"]\n')
+    res = run_lint(tmp_path)
+    assert res.returncode != 0 and "siblings.analysis -> siblings.train" in res.stdout, res.stdout + res.stderr
+
+
+def test_training_and_analysis_are_declared_siblings():
+    """The independence contract of docs/ARCHITECTURE.md is declared (so deleting it fails here, not silently)."""
+    import tomllib
+
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    assert any(c["type"] == "independence" and set(c["modules"]) == {"anyecg_model.train", "anyecg_model.analysis"}
+               for c in contracts), contracts
+
+
 def test_the_vocabulary_imports_only_the_standard_library_and_numpy():
     """The ground floor imports nothing of the project nor any heavy library (the contract above names the
     project's packages; this catches a package added later and any third-party import)."""

@@ -47,12 +47,12 @@ from ..signal.atrial import p_wave_consistency
 from ..signal.quality import unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.beat_context import clinical_features
+from ..vocabulary.beat_inputs import rhythm_features, rr_features, window_beat_fields
 from ..vocabulary.model_input import MAX_BEATS
 from .builder import FindingsBuilder, FindingsRules
 from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
-from .features import rhythm_features, rr_features
 from .findings import Beats, Findings, ModelInfo
 
 log = logging.getLogger(__name__)
@@ -209,8 +209,6 @@ class Analyzer:
     def _chunk_inputs(self, rec: Recording, start_s: float, end_s: float, leads: LeadMapping) -> dict:
         """Everything of a chunk but the model: read with margins, preprocessed, quality gate, R peaks, the
         windows' model inputs (``items``) and the beats' P-wave consistency; no torch (runs on any thread)."""
-        from ..train.tasks_data import window_beat_fields  # shared with training so inputs match exactly
-
         fs, model = rec.fs, self.model
         seg0 = max(0.0, start_s - MARGIN_S)
         seg1 = min(rec.duration_s, end_s + MARGIN_S)

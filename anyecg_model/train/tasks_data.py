@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..analysis.features import rhythm_features, rr_features, window_beat_segments, window_template_features
 from ..signal.preprocess import PreprocessError, preprocess
+from ..vocabulary.beat_inputs import beat_fields, rhythm_features, rr_features
 from ..vocabulary.leads import STANDARD_LEADS
-from ..vocabulary.model_input import MAX_BEATS, N_TEMPLATE_FEATURES, WINDOW_S, PreprocessConfig
+from ..vocabulary.model_input import MAX_BEATS, WINDOW_S, PreprocessConfig
 from .corpus import Corpus, RecordEntry, corpus_peaks
 
 log = logging.getLogger(__name__)
@@ -184,46 +184,6 @@ class BeatDataset(WindowDataset):
         sel = np.flatnonzero((samples >= w.start) & (samples < w.start + w.n))[:MAX_BEATS]
         local = samples[sel] - w.start
         return beat_fields(item["patches"], local, rr[sel], classes[sel], self.cfg.patch_len)
-
-
-def beat_fields(patches: np.ndarray, local: np.ndarray, rr: np.ndarray, labels: np.ndarray | None,
-                patch_len: int, max_beats: int = MAX_BEATS) -> dict[str, np.ndarray]:
-    """Padded beat inputs of one window: beats at ``local`` samples (model rate) inside ``patches`` (S, P, L)."""
-    out = window_beat_fields(patches[None], [local], [rr], None if labels is None else [labels], patch_len,
-                             max_beats)
-    return {k: v[0] for k, v in out.items()}
-
-
-def window_beat_fields(patches: np.ndarray, local: list[np.ndarray], rr: list[np.ndarray],
-                       labels: list[np.ndarray] | None, patch_len: int,
-                       max_beats: int = MAX_BEATS) -> dict[str, np.ndarray]:
-    """:func:`beat_fields` of W windows at once (inference: a chunk's windows; training: one), each field with a
-    leading window axis: ``patches`` (W, S, P, L), per window its beats' ``local`` samples, ``rr`` features and
-    ``labels``. The beat segments of all windows come from one gather, the template features from one call per
-    beat count."""
-    W, S, P, L = patches.shape
-    counts = np.array([len(p) for p in local], np.int64)
-    window = np.repeat(np.arange(W), counts)
-    flat_local = np.concatenate([np.asarray(p, np.int64) for p in local]) if W else np.zeros(0, np.int64)
-    seg = window_beat_segments(patches.reshape(W, S, P * L), window, flat_local)  # (beats, S, T)
-    n_rr = rr[0].shape[1] if W else 0
-    out = {"beat_patch": np.zeros((W, max_beats), np.int64), "beat_rr": np.zeros((W, max_beats, n_rr), np.float32),
-           "beat_template": np.zeros((W, max_beats, N_TEMPLATE_FEATURES), np.float32),
-           "beat_morph": np.zeros((W, max_beats, S, seg.shape[-1]), np.float32),
-           "beat_mask": np.zeros((W, max_beats), bool), "beat_label": np.full((W, max_beats), -1, np.int64)}
-    slot = np.arange(len(window)) - np.repeat(np.cumsum(counts) - counts, counts)  # each beat's place in its window
-    out["beat_patch"][window, slot] = np.minimum(flat_local // patch_len, P - 1)
-    if W:
-        out["beat_rr"][window, slot] = np.concatenate(rr)
-    out["beat_morph"][window, slot] = seg
-    out["beat_mask"][window, slot] = True
-    if labels is not None:
-        out["beat_label"][window, slot] = np.concatenate(labels)
-    for k in np.unique(counts[counts > 0]):  # windows with k beats: their template features in one call
-        w = np.flatnonzero(counts == k)
-        rows = window_template_features(out["beat_morph"][w, :k])
-        out["beat_template"][w, :k] = rows
-    return out
 
 
 class LeadGenDataset(WindowDataset):

@@ -6,7 +6,7 @@ import pytest
 
 from anyecg_model.analysis.episodes import af_burden, episode_scores, episodes_from_windows, with_beat_runs
 from anyecg_model.analysis.findings import RhythmEpisode
-from anyecg_model.analysis.features import beat_segments, rhythm_features, rr_features, template_features
+from anyecg_model.vocabulary.beat_inputs import beat_segments, rhythm_features, rr_features, template_features
 from anyecg_model.vocabulary.labels import EPISODE_LABELS, episode_label
 from anyecg_model.vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE
 from anyecg_model.train.corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, _seeded_split

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anyecg_model.train.tasks_data import beat_fields, window_beat_fields
+from anyecg_model.vocabulary.beat_inputs import beat_fields, window_beat_fields
 from anyecg_model.vocabulary.model_input import MAX_BEATS, MORPH_AFTER, MORPH_BEFORE, N_TEMPLATE_FEATURES
 
 

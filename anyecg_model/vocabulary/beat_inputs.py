@@ -1,4 +1,7 @@
-"""Beat and rhythm features computed from R peaks and preprocessed patches (the heads' extra inputs).
+"""The beat inputs of the model-input contract (:mod:`.model_input`): features from R peaks and preprocessed
+patches, and the padded per-window beat fields the beat heads read. Training
+(:mod:`anyecg_model.train.tasks_data`) and analysis (:mod:`anyecg_model.analysis.analyzer`) both build their
+beat inputs here, so they match exactly. Numpy only.
 
 All times are in seconds, all sample indices at the model rate (300 Hz unless stated).
 
@@ -10,12 +13,14 @@ All times are in seconds, all sample indices at the model rate (300 Hz unless st
 - :func:`template_features`: each beat against the window's dominant beat (the median beat): correlation,
   amplitude ratio and residual energy. Measured against the same patient's own beats, they carry
   ventricular ectopy across patients whose normal beats look very different (inter-patient setting).
+- :func:`beat_fields` / :func:`window_beat_fields`: one window's (or many windows') beats as the padded
+  ``beat_patch``, ``beat_rr``, ``beat_template``, ``beat_morph``, ``beat_mask``, ``beat_label`` fields.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
+from .model_input import MAX_BEATS, MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 
 #: Beats on each side whose RR intervals form the local mean.
 LOCAL_BEATS = 10
@@ -115,4 +120,44 @@ def window_template_features(seg: np.ndarray) -> np.ndarray:
         amp = np.log(np.ptp(x, -1).clip(min=1e-3) / np.ptp(tmpl, -1).clip(min=1e-3))
         resid = np.sqrt(((x - tmpl) ** 2).mean(-1)) / np.sqrt((tc ** 2).mean(-1)).clip(min=1e-3)
         out[g] = np.stack([corr.mean(-1), amp.mean(-1), np.minimum(resid, 10.0).mean(-1)], axis=-1)
+    return out
+
+
+def beat_fields(patches: np.ndarray, local: np.ndarray, rr: np.ndarray, labels: np.ndarray | None,
+                patch_len: int, max_beats: int = MAX_BEATS) -> dict[str, np.ndarray]:
+    """Padded beat inputs of one window: beats at ``local`` samples (model rate) inside ``patches`` (S, P, L)."""
+    out = window_beat_fields(patches[None], [local], [rr], None if labels is None else [labels], patch_len,
+                             max_beats)
+    return {k: v[0] for k, v in out.items()}
+
+
+def window_beat_fields(patches: np.ndarray, local: list[np.ndarray], rr: list[np.ndarray],
+                       labels: list[np.ndarray] | None, patch_len: int,
+                       max_beats: int = MAX_BEATS) -> dict[str, np.ndarray]:
+    """:func:`beat_fields` of W windows at once (inference: a chunk's windows; training: one), each field with a
+    leading window axis: ``patches`` (W, S, P, L), per window its beats' ``local`` samples, ``rr`` features and
+    ``labels``. The beat segments of all windows come from one gather, the template features from one call per
+    beat count."""
+    W, S, P, L = patches.shape
+    counts = np.array([len(p) for p in local], np.int64)
+    window = np.repeat(np.arange(W), counts)
+    flat_local = np.concatenate([np.asarray(p, np.int64) for p in local]) if W else np.zeros(0, np.int64)
+    seg = window_beat_segments(patches.reshape(W, S, P * L), window, flat_local)  # (beats, S, T)
+    n_rr = rr[0].shape[1] if W else 0
+    out = {"beat_patch": np.zeros((W, max_beats), np.int64), "beat_rr": np.zeros((W, max_beats, n_rr), np.float32),
+           "beat_template": np.zeros((W, max_beats, N_TEMPLATE_FEATURES), np.float32),
+           "beat_morph": np.zeros((W, max_beats, S, seg.shape[-1]), np.float32),
+           "beat_mask": np.zeros((W, max_beats), bool), "beat_label": np.full((W, max_beats), -1, np.int64)}
+    slot = np.arange(len(window)) - np.repeat(np.cumsum(counts) - counts, counts)  # each beat's place in its window
+    out["beat_patch"][window, slot] = np.minimum(flat_local // patch_len, P - 1)
+    if W:
+        out["beat_rr"][window, slot] = np.concatenate(rr)
+    out["beat_morph"][window, slot] = seg
+    out["beat_mask"][window, slot] = True
+    if labels is not None:
+        out["beat_label"][window, slot] = np.concatenate(labels)
+    for k in np.unique(counts[counts > 0]):  # windows with k beats: their template features in one call
+        w = np.flatnonzero(counts == k)
+        rows = window_template_features(out["beat_morph"][w, :k])
+        out["beat_template"][w, :k] = rows
     return out
