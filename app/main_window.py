@@ -81,6 +81,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         colours = apply_theme(QtWidgets.QApplication.instance(), self.theme)
         self.trace = TraceView(scale=scale, colours=colours)
         self.twelve_lead = TwelveLeadView(scale=scale, colours=colours)
+        self.twelve_lead.draw_when_shown = True
         self.twelve_lead.set_fit(s.get_str("display/fit_3x4", "true") == "true")
         self.overview = OverviewBar()
         self.overview.apply_colours(colours.background, colours.text)

@@ -65,6 +65,10 @@ class TwelveLeadView(QtWidgets.QWidget):
         self.scale = scale
         self.colours = colours
         self.recording: Recording | None = None
+        #: When True (a page of the main window's stack) the page is drawn only while shown: hidden behind the
+        #: stacked strips of a Holter it would read and draw a page on every open and resize (issue 19).
+        self.draw_when_shown = False
+        self._stale = False
         self.rhythm_lead = "II"
         self.t0 = 0.0
         self.filt: DisplayFilter = RAW
@@ -269,7 +273,16 @@ class TwelveLeadView(QtWidgets.QWidget):
                 text += f" · model beat {self.beat_labels[k]}"
         return text
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.redraw()
+
     def redraw(self) -> None:
+        if self.draw_when_shown and not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         for item in self._items:
             self.viewbox.removeItem(item)
         self._items, self.cells, self.curves, self.ghosts = [], {}, {}, {}

@@ -23,3 +23,14 @@ def test_menu_entry_toggles_the_layout(qtbot, window):
     assert window.stack.currentWidget() is window.trace and not window.layout_action.isChecked()
     window.layout_action.trigger()
     assert window.stack.currentWidget() is window.twelve_lead and window.layout_action.isChecked()
+
+
+def test_the_hidden_3x4_page_is_drawn_when_shown_not_on_every_open(qtbot, window):
+    """Issue 19: behind a Holter's stacked strips the 3 × 4 page read and drew a page on every open and resize."""
+    window.settings.set("display/auto_3x4", "false")
+    window.set_recording(resting_12lead(75, "<r>"))
+    assert window.stack.currentWidget() is window.trace
+    assert window.twelve_lead.cells == {}
+    window.layout_action.trigger()
+    assert window.stack.currentWidget() is window.twelve_lead
+    assert len(window.twelve_lead.cells) == 13  # 12 leads and the rhythm strip

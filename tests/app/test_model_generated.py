@@ -111,6 +111,7 @@ def test_ghost_trace_is_drawn_in_the_3x4_layout(qtbot, window, tiny_dir, leads4)
     rec = Recording.from_array(data, FS, names, path="twelve.hea")
     window.model.set_model_dir(tiny_dir, remember=False)
     window.set_recording(rec)
+    window.set_clinical_layout(True)  # a recording this long opens stacked; the 3 × 4 page is drawn when shown
     view = window.twelve_lead
     gen = window.model.generated
     v1 = names.index("V1")
