@@ -167,7 +167,7 @@ win.close()
 def test_generating_a_lead_never_imports_torch_in_the_viewer(tiny_dir, tmp_path):
     """The 12-lead demo with V2 marked missing, in a fresh viewer process: the ghost comes from the analysis
     process, and the viewer's process has not imported torch."""
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), ANYECG_CACHE=str(tmp_path / "c"))
     res = subprocess.run([sys.executable, "-c", PROBE, str(tiny_dir), str(tmp_path / "viewer.ini")], cwd=repo,
                          env=env, capture_output=True, text=True, timeout=240)
@@ -218,7 +218,7 @@ def test_a_process_that_dies_while_generating_gives_a_message_and_the_next_gener
 
 @pytest.fixture
 def hooked_process():
-    """An analysis process running the test hooks (tests/app/analysis_child_hooks.py)."""
+    """An analysis process running the test hooks (tests/app/model/analysis_child_hooks.py)."""
     from anyecg_model.analysis.client import AnalysisProcess
 
     proc = AnalysisProcess(torch_threads=1, command=[sys.executable, str(HOOKS)])

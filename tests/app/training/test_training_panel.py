@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train"))
 from beat_synth import beat_record  # noqa: E402
 
 from anyecg_model.train.job import JobEvent  # noqa: E402

@@ -1,5 +1,5 @@
 """An analysis process for tests: the real server (``anyecg_model.analysis.server``) with hooks, for behaviour
-that is otherwise a race or needs a GPU. Run as a script: ``python tests/app/analysis_child_hooks.py``.
+that is otherwise a race or needs a GPU. Run as a script: ``python tests/app/model/analysis_child_hooks.py``.
 
 - A recording named ``moving.hea``: its job takes its second chunk only once the viewer has sent a view that
   starts past 100 s (or after 30 s), so "the moved view is analysed next" is tested without a race.
