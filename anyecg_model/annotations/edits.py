@@ -2,7 +2,7 @@
 
 An :class:`Edit` lists the beat and episode rows it changed, each as ``(id, before, after)``, so it
 can be applied forwards (redo) and backwards (undo) exactly; an edit of many beats at once (a recording's
-model suggestions) carries them as one columnar :class:`~.table.Bulk` instead. The :class:`EditLog` is append-only:
+model suggestions) carries them as one columnar :class:`~.rows.Bulk` instead. The :class:`EditLog` is append-only:
 an undo or a redo is itself an entry, like LightWAVE's edit log, so replaying the entries from the
 start reproduces the store, including what was undone. Undo and redo are unlimited.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .codes import AnnotationError
-from .table import BEAT_COLUMNS, EPISODE_COLUMNS, Bulk, Change
+from .rows import BEAT_COLUMNS, EPISODE_COLUMNS, Bulk, Change
 
 
 #: Label prefix of the model-suggestion edits journals written before ``by`` marked them.
@@ -41,7 +41,7 @@ class Edit:
     by_model: bool = False
 
     def to_entry(self) -> dict:
-        """The log entry: JSON-ready, except that a bulk stays a :class:`~.table.Bulk` until the journal's
+        """The log entry: JSON-ready, except that a bulk stays a :class:`~.rows.Bulk` until the journal's
         spooler thread encodes it, so a 24-h recording's suggestions are not encoded on the thread that made
         the edit."""
         entry = {"type": "edit", "seq": self.seq, "label": self.label, "author": self.author,

@@ -43,7 +43,7 @@ from .codes import AnnotationError
 from .edits import is_model_entry
 from .events import Event
 from .store import AnnotationStore
-from .table import Base64Text, Bulk, Rows, encode_column
+from .rows import Base64Text, Bulk, Rows, encode_column
 
 log = logging.getLogger(__name__)
 

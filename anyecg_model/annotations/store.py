@@ -20,7 +20,8 @@ from ..vocabulary.labels import BEAT_SYMBOLS
 from .codes import LABEL_SOURCES, AnnotationError, check_point_code, check_rhythm_code, check_source
 from .edits import Edit, EditLog
 from .events import Event
-from .table import BeatTable, Bulk, Change, ColumnTable, EpisodeTable, TableChange
+from .rows import Bulk, Change
+from .table import BeatTable, ColumnTable, EpisodeTable, TableChange
 
 
 @dataclass
@@ -201,7 +202,7 @@ class AnnotationStore:
     def commit(self, label: str, beats: Sequence[Change] = (), episodes: Sequence[Change] = (),
                beat_bulk: Bulk | None = None, episode_bulk: Bulk | None = None, *,
                by_model: bool = False) -> Edit | None:
-        """Apply and log one edit made of row changes and columnar :class:`~.table.Bulk` changes of beats and
+        """Apply and log one edit made of row changes and columnar :class:`~.rows.Bulk` changes of beats and
         episodes (``by_model``: the model's suggestions, see :class:`Edit`); None (nothing logged) when it
         changes nothing. Listeners of ``changed`` find the edit already in the log."""
         beats = [c for c in beats if c[1] != c[2]]

@@ -17,7 +17,8 @@ from ..vocabulary.labels import BEAT_SYMBOLS
 from .codes import AnnotationError, check_point_code, check_rhythm_code
 from .edits import MODEL_LABEL
 from .store import AnnotationStore
-from .table import BeatTable, Bulk, Change, EpisodeTable, Rows
+from .rows import Bulk, Change, Rows
+from .table import BeatTable, EpisodeTable
 
 #: Beat matching window (s) between a suggestion and an existing label (AAMI EC57 uses 150 ms).
 MATCH_TOLERANCE_S = 0.15
@@ -143,7 +144,7 @@ def accept_changes(store: AnnotationStore, ids: Sequence[int], code: str | None 
 
 def accept_bulk(store: AnnotationStore, ids: Sequence[int], code: str | None = None,
                 tolerance_s: float = MATCH_TOLERANCE_S) -> Bulk:
-    """:func:`accept_changes` as one columnar :class:`~.table.Bulk`, for many suggestions at once ("Accept all
+    """:func:`accept_changes` as one columnar :class:`~.rows.Bulk`, for many suggestions at once ("Accept all
     ≥" on a 24-h recording accepts tens of thousands)."""
     ids = np.asarray(ids, np.int64).reshape(-1)
     rows = store.beats.gather(ids)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from anyecg_model.annotations import AnnotationError, AnnotationStore, BeatTable, Journal, set_suggestions
-from anyecg_model.annotations.table import BEAT_COLUMNS, Bulk, Rows
+from anyecg_model.annotations.rows import BEAT_COLUMNS, Bulk, Rows
 
 FS, N = 250.0, 250 * 3600  # one hour at 250 Hz
 
