@@ -18,8 +18,8 @@ from reportlab.pdfgen.canvas import Canvas
 from ..timebase import TimeBase
 from .detected_beats import UNCLASSIFIED
 from .findings import ReportFindings
-from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
-                    generated_mark, text)
+from .paper import (ECTOPIC_RGB, EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
+                    draw_trace, generated_mark, text)
 from .strips import StripSignal
 
 #: Usual and largest grid height of a strip (mm), the room kept between the trace and the grid's edges (mm).
@@ -33,7 +33,6 @@ TICKS_MM = 6.0
 #: Smallest gain a strip is reduced to (mm/mV).
 MIN_GAIN_MM_MV = 1.25
 NORMAL_RGB = (0.40, 0.40, 0.40)
-ECTOPIC_RGB = (0.80, 0.0, 0.0)
 MARKER_RGB = (0.05, 0.25, 0.75)
 
 

@@ -23,6 +23,8 @@ RGB = tuple[float, float, float]
 
 #: Colour of every model-generated (never measured) trace, on paper and on screen (the viewer imports it).
 GENERATED_HEX = "#7a3db8"
+#: Colour of the labels of non-normal beats printed over a strip (12-lead rhythm strip, Holter strips).
+ECTOPIC_RGB: RGB = (0.80, 0.0, 0.0)
 
 
 def hex_rgb(colour: str) -> RGB:

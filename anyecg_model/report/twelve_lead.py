@@ -21,8 +21,8 @@ from ..vocabulary.leads import STANDARD_LEADS
 from .findings import GENERATED_SUFFIX, ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
 from .measurements import Measurements, measure_resting_ecg
-from .paper import (EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid, draw_trace,
-                    generated_mark, page_size_mm, text)
+from .paper import (ECTOPIC_RGB, EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
+                    draw_trace, generated_mark, page_size_mm, text)
 from .strips import GeneratedSignals, StripSignal, find_lead, read_strip, rhythm_lead
 
 #: Columns of the 3 × 4 layout, top to bottom within a column.
@@ -36,8 +36,6 @@ MARGIN_MM = 8.0
 HEADER_MM = 36.0
 FOOTER_Y_MM = 4.5
 GRID_BOTTOM_MM = 9.0
-#: Colour of non-normal beat labels printed over the rhythm strip.
-ECTOPIC_RGB = (0.80, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
