@@ -21,7 +21,8 @@ after the other, the order rotating from run to run (interleaved runs); the load
   interface, so the scripted scroll cannot drive it; its row then says how to measure by hand).
 
 The scripted scroll: for each width (10 s, 10 min, 1 h, 6 h, 24 h; clamped to the record) ``--steps`` steps of
-half a page forward, wrapping at the end. A step is timed from setting the view's x range to the end of one
+half a page forward, wrapping at the end (at the record's full width every step shows the same view again: a
+repaint, which a peer may skip when the range did not change). A step is timed from setting the view's x range to the end of one
 synchronous repaint of the plot's viewport after the peer's data is in (``wait_rendered`` for ours,
 ``processEvents`` for the others): wall and process CPU. Also: load → first paint (from before opening the
 file, imports excluded) and resident memory after the scroll and at its peak (VmHWM). Prints a markdown table.
