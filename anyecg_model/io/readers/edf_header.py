@@ -235,7 +235,8 @@ def parse_tal(block: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     onset_text, duration_text, body = onset_text[valid], duration_text[valid], body[valid]
     try:
         onsets = onset_text.astype(np.float64)
-        durations = np.where(duration_text == b"", b"0", duration_text).astype(np.float64)
+        durations = (np.where(duration_text == b"", b"0", duration_text).astype(np.float64) if has_duration.any()
+                     else np.zeros(len(onsets)))  # beat annotations carry none: 100 000 conversions saved
     except ValueError:  # a malformed number: fall back to one TAL at a time, dropping the bad ones
         return _parse_tal_slowly(onset_text, duration_text, body)
     single = np.strings.count(body, b"\x14") == 1
