@@ -45,6 +45,22 @@ def annotators(annotations: Annotations) -> list[str]:
     return names
 
 
+def repr_joined(values: list) -> str:
+    """``"\\x1f".join(map(repr, values))``, the fingerprint's text of an object column, without a ``repr`` per
+    value when every value is a plain ``str`` that ``repr`` only wraps in single quotes (codes, sources, empty aux
+    texts) or an empty tuple (top classes): 100 000 labelled beats in ~25 ms instead of ~75."""
+    types = set(map(type, values))
+    if types == {tuple} and not any(values):  # the model's top classes, empty on every labelled beat
+        return "\x1f".join(["()"] * len(values))
+    if types != {str}:
+        return "\x1f".join(map(repr, values))
+    joined = "\x1f".join(values)
+    if ("'" in joined or "\\" in joined or joined.count("\x1f") != len(values) - 1
+            or not joined.replace("\x1f", "").isprintable()):
+        return "\x1f".join(map(repr, values))
+    return "'" + joined.replace("\x1f", "'\x1f'") + "'"
+
+
 class StoreEvents:
     """``changed`` (payload :class:`StoreChange`) and ``logged`` (payload: the appended log entry dict)."""
 
@@ -133,7 +149,7 @@ class AnnotationStore:
             h.update(table.ids.tobytes())
             for col in table.COLUMNS:
                 arr = table[col.name]
-                h.update("\x1f".join(map(repr, arr.tolist())).encode() if arr.dtype == object else arr.tobytes())
+                h.update(repr_joined(arr.tolist()).encode() if arr.dtype == object else arr.tobytes())
         return h.hexdigest()
 
     # ------------------------------------------------------------------ time and queries
