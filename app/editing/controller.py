@@ -10,6 +10,8 @@ store says something changed. Keys in edit mode (F2 toggles it):
 * Delete: remove; drag a beat: move it; drag elsewhere: select a span (palette: rhythm or relabel all);
 * ←/→: previous/next annotation; Enter accept / Backspace reject a suggestion; Esc clears the selection;
 * Ctrl+Z / Ctrl+Y (or Ctrl+Shift+Z): undo / redo, unlimited.
+
+The mouse and the keys are read by :class:`~.gestures.EditGestures` (``controller.gestures``).
 """
 from __future__ import annotations
 
@@ -19,22 +21,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore
 
-from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, RHYTHM_CODES, AnnotationError, AnnotationStore,
-                                      Journal, ReviewQueue, accept, bulk_accept, pick_class, reject,
-                                      set_suggestions, snap_to_r_peak)
-from anyecg_model.io.recording import RecordingError
-from anyecg_model.vocabulary.labels import BEAT_SYMBOLS
+from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, AnnotationStore, Journal, ReviewQueue, accept,
+                                      bulk_accept, pick_class, reject, set_suggestions, snap_to_r_peak)
 
-from .lanes import SELECTION_COLOUR, StoreBeatLane, StoreRhythmLane
+from .gestures import EditGestures
+from .lanes import SELECTION_COLOUR, SUGGESTION_SOURCES, StoreBeatLane, StoreRhythmLane
 
 log = logging.getLogger(__name__)
-
-SUGGESTION_SOURCES = ("model",)
-#: Codes not taken from typing because the trace view uses the key (``+``/``=`` gain up) or they are rhythms.
-NOT_TYPED = frozenset("+=")
-K = QtCore.Qt.Key
 
 
 @dataclass
@@ -72,7 +67,6 @@ class EditController(QtCore.QObject):
         self.selected_beat: int | None = None
         self.selected_episode: int | None = None
         self.span: tuple[int, int] | None = None
-        self._drag: dict | None = None
         self.label_lane: StoreBeatLane | None = None
         self.suggestion_lane: StoreBeatLane | None = None
         self.rhythm_lane: StoreRhythmLane | None = None
@@ -81,9 +75,7 @@ class EditController(QtCore.QObject):
         self.cursor_line.setZValue(60)
         self.span_item = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(255, 140, 0, 50))
         self.span_item.setZValue(40)
-        self.span_menu = self._build_span_menu()
-        self.trace.installEventFilter(self)
-        self.trace.plot.scene().sigMouseClicked.connect(self._on_scene_click)
+        self.gestures = EditGestures(self)
 
     # ------------------------------------------------------------------ store lifecycle
     def set_store(self, store: AnnotationStore | None, journal: Journal | None = None) -> None:
@@ -199,7 +191,7 @@ class EditController(QtCore.QObject):
         self.editing = bool(on)
         if self.editing:
             self.go_live()
-        self.trace.set_drag_handler(self._on_drag if self.editing else None)
+        self.trace.set_drag_handler(self.gestures.drag if self.editing else None)
         if not self.editing:
             self.clear_span()
         self.modeChanged.emit(self.editing)
@@ -250,9 +242,6 @@ class EditController(QtCore.QObject):
             self.trace.remove_overlay(self.span_item)
 
     # ------------------------------------------------------------------ edits (also the tests' entry points)
-    def _px_to_samples(self, px: float) -> int:
-        return max(1, int(round(px / self.trace.px_per_s() * self.store.fs)))
-
     def insert_at(self, t_s: float, code: str | None = None) -> int:
         """Insert a beat at ``t_s`` (snapped to the R peak when snapping is on) and select it."""
         sample = int(round(t_s * self.store.fs))
@@ -296,7 +285,7 @@ class EditController(QtCore.QObject):
             self.select_beat(hit, centre=True)
         return hit
 
-    def _selected_suggestion(self) -> tuple[list[int], list[int]]:
+    def selected_suggestion(self) -> tuple[list[int], list[int]]:
         b, e = self.store.beats, self.store.episodes
         if self.selected_beat is not None and b.row(self.selected_beat)["source"] == "model":
             return [self.selected_beat], []
@@ -307,7 +296,7 @@ class EditController(QtCore.QObject):
     def review(self, verdict: str, rank: int = 0) -> bool:
         """``accept`` (Enter), ``reject`` (Backspace) or ``pick`` top class ``rank`` (1–3) of the selected
         suggestion, then move to the next one in the review queue (or the next in time)."""
-        beats, episodes = self._selected_suggestion()
+        beats, episodes = self.selected_suggestion()
         if not beats and not episodes:
             return False
         current = beats[0] if beats else None
@@ -373,144 +362,9 @@ class EditController(QtCore.QObject):
         self.window.statusBar().showMessage(f"{verb.capitalize()}: {edit.label}" if edit is not None
                                             else f"Nothing to {verb}", 4000)
 
-    # ------------------------------------------------------------------ mouse
-    def _lane_at(self, y: float) -> str | None:
-        for name, lane in self.trace.lanes().items():
-            if lane.y_bottom <= y <= lane.y_top:
-                return name
-        return None
-
-    def _pick(self, t_s: float, lane: str | None) -> int | None:
-        sources = SUGGESTION_SOURCES if lane == "suggestions" else LABEL_SOURCES
-        return self.store.nearest_beat(int(round(t_s * self.store.fs)), self._px_to_samples(self.settings.pick_px),
-                                       sources=sources)
-
-    def _on_scene_click(self, ev) -> None:
-        if not self.editing or self.store is None or ev.button() != QtCore.Qt.MouseButton.LeftButton:
-            return
-        vb = self.trace.viewbox
-        if not vb.sceneBoundingRect().contains(ev.scenePos()):
-            return
-        p = vb.mapSceneToView(ev.scenePos())
-        self.click(float(p.x()), float(p.y()))
-
-    def click(self, t_s: float, y: float) -> None:
-        """A left click at plot ``(t_s, y)`` in edit mode: select what is there or insert a beat."""
-        self.clear_span()
-        lane = self._lane_at(y)
-        if lane == "rhythm":
-            self.select_episode(self.store.episode_at(int(t_s * self.store.fs), LABEL_SOURCES + ("model",)))
-            return
-        hit = self._pick(t_s, lane)
-        if hit is not None:
-            self.select_beat(hit)
-        elif lane != "suggestions":
-            try:
-                self.insert_at(t_s)
-            except (AnnotationError, RecordingError) as exc:
-                self.window.statusBar().showMessage(str(exc), 5000)
-
-    def _on_drag(self, ev, t_s: float, y: float) -> bool:
-        if not self.editing or self.store is None:
-            return False
-        if ev.isStart():
-            start_t = self.trace.viewbox.mapSceneToView(ev.buttonDownScenePos()).x()
-            hit = self._pick(start_t, self._lane_at(y))
-            self._drag = {"beat": hit, "t0": start_t}
-            if hit is not None:
-                self.select_beat(hit)
-        if self._drag is None:
-            return False
-        if self._drag["beat"] is not None:
-            self.cursor_line.setValue(t_s)
-            if ev.isFinish():
-                beat, self._drag = self._drag["beat"], None
-                try:
-                    self.move_to(beat, t_s)
-                except (AnnotationError, RecordingError) as exc:
-                    self.window.statusBar().showMessage(str(exc), 5000)
-        else:
-            self.set_span(int(self._drag["t0"] * self.store.fs), int(t_s * self.store.fs))
-            if ev.isFinish():
-                self._drag = None
-                self.span_menu.popup(QtGui.QCursor.pos())
-        return True
-
     def move_to(self, row_id: int, t_s: float) -> None:
         sample = int(round(t_s * self.store.fs))
         if self.settings.snap:
             sample = snap_to_r_peak(self.trace.recording, sample, self.trace.visible_leads() or None)
         self.store.move(row_id, min(max(sample, 0), self.store.n_samples - 1))
         self.select_beat(row_id)
-
-    def _build_span_menu(self) -> QtWidgets.QMenu:
-        menu = QtWidgets.QMenu()
-        menu.addSection("Rhythm of the span")
-        for code in RHYTHM_CODES:
-            menu.addAction(code, lambda code=code: self.set_span_rhythm(code))
-        relabel = menu.addMenu("Relabel all beats in the span as")
-        for code in sorted(BEAT_SYMBOLS):
-            relabel.addAction(code, lambda code=code: (self.set_code(code), self.clear_span()))
-        menu.addAction("Clear span", self.clear_span)
-        return menu
-
-    # ------------------------------------------------------------------ keys
-    def _claims(self, key: int, mods) -> bool:
-        """Keys editing takes over from window shortcuts: F2, undo/redo, and every plain key in edit mode."""
-        ctrl = bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier)
-        if key == K.Key_F2 or (ctrl and key in (K.Key_Z, K.Key_Y)):
-            return True
-        return self.editing and not ctrl
-
-    def eventFilter(self, obj, ev) -> bool:
-        if self.store is None:
-            return False
-        if ev.type() == QtCore.QEvent.Type.ShortcutOverride and self._claims(ev.key(), ev.modifiers()):
-            ev.accept()  # deliver as a key press to us instead of triggering a window shortcut
-            return True
-        if ev.type() != QtCore.QEvent.Type.KeyPress:
-            return False
-        try:
-            return self.key(ev.key(), ev.modifiers(), ev.text())
-        except (AnnotationError, RecordingError) as exc:
-            self.window.statusBar().showMessage(str(exc), 5000)
-            return True
-
-    def key(self, key: int, mods, text: str) -> bool:
-        """Handle one key press; True when it was an editing key."""
-        ctrl = bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier)
-        shift = bool(mods & QtCore.Qt.KeyboardModifier.ShiftModifier)
-        if key == K.Key_F2:
-            self.set_editing(not self.editing)
-            return True
-        if ctrl and (key == K.Key_Y or (key == K.Key_Z and shift)):
-            self.redo()
-            return True
-        if ctrl and key == K.Key_Z:
-            self.undo()
-            return True
-        if not self.editing or ctrl:
-            return False
-        if key in (K.Key_Left, K.Key_Right) and not shift:
-            self.step(+1 if key == K.Key_Right else -1)
-        elif key in (K.Key_Return, K.Key_Enter):
-            self.review("accept")
-        elif key == K.Key_Backspace:
-            self.review("reject")
-        elif key == K.Key_Delete:
-            self.delete_selected()
-        elif key == K.Key_Escape:
-            self.clear_span()
-            self.select_beat(None)
-            return False  # the trace also leaves caliper mode
-        elif text and text in "123456789" and len(text) == 1:
-            rank = int(text)
-            if rank <= 3 and self._selected_suggestion()[0]:
-                self.review("pick", rank)
-            elif rank <= len(self.settings.palette):
-                self.set_code(self.settings.palette[rank - 1])
-        elif text and len(text) == 1 and text in POINT_CODES and text not in NOT_TYPED:
-            self.set_code(text)
-        else:
-            return False
-        return True

@@ -21,6 +21,8 @@ from anyecg_model.vocabulary.labels import AAMI_CLASS, BEAT_CLASS
 from ..lanes import (CLASS_COLOURS, TEXT_PAD_PX, TICK_FROM, LaneItem, fit_label, free_slot, paint_tag, paint_ticks,
                      rhythm_colour, tag_font, tag_width, text_box)
 
+#: Sources of the rows drawn in the suggestions lane: the model's pending suggestions.
+SUGGESTION_SOURCES = ("model",)
 #: The tag of the suggestions lane.
 SUGGESTIONS_TAG = "model suggestions"
 
