@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="recording files (any readable format)")
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"comma-separated subset of {','.join(TASKS)}")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="checkpoint directory (default %(default)s)")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR,
+                        help="checkpoint directory (default %(default)s)")
     parser.add_argument("--json", default=None, metavar="OUT", help="write findings as JSON to OUT ('-' = stdout)")
     parser.add_argument("--annotations", action="store_true", help="also write <record>.anyecg WFDB annotations")
     parser.add_argument("--adapt-from", default=None, metavar="ANNOTATOR",

@@ -1,7 +1,8 @@
 """Evaluate a checkpoint on a task's held-out split of the corpus cache and print the metrics.
 
 ``anyecg evaluate --task beats|rhythm|anomaly|leadgen [--model DIR] [--split test|val]
-[--protocol random|chest] [--sets SET,...] [--device auto|cpu|cuda] [--json OUT]``.
+[--protocol random|chest] [--sets SET,...] [--device auto|cpu|cuda] [--corpus DIR] [--json OUT]``
+(``--task``, ``--device`` and ``--corpus`` are the fine-tuning config's options, from ``FinetuneConfig``).
 Splits: MIT-BIH DS2 (beats), CinC 2017 seeded test split (rhythm, anomaly), PTB-XL fold 10 (anomaly,
 leadgen), LUDB seeded test split (leadgen). See :mod:`anyecg_model.train.tasks` for the metrics.
 """
@@ -13,18 +14,18 @@ import sys
 from pathlib import Path
 
 from ..model.shipped import SHIPPED_MODEL_DIR
-from ..train.corpus import DEFAULT_CORPUS_DIR
-from ..train.tasks import TASKS
+from ..train.config_options import add_options
+from ..train.finetune_config import FinetuneConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", required=True, choices=TASKS)
-    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="checkpoint directory (default %(default)s)")
+    add_options(parser, FinetuneConfig, only=("task",))
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR,
+                        help="checkpoint directory (default %(default)s)")
     parser.add_argument("--split", default="test", choices=("test", "val"))
     parser.add_argument("--protocol", default="random", choices=("random", "chest"), help="lead generation only")
     parser.add_argument("--sets", default=None, help="comma-separated corpus sets (default: the task's)")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS_DIR)
+    add_options(parser, FinetuneConfig, only=("device", "corpus"))
     parser.add_argument("--json", default=None, metavar="OUT", help="also write the metrics as JSON")
 
 

@@ -26,7 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", metavar="PATH", help="input recording")
     parser.add_argument("--leads", required=True, help="comma-separated leads to generate, e.g. V1,V2,V3")
     parser.add_argument("--out", required=True, help="output WFDB header path (OUT.hea)")
-    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="checkpoint directory (default %(default)s)")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR,
+                        help="checkpoint directory (default %(default)s)")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
 
 

@@ -26,10 +26,13 @@ import queue as queue_mod
 import shlex
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+
+from .config_options import to_argv
+from .finetune_config import FinetuneConfig
 
 log = logging.getLogger(__name__)
 
@@ -37,66 +40,63 @@ TERMINAL = ("finished", "cancelled", "failed")
 #: Most changed predictions listed in a result.
 MAX_CHANGED = 5000
 PROGRESS_EVERY_S = 0.25
+#: Options an exported command line always shows (the others only when they differ from the default).
+COMMAND_LINE_FIRST = ("task", "corpus", "out", "init", "train", "epochs", "lr", "batch_size", "device", "seed")
 
 
 @dataclass
 class JobConfig:
-    """One fine-tuning job. ``dataset``: a folder written by ``UserDataset.write_corpus``; ``init``: the
-    checkpoint to start from (None: random ``size``); ``work_dir``: checkpoints and resume state;
-    ``version_name``: the name the result is saved under in ``models_root`` (None: not saved)."""
+    """One fine-tuning job in a worker process: ``finetune`` says what is trained and how (its ``corpus`` is
+    the data set folder written by ``UserDataset.write_corpus``, its ``out`` the checkpoint folder, in
+    ``work_dir`` beside the job's history); ``version_name``: the name the result is saved under in
+    ``models_root`` (None: not saved). :meth:`for_dataset` builds one from a data set and a work folder."""
 
-    dataset: Path
+    finetune: FinetuneConfig
     work_dir: Path
-    task: str = "beats"
-    init: Path | None = None
-    size: str = "small"
-    train: str = "head"  # head | last | full
-    last_layers: int = 1
-    epochs: int = 5
-    lr: float = 1e-3
-    batch_size: int = 32
-    device: str = "auto"
-    seed: int = 0
-    max_steps_per_epoch: int | None = None
-    resume: bool = False
     version_name: str | None = None
     models_root: Path | None = None
     threads: int = 0  # torch threads in the worker (0: all cores)
     nice: int = 5  # the worker yields the CPU to the window
 
     def __post_init__(self) -> None:
-        self.dataset, self.work_dir = Path(self.dataset), Path(self.work_dir)
-        self.init = Path(self.init) if self.init is not None else None
+        self.work_dir = Path(self.work_dir)
         self.models_root = Path(self.models_root) if self.models_root is not None else None
-        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
-            raise ValueError("epochs and batch size must be at least 1 and the learning rate positive")
+
+    @classmethod
+    def for_dataset(cls, dataset: Path, work_dir: Path, *, version_name: str | None = None,
+                    models_root: Path | None = None, threads: int = 0, nice: int = 5, **finetune) -> "JobConfig":
+        """The job that fine-tunes on the data set folder ``dataset`` into ``work_dir/out``; ``finetune``:
+        the other :class:`FinetuneConfig` fields (``task``, ``init``, ``epochs``, …)."""
+        work_dir = Path(work_dir)
+        return cls(FinetuneConfig(corpus=Path(dataset), out=work_dir / "out", **finetune), work_dir,
+                   version_name=version_name, models_root=models_root, threads=threads, nice=nice)
+
+    @property
+    def dataset(self) -> Path:
+        return self.finetune.corpus
 
     @property
     def checkpoint_dir(self) -> Path:
-        return self.work_dir / "out"
+        return self.finetune.out
 
-    def finetune_config(self):
-        from .tasks_finetune import FinetuneConfig
+    def resumed(self) -> "JobConfig":
+        """The same job continuing from its last finished epoch."""
+        return replace(self, finetune=replace(self.finetune, resume=True))
 
-        return FinetuneConfig(task=self.task, out=self.checkpoint_dir, init=self.init, size=self.size,
-                              train=self.train, last_layers=self.last_layers, epochs=self.epochs, lr=self.lr,
-                              batch_size=self.batch_size, device=self.device, seed=self.seed,
-                              max_steps_per_epoch=self.max_steps_per_epoch, resume=self.resume,
-                              corpus=self.dataset)
+    def describe(self) -> dict:
+        """The job as plain JSON values (a saved version's ``job.json``): the fine-tuning fields, the job's own
+        and the equivalent command line."""
+        plain = lambda v: str(v) if isinstance(v, Path) else v  # noqa: E731
+        job = {k: plain(v) for k, v in asdict(self.finetune).items()}
+        job.update({k: plain(getattr(self, k)) for k in ("work_dir", "version_name", "models_root", "threads", "nice")})
+        job.update(dataset=str(self.dataset), command_line=self.command_line())
+        return job
 
     def command_line(self, nproc: int = 0) -> str:
-        """The equivalent ``anyecg finetune …`` command; ``nproc`` > 0 → a ``torchrun`` launch on that many
-        GPUs (or processes) of a bigger machine."""
-        args = ["finetune", "--task", self.task, "--corpus", str(self.dataset), "--out", str(self.checkpoint_dir),
-                "--train", self.train, "--epochs", str(self.epochs), "--lr", f"{self.lr:g}",
-                "--batch-size", str(self.batch_size), "--device", self.device, "--seed", str(self.seed)]
-        args += ["--init", str(self.init)] if self.init is not None else ["--size", self.size, "--random-init"]
-        if self.train == "last":
-            args += ["--last-layers", str(self.last_layers)]
-        if self.max_steps_per_epoch:
-            args += ["--max-steps-per-epoch", str(self.max_steps_per_epoch)]
-        if self.resume:
-            args.append("--resume")
+        """The equivalent ``anyecg finetune …`` command (its options generated from the config, so it parses
+        back to :attr:`finetune`); ``nproc`` > 0 → a ``torchrun`` launch on that many GPUs (or processes) of a
+        bigger machine."""
+        args = ["finetune"] + to_argv(self.finetune, first=COMMAND_LINE_FIRST)
         head = ["anyecg"] if nproc <= 0 else ["torchrun", "--standalone", f"--nproc_per_node={nproc}",
                                               "-m", "anyecg_model.cli"]
         return shlex.join(head + args)
@@ -236,30 +236,30 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    fcfg = cfg.finetune_config()
+    ft = cfg.finetune
     cfg.work_dir.mkdir(parents=True, exist_ok=True)
     corpus = Corpus(cfg.dataset)
     manifest = json.loads((cfg.dataset / "dataset.json").read_text())
-    if manifest["task"] != cfg.task:
-        raise ValueError(f"{cfg.dataset} holds a {manifest['task']} data set, not {cfg.task}")
-    classes = class_names(cfg.task)
-    history = json.loads(_history_path(cfg).read_text()) if cfg.resume and _history_path(cfg).exists() else []
+    if manifest["task"] != ft.task:
+        raise ValueError(f"{cfg.dataset} holds a {manifest['task']} data set, not {ft.task}")
+    classes = class_names(ft.task)
+    history = json.loads(_history_path(cfg).read_text()) if ft.resume and _history_path(cfg).exists() else []
     for row in history:
         emit("epoch", row)
     emit("status", {"text": "evaluating the starting model on the validation records"})
-    torch.manual_seed(cfg.seed)  # the same new head as finetune() starts from
-    start_model = build_model(fcfg)
+    torch.manual_seed(ft.seed)  # the same new head as finetune() starts from
+    start_model = build_model(ft)
     pcfg = start_model.preprocess_cfg
-    val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed)
-    device = str(choose_device(cfg.device))
-    metrics_before, pred_before = predict(start_model, cfg.task, val_ds, cfg.batch_size, device)
+    val_ds = make_dataset(ft.task, corpus, pcfg, ("val",), seed=ft.seed)
+    device = str(choose_device(ft.device))
+    metrics_before, pred_before = predict(start_model, ft.task, val_ds, ft.batch_size, device)
     del start_model
     sets = {r.set for r in corpus.records}
     n_train = len(windows_of(corpus, record_indices(corpus, sets, ("train",))))
-    per_epoch = n_train // cfg.batch_size
-    if cfg.max_steps_per_epoch:
-        per_epoch = min(per_epoch, cfg.max_steps_per_epoch)
-    control = _Control(emit, cancel, pause, cfg.epochs * per_epoch, len(history) * per_epoch)
+    per_epoch = n_train // ft.batch_size
+    if ft.max_steps_per_epoch:
+        per_epoch = min(per_epoch, ft.max_steps_per_epoch)
+    control = _Control(emit, cancel, pause, ft.epochs * per_epoch, len(history) * per_epoch)
     best = {"score": -float("inf"), "pred": None, "epoch": None}
     latest = {}
 
@@ -269,33 +269,32 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     def on_epoch(row: dict) -> None:
         val = row["val"]
         out = {"epoch": row["epoch"], "train_loss": row["train_loss"],
-               "val_loss": prediction_loss(cfg.task, latest["pred"]) if "pred" in latest else None,
-               "metric": SELECTION[cfg.task], "metric_value": val.get(SELECTION[cfg.task]),
+               "val_loss": prediction_loss(ft.task, latest["pred"]) if "pred" in latest else None,
+               "metric": SELECTION[ft.task], "metric_value": val.get(SELECTION[ft.task]),
                "val": val, "elapsed_s": row["elapsed_s"]}
         history.append(out)
         _write_json(_history_path(cfg), history)
-        score = val.get(SELECTION[cfg.task], float("nan"))
+        score = val.get(SELECTION[ft.task], float("nan"))
         if score == score and score > best["score"]:
             best.update(score=score, pred=latest.get("pred"), epoch=row["epoch"], val=val)
         emit("epoch", out)
 
-    emit("status", {"text": f"training ({cfg.train}) on {n_train} windows of 10 s, device {device}"})
+    emit("status", {"text": f"training ({ft.train}) on {n_train} windows of 10 s, device {device}"})
     hooks = {"on_predictions": on_predictions} if "on_predictions" in inspect.signature(finetune).parameters else {}
-    summary = finetune(fcfg, on_epoch=on_epoch, cancelled=control, **hooks)
+    summary = finetune(ft, on_epoch=on_epoch, cancelled=control, **hooks)
     if summary.get("cancelled"):
         emit("cancelled", {"epoch": len(history), "work_dir": str(cfg.work_dir)})
         return
     if best["pred"] is None:  # resumed after the last epoch, or no finite score: evaluate the saved model
         model = load_checkpoint(cfg.checkpoint_dir)
-        best["val"], best["pred"] = predict(model, cfg.task, val_ds, cfg.batch_size, device)
+        best["val"], best["pred"] = predict(model, ft.task, val_ds, ft.batch_size, device)
         best["epoch"] = summary.get("epoch")
-    result = build_result(cfg.task, classes, corpus, val_ds, pred_before, best["pred"], metrics_before, best["val"])
+    result = build_result(ft.task, classes, corpus, val_ds, pred_before, best["pred"], metrics_before, best["val"])
     result.update(best_epoch=best["epoch"], history=history, version=None)
     if cfg.version_name:
         from ..model.versions import save_version
 
-        job = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()}
-        job["command_line"] = cfg.command_line()
+        job = cfg.describe()
         metrics = {k: result[k] for k in ("task", "classes", "before", "after", "confusion_before",
                                           "confusion_after", "best_epoch", "n_changed")}
         v = save_version(cfg.checkpoint_dir, cfg.version_name, training_data=manifest, metrics=metrics, job=job,
@@ -322,11 +321,12 @@ def _worker_main(cfg: JobConfig, q, cancel, pause) -> None:
     try:
         run_job(cfg, emit, cancel, pause)
     except MemoryError:
-        emit("failed", {"message": f"out of memory while training; lower the batch size (now {cfg.batch_size}) "
-                                   f"or train the head only"})
+        emit("failed", {"message": f"out of memory while training; lower the batch size "
+                                   f"(now {cfg.finetune.batch_size}) or train the head only"})
     except Exception as exc:  # every failure reaches the window as one clear message
         if type(exc).__name__ == "OutOfMemoryError":
-            emit("failed", {"message": f"the GPU ran out of memory; lower the batch size (now {cfg.batch_size})"})
+            emit("failed", {"message": f"the GPU ran out of memory; lower the batch size "
+                                       f"(now {cfg.finetune.batch_size})"})
         else:
             emit("failed", {"message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
 

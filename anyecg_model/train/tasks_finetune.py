@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -28,47 +28,15 @@ from torch.utils.data import DataLoader, Dataset
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint, save_checkpoint
 from ..model.device import choose_device
-from ..model.shipped import SHIPPED_MODEL_DIR
-from .corpus import DEFAULT_CORPUS_DIR, Corpus
+from .corpus import Corpus
+from .finetune_config import FinetuneConfig
 from .loop import DistEnv, Trainer, TrainConfig
-from .tasks import TASKS, TaskObjective, TrainingCancelled, beat_class_weights, make_dataset, predict
+from .tasks import TaskObjective, TrainingCancelled, beat_class_weights, make_dataset, predict
 
 log = logging.getLogger(__name__)
 
 #: Validation metric that picks the best epoch, per task (higher is better).
 SELECTION = {"beats": "jkappa", "rhythm": "F1_mean_NAO", "anomaly": "AUROC", "leadgen": "r"}
-
-
-@dataclass
-class FinetuneConfig:
-    """What to fine-tune and how. ``init`` None → random initialisation of ``size`` (baseline)."""
-
-    task: str
-    out: Path
-    init: Path | None = SHIPPED_MODEL_DIR
-    size: str = "small"
-    train: str = "head"  # head | last | full
-    last_layers: int = 1
-    epochs: int = 5
-    lr: float = 1e-3
-    batch_size: int = 32
-    device: str = "auto"
-    seed: int = 0
-    max_steps_per_epoch: int | None = None
-    #: record-labelled tasks (rhythm, anomaly): seeded windows per training/validation record (None: all)
-    max_windows_per_record: int | None = None
-    resume: bool = False
-    #: start the task's head from random weights (also when the checkpoint holds an older version of it)
-    reset_head: bool = False
-    corpus: Path = DEFAULT_CORPUS_DIR
-    extra_metadata: dict = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
-        if self.train not in ("head", "last", "full"):
-            raise ValueError(f"train must be head, last or full, not {self.train!r}")
-        self.out = Path(self.out)
 
 
 def _freeze(model: AnyECG, task: str, mode: str, last_layers: int) -> None:

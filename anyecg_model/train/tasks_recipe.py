@@ -23,7 +23,8 @@ from ..vocabulary.labels import MITDB_RHYTHM_TO_EPISODE, label_vocabularies
 from ..vocabulary.model_input import PreprocessConfig
 from .corpus import DEFAULT_CORPUS_DIR, Corpus
 from .tasks import make_dataset, predict, record_level
-from .tasks_finetune import FinetuneConfig, finetune
+from .finetune_config import FinetuneConfig
+from .tasks_finetune import finetune
 from .tasks_pretrain import train_stage
 from .tasks_ultralong import train_ultralong
 

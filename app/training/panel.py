@@ -164,10 +164,11 @@ class TrainingPanel(QtWidgets.QWidget):
         base = t.base_model.currentData()
         dataset = self.dataset_dir or Path("<dataset folder>")
         work = dataset.parent / f"work-{time.strftime('%Y%m%d-%H%M%S')}"
-        return JobConfig(dataset=dataset, work_dir=work, task=self.task_key, init=Path(base) if base else None,
-                         train=t.train_key, last_layers=t.last_layers.value(), epochs=t.epochs.value(),
-                         lr=t.lr.value(), batch_size=t.batch_size.value(), device=t.device_key, resume=resume,
-                         version_name=t.name.text().strip() or None, models_root=self.models_root)
+        return JobConfig.for_dataset(dataset, work, task=self.task_key, init=Path(base) if base else None,
+                                     train=t.train_key, last_layers=t.last_layers.value(), epochs=t.epochs.value(),
+                                     lr=t.lr.value(), batch_size=t.batch_size.value(), device=t.device_key,
+                                     resume=resume, version_name=t.name.text().strip() or None,
+                                     models_root=self.models_root)
 
     def start(self) -> None:
         if self.dataset is None or self.dataset_dir is None:
@@ -185,8 +186,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def resume(self) -> None:
         if self.job_cfg is None:
             return
-        cfg = self.job_cfg
-        self.job_cfg = JobConfig(**{**cfg.__dict__, "resume": True})
+        self.job_cfg = self.job_cfg.resumed()
         self._launch(self.job_cfg, clear=False)
 
     def _launch(self, cfg: JobConfig, clear: bool = True) -> None:

@@ -16,6 +16,8 @@ from anyecg_model.model.checkpoint import save_checkpoint
 from anyecg_model.model import versions
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.dataset_builder import DatasetConfig, build_dataset
+from anyecg_model.train.config_options import config_from_args
+from anyecg_model.train.finetune_config import FinetuneConfig
 from anyecg_model.train.job import JobConfig, TrainingJob, _worker_main, prediction_loss, run_job
 
 from beat_synth import beat_record
@@ -41,11 +43,11 @@ def setup(tmp_path_factory):
     return root
 
 
-def _cfg(root: Path, work: str, **kw) -> JobConfig:
-    base = dict(dataset=root / "corpus", work_dir=root / work, init=root / "init", epochs=3, lr=3e-3,
-                batch_size=4, threads=1, nice=0, version_name="clinic", models_root=root / "models")
+def _cfg(root: Path, work: str, dataset: Path | None = None, **kw) -> JobConfig:
+    base = dict(task="beats", init=root / "init", epochs=3, lr=3e-3, batch_size=4, threads=1, nice=0,
+                version_name="clinic", models_root=root / "models")
     base.update(kw)
-    return JobConfig(**base)
+    return JobConfig.for_dataset(dataset or root / "corpus", root / work, **base)
 
 
 def _run_inline(cfg: JobConfig) -> list[tuple[str, dict]]:
@@ -216,16 +218,12 @@ def test_exported_command_line_is_the_same_finetune_config(setup):
     from anyecg_model.cli import build_parser
 
     for cfg in (_cfg(setup, "x", train="last", last_layers=2, max_steps_per_epoch=9),
-                _cfg(setup, "y", init=None, size="tiny", device="cpu", resume=True)):
+                _cfg(setup, "y", init=None, size="tiny", device="cpu", resume=True),
+                _cfg(setup, "z", reset_head=True, max_windows_per_record=3)):
         argv = shlex.split(cfg.command_line())
         assert argv[0] == "anyecg"
         args = build_parser().parse_args(argv[1:])
-        got = dict(task=args.task, out=args.out, init=None if args.random_init else args.init, size=args.size,
-                   train=args.train, last_layers=args.last_layers, epochs=args.epochs, lr=args.lr,
-                   batch_size=args.batch_size, device=args.device, seed=args.seed,
-                   max_steps_per_epoch=args.max_steps_per_epoch, resume=args.resume, corpus=args.corpus)
-        want = cfg.finetune_config()
-        assert got == {k: getattr(want, k) for k in got}
+        assert config_from_args(FinetuneConfig, args) == cfg.finetune
         many = shlex.split(cfg.command_line(nproc=8))
         assert many[:5] == ["torchrun", "--standalone", "--nproc_per_node=8", "-m", "anyecg_model.cli"]
         assert many[5:] == argv[1:]
