@@ -100,3 +100,17 @@ def holter_3h(tmp_path_factory):
     rec = synthetic_holter(SyntheticHolterConfig(hours=3.0), cache_dir=tmp_path_factory.mktemp("demo"))
     rec.start_time = dt.datetime(2026, 11, 21, 8, 0, 0)
     return rec
+
+
+@pytest.fixture
+def small_findings():
+    """Findings of a 30-s two-lead record with every section: three beats (one V), anomaly windows, the record
+    class, an AF and a sinus episode, heart rate and AF burden, from model ``anyecg-test`` version 3."""
+    from anyecg_model.analysis.findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode
+
+    beats = Beats(np.array([0.8, 1.6, 2.4]), np.array([0, 2, 0], np.int8), np.array([0.9, 0.7, 0.95], np.float32))
+    return Findings("r.hea", 30.0, 360.0, ["MLII", "V1"], ModelInfo("anyecg-test", "3", "ab" * 32), anomaly_score=0.7,
+                    anomaly_windows=[AnomalyWindow(0.0, 10.0, 0.2), AnomalyWindow(10.0, 20.0, 0.9)], beats=beats,
+                    record_class_probabilities={"N": 0.1, "A": 0.8, "O": 0.05, "~": 0.05},
+                    episodes=[RhythmEpisode(0.0, 20.0, "AF", 0.8), RhythmEpisode(20.0, 30.0, "NSR", 0.6)],
+                    heart_rate_bpm={"mean": 75.0, "min": 70.0, "max": 80.0}, af_burden=2 / 3, n_beats=3)

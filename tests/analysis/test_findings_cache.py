@@ -1,0 +1,44 @@
+"""Findings cache: round trip, keys by recording and model, corrupt files discarded, no pickle (the viewer's use
+of it: tests/app/model/test_cached_findings.py)."""
+from __future__ import annotations
+
+import numpy as np
+
+from anyecg_model.analysis.cache import FindingsCache
+from anyecg_model.analysis.findings import ModelInfo
+
+
+def test_round_trip_keeps_every_section(tmp_path, small_findings):
+    cache = FindingsCache(tmp_path)
+    cache.store("c0ffee" * 10, ("anomaly", "arrhythmia", "events"), small_findings)
+    back = cache.load("c0ffee" * 10, small_findings.model, ("events", "anomaly", "arrhythmia"))  # in any task order
+    assert back is not None and back.to_dict() == small_findings.to_dict()
+
+
+def test_other_recording_or_model_version_misses(tmp_path, small_findings):
+    cache = FindingsCache(tmp_path)
+    cache.store("aa" * 32, ("anomaly",), small_findings)
+    assert cache.load("bb" * 32, small_findings.model, ("anomaly",)) is None
+    assert cache.load("aa" * 32, ModelInfo("anyecg-test", "4", small_findings.model.sha256), ("anomaly",)) is None
+    assert cache.load("aa" * 32, ModelInfo("anyecg-test", "3", "cd" * 32), ("anomaly",)) is None
+    assert cache.load("aa" * 32, small_findings.model, ("anomaly", "events")) is None
+
+
+def test_corrupt_file_is_discarded(tmp_path, small_findings):
+    cache = FindingsCache(tmp_path)
+    path = cache.store("aa" * 32, ("anomaly",), small_findings)
+    path.write_bytes(path.read_bytes()[:200])
+    assert cache.load("aa" * 32, small_findings.model, ("anomaly",)) is None
+    assert not path.exists()
+    path.write_bytes(b"not a zip at all")
+    assert cache.load("aa" * 32, small_findings.model, ("anomaly",)) is None and not path.exists()
+
+
+def test_pickled_arrays_are_refused(tmp_path, small_findings):
+    cache = FindingsCache(tmp_path)
+    path = cache.store("aa" * 32, ("anomaly",), small_findings)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["anomaly"] = np.array([object()], dtype=object)  # would need pickle to read
+    np.savez(path, **arrays)
+    assert cache.load("aa" * 32, small_findings.model, ("anomaly",)) is None and not path.exists()
