@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .filter_design import butter_sos
+
 #: The P-wave segment before the R peak (s): from ``P_SEGMENT_S[0]`` to ``P_SEGMENT_S[1]`` before it.
 P_SEGMENT_S = (0.30, 0.08)
 #: Band of the P-wave analysis (Hz).
@@ -21,7 +23,7 @@ def p_wave_consistency(x: np.ndarray, fs: float, peaks: np.ndarray, neighbours: 
     """Per R peak (samples of ``x``, one lead in mV at ``fs`` Hz): the consistency of the P-wave segment with
     its neighbours' (see the module docstring); NaN where the segment leaves the signal or too few beats."""
     from numpy.lib.stride_tricks import sliding_window_view
-    from scipy.signal import butter, sosfiltfilt
+    from scipy.signal import sosfiltfilt
 
     peaks = np.asarray(peaks, np.int64)
     out = np.full(len(peaks), np.nan)
@@ -30,7 +32,7 @@ def p_wave_consistency(x: np.ndarray, fs: float, peaks: np.ndarray, neighbours: 
     ok = (peaks - a >= 0) & (peaks - b <= len(x))
     if ok.sum() < neighbours or n_seg < 4 or len(x) < 64:
         return out
-    sos = butter(2, [P_BAND_HZ[0], min(P_BAND_HZ[1], 0.45 * fs)], btype="band", fs=fs, output="sos")
+    sos = butter_sos(2, (P_BAND_HZ[0], min(P_BAND_HZ[1], 0.45 * fs)), "band", fs)
     y = sosfiltfilt(sos, np.nan_to_num(np.asarray(x, np.float64)))
     seg = y[peaks[ok][:, None] - a + np.arange(n_seg)[None, :]]
     seg -= seg.mean(1, keepdims=True)

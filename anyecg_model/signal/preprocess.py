@@ -26,6 +26,7 @@ from scipy import signal as sps
 from ..vocabulary.lead_map import map_leads
 from ..vocabulary.leads import STANDARD_LEADS
 from ..vocabulary.model_input import PreprocessConfig
+from .filter_design import band_notch_sos
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +86,8 @@ def _repair_nans(x: np.ndarray) -> np.ndarray:
 
 def _filter_sos(cfg: PreprocessConfig, fs: float) -> np.ndarray:
     high = min(cfg.lowpass_hz, 0.45 * fs)
-    sos = sps.butter(cfg.filter_order, [cfg.highpass_hz, high], btype="bandpass", fs=fs, output="sos")
-    if cfg.mains_hz is not None and cfg.mains_hz < 0.45 * fs:
-        b, a = sps.iirnotch(cfg.mains_hz, cfg.notch_q, fs=fs)
-        sos = np.vstack([sos, sps.tf2sos(b, a)])
-    return sos
+    notch = cfg.mains_hz if cfg.mains_hz is not None and cfg.mains_hz < 0.45 * fs else None
+    return band_notch_sos(cfg.filter_order, (cfg.highpass_hz, high), notch, cfg.notch_q, fs)
 
 
 def _wavelet_denoise(x: np.ndarray, wavelet: str, level: int) -> np.ndarray:

@@ -1,12 +1,12 @@
 """R-peak detection: a QRS detector with its gaps filled by a second, chunked, refined to the local extremum.
 
-Candidates are NeuroKit2's gradient detector's, with the gaps filled by the double-difference detector of
-Rodrigues et al. 2021 (:func:`_rodrigues_candidates`, the ``rodrigues2021`` method of NeuroKit2 with its
-sample-by-sample loops replaced by one numpy search per beat: same peaks, about ten times faster, and it
-no longer holds the GIL for the viewer's analysis thread): on MIT-BIH the first misses wide
-bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so the second
-covers the first's misses; P and T waves that either one takes for a QRS are rejected afterwards by their
-QRS-band energy and timing. (Pooling all candidates of both scores higher on MIT-BIH, 0.996 / 0.996, but
+Candidates are NeuroKit2's gradient detector's (:mod:`.qrs_gradient`, the same peaks without NeuroKit2), with the
+gaps filled by the double-difference detector of Rodrigues et al. 2021 (:func:`_rodrigues_candidates`, the
+``rodrigues2021`` method of NeuroKit2 with its sample-by-sample loops replaced by one numpy search per beat: same
+peaks, about ten times faster, and it no longer holds the GIL for the viewer's analysis thread): on MIT-BIH the
+first misses wide bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so
+the second covers the first's misses; P and T waves that either one takes for a QRS are rejected afterwards by
+their QRS-band energy and timing. (Pooling all candidates of both scores higher on MIT-BIH, 0.996 / 0.996, but
 counts both QRS and T wave on leads whose T wave is steeper than the QRS.)
 
 ``detect_r_peaks`` takes one lead in mV at ``fs`` Hz and returns R-peak sample indices (int64).
@@ -19,6 +19,9 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+
+from .filter_design import butter_sos
+from .qrs_gradient import clean_ecg, gradient_qrs_peaks
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +56,9 @@ MIN_DURATION_S = 2.0
 
 def _qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
     """Zero-phase 5–25 Hz band-pass (the QRS band) used to choose the extremum."""
-    from scipy.signal import butter, sosfiltfilt  # scipy.signal costs ~1 s: imported on first detection
+    from scipy.signal import sosfiltfilt  # scipy.signal costs ~1 s: imported on first detection
 
-    hi = min(25.0, 0.45 * fs)
-    sos = butter(2, [5.0, hi], btype="bandpass", fs=fs, output="sos")
-    return sosfiltfilt(sos, x)
+    return sosfiltfilt(butter_sos(2, (5.0, min(25.0, 0.45 * fs)), "bandpass", fs), x)
 
 
 def _clean(x: np.ndarray) -> np.ndarray:
@@ -114,18 +115,13 @@ def _rodrigues_candidates(x: np.ndarray, fs: float) -> np.ndarray:
 
 
 def _candidates(x: np.ndarray, fs: float) -> np.ndarray:
-    """QRS candidates on the cleaned chunk (sorted, unique): NeuroKit2's, plus the Rodrigues candidates
-    that fill its gaps (none of its own within :data:`GAP_FILL_S`), so a lead whose T waves one
-    detector takes for QRS complexes and the other does not never yields both."""
-    import neurokit2 as nk
-
-    cleaned = nk.ecg_clean(x, sampling_rate=fs, method="neurokit")
+    """QRS candidates on the cleaned chunk (sorted, unique): NeuroKit2's gradient detector's
+    (:mod:`.qrs_gradient`), plus the Rodrigues candidates that fill its gaps (none of its own within
+    :data:`GAP_FILL_S`), so a lead whose T waves one detector takes for QRS complexes and the other does not
+    never yields both."""
+    cleaned = clean_ecg(x, fs)
     extra = _rodrigues_candidates(cleaned, fs)
-    try:
-        main = np.asarray(nk.ecg_findpeaks(cleaned, sampling_rate=fs, method="neurokit")["ECG_R_Peaks"], np.int64)
-    except (ValueError, IndexError, ZeroDivisionError) as exc:  # degenerate chunk (flat, pure noise)
-        log.debug("no QRS found in chunk: %s", exc)
-        main = np.zeros(0, np.int64)
+    main = gradient_qrs_peaks(cleaned, fs)
     if main.size:
         k = np.searchsorted(main, extra).clip(1, main.size) - 1
         gap = np.minimum(np.abs(extra - main[k]), np.abs(extra - main[np.minimum(k + 1, main.size - 1)]))
