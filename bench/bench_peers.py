@@ -70,7 +70,7 @@ def step_starts(duration: float, width: float, steps: int) -> list[float]:
 # ---------------------------------------------------------------------------------------------------- one peer
 def drive(peer: str, path: Path, steps: int, limits: dict) -> dict:
     """Run one peer on ``path`` in this process; returns its measurements."""
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtWidgets
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     t_open = time.perf_counter()
