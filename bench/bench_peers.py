@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -278,7 +279,7 @@ def summarise(results: dict[str, list[dict]], loads: list[float], path: Path, ar
                 continue
             wall = sorted(v for s in steps for v in s["wall"])
             cpu = [v for s in steps for v in s["cpu"]]
-            p95 = wall[int(0.95 * (len(wall) - 1))]
+            p95 = wall[max(0, math.ceil(0.95 * len(wall)) - 1)]  # nearest rank
             best = min(statistics.median(s["wall"]) for s in steps)
             cells += [f"{statistics.median(wall):.1f} ({p95:.1f}) / {best:.1f}", f"{statistics.median(cpu):.1f}"]
         print(f"| {label} | " + " | ".join(cells) + " |")
