@@ -150,22 +150,22 @@ class Analyzer:
     def _iter_prefetched(self, rec: Recording, tasks, scheduler: ChunkScheduler, ranges: list[Span],
                          cancelled: Callable[[], bool] | None, leads: LeadMapping) -> Iterator[ChunkResult]:
         """:meth:`iter_analyze` with a fixed order: the next chunk's signal work (reading, filtering, quality,
-        R peaks, beat inputs) runs on a second thread while the model runs on this one (numpy, scipy and torch
-        release the GIL in their inner loops), so two cores do both at once. The same chunks, in the same
+        R peaks, beat inputs, the beats' morphology codes) runs on a second thread while the model runs on this
+        one (numpy, scipy and torch release the GIL in their inner loops), so two cores do both at once. The same chunks, in the same
         order, with the same inputs as one after the other."""
         from concurrent.futures import ThreadPoolExecutor
 
         state, prev_end, done = None, None, 0.0
         with ThreadPoolExecutor(1, thread_name_prefix="anyecg-chunk-signal") as pool:
             span = scheduler.take(ranges)
-            pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads)
+            pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks)
             while pending is not None:
                 if cancelled is not None and cancelled():
                     pending.cancel()
                     return
                 inputs, (start_s, end_s) = pending.result(), span
                 span = scheduler.take(ranges)
-                pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads)
+                pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks)
                 if prev_end is None or abs(prev_end - start_s) > 1e-6:
                     state = None  # the GRU state only carries over to the time-successor of the last chunk
                 part, state = self._chunk_result(inputs, tasks, state)
@@ -204,11 +204,14 @@ class Analyzer:
 
     def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state, leads: LeadMapping):
         """One chunk: its signal work (:meth:`_chunk_inputs`), then the model (:meth:`_chunk_result`)."""
-        return self._chunk_result(self._chunk_inputs(rec, start_s, end_s, leads), tasks, state)
+        return self._chunk_result(self._chunk_inputs(rec, start_s, end_s, leads, tasks), tasks, state)
 
-    def _chunk_inputs(self, rec: Recording, start_s: float, end_s: float, leads: LeadMapping) -> dict:
-        """Everything of a chunk but the model: read with margins, preprocessed, quality gate, R peaks, the
-        windows' model inputs (``items``) and the beats' P-wave consistency; no torch (runs on any thread)."""
+    def _chunk_inputs(self, rec: Recording, start_s: float, end_s: float, leads: LeadMapping,
+                      tasks: Sequence[str] = TASKS) -> dict:
+        """Everything of a chunk before the backbone: read with margins, preprocessed, quality gate, R peaks, the
+        windows' model inputs stacked (``batch``: one row per window), each window's beat times (s) and
+        clinical features, the beats' morphology codes (:meth:`_morphology`) and P-wave consistency. Runs on
+        any thread."""
         fs, model = rec.fs, self.model
         seg0 = max(0.0, start_s - MARGIN_S)
         seg1 = min(rec.duration_s, end_s + MARGIN_S)
@@ -235,73 +238,93 @@ class Analyzer:
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
         L = prep.patches.shape[-1]
-        items, local, local_rr = [], [], []
+        wins, rhythm, times, clinical, local, local_rr = [], [], [], [], [], []
         for k in range(n_win):
             w0 = off + k * n_patches * L
-            win = prep.window(w0 // L, n_patches)
+            wins.append(prep.window(w0 // L, n_patches))
             w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
             w_len = int(round((w_end - start_s - k * WINDOW_S) * mfs))
             sel = np.flatnonzero((peaks >= w0) & (peaks < w0 + w_len))
-            items.append({"patches": win.patches, "lead_mask": win.lead_mask, "patch_mask": win.patch_mask,
-                          "rhythm_features": rhythm_features(peaks[sel], mfs),
-                          "_beat_times": seg0 + peaks[sel][:MAX_BEATS] / mfs})
+            rhythm.append(rhythm_features(peaks[sel], mfs))
+            times.append(seg0 + peaks[sel][:MAX_BEATS] / mfs)
             local.append(peaks[sel][:MAX_BEATS] - w0)
             local_rr.append(rr[sel][:MAX_BEATS])
             if clin is not None:
-                items[-1]["_beat_clinical"] = clin[sel][:MAX_BEATS]
-        beats = window_beat_fields(np.stack([it["patches"] for it in items]), local, local_rr, None, L)
-        for k, item in enumerate(items):  # the same per-window fields as training's beat_fields, built at once
-            item.update({name: v[k] for name, v in beats.items()})
+                clinical.append(clin[sel][:MAX_BEATS])
+        batch = {"patches": np.stack([w.patches for w in wins]), "lead_mask": np.stack([w.lead_mask for w in wins]),
+                 "patch_mask": np.stack([w.patch_mask for w in wins]), "rhythm_features": np.stack(rhythm)}
+        # the same per-window fields as training's beat_fields, built for all windows at once
+        batch.update(window_beat_fields(batch["patches"], local, local_rr, None, L))
         ws = start_s + WINDOW_S * np.arange(n_win)
         we = np.minimum(ws + WINDOW_S, end_s)
         we[-1] = end_s
         t = seg0 + peaks / mfs
         mine = (t >= start_s) & (t < end_s)
-        return {"items": items, "span": (start_s, end_s, ws, we),
+        return {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
+                "morphology": self._morphology(batch, tasks), "span": (start_s, end_s, ws, we),
                 "fields": {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                            "unreadable_s": bad, "unreadable_code": bad_code}}
 
     @torch.inference_mode()
     def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object]:
         """The model over a chunk's :meth:`_chunk_inputs`: its :class:`ChunkResult` and the GRU state after it."""
-        out = self._forward(inputs["items"], tasks, state)
+        out = self._forward(inputs, tasks, state)
         return ChunkResult(*inputs["span"], **inputs["fields"], **out["result"]), out["state"]
+
+    def _batches(self, n_windows: int) -> list[slice]:
+        """The windows of a chunk in batches of at most ``batch_windows``."""
+        return [slice(b0, b0 + self.batch_windows) for b0 in range(0, n_windows, self.batch_windows)]
+
+    @torch.inference_mode()
+    def _morphology(self, batch: dict, tasks) -> list[torch.Tensor | None] | None:
+        """Per batch of windows, the beat head's morphology codes of its beats (None for a batch without
+        beats), computed ahead on the thread that prepares the chunk: the beat head's encoder reads only the
+        beat waveforms, not the backbone. Same values as the head computing them itself (same batches, same
+        operations). None when not needed or not on the CPU, or with a fusion head (it encodes its own)."""
+        if "arrhythmia" not in tasks or self.fusion is not None or self.device.type != "cpu":
+            return None
+        morph = self.model.heads["beats"].morph
+        out = []
+        for sl in self._batches(len(batch["beat_mask"])):
+            mask = batch["beat_mask"][sl]
+            out.append(morph(torch.as_tensor(batch["beat_morph"][sl]), torch.as_tensor(batch["lead_mask"][sl]),
+                             torch.as_tensor(mask)) if mask.any() else None)
+        return out
 
     def _r_peaks(self, rec: Recording, lead: np.ndarray, seg0: float) -> np.ndarray:
         """R peaks (native samples from ``seg0``) of the rhythm lead's segment ``lead`` read at ``seg0`` s."""
         return detect_r_peaks(lead, rec.fs)
 
-    def _beat_probabilities(self, h: torch.Tensor, batch: dict, chunk: list[dict]) -> np.ndarray:
+    def _beat_probabilities(self, h: torch.Tensor, batch: dict, clinical: list[np.ndarray] | None,
+                            morphology: torch.Tensor | None) -> np.ndarray:
         """(B, K, classes) beat probabilities: the fusion head's (calibrated) when the model has one, else
-        the beat head's softmax over the AAMI classes."""
+        the beat head's softmax over the AAMI classes (``morphology``: its encoder's codes, when computed ahead)."""
         head = self.model.heads["beats"]
         if self.fusion is None:
-            return head(h, batch).float().softmax(-1).cpu().numpy()
+            return head(h, batch, morphology).float().softmax(-1).cpu().numpy()
         hidden, logits = beat_representation(head, h, batch)
         rep = torch.cat([hidden, logits], -1).float()
         K = rep.shape[1]
-        clin = np.stack([np.pad(it["_beat_clinical"], ((0, K - len(it["_beat_clinical"])), (0, 0)))
-                         for it in chunk])
+        clin = np.stack([np.pad(c, ((0, K - len(c)), (0, 0))) for c in clinical])
         return self.fusion.probabilities(rep, torch.as_tensor(clin, device=rep.device)).cpu().numpy()
 
-    def _forward(self, items: list[dict], tasks, state) -> dict:
+    def _forward(self, inputs: dict, tasks, state) -> dict:
         model, dev = self.model, self.device
         res: dict = {}
         logits_a, probs_r, feats, beat_parts = [], [], [], []
-        for b0 in range(0, len(items), self.batch_windows):
-            chunk = items[b0:b0 + self.batch_windows]
-            batch = {k: torch.as_tensor(np.stack([it[k] for it in chunk])).to(dev) for k in chunk[0]
-                     if not k.startswith("_")}
+        stacked, morphology = inputs["batch"], inputs["morphology"]
+        for b, sl in enumerate(self._batches(len(stacked["patches"]))):
+            batch = {k: torch.as_tensor(v[sl]).to(dev) for k, v in stacked.items()}
             h = model.backbone(batch["patches"], batch["lead_mask"], batch["patch_mask"])
             if "anomaly" in tasks:
                 logits_a.append(model.heads["anomaly"](h, batch).float().cpu().numpy())
             if "arrhythmia" in tasks:
                 probs_r.append(model.heads["rhythm"](h, batch).float().softmax(-1).cpu().numpy())
                 if bool(batch["beat_mask"].any()):
-                    p = self._beat_probabilities(h, batch, chunk)
-                    m = batch["beat_mask"].cpu().numpy()
-                    times = np.stack([np.pad(it["_beat_times"], (0, m.shape[1] - len(it["_beat_times"])))
-                                      for it in chunk])
+                    clinical = None if inputs["beat_clinical"] is None else inputs["beat_clinical"][sl]
+                    p = self._beat_probabilities(h, batch, clinical, None if morphology is None else morphology[b])
+                    m = stacked["beat_mask"][sl]
+                    times = np.stack([np.pad(t, (0, m.shape[1] - len(t))) for t in inputs["beat_times"][sl]])
                     beat_parts.append(Beats(times[m], p[m].argmax(-1).astype(np.int8),
                                             p[m].max(-1).astype(np.float32)))
             if "events" in tasks:

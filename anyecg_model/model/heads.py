@@ -128,15 +128,18 @@ class BeatHead(nn.Module):
         self.rr = nn.Sequential(nn.Linear(N_RR_FEATURES + N_TEMPLATE_FEATURES, 32), nn.GELU())
         self.mlp = _mlp(d_model + morph_dim + 32, hidden, n_classes, dropout)
 
-    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
+    def forward(self, h: torch.Tensor, batch: dict, morphology: torch.Tensor | None = None) -> torch.Tensor:
+        """Beat logits (B, K, classes); ``morphology``: the beats' :attr:`morph` codes (B, K, morph_dim) when the
+        caller encoded them ahead (the analyzer does, on the thread that prepares the next chunk)."""
         lead_mask = batch["lead_mask"]
+        if morphology is None:
+            morphology = self.morph(batch["beat_morph"], lead_mask, batch.get("beat_mask"))
         w = lead_mask[:, :, None, None].to(h.dtype)
         per_patch = (h * w).sum(1) / w.sum(1).clamp_min(1.0)  # (B, P, D): mean over present leads
         idx = batch["beat_patch"].clamp(0, h.shape[2] - 1)
         emb = torch.gather(per_patch, 1, idx[..., None].expand(-1, -1, h.shape[-1]))  # (B, K, D)
         rr = torch.cat([batch["beat_rr"], batch["beat_template"]], dim=-1)
-        feats = torch.cat([emb, self.morph(batch["beat_morph"], lead_mask, batch.get("beat_mask")), self.rr(rr)],
-                          dim=-1)
+        feats = torch.cat([emb, morphology, self.rr(rr)], dim=-1)
         return self.mlp(feats)
 
 

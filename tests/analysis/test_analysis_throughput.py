@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from anyecg_model.analysis.analyzer import Analyzer
+from anyecg_model.analysis.analyzer import Analyzer, input_leads
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.heads import MorphologyEncoder
 
@@ -89,3 +89,14 @@ def test_cancelling_stops_the_prefetched_run(tiny_model_dir, recording):
     for part in analyzer.iter_analyze(recording, ("anomaly",), cancelled=lambda: len(seen) >= 1):
         seen.append(part.start_s)
     assert seen == [0.0]
+
+
+def test_morphology_codes_computed_ahead_give_the_findings_of_the_beat_head_computing_them(tiny_model_dir, recording,
+                                                                                           monkeypatch):
+    analyzer = Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+    ahead = analyzer.analyze(recording)
+    inputs = analyzer._chunk_inputs(recording, 0.0, 30.0, input_leads(recording))
+    assert inputs["morphology"] and all(code is not None for code in inputs["morphology"])
+    monkeypatch.setattr(Analyzer, "_morphology", lambda self, batch, tasks: None)  # the head encodes them itself
+    assert ahead.n_beats > 100
+    assert ahead.to_json() == analyzer.analyze(recording).to_json()
