@@ -93,8 +93,7 @@ class Analyzer:
             raise ValueError(f"chunk_s must be a multiple of {WINDOW_S:g} s")
         self.chunk_s, self.batch_windows = chunk_s, batch_windows
         meta = getattr(self.model, "metadata", {})
-        self.info = ModelInfo(meta.get("name", self.model_dir.name), str(meta.get("model_version", "0")),
-                              meta.get("weights_sha256", ""))
+        self.info = ModelInfo.from_metadata(meta, self.model_dir)
         self.rules = FindingsRules.from_metadata(meta)
         self.fusion = load_fusion(self.model_dir)  # None: the beat head's own classes
         if self.fusion is not None:

@@ -27,17 +27,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from ..model.checkpoint_meta import read_metadata
 from ..vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
 
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """The checkpoint every finding names: its ``name``, ``version`` and weights' SHA-256."""
+
     name: str
     version: str
     sha256: str
+
+    @classmethod
+    def from_metadata(cls, meta: dict, model_dir: Path) -> "ModelInfo":
+        """From a checkpoint's ``config.json`` (``name`` defaults to the folder's name)."""
+        return cls(meta.get("name", model_dir.name), str(meta.get("model_version", "0")), meta.get("weights_sha256", ""))
+
+
+def model_info(model_dir: Path) -> ModelInfo:
+    """Name, version and weights hash from the checkpoint's ``config.json``: no weights loaded, no torch
+    (the viewer and the report's cache look-up use it); :class:`~anyecg_model.model.checkpoint_meta.CheckpointError`
+    when the folder holds no readable checkpoint."""
+    return ModelInfo.from_metadata(read_metadata(model_dir), Path(model_dir))
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..io.recording import Recording, RecordingError
-from ..model.checkpoint import CheckpointError
+from ..model.checkpoint_meta import CheckpointError
 from .chunks import AnalysisError
 from .jobs import AnalyzerPool, Emit, open_for, pick_device
 from .protocol import Cancelled, Exported, Failed, GenerationSpec, Generated, ModelUnusable, Notice, Progress

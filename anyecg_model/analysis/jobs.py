@@ -5,8 +5,7 @@ pays the import, load and first-call costs before the first real job.
 
 Every failure (no weights, corrupt or incompatible checkpoint, unusable recording, CUDA out of memory: the
 analysis goes on on the CPU with a :class:`~.protocol.Notice`) becomes a reply; nothing escapes a job. The
-replies are :mod:`.protocol` messages handed to ``emit``. :func:`model_info` is also used by the viewer
-(torch-free).
+replies are :mod:`.protocol` messages handed to ``emit``.
 """
 from __future__ import annotations
 
@@ -17,10 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..io.recording import Recording, RecordingError
-from ..model.checkpoint import CheckpointError, read_metadata
+from ..model.checkpoint_meta import CheckpointError
 from .cache import FindingsCache, findings_to_arrays
 from .chunks import AnalysisError, FocusRange
-from .findings import ModelInfo
 from .protocol import (Cancelled, Done, Failed, JobSpec, Message, ModelReady, ModelUnusable, Notice, Partial,
                        SendSamples)
 from .recording_ref import NeedSignal, RecordingRef
@@ -49,13 +47,6 @@ def pick_device(setting: str = "auto") -> str:
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
-
-
-def model_info(model_dir: Path) -> ModelInfo:
-    """Name, version and weights hash from the checkpoint's ``config.json`` (no weights loaded)."""
-    meta = read_metadata(model_dir)
-    return ModelInfo(meta.get("name", model_dir.name), str(meta.get("model_version", "0")),
-                     meta.get("weights_sha256", ""))
 
 
 class AnalyzerPool:

@@ -33,7 +33,7 @@ from ..analysis.analyzer import TASKS, AnalysisError, Analyzer
 from ..analysis.findings import Findings
 from ..families.headless import AdaptError, AdaptRequest, adapt_findings
 from ..io import RecordingError, open_recording
-from ..model.checkpoint import CheckpointError
+from ..model.checkpoint_meta import CheckpointError
 from ..model.shipped import SHIPPED_MODEL_DIR
 from ..vocabulary.labels import EPISODE_TO_MITDB
 from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of

@@ -17,7 +17,7 @@ from ..analysis.analyzer import AnalysisError, Analyzer
 from ..analysis.leadgen import generate_leads
 from ..io import RecordingError, open_recording
 from ..io.recording import Recording
-from ..model.checkpoint import CheckpointError
+from ..model.checkpoint_meta import CheckpointError
 from ..model.shipped import SHIPPED_MODEL_DIR
 from ..vocabulary.lead_map import canonical_lead_name, standard_equivalent
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "AnyECG": "anyecg", "CheckpointError": "checkpoint", "load_checkpoint": "checkpoint",
+    "AnyECG": "anyecg", "CheckpointError": "checkpoint_meta", "load_checkpoint": "checkpoint",
     "save_checkpoint": "checkpoint", "MODEL_SIZES": "config", "ModelConfig": "config",
     "PreprocessConfig": "config", "model_config": "config",
 }

@@ -3,12 +3,11 @@
 Loading never unpickles. ``config.json`` records the SHA-256 of the weights file, so a half-written pair
 is detected. Unknown, missing or mis-shaped weights raise :class:`CheckpointError` naming them.
 Files are written to temporaries and renamed into place (weights first, then config).
-Torch is imported by :func:`save_checkpoint` / :func:`load_checkpoint` only, so reading a checkpoint's
-metadata (:func:`read_metadata`, e.g. for a viewer's status bar) does not load it.
+Torch is imported by :func:`save_checkpoint` / :func:`load_checkpoint` only; reading a checkpoint's metadata
+without torch (e.g. for the viewer's status bar) is :mod:`.checkpoint_meta`'s :func:`~.checkpoint_meta.read_metadata`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -16,31 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from safetensors import SafetensorError
 
-from ..vocabulary.labels import label_vocabularies
 from ..vocabulary.model_input import PreprocessConfig
+from .checkpoint_meta import CONFIG, FORMAT, VERSION, WEIGHTS, CheckpointError, check_vocabularies, read_metadata, sha256
 from .config import ModelConfig
 
 if TYPE_CHECKING:
     import torch
 
     from .anyecg import AnyECG
-
-WEIGHTS, CONFIG = "model.safetensors", "config.json"
-FORMAT = "anyecg-checkpoint"
-VERSION = 1
-
-
-class CheckpointError(ValueError):
-    """A checkpoint cannot be loaded; the message names the file and the offending keys."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
 
 def _replace_atomically(tmp: Path, final: Path) -> None:
     with open(tmp, "rb+") as f:
@@ -66,7 +48,7 @@ def save_checkpoint(model: AnyECG, directory: str | os.PathLike, extra_metadata:
         "preprocess": model.preprocess_cfg.to_dict(),
         "lead_slots": list(model.cfg.lead_slots),
         "n_parameters": model.n_parameters(),
-        "weights_sha256": _sha256(d / WEIGHTS),
+        "weights_sha256": sha256(d / WEIGHTS),
     }
     reserved = set(meta) & set(extra_metadata or {})
     if reserved:
@@ -76,38 +58,6 @@ def save_checkpoint(model: AnyECG, directory: str | os.PathLike, extra_metadata:
     tmp_c.write_text(json.dumps(meta, indent=2, allow_nan=True))
     _replace_atomically(tmp_c, d / CONFIG)
     return d
-
-
-def read_metadata(directory: str | os.PathLike) -> dict[str, Any]:
-    """The parsed ``config.json`` of a checkpoint (clear error when absent or corrupt)."""
-    path = Path(directory) / CONFIG
-    try:
-        meta = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such file (not an AnyECG checkpoint directory)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(f"{path}: corrupt JSON ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{path}: not an AnyECG checkpoint (format {meta.get('format') if isinstance(meta, dict) else None!r})")
-    if meta.get("version") != VERSION:
-        raise CheckpointError(f"{path}: checkpoint version {meta.get('version')} is not supported (expected {VERSION})")
-    return meta
-
-
-def check_vocabularies(meta: dict[str, Any], where: Path) -> None:
-    """Refuse a checkpoint whose stored ``label_vocabularies`` differ from this installation's
-    (:func:`~anyecg_model.vocabulary.labels.label_vocabularies`): its heads' outputs would be read under the
-    wrong names. A vocabulary the checkpoint does not store is not checked (older checkpoints store none)."""
-    stored = meta.get("label_vocabularies")
-    if stored is None:
-        return
-    if not isinstance(stored, dict):
-        raise CheckpointError(f"{where}: label_vocabularies is not a mapping")
-    ours = label_vocabularies()
-    wrong = [f"{name} {list(stored[name])} (this installation: {ours[name]})" for name in ours
-             if name in stored and list(stored[name]) != ours[name]]
-    if wrong:
-        raise CheckpointError(f"{where}: the checkpoint's labels differ from this installation's: " + "; ".join(wrong))
 
 
 def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu") -> AnyECG:
@@ -128,7 +78,7 @@ def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "
     wpath = d / WEIGHTS
     if not wpath.exists():
         raise CheckpointError(f"{wpath}: no such file")
-    if meta.get("weights_sha256") not in (None, _sha256(wpath)):
+    if meta.get("weights_sha256") not in (None, sha256(wpath)):
         raise CheckpointError(f"{wpath}: content does not match the hash in {CONFIG} (incomplete or mixed checkpoint)")
     try:
         state = load_file(str(wpath), device=str(device))

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checkpoint import CONFIG, WEIGHTS, CheckpointError, read_metadata
+from .checkpoint_meta import CONFIG, WEIGHTS, CheckpointError, read_metadata
 from .shipped import SHIPPED_MODEL_DIR
 
 ACTIVE_FILE = "active.json"

@@ -10,7 +10,7 @@ from PySide6 import QtCore
 
 from anyecg_model.io.recording import Recording, RecordingError
 from anyecg_model.report.findings import ReportFindings
-from anyecg_model.report.model_source import model_findings
+from anyecg_model.report.model_cache import cached_model_findings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class ReportWorker(QtCore.QThread):
         from anyecg_model.report import HolterConfig, TwelveLeadConfig, render_12lead, render_holter
 
         try:
-            findings = self.findings or model_findings(self.recording, run=False) \
+            findings = self.findings or cached_model_findings(self.recording) \
                 or ReportFindings.from_annotations(self.recording)
             if self.kind == "12lead":
                 start = min(self.start_s, max(0.0, self.recording.duration_s - 10.0))

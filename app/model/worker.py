@@ -34,13 +34,13 @@ from anyecg_model.analysis.builder import FindingsRules
 from anyecg_model.analysis.cache import FindingsCache, findings_from_arrays
 from anyecg_model.analysis.chunks import TASKS, FocusRange
 from anyecg_model.analysis.client import AnalysisProcess, ProcessGone, ProcessStartError
-from anyecg_model.analysis.jobs import model_info
+from anyecg_model.analysis.findings import model_info
 from anyecg_model.analysis.protocol import (Cancel, Cancelled, Done, Job, JobSpec, Message, ModelReady, ModelUnusable,
                                             Notice, Partial, Warm, WarmFailed)
 from anyecg_model.analysis.relay import Relay
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.io.recording import Recording
-from anyecg_model.model.checkpoint import CheckpointError
+from anyecg_model.model.checkpoint_meta import CheckpointError
 
 log = logging.getLogger(__name__)
 

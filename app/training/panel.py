@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.model import versions
+from anyecg_model.model.cuda_probe import cuda_present
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.dataset_builder import TASKS, UserDataset
 from anyecg_model.train.job import JobConfig, JobEvent
@@ -25,13 +26,6 @@ from .workers import DatasetBuilder, JobRunner
 
 TASK_TITLES = {"beats": "Beat classes (N S V F Q)", "rhythm": "Rhythm classes (N A O ~)",
                "anomaly": "Anomaly (normal / abnormal)", "leadgen": "Lead generation"}
-
-
-def _cuda() -> bool:
-    """True when torch sees a CUDA GPU (imports torch: seconds, so only once the panel is shown)."""
-    import torch
-
-    return torch.cuda.is_available()
 
 
 class TrainingPanel(QtWidgets.QWidget):
@@ -87,7 +81,7 @@ class TrainingPanel(QtWidgets.QWidget):
     def showEvent(self, event) -> None:
         if not self._cuda_checked:
             self._cuda_checked = True
-            self.train_tab.set_cuda_available(_cuda())
+            self.train_tab.set_cuda_available(cuda_present())  # a child process asks torch: seconds, once
         super().showEvent(event)
 
     @property

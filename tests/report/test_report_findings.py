@@ -12,6 +12,7 @@ from report_helpers import analysis_json, pdf_text
 from anyecg_model.io import Annotations, Recording
 from anyecg_model.report import ReportFindings, render_12lead, render_holter
 from anyecg_model.report.findings import generated_leads_from_comments, with_generated_leads
+from anyecg_model.report.model_cache import cached_model_findings
 from anyecg_model.report.model_source import model_findings
 
 
@@ -81,12 +82,13 @@ def _fake_analysis(monkeypatch, *, cached=None, fail=False):
 def test_model_findings_from_cache_or_a_fresh_run(monkeypatch):
     rec = _recording()
     calls = _fake_analysis(monkeypatch)
-    assert model_findings(rec, run=False) is None and calls["analyze"] == 0
+    assert cached_model_findings(rec) is None and calls["analyze"] == 0
     f = model_findings(rec)
     assert f is not None and f.source == "model" and "AnyECG-S" in f.source_text
     assert calls == {"analyze": 1, "store": 1}
     calls = _fake_analysis(monkeypatch, cached=types.SimpleNamespace(to_dict=lambda: analysis_json(rec)))
-    assert model_findings(rec, run=False).source == "model" and calls["analyze"] == 0
+    assert cached_model_findings(rec).source == "model" and calls["analyze"] == 0
+    assert model_findings(rec).source == "model" and calls["analyze"] == 0  # a cached run is not repeated
 
 
 def test_model_failure_falls_back_quietly(monkeypatch, caplog):
