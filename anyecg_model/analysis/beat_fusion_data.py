@@ -21,6 +21,7 @@ from ..io.recording import Recording
 from ..model.beat_fusion import beat_representation
 from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, BEAT_SYMBOLS
 from .analyzer import Analyzer
+from .chunks import TASKS
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +58,25 @@ class ReferenceBeatAnalyzer(Analyzer):
         p = self.peaks[(self.peaks >= s0) & (self.peaks < s0 + len(lead))]
         return (p - s0).astype(np.float64)
 
-    def _beat_probabilities(self, h, batch, chunk):
+    def _chunk_inputs(self, rec, start_s, end_s, leads, tasks=TASKS) -> dict:
+        """The analyzer's chunk inputs, each window's beat times carried as a last column of its clinical
+        features: the per-window arrays the analyzer hands to :meth:`_beat_probabilities`, batch by batch."""
+        inputs = super()._chunk_inputs(rec, start_s, end_s, leads, tasks)
+        inputs["beat_clinical"] = [np.column_stack([c, t]) for c, t in zip(inputs["beat_clinical"],
+                                                                            inputs["beat_times"])]
+        return inputs
+
+    def _beat_probabilities(self, h, batch, clinical, morphology):
         hidden, logits = beat_representation(self.model.heads["beats"], h, batch)
         m = batch["beat_mask"].cpu().numpy()
         rep = torch.cat([hidden, logits], -1).float().cpu().numpy()[m]
         K = m.shape[1]
-        clin = np.concatenate([it["_beat_clinical"] for it in chunk])
-        times = np.concatenate([it["_beat_times"] for it in chunk])
+        clin = np.concatenate([c[:, :-1] for c in clinical]).astype(np.float32)
+        times = np.concatenate([c[:, -1] for c in clinical])
         morph = batch["beat_morph"].cpu().numpy()  # (B, K, S, T)
-        lead = np.array([int(np.flatnonzero(it["lead_mask"])[0]) if it["lead_mask"].any() else 0 for it in chunk])
-        seg = morph[np.arange(len(chunk)), :, lead][m]  # (N, T) first present lead
+        lead_mask = batch["lead_mask"].cpu().numpy()
+        lead = np.array([int(np.flatnonzero(lm)[0]) if lm.any() else 0 for lm in lead_mask])
+        seg = morph[np.arange(len(lead)), :, lead][m]  # (N, T) first present lead
         qrs = seg[:, 60:105]
         extra = np.stack([np.ptp(qrs, 1), np.abs(np.diff(qrs, axis=1)).sum(1), seg.std(1)], 1)
         win = np.concatenate([batch["beat_rr"].cpu().numpy()[m], batch["beat_template"].cpu().numpy()[m],
