@@ -106,12 +106,17 @@ def window_template_features(seg: np.ndarray) -> np.ndarray:
     out = np.zeros((G, K, N_TEMPLATE_FEATURES), np.float32)
     if K == 0 or G == 0:
         return out
-    live = np.stack([s.reshape(K, seg.shape[2], -1).std(axis=(0, 2)) for s in seg]) > 1e-6  # (G, S) with signal
-    patterns, group = np.unique(live, axis=0, return_inverse=True)
-    for j, pattern in enumerate(patterns):  # windows whose signal is in the same slots
-        if not pattern.any():
+    S = seg.shape[2]
+    live = np.zeros((G, S), bool)  # (G, S) slots with signal; a slot all zero in every window has none
+    rows = np.flatnonzero(seg.any(axis=(0, 1, 3)))
+    if rows.size:
+        live[:, rows] = np.stack([s[:, rows].std(axis=(0, 2)) for s in seg]) > 1e-6
+    codes, group = np.unique(live @ (1 << np.arange(S - 1, -1, -1)), return_inverse=True)  # one code per pattern
+    for j, code in enumerate(codes):  # windows whose signal is in the same slots
+        if code == 0:
             continue
-        g = np.flatnonzero(group.reshape(-1) == j)
+        g = np.flatnonzero(group == j)
+        pattern = live[g[0]]
         x = seg[g][:, :, pattern].astype(np.float64)  # (G', K, S', T)
         tmpl = np.median(x, axis=1)[:, None]  # (G', 1, S', T)
         xc = x - x.mean(-1, keepdims=True)
