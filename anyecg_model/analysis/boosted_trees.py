@@ -1,0 +1,195 @@
+"""Gradient-boosted trees as plain arrays: exported from scikit-learn, stored in safetensors, predicted in numpy.
+
+A fitted ``HistGradientBoostingClassifier`` is a baseline score plus, per boosting iteration, one regression
+tree per class whose leaf values already include the learning rate. :func:`export_hist_gbm` flattens every
+tree into node arrays (feature, threshold, left/right child, missing-value direction, leaf flag, leaf value)
+concatenated over trees; :class:`BoostedTrees` walks all trees for a block of beats at once, one tree level
+per step, so 24 h of beats (about 100 000) take a few numpy passes, not a Python loop per beat or tree.
+Storage is safetensors (numbers) + JSON (shape, classes); nothing is ever unpickled.
+
+A node sends a sample left when its feature value is ≤ the threshold, or when the value is missing (NaN)
+and the node's missing direction is left — scikit-learn's rule. Categorical splits are not supported.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+#: Array names of :meth:`BoostedTrees.arrays`, in storage order.
+ARRAYS = ("feature", "threshold", "left", "right", "missing_left", "is_leaf", "value", "roots", "tree_class",
+          "baseline")
+#: ``format`` of the JSON written by :func:`save_trees`.
+FORMAT = "anyecg-boosted-trees"
+#: Beats walked together (bounds the (beats × trees) working arrays to a few MB).
+BLOCK = 256
+
+
+class TreeExportError(ValueError):
+    """The model cannot be exported, or stored arrays are inconsistent."""
+
+
+@dataclass
+class BoostedTrees:
+    """Flattened trees. ``feature``/``threshold``/``left``/``right``/``missing_left``/``is_leaf``/``value``:
+    one entry per node of all trees (children are global node indices; a leaf points to itself);
+    ``roots`` (T,): each tree's root node; ``tree_class`` (T,): the class whose raw score it adds to;
+    ``baseline`` (K,): the initial raw scores; ``depth``: the deepest leaf (levels to walk)."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    missing_left: np.ndarray
+    is_leaf: np.ndarray
+    value: np.ndarray
+    roots: np.ndarray
+    tree_class: np.ndarray
+    baseline: np.ndarray
+    depth: int
+
+    def __post_init__(self) -> None:
+        n = len(self.feature)
+        if any(len(getattr(self, k)) != n for k in ARRAYS[:7]):
+            raise TreeExportError("node arrays differ in length")
+        for k in ("left", "right", "roots"):
+            a = getattr(self, k)
+            if len(a) and (a.min() < 0 or a.max() >= n):
+                raise TreeExportError(f"{k}: node index out of range")
+        if len(self.tree_class) != len(self.roots) or (
+                len(self.tree_class) and (self.tree_class.min() < 0 or self.tree_class.max() >= len(self.baseline))):
+            raise TreeExportError("tree_class does not match the trees and classes")
+        if self.depth < 0:
+            raise TreeExportError("negative depth")
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.baseline)
+
+    @property
+    def n_features(self) -> int:
+        return int(self.feature[~self.is_leaf].max()) + 1 if (~self.is_leaf).any() else 0
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays to store (fixed dtypes)."""
+        return {"feature": self.feature.astype(np.int32), "threshold": self.threshold.astype(np.float64),
+                "left": self.left.astype(np.int32), "right": self.right.astype(np.int32),
+                "missing_left": self.missing_left.astype(np.uint8), "is_leaf": self.is_leaf.astype(np.uint8),
+                "value": self.value.astype(np.float64), "roots": self.roots.astype(np.int32),
+                "tree_class": self.tree_class.astype(np.int32), "baseline": self.baseline.astype(np.float64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], depth: int) -> "BoostedTrees":
+        missing = [k for k in ARRAYS if k not in arrays]
+        if missing:
+            raise TreeExportError(f"missing arrays: {', '.join(missing)}")
+        a = {k: np.asarray(arrays[k]) for k in ARRAYS}
+        return cls(a["feature"].astype(np.intp), a["threshold"].astype(np.float64), a["left"].astype(np.intp),
+                   a["right"].astype(np.intp), a["missing_left"].astype(bool), a["is_leaf"].astype(bool),
+                   a["value"].astype(np.float64), a["roots"].astype(np.intp), a["tree_class"].astype(np.intp),
+                   a["baseline"].astype(np.float64), int(depth))
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Raw scores (N, K) of the samples ``x`` (N, features): baseline + every tree's leaf value."""
+        x = np.asarray(x, np.float64)
+        if x.ndim != 2 or (len(self.roots) and x.shape[1] < self.n_features):
+            raise TreeExportError(f"expected (N, ≥{self.n_features}) features, got {x.shape}")
+        out = np.empty((len(x), self.n_classes))
+        for b in range(0, len(x), BLOCK):
+            out[b:b + BLOCK] = self._raw_block(x[b:b + BLOCK])
+        return out
+
+    def _raw_block(self, x: np.ndarray) -> np.ndarray:
+        n, T, F = len(x), len(self.roots), x.shape[1]
+        flat = x.ravel()
+        node = np.broadcast_to(self.roots, (n, T)).ravel().copy()
+        base = np.repeat(np.arange(n) * F, T)
+        nan = bool(np.isnan(flat).any())
+        for _ in range(self.depth):
+            v = flat[base + self.feature[node]]
+            go_left = v <= self.threshold[node]
+            if nan:
+                go_left |= np.isnan(v) & self.missing_left[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        leaf = self.value[node].reshape(n, T)
+        out = np.tile(self.baseline, (n, 1))
+        for k in range(self.n_classes):  # sum the trees of each class
+            out[:, k] += leaf[:, self.tree_class == k].sum(1)
+        return out
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (N, K): the softmax of :meth:`raw` (the logistic for one raw score)."""
+        z = self.raw(x)
+        if z.shape[1] == 1:
+            p1 = 1.0 / (1.0 + np.exp(-z[:, 0]))
+            return np.stack([1 - p1, p1], 1)
+        z = z - z.max(1, keepdims=True)
+        p = np.exp(z)
+        return p / p.sum(1, keepdims=True)
+
+
+def export_hist_gbm(clf) -> BoostedTrees:
+    """The trees of a fitted ``sklearn.ensemble.HistGradientBoostingClassifier`` as :class:`BoostedTrees`."""
+    predictors = getattr(clf, "_predictors", None)
+    if predictors is None:
+        raise TreeExportError("not a fitted HistGradientBoostingClassifier")
+    if getattr(clf, "is_categorical_", None) is not None and np.any(clf.is_categorical_):
+        raise TreeExportError("categorical features are not supported")
+    parts, roots, classes, offset, depth = [], [], [], 0, 0
+    for per_iter in predictors:
+        for k, pred in enumerate(per_iter):
+            nd = pred.nodes
+            leaf = nd["is_leaf"].astype(bool)
+            idx = np.arange(len(nd)) + offset
+            parts.append({"feature": np.where(leaf, 0, nd["feature_idx"]),
+                          "threshold": np.where(leaf, np.inf, nd["num_threshold"]),
+                          "left": np.where(leaf, idx, nd["left"].astype(np.intp) + offset),
+                          "right": np.where(leaf, idx, nd["right"].astype(np.intp) + offset),
+                          "missing_left": nd["missing_go_to_left"].astype(bool), "is_leaf": leaf,
+                          "value": np.where(leaf, nd["value"], 0.0)})
+            roots.append(offset)
+            classes.append(k)
+            depth = max(depth, int(nd["depth"][leaf].max()))
+            offset += len(nd)
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {
+        k: np.zeros(0) for k in ARRAYS[:7]}
+    return BoostedTrees(**{k: np.asarray(v) for k, v in cat.items()}, roots=np.asarray(roots, np.intp),
+                        tree_class=np.asarray(classes, np.intp),
+                        baseline=np.asarray(clf._baseline_prediction, np.float64).ravel(), depth=depth)
+
+
+def save_trees(trees: BoostedTrees, weights: str | Path, config: str | Path, extra: dict | None = None) -> None:
+    """Write the arrays to ``weights`` (safetensors) and shape, SHA-256 and ``extra`` to ``config`` (JSON)."""
+    from safetensors.numpy import save_file
+
+    weights, config = Path(weights), Path(config)
+    save_file(trees.arrays(), str(weights))
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    config.write_text(json.dumps({"format": FORMAT, "version": 1, "depth": trees.depth, "weights_sha256": sha,
+                                  **(extra or {})}, indent=1))
+
+
+def load_trees(weights: str | Path, config: str | Path) -> tuple[BoostedTrees, dict]:
+    """The trees stored by :func:`save_trees` and their JSON. Read with safetensors only (never unpickled);
+    a wrong format, a SHA-256 mismatch or inconsistent arrays raise :class:`TreeExportError`."""
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    weights, config = Path(weights), Path(config)
+    try:
+        meta = json.loads(config.read_text())
+        data = weights.read_bytes()
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TreeExportError(f"{config}: unreadable ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise TreeExportError(f"{config}: not a boosted-trees config")
+    if hashlib.sha256(data).hexdigest() != meta.get("weights_sha256"):
+        raise TreeExportError(f"{weights}: SHA-256 does not match {config.name}")
+    try:
+        arrays = load_file(str(weights))
+    except (SafetensorError, OSError) as exc:
+        raise TreeExportError(f"{weights}: not a safetensors file ({exc})") from exc
+    return BoostedTrees.from_arrays(arrays, int(meta.get("depth", -1))), meta
