@@ -4,7 +4,8 @@ A fitted ``HistGradientBoostingClassifier`` is a baseline score plus, per boosti
 tree per class whose leaf values already include the learning rate. :func:`export_hist_gbm` flattens every
 tree into node arrays (feature, threshold, left/right child, missing-value direction, leaf flag, leaf value)
 concatenated over trees; :class:`BoostedTrees` walks all trees for a block of beats at once, one tree level
-per step, so 24 h of beats (about 100 000) take a few numpy passes, not a Python loop per beat or tree.
+per step, dropping (beat, tree) pairs that reached a leaf as it goes, so 24 h of beats (about 100 000) take a few
+numpy passes per level, not a Python loop per beat or tree.
 Storage is safetensors (numbers) + JSON (shape, classes); nothing is ever unpickled.
 
 A node sends a sample left when its feature value is ≤ the threshold, or when the value is missing (NaN)
@@ -25,7 +26,9 @@ ARRAYS = ("feature", "threshold", "left", "right", "missing_left", "is_leaf", "v
 #: ``format`` of the JSON written by :func:`save_trees`.
 FORMAT = "anyecg-boosted-trees"
 #: Beats walked together (bounds the (beats × trees) working arrays to a few MB).
-BLOCK = 256
+BLOCK = 512
+#: Pairs already at a leaf are dropped from the walk at this level and every COMPACT_EVERY levels after.
+COMPACT_FROM, COMPACT_EVERY = 5, 2
 
 
 class TreeExportError(ValueError):
@@ -105,15 +108,20 @@ class BoostedTrees:
     def _raw_block(self, x: np.ndarray) -> np.ndarray:
         n, T, F = len(x), len(self.roots), x.shape[1]
         flat = x.ravel()
-        node = np.broadcast_to(self.roots, (n, T)).ravel().copy()
-        base = np.repeat(np.arange(n) * F, T)
+        node = np.tile(self.roots, n)  # (sample, tree) pairs, sample-major
+        act, nd, base = np.arange(n * T), node, np.repeat(np.arange(n) * F, T)
         nan = bool(np.isnan(flat).any())
-        for _ in range(self.depth):
-            v = flat[base + self.feature[node]]
-            go_left = v <= self.threshold[node]
+        for level in range(self.depth):
+            if level >= COMPACT_FROM and (level - COMPACT_FROM) % COMPACT_EVERY == 0:
+                node[act] = nd  # most pairs sit at a leaf by now: walk on with the others only
+                keep = ~self.is_leaf[nd]
+                act, nd, base = act[keep], nd[keep], base[keep]
+            v = flat[base + self.feature[nd]]
+            go_left = v <= self.threshold[nd]
             if nan:
-                go_left |= np.isnan(v) & self.missing_left[node]
-            node = np.where(go_left, self.left[node], self.right[node])
+                go_left |= np.isnan(v) & self.missing_left[nd]
+            nd = np.where(go_left, self.left[nd], self.right[nd])
+        node[act] = nd
         leaf = self.value[node].reshape(n, T)
         out = np.tile(self.baseline, (n, 1))
         for k in range(self.n_classes):  # sum the trees of each class

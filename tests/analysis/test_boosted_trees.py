@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from anyecg_model.analysis.boosted_trees import TreeExportError, export_hist_gbm, load_trees, save_trees
+from anyecg_model.analysis.boosted_trees import COMPACT_FROM, TreeExportError, export_hist_gbm, load_trees, save_trees
 
 
 def _data(rng: np.random.Generator, n: int, classes: int, nan: float) -> tuple[np.ndarray, np.ndarray]:
@@ -24,6 +24,7 @@ def test_numpy_predictor_equals_scikit_learn_on_random_data(classes):
     x, y = _data(rng, 2000, classes, nan=0.05)
     clf = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(x, y)
     trees = export_hist_gbm(clf)
+    assert trees.depth > COMPACT_FROM + 1  # the walk drops finished pairs at least twice
     test, _ = _data(rng, 3000, classes, nan=0.1)  # beyond the BLOCK, with missing values
     assert np.abs(trees.predict_proba(test) - clf.predict_proba(test)).max() < 1e-9
     clean, _ = _data(rng, 500, classes, nan=0.0)
