@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anyecg_model.analysis.beat_fusion import fit_temperature  # noqa: E402
-from anyecg_model.train.beat_fusion_data import load_cache  # noqa: E402
+from anyecg_model.model.beat_fusion import fit_temperature  # noqa: E402
+from anyecg_model.analysis.beat_fusion_data import load_cache  # noqa: E402
 from anyecg_model.train.beat_fusion_train import (MITDB_DS2, MITDB_PACED, MITDB_VAL, TRAIN, FusionRecipe,  # noqa: E402
                                                   N_CLASSES, Table, beat_scores, class_weights, fusion_logits,
                                                   paced_scores, train_fusion)
@@ -121,7 +121,7 @@ def train_mlp(train: Table, val: Table, seed: int, recipe: FusionRecipe, wide: b
 
 def export_timing(name: str, b: Boost, t: Table) -> None:
     """The numpy predictor of the exported trees against scikit-learn on ``t``: largest difference, seconds."""
-    from anyecg_model.analysis.boosted_trees import export_hist_gbm
+    from anyecg_model.model.boosted_trees import export_hist_gbm
 
     trees, x = export_hist_gbm(b.clf), b.features(t)
     t0 = time.perf_counter()

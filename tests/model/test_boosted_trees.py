@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from anyecg_model.analysis.boosted_trees import COMPACT_FROM, TreeExportError, export_hist_gbm, load_trees, save_trees
+from anyecg_model.model.boosted_trees import (COMPACT_FROM, TreeExportError, export_hist_gbm, load_trees,
+                                             save_trees)
 
 
 def _data(rng: np.random.Generator, n: int, classes: int, nan: float) -> tuple[np.ndarray, np.ndarray]:
