@@ -41,6 +41,7 @@ from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.beat_fusion import beat_representation, load_fusion
 from ..model.checkpoint import load_checkpoint
+from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
@@ -315,19 +316,19 @@ class Analyzer:
         for b, sl in enumerate(self._batches(len(stacked["patches"]))):
             batch = {k: torch.as_tensor(v[sl]).to(dev) for k, v in stacked.items()}
             h = model.backbone(batch["patches"], batch["lead_mask"], batch["patch_mask"])
+            pooled = pool_tokens(h, batch["lead_mask"], batch["patch_mask"])  # read by three heads, pooled once
             if "anomaly" in tasks:
-                logits_a.append(model.heads["anomaly"](h, batch).float().cpu().numpy())
+                logits_a.append(model.heads["anomaly"](h, batch, pooled).float().cpu().numpy())
             if "arrhythmia" in tasks:
-                probs_r.append(model.heads["rhythm"](h, batch).float().softmax(-1).cpu().numpy())
+                probs_r.append(model.heads["rhythm"](h, batch, pooled).float().softmax(-1).cpu().numpy())
                 if bool(batch["beat_mask"].any()):
                     clinical = None if inputs["beat_clinical"] is None else inputs["beat_clinical"][sl]
                     p = self._beat_probabilities(h, batch, clinical, None if morphology is None else morphology[b])
-                    m = stacked["beat_mask"][sl]
-                    times = np.stack([np.pad(t, (0, m.shape[1] - len(t))) for t in inputs["beat_times"][sl]])
-                    beat_parts.append(Beats(times[m], p[m].argmax(-1).astype(np.int8),
+                    m = stacked["beat_mask"][sl]  # each window's first beat places, in window order
+                    beat_parts.append(Beats(np.concatenate(inputs["beat_times"][sl]), p[m].argmax(-1).astype(np.int8),
                                             p[m].max(-1).astype(np.float32)))
             if "events" in tasks:
-                feats.append(model.heads["ultralong"].window_features(h, batch))
+                feats.append(model.heads["ultralong"].window_features(h, batch, pooled))
         if "anomaly" in tasks:
             res["anomaly_logit"] = np.concatenate(logits_a)
         if "arrhythmia" in tasks:

@@ -55,9 +55,11 @@ class _PooledWithRhythm(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(2 * cfg.d_model + rr_dim, hidden), nn.GELU(), nn.Dropout(dropout),
                                  nn.Linear(hidden, n_out))
 
-    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
-        pooled = self.norm(pool_tokens(h, batch["lead_mask"], batch["patch_mask"]))
-        return self.mlp(torch.cat([pooled, self.rr(batch["rhythm_features"])], dim=-1))
+    def forward(self, h: torch.Tensor, batch: dict, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        """``pooled``: :func:`pool_tokens` of ``h`` when the caller computed it already (several heads read it)."""
+        if pooled is None:
+            pooled = pool_tokens(h, batch["lead_mask"], batch["patch_mask"])
+        return self.mlp(torch.cat([self.norm(pooled), self.rr(batch["rhythm_features"])], dim=-1))
 
 
 @register_head("anomaly")
@@ -67,8 +69,8 @@ class AnomalyHead(_PooledWithRhythm):
     def __init__(self, cfg: ModelConfig, hidden: int = 128, dropout: float = 0.1):
         super().__init__(cfg, 1, hidden, dropout)
 
-    def forward(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
-        return super().forward(h, batch).squeeze(-1)
+    def forward(self, h: torch.Tensor, batch: dict, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        return super().forward(h, batch, pooled).squeeze(-1)
 
 
 @register_head("rhythm")
@@ -220,9 +222,12 @@ class UltraLongHead(nn.Module):
         self.gru = nn.GRU(hidden, hidden, batch_first=True)
         self.out = nn.Linear(2 * hidden, n_labels)
 
-    def window_features(self, h: torch.Tensor, batch: dict) -> torch.Tensor:
-        """One feature vector per window: (B, S, P, D) → (B, 2D + RR features)."""
-        return torch.cat([pool_tokens(h, batch["lead_mask"], batch["patch_mask"]), batch["rhythm_features"]], -1)
+    def window_features(self, h: torch.Tensor, batch: dict, pooled: torch.Tensor | None = None) -> torch.Tensor:
+        """One feature vector per window: (B, S, P, D) → (B, 2D + RR features); ``pooled`` as for the
+        rhythm head."""
+        if pooled is None:
+            pooled = pool_tokens(h, batch["lead_mask"], batch["patch_mask"])
+        return torch.cat([pooled, batch["rhythm_features"]], -1)
 
     def forward(self, seq: torch.Tensor, state: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         x = self.inp(seq)

@@ -100,3 +100,12 @@ def test_morphology_codes_computed_ahead_give_the_findings_of_the_beat_head_comp
     monkeypatch.setattr(Analyzer, "_morphology", lambda self, batch, tasks: None)  # the head encodes them itself
     assert ahead.n_beats > 100
     assert ahead.to_json() == analyzer.analyze(recording).to_json()
+
+
+def test_tokens_pooled_once_give_the_findings_of_each_head_pooling_them(tiny_model_dir, recording, monkeypatch):
+    from anyecg_model.analysis import analyzer as analyzer_module
+
+    analyzer = Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+    once = analyzer.analyze(recording)
+    monkeypatch.setattr(analyzer_module, "pool_tokens", lambda h, lead_mask, patch_mask: None)  # each head pools
+    assert once.to_json() == analyzer.analyze(recording).to_json()
