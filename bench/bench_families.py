@@ -35,7 +35,7 @@ from anyecg_model.families.cluster import FamilyConfig, two_means
 from anyecg_model.families.model import group_recording
 from anyecg_model.io import open_recording
 from anyecg_model.mitdb_join import join_mitdb
-from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS2
+from anyecg_model.train.data.corpus import DEFAULT_DATA_DIR, MITDB_DS2
 from bench_patient_adaptive import model_labels, reference
 
 

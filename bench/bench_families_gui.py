@@ -52,7 +52,7 @@ def main() -> None:
     from PySide6 import QtWidgets
 
     from anyecg_model.mitdb_join import join_mitdb
-    from anyecg_model.train.corpus import DEFAULT_DATA_DIR
+    from anyecg_model.train.data.corpus import DEFAULT_DATA_DIR
     from app.main_window import MainWindow
     from PySide6 import QtCore
 

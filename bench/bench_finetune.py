@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR  # noqa: E402
-from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS1, MITDB_VAL  # noqa: E402
+from anyecg_model.train.data.corpus import DEFAULT_DATA_DIR, MITDB_DS1, MITDB_VAL  # noqa: E402
 
 TICK_MS = 5
 

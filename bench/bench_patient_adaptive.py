@@ -32,8 +32,8 @@ import numpy as np
 from anyecg_model.families.adapt import (AdaptConfig, PatientModel, beat_features, match_beats, prior_from_labels)
 from anyecg_model.families.waves import beat_waves
 from anyecg_model.io import open_recording
-from anyecg_model.train.corpus import DEFAULT_DATA_DIR, MITDB_DS1, MITDB_DS2
-from anyecg_model.train.tasks import beat_metrics
+from anyecg_model.train.data.corpus import DEFAULT_DATA_DIR, MITDB_DS1, MITDB_DS2
+from anyecg_model.train.tasks.beats import beat_metrics
 from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES
 
 CACHE = Path.home() / ".cache" / "anyecg" / "bench-patient"

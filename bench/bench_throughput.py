@@ -18,8 +18,8 @@ from torch.utils.data import default_collate
 
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.mcp import masked_code_loss
-from anyecg_model.train.batch import to_device
-from anyecg_model.train.synthetic import SyntheticECGDataset
+from anyecg_model.train.data.batch import to_device
+from anyecg_model.train.data.synthetic import SyntheticECGDataset
 
 
 def _time(fn, reps: int, device: torch.device) -> float:

@@ -7,7 +7,7 @@ For each task: the model's metrics on the test split; the classical baseline (gr
 RR + morphology features for beats, on RR statistics for rhythm; linear regression from the present
 leads for lead generation) fitted on the training split (``--seed`` seeds the gradient boosting). The
 "random init" baseline is a model made by the same recipe from a random backbone
-(``tasks_recipe --random-init``), evaluated here with ``--model`` like any other; ``bench/aggregate_seeds.py``
+(``recipe.shipped --random-init``), evaluated here with ``--model`` like any other; ``bench/aggregate_seeds.py``
 turns several runs' JSON into mean ± std tables.
 Prints one table per task.
 """
@@ -26,9 +26,11 @@ from anyecg_model.vocabulary.labels import BEAT_CLASSES, RECORD_CLASSES
 from anyecg_model.model.checkpoint import load_checkpoint
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.baselines import LinearLeadGenerator, beat_table, fit_gbm, full_proba, rhythm_table
-from anyecg_model.train.corpus import Corpus
-from anyecg_model.train.tasks import (Predictions, beat_metrics, leadgen_metrics, make_dataset, metrics_of, predict,
-                                      rhythm_metrics)
+from anyecg_model.train.data.corpus import Corpus
+from anyecg_model.train.tasks.beats import beat_metrics
+from anyecg_model.train.tasks.evaluation import Predictions, make_dataset, metrics_of, predict
+from anyecg_model.train.tasks.leadgen import leadgen_metrics
+from anyecg_model.train.tasks.rhythm import rhythm_metrics
 
 KEYS = {
     "beats": ["Se_N", "+P_N", "Se_S", "+P_S", "Se_V", "+P_V", "Se_F", "+P_F", "accuracy", "jkappa", "n_beats"],

@@ -17,7 +17,7 @@ chain() {  # chain KIND: KIND = pretrained | random
         else
             work=$out/r$seed; name="random init"; from=(--random-init); baselines=(--skip-baselines)
         fi
-        $py -m anyecg_model.train.tasks_recipe --work "$work" "${from[@]}" --stages beats,rhythm,anomaly,leadgen \
+        $py -m anyecg_model.train.recipe.shipped --work "$work" "${from[@]}" --stages beats,rhythm,anomaly,leadgen \
             --seed "$seed" --threads 1 > "$work.log" 2>&1
         $py bench/eval_tasks.py --model "$work-leadgen" --name "$name" --seed "$seed" --threads 1 \
             "${baselines[@]}" --json "$work-eval.json" > "$work-eval.log" 2>&1

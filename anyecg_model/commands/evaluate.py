@@ -4,7 +4,7 @@
 [--protocol random|chest] [--sets SET,...] [--device auto|cpu|cuda] [--corpus DIR] [--json OUT]``
 (``--task``, ``--device`` and ``--corpus`` are the fine-tuning config's options, from ``FinetuneConfig``).
 Splits: MIT-BIH DS2 (beats), CinC 2017 seeded test split (rhythm, anomaly), PTB-XL fold 10 (anomaly,
-leadgen), LUDB seeded test split (leadgen). See :mod:`anyecg_model.train.tasks` for the metrics.
+leadgen), LUDB seeded test split (leadgen). See :mod:`anyecg_model.train.tasks.evaluation` for the metrics.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from ..model.shipped import SHIPPED_MODEL_DIR
-from ..train.config_options import add_options
-from ..train.finetune_config import FinetuneConfig
+from ..train.finetune.options import add_options
+from ..train.finetune.config import FinetuneConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..model.checkpoint import CheckpointError, load_checkpoint
     from ..model.device import choose_device
-    from ..train.corpus import Corpus
-    from ..train.tasks import make_dataset, predict
+    from ..train.data.corpus import Corpus
+    from ..train.tasks.evaluation import make_dataset, predict
 
     try:
         device = choose_device(args.device)

@@ -2,8 +2,8 @@
 
 ``anyecg finetune --task beats|rhythm|anomaly|leadgen --out DIR [--init DIR|--random-init] [--train head|last|full]
 [--epochs N] [--lr LR] [--batch-size B] [--device auto|cpu|cuda] [--seed S] [--resume] …``: one option per
-field of :class:`~anyecg_model.train.finetune_config.FinetuneConfig` (generated from it, with its defaults and
-help), plus ``--threads``. A thin wrapper over :func:`anyecg_model.train.tasks_finetune.finetune` (the GUI calls
+field of :class:`~anyecg_model.train.finetune.config.FinetuneConfig` (generated from it, with its defaults and
+help), plus ``--threads``. A thin wrapper over :func:`anyecg_model.train.finetune.run.finetune` (the GUI calls
 the same function): per-epoch validation metrics are logged; the best epoch is saved as a checkpoint in ``--out``.
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 import logging
 import sys
 
-from ..train.config_options import add_options, config_from_args
-from ..train.finetune_config import FinetuneConfig
+from ..train.finetune.options import add_options, config_from_args
+from ..train.finetune.config import FinetuneConfig
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from ..train.tasks_finetune import finetune
+    from ..train.finetune.run import finetune
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from ..model.checkpoint import load_checkpoint
-from ..train.cli_common import add_data_arguments, add_train_arguments, build_datasets, train_config
-from ..train.pretraining import pretrain_backbone
+from ..train.pretrain.cli_options import add_data_arguments, add_train_arguments, build_datasets, train_config
+from ..train.pretrain.stages import pretrain_backbone
 
 log = logging.getLogger(__name__)
 

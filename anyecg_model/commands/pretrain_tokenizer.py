@@ -12,8 +12,9 @@ import torch
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint
 from ..model.config import model_config
-from ..train.cli_common import add_data_arguments, add_model_arguments, add_train_arguments, build_datasets, train_config
-from ..train.pretraining import pretrain_tokenizer
+from ..train.pretrain.cli_options import (add_data_arguments, add_model_arguments, add_train_arguments, build_datasets,
+                                          train_config)
+from ..train.pretrain.stages import pretrain_tokenizer
 from ..vocabulary.model_input import PreprocessConfig
 
 log = logging.getLogger(__name__)

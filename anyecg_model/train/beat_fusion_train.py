@@ -21,7 +21,7 @@ from torch import nn
 from ..model.beat_fusion import FusionConfig, FusionHead, expected_calibration_error, fit_temperature
 from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import BEAT_CLASSES
-from .corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, MITDB_VAL
+from .data.corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, MITDB_VAL
 
 N_CLASSES = len(BEAT_CLASSES)
 Q, P = BEAT_CLASSES.index("Q"), BEAT_CLASSES.index("P")

@@ -31,7 +31,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm import tqdm
 
-from .batch import to_device
+from .data.batch import to_device
 
 log = logging.getLogger(__name__)
 STATE_FILE = "trainer_state.pt"

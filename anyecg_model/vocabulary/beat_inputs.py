@@ -1,6 +1,6 @@
 """The beat inputs of the model-input contract (:mod:`.model_input`): features from R peaks and preprocessed
 patches, and the padded per-window beat fields the beat heads read. Training
-(:mod:`anyecg_model.train.tasks_data`) and analysis (:mod:`anyecg_model.analysis.analyzer`) both build their
+(:mod:`anyecg_model.train.data.task_windows`) and analysis (:mod:`anyecg_model.analysis.analyzer`) both build their
 beat inputs here, so they match exactly. Numpy only.
 
 All times are in seconds, all sample indices at the model rate (300 Hz unless stated).

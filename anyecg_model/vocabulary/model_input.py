@@ -1,6 +1,6 @@
 """The model-input contract: what a window and its beats look like, for training and analysis alike.
 
-Training (:mod:`anyecg_model.train.tasks_data`) builds these inputs from a corpus, the analysis
+Training (:mod:`anyecg_model.train.data.task_windows`) builds these inputs from a corpus, the analysis
 (:mod:`anyecg_model.analysis.analyzer`) from a recording, both with the functions of :mod:`.beat_inputs`
 (:func:`~.beat_inputs.window_beat_fields`); both read the sizes from here, and the heads
 (:mod:`anyecg_model.model.heads`) are sized from them, so the three cannot drift apart.

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.annotations import LABEL_SOURCES
-from anyecg_model.train.dataset_builder import DatasetConfig, UserDataset
+from anyecg_model.train.data.dataset_builder import DatasetConfig, UserDataset
 
 #: Label source choices: (text, labels kind, store sources).
 LABEL_CHOICES = (

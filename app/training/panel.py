@@ -2,7 +2,7 @@
 
 Three pages — Data (:class:`~.data_tab.DataTab`), Train (:class:`~.train_tab.TrainTab`), Result
 (:class:`~.result_tab.ResultTab`) — under one task choice. The panel owns no training logic: the data set
-comes from :mod:`anyecg_model.train.dataset_builder`, the job from :mod:`anyecg_model.train.job` (a worker
+comes from :mod:`anyecg_model.train.data.dataset_builder`, the job from :mod:`anyecg_model.train.finetune.job` (a worker
 process running the same library as ``anyecg finetune``), versions from :mod:`anyecg_model.model.versions`.
 Working folders live under ``<models root>/../training/<task>-<time>/`` (``dataset``, ``work``).
 """
@@ -16,8 +16,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from anyecg_model.model import versions
 from anyecg_model.model.cuda_probe import cuda_present
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
-from anyecg_model.train.dataset_builder import TASKS, UserDataset
-from anyecg_model.train.job import JobConfig, JobEvent
+from anyecg_model.train.data.dataset_builder import UserDataset
+from anyecg_model.train.tasks import TASKS
+from anyecg_model.train.finetune.job import JobConfig, JobEvent
 
 from .data_tab import DataTab
 from .result_tab import ResultTab

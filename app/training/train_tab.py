@@ -7,7 +7,7 @@ import math
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from anyecg_model.train.job import JobEvent
+from anyecg_model.train.finetune.job import JobEvent
 
 #: What to train: (text, JobConfig.train).
 TRAIN_CHOICES = (("Head only (fast: backbone frozen)", "head"), ("Last layers + head", "last"),

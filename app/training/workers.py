@@ -9,8 +9,8 @@ from pathlib import Path
 
 from PySide6 import QtCore
 
-from anyecg_model.train.dataset_builder import DatasetConfig, DatasetError, UserDataset, build_dataset
-from anyecg_model.train.job import JobConfig, JobEvent, TrainingJob
+from anyecg_model.train.data.dataset_builder import DatasetConfig, DatasetError, UserDataset, build_dataset
+from anyecg_model.train.finetune.job import JobConfig, JobEvent, TrainingJob
 
 log = logging.getLogger(__name__)
 

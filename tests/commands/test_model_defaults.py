@@ -31,7 +31,7 @@ def test_model_default_is_the_shipped_model_from_any_working_directory(command, 
 def test_finetuning_and_the_viewer_default_to_the_same_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     from anyecg_model.model import versions
-    from anyecg_model.train.finetune_config import FinetuneConfig
+    from anyecg_model.train.finetune.config import FinetuneConfig
     from app.main import build_parser as viewer_parser
 
     assert FinetuneConfig("beats", tmp_path / "out").init == SHIPPED_MODEL_DIR

@@ -19,7 +19,7 @@ def tiny_model():
 @pytest.fixture(scope="module")
 def synthetic_batch():
     """8 synthetic 5-s windows (some with lead subsets, some demography unknown) as one batch."""
-    from anyecg_model.train.synthetic import SyntheticECGDataset
+    from anyecg_model.train.data.synthetic import SyntheticECGDataset
 
     ds = SyntheticECGDataset(8, window_s=5.0, seed=3)
     return default_collate([ds[i] for i in range(len(ds))])

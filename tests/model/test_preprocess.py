@@ -11,7 +11,7 @@ from scipy.signal import find_peaks
 from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.vocabulary.model_input import PreprocessConfig
 from anyecg_model.signal.preprocess import PreprocessError, place_leads, preprocess
-from anyecg_model.train.synthetic import simulate_ecg
+from anyecg_model.train.data.synthetic import simulate_ecg
 
 
 def _strip(fs=500.0, seconds=10.0, hr=72.0, leads=STANDARD_LEADS, seed=1, noise_mv=0.01):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from anyecg_model.cli import build_parser
-from anyecg_model.train.config_options import add_options, config_from_args, option, to_argv
-from anyecg_model.train.finetune_config import FinetuneConfig
+from anyecg_model.train.finetune.options import add_options, config_from_args, option, to_argv
+from anyecg_model.train.finetune.config import FinetuneConfig
 
 
 def _sub(command: str) -> argparse.ArgumentParser:

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from anyecg_model.train.corpus import Corpus
-from anyecg_model.train.corpus_pack import decode, encode, pack, unpack
-from anyecg_model.train.tasks_data import PretrainDataset
+from anyecg_model.train.data.corpus import Corpus
+from anyecg_model.train.data.corpus_pack import decode, encode, pack, unpack
+from anyecg_model.train.data.task_windows import PretrainDataset
 from anyecg_model.vocabulary.model_input import PreprocessConfig
 
 
@@ -57,7 +57,7 @@ def test_pack_keeps_every_non_test_record_and_drops_test(corpus_dir, tmp_path):
 
 def test_an_unpacked_corpus_pretrains_and_each_stage_run_is_recorded(corpus_dir, tmp_path):
     from anyecg_model.model.checkpoint import read_metadata
-    from anyecg_model.train.tasks_pretrain import train_stage
+    from anyecg_model.train.recipe.pretrain_corpus import train_stage
 
     corpus = unpack(pack(tmp_path / "pack", corpus_dir), tmp_path / "out")
     out = tmp_path / "model"

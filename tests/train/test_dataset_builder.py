@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from anyecg_model.train.corpus import CORPUS_FS, Corpus
-from anyecg_model.train.dataset_builder import DatasetConfig, DatasetError, build_dataset, read_label_table
+from anyecg_model.train.data.corpus import CORPUS_FS, Corpus
+from anyecg_model.train.data.dataset_builder import DatasetConfig, DatasetError, build_dataset, read_label_table
 
 from beat_synth import beat_record
 

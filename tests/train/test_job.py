@@ -15,10 +15,11 @@ from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import save_checkpoint
 from anyecg_model.model import versions
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
-from anyecg_model.train.dataset_builder import DatasetConfig, build_dataset
-from anyecg_model.train.config_options import config_from_args
-from anyecg_model.train.finetune_config import FinetuneConfig
-from anyecg_model.train.job import JobConfig, TrainingJob, _worker_main, prediction_loss, run_job
+from anyecg_model.train.data.dataset_builder import DatasetConfig, build_dataset
+from anyecg_model.train.finetune.options import config_from_args
+from anyecg_model.train.finetune.config import FinetuneConfig
+from anyecg_model.train.finetune.job import JobConfig, TrainingJob, _worker_main, run_job
+from anyecg_model.train.tasks import get_task
 
 from beat_synth import beat_record
 
@@ -95,11 +96,11 @@ def test_version_holds_config_training_data_and_metrics(finished, setup):
 
 
 def test_validation_loss_is_the_cross_entropy_of_the_reference_class():
-    from anyecg_model.train.tasks import Predictions
+    from anyecg_model.train.tasks.evaluation import Predictions
 
     p = Predictions("beats", np.array([0, 2]), np.array([[0.5, 0, 0.5, 0, 0], [0.25, 0, 0.75, 0, 0]]),
                     np.array([0, 0]))
-    assert prediction_loss("beats", p) == pytest.approx(-(np.log(0.5) + np.log(0.75)) / 2)
+    assert get_task("beats").prediction_loss(p) == pytest.approx(-(np.log(0.5) + np.log(0.75)) / 2)
 
 
 def test_cancel_keeps_the_epoch_and_resume_continues_from_it(setup):

@@ -9,8 +9,8 @@ import torch
 from anyecg_model.vocabulary.leads import STANDARD_LEADS
 from anyecg_model.model.anyecg import AnyECG
 from anyecg_model.model.checkpoint import load_checkpoint, read_metadata, save_checkpoint
-from anyecg_model.train.finetune_config import FinetuneConfig
-from anyecg_model.train.tasks_finetune import finetune
+from anyecg_model.train.finetune.config import FinetuneConfig
+from anyecg_model.train.finetune.run import finetune
 
 torch.set_num_threads(1)
 

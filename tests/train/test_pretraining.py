@@ -22,8 +22,8 @@ DDP_SCRIPT = textwrap.dedent("""
     from anyecg_model.model.anyecg import AnyECG
     from anyecg_model.model.checkpoint import load_checkpoint
     from anyecg_model.train.loop import TrainConfig, parameter_digest
-    from anyecg_model.train.pretraining import pretrain_backbone, pretrain_tokenizer
-    from anyecg_model.train.synthetic import SyntheticECGDataset
+    from anyecg_model.train.pretrain.stages import pretrain_backbone, pretrain_tokenizer
+    from anyecg_model.train.data.synthetic import SyntheticECGDataset
 
     out = sys.argv[1]
     data = SyntheticECGDataset(8, window_s=2.0)

@@ -9,8 +9,10 @@ from anyecg_model.analysis.findings import RhythmEpisode
 from anyecg_model.vocabulary.beat_inputs import beat_segments, rhythm_features, rr_features, template_features
 from anyecg_model.vocabulary.labels import EPISODE_LABELS, episode_label
 from anyecg_model.vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE
-from anyecg_model.train.corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, _seeded_split
-from anyecg_model.train.tasks import beat_metrics, leadgen_metrics, rhythm_metrics
+from anyecg_model.train.data.corpus import MITDB_DS1, MITDB_DS2, MITDB_PACED, _seeded_split
+from anyecg_model.train.tasks.beats import beat_metrics
+from anyecg_model.train.tasks.leadgen import leadgen_metrics
+from anyecg_model.train.tasks.rhythm import rhythm_metrics
 
 
 def test_premature_beat_has_short_pre_and_long_post_rr():

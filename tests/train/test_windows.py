@@ -7,9 +7,9 @@ import torch
 from torch.utils.data import default_collate
 
 from anyecg_model.vocabulary.leads import STANDARD_LEADS
-from anyecg_model.train.batch import check_batch
-from anyecg_model.train.synthetic import simulate_ecg
-from anyecg_model.train.windows import RecordingWindows, discover_recordings
+from anyecg_model.train.data.batch import check_batch
+from anyecg_model.train.data.synthetic import simulate_ecg
+from anyecg_model.train.data.windows import RecordingWindows, discover_recordings
 
 
 @pytest.fixture

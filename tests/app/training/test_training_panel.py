@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "train"))
 from beat_synth import beat_record  # noqa: E402
 
-from anyecg_model.train.job import JobEvent  # noqa: E402
+from anyecg_model.train.finetune.job import JobEvent  # noqa: E402
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 - :class:`RecordingWindows`: any mix of ECG files and folders (every format :func:`open_recording` reads;
   a WFDB record is entered through its ``.hea``; files that no reader accepts are skipped with a warning).
-- :class:`CorpusWindows`: records of the training cache built by :mod:`anyecg_model.train.corpus`.
+- :class:`CorpusWindows`: records of the training cache built by :mod:`anyecg_model.train.data.corpus`.
 
 Windows are non-overlapping ``window_s`` seconds; a last partial window is kept when it is at least half a
 window (its tail patches are masked). A window that cannot be used (all leads NaN or flat) becomes an
@@ -20,10 +20,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..io import RecordingError, open_recording
-from ..signal.preprocess import PreprocessError, preprocess
-from ..vocabulary.leads import STANDARD_LEADS
-from ..vocabulary.model_input import PreprocessConfig
+from ...io import RecordingError, open_recording
+from ...signal.preprocess import PreprocessError, preprocess
+from ...vocabulary.leads import STANDARD_LEADS
+from ...vocabulary.model_input import PreprocessConfig
 from .batch import example_from_prepared
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ class RecordingWindows(Dataset):
 
 
 class CorpusWindows(Dataset):
-    """``window_s``-second windows over records of a :class:`~anyecg_model.train.corpus.Corpus`."""
+    """``window_s``-second windows over records of a :class:`~anyecg_model.train.data.corpus.Corpus`."""
 
     def __init__(self, corpus, entries: Sequence, window_s: float = 10.0, cfg: PreprocessConfig | None = None,
                  slots: Sequence[str] = STANDARD_LEADS):

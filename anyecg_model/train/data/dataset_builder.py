@@ -14,7 +14,7 @@ Bad input is found here, before training: no labels, one class only, a class wit
 :data:`MIN_RECORD_S` seconds or unreadable (left out, each named), fewer than two records or patients.
 
 :meth:`UserDataset.write_corpus` stores the data set in the training-cache layout of
-:mod:`anyecg_model.train.corpus` (see :mod:`.dataset_cache`), so the fine-tuning library
+:mod:`anyecg_model.train.data.corpus` (see :mod:`.dataset_cache`), so the fine-tuning library
 (``anyecg finetune --corpus DIR``) reads it unchanged. Label tables are read by :mod:`.label_tables`.
 """
 from __future__ import annotations
@@ -26,16 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..annotations import LABEL_SOURCES, AnnotationError, open_store
-from ..io import open_recording
-from ..io.recording import Recording, RecordingError
-from ..vocabulary.labels import AAMI_BEAT_CLASSES, AAMI_CLASS, ANOMALY_CLASSES, RECORD_CLASSES
-from ..vocabulary.lead_map import standard_equivalent
-from .label_tables import RHYTHM_ALIASES, DatasetError, TableRow, class_of_table_label, read_label_table
+from ...annotations import LABEL_SOURCES, AnnotationError, open_store
+from ...io import open_recording
+from ...io.recording import RecordingError
+from ...vocabulary.lead_map import standard_equivalent
+from ..tasks import TrainingTask, get_task, task_names
+from .label_tables import DatasetError, TableRow, read_label_table
 
 log = logging.getLogger(__name__)
 
-TASKS = ("beats", "rhythm", "anomaly", "leadgen")
 #: Shortest usable recording (s): one model window needs at least half of its 10 s.
 MIN_RECORD_S = 5.0
 #: Names of a single unnamed ECG channel, taken as lead I (hand-held single-lead devices record I).
@@ -68,8 +67,8 @@ class DatasetConfig:
     min_class_examples: int = MIN_CLASS_EXAMPLES
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
+        if self.task not in task_names():
+            raise ValueError(f"task must be one of {', '.join(task_names())}, not {self.task!r}")
         if self.labels not in ("store", "table"):
             raise ValueError(f"labels must be 'store' or 'table', not {self.labels!r}")
         if self.labels == "table" and self.table is None:
@@ -87,7 +86,7 @@ class RecordItem:
     """One usable recording: where it is, who it belongs to and its labels.
 
     ``beat_sample`` are base-rate samples (``fs`` Hz) with ``beat_class`` indices into AAMI_BEAT_CLASSES;
-    ``label`` is the record's class index (rhythm: RECORD_CLASSES, anomaly: ANOMALY_CLASSES), −1 if none.
+    ``label`` is the record's class index (into the record-labelled task's classes), −1 if none.
     """
 
     path: str
@@ -109,12 +108,8 @@ class RecordItem:
         return self.n_samples / self.fs
 
     def classes(self, task: str) -> np.ndarray:
-        """Class index of every example of this record for ``task`` (beats, or the one record label)."""
-        if task == "beats":
-            return self.beat_class
-        if task == "leadgen":
-            return np.zeros(1, np.int64)
-        return np.array([self.label] if self.label >= 0 else [], np.int64)
+        """Class index of every example of this record for ``task`` (its beats, or the one record label)."""
+        return get_task(task).examples(self)
 
 
 @dataclass
@@ -123,11 +118,6 @@ class Issue:
 
     severity: str
     message: str
-
-
-def class_names(task: str) -> tuple[str, ...]:
-    return {"beats": AAMI_BEAT_CLASSES, "rhythm": RECORD_CLASSES, "anomaly": ANOMALY_CLASSES,
-            "leadgen": ("leads",)}[task]
 
 
 # ---------------------------------------------------------------------------------------------- inputs
@@ -146,29 +136,6 @@ def _record_key(path: Path) -> str:
     return path.stem if path.suffix else path.name
 
 
-# ---------------------------------------------------------------------------------------------- store labels
-def _store_labels(rec: Recording, cfg: DatasetConfig, item: RecordItem) -> None:
-    """Fill beats (beat task) or the record class (rhythm/anomaly: the longest episode's rhythm)."""
-    store = open_store(rec, cfg.annotator)
-    beats = store.beats.select(np.isin(store.beats["source"], cfg.sources))
-    if cfg.task == "beats":
-        codes = beats["code"]
-        keep = np.array([c in AAMI_CLASS for c in codes], bool)
-        item.beat_sample = np.asarray(beats["sample"][keep], np.int64)
-        item.beat_class = np.array([AAMI_BEAT_CLASSES.index(AAMI_CLASS[c]) for c in codes[keep]], np.int64)
-        order = np.argsort(item.beat_sample, kind="stable")
-        item.beat_sample, item.beat_class = item.beat_sample[order], item.beat_class[order]
-        return
-    eps = store.episodes.select(np.isin(store.episodes["source"], cfg.sources))
-    if len(eps) == 0:
-        return
-    cover: Counter = Counter()
-    for start, stop, code in zip(eps["start"], eps["stop"], eps["code"]):
-        cover[RHYTHM_ALIASES.get(str(code).upper(), "O")] += int(stop - start)
-    rhythm = cover.most_common(1)[0][0]
-    item.label = RECORD_CLASSES.index(rhythm) if cfg.task == "rhythm" else int(rhythm != "N")
-
-
 # ---------------------------------------------------------------------------------------------- building
 @dataclass
 class UserDataset:
@@ -183,8 +150,12 @@ class UserDataset:
         return self.config.task
 
     @property
+    def training_task(self) -> TrainingTask:
+        return get_task(self.task)
+
+    @property
     def classes(self) -> tuple[str, ...]:
-        return class_names(self.task)
+        return self.training_task.classes
 
     @property
     def errors(self) -> list[str]:
@@ -240,6 +211,7 @@ class UserDataset:
 
 
 def _open(path: Path, cfg: DatasetConfig, table: dict[str, TableRow] | None) -> RecordItem:
+    task = get_task(cfg.task)
     rec = open_recording(path)
     item = RecordItem(path=str(path), record=_record_key(path), patient=f"record-{_record_key(path)}",
                       fs=rec.fs, n_samples=rec.n_samples, leads=rec.lead_names,
@@ -248,11 +220,11 @@ def _open(path: Path, cfg: DatasetConfig, table: dict[str, TableRow] | None) -> 
     if table is not None:
         row = table.get(item.record) or table.get(path.name)
         if row is not None:
-            item.label = class_of_table_label(cfg.task, row.label)
+            item.label = task.label_from_table(row.label)
             if row.patient:
                 item.patient = row.patient
-    elif cfg.task != "leadgen":
-        _store_labels(rec, cfg, item)
+    elif task.classifies:
+        task.label_from_store(open_store(rec, cfg.annotator), cfg.sources, item)
     return item
 
 
@@ -266,14 +238,17 @@ def _usable(item: RecordItem, cfg: DatasetConfig) -> str | None:
         return None
     if not known:
         return f"{item.path}: no lead the model knows among {', '.join(item.leads)}"
-    if cfg.task == "leadgen" and len(known) < 2:
-        return f"{item.path}: lead generation needs at least two standard leads (has {', '.join(item.leads)})"
+    need = get_task(cfg.task).min_standard_leads
+    if len(known) < need:
+        return (f"{item.path}: {get_task(cfg.task).title} needs at least {need} standard leads "
+                f"(has {', '.join(item.leads)})")
     return None
 
 
 def build_dataset(cfg: DatasetConfig) -> UserDataset:
     """Open, label, check and split (see module doc). Never raises for bad data: see ``issues``."""
     issues: list[Issue] = []
+    task = get_task(cfg.task)
     table = None
     if cfg.labels == "table":
         try:
@@ -293,7 +268,7 @@ def build_dataset(cfg: DatasetConfig) -> UserDataset:
         if why:
             issues.append(Issue("warning", f"left out: {why}"))
             continue
-        if cfg.task != "leadgen" and not len(item.classes(cfg.task)):
+        if task.classifies and not len(item.classes(cfg.task)):
             unlabelled.append(item.record)
             continue
         records.append(item)
@@ -303,7 +278,7 @@ def build_dataset(cfg: DatasetConfig) -> UserDataset:
     if not files:
         issues.append(Issue("error", "no recordings: add files or folders"))
     elif not records:
-        what = "usable recordings" if cfg.task == "leadgen" else f"{cfg.task} labels"
+        what = f"{cfg.task} labels" if task.classifies else "usable recordings"
         issues.append(Issue("error", f"no {what} in {len(files)} file(s) "
                                      f"({'label table ' + str(cfg.table) if table is not None else 'annotation store'})"))
     records = _check_classes(records, cfg, issues)
@@ -312,9 +287,10 @@ def build_dataset(cfg: DatasetConfig) -> UserDataset:
 
 
 def _check_classes(records: list[RecordItem], cfg: DatasetConfig, issues: list[Issue]) -> list[RecordItem]:
-    if cfg.task == "leadgen" or not records:
+    task = get_task(cfg.task)
+    if not task.classifies or not records:
         return records
-    names = class_names(cfg.task)
+    names = task.classes
     counts = Counter()
     for r in records:
         counts.update(int(k) for k in r.classes(cfg.task))
@@ -323,11 +299,7 @@ def _check_classes(records: list[RecordItem], cfg: DatasetConfig, issues: list[I
         issues.append(Issue("warning", "dropped rare class(es) " + ", ".join(
             f"{names[k]} ({counts[k]})" for k in rare) + f" with fewer than {cfg.min_class_examples} examples"))
         for r in records:
-            if cfg.task == "beats":
-                keep = ~np.isin(r.beat_class, rare)
-                r.beat_sample, r.beat_class = r.beat_sample[keep], r.beat_class[keep]
-            elif r.label in rare:
-                r.label = -1
+            task.drop_classes(r, rare)
         records = [r for r in records if len(r.classes(cfg.task))]
         for k in rare:
             del counts[k]
@@ -372,9 +344,9 @@ def _split(records: list[RecordItem], cfg: DatasetConfig, issues: list[Issue]) -
     for p in val:
         for r in groups[p]:
             r.split = "val"
-    if cfg.task in ("leadgen",):
+    if not get_task(cfg.task).classifies:
         return
-    names = class_names(cfg.task)
+    names = get_task(cfg.task).classes
     for split in ("train", "val"):
         present = set()
         for r in records:

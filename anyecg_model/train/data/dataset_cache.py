@@ -1,11 +1,11 @@
 """Write a :class:`~.dataset_builder.UserDataset` as a training cache the fine-tuning library reads.
 
-The layout is that of :mod:`anyecg_model.train.corpus`: ``index.json`` (one entry per record: set, record,
+The layout is that of :mod:`anyecg_model.train.data.corpus`: ``index.json`` (one entry per record: set, record,
 patient, split, leads, offset, length, age, sex, labels), ``<set>/signals.npy`` (int16 at 300 Hz,
 :data:`~.corpus.UNITS_PER_MV` per mV), ``<set>/labels.npz`` (beats at 300 Hz with their AAMI class) and
 ``noise.npz`` (electrode noise for augmentation), plus ``dataset.json`` (the manifest). The task datasets
-look records up by set name, so beat-labelled records are stored as set ``mitdb``, record-labelled rhythm
-as ``cinc2017`` and anomaly / lead-generation records as ``ptbxl500``. Every file is written to a
+look records up by set name, so records are stored under the task's ``cache_set`` (beats: ``mitdb``, rhythm:
+``cinc2017``, anomaly and lead generation: ``ptbxl500``) with the task's ``cache_labels``. Every file is written to a
 temporary and renamed into place, ``index.json`` last.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..io import open_recording
-from ..io.recording import resample
+from ...io import open_recording
+from ...io.recording import resample
 from .corpus import CORPUS_FS, UNITS_PER_MV
 
 if TYPE_CHECKING:
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Set name each task's dataset reads in the training cache.
-TASK_SET = {"beats": "mitdb", "rhythm": "cinc2017", "anomaly": "ptbxl500", "leadgen": "ptbxl500"}
 #: Signal read per chunk while writing the cache (s of the base rate).
 CHUNK_S = 3600.0
 
@@ -64,7 +62,8 @@ def _signal_300(item: "RecordItem") -> np.ndarray:
 def write_corpus(ds: "UserDataset", out: Path) -> Path:
     """Write ``index.json``, ``<set>/signals.npy``, ``<set>/labels.npz``, ``noise.npz`` and ``dataset.json``
     (the manifest) into ``out``; temporaries are renamed into place, ``index.json`` last."""
-    set_name = TASK_SET[ds.task]
+    task = ds.training_task
+    set_name = task.cache_set
     (out / set_name).mkdir(parents=True, exist_ok=True)
     n_leads = max(len(r.leads) for r in ds.records)
     blocks, entries, offset = [], [], 0
@@ -74,19 +73,14 @@ def write_corpus(ds: "UserDataset", out: Path) -> Path:
         block = np.zeros((n_leads, sig.shape[1]), np.int16)
         block[: sig.shape[0]] = sig
         blocks.append(block)
-        labels = {}
-        if ds.task == "rhythm":
-            labels["record_class"] = r.label
-        elif ds.task == "anomaly":
-            labels["anomaly"] = r.label
         entries.append({"set": set_name, "record": r.record, "patient": r.patient, "split": r.split,
                         "leads": r.leads, "offset": offset, "length": sig.shape[1], "age": r.age, "sex": r.sex,
-                        "labels": labels})
+                        "labels": task.cache_labels(r)})
         offset += sig.shape[1]
-        if ds.task == "beats":
-            beat_rec.append(np.full(len(r.beat_sample), k, np.int32))
-            beat_sample.append(np.round(r.beat_sample * (CORPUS_FS / r.fs)).astype(np.int64))
-            beat_cls.append(r.beat_class.astype(np.int8))
+        # reference beats (only a beat task's records have any)
+        beat_rec.append(np.full(len(r.beat_sample), k, np.int32))
+        beat_sample.append(np.round(r.beat_sample * (CORPUS_FS / r.fs)).astype(np.int64))
+        beat_cls.append(r.beat_class.astype(np.int8))
     _save_npy(out / set_name / "signals.npy", np.concatenate(blocks, axis=1))
     cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
     _save_npz(out / set_name / "labels.npz", beat_record=cat(beat_rec, np.int32),

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.recording import resample
-from ..vocabulary.labels import AAMI_BEAT_CLASSES, AAMI_CLASS, EPISODE_LABELS, RECORD_CLASSES, episode_label
-from ..vocabulary.lead_map import canonical_lead_name
+from ...io.recording import resample
+from ...vocabulary.labels import AAMI_BEAT_CLASSES, AAMI_CLASS, EPISODE_LABELS, RECORD_CLASSES, episode_label
+from ...vocabulary.lead_map import canonical_lead_name
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +297,7 @@ def detection_lead(leads: list[str]) -> int:
 def corpus_peaks(corpus: "Corpus", set_name: str) -> dict[str, np.ndarray]:
     """Detected R peaks (samples at :data:`CORPUS_FS`) of every record of a set, cached in ``peaks.npz``:
     ``offsets`` (n_records + 1,) into ``peaks``, records in index order."""
-    from ..signal.rpeaks import detect_r_peaks
+    from ...signal.rpeaks import detect_r_peaks
 
     path = corpus.root / set_name / "peaks.npz"
     if not path.exists():

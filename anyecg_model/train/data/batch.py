@@ -13,7 +13,7 @@ import math
 import numpy as np
 import torch
 
-from ..signal.preprocess import PreparedSignal
+from ...signal.preprocess import PreparedSignal
 
 BATCH_KEYS: tuple[str, ...] = ("patches", "lead_mask", "patch_mask", "age", "sex")
 

@@ -13,10 +13,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..signal.preprocess import preprocess
-from ..vocabulary.lead_map import standard_equivalent
-from ..vocabulary.leads import STANDARD_LEADS
-from ..vocabulary.model_input import PreprocessConfig
+from ...signal.preprocess import preprocess
+from ...vocabulary.lead_map import standard_equivalent
+from ...vocabulary.leads import STANDARD_LEADS
+from ...vocabulary.model_input import PreprocessConfig
 from .batch import example_from_prepared
 
 _FRONTAL = {"I": 0, "II": 60, "III": 120, "aVR": -150, "aVL": -30, "aVF": 90}

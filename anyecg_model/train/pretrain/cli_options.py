@@ -7,16 +7,16 @@ from pathlib import Path
 
 from torch.utils.data import Dataset, Subset
 
-from ..model.config import MODEL_SIZES
-from ..vocabulary.model_input import PreprocessConfig
-from .loop import TrainConfig
+from ...model.config import MODEL_SIZES
+from ...vocabulary.model_input import PreprocessConfig
+from ..loop import TrainConfig
 
 log = logging.getLogger(__name__)
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="*", help="ECG files or folders (any supported format, searched recursively)")
-    parser.add_argument("--corpus", type=Path, help="training cache built by anyecg_model.train.corpus "
+    parser.add_argument("--corpus", type=Path, help="training cache built by anyecg_model.train.data.corpus "
                                                     "(its train split; val split for validation)")
     parser.add_argument("--sets", nargs="+", help="corpus sets to use (default: all)")
     parser.add_argument("--synthetic", type=int, metavar="N", help="N simulated records (smoke tests, demos)")
@@ -61,8 +61,8 @@ def build_datasets(args: argparse.Namespace, cfg: PreprocessConfig, slots) -> tu
     if sum(sources) != 1:
         raise SystemExit("give exactly one data source: ECG files/folders, --corpus DIR or --synthetic N")
     if args.corpus:
-        from .corpus import SETS, Corpus
-        from .windows import CorpusWindows
+        from ..data.corpus import SETS, Corpus
+        from ..data.windows import CorpusWindows
 
         corpus = Corpus(args.corpus)
         sets = tuple(args.sets or SETS)
@@ -72,12 +72,12 @@ def build_datasets(args: argparse.Namespace, cfg: PreprocessConfig, slots) -> tu
         return train, val, {"corpus": str(args.corpus), "sets": list(sets), "train_windows": len(train),
                             "val_windows": len(val) if val else 0, "window_s": args.window_s}
     if args.synthetic:
-        from .synthetic import SyntheticECGDataset
+        from ..data.synthetic import SyntheticECGDataset
 
         full: Dataset = SyntheticECGDataset(args.synthetic, args.window_s, args.seed, cfg, slots=slots)
         desc = {"synthetic_records": args.synthetic, "window_s": args.window_s}
     else:
-        from .windows import RecordingWindows
+        from ..data.windows import RecordingWindows
 
         full = RecordingWindows(args.inputs, args.window_s, cfg, slots)
         desc = {"inputs": [str(p) for p in args.inputs], "recordings": len(full.files), "window_s": args.window_s}

@@ -17,10 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from ..model.anyecg import AnyECG
-from ..vocabulary.labels import EPISODE_LABELS, RECORD_CLASS_TO_EPISODE, RECORD_CLASSES
-from .corpus import Corpus
-from .tasks_data import RecordLabelDataset, Window, windows_of
+from ...model.anyecg import AnyECG
+from ...vocabulary.labels import EPISODE_LABELS, RECORD_CLASS_TO_EPISODE, RECORD_CLASSES
+from ..data.corpus import Corpus
+from ..data.task_windows import RecordLabelDataset, Window, windows_of
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..model.backbone import AnyECGBackbone
-from ..model.mcp import masked_code_loss
-from ..model.tokenizer import RhythmQuantizer
+from ...model.backbone import AnyECGBackbone
+from ...model.mcp import masked_code_loss
+from ...model.tokenizer import RhythmQuantizer
 
 
 class TokenizerObjective(nn.Module):

@@ -8,9 +8,9 @@ from typing import Any
 
 from torch.utils.data import Dataset
 
-from ..model.anyecg import AnyECG
-from ..model.checkpoint import save_checkpoint
-from .loop import TrainConfig, Trainer
+from ...model.anyecg import AnyECG
+from ...model.checkpoint import save_checkpoint
+from ..loop import TrainConfig, Trainer
 from .objectives import MaskedCodeObjective, TokenizerObjective
 
 log = logging.getLogger(__name__)

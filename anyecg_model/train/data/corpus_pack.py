@@ -1,13 +1,13 @@
 """Pack the pre-training part of a corpus cache into a few compact files, to carry it to a training machine,
-and unpack it there into a corpus that :mod:`anyecg_model.train.tasks_pretrain` reads.
+and unpack it there into a corpus that :mod:`anyecg_model.train.recipe.pretrain_corpus` reads.
 
 Only what pre-training may see is packed: every record whose split is not ``test``, plus the electrode-noise
 segments. Signals are the cache's int16 µV at 300 Hz; packing rounds them to ``quantum_uv`` (4 µV by default:
 below MIT-BIH's 5-µV resolution and far below electrode noise), takes first differences along time, stores
 high and low bytes apart and LZMA-compresses them. ::
 
-    python -m anyecg_model.train.corpus_pack pack OUT_DIR [--corpus DIR] [--quantum-uv 4]
-    python -m anyecg_model.train.corpus_pack unpack PACK_DIR CORPUS_DIR
+    python -m anyecg_model.train.data.corpus_pack pack OUT_DIR [--corpus DIR] [--quantum-uv 4]
+    python -m anyecg_model.train.data.corpus_pack unpack PACK_DIR CORPUS_DIR
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """A fine-tuning job in a worker process: progress, pause, cancel, resume, and a before/after result.
 
 ``TrainingJob(JobConfig).start()`` spawns a process (``multiprocessing`` spawn context) that runs the
-fine-tuning library :func:`~anyecg_model.train.tasks_finetune.finetune` — the same code as
-``anyecg finetune`` — on a data set written by :mod:`.dataset_builder`. The window only reads
+fine-tuning library :func:`~anyecg_model.train.finetune.run.finetune` — the same code as
+``anyecg finetune`` — on a data set written by :mod:`..data.dataset_builder`. The window only reads
 :class:`JobEvent` messages from a queue (:meth:`TrainingJob.poll`), so a crash or an out-of-memory kill
 of the worker ends the job with a ``failed`` event and nothing else.
 
@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config_options import to_argv
-from .finetune_config import FinetuneConfig
+from ..tasks import TrainingTask, get_task
+from .config import FinetuneConfig
+from .options import to_argv
 
 log = logging.getLogger(__name__)
 
@@ -108,77 +109,27 @@ class JobEvent:
     data: dict = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------------------------------------- losses
-def prediction_loss(task: str, pred) -> float:
-    """Validation loss from collected predictions (see module doc)."""
-    if task == "leadgen":
-        errs = [np.mean((t - g) ** 2) for t, g in pred]
-        return float(np.mean(errs)) if errs else float("nan")
-    y, s = np.asarray(pred.y), np.asarray(pred.score, np.float64)
-    if task == "anomaly":
-        ok = y >= 0
-        z, t = s[ok], y[ok]
-        return float(np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))) if ok.any() else float("nan")
-    ok = y >= 0
-    if not ok.any():
-        return float("nan")
-    p = s[ok, y[ok].astype(int)]
-    return float(-np.mean(np.log(np.clip(p, 1e-7, 1.0))))
-
-
-def predicted_classes(task: str, pred) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(reference, predicted class, record) per example: beats per beat, rhythm/anomaly per record."""
-    from .tasks import record_level
-
-    if task == "beats":
-        return np.asarray(pred.y), np.asarray(pred.score).argmax(-1), np.asarray(pred.record)
-    y, s = record_level(pred)
-    cls = s.argmax(-1) if task == "rhythm" else (s > 0).astype(int).reshape(-1)
-    return y.astype(int), cls, np.unique(pred.record)
-
-
 # ---------------------------------------------------------------------------------------------- result
-def _beat_positions(corpus, val_ds) -> tuple[np.ndarray, np.ndarray]:
-    """(record index, sample at the corpus rate) of every validation beat, in the order ``predict`` sees
-    them (windows in order, the window's first MAX_BEATS beats)."""
-    from ..vocabulary.model_input import MAX_BEATS
-
-    lab = corpus.labels("mitdb")
-    first = next(i for i, r in enumerate(corpus.records) if r.set == "mitdb")
-    recs, samples = [], []
-    for w in val_ds.windows:
-        sel = lab["beat_record"] == w.record - first
-        s = lab["beat_sample"][sel]
-        inside = s[(s >= w.start) & (s < w.start + w.n)][:MAX_BEATS]
-        recs.append(np.full(len(inside), w.record))
-        samples.append(inside)
-    return np.concatenate(recs), np.concatenate(samples)
-
-
-def build_result(task: str, classes: tuple[str, ...], corpus, val_ds, before, after, metrics_before: dict,
-                 metrics_after: dict) -> dict:
+def build_result(task: TrainingTask, corpus, val_ds, before, after, metrics_before: dict, metrics_after: dict) -> dict:
     """Before/after metrics, confusion matrices (rows reference, columns prediction) and the changed list."""
-    out = {"task": task, "classes": list(classes), "before": metrics_before, "after": metrics_after,
+    classes = task.classes
+    out = {"task": task.name, "classes": list(classes), "before": metrics_before, "after": metrics_after,
            "confusion_before": None, "confusion_after": None, "changed": [], "n_changed": 0}
-    if task == "leadgen":
+    if not task.classifies:
         return out
     from sklearn.metrics import confusion_matrix
 
-    y, pb, rec = predicted_classes(task, before)
-    _, pa, _ = predicted_classes(task, after)
+    y, pb, _ = task.predicted_classes(before)
+    _, pa, _ = task.predicted_classes(after)
     labels = list(range(len(classes)))
     keep = y >= 0
     out["confusion_before"] = confusion_matrix(y[keep], pb[keep], labels=labels).tolist()
     out["confusion_after"] = confusion_matrix(y[keep], pa[keep], labels=labels).tolist()
     changed = np.flatnonzero(pb != pa)
     out["n_changed"] = int(len(changed))
-    if task == "beats":
-        brec, bsample = _beat_positions(corpus, val_ds)
-        times = bsample / corpus.fs
-    else:
-        brec, times = rec, np.zeros(len(rec))
+    records, times = task.example_positions(corpus, val_ds, before)
     for i in changed[:MAX_CHANGED]:
-        entry = corpus.records[int(brec[i])]
+        entry = corpus.records[int(records[i])]
         out["changed"].append({"record": entry.record, "time_s": round(float(times[i]), 3),
                                "reference": classes[int(y[i])] if y[i] >= 0 else "",
                                "before": classes[int(pb[i])], "after": classes[int(pa[i])]})
@@ -226,23 +177,22 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     ``pause`` are events the window sets."""
     import torch
 
-    from ..model.checkpoint import load_checkpoint
-    from .corpus import Corpus
-    from .dataset_builder import class_names
-    from .tasks import make_dataset, predict
-    from .tasks_data import record_indices, windows_of
-    from ..model.device import choose_device
-    from .tasks_finetune import SELECTION, build_model, finetune
+    from ...model.checkpoint import load_checkpoint
+    from ...model.device import choose_device
+    from ..data.corpus import Corpus
+    from ..data.task_windows import record_indices, windows_of
+    from ..tasks.evaluation import make_dataset, predict
+    from .run import build_model, finetune
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     ft = cfg.finetune
+    task = get_task(ft.task)
     cfg.work_dir.mkdir(parents=True, exist_ok=True)
     corpus = Corpus(cfg.dataset)
     manifest = json.loads((cfg.dataset / "dataset.json").read_text())
     if manifest["task"] != ft.task:
         raise ValueError(f"{cfg.dataset} holds a {manifest['task']} data set, not {ft.task}")
-    classes = class_names(ft.task)
     history = json.loads(_history_path(cfg).read_text()) if ft.resume and _history_path(cfg).exists() else []
     for row in history:
         emit("epoch", row)
@@ -269,12 +219,12 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
     def on_epoch(row: dict) -> None:
         val = row["val"]
         out = {"epoch": row["epoch"], "train_loss": row["train_loss"],
-               "val_loss": prediction_loss(ft.task, latest["pred"]) if "pred" in latest else None,
-               "metric": SELECTION[ft.task], "metric_value": val.get(SELECTION[ft.task]),
+               "val_loss": task.prediction_loss(latest["pred"]) if "pred" in latest else None,
+               "metric": task.selection_metric, "metric_value": val.get(task.selection_metric),
                "val": val, "elapsed_s": row["elapsed_s"]}
         history.append(out)
         _write_json(_history_path(cfg), history)
-        score = val.get(SELECTION[ft.task], float("nan"))
+        score = val.get(task.selection_metric, float("nan"))
         if score == score and score > best["score"]:
             best.update(score=score, pred=latest.get("pred"), epoch=row["epoch"], val=val)
         emit("epoch", out)
@@ -289,10 +239,10 @@ def run_job(cfg: JobConfig, emit, cancel, pause) -> None:
         model = load_checkpoint(cfg.checkpoint_dir)
         best["val"], best["pred"] = predict(model, ft.task, val_ds, ft.batch_size, device)
         best["epoch"] = summary.get("epoch")
-    result = build_result(ft.task, classes, corpus, val_ds, pred_before, best["pred"], metrics_before, best["val"])
+    result = build_result(task, corpus, val_ds, pred_before, best["pred"], metrics_before, best["val"])
     result.update(best_epoch=best["epoch"], history=history, version=None)
     if cfg.version_name:
-        from ..model.versions import save_version
+        from ...model.versions import save_version
 
         job = cfg.describe()
         metrics = {k: result[k] for k in ("task", "classes", "before", "after", "confusion_before",

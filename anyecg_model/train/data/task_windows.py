@@ -15,11 +15,11 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..signal.preprocess import PreprocessError, preprocess
-from ..vocabulary.beat_inputs import beat_fields, rhythm_features, rr_features
-from ..vocabulary.leads import STANDARD_LEADS
-from ..vocabulary.model_input import MAX_BEATS, WINDOW_S, PreprocessConfig
-from .corpus import Corpus, RecordEntry, corpus_peaks
+from ...signal.preprocess import PreprocessError, preprocess
+from ...vocabulary.beat_inputs import beat_fields, rhythm_features, rr_features
+from ...vocabulary.leads import STANDARD_LEADS
+from ...vocabulary.model_input import MAX_BEATS, WINDOW_S, PreprocessConfig
+from .corpus import Corpus, corpus_peaks
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """Stage 1 and 2 of the shipped recipe on the corpus cache: Rhythm Quantizer, then masked code prediction.
 
-``python -m anyecg_model.train.tasks_pretrain --stage tokenizer|mcp --out DIR --steps N`` trains one stage
-on :class:`~anyecg_model.train.tasks_data.PretrainDataset` (every set's non-test records, NSTDB noise
+``python -m anyecg_model.train.recipe.pretrain_corpus --stage tokenizer|mcp --out DIR --steps N`` trains one stage
+on :class:`~anyecg_model.train.data.task_windows.PretrainDataset` (every set's non-test records, NSTDB noise
 augmentation) and writes a checkpoint to ``DIR`` (the MCP stage starts from the tokenizer checkpoint in
 ``DIR``; run it again to continue from the last MCP checkpoint, recorded as ``mcp_2``, ...). Steps are counted,
 so a run is reproducible given the seed; the wall time is logged. On a CUDA machine it trains under bfloat16
 autocast with ``--workers`` data-loading processes; carry the corpus there with
-:mod:`anyecg_model.train.corpus_pack`.
+:mod:`anyecg_model.train.data.corpus_pack`.
 """
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from ..model.anyecg import AnyECG
-from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..model.device import choose_device
-from ..model.mcp import masked_code_loss
-from ..vocabulary.model_input import PreprocessConfig
-from .batch import to_device
-from .corpus import DEFAULT_CORPUS_DIR, Corpus
-from .tasks_data import PretrainDataset
+from ...model.anyecg import AnyECG
+from ...model.checkpoint import load_checkpoint, save_checkpoint
+from ...model.device import choose_device
+from ...model.mcp import masked_code_loss
+from ...vocabulary.model_input import PreprocessConfig
+from ..data.batch import to_device
+from ..data.corpus import DEFAULT_CORPUS_DIR, Corpus
+from ..data.task_windows import PretrainDataset
 
 log = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """The shipped-model recipe after stage 1: masked pre-training, then every task head, then packaging.
 
-``python -m anyecg_model.train.tasks_recipe --work runs/small --stages mcp,beats,rhythm,anomaly,leadgen,ultralong
+``python -m anyecg_model.train.recipe.shipped --work runs/small --stages mcp,beats,rhythm,anomaly,leadgen,ultralong
 --ship resources/anyecg-small`` continues from the tokenizer checkpoint in ``--work`` (see
-:mod:`.tasks_pretrain`). Each head stage fine-tunes its head on the frozen backbone
-(:func:`.tasks_finetune.finetune`, ``train="head"``) starting from the previous stage's checkpoint, so
+:mod:`.pretrain_corpus`). Each head stage fine-tunes its head on the frozen backbone
+(:func:`..finetune.run.finetune`, ``train="head"``) starting from the previous stage's checkpoint, so
 the final checkpoint carries every head. ``--ship`` copies it with the model's name, version, label
 vocabularies and the anomaly threshold (chosen on the validation split) into the release directory.
 """
@@ -17,26 +17,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..model.anyecg import AnyECG
-from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..vocabulary.labels import MITDB_RHYTHM_TO_EPISODE, label_vocabularies
-from ..vocabulary.model_input import PreprocessConfig
-from .corpus import DEFAULT_CORPUS_DIR, Corpus
-from .tasks import make_dataset, predict, record_level
-from .finetune_config import FinetuneConfig
-from .tasks_finetune import finetune
-from .tasks_pretrain import train_stage
-from .tasks_ultralong import train_ultralong
+from ...model.anyecg import AnyECG
+from ...model.checkpoint import load_checkpoint, save_checkpoint
+from ...vocabulary.labels import MITDB_RHYTHM_TO_EPISODE, label_vocabularies
+from ...vocabulary.model_input import PreprocessConfig
+from ..data.corpus import DEFAULT_CORPUS_DIR, Corpus
+from ..tasks import TASKS, get_task
+from ..tasks.evaluation import make_dataset, predict, record_level
+from ..finetune.config import FinetuneConfig
+from ..finetune.run import finetune
+from .pretrain_corpus import train_stage
+from .ultralong import train_ultralong
 
 log = logging.getLogger(__name__)
 
-HEAD_STAGES = {
-    # task: (epochs, lr, max windows per training record); batch size BATCH_SIZE
-    "beats": (5, 2e-3, None),
-    "rhythm": (60, 2e-3, 1),
-    "anomaly": (60, 2e-3, 1),
-    "leadgen": (40, 2e-3, None),
-}
+#: Batch size of every head stage (each task's epochs, learning rate and windows per record: ``task.stage``).
 BATCH_SIZE = 64
 
 
@@ -72,15 +67,15 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
     if "mcp" in stages:
         train_stage("mcp", work, mcp_steps, batch_size=32, lr=5e-4, seed=seed, corpus_dir=corpus_dir,
                     max_minutes=mcp_minutes)
-    for task, (n_epochs, lr, max_w) in HEAD_STAGES.items():
+    for task in TASKS:
         if task not in stages:
             continue
-        n_epochs = epochs or n_epochs
+        stage = get_task(task).stage
         out = work.parent / f"{work.name}-{task}"
-        finetune(FinetuneConfig(task=task, out=out, init=current, train="head", epochs=n_epochs, lr=lr, seed=seed,
-                                batch_size=BATCH_SIZE,
-                                max_windows_per_record=max_w, corpus=corpus_dir, device="auto",
-                                max_steps_per_epoch=max_steps_per_epoch, reset_head=reset_heads))
+        finetune(FinetuneConfig(task=task, out=out, init=current, train="head", epochs=epochs or stage.epochs,
+                                lr=stage.lr, seed=seed, batch_size=BATCH_SIZE,
+                                max_windows_per_record=stage.max_windows_per_record, corpus=corpus_dir,
+                                device="auto", max_steps_per_epoch=max_steps_per_epoch, reset_head=reset_heads))
         current = out
     if "ultralong" in stages:
         model = load_checkpoint(current)

@@ -1,8 +1,7 @@
 """Label tables of whole records: CinC-2017 ``REFERENCE.csv`` and PTB-XL-style database tables.
 
-``read_label_table(path)`` maps record names to a label text (and a patient when the table names one);
-``class_of_table_label(task, text)`` turns the text into a class index of the task (rhythm: RECORD_CLASSES,
-anomaly: 0 normal / 1 abnormal).
+``read_label_table(path)`` maps record names to a label text (and a patient when the table names one); each
+task turns the text into its class index (``TrainingTask.label_from_table``).
 """
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..vocabulary.labels import RECORD_CLASSES
 
 #: Rhythm labels of tables and episodes → CinC record class.
 RHYTHM_ALIASES = {"N": "N", "NSR": "N", "SR": "N", "A": "A", "AF": "A", "AFIB": "A", "O": "O", "~": "~",
@@ -86,18 +84,3 @@ def read_label_table(path: Path) -> dict[str, TableRow]:
             if v:
                 out[Path(v).name if "/" in v else v] = row
     return out
-
-
-def class_of_table_label(task: str, text: str) -> int:
-    t = text.strip()
-    if task == "rhythm":
-        cls = RHYTHM_ALIASES.get(t.upper().lstrip("("))
-        return RECORD_CLASSES.index(cls) if cls else -1
-    if task == "anomaly":
-        low = t.lower()
-        if low in ("0", "normal", "n", "norm", "false"):
-            return 0
-        if low in ("1", "abnormal", "a", "o", "~", "true") or RHYTHM_ALIASES.get(t.upper()) in ("A", "O"):
-            return 1
-        return -1
-    return -1

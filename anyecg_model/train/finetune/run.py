@@ -25,19 +25,16 @@ from typing import Callable
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..model.anyecg import AnyECG
-from ..model.checkpoint import load_checkpoint, save_checkpoint
-from ..model.device import choose_device
-from .corpus import Corpus
-from .finetune_config import FinetuneConfig
-from .loop import DistEnv, Trainer, TrainConfig
-from .tasks import TaskObjective, TrainingCancelled, beat_class_weights, make_dataset, predict
+from ...model.anyecg import AnyECG
+from ...model.checkpoint import load_checkpoint, save_checkpoint
+from ...model.device import choose_device
+from ..data.corpus import Corpus
+from .config import FinetuneConfig
+from ..loop import DistEnv, Trainer, TrainConfig
+from ..tasks import get_task
+from ..tasks.evaluation import TaskObjective, TrainingCancelled, make_dataset, predict
 
 log = logging.getLogger(__name__)
-
-#: Validation metric that picks the best epoch, per task (higher is better).
-SELECTION = {"beats": "jkappa", "rhythm": "F1_mean_NAO", "anomaly": "AUROC", "leadgen": "r"}
-
 
 def _freeze(model: AnyECG, task: str, mode: str, last_layers: int) -> None:
     model.requires_grad_(False)
@@ -100,7 +97,7 @@ def load_without_head(directory: Path, head: str) -> AnyECG:
 
     from safetensors.torch import load_file, save_file
 
-    from ..model.config import ModelConfig
+    from ...model.config import ModelConfig
 
     meta = json.loads((Path(directory) / "config.json").read_text())
     state = load_file(str(Path(directory) / "model.safetensors"))
@@ -154,7 +151,7 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
                             max_windows_per_record=cfg.max_windows_per_record)
     val_ds = make_dataset(cfg.task, corpus, pcfg, ("val",), seed=cfg.seed,
                           max_windows_per_record=cfg.max_windows_per_record)
-    weights = beat_class_weights(train_ds) if cfg.task == "beats" else None
+    weights = get_task(cfg.task).class_weights(train_ds)
     head = model.heads[cfg.task]
     new_covariance = hasattr(head, "fit_covariance") and not bool(head.lead_cov.any())
     if new_covariance:  # a new lead-generation head
@@ -177,7 +174,7 @@ def finetune(cfg: FinetuneConfig, on_epoch: Callable[[dict], None] | None = None
         model.train()
         row = {"epoch": epoch, "step": step, "train_loss": metrics.get("train/loss"),
                "val": val, "elapsed_s": round(time.perf_counter() - t0, 1)}
-        score = val.get(SELECTION[cfg.task], float("nan"))
+        score = val.get(get_task(cfg.task).selection_metric, float("nan"))
         if score == score and score > best["score"]:
             best.update(score=score, epoch=epoch, val=val)
             save_checkpoint(model, cfg.out, _metadata(model, cfg, best))
