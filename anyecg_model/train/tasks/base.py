@@ -28,6 +28,16 @@ class HeadStage:
     max_windows_per_record: int | None = None
 
 
+@dataclass
+class Predictions:
+    """Collected outputs of one task over a dataset (numpy), for metrics and baselines."""
+
+    task: str
+    y: np.ndarray
+    score: np.ndarray
+    record: np.ndarray
+
+
 class TrainingTask:
     """One fine-tuning task (see module doc). Subclasses set the class attributes and the data, objective and
     metric methods; the defaults suit a task that sees the backbone's hidden states of the present leads."""
@@ -113,8 +123,6 @@ class TrainingTask:
 
     def summarise(self, parts: list[tuple]) -> tuple[dict, object]:
         """(metrics, predictions) from the collected batches."""
-        from .evaluation import Predictions
-
         ys, scores, recs = zip(*parts) if parts else ((), (), ())
         pred = Predictions(self.name, np.concatenate(ys), np.concatenate(scores), np.concatenate(recs))
         return self.metrics(pred), pred

@@ -5,10 +5,8 @@ a task. Record-level scores average the window outputs (logits for anomaly, prob
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -16,7 +14,7 @@ from ...model.anyecg import AnyECG
 from ...vocabulary.model_input import PreprocessConfig
 from ..data.corpus import Corpus
 from ..data.task_windows import WindowDataset
-from .base import get_task
+from .base import Predictions, get_task  # noqa: F401  (Predictions: part of this module's API)
 from .record_task import record_level  # noqa: F401  (part of this module's API: per-record scores)
 
 
@@ -53,16 +51,6 @@ class TaskObjective(nn.Module):
 
 class TrainingCancelled(RuntimeError):
     """Raised inside the training loop when the caller's ``cancelled()`` returns True."""
-
-
-@dataclass
-class Predictions:
-    """Collected outputs of one task over a dataset (numpy), for metrics and baselines."""
-
-    task: str
-    y: np.ndarray
-    score: np.ndarray
-    record: np.ndarray
 
 
 @torch.no_grad()
