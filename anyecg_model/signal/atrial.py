@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filter_design import butter_sos
+from .filter_design import butter_sos, sosfiltfilt
 
 #: The P-wave segment before the R peak (s): from ``P_SEGMENT_S[0]`` to ``P_SEGMENT_S[1]`` before it.
 P_SEGMENT_S = (0.30, 0.08)
@@ -23,7 +23,6 @@ def p_wave_consistency(x: np.ndarray, fs: float, peaks: np.ndarray, neighbours: 
     """Per R peak (samples of ``x``, one lead in mV at ``fs`` Hz): the consistency of the P-wave segment with
     its neighbours' (see the module docstring); NaN where the segment leaves the signal or too few beats."""
     from numpy.lib.stride_tricks import sliding_window_view
-    from scipy.signal import sosfiltfilt
 
     peaks = np.asarray(peaks, np.int64)
     out = np.full(len(peaks), np.nan)

@@ -26,7 +26,7 @@ from scipy import signal as sps
 from ..vocabulary.lead_map import map_leads
 from ..vocabulary.leads import STANDARD_LEADS
 from ..vocabulary.model_input import PreprocessConfig
-from .filter_design import band_notch_sos
+from .filter_design import band_notch_sos, sosfiltfilt
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def preprocess(data: np.ndarray, fs: float, lead_names: Sequence[str], cfg: Prep
     if cfg.denoise_wavelet:  # before the band-pass, so the finest details still measure the white noise
         x = _wavelet_denoise(x, cfg.denoise_wavelet, cfg.denoise_level)
     padlen = min(n - 1, int(round(fs)))
-    x = sps.sosfiltfilt(_filter_sos(cfg, fs), x, axis=-1, padlen=padlen)
+    x = sosfiltfilt(_filter_sos(cfg, fs), x, axis=-1, padlen=padlen)
     ptp = np.ptp(x, axis=-1)
     flat = ptp < cfg.flat_threshold_mv
     for r in np.flatnonzero(flat):

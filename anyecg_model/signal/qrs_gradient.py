@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filter_design import butter_sos
+from .filter_design import butter_sos, sosfiltfilt
 
 #: Mains frequency of the moving-average filter (Hz), NeuroKit2's default.
 POWERLINE_HZ = 50.0
@@ -30,7 +30,7 @@ MIN_DELAY_S = 0.3
 
 def clean_ecg(x: np.ndarray, fs: float) -> np.ndarray:
     """High-pass (0.5 Hz, order 5, zero phase) and mains moving average of one lead (no NaN) at ``fs`` Hz."""
-    from scipy.signal import filtfilt, sosfiltfilt
+    from scipy.signal import filtfilt
 
     y = sosfiltfilt(butter_sos(5, 0.5, "highpass", fs), x)
     b = np.ones(int(fs / POWERLINE_HZ)) if fs >= 100 else np.ones(2)

@@ -20,7 +20,7 @@ import logging
 
 import numpy as np
 
-from .filter_design import butter_sos
+from .filter_design import butter_sos, sosfiltfilt
 from .qrs_gradient import clean_ecg, gradient_qrs_peaks
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,6 @@ MIN_DURATION_S = 2.0
 
 def _qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
     """Zero-phase 5–25 Hz band-pass (the QRS band) used to choose the extremum."""
-    from scipy.signal import sosfiltfilt  # scipy.signal costs ~1 s: imported on first detection
-
     return sosfiltfilt(butter_sos(2, (5.0, min(25.0, 0.45 * fs)), "bandpass", fs), x)
 
 
