@@ -150,22 +150,28 @@ class Analyzer:
     def _iter_prefetched(self, rec: Recording, tasks, scheduler: ChunkScheduler, ranges: list[Span],
                          cancelled: Callable[[], bool] | None, leads: LeadMapping) -> Iterator[ChunkResult]:
         """:meth:`iter_analyze` with a fixed order: the next chunk's signal work (reading, filtering, quality,
-        R peaks, beat inputs, the beats' morphology codes) runs on a second thread while the model runs on this
-        one (numpy, scipy and torch release the GIL in their inner loops), so two cores do both at once. The same chunks, in the same
-        order, with the same inputs as one after the other."""
+        R peaks, beat inputs) runs on a second thread while the model runs on this one (numpy, scipy and torch
+        release the GIL in their inner loops), so two cores do both at once. The beats' morphology codes are
+        encoded by whichever thread would otherwise wait: on the signal thread while the model is busy, else by
+        the beat head. The same chunks, in the same order, with the same inputs as one after the other."""
         from concurrent.futures import ThreadPoolExecutor
 
         state, prev_end, done = None, None, 0.0
+        model_waits = threading.Event()  # set while this thread waits for the next chunk's inputs
         with ThreadPoolExecutor(1, thread_name_prefix="anyecg-chunk-signal") as pool:
             span = scheduler.take(ranges)
-            pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks)
+            pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks, model_waits)
             while pending is not None:
                 if cancelled is not None and cancelled():
                     pending.cancel()
                     return
+                if not pending.done():
+                    model_waits.set()
                 inputs, (start_s, end_s) = pending.result(), span
+                model_waits.clear()
                 span = scheduler.take(ranges)
-                pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks)
+                pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks,
+                                                                model_waits)
                 if prev_end is None or abs(prev_end - start_s) > 1e-6:
                     state = None  # the GRU state only carries over to the time-successor of the last chunk
                 part, state = self._chunk_result(inputs, tasks, state)
@@ -207,11 +213,11 @@ class Analyzer:
         return self._chunk_result(self._chunk_inputs(rec, start_s, end_s, leads, tasks), tasks, state)
 
     def _chunk_inputs(self, rec: Recording, start_s: float, end_s: float, leads: LeadMapping,
-                      tasks: Sequence[str] = TASKS) -> dict:
+                      tasks: Sequence[str] = TASKS, model_waits: threading.Event | None = None) -> dict:
         """Everything of a chunk before the backbone: read with margins, preprocessed, quality gate, R peaks, the
         windows' model inputs stacked (``batch``: one row per window), each window's beat times (s) and
-        clinical features, the beats' morphology codes (:meth:`_morphology`) and P-wave consistency. Runs on
-        any thread."""
+        clinical features, the beats' morphology codes (:meth:`_morphology`; None when ``model_waits`` is set:
+        the beat head encodes them then) and P-wave consistency. Runs on any thread."""
         fs, model = rec.fs, self.model
         seg0 = max(0.0, start_s - MARGIN_S)
         seg1 = min(rec.duration_s, end_s + MARGIN_S)
@@ -260,10 +266,12 @@ class Analyzer:
         we[-1] = end_s
         t = seg0 + peaks / mfs
         mine = (t >= start_s) & (t < end_s)
+        fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
+                  "unreadable_s": bad, "unreadable_code": bad_code}
+        ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: encode here
         return {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
-                "morphology": self._morphology(batch, tasks), "span": (start_s, end_s, ws, we),
-                "fields": {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
-                           "unreadable_s": bad, "unreadable_code": bad_code}}
+                "morphology": self._morphology(batch, tasks) if ahead else None, "span": (start_s, end_s, ws, we),
+                "fields": fields}
 
     @torch.inference_mode()
     def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object]:

@@ -109,3 +109,13 @@ def test_tokens_pooled_once_give_the_findings_of_each_head_pooling_them(tiny_mod
     once = analyzer.analyze(recording)
     monkeypatch.setattr(analyzer_module, "pool_tokens", lambda h, lead_mask, patch_mask: None)  # each head pools
     assert once.to_json() == analyzer.analyze(recording).to_json()
+
+
+def test_morphology_codes_are_left_to_the_beat_head_while_the_model_thread_waits(tiny_model_dir, recording):
+    import threading
+
+    analyzer = Analyzer(tiny_model_dir, device="cpu", chunk_s=30.0)
+    leads, waits = input_leads(recording), threading.Event()
+    assert analyzer._chunk_inputs(recording, 0.0, 30.0, leads, model_waits=waits)["morphology"] is not None
+    waits.set()
+    assert analyzer._chunk_inputs(recording, 0.0, 30.0, leads, model_waits=waits)["morphology"] is None
