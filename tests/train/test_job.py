@@ -18,7 +18,8 @@ from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.train.data.dataset_builder import DatasetConfig, build_dataset
 from anyecg_model.train.finetune.options import config_from_args
 from anyecg_model.train.finetune.config import FinetuneConfig
-from anyecg_model.train.finetune.job import JobConfig, TrainingJob, _worker_main, run_job
+from anyecg_model.train.finetune.job import JobConfig, TrainingJob
+from anyecg_model.train.finetune.worker import run_job, worker_main
 from anyecg_model.train.tasks import get_task
 
 from beat_synth import beat_record
@@ -151,7 +152,7 @@ def test_bad_dataset_folder_fails_with_its_name(setup, tmp_path):
     import queue
 
     q = queue.Queue()
-    _worker_main(_cfg(setup, "bad", dataset=tmp_path / "nowhere"), q, threading.Event(), threading.Event())
+    worker_main(_cfg(setup, "bad", dataset=tmp_path / "nowhere"), q, threading.Event(), threading.Event())
     event = q.get_nowait()
     assert event.kind == "failed" and "nowhere" in event.data["message"]
 
