@@ -21,7 +21,6 @@ from ..io.recording import Recording
 from ..model.beat_fusion import beat_representation
 from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, BEAT_SYMBOLS
 from .analyzer import Analyzer
-from .chunks import TASKS
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +57,10 @@ class ReferenceBeatAnalyzer(Analyzer):
         p = self.peaks[(self.peaks >= s0) & (self.peaks < s0 + len(lead))]
         return (p - s0).astype(np.float64)
 
-    def _chunk_inputs(self, rec, start_s, end_s, leads, tasks=TASKS) -> dict:
+    def _chunk_inputs(self, *args, **kwargs) -> dict:
         """The analyzer's chunk inputs, each window's beat times carried as a last column of its clinical
         features: the per-window arrays the analyzer hands to :meth:`_beat_probabilities`, batch by batch."""
-        inputs = super()._chunk_inputs(rec, start_s, end_s, leads, tasks)
+        inputs = super()._chunk_inputs(*args, **kwargs)
         inputs["beat_clinical"] = [np.column_stack([c, t]) for c, t in zip(inputs["beat_clinical"],
                                                                             inputs["beat_times"])]
         return inputs
