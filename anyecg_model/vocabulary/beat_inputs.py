@@ -161,8 +161,10 @@ def window_beat_fields(patches: np.ndarray, local: list[np.ndarray], rr: list[np
     out["beat_mask"][window, slot] = True
     if labels is not None:
         out["beat_label"][window, slot] = np.concatenate(labels)
+    live = np.flatnonzero(seg.any(axis=(0, 2)))  # slots holding a sample (the others are never live)
+    first = np.cumsum(counts) - counts  # each window's first beat in seg
     for k in np.unique(counts[counts > 0]):  # windows with k beats: their template features in one call
         w = np.flatnonzero(counts == k)
-        rows = window_template_features(out["beat_morph"][w, :k])
-        out["beat_template"][w, :k] = rows
+        beats = seg[first[w][:, None] + np.arange(k)[None, :]]  # (G, k, S, T), as out["beat_morph"][w, :k]
+        out["beat_template"][w, :k] = window_template_features(beats[:, :, live])
     return out
