@@ -1,7 +1,8 @@
 """A compact training cache of the real ECG sets: int16 signals at 300 Hz plus a JSON index.
 
 ``build_corpus(data_dir, out_dir)`` reads mitdb, cinc2017, ptbxl500, ludb and the NSTDB noise records
-once, resamples every lead to :data:`CORPUS_FS` Hz and stores, per set, ``signals.npy`` (int16,
+once through the project's own readers (:func:`~anyecg_model.io.open_recording`, which also gives the
+header's comments and the ``atr`` reference annotations), resamples every lead to :data:`CORPUS_FS` Hz and stores, per set, ``signals.npy`` (int16,
 shape (n_leads_of_set, total_samples), :data:`UNITS_PER_MV` units per mV), ``labels.npz`` (beat and
 rhythm-episode arrays, numbers only) and one shared ``index.json`` with one entry per record: set,
 record, patient, split, lead names, offset, length, age, sex and record labels. Everything is read
@@ -27,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...io.recording import resample
+from ...io import open_recording
+from ...io.recording import Recording, resample
 from ...vocabulary.labels import AAMI_BEAT_CLASSES, AAMI_CLASS, EPISODE_LABELS, RECORD_CLASSES, episode_label
-from ...vocabulary.lead_map import canonical_lead_name
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ UNITS_PER_MV = 1000.0  # int16 → ±32.767 mV
 SPLIT_SEED = 2017
 DEFAULT_CORPUS_DIR = Path.home() / ".cache" / "anyecg" / "corpus"
 DEFAULT_DATA_DIR = Path.home() / ".cache" / "anyecg" / "data"
+#: Samples (all leads together) read at once while building.
+READ_CHUNK_VALUES = 1 << 24
 
 MITDB_DS1 = tuple(str(r) for r in (101, 106, 108, 109, 112, 114, 115, 116, 118, 119, 122, 124, 201, 203, 205,
                                    207, 208, 209, 215, 220, 223, 230))
@@ -69,12 +72,15 @@ def _int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x), -32767, 32767).astype(np.int16)
 
 
-def _read_wfdb(path: Path) -> tuple[np.ndarray, float, list[str], list[str]]:
-    import wfdb
-
-    rec = wfdb.rdrecord(str(path), physical=True)
-    return rec.p_signal.T.astype(np.float32), float(rec.fs), [canonical_lead_name(n) for n in rec.sig_name], \
-        list(rec.comments or [])
+def _read(path: Path) -> tuple[np.ndarray, float, list[str], Recording]:
+    """(signal in mV (n_leads, n) float32, rate in Hz, lead names, the recording) of the record ``path`` (a WFDB
+    record name without extension), read by the project's own readers (:func:`~anyecg_model.io.open_recording`:
+    units converted to mV, invalid samples NaN, the header's comments and every annotation file beside it)."""
+    rec = open_recording(path.with_name(path.name + ".hea"))
+    step = max(1, READ_CHUNK_VALUES // max(1, len(rec.leads)))
+    sig = np.concatenate([rec.read(s, min(rec.n_samples, s + step)) for s in range(0, rec.n_samples, step)]
+                         or [np.zeros((len(rec.leads), 0), np.float32)], axis=1)
+    return sig, float(rec.fs), list(rec.lead_names), rec
 
 
 class _SetWriter:
@@ -102,17 +108,16 @@ class _SetWriter:
 
 
 def _mitdb(data: Path, out: Path) -> list[RecordEntry]:
-    import wfdb
-
     w = _SetWriter("mitdb", 2)
     beat_rec, beat_sample, beat_cls, ep_rec, ep_start, ep_stop, ep_lab = [], [], [], [], [], [], []
     records = sorted(p.stem for p in (data / "mitdb").glob("*.hea"))
     for k, rec in enumerate(records):
-        sig, fs, leads, comments = _read_wfdb(data / "mitdb" / rec)
-        ann = wfdb.rdann(str(data / "mitdb" / rec), "atr")
+        sig, fs, leads, recording = _read(data / "mitdb" / rec)
+        a = recording.annotations
+        ann = a.select(a.source == "atr")
         split = ("excluded" if rec in MITDB_PACED else "test" if rec in MITDB_DS2
                  else "val" if rec in MITDB_VAL else "train")
-        age, sex = _mitdb_demography(comments)
+        age, sex = _mitdb_demography(recording.comments)
         patient = "201" if rec == "202" else rec
         w.add(sig, fs, record=rec, patient=f"mitdb-{patient}", split=split, leads=leads, age=age, sex=sex,
               labels={})
@@ -122,7 +127,7 @@ def _mitdb(data: Path, out: Path) -> list[RecordEntry]:
                 beat_rec.append(k)
                 beat_sample.append(int(round(s * scale)))
                 beat_cls.append(AAMI_BEAT_CLASSES.index(AAMI_CLASS[sym]))
-        rhythm = [(int(s), a) for s, sym, a in zip(ann.sample, ann.symbol, ann.aux_note) if sym == "+" and a
+        rhythm = [(int(s), a) for s, sym, a in zip(ann.sample, ann.symbol, ann.aux) if sym == "+" and a
                   and a.startswith("(")]
         for j, (s, a) in enumerate(rhythm):
             stop = rhythm[j + 1][0] if j + 1 < len(rhythm) else sig.shape[1]
@@ -167,7 +172,7 @@ def _cinc(data: Path, out: Path) -> list[RecordEntry]:
     split = _seeded_split(list(ref), list(ref.values()))
     w = _SetWriter("cinc2017", 1)
     for rec in sorted(ref):
-        sig, fs, _, _ = _read_wfdb(data / "cinc2017" / rec)
+        sig, fs, _, _ = _read(data / "cinc2017" / rec)
         # AliveCor's single lead is recorded between the two hands: lead I
         w.add(sig, fs, record=rec, patient=f"cinc-{rec}", split=split[rec], leads=["I"], age=None, sex=None,
               labels={"record_class": RECORD_CLASSES.index(ref[rec]), "anomaly": int(ref[rec] != "N")})
@@ -188,7 +193,7 @@ def _ptbxl(data: Path, out: Path) -> list[RecordEntry]:
         # NORM only → normal; any other diagnostic superclass → abnormal; none at all → unlabelled (-1)
         anomaly = -1 if not classes else 0 if classes == {"NORM"} else 1
         fold = int(row["strat_fold"])
-        sig, fs, leads, _ = _read_wfdb(root / row["filename_hr"])
+        sig, fs, leads, _ = _read(root / row["filename_hr"])
         age = float(row["age"]) if row["age"] and float(row["age"]) < 120 else None
         sex = None if row["sex"] == "" else 1.0 - float(row["sex"])  # PTB-XL: 0 male, 1 female
         w.add(sig, fs, record=row["ecg_id"], patient=f"ptbxl-{row['patient_id']}",
@@ -205,9 +210,9 @@ def _ludb(data: Path, out: Path) -> list[RecordEntry]:
     order = list(rng.permutation(len(records)))
     w = _SetWriter("ludb", 12)
     for i, rec in enumerate(records):
-        sig, fs, leads, comments = _read_wfdb(root / "data" / rec)
+        sig, fs, leads, recording = _read(root / "data" / rec)
         age = sex = None
-        for c in comments:
+        for c in recording.comments:
             if c.startswith("<age>:") and c.split(":")[1].strip().isdigit():
                 age = float(c.split(":")[1])
             if c.startswith("<sex>:"):
@@ -223,7 +228,7 @@ def _noise(data: Path, out: Path) -> None:
     """NSTDB baseline-wander and muscle-artefact records → ``noise.npz`` (float32 mV at 300 Hz)."""
     arrays = {}
     for name in ("bw", "ma"):
-        sig, fs, _, _ = _read_wfdb(data / "noise" / name)
+        sig, fs, _, _ = _read(data / "noise" / name)
         arrays[name] = resample(sig, fs, CORPUS_FS).astype(np.float32)
     np.savez(out / "noise.npz", **arrays)
 
