@@ -45,3 +45,17 @@ def test_a_microvolt_record_enters_the_cache_in_millivolts_with_its_beats_and_rh
     assert [EPISODE_LABELS[k] for k in labels["episode_label"]] == ["NSR", "AF"]
     assert abs(labels["episode_start"][1] - 10.2 * C.CORPUS_FS) <= 1
     assert labels["episode_stop"][1] == round(20 * C.CORPUS_FS)
+
+
+def test_help_builds_nothing(tmp_path):
+    """``python -m anyecg_model.train.data.corpus --help`` prints the usage; it once took ``--help`` for the
+    data folder and left an empty cache behind."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HOME": str(tmp_path)}
+    res = subprocess.run([sys.executable, "-m", "anyecg_model.train.data.corpus", "--help"], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert res.returncode == 0 and "data_dir" in res.stdout
+    assert not (tmp_path / ".cache").exists()

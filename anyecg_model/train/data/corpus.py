@@ -284,13 +284,6 @@ class Corpus:
             return {k: z[k] for k in z.files}
 
 
-if __name__ == "__main__":
-    import sys
-
-    logging.basicConfig(level=logging.INFO)
-    build_corpus(*(Path(a) for a in sys.argv[1:3]))
-
-
 def detection_lead(leads: list[str]) -> int:
     """Index of the lead R peaks are detected on: II (or MLII) when present, else the first lead."""
     for name in ("II", "MLII"):
@@ -312,3 +305,20 @@ def corpus_peaks(corpus: "Corpus", set_name: str) -> dict[str, np.ndarray]:
         np.savez(path, offsets=offsets, peaks=np.concatenate(found).astype(np.int64))
     with np.load(path, allow_pickle=False) as z:
         return {k: z[k] for k in z.files}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m anyecg_model.train.data.corpus [DATA_DIR] [OUT_DIR]``: build the cache."""
+    import argparse
+
+    p = argparse.ArgumentParser(description="Build the training cache of the real ECG sets (a few minutes).")
+    p.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR,
+                   help="folder holding mitdb, cinc2017, ptbxl500, ludb and noise (default %(default)s)")
+    p.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_CORPUS_DIR, help="cache folder (default %(default)s)")
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    build_corpus(a.data_dir, a.out_dir)
+
+
+if __name__ == "__main__":
+    main()
