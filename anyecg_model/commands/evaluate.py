@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from ..model.shipped import SHIPPED_MODEL_DIR
-from ..train.finetune.options import add_options
 from ..train.finetune.config import FinetuneConfig
+from ..train.finetune.options import add_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,8 +13,8 @@ import json
 import logging
 import sys
 
-from ..train.finetune.options import add_options, config_from_args
 from ..train.finetune.config import FinetuneConfig
+from ..train.finetune.options import add_options, config_from_args
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ...model.config import MODEL_SIZES
 from ...model.shipped import SHIPPED_MODEL_DIR
+from ..data.corpus import DEFAULT_CORPUS_DIR
 from ..tasks import task_names
 from .options import option
-from ..data.corpus import DEFAULT_CORPUS_DIR
 
 TRAIN_MODES = ("head", "last", "full")
 DEVICES = ("auto", "cpu", "cuda")

@@ -29,10 +29,10 @@ from ...model.anyecg import AnyECG
 from ...model.checkpoint import load_checkpoint, save_checkpoint
 from ...model.device import choose_device
 from ..data.corpus import Corpus
-from .config import FinetuneConfig
 from ..loop import DistEnv, Trainer, TrainConfig
 from ..tasks import get_task
 from ..tasks.evaluation import TaskObjective, TrainingCancelled, make_dataset, predict
+from .config import FinetuneConfig
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from ...model.checkpoint import load_checkpoint, save_checkpoint
 from ...vocabulary.labels import MITDB_RHYTHM_TO_EPISODE, label_vocabularies
 from ...vocabulary.model_input import PreprocessConfig
 from ..data.corpus import DEFAULT_CORPUS_DIR, Corpus
-from ..tasks import TASKS, get_task
-from ..tasks.evaluation import make_dataset, predict, record_level
 from ..finetune.config import FinetuneConfig
 from ..finetune.run import finetune
+from ..tasks import TASKS, get_task
+from ..tasks.evaluation import make_dataset, predict, record_level
 from .pretrain_corpus import train_stage
 from .ultralong import train_ultralong
 
