@@ -90,6 +90,9 @@ class AnnotationStore:
         self.content_hash = content_hash
         self.log = EditLog()
         self.events = StoreEvents()
+        #: Counts table changes, twice per edit, undo or redo: odd while one is being applied. A reader on another
+        #: thread (suggestions prepared in a worker) reads it before and compares after.
+        self.revision = 0
         self._next_id = 1 + max(int(self.beats.ids.max(initial=-1)), int(self.episodes.ids.max(initial=-1)))
         self.base_fingerprint = self.fingerprint()
 
@@ -295,8 +298,12 @@ class AnnotationStore:
     def _apply(self, edit: Edit, forward: bool, action: str,
                record: Callable[[], dict] | None = None) -> dict | None:
         """Change the tables, then ``record()`` the edit in the log (returns its entry), then tell the listeners."""
-        beats = self.beats.apply(edit.beats, forward, edit.beat_bulk)
-        episodes = self.episodes.apply(edit.episodes, forward, edit.episode_bulk)
+        self.revision += 1
+        try:
+            beats = self.beats.apply(edit.beats, forward, edit.beat_bulk)
+            episodes = self.episodes.apply(edit.episodes, forward, edit.episode_bulk)
+        finally:
+            self.revision += 1
         entry = record() if record is not None else None
         self.events.changed.emit(StoreChange(action, edit, beats, episodes))
         return entry

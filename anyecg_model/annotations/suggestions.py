@@ -28,13 +28,14 @@ BULK_ACCEPT = 64
 
 @dataclass
 class PreparedSuggestions:
-    """Model suggestions ready to commit (:func:`prepare_suggestions`): the edit's parts, and what the store's
-    log held when they were made (:func:`commit_suggestions` prepares them again if it has changed since)."""
+    """Model suggestions ready to commit (:func:`prepare_suggestions`): the edit's parts, and the store's
+    :attr:`~.store.AnnotationStore.revision` when they were made (:func:`commit_suggestions` prepares them again
+    if it has changed since)."""
 
     label: str
     bulk: Bulk
     episode_bulk: Bulk
-    log_length: int
+    revision: int
     again: Callable[[], "PreparedSuggestions"]
 
     @property
@@ -46,12 +47,13 @@ def prepare_suggestions(store: AnnotationStore, sample: Sequence[int], code: Seq
                         confidence: Sequence[float], top: Sequence[Sequence[tuple[str, float]]] | None = None,
                         episodes: Iterable[tuple[int, int, str, float]] = ()) -> PreparedSuggestions:
     """The edit that replaces the pending (``model``) suggestions with new ones, not yet applied (a viewer
-    prepares it in one event-loop turn and commits it in the next).
+    prepares it in one event-loop turn, or in a worker thread, and commits it in a later turn).
 
     ``sample`` in base-rate samples, ``code`` MIT-BIH beat codes, ``confidence`` in 0..1, ``top`` the
     model's best classes per beat as ``(code, probability)``; ``episodes`` as ``(start, stop, label, confidence)``.
     Beats within 150 ms of one already accepted or rejected are not suggested again.
     """
+    revision = store.revision  # read first: prepared off the GUI thread, an edit applied meanwhile is seen
     episodes = list(episodes)
     n = len(sample)
     if not (len(code) == len(confidence) == n) or (top is not None and len(top) != n):
@@ -83,16 +85,15 @@ def prepare_suggestions(store: AnnotationStore, sample: Sequence[int], code: Seq
         code=np.array([check_rhythm_code(label) for _, _, label, _ in episodes], object), source="model",
         author="model", timestamp=now, confidence=np.array([float(c) for *_, c in episodes], float))
     episode_bulk = Bulk(new_episodes, e.gather(e.ids[e["source"] == "model"]))
-    return PreparedSuggestions(f"{MODEL_LABEL}: {n} beats", Bulk(added, dropped), episode_bulk,
-                               len(store.log.entries),
+    return PreparedSuggestions(f"{MODEL_LABEL}: {n} beats", Bulk(added, dropped), episode_bulk, revision,
                                lambda: prepare_suggestions(store, sample, code, confidence, top, episodes))
 
 
 def commit_suggestions(store: AnnotationStore, prepared: PreparedSuggestions):
     """Apply prepared suggestions as one undoable edit (columnar: a 24-h recording's ~100,000 beats take tens
     of milliseconds, see ``bench/bench_gui_responsiveness.py``); prepared again first if the store was edited
-    since."""
-    if len(store.log.entries) != prepared.log_length:
+    since, or was being edited when they were prepared (call it on the thread that edits the store)."""
+    if store.revision != prepared.revision or prepared.revision % 2:
         prepared = prepared.again()
     return store.commit(prepared.label, beat_bulk=prepared.bulk, episode_bulk=prepared.episode_bulk, by_model=True)
 

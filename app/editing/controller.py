@@ -18,13 +18,16 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
-from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, AnnotationStore, Journal, ReviewQueue, accept,
-                                      bulk_accept, pick_class, reject, set_suggestions, snap_to_r_peak)
+from anyecg_model.annotations import (LABEL_SOURCES, POINT_CODES, AnnotationError, AnnotationStore, Journal,
+                                      ReviewQueue, accept, bulk_accept, pick_class, reject, set_suggestions,
+                                      snap_to_r_peak)
+from anyecg_model.annotations.suggestions import PreparedSuggestions, commit_suggestions
 
 from .gestures import EditGestures
 from .lanes import SELECTION_COLOUR, SUGGESTION_SOURCES, StoreBeatLane, StoreRhythmLane
@@ -328,6 +331,32 @@ class EditController(QtCore.QObject):
         ranked ``(code, p)``) beside the labels, replacing pending ones; one undoable edit."""
         set_suggestions(self.store, sample, code, confidence, top, episodes)
         self.reorder_queue()
+
+    def commit_suggestions(self, store: AnnotationStore, prepared: PreparedSuggestions,
+                           then: Callable[[], None] | None = None) -> None:
+        """Commit suggestions prepared elsewhere (a worker thread) in the next event-loop turn (one undoable edit,
+        prepared again if the store changed since), order the review queue in the turn after, then call
+        ``then``; nothing is written when ``store`` is no longer the one edited (another recording came first).
+        Each turn costs a fraction of :meth:`set_suggestions`' one."""
+        def commit() -> None:
+            if self.store is not store:
+                return
+            self.make_room_for_suggestions()
+            try:
+                commit_suggestions(store, prepared)
+            except AnnotationError as exc:
+                self.window.statusBar().showMessage(f"Suggestions not shown: {exc}", 5000)
+                return
+            QtCore.QTimer.singleShot(0, self, order)
+
+        def order() -> None:
+            if self.store is not store:
+                return
+            self.reorder_queue()
+            if then is not None:
+                then()
+
+        QtCore.QTimer.singleShot(0, self, commit)
 
     def reorder_queue(self) -> None:
         """Order the open review queue afresh (new suggestions arrived)."""

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.annotations.codes import LABEL_SOURCES
+from anyecg_model.annotations.suggestions import PreparedSuggestions, prepare_suggestions
 from anyecg_model.families.adapt import PatientModel, adaptation_path
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
 from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASS_SYMBOL, BEAT_CLASSES, BEAT_SYMBOLS
@@ -70,7 +71,8 @@ class FamiliesPanel(QtWidgets.QWidget):
     grouped = QtCore.Signal()  # families are ready (or regrouped)
     learnt = QtCore.Signal(str)  # an adaptation was applied (or failed): the message shown
     _done = QtCore.Signal(object, object)  # (BeatFamilies | None, row ids | error text), from the worker thread
-    _relabelled = QtCore.Signal(object, object, bool)  # (Relabelled | None, error or save note, saved), from a worker
+    #: (Relabelled | None, error or save note, saved, (store, PreparedSuggestions) | None), from the worker thread
+    _relabelled = QtCore.Signal(object, object, bool, object)
 
     def __init__(self, window, controller):
         super().__init__()
@@ -304,12 +306,12 @@ class FamiliesPanel(QtWidgets.QWidget):
                         note = f" Saved as {res.model.save(adaptation_path(rec.path)).name}."
                     except OSError as exc:
                         note = f" Not saved: {exc}"
-                self._relabelled.emit(res, note, save)
+                self._relabelled.emit(res, note, save, self._prepare(store, res))
             except ValueError as exc:
-                self._relabelled.emit(None, str(exc), save)
+                self._relabelled.emit(None, str(exc), save, None)
             except Exception as exc:  # noqa: BLE001 — shown in the dock, the GUI stays up
                 log.exception("adaptation failed")
-                self._relabelled.emit(None, f"{type(exc).__name__}: {exc}", save)
+                self._relabelled.emit(None, f"{type(exc).__name__}: {exc}", save, None)
 
         self._worker = threading.Thread(target=work, name="learn-patient", daemon=True)
         self._worker.start()
@@ -332,14 +334,36 @@ class FamiliesPanel(QtWidgets.QWidget):
             return False
         return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False)
 
-    def _on_relabelled(self, res: Relabelled | None, error: str, save: bool) -> None:
-        """Write the new suggestions (one edit); ``error`` is the failure, or after success the save note."""
-        self.learn_button.setEnabled(True)
+    @staticmethod
+    def _prepare(store, res: Relabelled) -> tuple | None:
+        """``(store, the edit writing res)``, prepared in the worker (None: prepare it on the GUI thread). The
+        store may be edited meanwhile: the commit then prepares it again (:func:`commit_suggestions`)."""
+        try:
+            return store, prepare_suggestions(store, res.sample, res.code, res.confidence)
+        except Exception:  # noqa: BLE001 — read while the GUI thread edited: the GUI thread prepares it instead
+            log.debug("suggestions not prepared in the worker", exc_info=True)
+            return None
+
+    def _on_relabelled(self, res: Relabelled | None, error: str, save: bool,
+                       prepared: tuple[object, PreparedSuggestions] | None = None) -> None:
+        """Write the new suggestions (one edit), prepared in the worker, in the next event-loop turn and order the
+        review queue in the one after (:meth:`EditController.commit_suggestions`), so no turn holds the GUI for
+        the whole 24-h recording's ~100,000 suggestions; ``error`` is the failure, or after success the save
+        note."""
         if res is None:
+            self.learn_button.setEnabled(True)
             self.learn_status.setText(f"Learn this patient: {error}")
             self.learnt.emit(self.learn_status.text())
             return
-        self.controller.set_suggestions(res.sample, res.code, res.confidence)
+        if prepared is None:
+            self.controller.set_suggestions(res.sample, res.code, res.confidence)
+            self._learnt(res, error, save)
+            return
+        self.controller.commit_suggestions(*prepared, lambda: self._learnt(res, error, save))
+
+    def _learnt(self, res: Relabelled, error: str, save: bool) -> None:
+        """The new suggestions are in the store: say what changed."""
+        self.learn_button.setEnabled(True)
         changes = ", ".join(f"{k} {v}" for k, v in sorted(res.changed.items(), key=lambda kv: -kv[1])) or "none"
         n = sum(res.changed.values())
         text = f"{n} suggestions changed ({changes}); Ctrl+Z undoes.{error}"
@@ -356,6 +380,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         self._store = self.controller.store
         if self._store is not None:
             self._store.events.changed.connect(self._on_store_change)
+        self.learn_button.setEnabled(True)  # suggestions learnt for the previous store are dropped
         self._clear()
 
     def _codes_of(self, ids: np.ndarray) -> np.ndarray:

@@ -106,6 +106,32 @@ def test_suggestions_prepared_before_a_review_are_made_again_at_commit():
     assert len(model) == 299 and np.abs(model - accepted["sample"]).min() > 0.15 * FS
 
 
+def test_suggestions_prepared_while_an_undo_is_applied_are_made_again_at_commit(monkeypatch):
+    """A worker thread prepares suggestions while the GUI thread undoes an edit: the undo's log entry is already
+    written when the tables change, so only the store's revision tells that the read was torn."""
+    from anyecg_model.annotations import accept, commit_suggestions, prepare_suggestions
+
+    store = reference_store(300)
+    suggest(store, 3)
+    ref = store.beats["sample"][store.beats["source"] == "reference"]
+    first = int(store.beats.ids[store.beats["source"] == "model"][0])
+    accept(store, [first])
+    prepared = []
+    apply = store.beats.apply
+
+    def apply_while_prepared(*args, **kwargs):  # the worker reads just before the undo changes the tables
+        prepared.append(prepare_suggestions(store, ref + 5, ["V"] * len(ref), np.full(len(ref), 0.8)))
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(store.beats, "apply", apply_while_prepared)
+    store.undo()  # the accepted suggestion is pending again
+    monkeypatch.undo()
+    commit_suggestions(store, prepared[0])
+    b = store.beats
+    assert first not in b and not np.isin(b["source"], ("accepted",)).any()
+    assert (b["source"] == "model").sum() == 300 and (b["code"][b["source"] == "model"] == "V").all()
+
+
 @pytest.mark.parametrize("code", [None, "V"])
 def test_accepting_many_suggestions_at_once_equals_accepting_them_row_by_row(monkeypatch, code):
     from anyecg_model.annotations import accept, suggestions
