@@ -6,7 +6,7 @@ N-shaped beats, the supraventricular ectopics, form families of their own), and 
 embedding (unit norm). Euclidean distance in that space is ``2 (1 − r)`` for shapes of equal amplitude and
 width, so the family threshold reads as a correlation (0.45 ≈ r 0.9).
 
-Rounds: average-linkage clustering of up to ``sample`` of the beats still unexplained, cut at ``threshold``;
+Rounds: average-linkage clustering (:func:`~.linkage.average_linkage`) of up to ``sample`` of the beats still unexplained, cut at ``threshold``;
 clusters of at least ``min_members`` become templates (their feature median); every unexplained beat within
 ``threshold`` of a template is explained. Rare shapes survive the subsampling because each round samples only
 the beats the earlier templates did not explain; the last round keeps every cluster. Finally each beat joins
@@ -75,8 +75,10 @@ def _cluster_round(f: np.ndarray, cfg: FamilyConfig, min_members: int) -> list[n
     """Templates (feature medians) of the average-linkage clusters of ``f`` with ≥ ``min_members`` members."""
     if len(f) == 1:
         return [f[0]]
-    from scipy.cluster.hierarchy import fcluster, linkage  # imported when beats are grouped, not at viewer start
-    cl = fcluster(linkage(f.astype(np.float64), "average"), t=cfg.threshold, criterion="distance")
+    from scipy.cluster.hierarchy import fcluster  # imported when beats are grouped, not at viewer start
+
+    from .linkage import average_linkage  # SciPy's linkage, in steps that do not hold the GIL for long
+    cl = fcluster(average_linkage(f), t=cfg.threshold, criterion="distance")
     out = []
     for c in np.unique(cl):
         m = cl == c
