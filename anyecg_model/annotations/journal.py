@@ -20,10 +20,11 @@ they were made on. A journal without any edit of the user's in effect, or saved 
 since, is never offered for restore (:meth:`Journal.retire_unneeded`).
 
 One exception keeps the GUI responsive: an edit carrying a columnar bulk (a recording's model suggestions,
-~100,000 beats) is encoded and written by a spooler thread, and entries that follow it while it is
-being written queue behind it, in order. Such an entry reaches the operating system 0.3–0.5 s after
-its call returned (the spooler pauses so as not to compete with the GUI thread); what a crash in that
-window can lose is the model's suggestions (run the model again) and edits made within it.
+~100,000 beats; a relabel or deletion of 64 beats or more, such as a family's) is encoded and written by a
+spooler thread, and entries that follow it while it is being written queue behind it, in order. Such an entry
+reaches the operating system 0.3–0.5 s after its call returned (the spooler pauses so as not to compete with
+the GUI thread); what a crash in that window can lose is that edit (the model's suggestions: run the model
+again) and edits made within it.
 """
 from __future__ import annotations
 

@@ -20,8 +20,13 @@ from ..vocabulary.labels import BEAT_SYMBOLS
 from .codes import LABEL_SOURCES, AnnotationError, check_point_code, check_rhythm_code, check_source
 from .edits import Edit, EditLog
 from .events import Event
-from .rows import Bulk, Change
+from .rows import Bulk, Change, Rows
 from .table import BeatTable, ColumnTable, EpisodeTable, TableChange
+
+#: Deleting or relabelling at least this many beats makes one columnar change (arrays, not a dict per row: a
+#: family relabel on a 24-h Holter touches tens of thousands, and row dicts kept in the undo log would make
+#: every later full garbage collection traverse them, see :mod:`app.gc_policy`).
+BULK_ROWS = 64
 
 
 @dataclass
@@ -325,16 +330,36 @@ class AnnotationStore:
         return row_id
 
     def delete(self, ids: Iterable[int]) -> Edit | None:
-        changes = [(int(i), self.beats.row(i), None) for i in ids]
+        """Remove point annotations; from :data:`BULK_ROWS` on, as one columnar change."""
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        if len(ids) >= BULK_ROWS:
+            gone = self.beats.gather(ids)
+            empty = self.beats.gather(np.zeros(0, np.int64))
+            return self.commit(f"delete {len(ids)} annotation(s)", beat_bulk=Bulk(empty, gone))
+        changes = [(i, self.beats.row(i), None) for i in ids]
         return self.commit(f"delete {len(changes)} annotation(s)", beats=changes)
+
+    def _relabel_bulk(self, ids: list[int], code: str) -> Bulk:
+        """:meth:`relabel` of labelled beats (no suggestions) as one columnar change."""
+        rows = self.beats.gather(ids)
+        keep = rows.columns["code"] != code
+        before = Rows(rows.ids[keep], {k: v[keep] for k, v in rows.columns.items()})
+        columns = {k: v.copy() for k, v in before.columns.items()}
+        columns["source"][np.isin(columns["source"], ("reference", "rejected"))] = "manual"
+        for name, value in (("code", code), ("author", self.author), ("timestamp", float(self.clock()))):
+            columns[name] = np.full(len(before), value, dtype=columns[name].dtype)
+        return Bulk(Rows(before.ids.copy(), columns), before)
 
     def relabel(self, ids: Iterable[int], code: str) -> Edit | None:
         """Set the code of beats. Reference rows become ``manual`` corrections; a model suggestion relabelled
-        is accepted with that code (see :func:`~.suggestions.accept`)."""
+        is accepted with that code (see :func:`~.suggestions.accept`). From :data:`BULK_ROWS` labelled beats on
+        (a family of a 24-h Holter), the change is columnar."""
         from .suggestions import accept_changes
 
         check_point_code(code)
-        ids = [int(i) for i in ids]
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        if len(ids) >= BULK_ROWS and not (self.beats.values(ids, "source") == "model").any():
+            return self.commit(f"relabel {len(ids)} → {code}", beat_bulk=self._relabel_bulk(ids, code))
         rows = {i: self.beats.row(i) for i in ids}
         suggested = [i for i in ids if rows[i]["source"] == "model"]
         changes = accept_changes(self, suggested, code) if suggested else []

@@ -169,3 +169,36 @@ def test_edits_made_while_suggestions_are_journalled_follow_them_in_order(tmp_pa
     assert Journal.for_store(again, tmp_path).restore(again) == 3
     assert again.fingerprint() == store.fingerprint()
     assert [e["type"] for e in Journal.for_store(again, tmp_path).read()[1]] == ["edit", "edit", "undo"]
+
+
+def test_relabelling_and_deleting_many_beats_are_columnar_and_equal_row_by_row(tmp_path, monkeypatch):
+    """A family relabel (hundreds of beats) and a large deletion are one columnar edit each, with the effect,
+    the undo and the journal replay of the row-by-row edits, and no row dict kept in the log."""
+    import anyecg_model.annotations.store as store_module
+
+    def edits(store):
+        store.clock = lambda: 1.7e9  # row by row stamps each row at its own tick
+        ids = store.beats.ids
+        store.relabel(ids[::3].tolist() + ids[:5].tolist(), "V")  # repeated ids count once
+        store.relabel(ids[::2].tolist(), "A")  # some are V already (manual), some reference
+        store.delete(ids[1::5].tolist())
+        store.relabel(ids[2::5][:10].tolist(), "N")  # few: row by row, as before
+
+    row_wise = reference_store(1000)
+    monkeypatch.setattr(store_module, "BULK_ROWS", 10**9, raising=False)
+    edits(row_wise)
+    monkeypatch.undo()
+    store = reference_store(1000)
+    journal = Journal.for_store(store, tmp_path)
+    journal.attach(store)
+    edits(store)
+    journal.close()
+    assert store.beats.equals(row_wise.beats)
+    assert [e.beat_bulk is not None for e in store.log.done] == [True, True, True, False]
+    assert all(not e.beats for e in store.log.done[:3])  # no row dicts in the log
+    again = reference_store(1000)
+    assert Journal.for_store(again, tmp_path).restore(again) == 4
+    assert again.beats.equals(store.beats)
+    for _ in range(4):
+        store.undo()
+    assert store.fingerprint() == reference_store(1000).fingerprint()
