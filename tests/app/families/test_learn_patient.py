@@ -70,7 +70,7 @@ def test_learning_without_suggestions_says_what_to_do(qtbot, window, shared_data
 
 
 def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later_turns(qtbot, window, sinus,
-                                                                                       monkeypatch):
+                                                                                       monkeypatch, tmp_path):
     """The ~100,000 suggestions of a 24-h recording are prepared in the worker; the GUI thread commits them in
     the turn after the worker's report and orders the review queue in the one after that (turns counted with
     a 0-ms timer), in one journalled edit that one undo takes back."""
@@ -89,6 +89,7 @@ def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later
         preparing.append(threading.current_thread() is threading.main_thread())
         return prepare(*args, **kwargs)
 
+    monkeypatch.chdir(tmp_path)  # the adaptation is saved beside the recording's path, here '<sinus>'
     monkeypatch.setattr(suggestions, "prepare_suggestions", recorded)
     monkeypatch.setattr(panel_module, "prepare_suggestions", recorded, raising=False)
     turns = [0]
