@@ -30,12 +30,21 @@ Inference is read-only (``torch.inference_mode``, eval mode): one Analyzer may s
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-import torch
+
+#: oneDNN keeps a compiled kernel per input shape (default: up to 1024). The beat morphology encoder sees a new
+#: beat count on nearly every chunk, so a long recording filled that cache at ~0.5 MiB per chunk (24 h: ~150
+#: MiB; 72 h: ~400 MiB); the kernels of the fixed shapes stay cached with a few dozen. Read by oneDNN when it
+#: first compiles a kernel; a value set by the user is kept.
+ONEDNN_KERNEL_CACHE = 64
+os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(ONEDNN_KERNEL_CACHE))
+
+import torch  # noqa: E402  (after the oneDNN setting)
 
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording

@@ -119,3 +119,23 @@ def test_morphology_codes_are_left_to_the_beat_head_while_the_model_thread_waits
     assert analyzer._chunk_inputs(recording, 0.0, 30.0, leads, model_waits=waits)["morphology"] is not None
     waits.set()
     assert analyzer._chunk_inputs(recording, 0.0, 30.0, leads, model_waits=waits)["morphology"] is None
+
+
+def test_the_analyzer_caps_onednns_kernel_cache_unless_the_user_set_it():
+    """One compiled kernel per beat count (a new one nearly every chunk) made memory grow with the hours."""
+    import os
+    import subprocess
+    import sys
+
+    from pathlib import Path
+
+    import anyecg_model
+
+    root = str(Path(anyecg_model.__file__).resolve().parents[1])  # the code under test, whatever the cwd
+    code = "import os, anyecg_model.analysis.analyzer; print(os.environ.get('ONEDNN_PRIMITIVE_CACHE_CAPACITY'))"
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_PRIMITIVE_CACHE_CAPACITY"}
+    env["PYTHONPATH"] = root
+    run = dict(env=env, cwd=root, capture_output=True, text=True, check=True)
+    assert 0 < int(subprocess.run([sys.executable, "-c", code], **run).stdout) <= 64
+    env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = "7"
+    assert subprocess.run([sys.executable, "-c", code], **run).stdout.strip() == "7"
