@@ -12,7 +12,10 @@ What is derived, from the merged (time-sorted) chunks:
 
 - **Unreadable signal** (the chunks' signal-quality gate): its spans are listed; no beat, anomaly window, rhythm
   episode or heart rate is reported inside them.
-- **Anomaly**: per-window probabilities and their mean, only when the recording's leads include every lead the
+- **Calibration**: the rhythm and anomaly probabilities are the checkpoint's temperature-calibrated ones
+  (:mod:`~anyecg_model.model.calibration`); the anomaly threshold is moved with them, so "abnormal" is decided
+  exactly as on the uncalibrated probability.
+- **Anomaly**: per-window probabilities and the probability of the mean logit, only when the recording's leads include every lead the
   anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
 - **Rhythm episodes**: the episode head's windows give the non-AF rhythms; AF/AFL comes at beat resolution from
   RR irregularity and the model together (:mod:`.af`); runs of ectopic beats (VT, SVTA) are laid over both.
@@ -30,6 +33,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..model.calibration import Calibration
 from ..signal.quality import UNREADABLE_REASONS
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
@@ -45,20 +49,24 @@ TWELVE_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V
 @dataclass(frozen=True)
 class FindingsRules:
     """The thresholds that turn model outputs into findings, read from the checkpoint's metadata
-    (:meth:`from_metadata`): ``anomaly_threshold`` (probability for "abnormal"), ``anomaly_leads`` (the lead set
-    the anomaly head was trained and calibrated on), ``af`` (the AF detector, :class:`~.af.AfRules`)."""
+    (:meth:`from_metadata`): ``anomaly_threshold`` (calibrated probability for "abnormal"), ``anomaly_leads`` (the
+    lead set the anomaly head was trained and calibrated on), ``af`` (the AF detector, :class:`~.af.AfRules`),
+    ``calibration`` (the rhythm and anomaly heads' temperatures)."""
 
     anomaly_threshold: float = 0.5
     anomaly_leads: tuple[str, ...] = TWELVE_LEADS
     af: AfRules = field(default_factory=AfRules)
+    calibration: Calibration = field(default_factory=Calibration)
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any]) -> "FindingsRules":
         af = {k: meta["af_rules"][k] for k in meta.get("af_rules", {}) if k in AfRules.__dataclass_fields__}
         if "turning_range" in af:
             af["turning_range"] = tuple(af["turning_range"])
-        return cls(anomaly_threshold=float(meta.get("anomaly_threshold", 0.5)),
-                   anomaly_leads=tuple(meta.get("anomaly_leads", TWELVE_LEADS)), af=AfRules(**af))
+        cal = Calibration.from_metadata(meta)
+        # config.json's anomaly_threshold was chosen on the uncalibrated probability: moved to the calibrated one
+        return cls(anomaly_threshold=cal.anomaly_threshold(float(meta.get("anomaly_threshold", 0.5))),
+                   anomaly_leads=tuple(meta.get("anomaly_leads", TWELVE_LEADS)), af=AfRules(**af), calibration=cal)
 
     def anomaly_domain_problem(self, leads: Sequence[str]) -> str | None:
         """Why the anomaly head cannot judge a recording with ``leads`` (None when it can)."""
@@ -160,16 +168,18 @@ class FindingsBuilder:
                 f.anomaly_not_assessed = problem
             else:
                 logits = cat.array("anomaly_logit")[readable_win]
-                probs = 1 / (1 + np.exp(-logits))
+                probs = self.rules.calibration.anomaly_probability(logits)
                 f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in
                                      zip(ws[readable_win], we[readable_win], probs)]
-                f.anomaly_score = float(1 / (1 + np.exp(-logits.mean()))) if len(logits) else None
+                f.anomaly_score = (float(self.rules.calibration.anomaly_probability(logits.mean()))
+                                   if len(logits) else None)
         beats = None
         if "arrhythmia" in tasks:
             beats = Beats.concat([p.beats for p in parts if p.beats is not None])
             beats = _beats_outside(beats, bad_s)
             f.beats = beats
-            rc = cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win]
+            rc = self.rules.calibration.rhythm_probabilities(
+                cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win])
             weights = (we - ws)[readable_win][:, None]
             mean = (rc * weights).sum(0) / max(weights.sum(), 1e-9)
             f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}

@@ -28,8 +28,9 @@ from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, 
 log = logging.getLogger(__name__)
 
 #: Bump when the layout or the way findings are derived (:mod:`.builder`) changes: older files then count as
-#: misses. 2: AF at beat resolution, unreadable spans, anomaly "not assessed".
-CACHE_VERSION = 2
+#: misses. 2: AF at beat resolution, unreadable spans, anomaly "not assessed". 3: rhythm and anomaly
+#: probabilities calibrated by the checkpoint's temperatures (:mod:`~anyecg_model.model.calibration`).
+CACHE_VERSION = 3
 
 
 def cache_root() -> Path:

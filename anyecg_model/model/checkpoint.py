@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from safetensors import SafetensorError
 
 from ..vocabulary.model_input import PreprocessConfig
+from .calibration import Calibration
 from .checkpoint_meta import CONFIG, FORMAT, VERSION, WEIGHTS, CheckpointError, check_vocabularies, read_metadata, sha256
 from .config import ModelConfig
 
@@ -70,6 +71,10 @@ def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "
     d = Path(directory)
     meta = read_metadata(d)
     check_vocabularies(meta, d / CONFIG)
+    try:
+        Calibration.from_metadata(meta)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{d / CONFIG}: {exc}") from exc
     try:
         cfg = ModelConfig.from_dict(meta["model"])
         pcfg = PreprocessConfig.from_dict(meta["preprocess"])
