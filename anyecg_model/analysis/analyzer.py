@@ -15,7 +15,11 @@ chunk the signal is read with a 10-s margin on both sides (filters and RR interv
 preprocessed exactly as in training, R peaks are detected on lead II/MLII (else the first mapped lead),
 and every 10-s window goes through the backbone once; the requested heads read its hidden states.
 Memory is bounded by one chunk whatever the recording's length.
-When the checkpoint ships a fusion beat head (:mod:`~anyecg_model.model.beat_fusion`), each beat is classified from the beat
+When the model folder ships beat trees (:mod:`~anyecg_model.model.beat_trees`, the shipped beat classifier
+since v0.4.0), each beat's class probabilities come from them instead of the beat head: gradient-boosted trees
+over the beat's clinical features (below) and its window features, computed on the thread that prepares the
+chunk (no backbone needed); ``Findings.model.beat_classifier`` names the classifier that labelled the beats.
+Otherwise, when the checkpoint ships a fusion beat head (:mod:`~anyecg_model.model.beat_fusion`), each beat is classified from the beat
 head's activations and the clinical features of :mod:`~anyecg_model.vocabulary.beat_context`, whose "record-level" context (median
 RR, local mean RR over ±30 s, dominant-beat template) is the chunk and its margins (320 s): a streamed
 chunk normalises by what it holds, not by the whole recording, so training extracted them the same way.
@@ -49,6 +53,7 @@ import torch  # noqa: E402  (after the oneDNN setting)
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.beat_fusion import beat_representation, load_fusion
+from ..model.beat_trees import CONFIG as TREES_CONFIG, BeatTreesError, load_beat_trees, window_features
 from ..model.checkpoint import load_checkpoint
 from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
@@ -103,12 +108,18 @@ class Analyzer:
             raise ValueError(f"chunk_s must be a multiple of {WINDOW_S:g} s")
         self.chunk_s, self.batch_windows = chunk_s, batch_windows
         meta = getattr(self.model, "metadata", {})
-        self.info = ModelInfo.from_metadata(meta, self.model_dir)
         self.rules = FindingsRules.from_metadata(meta)
-        self.fusion = load_fusion(self.model_dir)  # None: the beat head's own classes
+        try:
+            self.trees = load_beat_trees(self.model_dir)  # None: the fusion head's or the beat head's classes
+        except BeatTreesError as exc:
+            raise AnalysisError(f"{exc} (a clinical tool does not label beats with a classifier it cannot "
+                                f"verify; remove {self.model_dir / TREES_CONFIG} to use the beat head)") from None
+        self.info = ModelInfo.from_metadata(meta, self.model_dir)
+        self.fusion = None if self.trees is not None else load_fusion(self.model_dir)
         if self.fusion is not None:
             self.fusion.to(self.device)
-        self.clinical = self.fusion is not None  # compute the clinical beat features of each chunk
+        # compute the clinical beat features of each chunk
+        self.clinical = self.fusion is not None or self.trees is not None
         self._lock = threading.Lock()  # only guards lazy state; inference itself needs none
 
     # ------------------------------------------------------------------ public API
@@ -277,10 +288,25 @@ class Analyzer:
         mine = (t >= start_s) & (t < end_s)
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                   "unreadable_s": bad, "unreadable_code": bad_code}
+        tree_prob = None
+        if self.trees is not None and "arrhythmia" in tasks:
+            tree_prob = self.trees.probabilities(self.tree_features(batch, clinical))
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: encode here
         return {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
+                "tree_prob": tree_prob,
                 "morphology": self._morphology(batch, tasks) if ahead else None, "span": (start_s, end_s, ws, we),
                 "fields": fields}
+
+    @staticmethod
+    def tree_features(batch: dict, clinical: list[np.ndarray]) -> np.ndarray:
+        """(beats, 50) inputs of the beat trees for a chunk's windows (``batch``: :meth:`_chunk_inputs`'
+        stacked fields; ``clinical``: each window's clinical features), beats in window order: the clinical
+        features, then :func:`~anyecg_model.model.beat_trees.window_features`. The same columns as the
+        training cache (:mod:`.beat_fusion_data`)."""
+        clin = np.concatenate(clinical).astype(np.float32)
+        win = window_features(batch["beat_rr"], batch["beat_template"], batch["beat_morph"], batch["lead_mask"],
+                              batch["beat_mask"])
+        return np.concatenate([clin, win], 1)
 
     @torch.inference_mode()
     def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object]:
@@ -297,8 +323,9 @@ class Analyzer:
         """Per batch of windows, the beat head's morphology codes of its beats (None for a batch without
         beats), computed ahead on the thread that prepares the chunk: the beat head's encoder reads only the
         beat waveforms, not the backbone. Same values as the head computing them itself (same batches, same
-        operations). None when not needed or not on the CPU, or with a fusion head (it encodes its own)."""
-        if "arrhythmia" not in tasks or self.fusion is not None or self.device.type != "cpu":
+        operations). None when not needed or not on the CPU, with a fusion head (it encodes its own) or beat trees."""
+        if "arrhythmia" not in tasks or self.fusion is not None or self.trees is not None \
+                or self.device.type != "cpu":
             return None
         morph = self.model.heads["beats"].morph
         out = []
@@ -338,7 +365,7 @@ class Analyzer:
                 logits_a.append(model.heads["anomaly"](h, batch, pooled).float().cpu().numpy())
             if "arrhythmia" in tasks:
                 probs_r.append(model.heads["rhythm"](h, batch, pooled).float().softmax(-1).cpu().numpy())
-                if bool(batch["beat_mask"].any()):
+                if inputs["tree_prob"] is None and bool(batch["beat_mask"].any()):
                     clinical = None if inputs["beat_clinical"] is None else inputs["beat_clinical"][sl]
                     p = self._beat_probabilities(h, batch, clinical, None if morphology is None else morphology[b])
                     m = stacked["beat_mask"][sl]  # each window's first beat places, in window order
@@ -350,7 +377,9 @@ class Analyzer:
             res["anomaly_logit"] = np.concatenate(logits_a)
         if "arrhythmia" in tasks:
             res["record_class_prob"] = np.concatenate(probs_r)
-            res["beats"] = Beats.concat(beat_parts)
+            p = inputs["tree_prob"]
+            res["beats"] = Beats.concat(beat_parts) if p is None else Beats(
+                np.concatenate(inputs["beat_times"]), p.argmax(-1).astype(np.int8), p.max(-1).astype(np.float32))
         if "events" in tasks:
             seq = torch.cat(feats)[None]
             logits, state = model.heads["ultralong"](seq, state)

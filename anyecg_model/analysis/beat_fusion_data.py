@@ -4,8 +4,8 @@
 300-s chunks with 10-s margins, preprocessing, 10-s windows through the frozen backbone) on the reference
 beats of a record instead of detected ones, and keeps for every beat what the fusion head and the classical
 baseline read: the beat head's penultimate activations and logits (``rep``), the clinical features of
-:mod:`~anyecg_model.vocabulary.beat_context` (``clinical``), the window-level RR/template inputs of the beat
-head and a 24-value morphology summary (``window``, the earlier GBM baseline's extra features), and the
+:mod:`~anyecg_model.vocabulary.beat_context` (``clinical``), the window features of the shipped beat trees
+(``window``: :func:`~anyecg_model.model.beat_trees.window_features`), and the
 reference class (index into :data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES`, paced beats ``P``; −1 for
 beat codes outside the vocabulary). Cache files are numbers only and read with ``allow_pickle=False``.
 """
@@ -19,6 +19,7 @@ import torch
 
 from ..io.recording import Recording
 from ..model.beat_fusion import beat_representation
+from ..model.beat_trees import window_features
 from ..vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, BEAT_SYMBOLS
 from .analyzer import Analyzer
 
@@ -43,7 +44,7 @@ class ReferenceBeatAnalyzer(Analyzer):
 
     def __init__(self, model_dir=None, random_init_seed: int | None = None, **kw):
         super().__init__(model_dir, device="cpu", **kw)
-        self.fusion, self.clinical = None, True
+        self.fusion, self.trees, self.clinical = None, None, True
         if random_init_seed is not None:  # the same architecture with untrained weights: the random-init row
             torch.manual_seed(random_init_seed)
             for m in self.model.modules():
@@ -72,15 +73,9 @@ class ReferenceBeatAnalyzer(Analyzer):
         K = m.shape[1]
         clin = np.concatenate([c[:, :-1] for c in clinical]).astype(np.float32)
         times = np.concatenate([c[:, -1] for c in clinical])
-        morph = batch["beat_morph"].cpu().numpy()  # (B, K, S, T)
-        lead_mask = batch["lead_mask"].cpu().numpy()
-        lead = np.array([int(np.flatnonzero(lm)[0]) if lm.any() else 0 for lm in lead_mask])
-        seg = morph[np.arange(len(lead)), :, lead][m]  # (N, T) first present lead
-        qrs = seg[:, 60:105]
-        extra = np.stack([np.ptp(qrs, 1), np.abs(np.diff(qrs, axis=1)).sum(1), seg.std(1)], 1)
-        win = np.concatenate([batch["beat_rr"].cpu().numpy()[m], batch["beat_template"].cpu().numpy()[m],
-                              seg[:, ::10], extra], 1)
-        self.rows.append({"time_s": times, "rep": rep, "clinical": clin, "window": win.astype(np.float32)})
+        win = window_features(*(batch[k].cpu().numpy() for k in ("beat_rr", "beat_template", "beat_morph",
+                                                                  "lead_mask")), m)
+        self.rows.append({"time_s": times, "rep": rep, "clinical": clin, "window": win})
         return torch.softmax(logits, -1).float().cpu().numpy()[:, :K]
 
     def extract(self, recording: Recording, samples: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:

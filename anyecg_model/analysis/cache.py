@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..model.beat_trees import BEAT_HEAD
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, UnreadableSpan
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,12 @@ def cache_root() -> Path:
 
 def cache_key(content_hash: str, model: ModelInfo, tasks: Sequence[str],
               lead_map: Mapping[str, str] | None = None) -> str:
-    """File stem for one recording (content hash), model (version + weights sha256), task set and the user's
-    lead map (none: the lead-name table alone)."""
+    """File stem for one recording (content hash), model (version + weights sha256, and the beat classifier
+    when it is not the beat head), task set and the user's lead map (none: the lead-name table alone)."""
     safe_version = "".join(c if c.isalnum() or c in "._-" else "_" for c in model.version)[:32]
     key = f"{content_hash[:40]}-{model.sha256[:16] or 'nosha'}-v{safe_version}-{'+'.join(sorted(tasks))}"
+    if model.beat_classifier != BEAT_HEAD:
+        key += "-beats" + hashlib.sha256(model.beat_classifier.encode("utf-8")).hexdigest()[:12]
     if lead_map:
         text = json.dumps(sorted(lead_map.items()))
         key += "-map" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
@@ -72,7 +75,7 @@ class FindingsCache:
                 arrays = {k: z[k] for k in z.files}
             meta = json.loads(bytes(arrays.pop("meta")).decode("utf-8"))
             if meta.get("cache_version") != CACHE_VERSION or meta.get("content_hash") != content_hash \
-                    or meta["model"] != [model.name, model.version, model.sha256]:
+                    or meta["model"] != _model_meta(model):
                 raise ValueError("written for another recording, model or cache version")
             return findings_from_arrays(meta, arrays)
         except (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, EOFError) as exc:
@@ -117,10 +120,14 @@ def cached_beat_times(content_hash: str, root: str | os.PathLike | None = None) 
     return None
 
 
+def _model_meta(model: ModelInfo) -> list[str]:
+    return [model.name, model.version, model.sha256, model.beat_classifier]
+
+
 def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
     """Findings → (JSON-able scalars, named arrays); :func:`findings_from_arrays` is the inverse."""
     meta = {"record": f.record, "duration_s": f.duration_s, "fs": f.fs, "leads": list(f.leads),
-            "model": [f.model.name, f.model.version, f.model.sha256], "anomaly_score": f.anomaly_score,
+            "model": _model_meta(f.model), "anomaly_score": f.anomaly_score,
             "record_class_probabilities": f.record_class_probabilities, "heart_rate_bpm": f.heart_rate_bpm,
             "af_burden": f.af_burden, "n_beats": f.n_beats, "anomaly_threshold": f.anomaly_threshold,
             "has_anomaly": f.anomaly_windows is not None, "has_beats": f.beats is not None,

@@ -2,7 +2,7 @@
 
 The JSON schema (every key always present; a section whose task was not run is ``null``)::
 
-    {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256"},
+    {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256", "beat_classifier"},
      "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
      "anomaly": {"score", "label": "normal"|"abnormal"|"not assessed", "reason",
                  "windows": [{"start_s", "end_s", "score"}]},
@@ -31,22 +31,28 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.beat_trees import BEAT_HEAD, beat_classifier_name
 from ..model.checkpoint_meta import read_metadata
 from ..vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The checkpoint every finding names: its ``name``, ``version`` and weights' SHA-256."""
+    """The checkpoint every finding names: its ``name``, ``version`` and weights' SHA-256, and the classifier
+    that labelled the beats (``beat_classifier``: the beat trees' name, version and hash when the model ships
+    them, else ``beat head``)."""
 
     name: str
     version: str
     sha256: str
+    beat_classifier: str = BEAT_HEAD
 
     @classmethod
     def from_metadata(cls, meta: dict, model_dir: Path) -> "ModelInfo":
-        """From a checkpoint's ``config.json`` (``name`` defaults to the folder's name)."""
-        return cls(meta.get("name", model_dir.name), str(meta.get("model_version", "0")), meta.get("weights_sha256", ""))
+        """From a checkpoint's ``config.json`` (``name`` defaults to the folder's name) and the beat trees'
+        JSON beside it, if any (read, not verified: the analyzer verifies the trees when it loads them)."""
+        return cls(meta.get("name", model_dir.name), str(meta.get("model_version", "0")), meta.get("weights_sha256", ""),
+                   beat_classifier_name(model_dir))
 
 
 def model_info(model_dir: Path) -> ModelInfo:
@@ -181,7 +187,8 @@ class Findings:
             "duration_s": _f(self.duration_s),
             "fs": _f(self.fs),
             "leads": list(self.leads),
-            "model": {"name": self.model.name, "version": self.model.version, "sha256": self.model.sha256},
+            "model": {"name": self.model.name, "version": self.model.version, "sha256": self.model.sha256,
+                      "beat_classifier": self.model.beat_classifier},
             "lead_mapping": dict(self.lead_mapping),
             "lead_assumed": list(self.lead_assumed),
             "rhythm_lead": self.rhythm_lead,

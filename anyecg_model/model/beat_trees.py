@@ -1,0 +1,138 @@
+"""The shipped beat classifier: gradient-boosted trees over each beat's clinical and window features.
+
+On MIT-BIH's inter-patient split (DS2) gradient boosting on the clinical beat features beat every neural beat
+head of the project (docs/BENCHMARKS.md, issue 15), so when ``beat_trees.safetensors`` + ``beat_trees.json``
+lie beside the backbone the analyzer takes each beat's class probabilities from them, over
+:data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES` (paced beats are ``P``). Its inputs, per beat:
+
+- the 17 clinical features of :mod:`~anyecg_model.vocabulary.beat_context` (:data:`CLINICAL_FEATURES`), whose
+  record-level context is the analysis chunk and its margins;
+- 33 window features (:func:`window_features`): the beat head's RR inputs (6) and template inputs, the beat's
+  waveform on the first present lead every 10th sample, and 3 QRS summaries (peak-to-peak, total variation,
+  standard deviation of the whole beat).
+
+Probabilities are ``softmax(raw / temperature)`` with the temperature fitted on validation records. The trees
+are stored by :mod:`.boosted_trees` (safetensors + JSON with a SHA-256; never unpickled).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..vocabulary.beat_context import CLINICAL_FEATURES
+from ..vocabulary.labels import BEAT_CLASSES
+from ..vocabulary.model_input import N_RR_FEATURES, N_TEMPLATE_FEATURES
+from .boosted_trees import BoostedTrees, TreeExportError, load_trees, save_trees
+
+WEIGHTS, CONFIG = "beat_trees.safetensors", "beat_trees.json"
+#: Provenance of beat labels when no trees are shipped: the backbone's own beat head.
+BEAT_HEAD = "beat head"
+#: Waveform samples of the beat kept as features (every 10th), and its QRS part (samples of the beat window).
+MORPH_STEP, QRS = 10, slice(60, 105)
+
+
+class BeatTreesError(ValueError):
+    """The beat trees' files are corrupt, tampered with, or do not match this vocabulary."""
+
+
+def window_features(beat_rr: np.ndarray, beat_template: np.ndarray, beat_morph: np.ndarray,
+                    lead_mask: np.ndarray, beat_mask: np.ndarray) -> np.ndarray:
+    """(N, 33) float32 window features of the masked beats of W windows (row order: window, then beat), from
+    the windows' beat fields (:func:`~anyecg_model.vocabulary.beat_inputs.window_beat_fields`): ``beat_rr``
+    (W, K, 6), ``beat_template`` (W, K, T), ``beat_morph`` (W, K, S, samples), ``lead_mask`` (W, S),
+    ``beat_mask`` (W, K)."""
+    lead = np.array([int(np.flatnonzero(lm)[0]) if lm.any() else 0 for lm in lead_mask], np.intp)
+    seg = beat_morph[np.arange(len(lead)), :, lead][beat_mask]  # (N, samples) first present lead
+    qrs = seg[:, QRS]
+    extra = np.stack([np.ptp(qrs, 1), np.abs(np.diff(qrs, axis=1)).sum(1), seg.std(1)], 1)
+    return np.concatenate([beat_rr[beat_mask], beat_template[beat_mask], seg[:, ::MORPH_STEP], extra],
+                          1).astype(np.float32)
+
+
+def feature_names(n_window: int = 33) -> list[str]:
+    """Names of the classifier's input columns: the clinical features, then the window features."""
+    n_morph = n_window - N_RR_FEATURES - N_TEMPLATE_FEATURES - 3
+    return (list(CLINICAL_FEATURES) + [f"rr_{i}" for i in range(N_RR_FEATURES)]
+            + [f"template_{i}" for i in range(N_TEMPLATE_FEATURES)] + [f"morph_{i}" for i in range(n_morph)]
+            + ["qrs_ptp", "qrs_total_variation", "beat_std"])
+
+
+@dataclass
+class BeatTrees:
+    """Trees, the beat class of each tree output (``classes``), the calibration temperature and the stored
+    JSON (``meta``: recipe, features, version, metrics)."""
+
+    trees: BoostedTrees
+    classes: list[str]
+    temperature: float
+    meta: dict
+
+    @property
+    def name(self) -> str:
+        """Provenance of the labels (:func:`classifier_name` of the stored JSON)."""
+        return classifier_name(self.meta)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """(N, len(BEAT_CLASSES)) calibrated class probabilities of the feature rows ``x`` (N, features)."""
+        z = self.trees.raw(x) / self.temperature
+        z = z - z.max(1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(1, keepdims=True)
+        out = np.zeros((len(x), len(BEAT_CLASSES)), np.float32)
+        out[:, [BEAT_CLASSES.index(c) for c in self.classes]] = p
+        return out
+
+
+def classifier_name(meta: dict) -> str:
+    """``<name> <version> (sha256 <first 8 hex>)`` of a beat-trees JSON, e.g.
+    ``gradient-boosted beat trees 1.0 (sha256 1a2b3c4d)``."""
+    return f"{meta.get('name', 'beat trees')} {meta.get('model_version', '?')} " \
+           f"(sha256 {str(meta.get('weights_sha256', ''))[:8]})"
+
+
+def beat_classifier_name(directory: str | Path) -> str:
+    """The provenance of the beat labels a model folder gives, from its JSON alone (no weights read):
+    :func:`classifier_name` of its beat trees, or :data:`BEAT_HEAD` when it has none or the JSON is unreadable
+    (the analyzer then refuses the folder: :func:`load_beat_trees`)."""
+    try:
+        meta = json.loads((Path(directory) / CONFIG).read_text())
+    except (OSError, ValueError):
+        return BEAT_HEAD
+    return classifier_name(meta) if isinstance(meta, dict) else BEAT_HEAD
+
+
+def save_beat_trees(trees: BoostedTrees, directory: str | Path, classes: list[str], temperature: float,
+                    meta: dict) -> Path:
+    """Write ``beat_trees.safetensors`` + ``beat_trees.json`` into ``directory``; returns the JSON path."""
+    d = Path(directory)
+    save_trees(trees, d / WEIGHTS, d / CONFIG, {**meta, "classes": list(classes), "temperature": float(temperature)})
+    return d / CONFIG
+
+
+def load_beat_trees(directory: str | Path) -> BeatTrees | None:
+    """The beat trees stored in ``directory``, or None when it has none (no ``beat_trees.json``). Anything
+    wrong (missing or tampered weights, a pickle, classes outside the vocabulary, a feature count that is
+    not this module's) raises :class:`BeatTreesError`."""
+    d = Path(directory)
+    if not (d / CONFIG).exists():
+        return None
+    if not (d / WEIGHTS).exists():
+        raise BeatTreesError(f"{d / WEIGHTS}: missing")
+    try:
+        trees, meta = load_trees(d / WEIGHTS, d / CONFIG)
+    except TreeExportError as exc:
+        raise BeatTreesError(f"beat classifier refused: {exc}") from exc
+    classes = meta.get("classes")
+    if not isinstance(classes, list) or not classes or any(c not in BEAT_CLASSES for c in classes) \
+            or len(classes) != trees.n_classes:
+        raise BeatTreesError(f"{d / CONFIG}: classes {classes} do not match the trees or {list(BEAT_CLASSES)}")
+    names = meta.get("features")
+    if names != feature_names() or trees.n_features > len(names):
+        raise BeatTreesError(f"{d / CONFIG}: its features are not this version's {len(feature_names())} inputs")
+    t = meta.get("temperature", 1.0)
+    if not isinstance(t, (int, float)) or not t > 0:
+        raise BeatTreesError(f"{d / CONFIG}: temperature {t!r} is not a positive number")
+    return BeatTrees(trees, classes, float(t), meta)

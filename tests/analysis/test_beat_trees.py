@@ -1,0 +1,109 @@
+"""The shipped beat classifier (gradient-boosted trees): the analyzer feeds it exactly the features it was trained
+on, labels the beats with it when it is present (the beat head when absent), names it in the findings, and
+refuses a tampered or pickled file with a clear error."""
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+
+from anyecg_model.analysis.analyzer import AnalysisError, Analyzer
+from anyecg_model.analysis.beat_fusion_data import ReferenceBeatAnalyzer, reference_beats
+from anyecg_model.io import open_recording
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.beat_trees import BEAT_HEAD, CONFIG, WEIGHTS, load_beat_trees
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
+
+pytestmark = pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped beat trees")
+
+
+@pytest.fixture(scope="module")
+def record_208(shared_data):
+    """The first 120 s of MIT-BIH 208 (normal beats, PVCs, couplets, fusion beats) and its reference beats."""
+    path = shared_data / "mitdb" / "208"
+    if not path.with_suffix(".hea").exists():
+        pytest.skip("MIT-BIH 208 not unpacked")
+    full = open_recording(str(path.with_suffix(".hea")))
+    n = int(120 * full.fs)
+    rec = Recording.from_array(full.read(0, n), full.fs, full.lead_names, path="208-120s.hea")
+    samples, labels = reference_beats(path)
+    keep = samples < n
+    return rec, samples[keep], labels[keep]
+
+
+def model_copy(tmp_path, trees: bool = True):
+    """The shipped model folder copied to ``tmp_path`` (with or without its beat trees)."""
+    d = tmp_path / "model"
+    d.mkdir()
+    for f in SHIPPED_MODEL_DIR.iterdir():
+        if trees or f.name not in (CONFIG, WEIGHTS):
+            shutil.copy(f, d / f.name)
+    return d
+
+
+def test_analyzer_features_and_labels_equal_the_training_path_on_a_real_record(record_208, monkeypatch):
+    rec, samples, labels = record_208
+    ref = ReferenceBeatAnalyzer()
+    cache = ref.extract(rec, samples, labels)  # the training cache's inputs of these beats
+    analyzer = Analyzer(device="cpu")
+    assert analyzer.trees is not None
+    monkeypatch.setattr(analyzer, "_r_peaks", ref._r_peaks)  # the same (reference) R peaks
+    seen = []
+    probabilities = analyzer.trees.probabilities
+    monkeypatch.setattr(analyzer.trees, "probabilities", lambda x: seen.append(x) or probabilities(x))
+    findings = analyzer.analyze(rec, ("arrhythmia",))
+    x = np.concatenate(seen)
+    assert x.shape == (len(samples), 50)
+    np.testing.assert_array_equal(x, np.concatenate([cache["clinical"], cache["window"]], 1))
+    offline = load_beat_trees(SHIPPED_MODEL_DIR).probabilities(np.concatenate([cache["clinical"], cache["window"]], 1))
+    beats = findings.beats
+    np.testing.assert_allclose(beats.time_s, cache["time_s"])
+    assert list(beats.label) == list(offline.argmax(1))
+    np.testing.assert_allclose(beats.confidence, offline.max(1), rtol=1e-6)
+    # and they are this record's beats: its PVCs come out V
+    v = BEAT_CLASSES.index("V")
+    assert np.mean(beats.label[cache["label"] == v] == v) > 0.9
+    assert findings.model.beat_classifier.startswith("gradient-boosted beat trees")
+    assert findings.to_dict()["model"]["beat_classifier"] == findings.model.beat_classifier
+
+
+def test_without_trees_the_beat_head_labels_the_beats(tmp_path):
+    analyzer = Analyzer(model_copy(tmp_path, trees=False), device="cpu")
+    assert analyzer.trees is None and analyzer.info.beat_classifier == BEAT_HEAD
+    shipped = Analyzer(device="cpu").info
+    assert shipped.beat_classifier != BEAT_HEAD
+
+
+def test_tampered_trees_are_refused_clearly(tmp_path):
+    d = model_copy(tmp_path)
+    data = bytearray((d / WEIGHTS).read_bytes())
+    data[-10] ^= 1
+    (d / WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(AnalysisError, match="SHA-256 does not match.*remove .*beat_trees.json"):
+        Analyzer(d, device="cpu")
+
+
+def test_pickled_trees_are_refused_unread(tmp_path, monkeypatch):
+    import hashlib
+
+    d = model_copy(tmp_path)
+    (d / WEIGHTS).write_bytes(pickle.dumps({"feature": np.zeros(3)}))
+    meta = json.loads((d / CONFIG).read_text())
+    meta["weights_sha256"] = hashlib.sha256((d / WEIGHTS).read_bytes()).hexdigest()  # a matching hash
+    (d / CONFIG).write_text(json.dumps(meta))
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unpickled"))
+    with pytest.raises(AnalysisError, match="not a safetensors file"):
+        Analyzer(d, device="cpu")
+
+
+def test_trees_for_other_features_are_refused(tmp_path):
+    d = model_copy(tmp_path)
+    meta = json.loads((d / CONFIG).read_text())
+    meta["features"] = meta["features"][:-1]
+    (d / CONFIG).write_text(json.dumps(meta))
+    with pytest.raises(AnalysisError, match="features"):
+        Analyzer(d, device="cpu")
