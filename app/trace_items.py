@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from anyecg_model.timebase import TimeBase
 
@@ -41,23 +41,58 @@ class TraceCurve(pg.PlotCurveItem):
         return bounds[ax]
 
 
-class LeadLabel(pg.TextItem):
-    """A lead's name at the top left of its row, in screen pixels whatever the zoom.
+class LeadNames(pg.GraphicsObject):
+    """Every visible lead's name, bold, at the top left of its row, in screen pixels whatever the zoom: ONE item.
 
-    ``pg.TextItem`` re-derives its transform before every paint from its parent's scene transform, which
-    includes the scroll position: every scroll step then gave it a new transform (equal up to rounding),
-    marked it dirty during the paint and queued a second paint of the whole trace area. Here only a
-    change of the scale (px per s, px per mV) re-derives it."""
+    Twelve ``pg.TextItem`` labels cost a twelfth of a trace paint each (a text document per label, its transform
+    re-derived before every paint) and had to be moved at every scroll step. Here the names are drawn as cached
+    static texts at the view's left edge: scrolling changes nothing in the item, and a paint is one
+    ``drawStaticText`` per lead. :meth:`set_rows` is called when the rows change (layout, gain, leads shown)."""
 
-    def updateTransform(self, force=False):
-        p = self.parentItem()
-        if p is not None and not force and self._lastTransform is not None:
-            pt, last = p.sceneTransform(), self._lastTransform
-            now = np.array([pt.m11(), pt.m12(), pt.m21(), pt.m22()])
-            before = np.array([last.m11(), last.m12(), last.m21(), last.m22()])
-            if np.allclose(now, before, rtol=1e-6, atol=0.0):
-                return
-        super().updateTransform(force)
+    #: Pixels between a row's top left corner and its name (a text document's margin, as the labels had).
+    PAD_PX = 4.0
+
+    def __init__(self):
+        super().__init__()
+        self.setZValue(10)
+        self.rows: list[tuple[str, float]] = []  # (name, top of the row in mV) per visible lead, top to bottom
+        self.colour = QtGui.QColor("#222222")
+        self.last_drawn: list[tuple[str, float, float]] = []  # (name, x px, y px) of the last paint
+        self._texts: dict[str, QtGui.QStaticText] = {}
+
+    def set_rows(self, rows: list[tuple[str, float]]) -> None:
+        self.rows = [(str(name), float(top)) for name, top in rows]
+        self.update()
+
+    def set_colour(self, colour: str) -> None:
+        self.colour = QtGui.QColor(colour)
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        vb = self.getViewBox()
+        return QtCore.QRectF() if vb is None else vb.viewRect()
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        vb = self.getViewBox()
+        self.last_drawn = []
+        if vb is None or not self.rows:
+            return
+        tr = painter.transform()
+        x = tr.map(QtCore.QPointF(vb.viewRect().left(), 0.0)).x() + self.PAD_PX
+        painter.save()
+        painter.resetTransform()
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(self.colour)
+        for name, top in self.rows:
+            y = tr.map(QtCore.QPointF(0.0, top)).y() + self.PAD_PX
+            text = self._texts.get(name)
+            if text is None:
+                text = self._texts[name] = QtGui.QStaticText(name)
+            painter.drawStaticText(QtCore.QPointF(x, y), text)
+            self.last_drawn.append((name, x, y))
+        painter.restore()
 
 
 def column_strokes(y: np.ndarray) -> np.ndarray:

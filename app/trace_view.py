@@ -35,7 +35,7 @@ from anyecg_model.signal.pyramid import MinMaxPyramid
 from .calipers import CaliperController
 from .lanes import LaneItem
 from .paper import GAINS_MM_MV, LIGHT, PaperColours, PaperGridItem, PaperScale, badge_text
-from .trace_items import LeadLabel, TimeAxis, TraceCurve, TraceViewBox
+from .trace_items import LeadNames, TimeAxis, TraceCurve, TraceViewBox
 from .trace_render import TraceRendering
 from .workers import RenderResult, RenderWorker
 
@@ -91,7 +91,8 @@ class TraceView(TraceRendering, QtWidgets.QWidget):
         self.grid = PaperGridItem(colours, scale.px_per_mm)
         self.viewbox.addItem(self.grid, ignoreBounds=True)
         self.curves: list[pg.PlotCurveItem] = []
-        self.labels: list[LeadLabel] = []
+        self.lead_names = LeadNames()
+        self.viewbox.addItem(self.lead_names, ignoreBounds=True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -111,16 +112,17 @@ class TraceView(TraceRendering, QtWidgets.QWidget):
     def set_recording(self, recording: Recording | None, pyramid: MinMaxPyramid | None = None) -> None:
         """Show ``recording`` (None clears the view); the view starts at t = 0 at the current scale."""
         self._stop_worker()
-        for item in self.curves + self.labels:
+        for item in self.curves:
             self.viewbox.removeItem(item)
         for name in list(self._lanes):
             self.remove_lane(name)
         self.calipers.clear()
-        self.curves, self.labels = [], []
+        self.curves = []
         self.recording = recording
         self.last_result = None
         if recording is None:
             self._order = []
+            self.lead_names.set_rows([])
             self.grid.update()
             return
         n = len(recording.leads)
@@ -128,14 +130,8 @@ class TraceView(TraceRendering, QtWidgets.QWidget):
         self._hidden, self._inverted = set(), set()
         for i, lead in enumerate(recording.leads):
             curve = TraceCurve(pen=self._trace_pen(), skipFiniteCheck=True)
-            label = LeadLabel(lead.name, color=self.colours.text, anchor=(0, 0))
-            f = label.textItem.font()
-            f.setBold(True)
-            label.setFont(f)
             self.viewbox.addItem(curve, ignoreBounds=True)
-            self.viewbox.addItem(label, ignoreBounds=True)
             self.curves.append(curve)
-            self.labels.append(label)
         self._start_worker(recording, pyramid)
         self._t0 = 0.0
         self._relayout()
@@ -351,8 +347,7 @@ class TraceView(TraceRendering, QtWidgets.QWidget):
         self.grid.set_colours(colours)
         for c in self.curves:
             c.setPen(self._trace_pen())
-        for lab in self.labels:
-            lab.setColor(colours.text)
+        self.lead_names.set_colour(colours.text)
         for lane in self._lanes.values():
             lane.set_text_colour(colours.text)
         axis = self.plot.getPlotItem().getAxis("bottom")
@@ -376,7 +371,7 @@ class TraceView(TraceRendering, QtWidgets.QWidget):
         vis = self.visible_leads()
         for i, curve in enumerate(self.curves):
             curve.setVisible(i in vis)
-            self.labels[i].setVisible(i in vis)
+        self.lead_names.set_rows([(self.recording.leads[i].name, self.lead_offset(i) + 0.55 * row) for i in vis])
         bottom_leads = -len(vis) * row
         lane_mv = LANE_PX / self._px_per_mv
         for k, lane in enumerate(self._lanes.values()):
@@ -396,8 +391,6 @@ class TraceView(TraceRendering, QtWidgets.QWidget):
             self.viewbox.updateMatrix()
         finally:
             self._syncing = False
-        for i in self.visible_leads():
-            self.labels[i].setPos(t0, self.lead_offset(i) + 0.55 * self.row_height_mv())
         if self.last_result is not None:
             self._place_curves(self.last_result)
         self._update_badge()

@@ -152,3 +152,26 @@ def test_anomaly_strip_is_one_image_row_when_zoomed_out(qtbot, view, monkeypatch
     settle(qtbot, view)
     view.plot.viewport().repaint()
     assert lane.last_strip is None and len(lane.last_drawn) == 60
+
+
+def test_lead_names_are_one_item_left_alone_by_scrolling(qtbot, view, monkeypatch):
+    """The names are drawn by one item at each visible row's top left; a scroll step neither moves nor
+    re-lays it out (twelve text items, each moved and re-transformed every step, cost a twelfth of a paint each)."""
+    from app.trace_items import LeadNames
+
+    scene_items = view.plot.scene().items()
+    assert sum(isinstance(i, LeadNames) for i in scene_items) == 1
+    assert not any(type(i).__name__ == "TextItem" or type(i).__name__ == "LeadLabel" for i in scene_items)
+    laid_out = []
+    monkeypatch.setattr(view.lead_names, "set_rows", lambda rows: laid_out.append(rows))
+    pos = view.lead_names.pos()
+    count_paints_per_step(qtbot, view, QtCore.Qt.Key.Key_Right, steps=2)
+    assert laid_out == [] and view.lead_names.pos() == pos
+    monkeypatch.undo()
+    view.set_lead_visible(1, False)
+    settle(qtbot, view)
+    view.plot.viewport().repaint()
+    drawn = view.lead_names.last_drawn
+    assert [name for name, _, _ in drawn] == ["MLII"]
+    top = view.viewbox.mapViewToDevice(QtCore.QPointF(view.view_range()[0], view.lead_offset(0) + 0.55 * view.row_height_mv()))
+    assert abs(drawn[0][1] - top.x() - 4) < 1.5 and abs(drawn[0][2] - top.y() - 4) < 1.5
