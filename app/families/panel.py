@@ -21,9 +21,9 @@ from anyecg_model.annotations.codes import LABEL_SOURCES
 from anyecg_model.annotations.suggestions import PreparedSuggestions, prepare_suggestions
 from anyecg_model.families.adapt import PatientModel, adaptation_path
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
-from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASS_SYMBOL, BEAT_CLASSES, BEAT_SYMBOLS
+from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_SYMBOLS
 
-from .learn import Relabelled, apply_saved, learn_from_store
+from .learn import Relabelled, apply_saved, class_indices, learn_from_store
 
 log = logging.getLogger(__name__)
 
@@ -124,9 +124,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         when nothing is labelled)."""
         b = self.controller.store.beats
         sel = self._selection()
-        codes = b["code"][sel]
-        labels = np.array([BEAT_CLASSES.index(BEAT_CLASS[c]) if c in BEAT_CLASS else -1 for c in codes], np.int8)
-        conf = np.array([np.nan if c is None else float(c) for c in b["confidence"][sel]], np.float32)
+        labels = class_indices(b["code"][sel])
+        conf = b["confidence"][sel].astype(np.float32)  # NaN: no confidence
         return b.ids[sel].astype(np.int64), b["sample"][sel] / self.controller.store.fs, labels, conf
 
     def _selection(self) -> np.ndarray:
@@ -386,9 +385,7 @@ class FamiliesPanel(QtWidgets.QWidget):
     def _codes_of(self, ids: np.ndarray) -> np.ndarray:
         """Beat class index of store rows ``ids`` (−1: not a beat code), by distinct code (a family relabel on
         a 24-h Holter updates tens of thousands of rows)."""
-        distinct, at = np.unique(self._store.beats.values(ids, "code", ""), return_inverse=True)
-        index = np.array([BEAT_CLASSES.index(BEAT_CLASS[c]) if c in BEAT_CLASS else -1 for c in distinct], np.int8)
-        return index[at.reshape(-1)] if len(distinct) else np.zeros(0, np.int8)
+        return class_indices(self._store.beats.values(ids, "code", ""))
 
     def _on_store_change(self, change) -> None:
         """An edit, undo or redo: labels of grouped beats follow it (cost: the rows it touched); a grouped beat

@@ -70,3 +70,15 @@ def test_family_keys_relabel_split_merge_and_step(qtbot, dock, tmp_path):
 
     store.delete([int(ids[0])])  # a beat deleted anywhere: the dock asks for a regroup
     assert dock.stale and "Group beats again" in dock.status.text()
+
+
+def test_class_indices_map_codes_to_aami_classes_once_per_distinct_code():
+    import numpy as np
+
+    from anyecg_model.vocabulary.labels import BEAT_CLASSES
+    from app.families.learn import class_indices
+
+    codes = np.array(["N", "V", "A", "~", "/", "f", "Q", "N", "+"], object)
+    expected = ["N", "V", "S", None, "P", "P", "Q", "N", None]  # ~ and + are not beats
+    assert class_indices(codes).tolist() == [-1 if c is None else BEAT_CLASSES.index(c) for c in expected]
+    assert class_indices(np.array([], object)).tolist() == []
