@@ -11,10 +11,12 @@ import torch
 
 from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint
+from ..model.checkpoint_meta import CheckpointError
 from ..model.config import model_config
 from ..train.pretrain.cli_options import (add_data_arguments, add_model_arguments, add_train_arguments, build_datasets,
                                           train_config)
 from ..train.pretrain.stages import pretrain_tokenizer
+from ..train.trainer_state import TrainerStateError
 from ..vocabulary.model_input import PreprocessConfig
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,18 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     if args.resume:
-        model = load_checkpoint(args.out)
+        try:
+            model = load_checkpoint(args.out)
+        except CheckpointError as exc:
+            raise SystemExit(f"anyecg pretrain-tokenizer: --resume: {exc}") from None
         log.info("resuming %s (%s)", args.out, model.cfg.name)
     else:
         overrides = {"codebook_size": args.codebook_size} if args.codebook_size else {}
         model = AnyECG(model_config(args.size, **overrides), PreprocessConfig(mains_hz=args.mains_hz))
     train, val, desc = build_datasets(args, model.preprocess_cfg, model.cfg.lead_slots)
-    metrics = pretrain_tokenizer(model, train, train_config(args), args.out, val, args.resume, desc)
+    try:
+        metrics = pretrain_tokenizer(model, train, train_config(args), args.out, val, args.resume, desc)
+    except TrainerStateError as exc:
+        raise SystemExit(f"anyecg pretrain-tokenizer: cannot resume: {exc}") from None
     log.info("tokenizer pre-training finished: %s", {k: v for k, v in metrics.items() if isinstance(v, float)})
     return 0

@@ -5,7 +5,7 @@ checkpoint (or builds the same architecture from random initialisation: the "ran
 adds the task's head if missing, freezes what is not trained (``train``: ``head`` / ``last`` layers /
 ``full`` backbone; the tokenizer is always frozen), and runs the model core's
 :class:`~anyecg_model.train.loop.Trainer` (epochs, AdamW with warm-up and cosine decay, a resumable
-``trainer_state.pt`` every epoch, torchrun when launched so). After each epoch the task metrics on the
+``trainer_state.safetensors`` every epoch, torchrun when launched so). After each epoch the task metrics on the
 validation split go to ``on_epoch(dict)``; the best epoch by the task's selection metric is saved as a
 checkpoint in ``out``; a new lead-generation head is also scored before training ("epoch 0": the fitted
 covariance's conditional mean alone), so its learnt correction is kept only if it beats that. ``cancelled()`` is polled before every step; cancelling stops with the last

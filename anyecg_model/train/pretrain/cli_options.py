@@ -28,7 +28,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     parser.add_argument("--out", type=Path, required=True, help="checkpoint folder (model.safetensors, config.json, "
-                                                                "trainer_state.pt), written every epoch")
+                                                                "trainer_state.safetensors), written every epoch")
     parser.add_argument("--epochs", type=int, default=d.epochs)
     parser.add_argument("--batch-size", type=int, default=d.batch_size, help="per process")
     parser.add_argument("--lr", type=float, default=d.lr)
@@ -39,8 +39,13 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-workers", type=int, default=d.num_workers, help="data-loading processes")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
+    parser.add_argument("--checkpoint-every-steps", type=int, metavar="N",
+                        help="also write the checkpoint every N steps, mid-epoch (long runs)")
+    parser.add_argument("--checkpoint-every-min", type=float, metavar="M",
+                        help="also write the checkpoint every M minutes, mid-epoch (long runs)")
     parser.add_argument("--threads", type=int, help="torch CPU threads per process")
-    parser.add_argument("--resume", action="store_true", help="continue from --out's trainer state")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from --out's trainer state, at the saved step (mid-epoch too)")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,10 +54,15 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
+    for flag in ("checkpoint_every_steps", "checkpoint_every_min"):
+        value = getattr(args, flag)
+        if value is not None and value <= 0:
+            raise SystemExit(f"--{flag.replace('_', '-')} must be positive (got {value})")
     return TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                        warmup_steps=args.warmup_steps, num_workers=args.num_workers, seed=args.seed,
                        amp=not args.no_amp, max_steps_per_epoch=args.max_steps_per_epoch,
-                       max_val_batches=args.max_val_batches)
+                       max_val_batches=args.max_val_batches, checkpoint_every_steps=args.checkpoint_every_steps,
+                       checkpoint_every_min=args.checkpoint_every_min)
 
 
 def build_datasets(args: argparse.Namespace, cfg: PreprocessConfig, slots) -> tuple[Dataset, Dataset | None, dict]:

@@ -1,5 +1,6 @@
 """The two pre-training stages as library calls: train a model's tokenizer, then its backbone, writing an
-AnyECG checkpoint (``model.safetensors`` + ``config.json``) and the trainer state into ``out_dir`` each epoch."""
+AnyECG checkpoint (``model.safetensors`` + ``config.json``) and the trainer state into ``out_dir`` each epoch
+and at each mid-epoch save (``TrainConfig.checkpoint_every_steps`` / ``checkpoint_every_min``)."""
 from __future__ import annotations
 
 import logging
@@ -16,27 +17,39 @@ from .objectives import MaskedCodeObjective, TokenizerObjective
 log = logging.getLogger(__name__)
 
 
-def _saver(model: AnyECG, out_dir: str | os.PathLike, stage: str, cfg: TrainConfig, data: dict[str, Any] | None):
-    history: list[dict] = list(getattr(model, "metadata", {}).get("training", {}).get("history", []))
+def _trainer(objective, model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_dir: str | os.PathLike,
+             val_dataset: Dataset | None, stage: str, data: dict[str, Any] | None) -> Trainer:
+    """A trainer whose epoch ends and mid-epoch saves also write ``model`` as a checkpoint into ``out_dir``."""
+    meta = getattr(model, "metadata", {})
+    history: list[dict] = list(meta.get("training", {}).get("history", []))
+    metrics_so_far: dict = dict(meta.get("metrics", {})) if meta.get("training", {}).get("stage") == stage else {}
 
-    def save(epoch: int, step: int, metrics: dict) -> None:
-        history.append({"stage": stage, **metrics})
+    def write(epoch: int, step: int, mid_epoch: bool) -> None:
         save_checkpoint(model, out_dir, {
-            "training": {"stage": stage, "epoch": epoch, "step": step, "config": cfg.to_dict(), "history": history},
+            "training": {"stage": stage, "epoch": epoch, "step": step, "mid_epoch": mid_epoch,
+                         "config": cfg.to_dict(), "history": history},
             "training_data": data or {},
-            "metrics": {k: v for k, v in metrics.items() if isinstance(v, float)},
+            "metrics": metrics_so_far,
         })
-        log.info("checkpoint written to %s (epoch %d, step %d)", out_dir, epoch, step)
+        log.info("checkpoint written to %s (epoch %d, step %d%s)", out_dir, epoch, step,
+                 ", mid-epoch" if mid_epoch else "")
 
-    return save
+    def epoch_end(epoch: int, step: int, metrics: dict) -> None:
+        history.append({"stage": stage, **metrics})
+        metrics_so_far.clear()
+        metrics_so_far.update({k: v for k, v in metrics.items() if isinstance(v, float)})
+        write(epoch, step, False)
+
+    return Trainer(objective, dataset, cfg, out_dir, val_dataset, epoch_end,
+                   on_checkpoint=lambda epoch, step: write(epoch, step, True))
 
 
 def pretrain_tokenizer(model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_dir: str | os.PathLike,
                        val_dataset: Dataset | None = None, resume: bool = False,
                        data_description: dict[str, Any] | None = None) -> dict:
     """Stage 1: train ``model.tokenizer`` on batches of the batch contract. Returns the last epoch's metrics."""
-    trainer = Trainer(TokenizerObjective(model.tokenizer), dataset, cfg, out_dir, val_dataset,
-                      _saver(model, out_dir, "tokenizer", cfg, data_description))
+    trainer = _trainer(TokenizerObjective(model.tokenizer), model, dataset, cfg, out_dir, val_dataset, "tokenizer",
+                       data_description)
     return trainer.fit(resume)
 
 
@@ -45,6 +58,5 @@ def pretrain_backbone(model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_dir
                       data_description: dict[str, Any] | None = None) -> dict:
     """Stage 2: masked code prediction of ``model.backbone`` against the frozen ``model.tokenizer``'s codes."""
     objective = MaskedCodeObjective(model.backbone, model.tokenizer, model.cfg.mask_ratio, model.cfg.symmetric_mask)
-    trainer = Trainer(objective, dataset, cfg, out_dir, val_dataset,
-                      _saver(model, out_dir, "backbone", cfg, data_description))
+    trainer = _trainer(objective, model, dataset, cfg, out_dir, val_dataset, "backbone", data_description)
     return trainer.fit(resume)
