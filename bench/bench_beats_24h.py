@@ -24,7 +24,7 @@ import wfdb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anyecg_model.analysis.episodes import episode_scores  # noqa: E402
-from anyecg_model.train.corpus import MITDB_DS2, MITDB_PACED  # noqa: E402
+from anyecg_model.train.beat_fusion_train import MITDB_DS2, MITDB_PACED  # noqa: E402
 from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, episode_label  # noqa: E402
 
 TOL_S = 0.15
