@@ -104,3 +104,14 @@ def test_a_calibrated_checkpoint_softens_the_findings_and_keeps_the_decisions(ti
     assert f1.anomaly_label == ("abnormal" if logits.mean() >= np.log(0.65 / 0.35) else "normal")
     assert f0.anomaly_threshold == pytest.approx(0.5) and f0.anomaly_score == pytest.approx(
         1 / (1 + np.exp(-logits.mean())))
+
+
+def test_the_shipped_checkpoint_documents_both_heads_calibration():
+    from anyecg_model.model.checkpoint_meta import read_metadata
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+
+    meta = read_metadata(SHIPPED_MODEL_DIR)
+    Calibration.from_metadata(meta)  # valid
+    for head in ("rhythm", "anomaly"):
+        entry = meta["calibration"][head]
+        assert entry["fitted_on"] and entry["fitted_temperature"] > 0 and len(entry["fitted_temperature_90"]) == 2
