@@ -222,7 +222,13 @@ class BeatLaneItem(LaneItem):
         self.last_drawn = np.zeros(0, np.int64)
         #: Ticks stroked by the last paint: at most one per pixel column and class, whatever the zoom.
         self.last_ticks = 0
-        self._classes = np.array([BEAT_CLASS.get(s, "Q") for s in self.symbols], dtype=object)
+        symbols = self.symbols.tolist()
+        class_of = {s: BEAT_CLASS.get(s, "Q") for s in set(symbols)}
+        #: AAMI class names present, and each beat's class as an index into them: a paint of hours in view
+        #: groups 100 000 beats by integer, not by comparing their text (issue 19).
+        self.class_names = tuple(sorted(set(class_of.values())))
+        index = {s: self.class_names.index(c) for s, c in class_of.items()}
+        self._class_idx = np.fromiter(map(index.__getitem__, symbols), np.int8, len(symbols))
 
     def set_filter(self, symbols: set[str] | None) -> None:
         """Show only these symbols (None shows all)."""
@@ -255,14 +261,15 @@ class BeatLaneItem(LaneItem):
         painter.resetTransform()
         span = max(1.0, abs(px[-1] - px[0]) if len(px) > 1 else 100.0)
         as_text = len(idx) <= max(1, span / 100.0 * self.MAX_TEXT_PER_100PX) or len(idx) == 1
-        classes = self._classes[idx]
+        classes = self._class_idx[idx]
         font = painter.font()
         font.setPixelSize(max(9, int(abs(bottom - top) * 0.7)))
         font.setBold(True)
         painter.setFont(font)
-        for cls in np.unique(classes):
-            sel = classes == cls
-            pen = QtGui.QPen(QtGui.QColor(CLASS_COLOURS.get(cls, "#808080")))
+        present = np.flatnonzero(np.bincount(classes, minlength=len(self.class_names)))
+        for k in present:
+            sel = classes == k
+            pen = QtGui.QPen(QtGui.QColor(CLASS_COLOURS.get(self.class_names[k], "#808080")))
             pen.setCosmetic(True)
             painter.setPen(pen)
             if as_text:

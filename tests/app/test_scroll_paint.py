@@ -175,3 +175,42 @@ def test_lead_names_are_one_item_left_alone_by_scrolling(qtbot, view, monkeypatc
     assert [name for name, _, _ in drawn] == ["MLII"]
     top = view.viewbox.mapViewToDevice(QtCore.QPointF(view.view_range()[0], view.lead_offset(0) + 0.55 * view.row_height_mv()))
     assert abs(drawn[0][1] - top.x() - 4) < 1.5 and abs(drawn[0][2] - top.y() - 4) < 1.5
+
+
+def test_beat_lane_groups_classes_without_comparing_text_per_paint(qtbot, view, monkeypatch):
+    """At 24 h every paint sees every beat of the day: the classes are integer indices made once, and the
+    ticks are still one per pixel column and class (checked against the classes compared as text)."""
+    import app.lanes as lanes
+    from anyecg_model.vocabulary.labels import BEAT_CLASS
+
+    rng = np.random.default_rng(3)
+    times = np.sort(rng.uniform(0, HOURS * 3600.0, 60_000))
+    symbols = np.array(["N", "V", "A", "L", "F", "Q", "/"], object)[np.minimum(rng.geometric(0.5, len(times)) - 1, 6)]
+    lane = lanes.BeatLaneItem("mixed", times, symbols)
+    lane.set_filter({"N", "V", "A", "F", "/"})  # L and Q hidden
+    view.remove_lane("beats")
+    view.add_lane("mixed", lane)
+    view.set_view(0.0, HOURS * 3600.0)
+    settle(qtbot, view)
+    drawn: dict[str, list] = {}
+    real = lanes.paint_ticks
+
+    def record(painter, xs, y0, y1):
+        drawn.setdefault(painter.pen().color().name(), []).extend(np.asarray(xs).tolist())
+        real(painter, xs, y0, y1)
+
+    monkeypatch.setattr(lanes, "paint_ticks", record)
+    monkeypatch.setattr(lanes.np, "unique", lambda *a, **k: pytest.fail("classes compared as text in a paint"))
+    lane.update()
+    view.plot.viewport().repaint()
+    monkeypatch.undo()
+    idx = lane.last_drawn
+    assert len(idx) == int(np.isin(symbols, ["N", "V", "A", "F", "/"]).sum())
+    origin = view.viewbox.mapViewToDevice(QtCore.QPointF(0.0, 0.0)).x()
+    unit = view.viewbox.mapViewToDevice(QtCore.QPointF(1.0, 0.0)).x() - origin
+    classes = np.array([BEAT_CLASS.get(s, "Q") for s in symbols[idx]])
+    want = {lanes.CLASS_COLOURS[c]: np.unique(np.round(origin + times[idx][classes == c] * unit)) for c in set(classes)}
+    assert set(drawn) == set(want) and len(want) >= 3
+    for colour, cols in want.items():
+        assert len(drawn[colour]) == len(cols)
+        np.testing.assert_allclose(sorted(drawn[colour]), cols, atol=0.51)
