@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
                 if written:
                     log.info("wrote %s", written)
             if not args.json:
-                s = f.to_dict()
+                s = results[i]
                 rc = (s["rhythm"] or {}).get("record_class") or {}
                 hr = s["summary"]["heart_rate_bpm"]["mean"]
                 print(f"{args.paths[i]}: {len(f.beats or [])} beats, HR {hr if hr is None else round(hr)} bpm, "
@@ -194,9 +194,21 @@ def run(args: argparse.Namespace) -> int:
     if rank == 0 and args.json:
         ordered = [results[i] for i in sorted(results)]
         payload = ordered[0] if len(args.paths) == 1 and ordered else ordered
-        text = json.dumps(payload, indent=1)
         if args.json == "-":
-            sys.stdout.write(text + "\n")
+            write_json(payload, sys.stdout)
         else:
-            Path(args.json).write_text(text + "\n")
+            with open(args.json, "w") as out:
+                write_json(payload, out)
     return 1 if errors else 0
+
+
+def write_json(payload, out, batch: int = 65536) -> None:
+    """``json.dumps(payload, indent=1)`` and a newline written to ``out`` a batch of pieces at a time: the text
+    of a 72-h recording's findings (25 MB, 330 000 beats) held whole took ~250 MiB at its peak."""
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(indent=1).iterencode(payload):
+        pieces.append(piece)
+        if len(pieces) >= batch:
+            out.write("".join(pieces))
+            pieces.clear()
+    out.write("".join(pieces) + "\n")

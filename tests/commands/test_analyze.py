@@ -69,3 +69,15 @@ def test_reconstruct_reports_bad_input(files, tiny_model_dir, tmp_path, capsys):
     rc = main(["reconstruct", files["broken"], "--leads", "V1", "--out", str(tmp_path / "x.hea"),
                "--model", str(tiny_model_dir)])
     assert rc == 1 and files["broken"] in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("batch", [1, 3, 65536])
+def test_findings_json_is_written_in_pieces_as_json_dumps_writes_it(batch):
+    import io
+
+    from anyecg_model.commands.analyze import write_json
+
+    payload = {"beats": [{"t": i / 3, "label": "N", "p": [0.1, None, True]} for i in range(50)], "x": "é\n"}
+    out = io.StringIO()
+    write_json(payload, out, batch=batch)
+    assert out.getvalue() == json.dumps(payload, indent=1) + "\n"
