@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from ..model.device import DeviceUnavailable
 from ..train.pretrain.cli_options import add_data_arguments, add_train_arguments, build_datasets, train_config
 from ..train.pretrain.stages import pretrain_backbone
 from ..train.pretrain.start import SHIPPED, StartError, backbone_start
@@ -48,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
     train, val, desc = build_datasets(args, model.preprocess_cfg, model.cfg.lead_slots)
     try:
         metrics = pretrain_backbone(model, train, train_config(args), args.out, val, args.resume,
-                                    {**desc, **started})
+                                    {**desc, **started}, args.device)
     except TrainerStateError as exc:
         raise SystemExit(f"anyecg pretrain: cannot resume: {exc}") from None
+    except DeviceUnavailable as exc:
+        raise SystemExit(f"anyecg pretrain: {exc}") from None
     log.info("backbone pre-training finished: %s", {k: v for k, v in metrics.items() if isinstance(v, float)})
     return 0

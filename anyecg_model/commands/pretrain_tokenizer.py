@@ -13,6 +13,7 @@ from ..model.anyecg import AnyECG
 from ..model.checkpoint import load_checkpoint
 from ..model.checkpoint_meta import CheckpointError
 from ..model.config import model_config
+from ..model.device import DeviceUnavailable
 from ..train.pretrain.cli_options import (add_data_arguments, add_model_arguments, add_train_arguments, build_datasets,
                                           train_config)
 from ..train.pretrain.stages import pretrain_tokenizer
@@ -44,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
         model = AnyECG(model_config(args.size, **overrides), PreprocessConfig(mains_hz=args.mains_hz))
     train, val, desc = build_datasets(args, model.preprocess_cfg, model.cfg.lead_slots)
     try:
-        metrics = pretrain_tokenizer(model, train, train_config(args), args.out, val, args.resume, desc)
+        metrics = pretrain_tokenizer(model, train, train_config(args), args.out, val, args.resume, desc, args.device)
     except TrainerStateError as exc:
         raise SystemExit(f"anyecg pretrain-tokenizer: cannot resume: {exc}") from None
+    except DeviceUnavailable as exc:
+        raise SystemExit(f"anyecg pretrain-tokenizer: {exc}") from None
     log.info("tokenizer pre-training finished: %s", {k: v for k, v in metrics.items() if isinstance(v, float)})
     return 0

@@ -38,6 +38,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler
 from tqdm import tqdm
 
+from ..model.device import choose_device
 from .data.batch import to_device
 from .trainer_state import STATE_FILE, TrainerStateError, load_trainer_state, rng_state, save_trainer_state, \
     set_rng_state
@@ -83,12 +84,15 @@ class DistEnv:
         return self.rank == 0
 
 
-def init_distributed() -> DistEnv:
-    """Join the torchrun process group when ``WORLD_SIZE`` > 1; pick the device (cuda:LOCAL_RANK or cpu)."""
+def init_distributed(device: str = "auto") -> DistEnv:
+    """Join the torchrun process group when ``WORLD_SIZE`` > 1; pick the device by
+    :func:`~anyecg_model.model.device.choose_device` (``auto``: CUDA when present), a CUDA one as
+    cuda:LOCAL_RANK. A device this machine lacks is :class:`~anyecg_model.model.device.DeviceUnavailable`."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     local = int(os.environ.get("LOCAL_RANK", "0"))
-    cuda = torch.cuda.is_available()
-    device = torch.device(f"cuda:{local}" if cuda else "cpu")
+    chosen = choose_device(device)
+    cuda = chosen.type == "cuda"
+    device = torch.device(f"cuda:{local}") if cuda and chosen.index is None else chosen
     if cuda:
         torch.cuda.set_device(device)
     if world > 1 and not dist.is_initialized():

@@ -38,6 +38,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-val-batches", type=int, help="cap validation at this many batches per rank")
     parser.add_argument("--num-workers", type=int, default=d.num_workers, help="data-loading processes")
     parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="auto (default): the CUDA GPU when there is one, else the CPU; torchrun: one GPU per "
+                             "process")
     parser.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
     parser.add_argument("--checkpoint-every-steps", type=int, metavar="N",
                         help="also write the checkpoint every N steps, mid-epoch (long runs)")

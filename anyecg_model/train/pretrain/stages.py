@@ -11,14 +11,14 @@ from torch.utils.data import Dataset
 
 from ...model.anyecg import AnyECG
 from ...model.checkpoint import save_checkpoint
-from ..loop import TrainConfig, Trainer
+from ..loop import TrainConfig, Trainer, init_distributed
 from .objectives import MaskedCodeObjective, TokenizerObjective
 
 log = logging.getLogger(__name__)
 
 
 def _trainer(objective, model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_dir: str | os.PathLike,
-             val_dataset: Dataset | None, stage: str, data: dict[str, Any] | None) -> Trainer:
+             val_dataset: Dataset | None, stage: str, data: dict[str, Any] | None, device: str) -> Trainer:
     """A trainer whose epoch ends and mid-epoch saves also write ``model`` as a checkpoint into ``out_dir``."""
     meta = getattr(model, "metadata", {})
     history: list[dict] = list(meta.get("training", {}).get("history", []))
@@ -40,23 +40,24 @@ def _trainer(objective, model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_d
         metrics_so_far.update({k: v for k, v in metrics.items() if isinstance(v, float)})
         write(epoch, step, False)
 
-    return Trainer(objective, dataset, cfg, out_dir, val_dataset, epoch_end,
+    return Trainer(objective, dataset, cfg, out_dir, val_dataset, epoch_end, env=init_distributed(device),
                    on_checkpoint=lambda epoch, step: write(epoch, step, True))
 
 
 def pretrain_tokenizer(model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_dir: str | os.PathLike,
                        val_dataset: Dataset | None = None, resume: bool = False,
-                       data_description: dict[str, Any] | None = None) -> dict:
-    """Stage 1: train ``model.tokenizer`` on batches of the batch contract. Returns the last epoch's metrics."""
+                       data_description: dict[str, Any] | None = None, device: str = "auto") -> dict:
+    """Stage 1: train ``model.tokenizer`` on batches of the batch contract on ``device`` (``auto``: CUDA when
+    present). Returns the last epoch's metrics."""
     trainer = _trainer(TokenizerObjective(model.tokenizer), model, dataset, cfg, out_dir, val_dataset, "tokenizer",
-                       data_description)
+                       data_description, device)
     return trainer.fit(resume)
 
 
 def pretrain_backbone(model: AnyECG, dataset: Dataset, cfg: TrainConfig, out_dir: str | os.PathLike,
                       val_dataset: Dataset | None = None, resume: bool = False,
-                      data_description: dict[str, Any] | None = None) -> dict:
+                      data_description: dict[str, Any] | None = None, device: str = "auto") -> dict:
     """Stage 2: masked code prediction of ``model.backbone`` against the frozen ``model.tokenizer``'s codes."""
     objective = MaskedCodeObjective(model.backbone, model.tokenizer, model.cfg.mask_ratio, model.cfg.symmetric_mask)
-    trainer = _trainer(objective, model, dataset, cfg, out_dir, val_dataset, "backbone", data_description)
+    trainer = _trainer(objective, model, dataset, cfg, out_dir, val_dataset, "backbone", data_description, device)
     return trainer.fit(resume)
