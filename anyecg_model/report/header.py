@@ -13,7 +13,7 @@ from .. import __version__
 from ..demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
 from ..io import Recording
 from ..timebase import TimeBase
-from ..vocabulary.labels import RECORD_CLASS_NAMES
+from ..vocabulary.labels import RECORD_CLASS_NAMES, beat_class_text
 from .findings import ReportFindings
 from .paper import text
 
@@ -64,7 +64,7 @@ def findings_lines(findings: ReportFindings, tb: TimeBase = TimeBase()) -> list[
     if anomaly:
         lines.append(anomaly)
     if len(findings.beat_label):
-        counts = ", ".join(f"{k} {v}" for k, v in findings.beat_counts().items() if v)
+        counts = ", ".join(f"{beat_class_text(k)} {v}" for k, v in findings.beat_counts().items() if v)
         lines.append(f"Beats: {counts}")
     abnormal = [e for e in findings.episodes if not e.is_normal]
     for e in abnormal[:3]:

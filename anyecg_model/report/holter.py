@@ -19,6 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..io import Recording
 from ..timebase import TimeBase
+from ..vocabulary.labels import beat_class_text
 from .detected_beats import UNCLASSIFIED, detected_beats
 from .ectopy import Ectopy
 from .findings import ReportFindings, with_generated_leads
@@ -135,8 +136,8 @@ def summary_lines(tb: TimeBase, s: HolterSummary, rules: HolterRules) -> list[tu
     else:
         lines.append(("Heart rate", "not measured (no beats)"))
     total = max(1, s.n_beats)
-    classes = ", ".join(f"{'unclassified' if k == UNCLASSIFIED else k} {v} ({100.0 * v / total:.1f} %)"
-                        for k, v in s.beat_counts.items() if v)
+    classes = ", ".join(f"{'unclassified' if k == UNCLASSIFIED else beat_class_text(k)} {v} "
+                        f"({100.0 * v / total:.1f} %)" for k, v in s.beat_counts.items() if v)
     lines.append(("Beats", f"{s.n_beats}" + (f" — {classes}" if classes else "")))
     for key, name in (("V", "Ventricular ectopy"), ("S", "Supraventricular ectopy")):
         if key in s.ectopy and s.beat_counts.get(key):

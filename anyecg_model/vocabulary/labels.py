@@ -14,6 +14,13 @@ AAMI_BEAT_CLASSES: tuple[str, ...] = ("N", "S", "V", "F", "Q")
 BEAT_CLASSES: tuple[str, ...] = AAMI_BEAT_CLASSES + ("P",)
 #: WFDB (MIT-BIH) symbol written for each beat class: paced beats are ``/``.
 BEAT_CLASS_SYMBOL: dict[str, str] = {"N": "N", "S": "S", "V": "V", "F": "F", "Q": "Q", "P": "/"}
+
+
+def beat_class_text(cls: str) -> str:
+    """A beat class as readers see it: ``P`` (easily read as a P wave) is ``P (paced)``; the AAMI letters stay."""
+    return "P (paced)" if cls == "P" else cls
+
+
 #: MIT-BIH beat codes (annotations that mark a QRS complex).
 BEAT_SYMBOLS = frozenset("N L R B A a J S V r F e j n E / f Q ?".split())
 

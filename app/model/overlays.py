@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from anyecg_model.vocabulary.labels import BEAT_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES, beat_class_text
 from anyecg_model.report.paper import GENERATED_HEX
 from anyecg_model.timebase import TimeBase
 
@@ -97,7 +97,7 @@ class ModelBeatLane(OverlayLane, LaneItem):
         return best if abs(self.times_s[best] - t) <= tolerance_s else None
 
     def describe(self, i: int) -> str:
-        return (f"{BEAT_CLASSES[self.classes[i]]} beat at {self.timebase.at(self.times_s[i], 2)}, "
+        return (f"{beat_class_text(BEAT_CLASSES[self.classes[i]])} beat at {self.timebase.at(self.times_s[i], 2)}, "
                 f"confidence {self.confidence[i]:.0%}")
 
     def hoverEvent(self, ev) -> None:

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.report.holter_stats import format_duration
 from anyecg_model.timebase import TimeBase
-from anyecg_model.vocabulary.labels import RECORD_CLASS_NAMES
+from anyecg_model.vocabulary.labels import RECORD_CLASS_NAMES, beat_class_text
 
 from .overlay_table import OverlayRow, overlay_rows
 from .stream import OverlayData
@@ -180,7 +180,7 @@ class ModelPanel(QtWidgets.QWidget):
         for k, (cls, n) in enumerate(d.beat_counts().items()):
             first = times[d.beat_class == k][:1]
             span = (float(first[0]), float(first[0]) + 10.0) if len(first) else None
-            beat_rows.append((f"{cls} beats", self.timebase.at(first[0]) if len(first) else "", "", str(n), span))
+            beat_rows.append((f"{beat_class_text(cls)} beats", self.timebase.at(first[0]) if len(first) else "", "", str(n), span))
         self.findings_model.set_rows(beat_rows, d.episodes)
 
     # ------------------------------------------------------------------ navigation

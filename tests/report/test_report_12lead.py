@@ -65,11 +65,11 @@ def test_simulated_70_bpm_prints_70_bpm(sim_12lead, tmp_path):
 def test_findings_fall_back_to_reference_annotations(sim_12lead, tmp_path):
     fs = sim_12lead.fs
     rec = Recording.from_array(sim_12lead.read(), fs, sim_12lead.lead_names, path="annotated.ecg",
-                               annotations=Annotations.from_lists([int(1.0 * fs), int(1.9 * fs), int(2.7 * fs)],
-                                                                  ["N", "V", "N"]))
+                               annotations=Annotations.from_lists([int(1.0 * fs), int(1.9 * fs), int(2.7 * fs),
+                                                                   int(3.5 * fs)], ["N", "V", "N", "/"]))
     text = pdf_text(render_12lead(rec, tmp_path / "r.pdf"))[0]
     assert "Reference annotations from the file" in text
-    assert "Beats: N 2, V 1" in text
+    assert "Beats: N 2, V 1, P (paced) 1" in text  # P is said to be paced, not read as a P wave
     none_text = pdf_text(render_12lead(sim_12lead, tmp_path / "n.pdf"))[0]
     assert "No findings" in none_text
 

@@ -40,3 +40,10 @@ def test_the_checkpoint_vocabularies_are_the_head_label_sets():
     assert v["episodes"] == list(EPISODE_LABELS)
     v["beats"].append("X")
     assert label_vocabularies()["beats"] == list(AAMI_BEAT_CLASSES), "a fresh copy each call"
+
+
+def test_paced_beats_are_named_paced_for_readers():
+    from anyecg_model.vocabulary.labels import BEAT_CLASSES, beat_class_text
+
+    assert beat_class_text("P") == "P (paced)"
+    assert [beat_class_text(c) for c in BEAT_CLASSES[:5]] == ["N", "S", "V", "F", "Q"]
