@@ -288,12 +288,12 @@ class Analyzer:
         mine = (t >= start_s) & (t < end_s)
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                   "unreadable_s": bad, "unreadable_code": bad_code}
-        tree_prob = None
-        if self.trees is not None and "arrhythmia" in tasks:
-            tree_prob = self.trees.probabilities(self.tree_features(batch, clinical))
-        ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: encode here
-        return {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
-                "tree_prob": tree_prob,
+        ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
+        inputs = {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
+                  "tree_prob": None}
+        if ahead:
+            self._tree_probabilities(inputs, tasks)
+        return {**inputs,
                 "morphology": self._morphology(batch, tasks) if ahead else None, "span": (start_s, end_s, ws, we),
                 "fields": fields}
 
@@ -352,7 +352,16 @@ class Analyzer:
         clin = np.stack([np.pad(c, ((0, K - len(c)), (0, 0))) for c in clinical])
         return self.fusion.probabilities(rep, torch.as_tensor(clin, device=rep.device)).cpu().numpy()
 
+    def _tree_probabilities(self, inputs: dict, tasks) -> None:
+        """The beat trees' (beats, classes) probabilities of a chunk's :meth:`_chunk_inputs` into its
+        ``tree_prob``, unless there already or not needed: on the signal thread while the model thread is busy,
+        else on the model thread (numpy, the same result on either)."""
+        if inputs["tree_prob"] is None and self.trees is not None and "arrhythmia" in tasks:
+            features = self.tree_features(inputs["batch"], inputs["beat_clinical"])
+            inputs["tree_prob"] = self.trees.probabilities(features)
+
     def _forward(self, inputs: dict, tasks, state) -> dict:
+        self._tree_probabilities(inputs, tasks)
         model, dev = self.model, self.device
         res: dict = {}
         logits_a, probs_r, feats, beat_parts = [], [], [], []

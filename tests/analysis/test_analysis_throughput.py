@@ -139,3 +139,23 @@ def test_the_analyzer_caps_onednns_kernel_cache_unless_the_user_set_it():
     assert 0 < int(subprocess.run([sys.executable, "-c", code], **run).stdout) <= 64
     env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] = "7"
     assert subprocess.run([sys.executable, "-c", code], **run).stdout.strip() == "7"
+
+
+def test_beat_trees_on_either_thread_give_the_same_findings(recording, monkeypatch):
+    import threading
+
+    analyzer = Analyzer(device="cpu", chunk_s=30.0)  # the shipped model: its beats come from the beat trees
+    assert analyzer.trees is not None
+    leads, waits = input_leads(recording), threading.Event()
+    assert analyzer._chunk_inputs(recording, 0.0, 30.0, leads, model_waits=waits)["tree_prob"] is not None
+    waits.set()
+    assert analyzer._chunk_inputs(recording, 0.0, 30.0, leads, model_waits=waits)["tree_prob"] is None
+    ahead = analyzer.analyze(recording)
+    chunk_inputs = Analyzer._chunk_inputs
+
+    def always_waiting(self, rec, start_s, end_s, leads, tasks, model_waits=None):  # trees on the model thread
+        return chunk_inputs(self, rec, start_s, end_s, leads, tasks, waits)
+
+    monkeypatch.setattr(Analyzer, "_chunk_inputs", always_waiting)
+    assert ahead.n_beats > 100
+    assert analyzer.analyze(recording).to_json() == ahead.to_json()
