@@ -214,3 +214,18 @@ def test_beat_lane_groups_classes_without_comparing_text_per_paint(qtbot, view, 
     for colour, cols in want.items():
         assert len(drawn[colour]) == len(cols)
         np.testing.assert_allclose(sorted(drawn[colour]), cols, atol=0.51)
+
+
+def test_scroll_step_at_one_hour_reuses_the_paper_tile(qtbot, view):
+    """A step at 1 h width is one paint, and the paper grid is blitted from the tile drawn for this size and
+    density, never redrawn line by line because only the time range moved."""
+    view.set_view(7200.0, 7200.0 + 3600.0)
+    settle(qtbot, view)
+    view.plot.viewport().repaint()
+    tile = view.grid._tile_pixmap
+    assert count_paints_per_step(qtbot, view, QtCore.Qt.Key.Key_Right, steps=3) == [1, 1, 1]
+    assert view.grid._tile_pixmap is tile
+    view.set_dpi(120.0)  # a new screen calibration draws a new tile
+    settle(qtbot, view)
+    view.plot.viewport().repaint()
+    assert view.grid._tile_pixmap is not tile
