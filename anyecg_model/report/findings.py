@@ -141,9 +141,11 @@ class ReportFindings:
         name = model.get("name", "AnyECG")
         version = model.get("version", "?")
         sha = str(model.get("sha256", ""))[:12]
+        beats_by = str(model.get("beat_classifier") or "").split(" (sha256")[0]  # which classifier labelled the beats
         return cls(
             source="model",
-            source_text=f"Model findings: {name} v{version}" + (f" (sha256 {sha})" if sha else ""),
+            source_text=f"Model findings: {name} v{version}" + (f" (sha256 {sha})" if sha else "")
+            + (f"; beat labels: {beats_by}" if beats_by else ""),
             beat_time_s=times[order],
             beat_label=labels[order],
             beat_confidence=conf[order],
