@@ -141,3 +141,9 @@ def test_pretrain_resume_of_a_checkpoint_without_trainer_state_is_refused(tmp_pa
     with pytest.raises(SystemExit, match="nothing to resume"):
         main(["pretrain", "--synthetic", "4", "--window-s", "3", "--batch-size", "2", "--out", str(start),
               "--resume"])
+
+
+@pytest.mark.parametrize("flag", ["--checkpoint-every-steps", "--checkpoint-every-min"])
+def test_checkpoint_interval_must_be_positive(tmp_path, flag):
+    with pytest.raises(SystemExit, match="must be positive"):
+        main(["pretrain-tokenizer", "--synthetic", "4", "--size", "tiny", flag, "0", "--out", str(tmp_path / "o")])
