@@ -72,13 +72,13 @@ def test_learning_without_suggestions_says_what_to_do(qtbot, window, shared_data
 def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later_turns(qtbot, window, sinus,
                                                                                        monkeypatch, tmp_path):
     """The ~100,000 suggestions of a 24-h recording are prepared in the worker; the GUI thread commits them in
-    the turn after the worker's report and orders the review queue in the one after that (turns counted with
-    a 0-ms timer), in one journalled edit that one undo takes back."""
+    a later event-loop turn than the worker's report and orders the review queue in a turn after that (each
+    step checked to run outside the previous one's call), in one journalled edit that one undo takes back."""
+    import sys
     import threading
 
-    from PySide6 import QtCore
-
     import anyecg_model.annotations.suggestions as suggestions
+    from app.editing import controller as editing_controller
     from app.families import install_families
     from app.families import panel as panel_module
 
@@ -92,30 +92,37 @@ def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later
     monkeypatch.chdir(tmp_path)  # the adaptation is saved beside the recording's path, here '<sinus>'
     monkeypatch.setattr(suggestions, "prepare_suggestions", recorded)
     monkeypatch.setattr(panel_module, "prepare_suggestions", recorded, raising=False)
-    turns = [0]
-    marks: dict[str, int] = {}
-    reported = panel_module.FamiliesPanel._on_relabelled
-    monkeypatch.setattr(panel_module.FamiliesPanel, "_on_relabelled",
-                        lambda self, *a: (marks.setdefault("report", turns[0]), reported(self, *a)))
+    steps: list[str] = []  # the order in which the steps ran
+    inside: dict[str, set[str]] = {}  # per step: the functions of the earlier steps on the call stack then
+
+    def step(name, earlier, call=None):
+        def wrapped(*args, **kwargs):
+            steps.append(name)
+            frames, callers = sys._getframe(1), set()
+            while frames is not None:
+                callers.add(frames.f_code.co_name)
+                frames = frames.f_back
+            inside[name] = callers & earlier
+            return call(*args, **kwargs) if call else None
+        return wrapped
+
+    monkeypatch.setattr(editing_controller, "commit_suggestions",
+                        step("commit", {"_on_relabelled"}, editing_controller.commit_suggestions))
     panel = install_families(window)
     ui = window.editing
     window.set_recording(sinus)
     _reference_then_suggestions(ui, until_s=120.0)
     store = ui.controller.store
     n_suggested, n_edits = int((store.beats["source"] == "model").sum()), len(store.log.entries)
-    store.events.changed.connect(lambda change: marks.setdefault("commit", turns[0]))
-    panel.learnt.connect(lambda _text: marks.setdefault("learnt", turns[0]))
-    ticker = QtCore.QTimer(interval=0)
-    ticker.timeout.connect(lambda: turns.__setitem__(0, turns[0] + 1))
-    ticker.start()
+    panel.learnt.connect(step("learnt", {"_on_relabelled", "commit"}))
     preparing.clear()
     panel.list.setFocus()
     with qtbot.waitSignal(panel.learnt, timeout=60_000):
         qtbot.keyClick(panel.list, "l")
-    ticker.stop()
     assert "suggestions changed" in panel.learn_status.text()
     assert preparing and not any(preparing)  # every preparation off the GUI thread
-    assert marks["report"] < marks["commit"] < marks["learnt"]  # each step in its own event-loop turn
+    assert steps == ["commit", "learnt"]
+    assert not inside["commit"] and not inside["learnt"]  # each step in an event-loop turn of its own
     assert len(store.log.entries) == n_edits + 1 and store.log.done[-1].by_model  # one edit, journalled like all
     assert int((store.beats["source"] == "model").sum()) == n_suggested
     ui.controller.undo()
