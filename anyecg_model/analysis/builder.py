@@ -17,8 +17,9 @@ What is derived, from the merged (time-sorted) chunks:
   exactly as on the uncalibrated probability.
 - **Anomaly**: per-window probabilities and the probability of the mean logit, only when the recording's leads include every lead the
   anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
-- **Rhythm episodes**: the episode head's windows give the non-AF rhythms; AF/AFL comes at beat resolution from
-  RR irregularity and the model together (:mod:`.af`); runs of ectopic beats (VT, SVTA) are laid over both.
+- **Rhythm episodes**: the episode head's windows give the other rhythms; AF/AFL comes at beat resolution from
+  RR irregularity and the model together (:mod:`.af`); VT and SVTA come only from runs of ectopic beats, laid
+  over both at beat resolution (the head's VT/SVTA windows corroborate a run, :class:`~.episodes.RunRules`).
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
 
@@ -38,7 +39,7 @@ from ..signal.quality import UNREADABLE_REASONS
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
-from .episodes import af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
+from .episodes import RUN_ONLY_LABELS, RunRules, af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo, UnreadableSpan
 
 #: The leads of the PTB-XL 12-lead ECGs the shipped anomaly head was trained on (10-s windows), for
@@ -51,12 +52,14 @@ class FindingsRules:
     """The thresholds that turn model outputs into findings, read from the checkpoint's metadata
     (:meth:`from_metadata`): ``anomaly_threshold`` (calibrated probability for "abnormal"), ``anomaly_leads`` (the
     lead set the anomaly head was trained and calibrated on), ``af`` (the AF detector, :class:`~.af.AfRules`),
-    ``calibration`` (the rhythm and anomaly heads' temperatures)."""
+    ``calibration`` (the rhythm and anomaly heads' temperatures), ``runs`` (confidence floors of VT/SVTA runs,
+    :class:`~.episodes.RunRules`)."""
 
     anomaly_threshold: float = 0.5
     anomaly_leads: tuple[str, ...] = TWELVE_LEADS
     af: AfRules = field(default_factory=AfRules)
     calibration: Calibration = field(default_factory=Calibration)
+    runs: RunRules = field(default_factory=RunRules)
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any]) -> "FindingsRules":
@@ -205,7 +208,11 @@ class FindingsBuilder:
         p_af = ep[:, af_cols].sum(1)
         afl_share = ep[:, af_cols[1]] / np.maximum(p_af, 1e-9)
         other = ep.copy()
-        other[:, af_cols] = -1.0  # AF/AFL come from the beat-level detector only
+        run_cols = [EPISODE_LABELS.index(x) for x in RUN_ONLY_LABELS]
+        head = ep.argmax(1)
+        said = np.isin(head, run_cols)
+        windows = (ws[said], we[said], np.array(EPISODE_LABELS, object)[head[said]])
+        other[:, af_cols + run_cols] = -1.0  # AF/AFL from the beat-level detector, VT/SVTA from beat runs only
         episodes = episodes_from_windows(ws, we, other)
         beat_class = _class_at(peaks, beats)
         w = np.searchsorted(ws, peaks, side="right") - 1
@@ -218,7 +225,7 @@ class FindingsBuilder:
             labels = np.where(flutter, "AFL", "AF").astype(object)
             episodes = lay_over(episodes, a_s, a_e, labels, a_c)
         if beats is not None:
-            episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence)
+            episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence, self.rules.runs, windows)
         if len(bad_s):
             episodes = [e for e in lay_over(episodes, bad_s[:, 0], bad_s[:, 1],
                                             np.full(len(bad_s), "", object), np.zeros(len(bad_s))) if e.label]

@@ -1,15 +1,18 @@
 """Rhythm episodes from per-window label probabilities, the findings' summary, and episode scoring.
 
 Episodes: consecutive windows with the same most probable label merge into one episode whose
-confidence is the mean probability of that label over its windows. Runs of ectopic beats shorter than a
-window are then laid over them (:func:`with_beat_runs`): three or more consecutive V beats at 100 bpm or
-faster are VT, three or more S beats at that rate SVTA (outside AF/AFL), the definitions MIT-BIH's
-annotators used; :data:`MIN_PACED_BEATS` or more paced (P) beats at any rate are a paced rhythm, PACED.
-AF burden (:func:`af_burden`, the one definition every view and report uses) is the share of the analysed
-time inside AF or AFL episodes.
+confidence is the mean probability of that label over its windows. Tachycardias need beats: VT and SVTA
+are reported only from runs of ectopic beats (:func:`with_beat_runs`), three or more consecutive V beats
+at 100 bpm or faster are VT, three or more S beats at that rate SVTA (outside AF/AFL), the definitions
+MIT-BIH's annotators used, with onset and offset at the run's first and last beat; the episode head's
+10-s VT/SVTA windows are never an episode on their own, only corroboration that lets a less confident run
+through (:class:`RunRules`). :data:`MIN_PACED_BEATS` or more paced (P) beats at any rate are a paced
+rhythm, PACED. AF burden (:func:`af_burden`, the one definition every view and report uses) is the share
+of the analysed time inside AF or AFL episodes.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -24,10 +27,23 @@ MIN_RUN_BEATS = 3
 #: Shortest run of paced beats (at any rate) that is a paced-rhythm episode.
 MIN_PACED_BEATS = 5
 MIN_RUN_RATE_BPM = 100.0
-#: Lowest mean beat confidence of a run that is reported. Chosen for v0.3.0 on the MIT-BIH DS1 join (the
-#: beat head's training records): SVTA Se / +P 0.905 / 0.442 with no floor, 0.857 / 0.944 at 0.85; VT
-#: 0.256 / 0.520 and 0.205 / 0.667.
-MIN_RUN_CONFIDENCE = 0.85
+#: Episode labels that only beat runs give (the episode head's windows of these labels corroborate a run).
+RUN_ONLY_LABELS = ("VT", "SVTA")
+
+
+@dataclass(frozen=True)
+class RunRules:
+    """Lowest mean beat confidence of a VT/SVTA/PACED run that is reported: ``min_confidence`` on its own,
+    ``min_confidence_corroborated`` where the episode head calls a 10-s window that overlaps the run the same
+    tachycardia. Chosen for v0.4.0 (gradient-boosted beat trees) on the MIT-BIH DS1 records (docs/BENCHMARKS.md,
+    "VT and SVTA from beats")."""
+
+    min_confidence: float = 0.85
+    min_confidence_corroborated: float = 0.85
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_confidence_corroborated <= 1 or not 0 <= self.min_confidence <= 1:
+            raise ValueError(f"invalid run rules {self}")
 
 
 def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarray) -> list[RhythmEpisode]:
@@ -47,12 +63,14 @@ def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarr
                 lab[first].tolist(), conf.tolist())]
 
 
-def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
+def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray, rules: RunRules = RunRules(),
+              windows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
     """Runs of :data:`MIN_RUN_BEATS` or more consecutive beats of a class in :data:`RUN_LABELS` at
-    :data:`MIN_RUN_RATE_BPM` or faster (paced beats: :data:`MIN_PACED_BEATS` or more, any rate)
-    with a mean confidence of at least :data:`MIN_RUN_CONFIDENCE`, from the
-    first beat to one mean RR after the last (clipped at the next run): arrays ``(start_s, end_s, episode
-    label, mean confidence)``, vectorised (100 000 beats: ms)."""
+    :data:`MIN_RUN_RATE_BPM` or faster (paced beats: :data:`MIN_PACED_BEATS` or more, any rate) whose mean
+    confidence reaches ``rules.min_confidence``, or ``rules.min_confidence_corroborated`` where one of the
+    episode head's ``windows`` (``start_s``, ``end_s``, label) of the run's label overlaps it; from the first
+    beat to the last beat (s): arrays ``(start_s, end_s, episode label, mean confidence)``, vectorised
+    (100 000 beats: ms)."""
     label = np.asarray(label)
     empty = (np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0))
     if len(label) < MIN_RUN_BEATS:
@@ -65,24 +83,42 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray):
     ok = np.isin(label[first], codes) & (n >= MIN_RUN_BEATS) & (rr > 0)
     fast = 60.0 / np.where(rr > 0, rr, np.inf) >= MIN_RUN_RATE_BPM
     ok &= np.where(label[first] == BEAT_CLASSES.index("P"), n >= MIN_PACED_BEATS, fast)
-    first, last, rr = first[ok], last[ok], rr[ok]
+    first, last = first[ok], last[ok]
     if not len(first):
         return empty
     start = time_s[first].astype(np.float64)
-    end = np.minimum(time_s[last] + rr, np.concatenate([start[1:], [np.inf]]))
+    end = time_s[last].astype(np.float64)
     names = np.array([RUN_LABELS.get(c, "") for c in BEAT_CLASSES], dtype=object)[label[first]]
     csum = np.concatenate([[0.0], np.cumsum(np.asarray(confidence, np.float64))])
     mean_conf = (csum[last + 1] - csum[first]) / (last - first + 1)
-    sure = mean_conf >= MIN_RUN_CONFIDENCE
+    sure = mean_conf >= rules.min_confidence
+    if windows is not None:
+        seen = _overlaps_same_label(start, end, names, *windows)
+        sure |= seen & (mean_conf >= rules.min_confidence_corroborated)
     return start[sure], end[sure], names[sure], mean_conf[sure]
 
 
+def _overlaps_same_label(s: np.ndarray, e: np.ndarray, labels: np.ndarray, w_s: np.ndarray, w_e: np.ndarray,
+                         w_lab: np.ndarray) -> np.ndarray:
+    """Mask of the spans ``[s, e]`` that overlap a window ``[w_s, w_e)`` (sorted, disjoint) of their label."""
+    out = np.zeros(len(s), bool)
+    for name in set(np.asarray(w_lab).tolist()):
+        m = np.asarray(w_lab) == name
+        a, b = np.asarray(w_s, np.float64)[m], np.asarray(w_e, np.float64)[m]
+        k = np.searchsorted(b, s, side="right")
+        hit = (k < len(a)) & (a[np.minimum(k, max(len(a) - 1, 0))] <= e)
+        out |= hit & (labels == name)
+    return out
+
+
 def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.ndarray,
-                   confidence: np.ndarray) -> list[RhythmEpisode]:
+                   confidence: np.ndarray, rules: RunRules = RunRules(),
+                   windows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[RhythmEpisode]:
     """``episodes`` (sorted, disjoint, from windows) with the ectopic runs of :func:`beat_runs` cut into
-    them; SVTA runs inside AF/AFL are left out (supraventricular runs belong to the fibrillation).
-    Vectorised over elementary segments, so a 24-h recording costs milliseconds however many runs it has."""
-    r_s, r_e, r_lab, r_conf = beat_runs(time_s, label, confidence)
+    them (``windows``: the episode head's VT/SVTA windows that corroborate runs); SVTA runs inside AF/AFL are
+    left out (supraventricular runs belong to the fibrillation). Vectorised over elementary segments, so a
+    24-h recording costs milliseconds however many runs it has."""
+    r_s, r_e, r_lab, r_conf = beat_runs(time_s, label, confidence, rules, windows)
     if not len(r_s) or not episodes:
         return episodes
     e_s = np.array([e.start_s for e in episodes])
