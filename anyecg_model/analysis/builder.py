@@ -19,7 +19,8 @@ What is derived, from the merged (time-sorted) chunks:
   anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
 - **Rhythm episodes**: the episode head's windows give the other rhythms; AF/AFL comes at beat resolution from
   RR irregularity and the model together (:mod:`.af`); VT and SVTA come only from runs of ectopic beats, laid
-  over both at beat resolution (the head's VT/SVTA windows corroborate a run, :class:`~.episodes.RunRules`).
+  over both at beat resolution (the head's VT/SVTA windows only corroborate a run,
+  :class:`~.episodes.RunRules`).
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
 
