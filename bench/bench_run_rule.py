@@ -2,12 +2,13 @@
 
 Usage:
     python bench/bench_af_rule.py cache --records 100,101,...,234 --out /tmp/vt/all48.pkl   # the model, once
-    python bench/bench_run_rule.py /tmp/vt/all48.pkl --subset ds1 --sweep        # choose the floors on DS1
-    python bench/bench_run_rule.py /tmp/vt/all48.pkl --subset ds2 --min-confidence 0.9 --corroborated 0.6
+    python bench/bench_run_rule.py /tmp/vt/all48.pkl --subset ds1 --sweep   # writes all48.plain.pkl too
+    python bench/bench_run_rule.py /tmp/vt/all48.plain.pkl --subset ds2 --min-confidence 0.9 --corroborated 0.6
 
 The findings are rebuilt through the one :class:`~anyecg_model.analysis.builder.FindingsBuilder` with the
 given :class:`~anyecg_model.analysis.episodes.RunRules` (under a checkout without them, as the product was
-before runs needed beats, the rules are ignored: the "before" numbers). Episodes are scored per record of the
+before runs needed beats, the rules are ignored: the "before" numbers; give it the ``.plain.pkl`` the first
+run writes beside the cache, which loads without this checkout's classes). Episodes are scored per record of the
 subset (reference and detections clipped to the record, EC57-style overlap, :func:`episode_scores`), the
 counts summed; AF/AFL time Se / +P over the subset's records shows that AF did not move.
 """
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_analyze_24h import overlap_s  # noqa: E402
 
-from anyecg_model.analysis.builder import FindingsRules  # noqa: E402
+from anyecg_model.analysis.builder import FindingsBuilder, FindingsRules  # noqa: E402
 from anyecg_model.analysis.episodes import episode_scores  # noqa: E402
 from anyecg_model.train.data.corpus import MITDB_DS1, MITDB_DS2  # noqa: E402
 from anyecg_model.vocabulary.labels import is_af  # noqa: E402
@@ -37,14 +38,12 @@ SUBSETS = {"ds1": set(MITDB_DS1), "ds2": set(MITDB_DS2), "all": None}
 
 
 def detections(c: dict, min_conf: float | None, corroborated: float | None) -> list[tuple[float, float, str]]:
-    builder = c["builder"]
-    r = builder.rules
-    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(FindingsRules) if hasattr(r, f.name)}
+    r = c["rules"]  # plain fields (the cache loads under a checkout without RunRules too)
+    fields = {f.name: r[f.name] for f in dataclasses.fields(FindingsRules) if f.name in r}
     if RunRules is not None:
         fields["runs"] = RunRules(**({} if min_conf is None else {"min_confidence": min_conf}),
                                   **({} if corroborated is None else {"min_confidence_corroborated": corroborated}))
-    builder.rules = FindingsRules(**fields)
-    builder.parts, builder._spans, builder._cached = {}, [], None
+    builder = FindingsBuilder(c["info"], c["model"], c["tasks"], FindingsRules(**fields))
     for part in c["parts"]:
         builder.add(part)
     return [(e.start_s, e.end_s, e.label) for e in builder.findings().episodes]
@@ -92,6 +91,11 @@ def main() -> None:
     p.add_argument("--sweep", action="store_true", help="a grid of both floors")
     a = p.parse_args()
     c = pickle.loads(a.cache.read_bytes())
+    if "builder" in c:  # bench_af_rule.py's cache: keep what rebuilds the findings, as plain data
+        b = c.pop("builder")
+        c.update(info=b.info, model=b.model, tasks=b.tasks,
+                 rules={f.name: getattr(b.rules, f.name) for f in dataclasses.fields(b.rules) if f.name != "runs"})
+        a.cache.with_suffix(".plain.pkl").write_bytes(pickle.dumps(c))
     print("| rules | VT Se / +P | VT detected vs reference | SVTA Se / +P | SVTA detected vs reference "
           "| AF/AFL time Se / +P |")
     print("|---|---|---|---|---|---|")

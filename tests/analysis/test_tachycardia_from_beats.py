@@ -16,7 +16,7 @@ N, S, V = (BEAT_CLASSES.index(c) for c in "NSV")
 DURATION_S = 60.0
 
 
-def findings(beat_s: np.ndarray, beat_class: np.ndarray, window_label, confidence: float = 0.95,
+def findings(beat_s: np.ndarray, beat_class: np.ndarray, window_label, confidence: float = 0.99,
              rules: FindingsRules = FindingsRules()):
     """Findings of one 60-s chunk: six 10-s windows whose episode head says ``window_label(k)`` for window k."""
     ws = np.arange(0.0, DURATION_S, 10.0)

@@ -119,13 +119,13 @@ def test_a_fast_run_of_ventricular_beats_becomes_a_vt_episode_inside_the_window_
     lab[run] = 2  # V
     lab[0:3] = 2  # three slow V beats (75 bpm): not VT
     base = [RhythmEpisode(0.0, 30.0, "NSR", 0.9)]
-    eps = with_beat_runs(base, t, lab, np.full(len(t), 0.9, np.float32))
+    eps = with_beat_runs(base, t, lab, np.full(len(t), 0.99, np.float32))
     assert [e.label for e in eps] == ["NSR", "VT", "NSR"]
     vt = eps[1]
     assert vt.start_s == 10.0 and abs(vt.end_s - 11.2) < 1e-9  # first to last V beat
     assert eps[0].end_s == vt.start_s and eps[2].start_s == vt.end_s
     # a run the beat head is unsure of is not reported
-    unsure = np.where(run, 0.6, 0.9).astype(np.float32)
+    unsure = np.where(run, 0.6, 0.99).astype(np.float32)
     assert [e.label for e in with_beat_runs(base, t, lab, unsure)] == ["NSR"]
     # supraventricular runs inside atrial fibrillation stay AF
     s_lab = np.where(run, 1, 0).astype(np.int8)
