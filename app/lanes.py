@@ -309,19 +309,27 @@ class BandLaneItem(LaneItem):
             return
         x0, x1 = self.visible_time_range()
         tr = painter.transform()
+        top_left = tr.map(QtCore.QPointF(0.0, self.y_top))
+        unit = tr.map(QtCore.QPointF(1.0, self.y_top)).x() - top_left.x()  # px per second (no shear in a view)
+        bottom = tr.map(QtCore.QPointF(0.0, self.y_bottom)).y()
+        lefts = top_left.x() + np.maximum(self.starts[idx], x0) * unit
+        rights = top_left.x() + np.minimum(self.stops[idx], x1) * unit
+        # no label fits a band narrower than the padding and a glyph: a wide view skips measuring its many bands
+        room = np.abs(rights - lefts) >= TEXT_PAD_PX + 2.0
         painter.save()
         painter.resetTransform()
         metrics = QtGui.QFontMetricsF(painter.font())
+        fills: dict[str, QtGui.QColor] = {}
         texts = []
-        for i in idx:
-            a = tr.map(QtCore.QPointF(max(self.starts[i], x0), self.y_top))
-            b = tr.map(QtCore.QPointF(min(self.stops[i], x1), self.y_bottom))
-            rect = QtCore.QRectF(a, b).normalized()
-            colour = rhythm_colour(str(self.labels[i]))
-            fill = QtGui.QColor(colour)
-            fill.setAlpha(110)
+        for i, left, right, wide in zip(idx, lefts, rights, room):
+            label = str(self.labels[i])
+            fill = fills.get(label)
+            if fill is None:
+                fill = fills[label] = rhythm_colour(label)
+                fill.setAlpha(110)
+            rect = QtCore.QRectF(QtCore.QPointF(left, top_left.y()), QtCore.QPointF(right, bottom)).normalized()
             painter.fillRect(rect, fill)
-            text = fit_label(metrics, str(self.labels[i]), rect.width())
+            text = fit_label(metrics, label, rect.width()) if wide else ""
             if text:
                 painter.setPen(self.text_colour)
                 painter.drawText(rect.adjusted(4, 0, -2, 0), QtCore.Qt.AlignmentFlag.AlignVCenter, text)

@@ -9,9 +9,9 @@ from app.overview import OverviewBar
 
 
 def test_moving_the_view_rectangle_does_not_repaint_the_rhythm_bands(qtbot, monkeypatch):
-    paints: list[str] = []  # one entry per episode painted
-    original = lanes.rhythm_colour
-    monkeypatch.setattr(lanes, "rhythm_colour", lambda label: (paints.append(label), original(label))[1])
+    paints: list[str] = []  # one entry per paint of a band lane
+    original = lanes.BandLaneItem.paint
+    monkeypatch.setattr(lanes.BandLaneItem, "paint", lambda self, *a: (paints.append(self.name), original(self, *a)))
     bar = OverviewBar()
     qtbot.addWidget(bar)
     bar.resize(1200, 120)
@@ -27,8 +27,8 @@ def test_moving_the_view_rectangle_does_not_repaint_the_rhythm_bands(qtbot, monk
     for step in range(20):  # a scroll, half a 10-s page per step
         bar.set_view_rect(step * 5.0, step * 5.0 + 10.0)
         bar.grab()
-    assert first >= 2000, "the bands were painted once"
-    assert len(paints) == first, "each step blits the painted bands instead of painting 2 000 episodes again"
+    assert first >= 1, "the bands were painted"
+    assert len(paints) == first, "each step blits the painted bands instead of painting its 2 000 episodes again"
     bar.apply_colours("#000000", "#ffffff")  # a new text colour paints them again
     bar.grab()
     assert len(paints) > first
