@@ -107,4 +107,6 @@ class ModelMenu:
         else:
             text = f"Model: {info.name} v{info.version} · {device.upper()}"
         self.status_label.setText(text)
+        if info is not None:  # who labelled the beats, as the reports and the JSON say it
+            text += f"\nBeat labels: {info.beat_classifier.split(' (sha256')[0]}"
         self.panel.set_model(text)

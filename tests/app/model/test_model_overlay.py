@@ -186,6 +186,17 @@ def test_overlays_draw_exactly_the_findings(qtbot, win, strip_70):
     i = int(beats.beat_near(shown[0] + 0.01, 0.05))
     assert beats.describe(i).startswith(f"{'NSVFQ'[f.beats.label[i]]} beat at") and "confidence" in beats.describe(i)
     assert beats.beat_near(shown[0] + 0.3, 0.05) is None
+    assert win.model.panel.model_label.text().endswith("\nBeat labels: beat head")  # the tiny model has no trees
+
+
+def test_the_panel_names_the_classifier_that_labels_the_beats(win):
+    from anyecg_model.analysis.findings import ModelInfo
+
+    win.model._show_model_text(ModelInfo("anyecg-small", "0.4.0", "ab" * 32,
+                                         "gradient-boosted beat trees 1.0 (sha256 1a2b3c4d)"), "cpu")
+    assert win.model.panel.model_label.text() == \
+        "Model: anyecg-small v0.4.0 · CPU\nBeat labels: gradient-boosted beat trees 1.0"
+    assert win.model.status_label.text() == "Model: anyecg-small v0.4.0 · CPU"  # the status bar stays one line
 
 
 def test_table_and_flagged_windows_navigate(qtbot, win, strip_70):
