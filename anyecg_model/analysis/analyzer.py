@@ -53,7 +53,8 @@ import torch  # noqa: E402  (after the oneDNN setting)
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.beat_fusion import beat_representation, load_fusion
-from ..model.beat_trees import CONFIG as TREES_CONFIG, BeatTreesError, load_beat_trees, window_features
+from ..model.beat_trees import (CONFIG as TREES_CONFIG, BeatTreesError, extra_features, load_beat_trees,
+                                window_features)
 from ..model.checkpoint import load_checkpoint
 from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
@@ -260,11 +261,14 @@ class Analyzer:
         if self.clinical:  # context of the clinical features: this chunk and its margins
             flat = prep.patches[prep.lead_mask].reshape(int(prep.lead_mask.sum()), -1)[:, :prep.n_samples]
             clin = clinical_features(flat, peaks, mfs)
+        extra = None
+        if self.trees is not None and self.trees.extra_columns:  # on the file's own signal and rate
+            extra = extra_features(data, peaks_native, fs)[:, self.trees.extra_columns]
         n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
         L = prep.patches.shape[-1]
-        wins, rhythm, times, clinical, local, local_rr = [], [], [], [], [], []
+        wins, rhythm, times, clinical, local, local_rr, extras = [], [], [], [], [], [], []
         for k in range(n_win):
             w0 = off + k * n_patches * L
             wins.append(prep.window(w0 // L, n_patches))
@@ -277,6 +281,8 @@ class Analyzer:
             local_rr.append(rr[sel][:MAX_BEATS])
             if clin is not None:
                 clinical.append(clin[sel][:MAX_BEATS])
+            if extra is not None:
+                extras.append(extra[sel][:MAX_BEATS])
         batch = {"patches": np.stack([w.patches for w in wins]), "lead_mask": np.stack([w.lead_mask for w in wins]),
                  "patch_mask": np.stack([w.patch_mask for w in wins]), "rhythm_features": np.stack(rhythm)}
         # the same per-window fields as training's beat_fields, built for all windows at once
@@ -290,7 +296,7 @@ class Analyzer:
                   "unreadable_s": bad, "unreadable_code": bad_code}
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
         inputs = {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
-                  "tree_prob": None}
+                  "beat_extra": extras if extra is not None else None, "tree_prob": None}
         if ahead:
             self._tree_probabilities(inputs, tasks)
         return {**inputs,
@@ -298,15 +304,17 @@ class Analyzer:
                 "fields": fields}
 
     @staticmethod
-    def tree_features(batch: dict, clinical: list[np.ndarray]) -> np.ndarray:
+    def tree_features(batch: dict, clinical: list[np.ndarray], extra: list[np.ndarray] | None = None) -> np.ndarray:
         """(beats, 50) inputs of the beat trees for a chunk's windows (``batch``: :meth:`_chunk_inputs`'
         stacked fields; ``clinical``: each window's clinical features), beats in window order: the clinical
-        features, then :func:`~anyecg_model.model.beat_trees.window_features`. The same columns as the
-        training cache (:mod:`.beat_fusion_data`)."""
+        features, then :func:`~anyecg_model.model.beat_trees.window_features`, then (``extra``: each window's
+        :func:`~anyecg_model.model.beat_trees.extra_features`, for trees that read them) 8 more. The same
+        columns as the training caches (:mod:`.beat_fusion_data`, :mod:`.beat_extra_data`)."""
         clin = np.concatenate(clinical).astype(np.float32)
         win = window_features(batch["beat_rr"], batch["beat_template"], batch["beat_morph"], batch["lead_mask"],
                               batch["beat_mask"])
-        return np.concatenate([clin, win], 1)
+        parts = [clin, win] + ([np.concatenate(extra).astype(np.float32)] if extra is not None else [])
+        return np.concatenate(parts, 1)
 
     @torch.inference_mode()
     def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object]:
@@ -357,7 +365,7 @@ class Analyzer:
         ``tree_prob``, unless there already or not needed: on the signal thread while the model thread is busy,
         else on the model thread (numpy, the same result on either)."""
         if inputs["tree_prob"] is None and self.trees is not None and "arrhythmia" in tasks:
-            features = self.tree_features(inputs["batch"], inputs["beat_clinical"])
+            features = self.tree_features(inputs["batch"], inputs["beat_clinical"], inputs.get("beat_extra"))
             inputs["tree_prob"] = self.trees.probabilities(features)
 
     def _forward(self, inputs: dict, tasks, state) -> dict:

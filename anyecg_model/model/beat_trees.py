@@ -9,7 +9,11 @@ lie beside the backbone the analyzer takes each beat's class probabilities from 
   record-level context is the analysis chunk and its margins;
 - 33 window features (:func:`window_features`): the beat head's RR inputs (6) and template inputs, the beat's
   waveform on the first present lead every 10th sample, and 3 QRS summaries (peak-to-peak, total variation,
-  standard deviation of the whole beat).
+  standard deviation of the whole beat);
+- then, for trees whose JSON lists them after the 50, some of 8 extra inputs (:func:`extra_features`, in its
+  order): the pacemaker-stimulus features of :mod:`~anyecg_model.vocabulary.pacing_spike` (on the file's own
+  signal and rate, before band-pass and resampling) and the RR prematurity against the preceding beats of
+  :mod:`~anyecg_model.vocabulary.beat_prematurity`. Trees with the 50 inputs alone (version 1.0) read none.
 
 Probabilities are ``softmax(raw / temperature)`` with the temperature fitted on validation records. The trees
 are stored by :mod:`.boosted_trees` (safetensors + JSON with a SHA-256; never unpickled).
@@ -23,8 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from ..vocabulary.beat_context import CLINICAL_FEATURES
+from ..vocabulary.beat_prematurity import PREMATURITY_FEATURES, prematurity_features
 from ..vocabulary.labels import BEAT_CLASSES
 from ..vocabulary.model_input import N_RR_FEATURES, N_TEMPLATE_FEATURES
+from ..vocabulary.pacing_spike import PACING_FEATURES, pacing_features
 from .boosted_trees import BoostedTrees, TreeExportError, load_trees, save_trees
 
 WEIGHTS, CONFIG = "beat_trees.safetensors", "beat_trees.json"
@@ -52,12 +58,23 @@ def window_features(beat_rr: np.ndarray, beat_template: np.ndarray, beat_morph: 
                           1).astype(np.float32)
 
 
-def feature_names(n_window: int = 33) -> list[str]:
-    """Names of the classifier's input columns: the clinical features, then the window features."""
+#: Names of :func:`extra_features`' columns.
+EXTRA_FEATURES: tuple[str, ...] = PACING_FEATURES + PREMATURITY_FEATURES
+
+
+def extra_features(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
+    """(K, 8) float32 pacing-stimulus and RR-prematurity features of the R ``peaks`` (samples at ``fs`` Hz) of
+    one context ``signal`` (S, n) in mV at the file's own rate (the analysed chunk and its margins)."""
+    return np.concatenate([pacing_features(signal, peaks, fs), prematurity_features(peaks, fs)], 1)
+
+
+def feature_names(n_window: int = 33, extra: tuple[str, ...] = ()) -> list[str]:
+    """Names of the classifier's input columns: the clinical features, then the window features, then the
+    ``extra`` ones (names of :data:`EXTRA_FEATURES`, in that order)."""
     n_morph = n_window - N_RR_FEATURES - N_TEMPLATE_FEATURES - 3
     return (list(CLINICAL_FEATURES) + [f"rr_{i}" for i in range(N_RR_FEATURES)]
             + [f"template_{i}" for i in range(N_TEMPLATE_FEATURES)] + [f"morph_{i}" for i in range(n_morph)]
-            + ["qrs_ptp", "qrs_total_variation", "beat_std"])
+            + ["qrs_ptp", "qrs_total_variation", "beat_std"] + list(extra))
 
 
 @dataclass
@@ -69,6 +86,12 @@ class BeatTrees:
     classes: list[str]
     temperature: float
     meta: dict
+
+    @property
+    def extra_columns(self) -> list[int]:
+        """Which columns of :func:`extra_features` the trees read after the 50 earlier inputs (none for trees
+        of the 50 inputs alone)."""
+        return [EXTRA_FEATURES.index(n) for n in self.meta.get("features", [])[len(feature_names()):]]
 
     @property
     def name(self) -> str:
@@ -129,9 +152,12 @@ def load_beat_trees(directory: str | Path) -> BeatTrees | None:
     if not isinstance(classes, list) or not classes or any(c not in BEAT_CLASSES for c in classes) \
             or len(classes) != trees.n_classes:
         raise BeatTreesError(f"{d / CONFIG}: classes {classes} do not match the trees or {list(BEAT_CLASSES)}")
-    names = meta.get("features")
-    if names != feature_names() or trees.n_features > len(names):
-        raise BeatTreesError(f"{d / CONFIG}: its features are not this version's {len(feature_names())} inputs")
+    names, base = meta.get("features"), feature_names()
+    extra = names[len(base):] if isinstance(names, list) else []
+    if not isinstance(names, list) or names[:len(base)] != base or trees.n_features > len(names) \
+            or [n for n in EXTRA_FEATURES if n in extra] != extra:
+        raise BeatTreesError(f"{d / CONFIG}: its features are not this version's {len(base)} inputs (and of "
+                             f"{list(EXTRA_FEATURES)}, some, in that order)")
     t = meta.get("temperature", 1.0)
     if not isinstance(t, (int, float)) or not t > 0:
         raise BeatTreesError(f"{d / CONFIG}: temperature {t!r} is not a positive number")

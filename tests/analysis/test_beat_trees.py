@@ -107,3 +107,42 @@ def test_trees_for_other_features_are_refused(tmp_path):
     (d / CONFIG).write_text(json.dumps(meta))
     with pytest.raises(AnalysisError, match="features"):
         Analyzer(d, device="cpu")
+
+
+def test_extra_inputs_are_computed_as_the_training_extraction_computes_them(record_208, tmp_path, monkeypatch):
+    """Trees that read some of the extra inputs (pacing stimulus, prematurity) get, after the 50 earlier ones,
+    exactly the columns :mod:`~anyecg_model.analysis.beat_extra_data` extracts for training, in the trees' order."""
+    from anyecg_model.analysis.beat_extra_data import record_extra_features
+    from anyecg_model.model.beat_trees import EXTRA_FEATURES
+
+    rec, samples, labels = record_208
+    d = model_copy(tmp_path)
+    meta = json.loads((d / CONFIG).read_text())
+    base = meta["features"][:50]
+    wanted = ["pace_sharpness_per_ms", "pre_over_preceding"]
+    meta["features"] = base + wanted
+    (d / CONFIG).write_text(json.dumps(meta))
+    analyzer = Analyzer(d, device="cpu")
+    assert analyzer.trees.extra_columns == [EXTRA_FEATURES.index(n) for n in wanted]
+    ref = ReferenceBeatAnalyzer()
+    monkeypatch.setattr(analyzer, "_r_peaks", ref._r_peaks)
+    ref.peaks = samples
+    seen = []
+    probabilities = analyzer.trees.probabilities
+    monkeypatch.setattr(analyzer.trees, "probabilities", lambda x: seen.append(x) or probabilities(x))
+    analyzer.analyze(rec, ("arrhythmia",))
+    x = np.concatenate(seen)
+    t, f = record_extra_features(rec, samples)
+    assert x.shape == (len(samples), 52)
+    np.testing.assert_array_equal(x[:, 50:], f[:, analyzer.trees.extra_columns])
+    assert (x[:, 50] > 0).all()  # a sharpness was measured on every beat
+
+
+def test_extra_inputs_out_of_order_or_unknown_are_refused(tmp_path):
+    d = model_copy(tmp_path)
+    meta = json.loads((d / CONFIG).read_text())
+    for extra in (["pre_over_preceding", "pace_sharpness_per_ms"], ["qrs_area"]):
+        meta["features"] = meta["features"][:50] + extra
+        (d / CONFIG).write_text(json.dumps(meta))
+        with pytest.raises(AnalysisError, match="features"):
+            Analyzer(d, device="cpu")
