@@ -32,7 +32,8 @@ from anyecg_model.signal.rpeaks import detect_r_peaks
 
 
 def record_features(path: Path, rules: AfRules = AfRules()) -> dict:
-    """Per kept RR interval of one record: ``nsd``, ``turning`` and the windowed median P-wave consistency."""
+    """Per kept RR interval of one record: ``nsd``, ``turning``, ``step`` (its own |ΔRR|/RR), the P-wave
+    consistency of its first beat (``p``) and its windowed median (``pmed``)."""
     sig, fields = wfdb.rdsamp(str(path))
     x, fs = sig[:, 0].astype(np.float64), float(fields["fs"])
     peaks = detect_r_peaks(x, fs)
@@ -41,7 +42,8 @@ def record_features(path: Path, rules: AfRules = AfRules()) -> dict:
     p = np.nan_to_num(p_wave_consistency(x, fs, peaks), nan=0.0)
     at = np.searchsorted(t, irr.start_s).clip(0, max(len(t) - 1, 0))
     pmed = _sliding_median(p[at], rules.window_rr) if len(at) else np.zeros(0)
-    return {"nsd": irr.nsd, "turning": irr.turning, "pmed": pmed, "n_beats": len(t)}
+    return {"nsd": irr.nsd, "turning": irr.turning, "step": irr.step, "p": p[at] if len(at) else np.zeros(0), "pmed": pmed,
+            "n_beats": len(t)}
 
 
 def features(a: argparse.Namespace) -> None:
@@ -63,13 +65,14 @@ def features(a: argparse.Namespace) -> None:
 
 
 def rule_share(r: dict, irregular: float, strong: float, turning: tuple[float, float], p_absent: float,
-               p_present: float) -> float:
+               p_present: float, median_step: float = AfRules().strong_median_step) -> float:
     """The share of a record's judged intervals (a window long enough to judge) that the AF rule calls AF."""
     judged = r["nsd"] > 0
     if not judged.any():
         return 0.0
     rand = (r["turning"] >= turning[0]) & (r["turning"] <= turning[1])
-    af = ((r["nsd"] >= strong) & rand) | ((r["nsd"] >= irregular) & rand & (r["pmed"] < p_absent))
+    pervasive = _sliding_median(r["step"], AfRules().window_rr) >= median_step if "step" in r else True
+    af = ((r["nsd"] >= strong) & rand & pervasive) | ((r["nsd"] >= irregular) & rand & (r["pmed"] < p_absent))
     af &= r["pmed"] < p_present
     return float(af[judged].mean())
 

@@ -11,7 +11,10 @@ supports AF (its episode head's AF+AFL probability for the 10-s window that hold
 ``model_support``), or the irregularity is strong and random-like on its own, or (with atrial activity,
 :func:`~anyecg_model.signal.atrial.p_wave_consistency`) it is random-like and the window's beats lack a
 consistent P wave (median consistency below ``p_absent``); a window whose P waves are consistent (median at
-least ``p_present``) is never AF, however irregular (sinus arrhythmia, atrial ectopy). Runs of AF intervals become
+least ``p_present``) is never AF, however irregular (sinus arrhythmia, atrial ectopy). Irregularity alone (the
+strong path, without absent P waves or the model's vote) must also be pervasive: the window's median |ΔRR|/RR
+at least ``strong_median_step`` (AF is irregularly irregular; sinus bradycardia broken by premature beats and
+pauses, MIT-BIH 232, has a high mean over runs of equal RR). Runs of AF intervals become
 episodes from the first beat of the run to the last beat; runs closer than ``merge_gap_s`` merge, and an
 episode shorter than ``min_duration_s`` (30 s, the clinical definition of an AF episode) is dropped.
 Stretches between kept intervals longer than ``max_gap_s`` (unreadable signal, long ectopic runs) end a
@@ -33,7 +36,10 @@ class AfRules:
     0.23-0.30 in their AF and 0.03-0.13 in their other rhythms; the windowed P-wave consistency 0.16-0.58 in
     their AF, mostly above 0.6 in the other rhythms. On DS1's chunk outputs (no quality gate) these thresholds
     give AF time Se / +P 0.862 / 0.960 and no AF in the records without it (without the P-wave rules: 0.862 /
-    0.885, 108 1.7 %); without the episode head's vote (as for an unseen patient) Se 0.848 (0.796)."""
+    0.885, 108 1.7 %); without the episode head's vote (as for an unseen patient) Se 0.848 (0.796).
+    ``strong_median_step`` (0.09) was chosen on the CinC 2017 design half (the largest value that keeps its AF
+    sensitivity, 0.588; 128 -> 118 false AF records) and DS1 (AF time unchanged up to 0.12); see
+    docs/BENCHMARKS.md, "AF third pass"."""
 
     window_rr: int = 32
     irregular_nsd: float = 0.12
@@ -47,6 +53,7 @@ class AfRules:
     max_rr_s: float = 3.0
     p_absent: float = 0.4
     p_present: float = 0.6
+    strong_median_step: float = 0.09
 
     def __post_init__(self) -> None:
         if self.window_rr < 8 or not 0 < self.irregular_nsd <= self.strong_nsd or self.min_duration_s < 0 \
@@ -127,7 +134,7 @@ def af_episodes(beat_s: np.ndarray, beat_class: np.ndarray | None, model_af: np.
     t = np.asarray(beat_s, np.float64)
     lo_t, hi_t = rules.turning_range
     random_like = (irr.turning >= lo_t) & (irr.turning <= hi_t)
-    strong = (irr.nsd >= rules.strong_nsd) & random_like
+    strong = _pervasive((irr.nsd >= rules.strong_nsd) & random_like, irr.step, rules)
     at = np.searchsorted(t, irr.start_s).clip(0, len(t) - 1)
     if model_af is None:
         support = np.zeros(len(irr.nsd))
@@ -183,6 +190,24 @@ def _to_onset_and_offset(irr: RrIrregularity, first: np.ndarray, stop: np.ndarra
             j += 1
         stop[k] = j
     return first, stop
+
+
+def _pervasive(strong: np.ndarray, step: np.ndarray, rules: AfRules) -> np.ndarray:
+    """``strong`` kept only where the irregularity is pervasive: the median of the window's own successive
+    differences |ΔRR|/RR is at least ``strong_median_step``. AF is irregularly irregular, nearly every RR
+    differs from the one before; sinus or atrial rhythm broken by pauses and premature beats has a high mean
+    (a few large steps) over a low median (runs of equal RR, organised pacing between the interruptions).
+    Computed at the flagged intervals only."""
+    idx = np.flatnonzero(strong)
+    if not len(idx) or rules.strong_median_step <= 0:
+        return strong
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    h = rules.window_rr // 2
+    windows = sliding_window_view(np.pad(step, (h, rules.window_rr - h - 1), mode="edge"), rules.window_rr)
+    out = strong.copy()
+    out[idx] = np.median(windows[idx], axis=1) >= rules.strong_median_step
+    return out
 
 
 def _sliding_median(x: np.ndarray, width: int) -> np.ndarray:
