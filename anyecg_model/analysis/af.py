@@ -14,7 +14,10 @@ consistent P wave (median consistency below ``p_absent``); a window whose P wave
 least ``p_present``) is never AF, however irregular (sinus arrhythmia, atrial ectopy). Irregularity alone (the
 strong path, without absent P waves or the model's vote) must also be pervasive: the window's median |ΔRR|/RR
 at least ``strong_median_step`` (AF is irregularly irregular; sinus bradycardia broken by premature beats and
-pauses, MIT-BIH 232, has a high mean over runs of equal RR). Runs of AF intervals become
+pauses, MIT-BIH 232, has a high mean over runs of equal RR). With ``pervasive_without_p``, an irregular,
+random-like window whose irregularity is pervasive is AF wherever its P waves are not consistent (median below
+``p_present``), however low its mean above ``irregular_nsd``: less irregular AF (slower or drug-controlled
+response) differs at nearly every beat too. Runs of AF intervals become
 episodes from the first beat of the run to the last beat; runs closer than ``merge_gap_s`` merge, and an
 episode shorter than ``min_duration_s`` (30 s, the clinical definition of an AF episode) is dropped.
 Stretches between kept intervals longer than ``max_gap_s`` (unreadable signal, long ectopic runs) end a
@@ -38,8 +41,9 @@ class AfRules:
     give AF time Se / +P 0.862 / 0.960 and no AF in the records without it (without the P-wave rules: 0.862 /
     0.885, 108 1.7 %); without the episode head's vote (as for an unseen patient) Se 0.848 (0.796).
     ``strong_median_step`` (0.09) was chosen on the CinC 2017 design half (the largest value that keeps its AF
-    sensitivity, 0.588; 128 -> 118 false AF records) and DS1 (AF time unchanged up to 0.12); see
-    docs/BENCHMARKS.md, "AF third pass"."""
+    sensitivity, 0.588; 128 -> 118 false AF records) and DS1 (AF time unchanged up to 0.12); the same value
+    with ``pervasive_without_p`` gives CinC design Se 0.647 at 120 false AF records and DS1 AF time Se / +P
+    0.867 / 0.961 (0.847 / 0.960 without); see docs/BENCHMARKS.md, "AF third pass"."""
 
     window_rr: int = 32
     irregular_nsd: float = 0.12
@@ -54,6 +58,7 @@ class AfRules:
     p_absent: float = 0.4
     p_present: float = 0.6
     strong_median_step: float = 0.09
+    pervasive_without_p: bool = True
 
     def __post_init__(self) -> None:
         if self.window_rr < 8 or not 0 < self.irregular_nsd <= self.strong_nsd or self.min_duration_s < 0 \
@@ -134,7 +139,9 @@ def af_episodes(beat_s: np.ndarray, beat_class: np.ndarray | None, model_af: np.
     t = np.asarray(beat_s, np.float64)
     lo_t, hi_t = rules.turning_range
     random_like = (irr.turning >= lo_t) & (irr.turning <= hi_t)
-    strong = _pervasive((irr.nsd >= rules.strong_nsd) & random_like, irr.step, rules)
+    irregular = (irr.nsd >= rules.irregular_nsd) & random_like
+    pervasive = _pervasive(irregular, irr.step, rules)
+    strong = pervasive & (irr.nsd >= rules.strong_nsd)
     at = np.searchsorted(t, irr.start_s).clip(0, len(t) - 1)
     if model_af is None:
         support = np.zeros(len(irr.nsd))
@@ -144,8 +151,10 @@ def af_episodes(beat_s: np.ndarray, beat_class: np.ndarray | None, model_af: np.
         af = ((irr.nsd >= rules.irregular_nsd) & (support >= rules.model_support)) | strong
     if p_wave is not None:
         pmed = _sliding_median(np.nan_to_num(np.asarray(p_wave, np.float64)[at], nan=0.0), rules.window_rr)
-        no_p = (irr.nsd >= rules.irregular_nsd) & random_like & (pmed < rules.p_absent)
-        af = (af | no_p) & (pmed < rules.p_present)
+        af |= irregular & (pmed < rules.p_absent)
+        if rules.pervasive_without_p:
+            af |= pervasive
+        af &= pmed < rules.p_present
     if not af.any():
         return empty
     edges = np.diff(np.concatenate([[0], af.astype(np.int8), [0]]))

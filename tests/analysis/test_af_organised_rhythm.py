@@ -39,3 +39,16 @@ def test_atrial_fibrillation_with_the_same_p_wave_consistency_is_still_af():
     # and without any atrial-activity measure, irregularity alone still finds it
     s, e, _ = af_episodes(t, None, None, AfRules())
     assert (e - s).max() >= 30.0 and (e - s).sum() >= 0.8 * (t[-1] - t[0])
+
+
+def test_less_irregular_af_without_consistent_p_waves_is_af_when_its_irregularity_is_pervasive():
+    # mean |dRR|/RR about 0.15 (DS2's 210 and 219, below the 0.2 of irregularity alone), P waves neither
+    # consistent nor absent, no model vote: found because nearly every RR differs from the one before
+    t = np.cumsum(np.random.default_rng(3).uniform(0.6, 0.9, 400))
+    p_wave = np.full(len(t), 0.5)
+    model = np.zeros(len(t))
+    assert len(af_episodes(t, None, model, AfRules(pervasive_without_p=False), p_wave)[0]) == 0
+    s, e, _ = af_episodes(t, None, model, AfRules(), p_wave)
+    assert (e - s).max() >= 30.0 and (e - s).sum() >= 0.8 * (t[-1] - t[0])
+    # with consistent P waves (sinus arrhythmia, atrial ectopy) the same RR series is not AF
+    assert len(af_episodes(t, None, model, AfRules(), np.full(len(t), 0.8))[0]) == 0
