@@ -201,20 +201,20 @@ def _to_onset_and_offset(irr: RrIrregularity, first: np.ndarray, stop: np.ndarra
     return first, stop
 
 
-def _pervasive(strong: np.ndarray, step: np.ndarray, rules: AfRules) -> np.ndarray:
-    """``strong`` kept only where the irregularity is pervasive: the median of the window's own successive
+def _pervasive(flagged: np.ndarray, step: np.ndarray, rules: AfRules) -> np.ndarray:
+    """``flagged`` kept only where the irregularity is pervasive: the median of the window's own successive
     differences |ΔRR|/RR is at least ``strong_median_step``. AF is irregularly irregular, nearly every RR
     differs from the one before; sinus or atrial rhythm broken by pauses and premature beats has a high mean
     (a few large steps) over a low median (runs of equal RR, organised pacing between the interruptions).
-    Computed at the flagged intervals only."""
-    idx = np.flatnonzero(strong)
+    Computed at the flagged intervals only; a threshold of 0 keeps every flag."""
+    idx = np.flatnonzero(flagged)
     if not len(idx) or rules.strong_median_step <= 0:
-        return strong
+        return flagged
     from numpy.lib.stride_tricks import sliding_window_view
 
     h = rules.window_rr // 2
     windows = sliding_window_view(np.pad(step, (h, rules.window_rr - h - 1), mode="edge"), rules.window_rr)
-    out = strong.copy()
+    out = flagged.copy()
     out[idx] = np.median(windows[idx], axis=1) >= rules.strong_median_step
     return out
 
