@@ -52,3 +52,14 @@ def test_less_irregular_af_without_consistent_p_waves_is_af_when_its_irregularit
     assert (e - s).max() >= 30.0 and (e - s).sum() >= 0.8 * (t[-1] - t[0])
     # with consistent P waves (sinus arrhythmia, atrial ectopy) the same RR series is not AF
     assert len(af_episodes(t, None, model, AfRules(), np.full(len(t), 0.8))[0]) == 0
+
+
+def test_an_episode_needs_most_of_its_intervals_to_meet_the_rule_not_only_its_moved_edges():
+    # 18 s of irregular rhythm without P waves inside a sinus rhythm whose every third RR is 14 % longer: the
+    # edges move out over the sinus steps to a 53-s "episode" of which under half is AF by the rule
+    rr_sinus = 0.8 * np.where(np.arange(60) % 3 == 0, 1.14, 1.0)
+    t = np.cumsum(np.concatenate([rr_sinus, np.random.default_rng(4).uniform(0.4, 1.1, 24), rr_sinus]))
+    p_wave, model = np.full(len(t), 0.2), np.zeros(len(t))
+    s, e, _ = af_episodes(t, None, model, AfRules(min_af_share=0.0), p_wave)
+    assert len(s) == 1 and e[0] - s[0] > 30.0
+    assert len(af_episodes(t, None, model, AfRules(), p_wave)[0]) == 0
