@@ -24,8 +24,23 @@ Deliberately not done:
 * pausing the collector around the NeuroKit2 import (``gc.disable`` / ``gc.enable``): the import's 80,000
   objects then sit in generation 0 and the first collection after it traverses them all at once
   (78–104 ms measured, no better than without the pause);
-* a second ``gc.freeze`` after that import: it would also freeze the open recording's viewer state, and
-  whatever of it later became cyclic garbage (on opening the next file) could never be collected.
+* a second ``gc.freeze`` after the NeuroKit2 import: it would also freeze the open recording's viewer state,
+  and whatever of it later became cyclic garbage (on opening the next file) could never be collected.
+
+Libraries imported by a job of the Families dock are the exception, made safe: :func:`import_frozen`. Grouping
+imports SciPy's filters, clustering and distances (~45,000 objects), *Learn this patient* scikit-learn with
+pandas and scipy.stats (~56,000); each import ran a dozen full collections on the worker, the last ones over
+the whole import so far (30–37 ms while grouping, 61–94 ms while learning the 24-h join, the GUI thread waiting
+for the GIL each time). :func:`import_frozen` holds full collections off during the import (a generation-2
+threshold no count reaches; generations 0 and 1 still run), collects the young generations, then freezes: the
+import's objects are never traversed again. There is no way to freeze only them, so the open recording's
+state (a few thousand objects: it keeps its data in arrays, which the collector does not track) is frozen
+with them; :func:`resettle_after_recording`, called when a recording replaces the previous one, unfreezes,
+collects once and freezes again, so the previous recording's cyclic garbage is reclaimed then. That full
+collection (≈ the start-up one) costs the opening a GUI-thread pause, only in sessions that ran such an import.
+Not chosen: importing these libraries at start-up (~2 s before the first paint, which has a 1-s target), or
+after the first paint at idle (the user may never group or learn; and it would freeze the recording's state
+just the same); keeping full collections off for the whole job (the collection postponed, not avoided).
 
 The rest is the allocation pattern, fixed where the objects were made: objects that are not containers
 (str, int, float, NumPy arrays) are never tracked, so bulk data kept in arrays costs a collection
@@ -37,10 +52,19 @@ beat lanes draw their ticks as one path built from arrays (:func:`app.lanes.pain
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
+import sys
+import threading
 import time
 
 log = logging.getLogger(__name__)
+
+#: Generation-2 threshold while :func:`import_frozen` imports: no count of generation-1 collections reaches it.
+FULL_COLLECTIONS_HELD = 1 << 30
+
+_import_lock = threading.Lock()
+_recording_state_frozen = False  # an import_frozen froze the then open recording's state with its import
 
 
 def settle_startup_heap() -> int:
@@ -53,3 +77,45 @@ def settle_startup_heap() -> int:
     n = gc.get_freeze_count()
     log.debug("start-up heap settled: %d objects frozen in %.0f ms", n, 1000 * (time.perf_counter() - t0))
     return n
+
+
+def import_frozen(*modules: str) -> int:
+    """Import ``modules`` (dotted names) with full collections held off, then freeze the objects alive; returns
+    how many objects were frozen (0 when every module was imported already). Meant for a worker thread that is
+    about to need a large library (see the module docstring: the open recording's state is frozen too, until
+    :func:`resettle_after_recording`). Import errors propagate; the thresholds are restored in any case."""
+    global _recording_state_frozen
+    if all(m in sys.modules for m in modules):
+        return 0
+    with _import_lock:
+        t0 = time.perf_counter()
+        before = gc.get_freeze_count()
+        young, middle, full = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTIONS_HELD)
+        try:
+            for name in modules:
+                importlib.import_module(name)
+        finally:
+            gc.collect(1)  # the import's young garbage (generations 0 and 1 only: cheap)
+            gc.freeze()
+            gc.set_threshold(young, middle, full)
+            _recording_state_frozen = True
+        n = gc.get_freeze_count() - before
+        log.debug("%s imported, %d objects frozen in %.0f ms", ", ".join(modules), n, 1000 * (time.perf_counter() - t0))
+        return n
+
+
+def resettle_after_recording() -> bool:
+    """A recording replaced the previous one: when :func:`import_frozen` froze a recording's state, unfreeze,
+    collect once (the previous recording's cyclic garbage) and freeze again; returns whether it did. Call it on
+    the GUI thread once the new recording is shown."""
+    if not _recording_state_frozen:
+        return False
+    with _import_lock:
+        t0 = time.perf_counter()
+        gc.unfreeze()
+        found = gc.collect()
+        gc.freeze()
+    log.debug("heap settled again after a new recording: %d unreachable objects, %d frozen, %.0f ms", found,
+              gc.get_freeze_count(), 1000 * (time.perf_counter() - t0))
+    return True

@@ -23,6 +23,7 @@ from anyecg_model.families.adapt import PatientModel, adaptation_path
 from anyecg_model.families.model import BeatFamilies, FamilySummary, group_recording
 from anyecg_model.vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_SYMBOLS
 
+from ..gc_policy import import_frozen
 from .learn import Relabelled, apply_saved, class_indices, learn_from_store
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 #: Store code written for each beat class when a family is relabelled (paced beats: ``/``).
 AAMI_TO_CODE = BEAT_CLASS_SYMBOL
 ICON_W, ICON_H = 120, 60
+#: Libraries the jobs import on first use, each with :func:`~app.gc_policy.import_frozen` in the worker before
+#: the job (their ~45,000 and ~56,000 objects would otherwise set off full collections, holding the GIL for up
+#: to 94 ms on the 24-h join): SciPy's band-pass filter, clustering and distances for grouping and for the beat
+#: waves of any learning; scikit-learn's logistic regression (with pandas and scipy.stats) for a new learning.
+GROUPING_IMPORTS = ("scipy.signal", "scipy.cluster.hierarchy", "scipy.spatial.distance")
+LEARNING_IMPORTS = GROUPING_IMPORTS + ("sklearn.linear_model",)
 
 
 def family_icon(s: FamilySummary, offset: int) -> QtGui.QPixmap:
@@ -146,6 +153,7 @@ class FamiliesPanel(QtWidgets.QWidget):
 
         def work() -> None:
             try:
+                import_frozen(*GROUPING_IMPORTS)
                 ids, times, labels, conf = self._beats()
                 if len(ids) < 2:
                     raise ValueError("no beats to group: label or analyse the recording first")
@@ -289,7 +297,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         return row_id
 
     # ------------------------------------------------------------------ learn this patient
-    def _run_learning(self, job, save: bool) -> bool:
+    def _run_learning(self, job, save: bool, imports: tuple[str, ...]) -> bool:
         rec, store = self.window.recording, self.controller.store
         if rec is None or store is None or (self._worker is not None and self._worker.is_alive()):
             return False
@@ -298,6 +306,7 @@ class FamiliesPanel(QtWidgets.QWidget):
 
         def work() -> None:
             try:
+                import_frozen(*imports)
                 res = job(rec, store)
                 note = ""
                 if save:  # written here, off the GUI thread
@@ -318,7 +327,7 @@ class FamiliesPanel(QtWidgets.QWidget):
 
     def learn(self) -> bool:
         """Adapt the pending suggestions to the confirmed labels in a background thread."""
-        return self._run_learning(learn_from_store, save=True)
+        return self._run_learning(learn_from_store, save=True, imports=LEARNING_IMPORTS)
 
     def apply_saved_adaptation(self, *_) -> bool:
         """New suggestions arrived: re-label them with the adaptation saved beside the recording, if any."""
@@ -331,7 +340,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         except (OSError, ValueError) as exc:
             self.learn_status.setText(f"Saved adaptation not used: {exc}")
             return False
-        return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False)
+        return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False, imports=GROUPING_IMPORTS)
 
     @staticmethod
     def _prepare(store, res: Relabelled) -> tuple | None:
