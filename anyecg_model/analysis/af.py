@@ -18,7 +18,7 @@ pauses, MIT-BIH 232, has a high mean over runs of equal RR). With ``pervasive_wi
 random-like window whose irregularity is pervasive is AF wherever its P waves are not consistent (median below
 ``p_present``), however low its mean above ``irregular_nsd``: less irregular AF (slower or drug-controlled
 response) differs at nearly every beat too. In AF "premature" has no meaning, and a beat classifier calls
-many AF beats S (MIT-BIH 203: 487 of 3 659 AF beats in DS1); with ``supraventricular_in_rhythm`` the RR
+many AF beats S (487 of the 3 659 AF beats of MIT-BIH DS1); with ``supraventricular_in_rhythm`` the RR
 intervals between beats that are N or S (V and the rest still left out) are judged too, by the strictest rule:
 irregular, random-like, pervasive and without a consistent P wave (sinus rhythm with APCs keeps its sinus P
 waves; atrial bigeminy alternates, trigeminy repeats). Runs of AF intervals become
