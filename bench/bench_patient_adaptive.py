@@ -1,6 +1,7 @@
 """Patient-adaptive beat classification on MIT-BIH DS2: the first 5 minutes' reference labels given, the rest scored.
 
 Usage: python bench/bench_patient_adaptive.py [--records 100,103,...] [--given-s 300] [--no-model] [--no-gbm]
+[--cache DIR]
 
 Protocol (Kiranyaz et al. 2016, de Chazal & Reilly 2006): for every DS2 record, the reference (``atr``) beats in
 the first ``--given-s`` seconds stand for an annotator's confirmed labels; every later reference beat is
@@ -48,7 +49,8 @@ def reference(rec) -> tuple[np.ndarray, np.ndarray]:
 
 def model_labels(analyzer, rec, name: str, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The model's labels/confidences at the reference positions (cached); unmatched → N with confidence 0.2."""
-    key = hashlib.sha256(f"{name}:{analyzer.info.sha256}".encode()).hexdigest()[:16]
+    info = analyzer.info  # the backbone's hash, its version and the beat classifier (beat trees) all key the cache
+    key = hashlib.sha256(f"{name}:{info.sha256}:{info.version}:{info.beat_classifier}".encode()).hexdigest()[:16]
     path = CACHE / f"{key}.npz"
     if path.exists():
         z = np.load(path, allow_pickle=False)
@@ -65,12 +67,28 @@ def model_labels(analyzer, rec, name: str, times: np.ndarray) -> tuple[np.ndarra
     return lab, conf
 
 
-def record_table(mitdb: Path, name: str):
+def record_table(mitdb: Path, name: str, cache: Path | None = None):
+    """(recording, reference times s, classes, adaptation features, seconds to read waves + features); the
+    features are kept in ``cache`` (keyed by the feature code's hash) when given, the time is then 0."""
     rec = open_recording(mitdb / f"{name}.hea")
     t, y = reference(rec)
+    path = None
+    if cache is not None:
+        import inspect
+
+        from anyecg_model.families import features, waves
+
+        code = inspect.getsource(beat_features) + "".join(Path(m.__file__).read_text() for m in (features, waves))
+        path = cache / f"feat-{name}-{hashlib.sha256(code.encode()).hexdigest()[:12]}.npy"
+        if path.exists():
+            return rec, t, y, np.load(path), 0.0
     t0 = time.perf_counter()
     feats = beat_features(beat_waves(rec, t), t)
-    return rec, t, y, feats, time.perf_counter() - t0
+    dt = time.perf_counter() - t0
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, feats)
+    return rec, t, y, feats, dt
 
 
 def main() -> None:
@@ -79,6 +97,8 @@ def main() -> None:
     ap.add_argument("--given-s", type=float, default=300.0)
     ap.add_argument("--no-model", action="store_true", help="skip the shipped model's rows")
     ap.add_argument("--no-gbm", action="store_true", help="skip the classical GBM rows")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="folder for per-record features (reruns skip reading the waves; times then exclude it)")
     ap.add_argument("--c", type=float, default=AdaptConfig.c)
     ap.add_argument("--novelty", default=str(AdaptConfig.novelty),
                     help="novelty scale(s) of the adaptation with a prior, comma-separated for a sweep")
@@ -98,14 +118,14 @@ def main() -> None:
         from anyecg_model.train.baselines import fit_gbm
 
         train = MITDB_DS1 if not set(records) & set(MITDB_DS1) else MITDB_DS2  # DS2 when tuning on DS1
-        rows = [record_table(mitdb, r) for r in train if r not in records]
+        rows = [record_table(mitdb, r, args.cache) for r in train if r not in records]
         X = np.concatenate([r[3] for r in rows])
         Y = np.concatenate([r[2] for r in rows])
         gbm = fit_gbm(X, Y, len(BEAT_CLASSES))
     preds: dict[str, list[np.ndarray]] = {}
     truth, fit_times = [], []
     for name in records:
-        rec, t, y, feats, t_feat = record_table(mitdb, name)
+        rec, t, y, feats, t_feat = record_table(mitdb, name, args.cache)
         given = np.flatnonzero(t < args.given_s)
         test = np.flatnonzero(t >= args.given_s)
         truth.append(y[test])
