@@ -13,7 +13,8 @@ Rows, side by side:
 - model + patient adaptation: :func:`~anyecg_model.families.adapt` with the model's labels as the prior;
 - classical GBM: gradient boosting on the same per-beat features, trained on DS1 (inter-patient; on DS2 when
   ``--records`` are DS1 records, for tuning on DS1 without touching DS2's scores);
-- GBM + patient adaptation: the same adaptation with the GBM's probabilities as the prior;
+- GBM + patient adaptation: the same adaptation with the GBM's probabilities as the prior, and with only its
+  top label and confidence (the form the shipped model's findings give the product; the DS1 selection's prior);
 - adaptation alone: the patient layer without any prior.
 
 Also times one adaptation (features of a 30-min record + fit + predict) and prints the mean. Model outputs are
@@ -141,6 +142,9 @@ def main() -> None:
             from anyecg_model.train.baselines import full_proba
 
             priors["classical GBM"] = full_proba(gbm, feats, len(BEAT_CLASSES))
+            # what the product's prior holds: the top label and its confidence only (Findings keep no more)
+            priors["classical GBM, top label + confidence"] = prior_from_labels(priors["classical GBM"].argmax(1),
+                                                                                priors["classical GBM"].max(1))
         for kind, prior in priors.items():
             preds.setdefault(f"{kind}, inter-patient", []).append(prior[test].argmax(1))
             for nov in novelties:

@@ -4,11 +4,22 @@ Per beat, patient-normalised features (:func:`beat_features`): RR prematurity ag
 and whole-record rhythm, the beat's shape (decimated unit-norm waveform per lead), QRS width, log amplitudes,
 correlation with the record's dominant beat — all standardised over the recording's beats — plus, when given,
 the inter-patient classifier's probabilities as a prior. A multinomial logistic layer
-(:class:`PatientModel`) is fitted on the confirmed beats (class-balanced) in well under a second, and each
-unconfirmed beat gets ``w · p_patient + (1 − w) · p_prior``, ``w = exp(−(d / d₀)²)`` where ``d`` is the
-beat's distance to the nearest confirmed beat and ``d₀`` a multiple of the confirmed beats' own
-nearest-neighbour spacing: beats unlike anything confirmed (a new ectopic shape, a new prematurity) keep the
-inter-patient label instead of being forced into a class the annotator happened to label.
+(:class:`PatientModel`) is fitted on the confirmed beats in well under a second, each class weighted by
+``(n / (C · n_c)) ** balance`` (``balance`` 1 = fully balanced, 0 = the record's own prevalence). Each
+unconfirmed beat then gets the product of the two experts, ``p ∝ p_patient^w · p_prior^(1 − w)``:
+
+- ``w = exp(−(d / d₀)²)``, ``d`` the beat's distance to the nearest confirmed beat and ``d₀`` a multiple of
+  the confirmed beats' own nearest-neighbour spacing: beats unlike anything confirmed (a new ectopic shape, a
+  new prematurity) keep the inter-patient label instead of being forced into a class the annotator happened to
+  label;
+- ``w`` is at least ``1 − confidence`` of the prior's top class: where the inter-patient classifier is itself
+  unsure, the patient's own beats decide even for novel beats;
+- the patient layer's probabilities are floored (``floor / C`` per class) so a class the annotator has not
+  confirmed yet stays reachable when the prior is sure of it.
+
+A call needs both experts' support near confirmed beats (a geometric, not arithmetic, mean), which removes
+the inter-patient classifier's false S and V calls on beats shaped like confirmed N beats. Chosen on MIT-BIH DS1
+with a prior trained on DS2 (docs/BENCHMARKS.md, issue 18).
 
 The fitted model is plain arrays, saved with :meth:`PatientModel.save` as ``.npz`` (``allow_pickle=False``)
 beside the recording and read back with :meth:`PatientModel.load`.
@@ -36,11 +47,14 @@ FORMAT = "anyecg-patient-model/1"
 
 @dataclass(frozen=True)
 class AdaptConfig:
-    """Logistic-layer strength ``c`` (inverse L2), novelty scale ``novelty`` (× the confirmed beats' median
-    nearest-neighbour distance), the most confirmed beats per class used for fitting, and the shape decimation."""
+    """Logistic-layer strength ``c`` (inverse L2), class-weight exponent ``balance``, novelty scale ``novelty``
+    (× the confirmed beats' median nearest-neighbour distance), the patient layer's probability ``floor``
+    (spread over the classes), the most confirmed beats per class used for fitting, and the shape decimation."""
 
     c: float = 0.5
+    balance: float = 0.5
     novelty: float = 3.0
+    floor: float = 0.05
     max_per_class: int = 3000
     shape_step: int = 2
     seed: int = 0
@@ -119,7 +133,9 @@ class PatientModel:
         else:
             from sklearn.linear_model import LogisticRegression  # ~1 s with scipy: on learning, not at viewer start
 
-            lr = LogisticRegression(C=cfg.c, class_weight="balanced", max_iter=300)
+            counts = np.bincount(y, minlength=N_CLASSES)
+            weights = {int(k): (len(y) / (len(classes) * counts[k])) ** cfg.balance for k in classes}
+            lr = LogisticRegression(C=cfg.c, class_weight=weights, max_iter=300)
             lr.fit(x, y)
             coef, icpt = lr.coef_, lr.intercept_
             if len(classes) == 2:  # sklearn's binary form → two softmax rows
@@ -130,8 +146,9 @@ class PatientModel:
                    icpt.astype(np.float32), z.astype(np.float32), max(d0, 1e-3), prior is not None, cfg)
 
     def predict_proba(self, features: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
-        """(K, C) probabilities over BEAT_CLASSES: the patient layer where beats resemble confirmed ones, the prior
-        elsewhere."""
+        """(K, C) probabilities over BEAT_CLASSES: the patient layer alone without a prior; with one, the product
+        of the patient layer and the prior weighted by the beat's likeness to confirmed beats and the prior's
+        own doubt (module docstring)."""
         if self.uses_prior and prior is None:
             raise ValueError("this adaptation was fitted with the model's probabilities; pass them as prior")
         z = (features - self.mean) / self.std
@@ -144,8 +161,13 @@ class PatientModel:
         local[:, self.classes] = p_cls
         if prior is None:
             return local
-        w = np.exp(-(_nearest(z, self.reference) / self.d0) ** 2)[:, None]
-        return w * local + (1 - w) * prior
+        floor = self.config.floor
+        local = (1 - floor) * local + floor / N_CLASSES
+        w = np.exp(-(_nearest(z, self.reference) / self.d0) ** 2)
+        w = np.maximum(w, 1 - prior.max(1))[:, None]
+        log_p = w * np.log(local) + (1 - w) * np.log(prior.clip(min=1e-6))
+        p = np.exp(log_p - log_p.max(1, keepdims=True))
+        return (p / p.sum(1, keepdims=True)).astype(np.float32)
 
     def save(self, path: str | Path) -> Path:
         """Write the adaptation as an ``.npz`` of plain arrays (no pickle)."""
