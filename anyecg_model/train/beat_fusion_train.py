@@ -114,14 +114,14 @@ def gbm_features(t: Table) -> np.ndarray:
     return np.concatenate([t.clinical, t.window], 1)
 
 
-def train_gbm(train: Table, seed: int = 0, weight_power: float = 1.0):
+def train_gbm(train: Table, seed: int = 0, weight_power: float = 1.0, x: np.ndarray | None = None):
     """The classical rival: gradient boosting, balanced class weights (** ``weight_power``), clinical + window
-    features."""
+    features (or the rows ``x`` of ``train``'s beats, when given)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     w = (class_weights(train.label) ** weight_power)[train.label]
     clf = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=seed)
-    return clf.fit(gbm_features(train), train.label, sample_weight=w)
+    return clf.fit(gbm_features(train) if x is None else x, train.label, sample_weight=w)
 
 
 def gbm_proba(clf, t: Table) -> np.ndarray:

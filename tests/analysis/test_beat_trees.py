@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from anyecg_model.analysis.analyzer import AnalysisError, Analyzer
+from anyecg_model.analysis.beat_extra_data import record_extra_features
 from anyecg_model.analysis.beat_fusion_data import ReferenceBeatAnalyzer, reference_beats
 from anyecg_model.io import open_recording
 from anyecg_model.io.recording import Recording
@@ -57,9 +58,11 @@ def test_analyzer_features_and_labels_equal_the_training_path_on_a_real_record(r
     monkeypatch.setattr(analyzer.trees, "probabilities", lambda x: seen.append(x) or probabilities(x))
     findings = analyzer.analyze(rec, ("arrhythmia",))
     x = np.concatenate(seen)
-    assert x.shape == (len(samples), 50)
-    np.testing.assert_array_equal(x, np.concatenate([cache["clinical"], cache["window"]], 1))
-    offline = load_beat_trees(SHIPPED_MODEL_DIR).probabilities(np.concatenate([cache["clinical"], cache["window"]], 1))
+    cols = analyzer.trees.extra_columns  # the shipped trees' extra inputs (pacing stimulus, prematurity)
+    assert x.shape == (len(samples), 50 + len(cols))
+    np.testing.assert_array_equal(x[:, :50], np.concatenate([cache["clinical"], cache["window"]], 1))
+    np.testing.assert_array_equal(x[:, 50:], record_extra_features(rec, samples)[1][:, cols])
+    offline = load_beat_trees(SHIPPED_MODEL_DIR).probabilities(x)
     beats = findings.beats
     np.testing.assert_allclose(beats.time_s, cache["time_s"])
     assert list(beats.label) == list(offline.argmax(1))
@@ -110,16 +113,15 @@ def test_trees_for_other_features_are_refused(tmp_path):
 
 
 def test_extra_inputs_are_computed_as_the_training_extraction_computes_them(record_208, tmp_path, monkeypatch):
-    """Trees that read some of the extra inputs (pacing stimulus, prematurity) get, after the 50 earlier ones,
-    exactly the columns :mod:`~anyecg_model.analysis.beat_extra_data` extracts for training, in the trees' order."""
-    from anyecg_model.analysis.beat_extra_data import record_extra_features
+    """Trees that read the extra inputs (pacing stimulus, prematurity) get, after the 50 earlier ones, exactly
+    the columns :mod:`~anyecg_model.analysis.beat_extra_data` extracts for training."""
     from anyecg_model.model.beat_trees import EXTRA_FEATURES
 
     rec, samples, labels = record_208
     d = model_copy(tmp_path)
     meta = json.loads((d / CONFIG).read_text())
     base = meta["features"][:50]
-    wanted = ["pace_sharpness_per_ms", "pre_over_preceding"]
+    wanted = list(EXTRA_FEATURES)  # all 8 (the stored trees read at most that many columns)
     meta["features"] = base + wanted
     (d / CONFIG).write_text(json.dumps(meta))
     analyzer = Analyzer(d, device="cpu")
@@ -132,9 +134,9 @@ def test_extra_inputs_are_computed_as_the_training_extraction_computes_them(reco
     monkeypatch.setattr(analyzer.trees, "probabilities", lambda x: seen.append(x) or probabilities(x))
     analyzer.analyze(rec, ("arrhythmia",))
     x = np.concatenate(seen)
-    t, f = record_extra_features(rec, samples)
-    assert x.shape == (len(samples), 52)
-    np.testing.assert_array_equal(x[:, 50:], f[:, analyzer.trees.extra_columns])
+    _, f = record_extra_features(rec, samples)
+    assert x.shape == (len(samples), 58)
+    np.testing.assert_array_equal(x[:, 50:], f)
     assert (x[:, 50] > 0).all()  # a sharpness was measured on every beat
 
 
