@@ -1,9 +1,9 @@
 """Issue 15: pacing-stimulus and RR-prematurity inputs for the beat trees, on cached beats.
 
     OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage extract   # the 8 extra inputs, seconds per record
-    OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage loo       # paced records held out one at a time
-    OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage cv        # S weighting chosen on DS1 only
-    OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage test --power P --s-shift A   # DS2, seeds 0-2
+    OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage loo [--sets none all relative] [--seeds 0 1 2]
+    OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage cv --extra SET [--powers 0.5 1]   # DS1 only
+    OMP_NUM_THREADS=1 python bench/bench_beat_pacing.py --stage test --extra SET --power P --s-shift A   # DS2
 
 Inputs: the per-beat cache of bench_beat_fusion.py (``<cache>/shipped``: clinical + window features, the 50
 inputs of the shipped trees) and the extra inputs of :func:`~anyecg_model.model.beat_trees.extra_features`
@@ -18,7 +18,10 @@ balanced ** power; train DS1 less 101, 203, 223 plus the paced records; temperat
   class-weight power and an S decision shift (S probability × A before the argmax) chosen by the pooled
   out-of-fold jκ. DS2 is never read.
 - ``test``: DS2 over seeds 0, 1, 2: the shipped trees (the stored file), the same-run 50-input GBM (the
-  shipped recipe retrained) and the 58-input trees with the chosen power and shift.
+  v0.4.0 recipe retrained) and the trees with the ``--extra`` inputs, power and shift chosen by ``cv``.
+
+Input sets (:data:`SETS`): ``none`` (the 50), ``pacing`` (the 4 stimulus features), ``prematurity`` (the 4 RR
+ones), ``all`` (8), ``relative`` (all but the stimulus's absolute sharpness and steepness: the trees 1.1 ship).
 """
 from __future__ import annotations
 

@@ -80,7 +80,8 @@ def main() -> None:
     paced = {r: paced_scores(Table.of(c, (r,)).label, model.probabilities(features(c, e, (r,), cols)))
              for r in MITDB_PACED}
     meta = {"name": "gradient-boosted beat trees", "model_version": VERSION,
-            "date": datetime.date.today().isoformat(), "features": feature_names(train.window.shape[1], tuple(extra)),
+            "date": datetime.date.today().isoformat(),
+            "features": feature_names(train.window.shape[1], tuple(extra)),
             "recipe": {"estimator": "sklearn HistGradientBoostingClassifier", "max_iter": 200, "learning_rate": 0.1,
                        "early_stopping": "auto (sklearn default, 10 % validation split)", "iterations": int(clf.n_iter_),
                        "class_weights": f"balanced ** {WEIGHT_POWER}", "seed": SEED,
