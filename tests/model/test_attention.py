@@ -100,3 +100,51 @@ def test_sparse_equals_dense_for_any_grid():
                               dense_cardio_attention(q, k, v, lm, pm, w), atol=1e-10)
 
     check()
+
+
+def _einsum_band_attention(q, k, v, lead_mask, patch_mask, window=1):
+    """The cross-lead band as it was computed before issue 19's third pass (einsum over unfolded views): the
+    oracle of the bmm version, which must give the same numbers to the bit."""
+    import math
+
+    import torch.nn.functional as F
+
+    from anyecg_model.model.attention import token_validity
+
+    B, H, S, P, Dh = q.shape
+    w = window
+    q = q * (1.0 / math.sqrt(Dh))
+    valid = token_validity(lead_mask, patch_mask)
+    neg = torch.finfo(q.dtype).min
+    own = torch.einsum("bhspd,bhsqd->bhspq", q, k).masked_fill(~valid[:, None, :, None, :], neg)
+    k_band = F.pad(k, (0, 0, w, w)).unfold(3, 2 * w + 1, 1)
+    v_band = F.pad(v, (0, 0, w, w)).unfold(3, 2 * w + 1, 1)
+    valid_band = F.pad(valid, (w, w)).unfold(2, 2 * w + 1, 1)
+    cross = torch.einsum("bhspd,bhtpdw->bhspwt", q, k_band)
+    eye = torch.eye(S, dtype=torch.bool)
+    cross_ok = valid_band.permute(0, 2, 3, 1)[:, None, :, :] & ~eye[:, None, None, :]
+    cross = cross.masked_fill(~cross_ok[:, None], neg)
+    attn = torch.softmax(torch.cat([own, cross.flatten(-2)], dim=-1), dim=-1)
+    a_own, a_cross = attn.split([P, (2 * w + 1) * S], dim=-1)
+    out = torch.einsum("bhspq,bhsqd->bhspd", a_own, v)
+    out = out + torch.einsum("bhspwt,bhtpdw->bhspd", a_cross.unflatten(-1, (2 * w + 1, S)), v_band)
+    has_key = valid.any(2)[:, :, None] | cross_ok.flatten(-2).any(-1)
+    return out * has_key[:, None, :, :, None].to(out.dtype)
+
+
+@pytest.mark.parametrize("B,H,S,P,D,w", [(30, 4, 2, 10, 40, 1), (3, 4, 12, 10, 40, 1), (2, 3, 6, 9, 8, 0),
+                                          (2, 3, 6, 9, 8, 2), (1, 2, 1, 7, 16, 1)])
+def test_band_by_bmm_equals_the_einsum_version_to_the_bit(B, H, S, P, D, w):
+    """Issue 19: the band's operands are built from contiguous slices, not copied from unfolded views; the
+    findings of a recording must not move, so the attention must not move by a single bit. q, k and v are
+    strided views of one projection, as in :class:`CardioSparseAttention`."""
+    g = torch.Generator().manual_seed(S * 100 + w)
+    qkv = torch.randn(B, S, P, 3, H, D, generator=g).permute(3, 0, 4, 1, 2, 5)
+    lead_mask = torch.rand(B, S, generator=g) > 0.3
+    lead_mask[:, 0] = True
+    patch_mask = torch.ones(B, P, dtype=torch.bool)
+    patch_mask[0, -3:] = False
+    with torch.inference_mode():
+        new = cardio_sparse_attention(qkv[0], qkv[1], qkv[2], lead_mask, patch_mask, w)
+        old = _einsum_band_attention(qkv[0], qkv[1], qkv[2], lead_mask, patch_mask, w)
+    assert torch.equal(new, old)
