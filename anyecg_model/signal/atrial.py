@@ -19,11 +19,23 @@ P_SEGMENT_S = (0.30, 0.08)
 P_BAND_HZ = (1.0, 30.0)
 
 
+def neighbour_median(seg: np.ndarray, neighbours: int) -> np.ndarray:
+    """Per row of ``seg`` (beats, samples): the sample-wise median of the ``neighbours`` rows centred on it (edge
+    rows repeated). ``np.median`` of the sliding windows, by a partition of each window at its middle when
+    ``neighbours`` is odd and nothing is NaN (the median is then that element itself): the same numbers,
+    ~5× faster (a 24-h Holter: ~1.5 s of the analysis)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    h = neighbours // 2
+    windows = sliding_window_view(np.pad(seg, ((h, neighbours - h - 1), (0, 0)), mode="edge"), neighbours, axis=0)
+    if neighbours % 2 == 0 or np.isnan(seg).any():
+        return np.median(windows, axis=2)
+    return np.partition(windows, h, axis=2)[..., h]
+
+
 def p_wave_consistency(x: np.ndarray, fs: float, peaks: np.ndarray, neighbours: int = 9) -> np.ndarray:
     """Per R peak (samples of ``x``, one lead in mV at ``fs`` Hz): the consistency of the P-wave segment with
     its neighbours' (see the module docstring); NaN where the segment leaves the signal or too few beats."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
     peaks = np.asarray(peaks, np.int64)
     out = np.full(len(peaks), np.nan)
     a, b = int(round(P_SEGMENT_S[0] * fs)), int(round(P_SEGMENT_S[1] * fs))
@@ -37,9 +49,7 @@ def p_wave_consistency(x: np.ndarray, fs: float, peaks: np.ndarray, neighbours: 
     seg -= seg.mean(1, keepdims=True)
     ramp = np.arange(n_seg) - (n_seg - 1) / 2
     seg -= (seg @ ramp / (ramp @ ramp))[:, None] * ramp[None, :]
-    h = neighbours // 2
-    tmpl = np.median(sliding_window_view(np.pad(seg, ((h, neighbours - h - 1), (0, 0)), mode="edge"), neighbours,
-                                         axis=0), axis=2)
+    tmpl = neighbour_median(seg, neighbours)
     den = np.sqrt((seg ** 2).sum(1) * (tmpl ** 2).sum(1))
     out[ok] = np.where(den > 0, (seg * tmpl).sum(1) / np.maximum(den, 1e-12), 0.0)
     return out

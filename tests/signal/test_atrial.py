@@ -3,6 +3,7 @@ rhythm with consistent P waves (sinus arrhythmia, atrial ectopy) is not AF, one 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from anyecg_model.analysis.af import af_episodes
 from anyecg_model.signal.atrial import p_wave_consistency
@@ -44,3 +45,21 @@ def test_an_irregular_rhythm_with_consistent_p_waves_is_not_af():
     assert len(af_episodes(t2, None, None)[0]) == 0
     s, e, c = af_episodes(t2, None, None, p_wave=np.full(len(t2), 0.1))
     assert np.sum(e - s) > 0.8 * (t2[-1] - t2[0]) and np.all(c > 0.5)
+
+
+@pytest.mark.parametrize("neighbours", [9, 5, 1, 4])
+def test_neighbour_median_is_numpys_median_of_the_sliding_windows(neighbours):
+    """Issue 19: the P-wave template by a partition of each window, not ``np.median`` — the same numbers to the
+    bit (odd and even counts, ties from repeated edge rows, a NaN row), so the AF findings do not move."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from anyecg_model.signal.atrial import neighbour_median
+
+    rng = np.random.default_rng(neighbours)
+    seg = rng.standard_normal((57, 79))
+    seg[10] = seg[11]  # ties
+    h = neighbours // 2
+    for x in (seg, np.where(np.arange(57)[:, None] == 30, np.nan, seg)):
+        ref = np.median(sliding_window_view(np.pad(x, ((h, neighbours - h - 1), (0, 0)), mode="edge"), neighbours,
+                                            axis=0), axis=2)
+        np.testing.assert_array_equal(neighbour_median(x, neighbours), ref)
