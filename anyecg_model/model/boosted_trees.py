@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,8 @@ class BoostedTrees:
     tree_class: np.ndarray
     baseline: np.ndarray
     depth: int
+    #: Node ``i``'s children at ``2i`` (right) and ``2i + 1`` (left): one gather per level instead of two and a where.
+    children: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.feature)
@@ -67,6 +69,10 @@ class BoostedTrees:
             raise TreeExportError("tree_class does not match the trees and classes")
         if self.depth < 0:
             raise TreeExportError("negative depth")
+        self.children = np.empty(2 * n, np.intp)
+        self.children[0::2], self.children[1::2] = self.right, self.left
+        inner = ~np.asarray(self.is_leaf, bool)
+        self._n_features = int(np.asarray(self.feature)[inner].max()) + 1 if inner.any() else 0
 
     @property
     def n_classes(self) -> int:
@@ -74,7 +80,7 @@ class BoostedTrees:
 
     @property
     def n_features(self) -> int:
-        return int(self.feature[~self.is_leaf].max()) + 1 if (~self.is_leaf).any() else 0
+        return self._n_features
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays to store (fixed dtypes)."""
@@ -120,7 +126,7 @@ class BoostedTrees:
             go_left = v <= self.threshold[nd]
             if nan:
                 go_left |= np.isnan(v) & self.missing_left[nd]
-            nd = np.where(go_left, self.left[nd], self.right[nd])
+            nd = self.children[2 * nd + go_left]
         node[act] = nd
         leaf = self.value[node].reshape(n, T)
         out = np.tile(self.baseline, (n, 1))
