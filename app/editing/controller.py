@@ -337,7 +337,9 @@ class EditController(QtCore.QObject):
         """Commit suggestions prepared elsewhere (a worker thread) in the next event-loop turn (one undoable edit,
         prepared again if the store changed since), order the review queue in the turn after, then call
         ``then``; nothing is written when ``store`` is no longer the one edited (another recording came first).
-        Each turn costs a fraction of :meth:`set_suggestions`' one."""
+        Each turn costs a fraction of :meth:`set_suggestions`' one. The order waits for a 1-ms timer, not a 0-ms
+        single shot: that is a posted event, dispatched ahead of timers already due, so the two steps had run
+        back to back (a 40-ms gap on the 24-h join's 102,000 suggestions)."""
         def commit() -> None:
             if self.store is not store:
                 return
@@ -347,7 +349,7 @@ class EditController(QtCore.QObject):
             except AnnotationError as exc:
                 self.window.statusBar().showMessage(f"Suggestions not shown: {exc}", 5000)
                 return
-            QtCore.QTimer.singleShot(0, self, order)
+            QtCore.QTimer.singleShot(1, self, order)
 
         def order() -> None:
             if self.store is not store:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -35,8 +36,23 @@ ICON_W, ICON_H = 120, 60
 #: the job (their ~45,000 and ~56,000 objects would otherwise set off full collections, holding the GIL for up
 #: to 94 ms on the 24-h join): SciPy's band-pass filter, clustering and distances for grouping and for the beat
 #: waves of any learning; scikit-learn's logistic regression (with pandas and scipy.stats) for a new learning.
-GROUPING_IMPORTS = ("scipy.signal", "scipy.cluster.hierarchy", "scipy.spatial.distance")
+GROUPING_IMPORTS = ("scipy.signal", "scipy.cluster.hierarchy", "scipy.spatial.distance", "threadpoolctl")
 LEARNING_IMPORTS = GROUPING_IMPORTS + ("sklearn.linear_model",)
+
+
+@contextmanager
+def one_core():
+    """Run a job with one BLAS and one OpenMP thread. On the 2-core target the job's thread, an OpenBLAS helper
+    and scikit-learn's OpenMP team (idle ones spin-waiting) otherwise took both cores while the GUI thread
+    waited for one (gaps of 75–150 ms in the logistic fit, none with one thread); the job gives up little,
+    its matrices being small."""
+    try:
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+    except ImportError:  # pragma: no cover — without it the libraries keep their defaults
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
 
 
 def family_icon(s: FamilySummary, offset: int) -> QtGui.QPixmap:
@@ -159,7 +175,8 @@ class FamiliesPanel(QtWidgets.QWidget):
                     raise ValueError("no beats to group: label or analyse the recording first")
                 order = np.argsort(times, kind="stable")
                 ids, times, labels, conf = ids[order], times[order], labels[order], conf[order]
-                fam = group_recording(rec, times, labels, conf)
+                with one_core():
+                    fam = group_recording(rec, times, labels, conf)
                 fam.summaries()  # the members' percentile waves, cached off the GUI thread
                 self._done.emit(fam, ids)
             except ValueError as exc:
@@ -307,7 +324,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         def work() -> None:
             try:
                 import_frozen(*imports)
-                res = job(rec, store)
+                with one_core():
+                    res = job(rec, store)
                 note = ""
                 if save:  # written here, off the GUI thread
                     try:

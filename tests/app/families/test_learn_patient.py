@@ -127,3 +127,35 @@ def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later
     assert int((store.beats["source"] == "model").sum()) == n_suggested
     ui.controller.undo()
     assert (store.beats["code"][store.beats["source"] == "model"] == "N").all()
+
+
+def test_a_due_timer_runs_between_the_commit_and_the_queue_order(qtbot, window, sinus, monkeypatch, tmp_path):
+    """The commit of the learnt suggestions and the review queue's order are separate event-loop turns that let
+    a due timer (the GUI's own, or the responsiveness probe) run between them: a 0-ms single shot is a posted
+    event, dispatched ahead of due timers, so the two 10–30 ms steps had run back to back."""
+    from PySide6 import QtCore
+
+    from app.editing import controller as editing_controller
+    from app.families import install_families
+
+    monkeypatch.chdir(tmp_path)
+    steps: list[str] = []
+    timer = QtCore.QTimer(singleShot=True, interval=0)
+    timer.timeout.connect(lambda: steps.append("timer"))
+    commit = editing_controller.commit_suggestions
+
+    def committed(*args, **kwargs):
+        steps.append("commit")
+        out = commit(*args, **kwargs)
+        timer.start()  # due at once: runs before any later step of the edit
+        return out
+
+    monkeypatch.setattr(editing_controller, "commit_suggestions", committed)
+    panel = install_families(window)
+    ui = window.editing
+    window.set_recording(sinus)
+    _reference_then_suggestions(ui, until_s=120.0)
+    monkeypatch.setattr(ui.controller, "reorder_queue", lambda: steps.append("order"))
+    with qtbot.waitSignal(panel.learnt, timeout=60_000):
+        assert panel.learn()
+    assert steps == ["commit", "timer", "order"]
