@@ -1,7 +1,7 @@
 """Beat families: grouping time on the 24-h MIT-BIH join, and a simulated annotator's effort on DS2 and the join.
 
 Usage: python bench/bench_families.py [--records 100,103,...] [--no-24h] [--given-s 300] [--max-families N]
-[--rounds N] [--split-depth N]
+[--rounds N] [--split-depth N] [--join-family-prior]
 
 The simulated annotator corrects the labels until every reference beat carries its reference AAMI class,
 counting actions, starting from the shipped model's labels (at the reference positions, as in
@@ -18,7 +18,8 @@ counting actions, starting from the shipped model's labels (at the reference pos
 On the 24-h join (48 records end to end, :func:`anyecg_model.mitdb_join.join_mitdb`) the grouping is timed and
 the families and the adaptation see the whole day as one recording, starting from every beat labelled N (a
 fresh Holter file, no model run: analysing the 26 records outside DS2 would cost the shared CPU too long); the
-adaptation learns from the first ``--given-s`` seconds of each record's half hour, without a prior.
+adaptation learns from the first ``--given-s`` seconds of each record's half hour, without a prior (with
+``--join-family-prior``: the family-corrected labels as its prior, as the viewer's pending suggestions are).
 """
 from __future__ import annotations
 
@@ -74,9 +75,10 @@ def family_pass(fam, labels: np.ndarray, truth: np.ndarray, depth: int = 2) -> t
     return labels, actions
 
 
-def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2) -> dict[str, int]:
+def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2, family_prior: bool = False) -> dict[str, int]:
     """Actions for the three strategies on one recording (beats at ``t`` with truth ``y``, starting labels ``lab``,
-    the adaptation's ``prior`` probabilities or None)."""
+    the adaptation's ``prior`` probabilities or None; with ``family_prior`` and no ``prior``, the family-corrected
+    labels are the adaptation's prior, as the viewer's pending suggestions are)."""
     beat_by_beat = int(np.sum(lab != y))
     fl, fa = family_pass(fam, lab, y, depth)
     families = fa + int(np.sum(fl != y))
@@ -84,7 +86,8 @@ def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2) -> dict[str
     # to adapt the rest to them, families again, and the remaining errors one by one
     fixed_given = int(np.sum(fl[given] != y[given]))
     feats = beat_features(fam.waves, t)
-    p0 = None if prior is None else 0.5 * prior + 0.5 * prior_from_labels(fl, np.full(len(fl), 0.9, np.float32))
+    p_fam = prior_from_labels(fl, np.full(len(fl), 0.9, np.float32))
+    p0 = (p_fam if family_prior else None) if prior is None else 0.5 * prior + 0.5 * p_fam
     model = PatientModel.fit(feats, given, y[given], p0, AdaptConfig())
     adapted = model.predict_proba(feats, p0).argmax(1)
     adapted[given] = y[given]
@@ -100,6 +103,8 @@ def main() -> None:
     ap.add_argument("--no-24h", action="store_true")
     ap.add_argument("--max-families", type=int, default=None, help="default: FamilyConfig's cap by beat count")
     ap.add_argument("--rounds", type=int, default=FamilyConfig.rounds)
+    ap.add_argument("--join-family-prior", action="store_true",
+                    help="on the 24-h join, adapt with the family-corrected labels as the prior (the viewer's case)")
     ap.add_argument("--split-depth", type=int, default=2, help="splits the simulated annotator may nest")
     args = ap.parse_args()
     cfg = FamilyConfig(max_families=args.max_families, rounds=args.rounds)
@@ -133,7 +138,8 @@ def main() -> None:
     dt, dc = time.perf_counter() - t0, time.process_time() - c0
     print(f"24-h join: {len(t)} beats grouped into {len(fam.ids())} families in {dt:.1f} s wall, {dc:.1f} s CPU")
     start = np.zeros(len(t), np.int64)  # a fresh file: every beat N until the annotator says otherwise
-    e = effort(t, y, start, None, np.flatnonzero(np.concatenate(given)), fam, args.split_depth)
+    e = effort(t, y, start, None, np.flatnonzero(np.concatenate(given)), fam, args.split_depth,
+               args.join_family_prior)
     print("24-h join actions:", e)
 
 
