@@ -17,7 +17,7 @@ balanced ** power; train DS1 less 101, 203, 223 plus the paced records; temperat
 - ``cv``: leave-records-out on DS1 alone (4 folds of its 22 records, the paced records always in training):
   class-weight power and an S decision shift (S probability × A before the argmax) chosen by the pooled
   out-of-fold jκ. DS2 is never read.
-- ``test``: DS2 over seeds 0, 1, 2: the shipped trees (the stored file), the same-run 50-input GBM (the
+- ``test``: DS2 over seeds 0, 1, 2: the shipped trees (the stored file, its own inputs), the same-run 50-input GBM (the
   v0.4.0 recipe retrained) and the trees with the ``--extra`` inputs, power and shift chosen by ``cv``.
 
 Input sets (:data:`SETS`): ``none`` (the 50), ``pacing`` (the 4 stimulus features), ``prematurity`` (the 4 RR
@@ -188,8 +188,8 @@ def main() -> None:
                       f"{sc['Se_S']:.3f} / {sc['+P_S']:.3f} |", flush=True)
     else:
         shipped = load_beat_trees(SHIPPED_MODEL_DIR)
-        test50 = Beats(cache, extra, MITDB_DS2, ())
-        rows = {"shipped trees (v0.4.0 file)": [scores(test50.y, shipped.probabilities(test50.x))]}
+        test_shipped = Beats(cache, extra, MITDB_DS2, tuple(shipped.extra_columns))
+        rows = {f"shipped: {shipped.name}": [scores(test_shipped.y, shipped.probabilities(test_shipped.x))]}
         for name, w, power, s_shift in (("same-run GBM, 50 inputs (shipped recipe)", (), 0.5, 1.0),
                                         (f"+{a.extra}, power {a.power}, S shift {a.s_shift}", new, a.power,
                                          a.s_shift)):
