@@ -10,7 +10,8 @@ anomaly score is sigmoid(mean window logit / T). T is searched on a log grid 0.2
 log-likelihood on validation. ECE: top-label confidence against correctness, 15 equal-width bins
 (:func:`~anyecg_model.model.beat_fusion.expected_calibration_error`, the beats' measure). Prints the temperatures,
 ECE before/after on validation and test, and the test reliability tables; the temperatures go into the
-checkpoint's ``calibration`` block (:mod:`anyecg_model.model.calibration`) by hand.
+checkpoint's ``calibration`` block (:mod:`anyecg_model.model.calibration`) by hand, or
+by the shipped recipe, which fits them with the same function (:mod:`anyecg_model.train.calibration_fit`).
 """
 from __future__ import annotations
 
@@ -24,43 +25,11 @@ import numpy as np
 import torch
 
 from anyecg_model.model.beat_fusion import expected_calibration_error, reliability_table
-from anyecg_model.model.calibration import Calibration
 from anyecg_model.model.checkpoint import load_checkpoint
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+from anyecg_model.train.calibration_fit import SETS, calibration_of, fit_head_temperature, nll, record_probabilities
 from anyecg_model.train.data.corpus import Corpus
 from anyecg_model.train.tasks.evaluation import make_dataset, predict
-
-GRID = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
-SETS = {"rhythm": ("cinc2017",), "anomaly": ("ptbxl500",)}
-
-
-def record_probabilities(task: str, pred, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, (R, classes) probabilities) per record, calibrated by ``cal`` as the analyzer does."""
-    keep = pred.y >= 0
-    y, s, rec = pred.y[keep], np.asarray(pred.score, np.float64)[keep], pred.record[keep]
-    recs, first, inv = np.unique(rec, return_index=True, return_inverse=True)
-    labels, count = y[first].astype(int), np.bincount(inv, minlength=len(recs))
-    if task == "rhythm":
-        p = cal.rhythm_probabilities(s)
-        total = np.zeros((len(recs), p.shape[1]))
-        np.add.at(total, inv, p)
-        return labels, total / count[:, None]
-    pa = cal.anomaly_probability(np.bincount(inv, s, minlength=len(recs)) / count)
-    return labels, np.stack([1 - pa, pa], 1)
-
-
-def nll(labels: np.ndarray, prob: np.ndarray) -> float:
-    return float(-np.log(np.maximum(prob[np.arange(len(labels)), labels], 1e-12)).mean())
-
-
-def calibration_of(task: str, t: float) -> Calibration:
-    return Calibration(**{f"{task}_temperature": float(t)})
-
-
-def fit(task: str, pred) -> float:
-    """The temperature of minimum record-level NLL on ``pred``."""
-    return float(min(GRID, key=lambda t: nll(*record_probabilities(task, pred, calibration_of(task, t)))))
-
 
 def bootstrap_interval(task: str, pred, n: int, seed: int = 0) -> tuple[float, float]:
     """90 % interval of the fitted temperature over ``n`` resamples of ``pred``'s records (with replacement)."""
@@ -71,7 +40,7 @@ def bootstrap_interval(task: str, pred, n: int, seed: int = 0) -> tuple[float, f
         idx = np.concatenate([np.flatnonzero(pred.record == r) for r in pick])
         # resampled records get fresh ids so that a record drawn twice counts twice
         rid = np.concatenate([np.full(int((pred.record == r).sum()), i) for i, r in enumerate(pick)])
-        ts.append(fit(task, type(pred)(pred.task, pred.y[idx], pred.score[idx], rid)))
+        ts.append(fit_head_temperature(task, type(pred)(pred.task, pred.y[idx], pred.score[idx], rid)))
     lo, hi = np.quantile(ts, [0.05, 0.95])
     return float(lo), float(hi)
 
@@ -99,7 +68,7 @@ def main() -> None:
     for task in a.tasks.split(","):
         preds = {split: predict(model, task, make_dataset(task, corpus, model.preprocess_cfg, (split,),
                                                           sets=SETS[task]))[1] for split in ("val", "test")}
-        t = fit(task, preds["val"])
+        t = fit_head_temperature(task, preds["val"])
         res = {"temperature": t, "sets": SETS[task]}
         if a.bootstrap:
             res["temperature_90"] = bootstrap_interval(task, preds["val"], a.bootstrap)

@@ -5,13 +5,15 @@
 :mod:`.pretrain_corpus`). Each head stage fine-tunes its head on the frozen backbone
 (:func:`..finetune.run.finetune`, ``train="head"``) starting from the previous stage's checkpoint, so
 the final checkpoint carries every head. ``--ship`` copies it with the model's name, version, label
-vocabularies and the anomaly threshold (chosen on the validation split) into the release directory.
+vocabularies and the anomaly threshold (chosen on the validation split) into the release directory, a complete
+release (:mod:`.release`): the ``calibration`` block (carried over when the weights are unchanged, else fitted
+on validation, :mod:`..calibration_fit`) and the previous release's beat trees when the new model preprocesses
+as theirs did; stale or missing trees refuse the release unless ``--beat-head``.
 """
 from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,12 +23,14 @@ from ...model.anyecg import AnyECG
 from ...model.checkpoint import load_checkpoint, save_checkpoint
 from ...vocabulary.labels import MITDB_RHYTHM_TO_EPISODE, label_vocabularies
 from ...vocabulary.model_input import PreprocessConfig
+from ..calibration_fit import fit_calibration
 from ..data.corpus import DEFAULT_CORPUS_DIR, Corpus
 from ..finetune.config import FinetuneConfig
 from ..finetune.run import finetune
 from ..tasks import TASKS, get_task
 from ..tasks.evaluation import make_dataset, predict, record_level
 from .pretrain_corpus import train_stage
+from .release import ship_release
 from .ultralong import train_ultralong
 
 log = logging.getLogger(__name__)
@@ -62,7 +66,7 @@ def save_random_init(work: Path, seed: int, size: str = "small") -> Path:
 def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
                ship: Path | None, epochs: int | None = None, max_steps_per_epoch: int | None = None,
                ultralong_epochs: int = 40, mcp_minutes: float | None = None, start: Path | None = None,
-               reset_heads: bool = False) -> Path:
+               reset_heads: bool = False, beat_head: bool = False) -> Path:
     current = start or work
     if "mcp" in stages:
         train_stage("mcp", work, mcp_steps, batch_size=32, lr=5e-4, seed=seed, corpus_dir=corpus_dir,
@@ -87,19 +91,16 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         save_checkpoint(model, out, {"training": training})
         current = out
     if ship is not None:
-        model = load_checkpoint(current)
+        model, corpus = load_checkpoint(current), Corpus(corpus_dir)
         meta = {
             "name": "anyecg-small",
             "model_version": "0.3.0",
-            "anomaly_threshold": anomaly_threshold(model, Corpus(corpus_dir)),
+            "anomaly_threshold": anomaly_threshold(model, corpus),
             "label_vocabularies": {**label_vocabularies(), "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
             "training": model.metadata.get("training", {}),
             "training_data": ["mitdb", "cinc2017", "ptbxl500", "ludb", "nstdb noise (bw, ma)"],
         }
-        if ship.exists():
-            shutil.rmtree(ship)
-        save_checkpoint(model, ship, meta)
-        current = ship
+        current = ship_release(model, ship, meta, lambda: fit_calibration(model, corpus), beat_head=beat_head)
     return current
 
 
@@ -121,13 +122,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-steps-per-epoch", type=int, default=None)
     p.add_argument("--ultralong-epochs", type=int, default=40)
     p.add_argument("--reset-heads", action="store_true", help="retrain the head stages' heads from scratch")
+    p.add_argument("--beat-head", action="store_true",
+                   help="ship even when the previous release's beat trees are stale or missing (beats by the beat head)")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(a.threads)
     if a.random_init:
         a.start = save_random_init(a.work, a.seed)
     print(run_recipe(a.work, a.stages.split(","), a.mcp_steps, a.seed, a.corpus, a.ship, a.epochs,
-                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start, a.reset_heads))
+                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start, a.reset_heads, a.beat_head))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,102 @@
+"""A complete release folder from the recipe's last checkpoint: the checkpoint, its ``calibration`` block and the
+shipped beat trees (docs/MODEL_CARD.md).
+
+The beat trees (``beat_trees.safetensors`` + ``beat_trees.json``, :mod:`~anyecg_model.model.beat_trees`) read
+clinical and window features of the preprocessed signal, not the backbone's weights, so the previous release's
+trees are carried over byte for byte when the new model preprocesses as the old one did (same ``preprocess``
+block) and they still load (same feature version). Otherwise they are stale: the release is refused, unless the
+caller asks for a release whose beats come from the beat head (``beat_head=True``, logged as a warning); new trees
+come from ``bench/ship_beat_trees.py --out <release>``.
+
+The ``calibration`` block (:mod:`~anyecg_model.model.calibration`) belongs to the heads' weights: it is carried
+over when the weights are the previous release's (same ``weights_sha256``), otherwise refitted.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ...model.beat_trees import CONFIG as TREES_CONFIG, WEIGHTS as TREES_WEIGHTS, BeatTreesError, load_beat_trees
+from ...model.checkpoint import save_checkpoint
+from ...model.checkpoint_meta import CONFIG
+
+log = logging.getLogger(__name__)
+
+
+class ReleaseError(ValueError):
+    """The release would be incomplete (stale or missing beat trees)."""
+
+
+@dataclass
+class PreviousRelease:
+    """What a new release may carry over from the release folder it replaces: its ``config.json`` and its beat
+    trees' two files (bytes; empty when it has none), with why they cannot be used (``trees_problem``)."""
+
+    meta: dict = field(default_factory=dict)
+    trees: dict[str, bytes] = field(default_factory=dict)
+    trees_problem: str = ""
+
+    @classmethod
+    def read(cls, directory: Path) -> "PreviousRelease":
+        """The release in ``directory`` (an empty one when the folder does not exist)."""
+        if not directory.exists():
+            return cls(trees_problem=f"{directory} holds no release")
+        try:
+            meta = json.loads((directory / CONFIG).read_text())
+        except (OSError, ValueError):
+            meta = {}
+        try:
+            trees = load_beat_trees(directory)
+        except BeatTreesError as exc:
+            return cls(meta, trees_problem=str(exc))
+        if trees is None:
+            return cls(meta, trees_problem=f"{directory} has no {TREES_CONFIG}")
+        return cls(meta, {n: (directory / n).read_bytes() for n in (TREES_WEIGHTS, TREES_CONFIG)})
+
+    def trees_for(self, preprocess: dict) -> tuple[dict[str, bytes], str]:
+        """(the trees' files, "") when they fit a model preprocessing with ``preprocess``, else ({}, why not)."""
+        if not self.trees:
+            return {}, self.trees_problem
+        if self.meta.get("preprocess") != preprocess:
+            return {}, ("the previous release's beat trees were made for another preprocessing (its config.json "
+                        "'preprocess' block differs from the new model's)")
+        return self.trees, ""
+
+
+def ship_release(model, ship: Path, meta: dict, fit_calibration: Callable[[], dict], beat_head: bool = False) -> Path:
+    """Write ``model`` with ``meta`` into the release folder ``ship``, replacing the release there, with its
+    ``calibration`` block (carried over, or ``fit_calibration()``) and the previous release's beat trees when they
+    still fit. Raises :class:`ReleaseError` (writing nothing) when the trees are stale or missing, unless
+    ``beat_head``."""
+    previous = PreviousRelease.read(ship)
+    trees, problem = previous.trees_for(model.preprocess_cfg.to_dict())
+    if problem and not beat_head:
+        raise ReleaseError(f"{problem}: the release would label beats with the beat head. Fit the trees with "
+                           f"bench/ship_beat_trees.py --out {ship} after shipping with --beat-head, or keep the "
+                           "previous preprocessing")
+    staging = ship.parent / f".{ship.name}.staging"
+    if staging.exists():
+        shutil.rmtree(staging)
+    save_checkpoint(model, staging, meta)
+    new_sha = json.loads((staging / CONFIG).read_text())["weights_sha256"]
+    if previous.meta.get("calibration") is not None and previous.meta.get("weights_sha256") == new_sha:
+        calibration = previous.meta["calibration"]
+        log.info("calibration carried over (weights unchanged)")
+    else:
+        calibration = fit_calibration()
+        log.info("calibration fitted: %s", {h: e["temperature"] for h, e in calibration.items()})
+    save_checkpoint(model, staging, {**meta, "calibration": calibration})
+    if trees:
+        for name, data in trees.items():
+            (staging / name).write_bytes(data)
+        log.info("beat trees carried over from the previous release")
+    else:
+        log.warning("release without beat trees (%s): beats are labelled by the beat head", problem)
+    if ship.exists():
+        shutil.rmtree(ship)
+    staging.rename(ship)
+    return ship
