@@ -22,7 +22,7 @@ the inter-patient classifier's false S and V calls on beats shaped like confirme
 with a prior trained on DS2 (docs/BENCHMARKS.md, issue 18).
 
 The fitted model is plain arrays, saved with :meth:`PatientModel.save` as ``.npz`` (``allow_pickle=False``)
-beside the recording and read back with :meth:`PatientModel.load`.
+with the recording's annotation journal (:func:`adaptation_path`) and read back with :meth:`PatientModel.load`.
 """
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..annotations.codes import AnnotationError
+from ..annotations.journal import Journal
 from ..io.recording import Recording
 from ..vocabulary.labels import BEAT_CLASSES
 from .features import qrs_width_amplitude, rr_prematurity, shape_vectors
@@ -170,8 +172,9 @@ class PatientModel:
         return (p / p.sum(1, keepdims=True)).astype(np.float32)
 
     def save(self, path: str | Path) -> Path:
-        """Write the adaptation as an ``.npz`` of plain arrays (no pickle)."""
+        """Write the adaptation as an ``.npz`` of plain arrays (no pickle), creating its folder."""
         path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         meta = json.dumps({"format": FORMAT, "config": asdict(self.config), "uses_prior": self.uses_prior,
                            "d0": self.d0, "classes": [BEAT_CLASSES[c] for c in self.classes]})
         tmp = path.with_name(path.name + ".tmp.npz")
@@ -257,7 +260,19 @@ def adapt_recording(recording: Recording, times_s: np.ndarray, labels: np.ndarra
     return Adaptation(new, conf, np.flatnonzero(new != old), bi, model)
 
 
-def adaptation_path(recording_path: str | Path) -> Path:
-    """Where the adaptation of a recording is kept: ``<record>.anyecg-adapt.npz`` beside the file."""
-    p = Path(recording_path)
-    return p.with_name(p.stem + ".anyecg-adapt.npz")
+#: File name of a recording's saved adaptation, in its annotation journal's folder.
+ADAPTATION_NAME = "patient-adaptation.npz"
+
+
+def adaptation_path(recording: Recording) -> Path | None:
+    """Where the adaptation of ``recording`` is kept: with its annotations' autosave journal, in the folder of its
+    content hash (:meth:`~anyecg_model.annotations.journal.Journal.for_recording`), so it is found again whatever
+    path the file is opened from and is never written beside the file (a shared data folder, a read-only disk).
+    None for a recording with no file (path like ``<sinus>``) or whose content hash cannot key a journal: its
+    adaptation is kept in memory only."""
+    if recording.path.startswith("<"):
+        return None
+    try:
+        return Journal.for_recording(recording.provenance.content_hash).directory / ADAPTATION_NAME
+    except AnnotationError:
+        return None

@@ -4,8 +4,9 @@ band) with its count, share, dominant label and confidence, and RR prematurity.
 Keys while the list has the focus: N S V F Q P relabel the whole selected family (one undoable, journalled edit
 of the annotation store), ``/`` splits it in two, M merges it into the family above, ] and [ step through its
 members from the most atypical (the trace centres on the beat), L learns this patient: the pending model
-suggestions adapt to the confirmed labels (one undoable edit; the adaptation is saved beside the recording as
-``<record>.anyecg-adapt.npz`` and applied again to new suggestions when the file is reopened and analysed).
+suggestions adapt to the confirmed labels (one undoable edit; the adaptation is saved with the recording's
+annotation journal, :func:`~anyecg_model.families.adapt.adaptation_path`, and applied again to new suggestions
+when the file is reopened and analysed; a recording with no file keeps it for the session only).
 Grouping runs in a background thread; label edits made anywhere update the families' labels at once, and a beat
 added or deleted asks for a regroup.
 """
@@ -107,6 +108,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         self._icons: dict[int, tuple] = {}  # family → (the median wave it was drawn from, QIcon)
         self._pending: dict[int, tuple] = {}  # family → (summary, list item) still to draw
         self._worker: threading.Thread | None = None
+        self._session_adaptation: tuple[object, PatientModel] | None = None  # (recording, its latest adaptation)
         self.status = QtWidgets.QLabel("Group the beats of the open recording by shape.")
         self.status.setWordWrap(True)
         self.group_button = QtWidgets.QPushButton("Group beats")
@@ -328,10 +330,14 @@ class FamiliesPanel(QtWidgets.QWidget):
                     res = job(rec, store)
                 note = ""
                 if save:  # written here, off the GUI thread
+                    path = adaptation_path(rec)
+                    self._session_adaptation = (rec, res.model)
                     try:
-                        note = f" Saved as {res.model.save(adaptation_path(rec.path)).name}."
+                        note = (" Adaptation not saved: the recording has no file (kept for this session)."
+                                if path is None else f" Adaptation saved with the annotation journal "
+                                f"({res.model.save(path).name}).")
                     except OSError as exc:
-                        note = f" Not saved: {exc}"
+                        note = f" Adaptation not saved: {exc}"
                 self._relabelled.emit(res, note, save, self._prepare(store, res))
             except ValueError as exc:
                 self._relabelled.emit(None, str(exc), save, None)
@@ -350,14 +356,18 @@ class FamiliesPanel(QtWidgets.QWidget):
     def apply_saved_adaptation(self, *_) -> bool:
         """New suggestions arrived: re-label them with the adaptation saved beside the recording, if any."""
         rec = self.window.recording
-        path = adaptation_path(rec.path) if rec is not None and rec.path else None
-        if path is None or not path.exists():
+        path = adaptation_path(rec) if rec is not None else None
+        held = self._session_adaptation
+        if held is not None and held[0] is rec:  # learnt in this session (the only copy of a file-less one)
+            model = held[1]
+        elif path is None or not path.exists():
             return False
-        try:
-            model = PatientModel.load(path)
-        except (OSError, ValueError) as exc:
-            self.learn_status.setText(f"Saved adaptation not used: {exc}")
-            return False
+        else:
+            try:
+                model = PatientModel.load(path)
+            except (OSError, ValueError) as exc:
+                self.learn_status.setText(f"Saved adaptation not used: {exc}")
+                return False
         return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False, imports=GROUPING_IMPORTS)
 
     @staticmethod

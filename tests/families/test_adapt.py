@@ -56,8 +56,7 @@ def test_adaptation_without_a_prior_and_its_saved_form(nsv_record, tmp_path):
     p = m.predict_proba(feats)
     assert p.shape == (len(t), len(BEAT_CLASSES)) and np.allclose(p.sum(1), 1.0, atol=1e-5)
     assert np.mean(p.argmax(1) == y) > 0.95
-    path = m.save(adaptation_path(tmp_path / "nsv.hea"))
-    assert path.name == "nsv.anyecg-adapt.npz"
+    path = m.save(tmp_path / "adapt" / "nsv.npz")
     with np.load(path, allow_pickle=False) as z:  # plain arrays only
         assert z["coef"].dtype == np.float32
     back = PatientModel.load(path)
@@ -105,3 +104,23 @@ def test_match_beats_pairs_each_reference_with_one_beat_within_tolerance():
     bi, ri = match_beats(beats, ref)
     assert list(zip(bi.tolist(), ri.tolist())) == [(0, 1), (2, 3)]
     assert prior_from_labels(np.array([-1, 2]), np.array([0.5, 0.7]))[1, 2] == pytest.approx(0.7)
+
+
+def test_the_adaptation_lives_with_the_annotation_journal_never_beside_the_file(nsv_record, tmp_path, monkeypatch):
+    """Same rule as the autosave journal (content hash folder), so a copy opened elsewhere finds it and nothing is
+    written beside the recording (a shared data folder); a recording with no file has no place on disk."""
+    import shutil
+
+    from anyecg_model.annotations.journal import Journal
+
+    monkeypatch.setenv("ANYECG_JOURNAL_DIR", str(tmp_path / "journal"))
+    rec = nsv_record[0]
+    path = adaptation_path(rec)
+    assert path.parent == Journal.for_recording(rec.provenance.content_hash).directory
+    assert tmp_path / "journal" in path.parents and path.parent != tmp_path
+    (tmp_path / "copy").mkdir()
+    for ext in ("hea", "dat", "atr"):
+        shutil.copy(tmp_path / f"nsv.{ext}", tmp_path / "copy" / f"nsv.{ext}")
+    assert adaptation_path(open_recording(tmp_path / "copy" / "nsv.hea")) == path
+    memory = type(rec).from_array(np.zeros((1, 1000), np.float32), 250.0, ["II"], path="<sinus>")
+    assert adaptation_path(memory) is None

@@ -1,6 +1,6 @@
 """Learn this patient in the viewer, on MIT-BIH record 119: the annotator's labels in the first 5 minutes, the
 model's (here all-N) suggestions after; L adapts the suggestions in one undoable edit, the adaptation is saved
-beside the recording and applied again to new suggestions after the file is reopened."""
+with the recording's annotation journal and applied again to new suggestions after the file is reopened."""
 from __future__ import annotations
 
 import shutil
@@ -28,6 +28,7 @@ def _suggested(store, samples) -> np.ndarray:
 
 
 def test_learn_key_adapts_suggestions_saves_and_reuses_on_reopen(qtbot, window, shared_data, tmp_path):
+    from anyecg_model.families.adapt import adaptation_path
     from app.families import install_families
 
     for ext in ("hea", "dat", "atr"):
@@ -45,9 +46,9 @@ def test_learn_key_adapts_suggestions_saves_and_reuses_on_reopen(qtbot, window, 
     got = _suggested(ui.controller.store, samples)
     assert np.mean(got[truth == "V"] == "V") > 0.95 and np.mean(got[truth == "N"] == "N") > 0.98
     assert len(ui.controller.store.log.entries) == n_edits + 1  # one edit
-    assert "N→V" in panel.learn_status.text() and "anyecg-adapt.npz" in panel.learn_status.text()
-    saved = tmp_path / "119.anyecg-adapt.npz"
-    assert saved.exists()
+    assert "N→V" in panel.learn_status.text() and "saved with the annotation journal" in panel.learn_status.text()
+    saved = adaptation_path(window.recording)  # with the journal (ANYECG_JOURNAL_DIR), never beside the file
+    assert saved.exists() and not [p for p in tmp_path.iterdir() if p.suffix == ".npz"]
     ui.controller.undo()
     assert (_suggested(ui.controller.store, samples) == "N").all()
 
@@ -89,7 +90,7 @@ def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later
         preparing.append(threading.current_thread() is threading.main_thread())
         return prepare(*args, **kwargs)
 
-    monkeypatch.chdir(tmp_path)  # the adaptation is saved beside the recording's path, here '<sinus>'
+    monkeypatch.chdir(tmp_path)  # '<sinus>' has no file: nothing may be written, here or anywhere
     monkeypatch.setattr(suggestions, "prepare_suggestions", recorded)
     monkeypatch.setattr(panel_module, "prepare_suggestions", recorded, raising=False)
     steps: list[str] = []  # the order in which the steps ran
@@ -119,7 +120,8 @@ def test_learnt_suggestions_are_prepared_off_the_gui_thread_and_written_in_later
     panel.list.setFocus()
     with qtbot.waitSignal(panel.learnt, timeout=60_000):
         qtbot.keyClick(panel.list, "l")
-    assert "suggestions changed" in panel.learn_status.text()
+    assert "suggestions changed" in panel.learn_status.text() and "not saved" in panel.learn_status.text()
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".npz"]
     assert preparing and not any(preparing)  # every preparation off the GUI thread
     assert steps == ["commit", "learnt"]
     assert not inside["commit"] and not inside["learnt"]  # each step in an event-loop turn of its own
