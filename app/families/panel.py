@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 #: Store code written for each beat class when a family is relabelled (paced beats: ``/``).
 AAMI_TO_CODE = BEAT_CLASS_SYMBOL
 ICON_W, ICON_H = 120, 60
+#: Delay (ms) between icon batches: a timer, so timers already due (the GUI's own) run between two batches; a
+#: 0-ms single shot is a posted event, dispatched ahead of them, and two batches ran back to back (up to 48 ms
+#: under load on the 24-h join's 364 families).
+ICON_TURN_MS = 1
 #: Libraries the jobs import on first use, each with :func:`~app.gc_policy.import_frozen` in the worker before
 #: the job (their ~45,000 and ~56,000 objects would otherwise set off full collections, holding the GIL for up
 #: to 94 ms on the 24-h join): SciPy's band-pass filter, clustering and distances for grouping and for the beat
@@ -213,7 +217,7 @@ class FamiliesPanel(QtWidgets.QWidget):
     # ------------------------------------------------------------------ display
     def refresh(self) -> None:
         """Rebuild the list from the families, keeping the selected family selected. Icons already drawn are
-        reused; new ones are drawn four per event-loop turn (:meth:`_draw_icons`), so the GUI never stalls."""
+        reused; new ones are drawn a few per event-loop turn (:meth:`_draw_icons`), so the GUI never stalls."""
         keep = self.selected_family()
         self.list.clear()
         self._pending.clear()
@@ -236,7 +240,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         extra = " — beats were added or deleted: Group beats again" if self.stale else ""
         self.status.setText(f"{len(self.families)} beats in {n} families{extra}")
         if self._pending:
-            QtCore.QTimer.singleShot(0, self._draw_icons)
+            QtCore.QTimer.singleShot(ICON_TURN_MS, self._draw_icons)
 
     def update_texts(self) -> None:
         """Refresh the items' texts and the status in place (labels changed, members did not)."""
@@ -251,7 +255,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         extra = " — beats were added or deleted: Group beats again" if self.stale else ""
         self.status.setText(f"{len(self.families)} beats in {len(self.families.ids())} families{extra}")
 
-    def _draw_icons(self, per_turn: int = 4) -> None:
+    def _draw_icons(self, per_turn: int = 2) -> None:
+        """Draw ``per_turn`` pending icons (2-6 ms each under load), then wait for the next turn."""
         if self.families is None:
             self._pending.clear()
             return
@@ -264,7 +269,7 @@ class FamiliesPanel(QtWidgets.QWidget):
             except RuntimeError:  # the list was rebuilt meanwhile; the next refresh uses the cached icon
                 pass
         if self._pending:
-            QtCore.QTimer.singleShot(0, self._draw_icons)
+            QtCore.QTimer.singleShot(ICON_TURN_MS, self._draw_icons)
 
     def selected_family(self) -> int | None:
         item = self.list.currentItem()

@@ -82,3 +82,30 @@ def test_class_indices_map_codes_to_aami_classes_once_per_distinct_code():
     expected = ["N", "V", "S", None, "P", "P", "Q", "N", None]  # ~ and + are not beats
     assert class_indices(codes).tolist() == [-1 if c is None else BEAT_CLASSES.index(c) for c in expected]
     assert class_indices(np.array([], object)).tolist() == []
+
+
+def test_timers_run_between_icon_batches(qtbot, window, shared_data, monkeypatch):
+    """Family icons are drawn a few per event-loop turn, and a timer due after one batch runs before the next
+    (0-ms single shots, posted events dispatched ahead of due timers, had let two batches run back to back)."""
+    from app.families import install_families
+
+    panel = install_families(window)
+    assert window.open_path(shared_data / "mitdb" / "119.hea")
+    steps: list[str] = []
+    draw = panel._draw_icons
+    timer = QtCore.QTimer(singleShot=True, interval=0)
+    timer.timeout.connect(lambda: steps.append("timer"))
+
+    def drawn(*args, **kwargs):
+        steps.append("icons")
+        out = draw(per_turn=1)  # one icon per turn: a batch for each of the record's families
+        timer.start()  # due at once: runs before the next batch
+        return out
+
+    monkeypatch.setattr(panel, "_draw_icons", drawn)
+    assert panel.group()
+    qtbot.waitUntil(lambda: panel.families is not None and not panel._pending, timeout=120_000)
+    qtbot.wait(20)
+    batches = steps.count("icons")
+    assert batches >= 4
+    assert "icons, icons" not in ", ".join(steps)
