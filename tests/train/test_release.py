@@ -20,6 +20,7 @@ from anyecg_model.train.recipe import shipped
 from anyecg_model.train.recipe.release import ReleaseError, ship_release
 from anyecg_model.vocabulary.model_input import PreprocessConfig
 
+NEW = {"model_version": "0.5.0"}
 OLD_CAL = {"rhythm": {"temperature": 1.0, "note": "shipped 1"}, "anomaly": {"temperature": 1.0}}
 NEW_CAL = {"rhythm": {"temperature": 1.3}, "anomaly": {"temperature": 0.8}}
 
@@ -31,7 +32,7 @@ def _model(seed: int, cfg: PreprocessConfig | None = None) -> AnyECG:
 
 def _previous_release(path, model: AnyECG):
     """A release folder as shipped: checkpoint with a calibration block, and beat trees."""
-    save_checkpoint(model, path, {"name": "anyecg-small", "calibration": OLD_CAL})
+    save_checkpoint(model, path, {"name": "anyecg-small", "model_version": "0.4.1", "calibration": OLD_CAL})
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, len(feature_names())))
     clf = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(x, np.digitize(x[:, 0], [-0.5, 0.5]))
@@ -47,9 +48,9 @@ def _fail():
 def test_same_weights_carry_trees_and_calibration_over(tmp_path):
     ship, model = tmp_path / "anyecg-small", _model(0)
     trees = _previous_release(ship, model)
-    ship_release(model, ship, {"name": "anyecg-small", "model_version": "9.9"}, _fail)
+    ship_release(model, ship, {"name": "anyecg-small", "model_version": "0.4.2"}, _fail)
     meta = json.loads((ship / "config.json").read_text())
-    assert meta["calibration"] == OLD_CAL and meta["model_version"] == "9.9"
+    assert meta["calibration"] == OLD_CAL and meta["model_version"] == "0.4.2"
     assert {n: (ship / n).read_bytes() for n in trees} == trees  # byte for byte
     assert load_beat_trees(ship).classes == ["N", "S", "V"]
     load_checkpoint(ship)
@@ -58,7 +59,7 @@ def test_same_weights_carry_trees_and_calibration_over(tmp_path):
 def test_new_weights_refit_calibration_and_keep_trees(tmp_path):
     ship = tmp_path / "anyecg-small"
     trees = _previous_release(ship, _model(0))
-    ship_release(_model(1), ship, {"name": "anyecg-small"}, lambda: NEW_CAL)
+    ship_release(_model(1), ship, {"name": "anyecg-small", **NEW}, lambda: NEW_CAL)
     meta = json.loads((ship / "config.json").read_text())
     assert meta["calibration"] == NEW_CAL
     assert Calibration.from_metadata(meta).rhythm_temperature == 1.3
@@ -72,22 +73,22 @@ def test_stale_trees_refuse_the_release_unless_beat_head(tmp_path, caplog):
     before = (ship / "model.safetensors").read_bytes()
     other = _model(1, PreprocessConfig(highpass_hz=0.67))
     with pytest.raises(ReleaseError, match="another preprocessing"):
-        ship_release(other, ship, {}, lambda: NEW_CAL)
+        ship_release(other, ship, NEW, lambda: NEW_CAL)
     assert (ship / "model.safetensors").read_bytes() == before  # the old release untouched
     with caplog.at_level(logging.WARNING):
-        ship_release(other, ship, {}, lambda: NEW_CAL, beat_head=True)
+        ship_release(other, ship, NEW, lambda: NEW_CAL, beat_head=True)
     assert load_beat_trees(ship) is None and "beat head" in caplog.text
     assert json.loads((ship / "config.json").read_text())["calibration"] == NEW_CAL
 
 
 def test_missing_or_corrupt_trees_refuse_the_release(tmp_path):
     with pytest.raises(ReleaseError, match="no release"):
-        ship_release(_model(0), tmp_path / "new", {}, lambda: NEW_CAL)
+        ship_release(_model(0), tmp_path / "new", NEW, lambda: NEW_CAL)
     ship = tmp_path / "anyecg-small"
     _previous_release(ship, _model(0))
     (ship / TREES_WEIGHTS).write_bytes(b"tampered")
     with pytest.raises(ReleaseError, match="beat classifier refused|sha"):
-        ship_release(_model(0), ship, {}, lambda: NEW_CAL)
+        ship_release(_model(0), ship, NEW, lambda: NEW_CAL)
 
 
 def test_recipe_ship_writes_a_complete_release(tmp_path, monkeypatch):
@@ -99,10 +100,32 @@ def test_recipe_ship_writes_a_complete_release(tmp_path, monkeypatch):
     monkeypatch.setattr(shipped, "Corpus", lambda root: None)
     monkeypatch.setattr(shipped, "anomaly_threshold", lambda model, corpus: 0.6)
     monkeypatch.setattr(shipped, "fit_calibration", lambda model, corpus: NEW_CAL)
-    out = shipped.run_recipe(tmp_path / "work", [], 0, 0, tmp_path / "corpus", ship, start=start)
+    out = shipped.run_recipe(tmp_path / "work", [], 0, 0, tmp_path / "corpus", ship, start=start, version="0.5.0")
     meta = json.loads((out / "config.json").read_text())
     assert meta["calibration"] == NEW_CAL and meta["anomaly_threshold"] == 0.6
+    assert meta["model_version"] == "0.5.0"
     assert {n: (ship / n).read_bytes() for n in trees} == trees
+
+
+@pytest.mark.parametrize("version, why", [(None, "MAJOR.MINOR.PATCH"), ("0.5", "MAJOR.MINOR.PATCH"),
+                                          ("0.3.0", "not above"), ("0.4.1", "not above")])
+def test_recipe_refuses_a_missing_or_old_version_before_training(tmp_path, monkeypatch, version, why):
+    """No constant version is stamped: shipping needs one above the replaced release's 0.4.1, checked first."""
+    ship = tmp_path / "anyecg-small"
+    _previous_release(ship, _model(0))
+    before = (ship / "config.json").read_bytes()
+    monkeypatch.setattr(shipped, "train_stage", lambda *a, **k: pytest.fail("trained before the version check"))
+    with pytest.raises(ReleaseError, match=why):
+        shipped.run_recipe(tmp_path / "work", ["mcp"], 1, 0, tmp_path / "corpus", ship, version=version)
+    with pytest.raises(ReleaseError, match=why):
+        ship_release(_model(0), ship, {"model_version": version}, _fail)
+    assert (ship / "config.json").read_bytes() == before
+
+
+def test_ship_without_version_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        shipped.main(["--work", str(tmp_path), "--stages", "", "--ship", str(tmp_path / "out")])
+    assert "--version" in capsys.readouterr().err
 
 
 def test_fitted_temperature_softens_an_overconfident_anomaly_head():

@@ -10,11 +10,15 @@ come from ``bench/ship_beat_trees.py --out <release>``.
 
 The ``calibration`` block (:mod:`~anyecg_model.model.calibration`) belongs to the heads' weights: it is carried
 over when the weights are the previous release's (same ``weights_sha256``), otherwise refitted.
+
+The release's ``model_version`` is the caller's (``--version``), never a constant: it must be ``MAJOR.MINOR.PATCH``
+and above the version of the release it replaces, so a re-run cannot stamp an old number on new weights.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +32,22 @@ log = logging.getLogger(__name__)
 
 
 class ReleaseError(ValueError):
-    """The release would be incomplete (stale or missing beat trees)."""
+    """The release would be incomplete (stale or missing beat trees) or wrongly versioned."""
+
+
+_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+
+
+def check_release_version(version: str | None, previous: dict) -> None:
+    """Raise :class:`ReleaseError` unless ``version`` is ``MAJOR.MINOR.PATCH`` and above ``previous``'s
+    ``model_version`` (the replaced release's ``config.json``; any version when it has none)."""
+    match = _VERSION.fullmatch(version or "")
+    if match is None:
+        raise ReleaseError(f"release version {version!r}: give --version MAJOR.MINOR.PATCH (e.g. 0.5.0)")
+    old = _VERSION.fullmatch(str(previous.get("model_version", "")))
+    if old is not None and tuple(map(int, match.groups())) <= tuple(map(int, old.groups())):
+        raise ReleaseError(f"release version {version} is not above the release it replaces "
+                           f"({previous['model_version']}): give a higher --version")
 
 
 @dataclass
@@ -70,9 +89,11 @@ class PreviousRelease:
 def ship_release(model, ship: Path, meta: dict, fit_calibration: Callable[[], dict], beat_head: bool = False) -> Path:
     """Write ``model`` with ``meta`` into the release folder ``ship``, replacing the release there, with its
     ``calibration`` block (carried over, or ``fit_calibration()``) and the previous release's beat trees when they
-    still fit. Raises :class:`ReleaseError` (writing nothing) when the trees are stale or missing, unless
+    still fit. Raises :class:`ReleaseError` (writing nothing) when ``meta["model_version"]`` is missing or not
+    above the replaced release's (:func:`check_release_version`), or when the trees are stale or missing, unless
     ``beat_head``."""
     previous = PreviousRelease.read(ship)
+    check_release_version(meta.get("model_version"), previous.meta)
     trees, problem = previous.trees_for(model.preprocess_cfg.to_dict())
     if problem and not beat_head:
         raise ReleaseError(f"{problem}: the release would label beats with the beat head. Fit the trees with "

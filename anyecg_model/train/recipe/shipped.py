@@ -1,10 +1,11 @@
 """The shipped-model recipe after stage 1: masked pre-training, then every task head, then packaging.
 
 ``python -m anyecg_model.train.recipe.shipped --work runs/small --stages mcp,beats,rhythm,anomaly,leadgen,ultralong
---ship resources/anyecg-small`` continues from the tokenizer checkpoint in ``--work`` (see
+--ship resources/anyecg-small --version 0.5.0`` continues from the tokenizer checkpoint in ``--work`` (see
 :mod:`.pretrain_corpus`). Each head stage fine-tunes its head on the frozen backbone
 (:func:`..finetune.run.finetune`, ``train="head"``) starting from the previous stage's checkpoint, so
-the final checkpoint carries every head. ``--ship`` copies it with the model's name, version, label
+the final checkpoint carries every head. ``--ship`` copies it with the model's name, the ``--version`` given
+(required, above the replaced release's, checked before any training), label
 vocabularies and the anomaly threshold (chosen on the validation split) into the release directory, a complete
 release (:mod:`.release`): the ``calibration`` block (carried over when the weights are unchanged, else fitted
 on validation, :mod:`..calibration_fit`) and the previous release's beat trees when the new model preprocesses
@@ -30,7 +31,7 @@ from ..finetune.run import finetune
 from ..tasks import TASKS, get_task
 from ..tasks.evaluation import make_dataset, predict, record_level
 from .pretrain_corpus import train_stage
-from .release import ship_release
+from .release import PreviousRelease, check_release_version, ship_release
 from .ultralong import train_ultralong
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,11 @@ def save_random_init(work: Path, seed: int, size: str = "small") -> Path:
 def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_dir: Path,
                ship: Path | None, epochs: int | None = None, max_steps_per_epoch: int | None = None,
                ultralong_epochs: int = 40, mcp_minutes: float | None = None, start: Path | None = None,
-               reset_heads: bool = False, beat_head: bool = False) -> Path:
+               reset_heads: bool = False, beat_head: bool = False, version: str | None = None) -> Path:
+    """Run ``stages`` from ``start`` (default ``work``) and, with ``ship``, write release ``version`` there;
+    returns the last checkpoint (or the release) folder."""
+    if ship is not None:
+        check_release_version(version, PreviousRelease.read(ship).meta)  # fail before hours of training
     current = start or work
     if "mcp" in stages:
         train_stage("mcp", work, mcp_steps, batch_size=32, lr=5e-4, seed=seed, corpus_dir=corpus_dir,
@@ -94,7 +99,7 @@ def run_recipe(work: Path, stages: list[str], mcp_steps: int, seed: int, corpus_
         model, corpus = load_checkpoint(current), Corpus(corpus_dir)
         meta = {
             "name": "anyecg-small",
-            "model_version": "0.3.0",
+            "model_version": version,
             "anomaly_threshold": anomaly_threshold(model, corpus),
             "label_vocabularies": {**label_vocabularies(), "mitdb_rhythm_to_episode": MITDB_RHYTHM_TO_EPISODE},
             "training": model.metadata.get("training", {}),
@@ -114,6 +119,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS_DIR)
     p.add_argument("--ship", type=Path, default=None)
+    p.add_argument("--version", default=None,
+                   help="model_version of the --ship release, MAJOR.MINOR.PATCH above the one it replaces "
+                        "(required with --ship)")
     p.add_argument("--from", dest="start", type=Path, default=None,
                    help="checkpoint the head stages start from (default: --work)")
     p.add_argument("--random-init", action="store_true",
@@ -125,12 +133,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--beat-head", action="store_true",
                    help="ship even when the previous release's beat trees are stale or missing (beats by the beat head)")
     a = p.parse_args(argv)
+    if a.ship is not None and a.version is None:
+        p.error("--ship needs --version MAJOR.MINOR.PATCH (above the release it replaces)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     torch.set_num_threads(a.threads)
     if a.random_init:
         a.start = save_random_init(a.work, a.seed)
     print(run_recipe(a.work, a.stages.split(","), a.mcp_steps, a.seed, a.corpus, a.ship, a.epochs,
-                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start, a.reset_heads, a.beat_head))
+                     a.max_steps_per_epoch, a.ultralong_epochs, a.mcp_minutes, a.start, a.reset_heads, a.beat_head,
+                     a.version))
 
 
 if __name__ == "__main__":
