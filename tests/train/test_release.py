@@ -138,3 +138,19 @@ def test_fitted_temperature_softens_an_overconfident_anomaly_head():
     y = (rng.random(4000) < 1 / (1 + np.exp(-true_logit))).astype(int)
     pred = SimpleNamespace(y=y, score=4 * true_logit, record=np.arange(4000))
     assert 3.2 < fit_head_temperature("anomaly", pred) < 5.0
+
+
+def test_shipped_config_holds_only_keys_a_release_writes(tmp_path, monkeypatch):
+    """Every top-level key of the shipped config.json is one today's ``--ship`` writes (and the code reads or
+    keeps as provenance): no stale setting such as the retired ``af_from_rhythm`` threshold misleads a reader."""
+    from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+    start, ship = tmp_path / "last-stage", tmp_path / "anyecg-small"
+    save_checkpoint(_model(0), start, {"training": {}})
+    _previous_release(ship, _model(0))
+    monkeypatch.setattr(shipped, "Corpus", lambda root: None)
+    monkeypatch.setattr(shipped, "anomaly_threshold", lambda model, corpus: 0.6)
+    monkeypatch.setattr(shipped, "fit_calibration", lambda model, corpus: NEW_CAL)
+    out = shipped.run_recipe(tmp_path / "work", [], 0, 0, tmp_path / "corpus", ship, start=start, version="0.5.0")
+    written = set(json.loads((out / "config.json").read_text()))
+    stale = set(json.loads((SHIPPED_MODEL_DIR / "config.json").read_text())) - written
+    assert not stale, f"shipped config.json keys no release writes: {sorted(stale)}"
