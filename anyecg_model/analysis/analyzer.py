@@ -268,10 +268,9 @@ class Analyzer:
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
         L = prep.patches.shape[-1]
-        wins, rhythm, times, clinical, local, local_rr, extras = [], [], [], [], [], [], []
+        rhythm, times, clinical, local, local_rr, extras = [], [], [], [], [], []
         for k in range(n_win):
             w0 = off + k * n_patches * L
-            wins.append(prep.window(w0 // L, n_patches))
             w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
             w_len = int(round((w_end - start_s - k * WINDOW_S) * mfs))
             sel = np.flatnonzero((peaks >= w0) & (peaks < w0 + w_len))
@@ -283,8 +282,9 @@ class Analyzer:
                 clinical.append(clin[sel][:MAX_BEATS])
             if extra is not None:
                 extras.append(extra[sel][:MAX_BEATS])
-        batch = {"patches": np.stack([w.patches for w in wins]), "lead_mask": np.stack([w.lead_mask for w in wins]),
-                 "patch_mask": np.stack([w.patch_mask for w in wins]), "rhythm_features": np.stack(rhythm)}
+        patches, patch_mask = prep.windows([(off + k * n_patches * L) // L for k in range(n_win)], n_patches)
+        batch = {"patches": patches, "lead_mask": np.repeat(prep.lead_mask[None], n_win, axis=0),
+                 "patch_mask": patch_mask, "rhythm_features": np.stack(rhythm)}
         # the same per-window fields as training's beat_fields, built for all windows at once
         batch.update(window_beat_fields(batch["patches"], local, local_rr, None, L))
         ws = start_s + WINDOW_S * np.arange(n_win)

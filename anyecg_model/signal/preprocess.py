@@ -66,6 +66,21 @@ class PreparedSignal:
         real = max(0, min(self.n_samples - start * L, n_patches * L))
         return replace(self, patches=out, patch_mask=pmask, n_samples=real)
 
+    def windows(self, starts: Sequence[int], n_patches: int) -> tuple[np.ndarray, np.ndarray]:
+        """The patches (W, S, n_patches, L) and patch masks (W, n_patches) of :meth:`window` at each of ``starts``,
+        written straight into the stacked arrays (an analysis chunk's windows: no per-window copy)."""
+        if n_patches <= 0 or any(s < 0 for s in starts):
+            raise ValueError("window start must be >= 0 and length > 0")
+        S, P, L = self.patches.shape
+        out = np.zeros((len(starts), S, n_patches, L), np.float32)
+        pmask = np.zeros((len(starts), n_patches), bool)
+        for w, start in enumerate(starts):
+            stop = min(P, start + n_patches)
+            if stop > start:
+                out[w, :, : stop - start] = self.patches[:, start:stop]
+                pmask[w, : stop - start] = self.patch_mask[start:stop]
+        return out, pmask
+
 
 def place_leads(lead_names: Sequence[str], slots: Sequence[str] = STANDARD_LEADS) -> dict[int, int]:
     """Map input lead index → slot index by name (:func:`~anyecg_model.vocabulary.lead_map.map_leads`: exact names win

@@ -178,14 +178,18 @@ def _window_argmax(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int) ->
 
 def _neighbour_percentile(energy: np.ndarray, m: int, q: float) -> np.ndarray:
     """Per candidate, the ``q`` th percentile of the energies of its ``m`` neighbours on each side and its own
-    (fewer at the edges): interior rows in one vectorised call, the edge rows one by one."""
+    (fewer at the edges): interior rows in one vectorised call, the edge rows two at a time (the k-th from
+    either end see as many neighbours; ``np.percentile`` of a row is the same number alone or stacked)."""
     e = energy.astype(np.float64)
     n = len(e)
     ref = np.empty(n)
-    if n > 2 * m:
-        ref[m:n - m] = np.percentile(np.lib.stride_tricks.sliding_window_view(e, 2 * m + 1), q, axis=1)
-    for k in (*range(min(m, n)), *range(max(m, n - m), n)):
-        ref[k] = np.percentile(e[max(0, k - m):k + m + 1], q)
+    if n <= 2 * m:
+        for k in range(n):
+            ref[k] = np.percentile(e[max(0, k - m):k + m + 1], q)
+        return ref
+    ref[m:n - m] = np.percentile(np.lib.stride_tricks.sliding_window_view(e, 2 * m + 1), q, axis=1)
+    for k in range(m):
+        ref[k], ref[n - 1 - k] = np.percentile(np.stack([e[:k + m + 1], e[n - 1 - k - m:]]), q, axis=1)
     return ref
 
 

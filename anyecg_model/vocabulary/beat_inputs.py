@@ -22,6 +22,21 @@ import numpy as np
 
 from .model_input import MAX_BEATS, MORPH_AFTER, MORPH_BEFORE, N_RR_FEATURES, N_TEMPLATE_FEATURES
 
+
+def exact_median(a: np.ndarray, axis: int) -> np.ndarray:
+    """``np.median(a, axis)`` to the bit, without its NaN pass: the middle element (or the mean of the two middle
+    ones) of one partition, plus 0.0 as ``np.mean``'s sum adds it (a median of -0.0 is 0.0). Arrays holding NaN
+    go to ``np.median``. About twice as fast on a chunk's beat segments."""
+    if np.isnan(a).any():
+        return np.median(a, axis=axis)
+    n = a.shape[axis]
+    mid = n // 2
+    if n % 2:
+        return np.take(np.partition(a, mid, axis=axis), mid, axis=axis) + 0.0
+    part = np.partition(a, [mid - 1, mid], axis=axis)
+    return (np.take(part, mid - 1, axis=axis) + np.take(part, mid, axis=axis)) / 2 + 0.0
+
+
 #: Beats on each side whose RR intervals form the local mean.
 LOCAL_BEATS = 10
 #: RR used when a neighbour is missing (s): a 75 bpm rhythm.
@@ -89,7 +104,7 @@ def window_beat_segments(signals: np.ndarray, window: np.ndarray, peaks: np.ndar
     starts = np.asarray(peaks, dtype=np.int64).clip(0, n - 1)
     idx = starts[:, None] + np.arange(T)[None, :]  # (K, T) in padded coordinates
     seg = padded[np.asarray(window, np.int64)[:, None], :, idx].transpose(0, 2, 1)  # (K, S', T)
-    out[:, rows] = seg - np.median(seg, axis=-1, keepdims=True)
+    out[:, rows] = seg - exact_median(seg, -1)[..., None]
     return out
 
 
@@ -110,7 +125,7 @@ def window_template_features(seg: np.ndarray) -> np.ndarray:
     live = np.zeros((G, S), bool)  # (G, S) slots with signal; a slot all zero in every window has none
     rows = np.flatnonzero(seg.any(axis=(0, 1, 3)))
     if rows.size:
-        live[:, rows] = np.stack([s[:, rows].std(axis=(0, 2)) for s in seg]) > 1e-6
+        live[:, rows] = seg[:, :, rows].std(axis=(1, 3)) > 1e-6  # each window's own std, in one call
     codes, group = np.unique(live @ (1 << np.arange(S - 1, -1, -1)), return_inverse=True)  # one code per pattern
     for j, code in enumerate(codes):  # windows whose signal is in the same slots
         if code == 0:
@@ -118,7 +133,7 @@ def window_template_features(seg: np.ndarray) -> np.ndarray:
         g = np.flatnonzero(group == j)
         pattern = live[g[0]]
         x = seg[g][:, :, pattern].astype(np.float64)  # (G', K, S', T)
-        tmpl = np.median(x, axis=1)[:, None]  # (G', 1, S', T)
+        tmpl = exact_median(x, 1)[:, None]  # (G', 1, S', T)
         xc = x - x.mean(-1, keepdims=True)
         tc = tmpl - tmpl.mean(-1, keepdims=True)
         corr = (xc * tc).sum(-1) / np.sqrt((xc ** 2).sum(-1) * (tc ** 2).sum(-1)).clip(min=1e-12)

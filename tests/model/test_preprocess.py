@@ -146,6 +146,20 @@ def test_window_pads_and_masks():
     assert np.array_equal(w.patches[:, :2], out.patches[:, 1:3]) and not w.patches[:, 2:].any()
 
 
+def test_windows_stack_what_window_gives_one_by_one():
+    """An analysis chunk's windows in one call: the same patches and masks as :meth:`window` per start, past the
+    end included (start beyond the last patch: all zero and masked)."""
+    out = preprocess(_strip(seconds=3.0)[0], 500.0, STANDARD_LEADS)
+    starts = [0, 1, 2, 3, 5]
+    patches, pmask = out.windows(starts, 2)
+    assert patches.dtype == np.float32 and patches.shape == (5, len(STANDARD_LEADS), 2, out.patches.shape[-1])
+    for k, s in enumerate(starts):
+        w = out.window(s, 2)
+        assert patches[k].tobytes() == w.patches.tobytes() and pmask[k].tolist() == w.patch_mask.tolist()
+    with pytest.raises(ValueError):
+        out.windows([-1], 2)
+
+
 def test_db6_denoising_brings_a_noisy_strip_closer_to_the_clean_one():
     clean, _ = _strip(noise_mv=0.0)
     noisy = clean + np.random.default_rng(5).normal(0, 0.08, clean.shape).astype(np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anyecg_model.vocabulary.beat_inputs import beat_fields, window_beat_fields
+from anyecg_model.vocabulary.beat_inputs import beat_fields, exact_median, window_beat_fields
 from anyecg_model.vocabulary.model_input import MAX_BEATS, MORPH_AFTER, MORPH_BEFORE, N_TEMPLATE_FEATURES
 
 
@@ -104,3 +104,23 @@ def test_training_beat_fields_of_one_window_equal_the_loop():
         expected = _loop_beat_fields(patches[w], local[w], rr[w], None, L)
         for name, v in expected.items():
             np.testing.assert_array_equal(got[name], v, err_msg=f"window {w}, {name}")
+
+
+def test_exact_median_is_np_median_to_the_bit():
+    """The partition median equals ``np.median`` bit for bit (sign of zero included): odd and even counts, ties,
+    zero padding and -0.0, float32 and float64, any axis; an array holding NaN gives np.median's NaN."""
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 5, 8, 11, 210):
+        for dtype in (np.float32, np.float64):
+            a = rng.normal(size=(4, n, 3, 7)).astype(dtype)
+            a[0] = 0.0  # padding: ties at zero
+            a[1, :, :, ::2] = -0.0  # negative zeros: np.median's mean turns a -0.0 median into 0.0
+            a[2] = np.round(a[2])  # many ties
+            for axis in range(a.ndim):
+                want, got = np.median(a, axis=axis), exact_median(a, axis)
+                assert got.dtype == want.dtype and got.shape == want.shape
+                assert want.tobytes() == got.tobytes(), (n, dtype, axis)
+    a = rng.normal(size=(3, 9))
+    a[1, 4] = np.nan
+    want, got = np.median(a, axis=1), exact_median(a, 1)
+    assert np.isnan(got[1]) and want.tobytes() == got.tobytes()
