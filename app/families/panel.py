@@ -112,7 +112,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         self._icons: dict[int, tuple] = {}  # family → (the median wave it was drawn from, QIcon)
         self._pending: dict[int, tuple] = {}  # family → (summary, list item) still to draw
         self._worker: threading.Thread | None = None
-        self._session_adaptation: tuple[object, PatientModel] | None = None  # (recording, its latest adaptation)
+        # (recording, its latest adaptation, whether it was saved): a file-less recording's is its only copy
+        self._session_adaptation: tuple[object, PatientModel, bool] | None = None
         self.status = QtWidgets.QLabel("Group the beats of the open recording by shape.")
         self.status.setWordWrap(True)
         self.group_button = QtWidgets.QPushButton("Group beats")
@@ -321,7 +322,9 @@ class FamiliesPanel(QtWidgets.QWidget):
         return row_id
 
     # ------------------------------------------------------------------ learn this patient
-    def _run_learning(self, job, save: bool, imports: tuple[str, ...]) -> bool:
+    def _run_learning(self, job, save: bool, imports: tuple[str, ...], source: str = "") -> bool:
+        """Run ``job(recording, store)`` in a worker thread; ``save``: learning (save the adaptation), else
+        re-applying the adaptation ``source`` names ("Saved adaptation", or this session's)."""
         rec, store = self.window.recording, self.controller.store
         if rec is None or store is None or (self._worker is not None and self._worker.is_alive()):
             return False
@@ -333,16 +336,18 @@ class FamiliesPanel(QtWidgets.QWidget):
                 import_frozen(*imports)
                 with one_core():
                     res = job(rec, store)
-                note = ""
+                note = source
                 if save:  # written here, off the GUI thread
-                    path = adaptation_path(rec)
-                    self._session_adaptation = (rec, res.model)
+                    path, saved = adaptation_path(rec), False
                     try:
-                        note = (" Adaptation not saved: the recording has no file (kept for this session)."
-                                if path is None else f" Adaptation saved with the annotation journal "
-                                f"({res.model.save(path).name}).")
+                        if path is None:
+                            note = " Adaptation not saved: the recording has no file (kept for this session)."
+                        else:
+                            note = f" Adaptation saved with the annotation journal ({res.model.save(path).name})."
+                            saved = True
                     except OSError as exc:
                         note = f" Adaptation not saved: {exc}"
+                    self._session_adaptation = (rec, res.model, saved)
                 self._relabelled.emit(res, note, save, self._prepare(store, res))
             except ValueError as exc:
                 self._relabelled.emit(None, str(exc), save, None)
@@ -359,12 +364,15 @@ class FamiliesPanel(QtWidgets.QWidget):
         return self._run_learning(learn_from_store, save=True, imports=LEARNING_IMPORTS)
 
     def apply_saved_adaptation(self, *_) -> bool:
-        """New suggestions arrived: re-label them with the adaptation saved beside the recording, if any."""
+        """New suggestions arrived: re-label them with this recording's adaptation, if any: the one learnt in this
+        session (a file-less recording's only copy, said to be unsaved) or the one saved with its journal."""
         rec = self.window.recording
         path = adaptation_path(rec) if rec is not None else None
-        held = self._session_adaptation
+        held, source = self._session_adaptation, "Saved adaptation"
         if held is not None and held[0] is rec:  # learnt in this session (the only copy of a file-less one)
             model = held[1]
+            if not held[2]:
+                source = "This session's adaptation (not saved)"
         elif path is None or not path.exists():
             return False
         else:
@@ -373,7 +381,8 @@ class FamiliesPanel(QtWidgets.QWidget):
             except (OSError, ValueError) as exc:
                 self.learn_status.setText(f"Saved adaptation not used: {exc}")
                 return False
-        return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False, imports=GROUPING_IMPORTS)
+        return self._run_learning(lambda r, s: apply_saved(r, s, model), save=False, imports=GROUPING_IMPORTS,
+                                  source=source)
 
     @staticmethod
     def _prepare(store, res: Relabelled) -> tuple | None:
@@ -390,7 +399,7 @@ class FamiliesPanel(QtWidgets.QWidget):
         """Write the new suggestions (one edit), prepared in the worker, in the next event-loop turn and order the
         review queue in the one after (:meth:`EditController.commit_suggestions`), so no turn holds the GUI for
         the whole 24-h recording's ~100,000 suggestions; ``error`` is the failure, or after success the save
-        note."""
+        note (learning) or the applied adaptation's source (re-applying)."""
         if res is None:
             self.learn_button.setEnabled(True)
             self.learn_status.setText(f"Learn this patient: {error}")
@@ -407,9 +416,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.learn_button.setEnabled(True)
         changes = ", ".join(f"{k} {v}" for k, v in sorted(res.changed.items(), key=lambda kv: -kv[1])) or "none"
         n = sum(res.changed.values())
-        text = f"{n} suggestions changed ({changes}); Ctrl+Z undoes.{error}"
-        if not save:
-            text = "Saved adaptation applied: " + text
+        text = f"{n} suggestions changed ({changes}); Ctrl+Z undoes."
+        text = text + error if save else f"{error} applied: {text}"  # error: the save note, or whose adaptation
         self.learn_status.setText(text)
         self.learnt.emit(text)
 

@@ -161,3 +161,25 @@ def test_a_due_timer_runs_between_the_commit_and_the_queue_order(qtbot, window, 
     with qtbot.waitSignal(panel.learnt, timeout=60_000):
         assert panel.learn()
     assert steps == ["commit", "timer", "order"]
+
+
+def test_a_file_less_recordings_adaptation_reapplied_says_it_is_this_sessions(qtbot, window, sinus, monkeypatch,
+                                                                              tmp_path):
+    """'<sinus>' has no file: its adaptation lives for the session only, so re-applying it to new suggestions must
+    not claim a saved adaptation."""
+    from app.families import install_families
+
+    monkeypatch.chdir(tmp_path)
+    panel = install_families(window)
+    ui = window.editing
+    window.set_recording(sinus)
+    samples, _ = _reference_then_suggestions(ui, until_s=120.0)
+    with qtbot.waitSignal(panel.learnt, timeout=60_000):
+        assert panel.learn()
+    ui.controller.undo()
+    with qtbot.waitSignal(panel.learnt, timeout=60_000):
+        ui.suggestionsShown.emit(len(samples))  # what a finished analysis announces
+    text = panel.learn_status.text()
+    assert "suggestions changed" in text and "Saved adaptation" not in text
+    assert "this session" in text.lower() and "not saved" in text
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".npz"]
