@@ -18,9 +18,10 @@ What is derived, from the merged (time-sorted) chunks:
 - **Anomaly**: per-window probabilities and the probability of the mean logit, only when the recording's leads include every lead the
   anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
 - **Rhythm episodes**: the episode head's windows give the other rhythms; AF/AFL comes at beat resolution from
-  RR irregularity and the model together (:mod:`.af`); VT and SVTA come only from runs of ectopic beats, laid
-  over both at beat resolution (the head's VT/SVTA windows only corroborate a run,
-  :class:`~.episodes.RunRules`).
+  RR irregularity and the model together (:mod:`.af`); VT and SVTA come only from runs of ectopic beats,
+  bigeminy and trigeminy only from N V / N N V patterns of the beat labels (:mod:`.ectopy`), laid over both at
+  beat resolution (the head's windows of these labels only corroborate, :class:`~.episodes.RunRules`). A window
+  episode of any other rhythm below ``RunRules.min_confidence`` is not reported as that rhythm (OTHER).
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
 
@@ -40,8 +41,9 @@ from ..signal.quality import UNREADABLE_REASONS
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
-from .episodes import RUN_ONLY_LABELS, RunRules, af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
-from .findings import AnomalyWindow, Beats, Findings, ModelInfo, UnreadableSpan
+from .ectopy import PATTERN_LABELS, ectopic_patterns
+from .episodes import NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
+from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, UnreadableSpan
 
 #: The leads of the PTB-XL 12-lead ECGs the shipped anomaly head was trained on (10-s windows), for
 #: checkpoints whose metadata names none (``anomaly_leads``).
@@ -209,12 +211,16 @@ class FindingsBuilder:
         p_af = ep[:, af_cols].sum(1)
         afl_share = ep[:, af_cols[1]] / np.maximum(p_af, 1e-9)
         other = ep.copy()
-        run_cols = [EPISODE_LABELS.index(x) for x in RUN_ONLY_LABELS]
+        run_cols = [EPISODE_LABELS.index(x) for x in RUN_ONLY_LABELS + PATTERN_LABELS]
         head = ep.argmax(1)
         said = np.isin(head, run_cols)
         windows = (ws[said], we[said], np.array(EPISODE_LABELS, object)[head[said]])
-        other[:, af_cols + run_cols] = -1.0  # AF/AFL from the beat-level detector, VT/SVTA from beat runs only
-        episodes = episodes_from_windows(ws, we, other)
+        # AF/AFL from the beat-level detector; VT/SVTA, bigeminy and trigeminy from beat labels only
+        other[:, af_cols + run_cols] = -1.0
+        floor = self.rules.runs.min_confidence
+        episodes = [e if e.label in NOT_RHYTHM_EVENTS or e.confidence >= floor
+                    else RhythmEpisode(e.start_s, e.end_s, "OTHER", e.confidence)
+                    for e in episodes_from_windows(ws, we, other)]
         beat_class = _class_at(peaks, beats)
         w = np.searchsorted(ws, peaks, side="right") - 1
         model_af = p_af[w.clip(0, len(ws) - 1)] if len(peaks) else np.zeros(0)
@@ -226,6 +232,13 @@ class FindingsBuilder:
             labels = np.where(flutter, "AFL", "AF").astype(object)
             episodes = lay_over(episodes, a_s, a_e, labels, a_c)
         if beats is not None:
+            p_s, p_e, p_lab, p_c = ectopic_patterns(beats.time_s, beats.label, beats.confidence, self.rules.runs,
+                                                    windows)
+            if len(a_s) and len(p_s):  # atrial bigeminy inside AF/AFL belongs to the fibrillation
+                k = np.searchsorted(a_e, p_s, side="right")
+                keep = ~((p_lab == "AB") & (k < len(a_s)) & (a_s[np.minimum(k, len(a_s) - 1)] < p_e))
+                p_s, p_e, p_lab, p_c = p_s[keep], p_e[keep], p_lab[keep], p_c[keep]
+            episodes = lay_over(episodes, p_s, p_e, p_lab, p_c)
             episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence, self.rules.runs, windows)
         if len(bad_s):
             episodes = [e for e in lay_over(episodes, bad_s[:, 0], bad_s[:, 1],

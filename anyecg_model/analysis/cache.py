@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 #: Bump when the layout or the way findings are derived (:mod:`.builder`) changes: older files then count as
 #: misses. 2: AF at beat resolution, unreadable spans, anomaly "not assessed". 3: rhythm and anomaly
-#: probabilities calibrated by the checkpoint's temperatures (:mod:`~anyecg_model.model.calibration`).
-CACHE_VERSION = 3
+#: probabilities calibrated by the checkpoint's temperatures (:mod:`~anyecg_model.model.calibration`). 4: bigeminy
+#: and trigeminy from beat patterns (:mod:`.ectopy`), window rhythms under the confidence floor not reported.
+CACHE_VERSION = 4
 
 
 def cache_root() -> Path:

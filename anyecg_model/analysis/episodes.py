@@ -29,11 +29,15 @@ MIN_PACED_BEATS = 5
 MIN_RUN_RATE_BPM = 100.0
 #: Episode labels that only beat runs give (the episode head's windows of these labels corroborate a run).
 RUN_ONLY_LABELS = ("VT", "SVTA")
+#: Window labels that are not a rhythm event (no confidence floor applies to them).
+NOT_RHYTHM_EVENTS = frozenset({"NSR", "NOISE", "OTHER"})
 
 
 @dataclass(frozen=True)
 class RunRules:
-    """Lowest mean beat confidence of a VT/SVTA run that is reported: ``min_confidence`` on its own,
+    """Confidence floors of rhythm events. Lowest mean beat confidence of a VT/SVTA run (and of a bigeminy or
+    trigeminy's premature beats, :mod:`.ectopy`; and of a window episode of any other rhythm event) that is
+    reported: ``min_confidence`` on its own,
     ``min_confidence_corroborated`` where the episode head calls a 10-s window that overlaps the run the same
     tachycardia; of a paced run ``min_confidence_paced`` (v0.3.0's floor, not re-chosen). For v0.4.0's beat
     trees (docs/BENCHMARKS.md, "VT and SVTA need beats"): ``min_confidence_corroborated`` 0.7 was chosen on the
@@ -101,12 +105,12 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray, rul
     paced = names == RUN_LABELS["P"]
     sure = mean_conf >= np.where(paced, rules.min_confidence_paced, rules.min_confidence)
     if windows is not None:
-        seen = _overlaps_same_label(start, end, names, *windows)
+        seen = overlaps_same_label(start, end, names, *windows)
         sure |= seen & ~paced & (mean_conf >= rules.min_confidence_corroborated)
     return start[sure], end[sure], names[sure], mean_conf[sure]
 
 
-def _overlaps_same_label(s: np.ndarray, e: np.ndarray, labels: np.ndarray, w_s: np.ndarray, w_e: np.ndarray,
+def overlaps_same_label(s: np.ndarray, e: np.ndarray, labels: np.ndarray, w_s: np.ndarray, w_e: np.ndarray,
                          w_lab: np.ndarray) -> np.ndarray:
     """Mask of the spans ``[s, e]`` that overlap a window ``[w_s, w_e)`` (sorted, disjoint) of their label."""
     out = np.zeros(len(s), bool)
