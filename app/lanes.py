@@ -24,10 +24,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
-from anyecg_model.vocabulary.labels import BEAT_CLASS
+from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASS_COLOURS
 
 #: Colours of AAMI beat classes and of common rhythm labels.
-CLASS_COLOURS = {"N": "#2a7d2a", "S": "#1f5fbf", "V": "#c02020", "F": "#b05fc0", "Q": "#808080", "P": "#c08000"}
+CLASS_COLOURS = BEAT_CLASS_COLOURS
 RHYTHM_COLOURS = {"N": "#6fbf73", "AFIB": "#e0603a", "AFL": "#e09a3a", "SVTA": "#3a7be0", "VT": "#c0202a",
                   "B": "#b04fc0", "T": "#9b6fd0", "SBR": "#9fb0c0", "PREX": "#c0a030", "NOD": "#40a0a0",
                   "P": "#c08000", "PACED": "#c08000"}

@@ -18,7 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from ..timebase import TimeBase
 from .detected_beats import UNCLASSIFIED
 from .findings import ReportFindings
-from .paper import (ECTOPIC_RGB, EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
+from .paper import (EcgScale, beat_label_rgb, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
                     draw_trace, generated_mark, text)
 from .strips import StripSignal
 
@@ -32,7 +32,6 @@ LABEL_BAND_MM = 6.0
 TICKS_MM = 6.0
 #: Smallest gain a strip is reduced to (mm/mV).
 MIN_GAIN_MM_MV = 1.25
-NORMAL_RGB = (0.40, 0.40, 0.40)
 MARKER_RGB = (0.05, 0.25, 0.75)
 
 
@@ -111,14 +110,13 @@ def draw_event_strip(c: Canvas, x: float, top: float, width: float, strip: Strip
 
 def _beat_labels(c: Canvas, x0: float, band_bottom: float, t0: float, t1: float, scale: EcgScale,
                  findings: ReportFindings) -> None:
-    """Beat classes in the band above the grid, centred on each beat (ectopic beats bold red)."""
+    """Beat classes in the band above the grid, centred on each beat (:func:`beat_label_rgb`, ectopic beats bold)."""
     times, labels, _ = findings.beats_between(t0, t1)
     for t, lab in zip(times, labels):
         if lab == UNCLASSIFIED:
             continue
-        normal = lab == "N"
-        text(c, x0 + (t - t0) * scale.speed_mm_s, band_bottom + 1.0, str(lab), 6.5, bold=not normal,
-             color=NORMAL_RGB if normal else ECTOPIC_RGB, align="centre")
+        text(c, x0 + (t - t0) * scale.speed_mm_s, band_bottom + 1.0, str(lab), 6.5, bold=lab != "N",
+             color=beat_label_rgb(str(lab)), align="centre")
 
 
 def _marker(c: Canvas, x: float, top: float) -> None:

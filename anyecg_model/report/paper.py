@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from reportlab.lib.units import mm
 
+from ..vocabulary.labels import BEAT_CLASS_COLOURS
+
 if TYPE_CHECKING:  # the viewer uses this module's helpers without reportlab's canvas (~50 ms)
     from reportlab.pdfgen.canvas import Canvas
 
@@ -23,14 +25,23 @@ RGB = tuple[float, float, float]
 
 #: Colour of every model-generated (never measured) trace, on paper and on screen (the viewer imports it).
 GENERATED_HEX = "#7a3db8"
-#: Colour of the labels of non-normal beats printed over a strip (12-lead rhythm strip, Holter strips).
-ECTOPIC_RGB: RGB = (0.80, 0.0, 0.0)
+#: Colour of normal (N) beat labels printed over a strip: a muted grey, so the ectopic beats stand out on paper.
+NORMAL_LABEL_RGB: RGB = (0.40, 0.40, 0.40)
 
 
 def hex_rgb(colour: str) -> RGB:
     """``#rrggbb`` as an (r, g, b) triple of 0–1 floats."""
     c = colour.lstrip("#")
     return tuple(int(c[k:k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
+
+
+def beat_label_rgb(label: str) -> RGB:
+    """Colour of a beat class label printed over a strip (12-lead rhythm strip, Holter strips): the viewer's
+    colour of that class (:data:`~anyecg_model.vocabulary.labels.BEAT_CLASS_COLOURS`: S blue, V red, F purple,
+    P amber, Q grey), N muted grey."""
+    if label == "N":
+        return NORMAL_LABEL_RGB
+    return hex_rgb(BEAT_CLASS_COLOURS.get(label, BEAT_CLASS_COLOURS["Q"]))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ..vocabulary.leads import STANDARD_LEADS
 from .findings import GENERATED_SUFFIX, ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
 from .measurements import Measurements, measure_resting_ecg
-from .paper import (ECTOPIC_RGB, EcgScale, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
+from .paper import (EcgScale, beat_label_rgb, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
                     draw_trace, generated_mark, page_size_mm, text)
 from .strips import GeneratedSignals, StripSignal, find_lead, read_strip, rhythm_lead
 
@@ -237,10 +237,10 @@ def _draw_strip(c: Canvas, layout: PageLayout, config: TwelveLeadConfig, row: in
 
 def _draw_beat_labels(c: Canvas, layout: PageLayout, config: TwelveLeadConfig, row: int,
                       findings: ReportFindings, t0: float) -> None:
-    """Beat classes printed just under the top of a row (non-normal beats in red)."""
+    """Beat classes printed just under the top of a row (:func:`~.paper.beat_label_rgb`, ectopic beats bold)."""
     times, labels, _ = findings.beats_between(t0, t0 + layout.shown_s)
     y = layout.baseline(row) + 0.58 * layout.row_h - 8.0
     for t, lab in zip(times, labels):
         x = layout.trace_x + (t - t0) * config.scale.speed_mm_s
-        text(c, x, y, str(lab), 6.5, bold=lab != "N", color=(0.45, 0.45, 0.45) if lab == "N" else ECTOPIC_RGB,
+        text(c, x, y, str(lab), 6.5, bold=lab != "N", color=beat_label_rgb(str(lab)),
              align="centre")

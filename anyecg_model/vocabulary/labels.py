@@ -16,6 +16,11 @@ BEAT_CLASSES: tuple[str, ...] = AAMI_BEAT_CLASSES + ("P",)
 BEAT_CLASS_SYMBOL: dict[str, str] = {"N": "N", "S": "S", "V": "V", "F": "F", "Q": "Q", "P": "/"}
 
 
+#: Colour of each beat class, the same in the viewer and on printed reports (S blue, V red: never confused).
+BEAT_CLASS_COLOURS: dict[str, str] = {"N": "#2a7d2a", "S": "#1f5fbf", "V": "#c02020", "F": "#b05fc0", "Q": "#808080",
+                                      "P": "#c08000"}
+
+
 def beat_class_text(cls: str) -> str:
     """A beat class as readers see it: ``P`` (easily read as a P wave) is ``P (paced)``; the AAMI letters stay."""
     return "P (paced)" if cls == "P" else cls
@@ -69,10 +74,11 @@ MITDB_RHYTHM_TO_EPISODE: dict[str, str] = {
 #: Episode label of a whole record of each record class (a CinC 2017 record as a one-episode sequence).
 RECORD_CLASS_TO_EPISODE: dict[str, str] = {"N": "NSR", "A": "AF", "O": "OTHER", "~": "NOISE"}
 
-#: Episode labels → MIT-BIH rhythm codes (aux text of ``+`` annotations) in written annotation files.
+#: Episode labels → MIT-BIH rhythm codes (aux text of ``+`` annotations) in written annotation files (PACED and
+#: AB, atrial bigeminy, come from beat labels, not from the episode head).
 EPISODE_TO_MITDB: dict[str, str] = {"NSR": "N", "AF": "AFIB", "AFL": "AFL", "SVTA": "SVTA", "VT": "VT", "VFL": "VFL",
                                     "BIGEMINY": "B", "TRIGEMINY": "T", "NOISE": "NOISE", "OTHER": "OTHER",
-                                    "PACED": "P"}
+                                    "PACED": "P", "AB": "AB"}
 
 #: Readable names of rhythm labels: the model's episode labels and MIT-BIH rhythm codes.
 RHYTHM_NAMES: dict[str, str] = {
