@@ -30,7 +30,7 @@ from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASS_COLOURS
 CLASS_COLOURS = BEAT_CLASS_COLOURS
 RHYTHM_COLOURS = {"N": "#6fbf73", "AFIB": "#e0603a", "AFL": "#e09a3a", "SVTA": "#3a7be0", "VT": "#c0202a",
                   "B": "#b04fc0", "T": "#9b6fd0", "SBR": "#9fb0c0", "PREX": "#c0a030", "NOD": "#40a0a0",
-                  "P": "#c08000", "PACED": "#c08000"}
+                  "P": "#c08000", "PACED": "#c08000", "AB": "#5f8fd0"}
 
 
 #: Shorter forms of rhythm labels that are labels themselves (MIT-BIH codes, or the model's ``AF``), drawn when the
