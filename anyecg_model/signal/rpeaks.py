@@ -176,20 +176,37 @@ def _window_argmax(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int) ->
     return _windows(v, lo, hi, width).argmax(axis=1).astype(np.int64)
 
 
+def _row_percentile(rows: np.ndarray, q: float) -> np.ndarray:
+    """``np.percentile(rows, q, axis=1)`` (linear) of finite float64 ``rows`` (R, n), to the bit: the two order
+    statistics around numpy's virtual index from one partition, then numpy's interpolation (from the upper one
+    when the weight is at least 0.5). Without ``np.percentile``'s NaN pass and axis moves: ~3× faster on
+    17-wide rows."""
+    n = rows.shape[1]
+    index = (n - 1) * np.true_divide(q, 100)
+    lo = int(np.floor(index))
+    hi = min(lo + 1, n - 1)
+    t = float(index - lo)
+    part = np.partition(rows, [lo, hi] if hi > lo else [lo], axis=1)
+    a, b = part[:, lo], part[:, hi]
+    d = b - a
+    return b - d * (1 - t) if t >= 0.5 else a + d * t
+
+
 def _neighbour_percentile(energy: np.ndarray, m: int, q: float) -> np.ndarray:
     """Per candidate, the ``q`` th percentile of the energies of its ``m`` neighbours on each side and its own
     (fewer at the edges): interior rows in one vectorised call, the edge rows two at a time (the k-th from
-    either end see as many neighbours; ``np.percentile`` of a row is the same number alone or stacked)."""
+    either end see as many neighbours); :func:`_row_percentile` for finite energies, else ``np.percentile``."""
     e = energy.astype(np.float64)
     n = len(e)
     ref = np.empty(n)
+    percentile = _row_percentile if np.isfinite(e).all() else (lambda r, q: np.percentile(r, q, axis=1))
     if n <= 2 * m:
         for k in range(n):
-            ref[k] = np.percentile(e[max(0, k - m):k + m + 1], q)
+            ref[k] = percentile(e[None, max(0, k - m):k + m + 1], q)[0]
         return ref
-    ref[m:n - m] = np.percentile(np.lib.stride_tricks.sliding_window_view(e, 2 * m + 1), q, axis=1)
+    ref[m:n - m] = percentile(np.lib.stride_tricks.sliding_window_view(e, 2 * m + 1), q)
     for k in range(m):
-        ref[k], ref[n - 1 - k] = np.percentile(np.stack([e[:k + m + 1], e[n - 1 - k - m:]]), q, axis=1)
+        ref[k], ref[n - 1 - k] = percentile(np.stack([e[:k + m + 1], e[n - 1 - k - m:]]), q)
     return ref
 
 

@@ -158,3 +158,22 @@ def test_rodrigues_candidates_equal_the_numpy_scalar_loop(fs, seed):
     expected = _loop_rodrigues(x, fs)
     assert expected.size > 40
     np.testing.assert_array_equal(rpeaks._rodrigues_candidates(x, fs), expected)
+
+
+@pytest.mark.parametrize("q", [0.0, 12.5, 50.0, 80.0, 99.9, 100.0])
+def test_row_percentile_is_np_percentile_to_the_bit(q):
+    """The partition percentile equals ``np.percentile(..., axis=1)`` bit for bit, for every row width from 1 to
+    40 (interpolation weights below and above 0.5), ties included."""
+    rng = np.random.default_rng(int(q * 10))
+    for n in range(1, 41):
+        rows = rng.gamma(2.0, 1.0, (30, n))
+        rows[::3, ::2] = 0.1  # ties
+        assert rpeaks._row_percentile(rows, q).tobytes() == np.percentile(rows, q, axis=1).tobytes(), n
+
+
+def test_neighbour_percentile_of_non_finite_energies_is_np_percentiles():
+    energy = np.random.default_rng(9).gamma(2.0, 1.0, 60)
+    energy[[3, 30]] = np.nan
+    got = rpeaks._neighbour_percentile(energy, 8, 80.0)
+    want = [np.percentile(energy[max(0, k - 8):k + 9], 80.0) for k in range(60)]
+    np.testing.assert_array_equal(got, want)
