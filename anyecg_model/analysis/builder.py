@@ -19,8 +19,8 @@ What is derived, from the merged (time-sorted) chunks:
   anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
 - **Rhythm episodes**: the episode head's windows give the other rhythms; AF/AFL comes at beat resolution from
   RR irregularity and the model together (:mod:`.af`); VT and SVTA come only from runs of ectopic beats,
-  bigeminy and trigeminy only from N V / N N V patterns of the beat labels (:mod:`.ectopy`), laid over both at
-  beat resolution (the head's windows of these labels only corroborate, :class:`~.episodes.RunRules`). A window
+  bigeminy and trigeminy only from N V / N N V patterns of the beat labels outside AF/AFL (:mod:`.ectopy`), laid
+  over both at beat resolution (the head's windows of these labels only corroborate, :class:`~.episodes.RunRules`). A window
   episode of any other rhythm below ``RunRules.min_confidence`` is not reported as that rhythm (OTHER).
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
@@ -234,9 +234,9 @@ class FindingsBuilder:
         if beats is not None:
             p_s, p_e, p_lab, p_c = ectopic_patterns(beats.time_s, beats.label, beats.confidence, self.rules.runs,
                                                     windows)
-            if len(a_s) and len(p_s):  # atrial bigeminy inside AF/AFL belongs to the fibrillation
+            if len(a_s) and len(p_s):  # inside AF/AFL the rhythm is the fibrillation (as MIT-BIH's annotators label it)
                 k = np.searchsorted(a_e, p_s, side="right")
-                keep = ~((p_lab == "AB") & (k < len(a_s)) & (a_s[np.minimum(k, len(a_s) - 1)] < p_e))
+                keep = ~((k < len(a_s)) & (a_s[np.minimum(k, len(a_s) - 1)] < p_e))
                 p_s, p_e, p_lab, p_c = p_s[keep], p_e[keep], p_lab[keep], p_c[keep]
             episodes = lay_over(episodes, p_s, p_e, p_lab, p_c)
             episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence, self.rules.runs, windows)

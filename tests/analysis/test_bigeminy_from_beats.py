@@ -119,3 +119,13 @@ def test_reference_beats_of_mitbih_give_the_reference_rhythm(shared_data, record
     # 119: 37 of 37 (B; 208: 22 of 26 (T: the 4 missed are 4-s episodes of two clean N N V cycles after F beats
     assert found / len(ref) >= 0.8
     assert label in set(names)
+
+
+def test_no_bigeminy_inside_atrial_fibrillation():
+    rng = np.random.default_rng(5)
+    t = np.cumsum(rng.uniform(0.35, 1.1, 90))  # irregularly irregular: AF from the beat-level detector
+    t = t[t < DURATION_S - 0.5]
+    lab = np.full(len(t), N, np.int8)
+    lab[21:33:2] = V
+    eps = findings(t, lab, lambda k: "AF")
+    assert "AF" in {e[2] for e in eps} and "BIGEMINY" not in {e[2] for e in eps}
