@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 from ..io.recording import Recording, RecordingError
 from ..model.checkpoint_meta import CheckpointError
 from .cache import FindingsCache, findings_to_arrays
-from .chunks import AnalysisError, FocusRange
+from .chunks import CHUNK_S, AnalysisError, FocusRange
 from .protocol import (Cancelled, Done, Failed, JobSpec, Message, ModelReady, ModelUnusable, Notice, Partial,
                        SendSamples)
 from .recording_ref import NeedSignal, RecordingRef
@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Seconds of recording per streamed chunk in the viewer (a multiple of the model's 10-s window): small
-#: enough that the visible window's findings come quickly and cancelling waits little.
-VIEWER_CHUNK_S = 60.0
+#: Seconds of recording per streamed chunk in the viewer: the CLI's chunk grid (:data:`~.chunks.CHUNK_S`), so a
+#: beat sees the same context (R peaks, RR, dominant template, prematurity, pacing against the context's median
+#: are computed over its chunk and margins) whichever order the chunks come in: the viewer and ``anyecg analyze``
+#: give each beat the same label. Shorter chunks (60 s before) changed the labels of beats (MIT-BIH 201: 7 N/V).
+VIEWER_CHUNK_S = CHUNK_S
 
 Emit = Callable[[Message], None]
 

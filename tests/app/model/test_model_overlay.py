@@ -68,12 +68,13 @@ def run_to_end(qtbot, win, timeout=60_000):
     return blocker.args[0]
 
 
-def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tiny_dir, strip_70, tmp_path,
+def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tiny_dir, tmp_path,
                                                                      analysis_process):
     from app.model.worker import AnalysisJob, AnalysisWorker
     from anyecg_model.analysis.cache import FindingsCache
 
-    job = AnalysisJob(7, strip_70, tiny_dir, "cpu", visible=(65.0, 75.0), use_cache=False)
+    rec = ecg(660.0, 70.0, "worker.hea", seed=5)  # three chunks on the CLI's 300-s grid
+    job = AnalysisJob(7, rec, tiny_dir, "cpu", visible=(365.0, 375.0), use_cache=False)
     worker = AnalysisWorker(job, analysis_process, FindingsCache(tmp_path))
     parts = []
     worker.partial.connect(lambda jid, p: parts.append((jid, p.start_s)))
@@ -82,11 +83,11 @@ def test_worker_streams_the_visible_window_first_and_matches_the_core(qtbot, tin
     worker.wait()
     job_id, findings, from_cache = blocker.args
     assert job_id == 7 and not from_cache and all(j == 7 for j, _ in parts)
-    assert parts[0][1] == 60.0  # the chunk holding the visible window comes first
-    direct = Analyzer(tiny_dir, device="cpu", chunk_s=60.0).analyze(strip_70)
+    assert parts[0][1] == 300.0  # the chunk holding the visible window comes first
+    direct = Analyzer(tiny_dir, device="cpu").analyze(rec)  # what `anyecg analyze` runs: the same beats
     np.testing.assert_allclose(findings.beats.time_s, direct.beats.time_s)
     np.testing.assert_array_equal(findings.beats.label, direct.beats.label)
-    assert abs(len(findings.beats) - 70 * 90 / 60) <= 3  # one beat per QRS of a 70 bpm strip
+    assert abs(len(findings.beats) - 70 * 660 / 60) <= 3 * 660 / 90  # one beat per QRS of a 70 bpm strip
     assert findings.heart_rate_bpm["mean"] == pytest.approx(70, abs=2)
 
 
@@ -96,13 +97,13 @@ def test_moving_the_view_while_streaming_analyses_the_new_view_next(qtbot, win, 
     win.model.use_process(hooks_process)  # the process takes its 2nd chunk only once the view has moved (no race)
     starts, add = [], FindingsBuilder.add
     monkeypatch.setattr(FindingsBuilder, "add", lambda self, part: (starts.append(part.start_s), add(self, part)))
-    win.set_recording(ecg(240.0, 72.0, "moving.hea", seed=4))  # four 60-s chunks
+    win.set_recording(ecg(1200.0, 72.0, "moving.hea", seed=4))  # four 300-s chunks
     win.trace.set_view(0.0, 10.0)
     with qtbot.waitSignal(win.model.analysisFinished, timeout=120_000):
         win.model.analyze()
         qtbot.waitUntil(lambda: len(starts) == 1, timeout=60_000)
-        win.trace.set_view(190.0, 200.0)  # sent to the process, which picks its next chunk from it
-    assert starts == [0.0, 180.0, 60.0, 120.0]  # the moved view's chunk next, then the rest in time order
+        win.trace.set_view(950.0, 960.0)  # sent to the process, which picks its next chunk from it
+    assert starts == [0.0, 900.0, 300.0, 600.0]  # the moved view's chunk next, then the rest in time order
 
 
 def test_the_streamed_overlay_after_the_last_chunk_equals_the_finished_one(qtbot, win, monkeypatch):
@@ -115,9 +116,9 @@ def test_the_streamed_overlay_after_the_last_chunk_equals_the_finished_one(qtbot
 
     builders, add = [], FindingsBuilder.add
     monkeypatch.setattr(FindingsBuilder, "add", lambda self, part: (builders.append(self), add(self, part)))
-    rec = ecg(150.0, 64.0, "stream.hea", seed=2)  # three 60-s chunks, the visible one first
+    rec = ecg(750.0, 64.0, "stream.hea", seed=2)  # three 300-s chunks, the visible one first
     win.set_recording(rec)
-    win.trace.set_view(70.0, 80.0)
+    win.trace.set_view(350.0, 360.0)
     f = run_to_end(qtbot, win)
     assert len(builders) == 3 and len(set(map(id, builders))) == 1 and builders[0].covers(0.0, rec.duration_s)
     streamed = OverlayData.from_findings(builders[0].findings())
@@ -148,7 +149,7 @@ def test_streamed_chunks_are_merged_off_the_gui_thread_once_the_view_is_drawn(qt
     drawn = []
     monkeypatch.setattr(win.model.partial_build, "request", lambda b, slow, request=win.model.partial_build.request: (
         drawn.append(slow), request(b, slow)))
-    rec = ecg(1800.0, 64.0, "background.hea", seed=3)  # thirty 60-s chunks, the visible one first
+    rec = ecg(9000.0, 64.0, "background.hea", seed=3)  # thirty 300-s chunks, the visible one first
     win.set_recording(rec)
     win.trace.set_view(0.0, 10.0)
     run_to_end(qtbot, win)
