@@ -42,3 +42,15 @@ def test_pickled_arrays_are_refused(tmp_path, small_findings):
     arrays["anomaly"] = np.array([object()], dtype=object)  # would need pickle to read
     np.savez(path, **arrays)
     assert cache.load("aa" * 32, small_findings.model, ("anomaly",)) is None and not path.exists()
+
+
+def test_findings_the_viewer_cached_on_its_old_60s_chunks_are_not_served(tmp_path, small_findings, monkeypatch):
+    """Up to cache version 4 the viewer analysed in 60-s chunks and labelled some beats unlike `anyecg analyze`
+    (MIT-BIH 201: 7 beats N/V): what it cached then is recomputed on the CLI's chunk grid."""
+    import anyecg_model.analysis.cache as cache_module
+
+    cache = FindingsCache(tmp_path)
+    with monkeypatch.context() as m:
+        m.setattr(cache_module, "CACHE_VERSION", 4)
+        cache.store("aa" * 32, ("arrhythmia",), small_findings)
+    assert cache.load("aa" * 32, small_findings.model, ("arrhythmia",)) is None
