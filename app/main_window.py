@@ -48,6 +48,9 @@ MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
 HR_LANE_MIN_S = 60.0
 #: The pyramid and heart-rate workers start after the first paint, or after this many ms when none came (hidden trace).
 BACKGROUND_START_MS = 1000
+#: the panels hidden at start are built this long after the first paint (ms): after the paint reaches the screen
+#: and after a cached heart-rate lane is drawn (~50 ms), whose GUI-thread work they would otherwise delay
+DEFERRED_INSTALL_MS = 100
 #: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
 RESTING_ECG_MAX_S = 12.0
 #: The status bar says the traces are decimated only above this many samples per pixel column.
@@ -139,7 +142,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         install_editing(self)
         from .training import install_training  # Model ▸ Fine-tune on my recordings…, Model version (app/training)
 
-        install_training(self)
+        install_training(self)  # its panel is built after the first paint (_install_deferred) or on first use
         from .file_notice import install_file_notice  # a truncated or repaired file says so over the traces
 
         install_file_notice(self)
@@ -149,6 +152,10 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         from .demo_banner import install_demo_bar  # what a built-in demo is, and the other one a click away
 
         install_demo_bar(self)
+        self._deferred_done = False
+        self._panels_menu.aboutToShow.connect(self._install_deferred)  # lists every panel, even the deferred
+        # with no file to open, the deferred panels are built a second after start; a file's first paint does it
+        QtCore.QTimer.singleShot(BACKGROUND_START_MS, self._install_deferred_unless_opening)
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:
@@ -275,7 +282,10 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         self.trace.setFocus()
 
     def _start_background(self) -> None:
-        """Start building the pyramid and the heart-rate lane of the recording opened last (once)."""
+        """Start building the pyramid and the heart-rate lane of the recording opened last (once); build the
+        panels hidden at start once this paint is done."""
+        if not self._deferred_done:
+            QtCore.QTimer.singleShot(DEFERRED_INSTALL_MS, self._install_deferred)
         recording, self._background_pending = self._background_pending, None
         if recording is None or recording is not self.recording:
             return
@@ -289,6 +299,19 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
             self._hr_worker.result.connect(self._on_heart_rate)
             self._hr_worker.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
             self._hr_worker.start()
+
+    def _install_deferred(self) -> None:
+        """Build what the first paint does not show (once): the training panel (~20–40 ms of imports)."""
+        if self._deferred_done:
+            return
+        self._deferred_done = True
+        from .training import training_panel
+
+        training_panel(self)
+
+    def _install_deferred_unless_opening(self) -> None:
+        if self._background_pending is None:  # else the recording's first paint installs them
+            self._install_deferred()
 
     def close_recording(self) -> None:
         self._background_pending = None

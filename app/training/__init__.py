@@ -1,7 +1,9 @@
 """The training panel: fine-tune the model on the user's own labelled recordings, locally, and compare before
-and after. ``install_training(window)`` adds it to a :class:`~app.main_window.MainWindow` as
-``window.training`` (a floating ``Training`` dock) with Model-menu actions: ``Fine-tune on my recordings…``
-and ``Model version`` (the shipped default or one of the user's versions)."""
+and after. ``install_training(window)`` adds the Model-menu actions to a :class:`~app.main_window.MainWindow`
+(``Fine-tune on my recordings…`` and ``Model version``: the shipped default or one of the user's versions);
+the panel itself (``window.training``, a floating ``Training`` dock, hidden at start) is built by
+:func:`training_panel`: by the window after its first paint, or by the first action that needs it, so opening a
+file never waits for the training modules (issue 19: first paint ≤ 1 s)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -11,30 +13,19 @@ if TYPE_CHECKING:
     from .panel import TrainingPanel
 
 
-def install_training(window: "WindowServices") -> "TrainingPanel":
-    """Add the training dock and its Model-menu actions to ``window``; returns the panel."""
-    from PySide6 import QtCore, QtGui
-
-    from anyecg_model.model import versions
-
-    from .panel import TrainingPanel
-
-    panel = TrainingPanel(window)
-    dock = window.add_dock("Training", panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-    dock.hide()
-
-    def show() -> None:
-        dock.setFloating(True)
-        dock.resize(980, 940)
-        dock.show()
-        dock.raise_()
+def install_training(window: "WindowServices") -> None:
+    """Add the Model-menu actions of fine-tuning to ``window``; each builds the panel on first use."""
+    from PySide6 import QtGui
 
     menu = window.menu("Model")
     menu.addSeparator()
-    menu.addAction("&Fine-tune on my recordings…", show)
+    menu.addAction("&Fine-tune on my recordings…", lambda: show_training(window))
     version_menu = menu.addMenu("Model &version")
 
     def fill() -> None:
+        from anyecg_model.model import versions
+
+        panel = training_panel(window)
         version_menu.clear()
         group = QtGui.QActionGroup(version_menu)
         active = versions.active_version(panel.models_root)
@@ -46,5 +37,27 @@ def install_training(window: "WindowServices") -> "TrainingPanel":
             group.addAction(act)
 
     version_menu.aboutToShow.connect(fill)
-    panel.dock = dock
+
+
+def training_panel(window: "WindowServices") -> "TrainingPanel":
+    """``window.training``, built (in a hidden dock) the first time it is asked for; idempotent."""
+    if window.training is not None:
+        return window.training
+    from PySide6 import QtCore
+
+    from .panel import TrainingPanel
+
+    panel = TrainingPanel(window)
+    panel.dock = window.add_dock("Training", panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+    panel.dock.hide()
     return window.register_feature("training", panel)
+
+
+def show_training(window: "WindowServices") -> "TrainingPanel":
+    """Show the training panel as a floating dock (building it first if needed); returns the panel."""
+    panel = training_panel(window)
+    panel.dock.setFloating(True)
+    panel.dock.resize(980, 940)
+    panel.dock.show()
+    panel.dock.raise_()
+    return panel

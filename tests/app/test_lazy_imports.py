@@ -71,3 +71,29 @@ def test_viewer_start_collects_garbage_once_not_during_its_imports(edf_file, tmp
     res = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stderr
     assert "collections before settling: 0" in res.stdout
+
+
+#: what the first paint does not show: built after it (MainWindow._install_deferred) or on first use
+DEFERRED = ("app.training.panel", "anyecg_model.train.finetune.job", "anyecg_model.train.data.dataset_builder")
+
+
+def test_viewer_builds_the_training_panel_after_the_first_paint(edf_file, tmp_path):
+    code = (
+        "import os, sys\nfrom PySide6 import QtCore, QtWidgets\napp = QtWidgets.QApplication([])\n"
+        "from app.main_window import MainWindow\nwin = MainWindow()\nwin.show()\nat_paint = None\n"
+        "def first_paint():\n    global at_paint\n    win.trace.rendered.disconnect(first_paint)\n"
+        f"    at_paint = [m for m in {DEFERRED!r} if m in sys.modules]\n"
+        "win.trace.rendered.connect(first_paint)\n"
+        f"assert win.open_path({str(edf_file)!r})\n"
+        "deadline = QtCore.QDeadlineTimer(60_000)\n"
+        "while (at_paint is None or win.training is None) and not deadline.hasExpired():\n"
+        "    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)\n"
+        "print('at paint:', ','.join(at_paint))\n"
+        "print('training after:', win.training is not None and not win.training.dock.isVisible())\n"
+        "win.close()\nsys.stdout.flush()\nos._exit(0)  # no teardown of running workers: the probe is done\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), ANYECG_CACHE=str(tmp_path / "c"),
+               PYTHONPATH=str(REPO))
+    res = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert "at paint: \n" in res.stdout  # none of the training modules before the first paint
+    assert "training after: True" in res.stdout  # built (hidden) once the paint is done
