@@ -5,18 +5,21 @@ traces, as on the printed 12-lead report (the same fields and wording: :func:`re
 Measuring (R peaks, delineation: about a second) runs in :class:`MeasureWorker`, off the GUI thread; a result
 of a recording no longer shown is dropped. QRS duration is not shown as a number: the delineator underestimates
 it by about 20 ms on LUDB (see :mod:`anyecg_model.report.measurements`), so the header says so instead.
+The report modules are imported when a resting ECG is shown: a Holter's first paint does not wait for them.
 """
 from __future__ import annotations
 
 import html
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.io.recording import Recording, RecordingError
-from anyecg_model.report.header import recording_fields
-from anyecg_model.report.measurements import Measurements, frontal_axis_deg, measure_resting_ecg
+
+if TYPE_CHECKING:
+    from anyecg_model.report.measurements import Measurements
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ class MeasureWorker(QtCore.QThread):
         self.recording = recording
 
     def run(self) -> None:
+        from anyecg_model.report.measurements import frontal_axis_deg, measure_resting_ecg
+
         rec = self.recording
         try:
             names = rec.lead_names
@@ -96,6 +101,8 @@ class RestingHeader(QtWidgets.QFrame):
         if recording is None:
             self.hide()
             return
+        from anyecg_model.report.header import recording_fields
+
         fields = recording_fields(recording)
         known = {k for k, _ in fields}
         missing = [k for k in ("Acquired", "Age", "Sex") if k not in known]
