@@ -24,7 +24,9 @@ head's activations and the clinical features of :mod:`~anyecg_model.vocabulary.b
 RR, local mean RR over ±30 s, dominant-beat template) is the chunk and its margins (320 s): a streamed
 chunk normalises by what it holds, not by the whole recording, so training extracted them the same way.
 The ultra-long GRU carries its state
-from a chunk to the next when chunks come in time order (a chunk taken out of order starts afresh).
+from a chunk to the next as in time order whatever the order (:class:`~.episode_chain.EpisodeChain`): a chunk
+taken before its time-predecessor gets provisional episodes, replaced in place (the ``ChunkResult`` already
+yielded) once the chunk before it is done, so the collected results equal ``anyecg analyze``'s.
 The order is decided before each chunk (:class:`~.chunks.ChunkScheduler`), so a moving view re-prioritises
 the chunks still to do. The torch-free names (constants, :class:`ChunkResult`, :class:`AnalysisError`) live
 in :mod:`.chunks` and are re-exported here.
@@ -69,6 +71,7 @@ from .builder import FindingsBuilder, FindingsRules
 from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
+from .episode_chain import EpisodeChain
 from .findings import Beats, Findings, ModelInfo
 
 log = logging.getLogger(__name__)
@@ -140,19 +143,21 @@ class Analyzer:
     def iter_analyze(self, recording: Recording, tasks: Sequence[str] = TASKS,
                      order: Iterable[Span] | Callable[[], Iterable[Span]] | None = None,
                      cancelled: Callable[[], bool] | None = None,
-                     lead_map: Mapping[str, str] | None = None) -> Iterator[ChunkResult]:
+                     lead_map: Mapping[str, str] | None = None,
+                     revised: Callable[[ChunkResult], None] | None = None) -> Iterator[ChunkResult]:
         """Yield one :class:`ChunkResult` per chunk; chunks overlapping the ``order`` ranges (s) come first,
         in the given order, then the rest in time order. A callable ``order`` (e.g. a :class:`FocusRange`) is
         called before each chunk, so the ranges may change while the analysis runs. ``cancelled()`` is
-        polled between chunks."""
+        polled between chunks. A chunk yielded before the chunk preceding it in time has provisional episodes:
+        they are replaced in place once that chunk is done, and the revised chunk is handed to ``revised``."""
         tasks = self._check(recording, tasks)
         leads = input_leads(recording, lead_map)
         scheduler = ChunkScheduler(chunk_spans(recording.duration_s, self.chunk_s))
         if not callable(order):
-            yield from self._iter_prefetched(recording, tasks, scheduler, list(order or []), cancelled, leads)
+            yield from self._iter_prefetched(recording, tasks, scheduler, list(order or []), cancelled, leads,
+                                             revised)
             return
-        ranges = order
-        state, prev_end, done = None, None, 0.0
+        ranges, chain, done = order, EpisodeChain(scheduler.spans, self._episodes, revised), 0.0
         while True:
             if cancelled is not None and cancelled():
                 return
@@ -160,16 +165,16 @@ class Analyzer:
             if span is None:
                 return
             start_s, end_s = span
-            if prev_end is None or abs(prev_end - start_s) > 1e-6:
-                state = None  # the GRU state only carries over to the time-successor of the last chunk
-            part, state = self._run_chunk(recording, start_s, end_s, tasks, state, leads)
+            state, exact = chain.start_state(start_s)
+            part, state, features = self._run_chunk(recording, start_s, end_s, tasks, state, leads)
+            chain.finished(part, state, exact, features)
             done += end_s - start_s
             part.progress = min(1.0, done / max(recording.duration_s, 1e-9))
-            prev_end = end_s
             yield part
 
     def _iter_prefetched(self, rec: Recording, tasks, scheduler: ChunkScheduler, ranges: list[Span],
-                         cancelled: Callable[[], bool] | None, leads: LeadMapping) -> Iterator[ChunkResult]:
+                         cancelled: Callable[[], bool] | None, leads: LeadMapping,
+                         revised: Callable[[ChunkResult], None] | None = None) -> Iterator[ChunkResult]:
         """:meth:`iter_analyze` with a fixed order: the next chunk's signal work (reading, filtering, quality,
         R peaks, beat inputs) runs on a second thread while the model runs on this one (numpy, scipy and torch
         release the GIL in their inner loops), so two cores do both at once. The beats' morphology codes are
@@ -177,7 +182,7 @@ class Analyzer:
         the beat head. The same chunks, in the same order, with the same inputs as one after the other."""
         from concurrent.futures import ThreadPoolExecutor
 
-        state, prev_end, done = None, None, 0.0
+        chain, done = EpisodeChain(scheduler.spans, self._episodes, revised), 0.0
         model_waits = threading.Event()  # set while this thread waits for the next chunk's inputs
         with ThreadPoolExecutor(1, thread_name_prefix="anyecg-chunk-signal") as pool:
             span = scheduler.take(ranges)
@@ -193,13 +198,19 @@ class Analyzer:
                 span = scheduler.take(ranges)
                 pending = None if span is None else pool.submit(self._chunk_inputs, rec, *span, leads, tasks,
                                                                 model_waits)
-                if prev_end is None or abs(prev_end - start_s) > 1e-6:
-                    state = None  # the GRU state only carries over to the time-successor of the last chunk
-                part, state = self._chunk_result(inputs, tasks, state)
+                state, exact = chain.start_state(start_s)
+                part, state, features = self._chunk_result(inputs, tasks, state)
+                chain.finished(part, state, exact, features)
                 done += end_s - start_s
                 part.progress = min(1.0, done / max(rec.duration_s, 1e-9))
-                prev_end = end_s
                 yield part
+
+    @torch.inference_mode()
+    def _episodes(self, features: torch.Tensor, state) -> tuple[np.ndarray, object]:
+        """The ultra-long head over a chunk's (1, W, F) window ``features`` from ``state``: (W, E) episode
+        probabilities and the state after the chunk."""
+        logits, state = self.model.heads["ultralong"](features, state)
+        return logits[0].float().softmax(-1).cpu().numpy(), state
 
     def builder(self, recording: Recording, tasks: Sequence[str] = TASKS,
                 lead_map: Mapping[str, str] | None = None) -> FindingsBuilder:
@@ -230,7 +241,8 @@ class Analyzer:
         return tuple(tasks)
 
     def _run_chunk(self, rec: Recording, start_s: float, end_s: float, tasks, state, leads: LeadMapping):
-        """One chunk: its signal work (:meth:`_chunk_inputs`), then the model (:meth:`_chunk_result`)."""
+        """One chunk: its signal work (:meth:`_chunk_inputs`), then the model (:meth:`_chunk_result`): the
+        result, the GRU state after it and its window features."""
         return self._chunk_result(self._chunk_inputs(rec, start_s, end_s, leads, tasks), tasks, state)
 
     def _chunk_inputs(self, rec: Recording, start_s: float, end_s: float, leads: LeadMapping,
@@ -317,10 +329,11 @@ class Analyzer:
         return np.concatenate(parts, 1)
 
     @torch.inference_mode()
-    def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object]:
-        """The model over a chunk's :meth:`_chunk_inputs`: its :class:`ChunkResult` and the GRU state after it."""
+    def _chunk_result(self, inputs: dict, tasks, state) -> tuple[ChunkResult, object, torch.Tensor | None]:
+        """The model over a chunk's :meth:`_chunk_inputs`: its :class:`ChunkResult`, the GRU state after it and
+        the GRU's input (the (1, W, F) window features; None without the events task)."""
         out = self._forward(inputs, tasks, state)
-        return ChunkResult(*inputs["span"], **inputs["fields"], **out["result"]), out["state"]
+        return ChunkResult(*inputs["span"], **inputs["fields"], **out["result"]), out["state"], out["features"]
 
     def _batches(self, n_windows: int) -> list[slice]:
         """The windows of a chunk in batches of at most ``batch_windows``."""
@@ -397,8 +410,8 @@ class Analyzer:
             p = inputs["tree_prob"]
             res["beats"] = Beats.concat(beat_parts) if p is None else Beats(
                 np.concatenate(inputs["beat_times"]), p.argmax(-1).astype(np.int8), p.max(-1).astype(np.float32))
+        seq = None
         if "events" in tasks:
             seq = torch.cat(feats)[None]
-            logits, state = model.heads["ultralong"](seq, state)
-            res["episode_prob"] = logits[0].float().softmax(-1).cpu().numpy()
-        return {"result": res, "state": state}
+            res["episode_prob"], state = self._episodes(seq, state)
+        return {"result": res, "state": state, "features": seq}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -164,12 +165,17 @@ def _load(job_id, model_dir: Path, device: str, pool, emit: Emit):
 
 
 def _stream(job_id, job: JobSpec, rec: Recording, analyzer, emit: Emit, cancelled, focus):
-    """Chunk results in streaming order (each sent as it comes), or None when cancelled."""
-    parts = []
+    """Chunk results in streaming order (each sent as it comes), or None when cancelled. A chunk whose
+    provisional episodes were revised (it came before the chunk preceding it) is sent again after the chunk
+    that revised it (the viewer replaces it), so the streamed view ends as the final findings."""
+    parts, revised = [], []
     for part in analyzer.iter_analyze(rec, job.tasks, order=focus, cancelled=cancelled,
-                                      lead_map=dict(job.lead_map) or None):
+                                      lead_map=dict(job.lead_map) or None, revised=revised.append):
         parts.append(part)
         emit(Partial(job_id, part))
+        for again in revised:
+            emit(Partial(job_id, replace(again, progress=part.progress)))
+        revised.clear()
     if cancelled():
         return None
     return parts

@@ -7,6 +7,7 @@ supersedes older ones, and a generation is answered while a long analysis runs; 
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 import time
 from dataclasses import replace
@@ -77,21 +78,28 @@ def test_a_job_streams_its_chunks_and_ends_with_one_final_message(tiny_model_dir
     pool = AnalyzerPool(torch_threads=1)
     spec = JobSpec(recording_ref(long, files), str(tiny_model_dir), "cpu", TASKS, (605.0, 615.0))
     out = []
-    run_job(5, spec, pool, out.append, lambda: False, FocusRange(605.0, 615.0))
+    wire = lambda m: out.append(pickle.loads(pickle.dumps(m)))  # noqa: E731 - as the process sends it
+    run_job(5, spec, pool, wire, lambda: False, FocusRange(605.0, 615.0))
     kinds = [type(m) for m in out]
-    assert kinds == [ModelReady, Partial, Partial, Partial, Done] and all(m.id == 5 for m in out)
-    assert [m.part.start_s for m in out[1:4]] == [600.0, 0.0, 300.0] and out[0].device == "cpu"
+    assert kinds == [ModelReady, Partial, Partial, Partial, Partial, Done] and all(m.id == 5 for m in out)
+    # the visible chunk first, then the rest; it is sent again with its episodes revised once 300-600 s is done
+    assert [m.part.start_s for m in out[1:5]] == [600.0, 0.0, 300.0, 600.0] and out[0].device == "cpu"
+    assert out[4].part.progress == 1.0 and not np.array_equal(out[1].part.episode_prob, out[4].part.episode_prob)
     findings = findings_from_arrays(out[-1].meta, out[-1].arrays)
     assert len(findings.anomaly_windows) == 66
     direct = Analyzer(tiny_model_dir, device="cpu").analyze(long)  # `anyecg analyze`: the same chunk grid
     np.testing.assert_array_equal(findings.beats.time_s, direct.beats.time_s)
     np.testing.assert_array_equal(findings.beats.label, direct.beats.label)
     assert findings.anomaly_windows == direct.anomaly_windows
-    # the episode GRU's state carries over only between chunks in time order: the chunks before the visible one
-    # (analysed first, from a fresh state) give the CLI's episodes
-    before = [[(e.start_s, e.end_s, e.label, round(e.confidence, 2)) for e in f.episodes if e.end_s <= 600.0]
-              for f in (findings, direct)]
-    assert before[0] and before[0] == before[1]
+    # the visible chunk is analysed first (without the GRU state of the chunk before it): once that chunk is
+    # done, its episodes are recomputed from the carried state, so every episode is the CLI's, the visible
+    # chunk and those after it included
+    episodes = [[(e.start_s, e.end_s, e.label, e.confidence) for e in f.episodes] for f in (findings, direct)]
+    assert any(e[1] > 600.0 for e in episodes[1]) and episodes[0] == episodes[1]
+    streamed = pool.get(tiny_model_dir, "cpu").builder(long, TASKS)  # what the viewer merges from the Partials
+    for m in out[1:5]:
+        streamed.add(m.part)
+    assert [(e.start_s, e.end_s, e.label, e.confidence) for e in streamed.findings().episodes] == episodes[1]
     assert findings.heart_rate_bpm == direct.heart_rate_bpm and findings.model == direct.model
     out.clear()
     run_job(6, spec, pool, out.append, lambda: True, FocusRange(0.0, 10.0))

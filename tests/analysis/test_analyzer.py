@@ -102,14 +102,20 @@ def test_moving_the_focus_mid_run_makes_the_next_chunk_cover_it(analyzer, strip_
 
     monkeypatch.setattr(analyzer, "_run_chunk", spy)
     focus = FocusRange(0.0, 10.0)
-    starts = []
+    parts, provisional = [], None
     for part in analyzer.iter_analyze(strip_70bpm, ("events",), order=focus):
-        starts.append(part.start_s)
-        if len(starts) == 2:
+        parts.append(part)
+        if len(parts) == 2:
             focus.set(91.0, 94.0)  # the view jumps while the analysis runs
-    assert starts == [0.0, 30.0, 90.0, 60.0]
-    # the GRU state carries over to the time-successor only: 0 -> 30 yes, 30 -> 90 and 95 -> 60 no
-    assert carried == [False, True, False, False]
+        if len(parts) == 3:
+            provisional = part.episode_prob  # 90-95 s, before the chunk before it: from a fresh GRU state
+    assert [p.start_s for p in parts] == [0.0, 30.0, 90.0, 60.0]
+    # the GRU state of the time-predecessor: 0 -> 30 and 30 -> 60 yes; 90 before 60: none, revised after 60
+    assert carried == [False, True, False, True]
+    in_order = list(analyzer.iter_analyze(strip_70bpm, ("events",)))
+    assert not np.array_equal(provisional, in_order[3].episode_prob)
+    for part, ref in zip(sorted(parts, key=lambda p: p.start_s), in_order):
+        np.testing.assert_array_equal(part.episode_prob, ref.episode_prob)  # the CLI's episodes, every chunk
 
 
 def test_the_checkpoint_sets_its_rules(tmp_path, tiny_model_dir):

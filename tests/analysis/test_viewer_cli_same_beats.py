@@ -5,7 +5,9 @@ context, prematurity, pacing slope against the context's median), so a beat's la
 The viewer's analysis process (:class:`~anyecg_model.analysis.jobs.AnalyzerPool`, the visible chunk first,
 then the rest) must cut the recording on the same grid as the CLI (:class:`~anyecg_model.analysis.analyzer.
 Analyzer` with its default chunks, in time order): MIT-BIH 201 gave N 1638 / V 187 in the viewer's model dock
-and N 1631 / V 194 in ``anyecg analyze`` while the viewer used 60-s chunks.
+and N 1631 / V 194 in ``anyecg analyze`` while the viewer used 60-s chunks. The rhythm episodes too: the
+visible chunk, analysed before the chunk whose GRU state it should carry, gets its episodes recomputed from that
+state once it is done (:class:`~anyecg_model.analysis.episode_chain.EpisodeChain`).
 """
 from __future__ import annotations
 
@@ -37,3 +39,5 @@ def test_the_viewers_view_first_analysis_labels_each_beat_as_the_cli_does(shared
     assert differ.size == 0, (f"{differ.size} beats labelled differently, first at "
                               f"{shown.beats.time_s[differ[:5]].round(1).tolist()} s")
     np.testing.assert_array_equal(shown.beats.confidence, cli.beats.confidence)
+    assert [(e.start_s, e.end_s, e.label, e.confidence) for e in shown.episodes] == \
+        [(e.start_s, e.end_s, e.label, e.confidence) for e in cli.episodes]
