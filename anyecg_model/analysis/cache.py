@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 #: misses. 2: AF at beat resolution, unreadable spans, anomaly "not assessed". 3: rhythm and anomaly
 #: probabilities calibrated by the checkpoint's temperatures (:mod:`~anyecg_model.model.calibration`). 4: bigeminy
 #: and trigeminy from beat patterns (:mod:`.ectopy`), window rhythms under the confidence floor not reported.
-#: 5: the viewer analyses on the CLI's 300-s chunk grid (its 60-s chunks gave some beats other labels).
-CACHE_VERSION = 5
+#: 5: the viewer analyses on the CLI's 300-s chunk grid (its 60-s chunks gave some beats other labels). 6: the
+#: viewer's visible chunk gets its episodes from the GRU state carried over, as the CLI (:mod:`.episode_chain`).
+CACHE_VERSION = 6
 
 
 def cache_root() -> Path:

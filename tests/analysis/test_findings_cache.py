@@ -3,6 +3,7 @@ of it: tests/app/model/test_cached_findings.py)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from anyecg_model.analysis.cache import FindingsCache
 from anyecg_model.analysis.findings import ModelInfo
@@ -44,13 +45,16 @@ def test_pickled_arrays_are_refused(tmp_path, small_findings):
     assert cache.load("aa" * 32, small_findings.model, ("anomaly",)) is None and not path.exists()
 
 
-def test_findings_the_viewer_cached_on_its_old_60s_chunks_are_not_served(tmp_path, small_findings, monkeypatch):
+@pytest.mark.parametrize("old_version", [4, 5])
+def test_findings_the_viewer_cached_unlike_the_cli_are_not_served(tmp_path, small_findings, monkeypatch,
+                                                                  old_version):
     """Up to cache version 4 the viewer analysed in 60-s chunks and labelled some beats unlike `anyecg analyze`
-    (MIT-BIH 201: 7 beats N/V): what it cached then is recomputed on the CLI's chunk grid."""
+    (MIT-BIH 201: 7 beats N/V); up to 5 its visible chunk's episodes started without the GRU state of the chunk
+    before (MIT-BIH 201 and 208: episode confidences unlike the CLI's): what it cached then is recomputed."""
     import anyecg_model.analysis.cache as cache_module
 
     cache = FindingsCache(tmp_path)
     with monkeypatch.context() as m:
-        m.setattr(cache_module, "CACHE_VERSION", 4)
+        m.setattr(cache_module, "CACHE_VERSION", old_version)
         cache.store("aa" * 32, ("arrhythmia",), small_findings)
     assert cache.load("aa" * 32, small_findings.model, ("arrhythmia",)) is None
