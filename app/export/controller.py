@@ -2,27 +2,33 @@
 clipboard, Print 12-lead / Holter report…) and the functions behind them, callable from tests.
 
 Errors (span too long, DPI too high, unwritable file) are shown in a message box and the status bar;
-nothing raises into the event loop. Reports and span images are made in background threads.
+nothing raises into the event loop. Reports and span images are made in background threads. The dialog, the
+image painters, the workers and the report's findings are imported on first use: opening a file does not wait
+for them (issue 19).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.io.recording import RecordingError
 from anyecg_model.demo import SYNTHETIC_FORMAT, SYNTHETIC_LABEL
-from anyecg_model.report import GeneratedSegment, ReportFindings
 from anyecg_model.timebase import TimeBase
 
 from ..dialogs import show_message
 from ..paper import badge_text
-from .dialog import ExportDialog
-from .report_worker import ReportWorker
-from .span_image import SpanSpec, span_size_px
-from .span_worker import SpanWorker
-from .view_image import ImageOptions, render_view, save_view
+
+if TYPE_CHECKING:
+    from anyecg_model.report import GeneratedSegment, ReportFindings
+
+    from .dialog import ExportDialog
+    from .report_worker import ReportWorker
+    from .span_image import SpanSpec
+    from .span_worker import SpanWorker
+    from .view_image import ImageOptions
 
 
 #: Setting that remembers the folder the last report was saved in.
@@ -89,6 +95,8 @@ class ExportController(QtCore.QObject):
 
     def span_spec(self, t0: float, t1: float) -> SpanSpec:
         """A span with the trace view's leads, order, inversion, speed, gain, filter and colours."""
+        from .span_image import SpanSpec
+
         trace = self.window.trace
         return SpanSpec(t0, t1, tuple(trace.visible_leads()),
                         frozenset(i for i in trace.lead_order() if trace.is_inverted(i)),
@@ -97,6 +105,8 @@ class ExportController(QtCore.QObject):
 
     # ------------------------------------------------------------------ exports
     def export_view(self, path: str | Path, options: ImageOptions) -> Path | None:
+        from .view_image import save_view
+
         return self._guard(lambda: save_view(self.current_view(), path, options, self.caption()), path)
 
     def export_span(self, t0: float, t1: float, options: ImageOptions, path: str | Path | None = None
@@ -111,6 +121,8 @@ class ExportController(QtCore.QObject):
         spec = self._guard(lambda: self._checked_spec(t0, t1, options))
         if spec is None:
             return None
+        from .span_worker import SpanWorker
+
         caption = f"{self.record_name()} · {TimeBase.of(rec).span(t0, t1)}"
         worker = SpanWorker(rec, spec, options, caption, path, parent=self)
         worker.done.connect(self._on_span_done)
@@ -122,6 +134,8 @@ class ExportController(QtCore.QObject):
         return worker
 
     def _checked_spec(self, t0: float, t1: float, options: ImageOptions) -> SpanSpec:
+        from .span_image import span_size_px
+
         spec = self.span_spec(t0, t1)
         span_size_px(spec, options)  # raises for an image too large
         return spec
@@ -143,6 +157,8 @@ class ExportController(QtCore.QObject):
         """Put the view on the clipboard (default 300 dpi with grid and overlays)."""
         if self.window.recording is None:
             return None
+        from .view_image import ImageOptions, render_view
+
         image = self._guard(lambda: render_view(self.current_view(), options or ImageOptions(), self.caption()))
         if image is not None:
             QtWidgets.QApplication.clipboard().setImage(image)
@@ -163,6 +179,8 @@ class ExportController(QtCore.QObject):
     def open_dialog(self) -> ExportDialog | None:
         if self.window.recording is None:
             return None
+        from .dialog import ExportDialog
+
         dialog = ExportDialog(self, self.window)
         dialog.open()
         return dialog
@@ -205,6 +223,8 @@ class ExportController(QtCore.QObject):
             return None
         findings = findings if findings is not None else self.shown_model_findings()
         generated = generated_signals if generated_signals is not None else self.shown_generated_leads()
+        from .report_worker import ReportWorker
+
         worker = ReportWorker(rec, kind, path, paper=paper, start_s=self.shown_start_s(),
                               findings=findings, generated_signals=generated, parent=self)
         worker.written.connect(self._on_written)
@@ -222,6 +242,8 @@ class ExportController(QtCore.QObject):
 
     def shown_generated_leads(self) -> dict[str, GeneratedSegment]:
         """Lead name → the generated trace the window draws for it (none while "measured only" is chosen)."""
+        from anyecg_model.report import GeneratedSegment
+
         shown = self.window.twelve_lead.generated
         return {name: GeneratedSegment(t0, fs, mv) for name, (t0, fs, mv) in shown.items()}
 
@@ -232,6 +254,8 @@ class ExportController(QtCore.QObject):
         if found is None or rec is None or found.record != Path(rec.path).name \
                 or abs(found.duration_s - rec.duration_s) > 1.0:
             return None
+        from anyecg_model.report import ReportFindings
+
         try:
             return ReportFindings.from_analysis(found.to_dict())
         except ValueError:

@@ -74,9 +74,11 @@ def test_viewer_start_collects_garbage_once_not_during_its_imports(edf_file, tmp
 
 
 #: what the first paint of a recording that is not a resting ECG does not show: the training panel (built after
-#: the paint by MainWindow._install_deferred, or on first use) and the resting header's report modules
+#: the paint by MainWindow._install_deferred, or on first use), the resting header's report modules and the
+#: export dialog, image painters and workers (imported by the action that needs them)
 DEFERRED = ("app.training.panel", "anyecg_model.train.finetune.job", "anyecg_model.train.data.dataset_builder",
-            "anyecg_model.report.measurements", "anyecg_model.report.header")
+            "anyecg_model.report.measurements", "anyecg_model.report.header", "app.export.dialog",
+            "app.export.view_image", "app.export.span_image", "app.export.report_worker")
 
 
 def test_viewer_imports_what_the_first_paint_does_not_show_after_it(edf_file, tmp_path):

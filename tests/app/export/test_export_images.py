@@ -178,3 +178,17 @@ def test_unreadable_signal_is_a_message(shown, tmp_path, monkeypatch, qtbot):
     qtbot.waitUntil(lambda: shown.export.last_message is not None, timeout=30_000)
     assert "device unplugged" in shown.export.last_message.text()
     assert not (tmp_path / "s.png").exists()
+
+
+def test_ctrl_e_opens_the_export_dialog_it_imports_on_first_use(shown, qtbot):
+    from PySide6 import QtCore
+
+    from app.export.dialog import ExportDialog
+
+    shown.show()
+    qtbot.waitExposed(shown)
+    shown.activateWindow()
+    qtbot.keyClick(shown.trace, QtCore.Qt.Key.Key_E, QtCore.Qt.KeyboardModifier.ControlModifier)
+    dialogs = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, ExportDialog) and w.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].close()
