@@ -113,13 +113,23 @@ def _qrs_width_ms(x: np.ndarray, fs: float) -> np.ndarray:
     return (last - first + 1) * 1000.0 / fs
 
 
+def live_leads(seg: np.ndarray) -> np.ndarray:
+    """(S,) bool: the leads of the beats ``seg`` (K, S, T) whose samples are not flat (std > 1e-6 mV).
+
+    A flat-signal test, not a clinical threshold: the std runs over a contiguous (S, K*T) copy, about
+    10x faster than over the strided (K, S, T) beats; its summation order differs from ``seg.std(axis=(0,
+    2))`` by last bits only, which could flip a lead only sitting exactly at 1e-6 mV.
+    """
+    return np.ascontiguousarray(seg.transpose(1, 0, 2)).reshape(seg.shape[1], -1).std(axis=1) > 1e-6
+
+
 def template_block(seg: np.ndarray, fs: float) -> np.ndarray:
     """(K, 8) template and QRS features of the beats ``seg`` (K, S, T) of one context (see module doc)."""
     K = seg.shape[0]
     out = np.zeros((K, 8), np.float32)
     if K == 0:
         return out
-    live = seg.std(axis=(0, 2)) > 1e-6
+    live = live_leads(seg)
     if not live.any():
         return out
     x = seg[:, live].astype(np.float64)  # (K, S', T)
