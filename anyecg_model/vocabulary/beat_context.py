@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .beat_inputs import lower_middle
+
 #: Names of the columns of :func:`clinical_features`, in order.
 CLINICAL_FEATURES: tuple[str, ...] = (
     "pre_rr_s", "post_rr_s", "pre_over_local", "post_over_local", "pre_over_median", "post_over_median",
@@ -45,8 +47,8 @@ def _median(a: np.ndarray, axis: int) -> np.ndarray:
     mid = n // 2
     if n % 2:
         return np.take(np.partition(a, mid, axis=axis), mid, axis=axis)
-    part = np.partition(a, [mid - 1, mid], axis=axis)
-    return 0.5 * (np.take(part, mid - 1, axis=axis) + np.take(part, mid, axis=axis))
+    part = np.partition(a, mid, axis=axis)
+    return 0.5 * (lower_middle(part, mid, axis) + np.take(part, mid, axis=axis))
 
 
 def _rr_block(peaks: np.ndarray, fs: float) -> np.ndarray:

@@ -33,8 +33,17 @@ def exact_median(a: np.ndarray, axis: int) -> np.ndarray:
     mid = n // 2
     if n % 2:
         return np.take(np.partition(a, mid, axis=axis), mid, axis=axis) + 0.0
-    part = np.partition(a, [mid - 1, mid], axis=axis)
-    return (np.take(part, mid - 1, axis=axis) + np.take(part, mid, axis=axis)) / 2 + 0.0
+    part = np.partition(a, mid, axis=axis)
+    return (lower_middle(part, mid, axis) + np.take(part, mid, axis=axis)) / 2 + 0.0
+
+
+def lower_middle(part: np.ndarray, mid: int, axis: int) -> np.ndarray:
+    """The (mid-1)-th smallest along ``axis`` of ``part``, an array partitioned at ``mid``: the largest of the
+    elements before ``mid``. The same value as a second kth of ``np.partition`` (exact, ties included), and
+    several times faster: numpy's partition with two kth is slow. ``mid`` >= 1."""
+    lower = [slice(None)] * part.ndim
+    lower[axis] = slice(0, mid)
+    return part[tuple(lower)].max(axis=axis)
 
 
 #: Beats on each side whose RR intervals form the local mean.

@@ -1,9 +1,10 @@
-"""The contiguous liveness test of beat_context equals the strided std it replaced (the oracle)."""
+"""Exact speed-ups of beat_context (liveness, medians) against the code they replaced (the oracle)."""
 from __future__ import annotations
 
 import numpy as np
 
-from anyecg_model.vocabulary.beat_context import beat_matrix, live_leads
+from anyecg_model.vocabulary.beat_context import _median, beat_matrix, live_leads
+from anyecg_model.vocabulary.beat_inputs import lower_middle
 
 
 def _oracle(seg: np.ndarray) -> np.ndarray:
@@ -28,3 +29,28 @@ def test_live_leads_matches_oracle_on_random_scales() -> None:
     for scale in (1e-9, 1e-7, 1e-5, 1e-3, 1.0):
         seg = (scale * rng.normal(size=(12, 6, 40, 2)))[..., 0].transpose(1, 0, 2).transpose(1, 0, 2)
         np.testing.assert_array_equal(live_leads(seg), _oracle(seg))
+
+
+def test_lower_middle_is_the_second_kth_of_a_partition() -> None:
+    """The largest element before ``mid`` of a partition at ``mid`` equals the (mid-1)-th order statistic that
+    ``np.partition(a, [mid - 1, mid])`` (the code it replaced) places: ties, zeros, any axis."""
+    rng = np.random.default_rng(5)
+    for n in (2, 4, 8, 210):
+        a = rng.normal(size=(5, n, 3)).astype(np.float32)
+        a[1] = 0.0
+        a[2] = np.round(a[2])
+        for axis in range(a.ndim):
+            mid = a.shape[axis] // 2
+            if mid == 0:
+                continue
+            oracle = np.take(np.partition(a, [mid - 1, mid], axis=axis), mid - 1, axis=axis)
+            np.testing.assert_array_equal(lower_middle(np.partition(a, mid, axis=axis), mid, axis), oracle)
+
+
+def test_beat_context_median_is_np_median() -> None:
+    rng = np.random.default_rng(9)
+    for n in (1, 2, 7, 210):
+        a = rng.normal(size=(n, 2, 6))
+        a[:, 1, ::2] = np.round(a[:, 1, ::2])
+        for axis in (0, -1):
+            np.testing.assert_array_equal(_median(a, axis), np.median(a, axis=axis))
