@@ -186,8 +186,10 @@ def _row_percentile(rows: np.ndarray, q: float) -> np.ndarray:
     lo = int(np.floor(index))
     hi = min(lo + 1, n - 1)
     t = float(index - lo)
-    part = np.partition(rows, [lo, hi] if hi > lo else [lo], axis=1)
-    a, b = part[:, lo], part[:, hi]
+    # one partition at ``hi``; the ``lo`` = hi - 1 statistic is the largest element before it (the same value
+    # as a second kth, which numpy's partition makes slow: 265 -> 150 µs on 1500 17-wide rows)
+    part = np.partition(rows, hi, axis=1)
+    a, b = (part[:, :hi].max(axis=1) if hi > lo else part[:, lo]), part[:, hi]
     d = b - a
     return b - d * (1 - t) if t >= 0.5 else a + d * t
 
