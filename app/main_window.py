@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from anyecg_model.timebase import TimeBase, hms
 
 from .dialogs import show_message
 from .docks import DockLayout, scrolling
-from .gc_policy import resettle_after_recording
+from .gc_policy import import_frozen, resettle_after_recording
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
 from .menus import build_menus, build_toolbar
@@ -51,6 +52,9 @@ BACKGROUND_START_MS = 1000
 #: the panels hidden at start are built this long after the first paint (ms): after the paint reaches the screen
 #: and after a cached heart-rate lane is drawn (~50 ms), whose GUI-thread work they would otherwise delay
 DEFERRED_INSTALL_MS = 100
+#: the deferred panels' modules, imported by a worker thread before the GUI thread builds the panels: their
+#: ~45-60 ms of imports (more while a families job imports SciPy) would otherwise be one GUI-thread gap (issue 18)
+DEFERRED_IMPORTS = ("app.training.panel",)
 #: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
 RESTING_ECG_MAX_S = 12.0
 #: The status bar says the traces are decimated only above this many samples per pixel column.
@@ -63,6 +67,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
 
     recordingOpened = QtCore.Signal(object)
     recordingClosed = QtCore.Signal()
+    _deferredImported = QtCore.Signal()  # from the worker thread of _import_then_install_deferred
     viewRangeChanged = QtCore.Signal(float, float)
 
     # the features (app/window_api.py FEATURES), None until installed
@@ -152,7 +157,8 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         from .demo_banner import install_demo_bar  # what a built-in demo is, and the other one a click away
 
         install_demo_bar(self)
-        self._deferred_done = False
+        self._deferred_done = self._deferred_importing = False
+        self._deferredImported.connect(self._install_deferred, QtCore.Qt.ConnectionType.QueuedConnection)
         self._panels_menu.aboutToShow.connect(self._install_deferred)  # lists every panel, even the deferred
         # with no file to open, the deferred panels are built a second after start; a file's first paint does it
         QtCore.QTimer.singleShot(BACKGROUND_START_MS, self._install_deferred_unless_opening)
@@ -285,7 +291,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         """Start building the pyramid and the heart-rate lane of the recording opened last (once); build the
         panels hidden at start once this paint is done."""
         if not self._deferred_done:
-            QtCore.QTimer.singleShot(DEFERRED_INSTALL_MS, self._install_deferred)
+            QtCore.QTimer.singleShot(DEFERRED_INSTALL_MS, self._import_then_install_deferred)
         recording, self._background_pending = self._background_pending, None
         if recording is None or recording is not self.recording:
             return
@@ -309,9 +315,28 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
 
         training_panel(self)
 
+    def _import_then_install_deferred(self) -> None:
+        """Import the deferred panels' modules in a worker thread, then build them on the GUI thread (queued):
+        the event loop keeps turning during the imports."""
+        if self._deferred_done or self._deferred_importing:
+            return
+        self._deferred_importing = True
+
+        def work() -> None:
+            try:
+                import_frozen(*DEFERRED_IMPORTS)
+            except Exception:  # noqa: BLE001 — the GUI thread's build imports again and reports it
+                log.exception("importing the deferred panels failed")
+            try:
+                self._deferredImported.emit()
+            except RuntimeError:  # the window was deleted meanwhile
+                pass
+
+        threading.Thread(target=work, name="deferred-imports", daemon=True).start()
+
     def _install_deferred_unless_opening(self) -> None:
         if self._background_pending is None:  # else the recording's first paint installs them
-            self._install_deferred()
+            self._import_then_install_deferred()
 
     def close_recording(self) -> None:
         self._background_pending = None

@@ -101,3 +101,44 @@ def test_viewer_imports_what_the_first_paint_does_not_show_after_it(edf_file, tm
     assert res.returncode == 0, res.stderr
     assert "at paint: \n" in res.stdout  # none of them before the first paint
     assert "training after: True" in res.stdout  # built (hidden) once the paint is done
+
+
+#: records the thread that first looks up app.training.panel, then lets the normal finders import it
+IMPORT_THREAD_PROBE = """
+import os, sys, threading
+from PySide6 import QtCore, QtWidgets
+importer = []
+class Spy:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "app.training.panel":
+            importer.append(threading.current_thread() is threading.main_thread())
+        return None
+sys.meta_path.insert(0, Spy)
+app = QtWidgets.QApplication([])
+from app.main_window import MainWindow
+win = MainWindow()
+win.show()
+assert win.open_path({path!r})
+deadline = QtCore.QDeadlineTimer(60_000)
+while win.training is None and not deadline.hasExpired():
+    app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+print("built:", win.training is not None and not win.training.dock.isVisible())
+print("imported on the GUI thread:", importer)
+win.close()
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+
+def test_the_deferred_panel_is_imported_by_a_worker_and_built_hidden(edf_file, tmp_path):
+    """Issue 18: the training panel's ~45-60 ms of imports (more while a families job imports SciPy) were one
+    event-loop gap of 120-170 ms when grouping began; a worker imports them, the GUI thread only builds."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path), ANYECG_CACHE=str(tmp_path / "c"),
+               PYTHONPATH=str(REPO))
+    res = subprocess.run([sys.executable, "-c", IMPORT_THREAD_PROBE.format(path=str(edf_file))], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert "built: True" in res.stdout
+    assert "imported on the GUI thread: [False]" in res.stdout
