@@ -61,3 +61,35 @@ def test_no_signal_or_no_beats_give_zeros_not_errors():
     assert pacing_features(np.ones((1, 5000), np.float32), np.zeros(0, np.int64), 360.0).shape == (0, 4)
     edge = pacing_features(np.random.default_rng(0).normal(size=(1, 500)).astype(np.float32), np.array([0, 499]), 250.0)
     assert np.isfinite(edge).all()
+
+
+def _pacing_features_fancy_gather(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
+    """The features as computed before ``np.take``: the stretches gathered by fancy indexing (the oracle)."""
+    from anyecg_model.vocabulary.pacing_spike import AFTER_S, BEFORE_S
+    x = np.atleast_2d(np.asarray(signal, np.float32))
+    out = np.zeros((len(peaks), len(PACING_FEATURES)), np.float32)
+    b, a = int(round(BEFORE_S * fs)), int(round(AFTER_S * fs))
+    seg = x[:, np.clip(np.arange(-b, a + 1)[:, None] + peaks[None, :], 0, x.shape[1] - 1)]
+    span = seg.max(1) - seg.min(1)
+    live = np.flatnonzero(span.max(1) > 1e-6)
+    seg, span = seg[live], span[live]
+    d1, d2 = np.abs(np.diff(seg, axis=1)), np.abs(np.diff(seg, 2, axis=1))
+    m1 = d1.max(1) * fs
+    sharp = d2.max(1) * (fs * fs / 1000.0) / m1.clip(min=1e-6)
+    ctx = np.log(m1.clip(min=1e-6) / np.median(m1, axis=1, keepdims=True).clip(min=1e-6))
+    lead = sharp.argmax(0)
+    at = d2[lead, :, np.arange(len(peaks))].argmax(-1) + 1
+    out[:, 0], out[:, 1], out[:, 2] = sharp.max(0), (m1 / span.clip(min=1e-3)).max(0), ctx.max(0)
+    out[:, 3] = (at - b) * 1000.0 / fs
+    return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def test_pacing_features_equal_the_fancy_indexing_gather():
+    rng = np.random.default_rng(11)
+    fs = 360.0
+    x = rng.normal(0.0, 0.2, (3, 7200)).astype(np.float32)
+    x[1] = 0.0  # a dead lead
+    x[2, 1000:1002] += 5.0  # a stimulus-like spike
+    peaks = np.sort(np.concatenate([[0, 5, 7199], rng.integers(0, 7200, 40)]))
+    got = pacing_features(x, peaks, fs)
+    assert got.tobytes() == _pacing_features_fancy_gather(x, peaks, fs).tobytes()
