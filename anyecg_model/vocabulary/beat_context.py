@@ -96,7 +96,7 @@ def beat_matrix(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
     padded = np.zeros((S, n + b + a), np.float32)
     padded[:, b:b + n] = signal
     idx = np.asarray(peaks, np.int64).clip(0, n - 1)[:, None] + np.arange(b + a)[None, :]
-    seg = padded[:, idx].transpose(1, 0, 2)
+    seg = np.take(padded, idx, axis=1).transpose(1, 0, 2)  # the gather padded[:, idx], several times faster
     return seg - np.expand_dims(_median(seg, -1), -1)
 
 

@@ -54,3 +54,18 @@ def test_beat_context_median_is_np_median() -> None:
         a[:, 1, ::2] = np.round(a[:, 1, ::2])
         for axis in (0, -1):
             np.testing.assert_array_equal(_median(a, axis), np.median(a, axis=axis))
+
+
+def test_beat_matrix_equals_the_fancy_indexing_gather() -> None:
+    """``beat_matrix`` gathers with ``np.take``; the old ``padded[:, idx]`` code is the oracle (to the bit)."""
+    from anyecg_model.vocabulary.beat_context import BEAT_AFTER_S, BEAT_BEFORE_S
+    rng = np.random.default_rng(13)
+    fs = 300.0
+    signal = rng.normal(0.0, 0.3, (2, 3000)).astype(np.float32)
+    peaks = np.sort(np.concatenate([[0, 2999], rng.integers(0, 3000, 25)]))
+    b, a = int(round(BEAT_BEFORE_S * fs)), int(round(BEAT_AFTER_S * fs))
+    padded = np.zeros((2, 3000 + b + a), np.float32)
+    padded[:, b:b + 3000] = signal
+    seg = padded[:, peaks.clip(0, 2999)[:, None] + np.arange(b + a)[None, :]].transpose(1, 0, 2)
+    want = seg - np.expand_dims(_median(seg, -1), -1)
+    assert beat_matrix(signal, peaks, fs).tobytes() == want.tobytes()
