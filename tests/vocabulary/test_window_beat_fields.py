@@ -124,3 +124,24 @@ def test_exact_median_is_np_median_to_the_bit():
     a[1, 4] = np.nan
     want, got = np.median(a, axis=1), exact_median(a, 1)
     assert np.isnan(got[1]) and want.tobytes() == got.tobytes()
+
+
+def test_window_beat_segments_equal_the_fancy_indexing_gather():
+    """``np.take`` over the windows laid end to end gathers what the old fancy indexing by (window, sample) did
+    (the oracle, kept here): the same float32 bytes, dead slots and edge beats included."""
+    from anyecg_model.vocabulary.beat_inputs import exact_median, window_beat_segments
+    from anyecg_model.vocabulary.model_input import MORPH_AFTER, MORPH_BEFORE
+    rng = np.random.default_rng(17)
+    W, S, n, T = 4, 3, 900, MORPH_BEFORE + MORPH_AFTER
+    signals = rng.normal(0.0, 0.3, (W, S, n)).astype(np.float32)
+    signals[:, 1] = 0.0  # a slot dead in every window
+    window = rng.integers(0, W, 30)
+    peaks = np.concatenate([[0, n - 1], rng.integers(0, n, 28)])
+    rows = np.array([0, 2])
+    padded = np.zeros((W, len(rows), n + T), np.float32)
+    padded[:, :, MORPH_BEFORE:MORPH_BEFORE + n] = signals[:, rows]
+    idx = peaks.clip(0, n - 1)[:, None] + np.arange(T)[None, :]
+    seg = padded[window[:, None], :, idx].transpose(0, 2, 1)
+    want = np.zeros((len(peaks), S, T), np.float32)
+    want[:, rows] = seg - exact_median(seg, -1)[..., None]
+    assert window_beat_segments(signals, window, peaks).tobytes() == want.tobytes()
