@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from anyecg_model.timebase import TimeBase, hms
 
 from .dialogs import show_message
 from .docks import DockLayout, scrolling
-from .gc_policy import import_frozen, resettle_after_recording
+from .gc_policy import resettle_after_recording
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
 from .menus import build_menus, build_toolbar
@@ -49,12 +48,6 @@ MENU_NAMES = ("File", "View", "Navigate", "Tools", "Model", "Help")
 HR_LANE_MIN_S = 60.0
 #: The pyramid and heart-rate workers start after the first paint, or after this many ms when none came (hidden trace).
 BACKGROUND_START_MS = 1000
-#: the panels hidden at start are built this long after the first paint (ms): after the paint reaches the screen
-#: and after a cached heart-rate lane is drawn (~50 ms), whose GUI-thread work they would otherwise delay
-DEFERRED_INSTALL_MS = 100
-#: the deferred panels' modules, imported by a worker thread before the GUI thread builds the panels: their
-#: ~45-60 ms of imports (more while a families job imports SciPy) would otherwise be one GUI-thread gap (issue 18)
-DEFERRED_IMPORTS = ("app.training.panel",)
 #: A standard 12-lead at most this long (s) opens in the clinical 3 × 4 layout (setting ``display/auto_3x4``).
 RESTING_ECG_MAX_S = 12.0
 #: The status bar says the traces are decimated only above this many samples per pixel column.
@@ -67,7 +60,6 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
 
     recordingOpened = QtCore.Signal(object)
     recordingClosed = QtCore.Signal()
-    _deferredImported = QtCore.Signal()  # from the worker thread of _import_then_install_deferred
     viewRangeChanged = QtCore.Signal(float, float)
 
     # the features (app/window_api.py FEATURES), None until installed
@@ -147,7 +139,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         install_editing(self)
         from .training import install_training  # Model ▸ Fine-tune on my recordings…, Model version (app/training)
 
-        install_training(self)  # its panel is built after the first paint (_install_deferred) or on first use
+        install_training(self)  # its panel is built on first use (its actions, View ▸ Panels), never before
         from .file_notice import install_file_notice  # a truncated or repaired file says so over the traces
 
         install_file_notice(self)
@@ -157,11 +149,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         from .demo_banner import install_demo_bar  # what a built-in demo is, and the other one a click away
 
         install_demo_bar(self)
-        self._deferred_done = self._deferred_importing = False
-        self._deferredImported.connect(self._install_deferred, QtCore.Qt.ConnectionType.QueuedConnection)
-        self._panels_menu.aboutToShow.connect(self._install_deferred)  # lists every panel, even the deferred
-        # with no file to open, the deferred panels are built a second after start; a file's first paint does it
-        QtCore.QTimer.singleShot(BACKGROUND_START_MS, self._install_deferred_unless_opening)
+        self._panels_menu.aboutToShow.connect(self._install_on_demand)  # lists every panel, the unbuilt too
 
     # ------------------------------------------------------------------ extension API
     def menu(self, name: str) -> QtWidgets.QMenu:
@@ -288,10 +276,7 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
         self.trace.setFocus()
 
     def _start_background(self) -> None:
-        """Start building the pyramid and the heart-rate lane of the recording opened last (once); build the
-        panels hidden at start once this paint is done."""
-        if not self._deferred_done:
-            QtCore.QTimer.singleShot(DEFERRED_INSTALL_MS, self._import_then_install_deferred)
+        """Start building the pyramid and the heart-rate lane of the recording opened last (once)."""
         recording, self._background_pending = self._background_pending, None
         if recording is None or recording is not self.recording:
             return
@@ -306,37 +291,15 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
             self._hr_worker.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
             self._hr_worker.start()
 
-    def _install_deferred(self) -> None:
-        """Build what the first paint does not show (once): the training panel (~20–40 ms of imports)."""
-        if self._deferred_done:
-            return
-        self._deferred_done = True
+    def _install_on_demand(self) -> None:
+        """Build the panels that are hidden until used (the training panel), e.g. for View ▸ Panels to list them.
+
+        Not built after the first paint: its ~100 ms of imports and widgets on the GUI thread (or a full
+        collection after them) landed in the user's first scroll steps, a Families job or the analysis
+        (10-s scroll p95 41 ms, a 50-ms gap while analysing, 120-170 ms while grouping; 2026-12-07)."""
         from .training import training_panel
 
         training_panel(self)
-
-    def _import_then_install_deferred(self) -> None:
-        """Import the deferred panels' modules in a worker thread, then build them on the GUI thread (queued):
-        the event loop keeps turning during the imports."""
-        if self._deferred_done or self._deferred_importing:
-            return
-        self._deferred_importing = True
-
-        def work() -> None:
-            try:
-                import_frozen(*DEFERRED_IMPORTS)
-            except Exception:  # noqa: BLE001 — the GUI thread's build imports again and reports it
-                log.exception("importing the deferred panels failed")
-            try:
-                self._deferredImported.emit()
-            except RuntimeError:  # the window was deleted meanwhile
-                pass
-
-        threading.Thread(target=work, name="deferred-imports", daemon=True).start()
-
-    def _install_deferred_unless_opening(self) -> None:
-        if self._background_pending is None:  # else the recording's first paint installs them
-            self._import_then_install_deferred()
 
     def close_recording(self) -> None:
         self._background_pending = None

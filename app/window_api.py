@@ -47,8 +47,8 @@ class WindowServices(Protocol):
     Signals: ``recordingOpened(Recording)``, ``recordingClosed()``, ``viewRangeChanged(t0_s, t1_s)``.
 
     Features (None until installed, see :data:`FEATURES`): ``export``, ``model``, ``editing``, ``training``,
-    ``file_notice``, ``families``, ``demo_bar``. ``training`` (a dock hidden at start) is built after the window's
-    first paint or by its first action (``app.training.training_panel(window)`` builds it at once when needed).
+    ``file_notice``, ``families``, ``demo_bar``. ``training`` (a dock hidden at start) is built on first use: its
+    actions or View ▸ Panels (``app.training.training_panel(window)`` builds it at once when needed).
     """
 
     settings: "ViewerSettings"

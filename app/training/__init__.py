@@ -2,8 +2,8 @@
 and after. ``install_training(window)`` adds the Model-menu actions to a :class:`~app.main_window.MainWindow`
 (``Fine-tune on my recordings…`` and ``Model version``: the shipped default or one of the user's versions);
 the panel itself (``window.training``, a floating ``Training`` dock, hidden at start) is built by
-:func:`training_panel`: by the window after its first paint, or by the first action that needs it, so opening a
-file never waits for the training modules (issue 19: first paint ≤ 1 s)."""
+:func:`training_panel` when first needed (its actions, View ▸ Panels), so neither opening a file nor the first
+scroll steps wait for the training modules (issue 19: first paint ≤ 1 s, 16 ms per step)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -48,8 +48,8 @@ def test_the_main_window_offers_what_the_api_lists(window):
         name for name, value in vars(WindowServices).items() if callable(value) and not name.startswith("_")}
     assert {"trace", "recording", "menu", "add_dock", "register_feature", "model", "editing"} <= listed
     assert [name for name in sorted(listed) if not hasattr(window, name)] == []
-    assert [name for name in FEATURES if getattr(window, name) is None] == ["training"]  # built after the paint
-    window._install_deferred()
+    assert [name for name in FEATURES if getattr(window, name) is None] == ["training"]  # built on first use
+    window._install_on_demand()
     assert all(getattr(window, name) is not None for name in FEATURES)  # every feature installed
     assert window.model.window is window
     with pytest.raises(ValueError, match="unknown window feature"):
