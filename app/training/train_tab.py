@@ -13,9 +13,6 @@ from anyecg_model.train.finetune.job import JobEvent
 TRAIN_CHOICES = (("Head only (fast: backbone frozen)", "head"), ("Last layers + head", "last"),
                  ("Full fine-tuning", "full"))
 DEVICE_CHOICES = (("Automatic (GPU when available)", "auto"), ("CPU", "cpu"), ("CUDA GPU", "cuda"))
-#: the plots are built one per event-loop turn, this many ms apart, after the tab: each pyqtgraph plot takes
-#: ~13 ms of the GUI thread (more while a worker holds the interpreter lock), the tab without them ~3 ms (issue 18)
-PLOT_TURN_MS = 1
 METRIC_NAMES = {"jkappa": "jκ", "F1_mean_NAO": "mean F1 (N, A, O)", "AUROC": "AUROC", "r": "Pearson r"}
 
 
@@ -103,56 +100,27 @@ class TrainTab(QtWidgets.QWidget):
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status)
-        self._plots = lay
-        self.loss_plot = self.metric_plot = None  # built one per event-loop turn (see build_next_plot)
-        self.train_curve = self.val_curve = self.metric_curve = None
-        QtCore.QTimer.singleShot(PLOT_TURN_MS, self._build_plots_in_turns)
+        self.loss_plot = pg.PlotWidget(title="Loss per epoch")
+        self.loss_plot.setBackground("w")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), symbol="o",
+                                               symbolSize=6, symbolBrush="#1f77b4", name="training")
+        self.val_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#d62728", width=2), symbol="s",
+                                             symbolSize=6, symbolBrush="#d62728", name="validation")
+        self.metric_plot = pg.PlotWidget(title="Validation metric per epoch")
+        self.metric_plot.setBackground("w")
+        self.metric_plot.setLabel("bottom", "epoch")
+        self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen("#2ca02c", width=2), symbol="o",
+                                                  symbolSize=6, symbolBrush="#2ca02c")
+        for p in (self.loss_plot, self.metric_plot):
+            p.showGrid(x=True, y=True, alpha=0.3)
+            p.getAxis("bottom").setTickSpacing(1, 1)  # whole epochs
+            p.setMinimumHeight(150)
+        lay.addWidget(self.loss_plot, 1)
+        lay.addWidget(self.metric_plot, 1)
         self.history: list[dict] = []
         self.set_running(False, can_resume=False)
-
-    # ------------------------------------------------------------------ plots
-    def build_next_plot(self) -> bool:
-        """Build the next missing plot (loss, then metric); returns whether one was built."""
-        if self.loss_plot is None:
-            self.loss_plot = self._new_plot("Loss per epoch")
-            self.loss_plot.addLegend(offset=(-10, 10))
-            self.train_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2), symbol="o",
-                                                   symbolSize=6, symbolBrush="#1f77b4", name="training")
-            self.val_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#d62728", width=2), symbol="s",
-                                                 symbolSize=6, symbolBrush="#d62728", name="validation")
-            return True
-        if self.metric_plot is None:
-            self.metric_plot = self._new_plot("Validation metric per epoch")
-            self.metric_curve = self.metric_plot.plot([], [], pen=pg.mkPen("#2ca02c", width=2), symbol="o",
-                                                      symbolSize=6, symbolBrush="#2ca02c")
-            return True
-        return False
-
-    def ensure_plots(self) -> None:
-        """Build the plots not built yet, at once (before they are drawn into)."""
-        while self.build_next_plot():
-            pass
-
-    def _build_plots_in_turns(self) -> None:
-        try:
-            if self.build_next_plot():
-                QtCore.QTimer.singleShot(PLOT_TURN_MS, self._build_plots_in_turns)
-        except RuntimeError:  # the tab was deleted meanwhile
-            pass
-
-    def _new_plot(self, title: str) -> pg.PlotWidget:
-        p = pg.PlotWidget(title=title)
-        p.setBackground("w")
-        p.setLabel("bottom", "epoch")
-        p.showGrid(x=True, y=True, alpha=0.3)
-        p.getAxis("bottom").setTickSpacing(1, 1)  # whole epochs
-        p.setMinimumHeight(150)
-        self._plots.addWidget(p, 1)
-        return p
-
-    def showEvent(self, event) -> None:
-        self.ensure_plots()
-        super().showEvent(event)
 
     # ------------------------------------------------------------------ settings
     def set_cuda_available(self, available: bool) -> None:
@@ -213,7 +181,6 @@ class TrainTab(QtWidgets.QWidget):
             self.status.setText("training")
 
     def _redraw(self) -> None:
-        self.ensure_plots()
         ep = [h["epoch"] for h in self.history]
         self.train_curve.setData(ep, [_num(h.get("train_loss")) for h in self.history])
         self.val_curve.setData(ep, [_num(h.get("val_loss")) for h in self.history])
