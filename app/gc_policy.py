@@ -35,9 +35,11 @@ for the GIL each time). :func:`import_frozen` holds full collections off during 
 threshold no count reaches; generations 0 and 1 still run), collects the young generations, then freezes: the
 import's objects are never traversed again. There is no way to freeze only them, so the open recording's
 state (a few thousand objects: it keeps its data in arrays, which the collector does not track) is frozen
-with them; :func:`resettle_after_recording`, called when a recording replaces the previous one, unfreezes,
-collects once and freezes again, so the previous recording's cyclic garbage is reclaimed then. That full
-collection (≈ the start-up one) costs the opening a GUI-thread pause, only in sessions that ran such an import.
+with them and stays frozen: its cyclic garbage, if it has any when that recording is closed, is not reclaimed
+(once per library, so at most twice a session). Tried and removed: unfreezing and collecting the whole heap when
+the next recording was opened. That collection, inside the open's Qt event, destroyed pyqtgraph items whose
+C++ objects Qt still had work for, and aborted the process ("pure virtual method called": the full test run
+died at the next test's event processing, 2026-12-07).
 Not chosen: importing these libraries at start-up (~2 s before the first paint, which has a 1-s target), or
 after the first paint at idle (the user may never group or learn; and it would freeze the recording's state
 just the same); keeping full collections off for the whole job (the collection postponed, not avoided).
@@ -64,7 +66,6 @@ log = logging.getLogger(__name__)
 FULL_COLLECTIONS_HELD = 1 << 30
 
 _import_lock = threading.Lock()
-_recording_state_frozen = False  # an import_frozen froze the then open recording's state with its import
 
 
 def settle_startup_heap() -> int:
@@ -82,9 +83,8 @@ def settle_startup_heap() -> int:
 def import_frozen(*modules: str) -> int:
     """Import ``modules`` (dotted names) with full collections held off, then freeze the objects alive; returns
     how many objects were frozen (0 when every module was imported already). Meant for a worker thread that is
-    about to need a large library (see the module docstring: the open recording's state is frozen too, until
-    :func:`resettle_after_recording`). Import errors propagate; the thresholds are restored in any case."""
-    global _recording_state_frozen
+    about to need a large library (see the module docstring: the open recording's state is frozen too). Import
+    errors propagate; the thresholds are restored in any case."""
     if all(m in sys.modules for m in modules):
         return 0
     with _import_lock:
@@ -99,23 +99,7 @@ def import_frozen(*modules: str) -> int:
             gc.collect(1)  # the import's young garbage (generations 0 and 1 only: cheap)
             gc.freeze()
             gc.set_threshold(young, middle, full)
-            _recording_state_frozen = True
         n = gc.get_freeze_count() - before
         log.debug("%s imported, %d objects frozen in %.0f ms", ", ".join(modules), n, 1000 * (time.perf_counter() - t0))
         return n
 
-
-def resettle_after_recording() -> bool:
-    """A recording replaced the previous one: when :func:`import_frozen` froze a recording's state, unfreeze,
-    collect once (the previous recording's cyclic garbage) and freeze again; returns whether it did. Call it on
-    the GUI thread once the new recording is shown."""
-    if not _recording_state_frozen:
-        return False
-    with _import_lock:
-        t0 = time.perf_counter()
-        gc.unfreeze()
-        found = gc.collect()
-        gc.freeze()
-    log.debug("heap settled again after a new recording: %d unreachable objects, %d frozen, %.0f ms", found,
-              gc.get_freeze_count(), 1000 * (time.perf_counter() - t0))
-    return True

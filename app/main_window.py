@@ -26,7 +26,6 @@ from anyecg_model.timebase import TimeBase, hms
 
 from .dialogs import show_message
 from .docks import DockLayout, scrolling
-from .gc_policy import resettle_after_recording
 from .lanes import BandLaneItem, BeatLaneItem
 from .leads_panel import LeadsPanel
 from .menus import build_menus, build_toolbar
@@ -272,7 +271,6 @@ class MainWindow(ViewControls, QtWidgets.QMainWindow):
             plot.getPlotItem().getAxis("bottom").set_timebase(TimeBase.of(recording))
         self._update_title()
         self.recordingOpened.emit(recording)
-        resettle_after_recording()  # the previous recording's state may have been frozen (see app.gc_policy)
         self.trace.setFocus()
 
     def _start_background(self) -> None:

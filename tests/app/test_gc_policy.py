@@ -1,5 +1,5 @@
 """The viewer's collector policy (app.gc_policy): a job's large import runs no full collection and is frozen;
-the recording state frozen with it is collectable again once another recording is opened.
+opening another recording afterwards runs no whole-heap collection (it aborted the process inside Qt's event).
 
 Each probe runs in a fresh interpreter: freezing, thresholds and imported modules are process-wide."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ BULKY = "TABLE = [(i, {'k': [i]}) for i in range(20_000)]\n"
 HEADER = """
 import gc, sys, threading
 sys.path.insert(0, {tmp!r})
-from app.gc_policy import import_frozen, resettle_after_recording, settle_startup_heap
+from app.gc_policy import import_frozen, settle_startup_heap
 full = []  # thread name of every generation-2 collection started
 gc.callbacks.append(lambda phase, info: phase == 'start' and info['generation'] == 2
                     and full.append(threading.current_thread().name))
@@ -55,25 +55,29 @@ print('again:', import_frozen('bulky_frozen'))
     assert int(out["returned"]) >= 60_000 and out["again"] == "0"
 
 
-def test_recording_state_frozen_with_an_import_is_collected_after_the_next_recording(tmp_path):
+def test_opening_a_recording_after_an_import_leaves_the_frozen_heap_alone(tmp_path):
+    """An unfreeze and whole-heap collection when the next recording opened destroyed pyqtgraph items Qt still
+    had events for ("pure virtual method called": the process aborted); the frozen heap stays as it is."""
     (tmp_path / "bulky.py").write_text(BULKY)
     code = HEADER.format(tmp=str(tmp_path)) + """
-import weakref
-class State:  # a recording's viewer state that refers to itself (cyclic garbage once dropped)
-    pass
-state = State(); state.me = state
-alive = weakref.ref(state)
-print('before any import:', resettle_after_recording())
+from PySide6 import QtWidgets
+app = QtWidgets.QApplication([])
+from app.main_window import MainWindow
+from anyecg_model.demo import demo_12lead
+win = MainWindow()
+win.set_recording(demo_12lead())
 import_frozen('bulky')
-del state
-gc.collect()
-print('after a collection:', alive() is not None)
-print('resettled:', resettle_after_recording(), alive() is not None)
+full[:] = []
+win.set_recording(demo_12lead())
+app.processEvents()
+print('full collections on opening:', len(full))
+win.close()
+sys.stdout.flush()
+import os
+os._exit(0)  # workers of the demo may still run: the probe is done
 """
     out = _run(code, tmp_path)
-    assert "before any import: False" in out
-    assert "after a collection: True" in out  # frozen with the import: no collection reaches it
-    assert "resettled: True False" in out
+    assert "full collections on opening: 0" in out
 
 
 def test_grouping_and_learning_in_the_viewer_run_no_full_collection_on_their_threads(tmp_path):
