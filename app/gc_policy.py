@@ -37,10 +37,10 @@ import's objects are never traversed again. There is no way to freeze only them,
 state (a few thousand objects: it keeps its data in arrays, which the collector does not track) is frozen
 with them and stays frozen: its cyclic garbage, if it has any when that recording is closed, is not reclaimed
 (once per library, so at most twice a session). Tried and removed: unfreezing and collecting the whole heap when
-the next recording was opened. With it, the full test run aborted three times at the same test ("pure virtual
-method called" in Qt's event processing, after a families job had frozen the heap); without it, it passed. The
-likely mechanism, not proven: that collection, inside the open's Qt event, destroyed Python-owned Qt items (e.g.
-pyqtgraph's) that Qt still had work for (2026-12-07).
+the next recording was opened: a whole-heap collection inside the open's Qt event, destroying whatever Qt
+objects had become garbage at a moment Qt may still have work for them. It was suspected of the test run's
+"pure virtual method called" aborts (README), but the aborts went on without it (2026-12-07): removed as a risk,
+not as the proven cause.
 Not chosen: importing these libraries at start-up (~2 s before the first paint, which has a 1-s target), or
 after the first paint at idle (the user may never group or learn; and it would freeze the recording's state
 just the same); keeping full collections off for the whole job (the collection postponed, not avoided).
