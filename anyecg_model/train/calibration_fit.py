@@ -30,13 +30,25 @@ def record_probabilities(task: str, pred, cal: Calibration) -> tuple[np.ndarray,
     y, s, rec = pred.y[keep], np.asarray(pred.score, np.float64)[keep], pred.record[keep]
     recs, first, inv = np.unique(rec, return_index=True, return_inverse=True)
     labels, count = y[first].astype(int), np.bincount(inv, minlength=len(recs))
-    if task == "rhythm":
-        p = cal.rhythm_probabilities(s)
-        total = np.zeros((len(recs), p.shape[1]))
-        np.add.at(total, inv, p)
-        return labels, total / count[:, None]
-    pa = cal.anomaly_probability(np.bincount(inv, s, minlength=len(recs)) / count)
-    return labels, np.stack([1 - pa, pa], 1)
+    return labels, RECORD_PROBABILITIES[task](s, inv, count, cal)
+
+
+def _rhythm_records(s: np.ndarray, inv: np.ndarray, count: np.ndarray, cal: Calibration) -> np.ndarray:
+    """Rhythm: the mean of each record's calibrated window probabilities (R, classes)."""
+    p = cal.rhythm_probabilities(s)
+    total = np.zeros((len(count), p.shape[1]))
+    np.add.at(total, inv, p)
+    return total / count[:, None]
+
+
+def _anomaly_records(s: np.ndarray, inv: np.ndarray, count: np.ndarray, cal: Calibration) -> np.ndarray:
+    """Anomaly: the calibrated probability of each record's mean window logit, as (R, 2) normal/abnormal."""
+    pa = cal.anomaly_probability(np.bincount(inv, s, minlength=len(count)) / count)
+    return np.stack([1 - pa, pa], 1)
+
+
+#: how each calibrated head turns window scores into record probabilities, as the analyzer does
+RECORD_PROBABILITIES = {"rhythm": _rhythm_records, "anomaly": _anomaly_records}
 
 
 def nll(labels: np.ndarray, prob: np.ndarray) -> float:
