@@ -152,3 +152,30 @@ def two_means(f: np.ndarray, iterations: int = 20) -> np.ndarray:
         second = new
         a, b = np.median(f[~second], axis=0), np.median(f[second], axis=0)
     return second
+
+
+def split_1d(x: np.ndarray) -> np.ndarray | None:
+    """Best split of the values ``x`` into a lower and an upper group (the cut with the largest between-group
+    variance, Otsu's criterion; exact in one dimension): bool mask of the lower group, None when all are equal."""
+    x = np.asarray(x, np.float64)
+    if len(x) < 2:
+        return None
+    order = np.argsort(x, kind="stable")
+    s = x[order]
+    if s[0] == s[-1]:
+        return None
+    n = len(s)
+    k = np.arange(1, n)
+    below = np.cumsum(s)[:-1]
+    between = k * (n - k) * (below / k - (s.sum() - below) / (n - k)) ** 2
+    between[s[1:] == s[:-1]] = -1.0  # cut only between distinct values
+    low = np.zeros(n, bool)
+    low[order[: int(between.argmax()) + 1]] = True
+    return low
+
+
+def prematurity_split(prematurity: np.ndarray) -> np.ndarray | None:
+    """Premature members of a family: the lower group of :func:`split_1d` on log(pre-RR / local RR) (what a
+    Holter technician does splitting a normal-shaped family by prematurity; the dock's ``E``). None when the
+    members cannot be split (fewer than two, or all equally timed)."""
+    return split_1d(np.log(np.clip(np.asarray(prematurity, np.float64), 1e-3, None)))

@@ -7,7 +7,7 @@ Usage::
         s.family, s.count, s.share, s.label, s.label_share, s.median_prematurity, s.median_wave
     fam.atypical_members(0)            # beat indices of family 0, most atypical first
     changed = fam.relabel(2, "V")      # beat indices whose label changed
-    new = fam.split(1); fam.merge(0, 3)
+    new = fam.split(1); early = fam.split_by_prematurity(0); fam.merge(0, 3)
 
 Labels are indices into :data:`~anyecg_model.vocabulary.labels.BEAT_CLASSES` (−1: none). Family ids stay stable
 under split (the new family takes a fresh id) and merge (the merged id becomes empty).
@@ -21,7 +21,7 @@ import numpy as np
 
 from ..io.recording import Recording
 from ..vocabulary.labels import BEAT_CLASSES
-from .cluster import FamilyConfig, cluster_beats, family_features, two_means
+from .cluster import FamilyConfig, cluster_beats, family_features, prematurity_split, two_means
 from .features import qrs_width_amplitude, rr_prematurity, shape_vectors
 from .waves import BeatWaves, beat_waves
 
@@ -138,6 +138,17 @@ class BeatFamilies:
             second = ~second
         new = int(self.assignment.max()) + 1
         self.assignment[m[second]] = new
+        return new
+
+    def split_by_prematurity(self, family: int) -> int | None:
+        """Split the family's premature members (pre-RR / local RR below the best 1-D cut,
+        :func:`~.cluster.prematurity_split`) off into a new family; returns its id (None if it cannot be split)."""
+        m = self.members(family)
+        early = prematurity_split(self.rr[m, 2])
+        if early is None:
+            return None
+        new = int(self.assignment.max()) + 1
+        self.assignment[m[early]] = new
         return new
 
     def merge(self, into: int, other: int) -> np.ndarray:

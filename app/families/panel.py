@@ -2,11 +2,12 @@
 band) with its count, share, dominant label and confidence, and RR prematurity.
 
 Keys while the list has the focus: N S V F Q P relabel the whole selected family (one undoable, journalled edit
-of the annotation store), ``/`` splits it in two, M merges it into the family above, ] and [ step through its
-members from the most atypical (the trace centres on the beat), L learns this patient: the pending model
-suggestions adapt to the confirmed labels (one undoable edit; the adaptation is saved with the recording's
-annotation journal, :func:`~anyecg_model.families.adapt.adaptation_path`, and applied again to new suggestions
-when the file is reopened and analysed; a recording with no file keeps it for the session only).
+of the annotation store), ``/`` splits it in two by shape, E splits its premature members off (pre-RR / local RR
+below the best cut; the new family is selected, so S then relabels them), M merges it into the family above,
+] and [ step through its members from the most atypical (the trace centres on the beat), L learns this patient:
+the pending model suggestions adapt to the confirmed labels (one undoable edit; the adaptation is saved with the
+recording's annotation journal, :func:`~anyecg_model.families.adapt.adaptation_path`, and applied again to new
+suggestions when the file is reopened and analysed; a recording with no file keeps it for the session only).
 Grouping runs in a background thread; label edits made anywhere update the families' labels at once, and a beat
 added or deleted asks for a regroup.
 """
@@ -128,8 +129,8 @@ class FamiliesPanel(QtWidgets.QWidget):
         self.list.setIconSize(QtCore.QSize(ICON_W, ICON_H))
         self.list.setSpacing(2)
         self.list.installEventFilter(self)
-        help_ = QtWidgets.QLabel("N S V F Q P relabel family · / split · M merge up · ] [ atypical members · "
-                                 "L learn this patient")
+        help_ = QtWidgets.QLabel("N S V F Q P relabel family · / split · E split off premature · M merge up · "
+                                 "] [ atypical members · L learn this patient")
         help_.setWordWrap(True)
         help_.setStyleSheet("color: gray")
         layout = QtWidgets.QVBoxLayout(self)
@@ -293,6 +294,22 @@ class FamiliesPanel(QtWidgets.QWidget):
         new = self.families.split(f)
         self._cursor.pop(f, None)
         self.refresh()
+        return new
+
+    def split_premature_selected(self) -> int | None:
+        """Split the selected family's premature members off (:meth:`BeatFamilies.split_by_prematurity`) and
+        select them; returns the new family (None when the members are all equally timed)."""
+        f = self.selected_family()
+        if f is None or self.families is None:
+            return None
+        new = self.families.split_by_prematurity(f)
+        if new is None:
+            self.status.setText("This family's beats are all equally timed: nothing premature to split off.")
+            return None
+        self._cursor.pop(f, None)
+        self.refresh()
+        self.list.setCurrentRow(next(i for i in range(self.list.count())
+                                     if self.list.item(i).data(QtCore.Qt.ItemDataRole.UserRole) == new))
         return new
 
     def merge_selected_up(self) -> bool:
@@ -475,6 +492,9 @@ class FamiliesPanel(QtWidgets.QWidget):
                 return True
             if text == "/":
                 self.split_selected()
+                return True
+            if text == "E":
+                self.split_premature_selected()
                 return True
             if text == "M":
                 self.merge_selected_up()

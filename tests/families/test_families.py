@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anyecg_model.families.cluster import FamilyConfig, cluster_beats, max_families, two_means
+from anyecg_model.families.cluster import (FamilyConfig, cluster_beats, max_families, prematurity_split,
+                                            split_1d, two_means)
 from anyecg_model.families.features import rr_prematurity
 from anyecg_model.families.model import group_recording
 from anyecg_model.io import open_recording
@@ -109,3 +110,29 @@ def test_premature_normal_shaped_beats_form_their_own_family(tmp_path):
     s_fams = [s for s in fam.summaries() if s.label == "S"]
     assert sum(s.count for s in s_fams) >= 0.9 * (y == 1).sum()
     assert all(s.label_share == 1.0 and s.median_prematurity < 0.8 for s in s_fams)
+
+
+def test_split_1d_cuts_at_the_gap_and_prematurity_split_takes_the_early_beats():
+    x = np.array([1.0, 1.1, 0.9, 3.0, 3.2, 1.05, 2.9])
+    assert split_1d(x).tolist() == [True, True, True, False, False, True, False]
+    assert split_1d(np.ones(5)) is None and split_1d(np.ones(1)) is None
+    pre_local = np.r_[np.full(40, 1.0), np.full(8, 0.62), np.full(3, 1.4)]  # on time, premature, after pauses
+    early = prematurity_split(pre_local)
+    assert early is not None and early[40:48].all() and not early[:40].any() and not early[48:].any()
+
+
+def test_split_by_prematurity_moves_a_shared_shape_family_s_premature_members(tmp_path):
+    """Premature normal-shaped beats mixed into one family (no prematurity in the grouping) come out with E."""
+    samples, symbols = family_record(tmp_path / "ns", seed=2, p_v=0.0, p_s=0.15)
+    rec = open_recording(tmp_path / "ns.hea")
+    y = _labels(symbols)
+    fam = group_recording(rec, samples / rec.fs, labels=y, cfg=FamilyConfig(prematurity_weight=0.0))
+    f = fam.ids()[0]
+    before = fam.members(f)
+    assert (y[before] == 1).sum() >= 5 and (y[before] == 0).sum() >= 50  # S and N share the family
+    new = fam.split_by_prematurity(f)
+    assert new is not None and new in fam.ids()
+    early = fam.members(new)
+    assert set(np.r_[fam.members(f), early]) == set(before)
+    assert (y[early] == 1).mean() > 0.95 and (y[fam.members(f)] == 0).mean() > 0.95
+    assert fam.summary(new).median_prematurity < 0.8 < fam.summary(f).median_prematurity

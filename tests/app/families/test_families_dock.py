@@ -109,3 +109,41 @@ def test_timers_run_between_icon_batches(qtbot, window, shared_data, monkeypatch
     batches = steps.count("icons")
     assert batches >= 4
     assert "icons, icons" not in ", ".join(steps)
+
+
+def test_e_splits_the_premature_beats_off_a_normal_shaped_family_and_s_relabels_them(qtbot, window, shared_data):
+    """Record 232 (sinus bradycardia with RBBB, 1,382 APCs, long pauses): its largest family holds beats of both
+    kinds (codes R and A); E splits off the earlier-timed members (the APCs) and selects them, S relabels them in one edit."""
+    from app.families import install_families
+
+    dock = install_families(window)
+    assert window.open_path(shared_data / "mitdb" / "232.hea")
+    assert dock.group()
+    qtbot.waitUntil(lambda: dock.families is not None, timeout=120_000)
+    store, fam = dock.controller.store, dock.families
+    dock.list.setCurrentRow(0)
+    dock.list.setFocus()
+    f = dock.selected_family()
+    before = fam.members(f)
+
+    def codes(members):
+        return store.beats.values(dock.row_ids[members], "code", "")
+
+    assert 0.1 < np.mean(codes(before) == "R") < 0.5  # APCs and sinus beats share the family's shape
+    n = dock.list.count()
+    qtbot.keyClick(dock.list, "e")
+    assert dock.list.count() == n + 1
+    new = dock.selected_family()
+    assert new != f and new == max(fam.ids())  # the split-off family is selected
+    early, rest = fam.members(new), fam.members(f)
+    assert len(early) + len(rest) == len(before)
+    assert np.mean(codes(early) == "A") > 0.95 and np.mean(codes(rest) == "R") > 0.9
+    assert np.median(fam.rr[early, 2]) < np.median(fam.rr[rest, 2])
+
+    store.relabel(dock.row_ids[early[:1]].tolist(), "R")  # one of them mislabelled: the family relabel fixes it
+    n_edits = len(store.log.entries)
+    qtbot.keyClick(dock.list, "s")
+    assert len(store.log.entries) == n_edits + 1 and set(codes(early)) == {"S"}
+    assert "S 100 %" in dock.list.currentItem().text()
+    dock.controller.undo()
+    assert codes(early[:1])[0] == "R"
