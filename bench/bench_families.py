@@ -1,19 +1,24 @@
 """Beat families: grouping time on the 24-h MIT-BIH join, and a simulated annotator's effort on DS2 and the join.
 
 Usage: python bench/bench_families.py [--records 100,103,...] [--no-24h] [--given-s 300] [--max-families N]
-[--rounds N] [--split-depth N] [--join-family-prior]
+[--rounds N] [--split-depth N] [--join-family-prior] [--no-prematurity-split] [--no-spans]
 
 The simulated annotator corrects the labels until every reference beat carries its reference AAMI class,
 counting actions, starting from the shipped model's labels (at the reference positions, as in
 ``bench_patient_adaptive.py``, whose model cache it shares):
 
-- beat by beat: one action per wrong beat;
+- beat by beat: one action per wrong beat (also printed: with span relabels, one action per run of consecutive
+  beats of one true class holding a wrong beat, for context);
 - families: the beats grouped by shape; each family (largest first) is settled the cheapest way: left as it is,
-  relabelled to the class most of its members truly have (one action), or split in two (one action, the
-  panel's ``/``) and each half settled alike, two splits deep; then one action per beat still wrong;
+  relabelled to the class most of its members truly have (one action), split in two by shape (one action, the
+  dock's ``/``) or, unless ``--no-prematurity-split``, its premature members split off (one action, the dock's
+  ``E``), each half settled alike, up to ``--split-depth`` splits deep; then the beats still wrong: one action
+  each, or unless ``--no-spans`` (where fewer) one action to accept all suggestions (the review dock's *Accept
+  all ≥*, so the viewer's span relabel reaches them) and one span relabel (drag a span, type the class) per run
+  of consecutive beats of one true class holding a wrong beat;
 - families + adaptation: families as above, then the first ``--given-s`` seconds confirmed (one action per beat
   still wrong there), one action to adapt the rest to them (:mod:`anyecg_model.families.adapt`, the prior being
-  the model's and the family-corrected labels), families again, then one action per beat still wrong.
+  the model's and the family-corrected labels), families again, then the beats still wrong as above.
 
 On the 24-h join (48 records end to end, :func:`anyecg_model.mitdb_join.join_mitdb`) the grouping is timed and
 the families and the adaptation see the whole day as one recording, starting from every beat labelled N (a
@@ -32,7 +37,7 @@ import numpy as np
 from anyecg_model.analysis.analyzer import Analyzer
 from anyecg_model.vocabulary.labels import BEAT_CLASSES
 from anyecg_model.families.adapt import AdaptConfig, PatientModel, beat_features, prior_from_labels
-from anyecg_model.families.cluster import FamilyConfig, two_means
+from anyecg_model.families.cluster import FamilyConfig, prematurity_split, two_means
 from anyecg_model.families.model import group_recording
 from anyecg_model.io import open_recording
 from anyecg_model.mitdb_join import join_mitdb
@@ -40,22 +45,28 @@ from anyecg_model.train.data.corpus import DEFAULT_DATA_DIR, MITDB_DS2
 from bench_patient_adaptive import model_labels, reference
 
 
-def settle(f: np.ndarray, labels: np.ndarray, truth: np.ndarray, depth: int) -> tuple[int, np.ndarray]:
-    """Cheapest way to correct one family's beats (features ``f``): (actions, new labels) counting one action per
-    family relabel, one per split and one per beat left wrong. Options: leave it, relabel it to its majority true
-    class, or (``depth`` > 0, ≥ 20 beats) split it by 2-means and settle each half."""
+def settle(f: np.ndarray, prem: np.ndarray | None, labels: np.ndarray, truth: np.ndarray,
+           depth: int) -> tuple[int, np.ndarray]:
+    """Cheapest way to correct one family's beats (features ``f``, pre-RR / local RR ``prem`` or None): (actions,
+    new labels) counting one action per family relabel, one per split and one per beat left wrong. Options: leave
+    it, relabel it to its majority true class, or (``depth`` > 0, ≥ 20 beats) split it by 2-means on shape (``/``)
+    or by prematurity (``E``, when ``prem`` is given) and settle each half."""
     major = int(np.bincount(truth, minlength=len(BEAT_CLASSES)).argmax())
     best = (int(np.sum(labels != truth)), labels)
     relabel = 1 + int(np.sum(truth != major))
     if relabel < best[0]:
         best = (relabel, np.full(len(labels), major, labels.dtype))
     if depth > 0 and len(labels) >= 20 and best[0] > 1:
-        second = two_means(f)
-        if second.any() and not second.all():
+        splits = [two_means(f)]
+        if prem is not None:
+            splits.append(prematurity_split(prem))
+        for second in splits:
+            if second is None or not second.any() or second.all():
+                continue
             out = labels.copy()
             cost = 1
             for half in (~second, second):
-                c, lab = settle(f[half], labels[half], truth[half], depth - 1)
+                c, lab = settle(f[half], None if prem is None else prem[half], labels[half], truth[half], depth - 1)
                 cost += c
                 out[half] = lab
             if cost < best[0]:
@@ -63,27 +74,40 @@ def settle(f: np.ndarray, labels: np.ndarray, truth: np.ndarray, depth: int) -> 
     return best
 
 
-def family_pass(fam, labels: np.ndarray, truth: np.ndarray, depth: int = 2) -> tuple[np.ndarray, int]:
+def family_pass(fam, labels: np.ndarray, truth: np.ndarray, depth: int = 2,
+                premature: bool = True) -> tuple[np.ndarray, int]:
     """Settle every family (largest first, :func:`settle`); (labels, actions spent on relabels and splits)."""
     labels = labels.copy()
     actions = 0
     for f in fam.ids():
         m = fam.members(f)
-        cost, new = settle(fam.features[m], labels[m], truth[m], depth)
+        cost, new = settle(fam.features[m], fam.rr[m, 2] if premature else None, labels[m], truth[m], depth)
         actions += cost - int(np.sum(new != truth[m]))
         labels[m] = new
     return labels, actions
 
 
-def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2, family_prior: bool = False) -> dict[str, int]:
-    """Actions for the three strategies on one recording (beats at ``t`` with truth ``y``, starting labels ``lab``,
+def fix_rest(labels: np.ndarray, truth: np.ndarray, spans: bool) -> int:
+    """Actions to correct the beats (in time order) still wrong: one each; with ``spans``, where fewer, one to
+    accept all suggestions and one span relabel per run of consecutive beats of one true class holding a wrong
+    beat."""
+    wrong = labels != truth
+    if not spans or not wrong.any():
+        return int(wrong.sum())
+    run = np.concatenate([[0], np.cumsum(truth[1:] != truth[:-1])])
+    return min(int(wrong.sum()), 1 + len(np.unique(run[wrong])))
+
+
+def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2, family_prior: bool = False,
+           premature: bool = True, spans: bool = True) -> dict[str, int]:
+    """Actions for the strategies on one recording (beats at ``t`` with truth ``y``, starting labels ``lab``,
     the adaptation's ``prior`` probabilities or None; with ``family_prior`` and no ``prior``, the family-corrected
     labels are the adaptation's prior, as the viewer's pending suggestions are)."""
     beat_by_beat = int(np.sum(lab != y))
-    fl, fa = family_pass(fam, lab, y, depth)
-    families = fa + int(np.sum(fl != y))
+    fl, fa = family_pass(fam, lab, y, depth, premature)
+    families = fa + fix_rest(fl, y, spans)
     # families first, then the first minutes confirmed (their remaining errors fixed one by one), one action
-    # to adapt the rest to them, families again, and the remaining errors one by one
+    # to adapt the rest to them, families again, and the remaining errors
     fixed_given = int(np.sum(fl[given] != y[given]))
     feats = beat_features(fam.waves, t)
     p_fam = prior_from_labels(fl, np.full(len(fl), 0.9, np.float32))
@@ -91,9 +115,10 @@ def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2, family_prio
     model = PatientModel.fit(feats, given, y[given], p0, AdaptConfig())
     adapted = model.predict_proba(feats, p0).argmax(1)
     adapted[given] = y[given]
-    al, aa = family_pass(fam, adapted, y, depth)
-    both = fa + fixed_given + 1 + aa + int(np.sum(al != y))
-    return {"beat by beat": beat_by_beat, "families": families, "families + adaptation": both}
+    al, aa = family_pass(fam, adapted, y, depth, premature)
+    both = fa + fixed_given + 1 + aa + fix_rest(al, y, spans)
+    return {"beat by beat": beat_by_beat, "beat by beat, spans": fix_rest(lab, y, True), "families": families,
+            "families + adaptation": both}
 
 
 def main() -> None:
@@ -106,6 +131,8 @@ def main() -> None:
     ap.add_argument("--join-family-prior", action="store_true",
                     help="on the 24-h join, adapt with the family-corrected labels as the prior (the viewer's case)")
     ap.add_argument("--split-depth", type=int, default=2, help="splits the simulated annotator may nest")
+    ap.add_argument("--no-prematurity-split", action="store_true", help="no E splits (the runs before E existed)")
+    ap.add_argument("--no-spans", action="store_true", help="the beats left wrong fixed one by one (as before)")
     args = ap.parse_args()
     cfg = FamilyConfig(max_families=args.max_families, rounds=args.rounds)
     logging.basicConfig(level=logging.WARNING)
@@ -118,7 +145,7 @@ def main() -> None:
         lab, conf = model_labels(analyzer, rec, name, t)
         fam = group_recording(rec, t, cfg=cfg)
         e = effort(t, y, lab, prior_from_labels(lab, conf), np.flatnonzero(t < args.given_s), fam,
-                   args.split_depth)
+                   args.split_depth, premature=not args.no_prematurity_split, spans=not args.no_spans)
         print(name, len(t), "beats,", len(fam.ids()), "families,", e, flush=True)
         for k, v in e.items():
             totals[k] = totals.get(k, 0) + v
@@ -139,7 +166,7 @@ def main() -> None:
     print(f"24-h join: {len(t)} beats grouped into {len(fam.ids())} families in {dt:.1f} s wall, {dc:.1f} s CPU")
     start = np.zeros(len(t), np.int64)  # a fresh file: every beat N until the annotator says otherwise
     e = effort(t, y, start, None, np.flatnonzero(np.concatenate(given)), fam, args.split_depth,
-               args.join_family_prior)
+               args.join_family_prior, premature=not args.no_prematurity_split, spans=not args.no_spans)
     print("24-h join actions:", e)
 
 
