@@ -16,14 +16,15 @@ def _loop_reject_waves(peaks, energy, fs):
     ref = np.nanpercentile(np.lib.stride_tricks.sliding_window_view(padded, 2 * m + 1), rpeaks.ENERGY_PERCENTILE,
                            axis=1)
     keep = energy >= rpeaks.MIN_ENERGY_RATIO * ref
-    for window, order in ((int(rpeaks.T_WAVE_WINDOW_S * fs), range(len(peaks))),
-                          (int(rpeaks.P_WAVE_WINDOW_S * fs), range(len(peaks) - 1, -1, -1))):
+    for window, order, ratio in ((int(rpeaks.T_WAVE_WINDOW_S * fs), range(len(peaks)), rpeaks.WAVE_ENERGY_RATIO),
+                                 (int(rpeaks.P_WAVE_WINDOW_S * fs), range(len(peaks) - 1, -1, -1),
+                                  rpeaks.P_WAVE_ENERGY_RATIO)):
         last = -1
         for k in order:
             if not keep[k]:
                 continue
             if (last >= 0 and abs(int(peaks[k]) - int(peaks[last])) < window
-                    and energy[k] < rpeaks.WAVE_ENERGY_RATIO * energy[last]):
+                    and energy[k] < ratio * energy[last]):
                 keep[k] = False
                 continue
             last = k
