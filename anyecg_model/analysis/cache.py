@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 #: 5: the viewer analyses on the CLI's 300-s chunk grid (its 60-s chunks gave some beats other labels). 6: the
 #: viewer's visible chunk gets its episodes from the GRU state carried over, as the CLI (:mod:`.episode_chain`).
 #: 7: the R-peak detector keeps premature beats 0.2-0.36 s after a beat (:data:`~anyecg_model.signal.rpeaks.GAP_FILL_S`).
-CACHE_VERSION = 7
+#: 8: and downward QRS complexes NeuroKit2's detector gives no peak (:func:`~anyecg_model.signal.rpeaks._peakless_complexes`).
+CACHE_VERSION = 8
 
 
 def cache_root() -> Path:

@@ -51,27 +51,38 @@ def local_maxima(y: np.ndarray) -> np.ndarray:
     return ((start[peak] + end[peak]) // 2).astype(np.int64)
 
 
-def gradient_qrs_peaks(cleaned: np.ndarray, fs: float) -> np.ndarray:
-    """R peaks (int64 sample indices, sorted) of NeuroKit2's gradient detector on a cleaned lead."""
+def qrs_complexes(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's QRS complexes ``[beg, end)`` (int64 sample indices) on a cleaned lead (float64): the runs
+    where the smoothed absolute gradient exceeds :data:`GRADIENT_WEIGHT` × its average, at least
+    :data:`MIN_LENGTH_WEIGHT` × the mean run long."""
     from scipy.ndimage import uniform_filter1d
-    from scipy.signal import peak_prominences
 
-    x = np.asarray(cleaned, dtype=np.float64)
+    none = np.zeros(0, np.int64), np.zeros(0, np.int64)
     smooth = uniform_filter1d(np.abs(np.gradient(x)), int(np.rint(SMOOTH_S * fs)), mode="nearest")
     average = uniform_filter1d(smooth, int(np.rint(AVERAGE_S * fs)), mode="nearest")
     qrs = smooth > GRADIENT_WEIGHT * average
     beg = np.flatnonzero(~qrs[:-1] & qrs[1:])
     end = np.flatnonzero(qrs[:-1] & ~qrs[1:])
     if beg.size == 0:
-        return np.zeros(0, np.int64)
+        return none
     end = end[end > beg[0]]
     n_qrs = min(beg.size, end.size)
     if n_qrs == 0:
-        return np.zeros(0, np.int64)
+        return none
     beg, end = beg[:n_qrs], end[:n_qrs]
     length = end - beg
     long_enough = length >= np.mean(length) * MIN_LENGTH_WEIGHT
-    beg, end = beg[long_enough], end[long_enough]
+    return beg[long_enough], end[long_enough]
+
+
+def gradient_qrs_peaks(cleaned: np.ndarray, fs: float) -> np.ndarray:
+    """R peaks (int64 sample indices, sorted) of NeuroKit2's gradient detector on a cleaned lead."""
+    from scipy.signal import peak_prominences
+
+    x = np.asarray(cleaned, dtype=np.float64)
+    beg, end = qrs_complexes(x, fs)
+    if beg.size == 0:
+        return np.zeros(0, np.int64)
     # each complex [beg, end) alone: everything else +inf (complexes are disjoint, with a sample between them)
     inside = np.zeros(len(x) + 1, np.int64)
     np.add.at(inside, beg, 1)

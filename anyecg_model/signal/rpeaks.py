@@ -6,7 +6,9 @@ gaps filled by the double-difference detector of Rodrigues et al. 2021 (:func:`_
 peaks, about ten times faster, and it no longer holds the GIL for the viewer's analysis thread): on MIT-BIH the
 first misses wide bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so
 the second covers the first's misses; P and T waves that either one takes for a QRS are rejected afterwards by
-their QRS-band energy and timing. (Pooling all candidates of both scores higher on MIT-BIH, 0.996 / 0.996, but
+their QRS-band energy and timing. NeuroKit2's detector takes each complex's most prominent maximum, so a complex
+pointing down (QS, rS: MIT-BIH 203's ventricular beats) gives it none; its largest deflection joins the gap fillers
+(:func:`_peakless_complexes`). (Pooling all candidates of both scores higher on MIT-BIH, 0.996 / 0.996, but
 counts both QRS and T wave on leads whose T wave is steeper than the QRS.)
 
 ``detect_r_peaks`` takes one lead in mV at ``fs`` Hz and returns R-peak sample indices (int64).
@@ -21,7 +23,7 @@ import logging
 import numpy as np
 
 from .filter_design import butter_sos, sosfiltfilt
-from .qrs_gradient import clean_ecg, gradient_qrs_peaks
+from .qrs_gradient import clean_ecg, gradient_qrs_peaks, local_maxima, qrs_complexes
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +124,35 @@ def _rodrigues_candidates(x: np.ndarray, fs: float) -> np.ndarray:
 
 def _candidates(x: np.ndarray, fs: float) -> np.ndarray:
     """QRS candidates on the cleaned chunk (sorted, unique): NeuroKit2's gradient detector's
-    (:mod:`.qrs_gradient`), plus the Rodrigues candidates that fill its gaps (none of its own within
+    (:mod:`.qrs_gradient`), plus the Rodrigues candidates and the downward complexes NeuroKit2 gives no peak
+    (:func:`_peakless_complexes`) that fill its gaps (none of its own within
     :data:`GAP_FILL_S`, the refractory period); a T wave that one of them takes for a QRS complex is left to
     :func:`_reject_waves`."""
     cleaned = clean_ecg(x, fs)
-    extra = _rodrigues_candidates(cleaned, fs)
+    extra = np.concatenate([_rodrigues_candidates(cleaned, fs), _peakless_complexes(cleaned, fs)])
     main = gradient_qrs_peaks(cleaned, fs)
     if main.size:
         k = np.searchsorted(main, extra).clip(1, main.size) - 1
         gap = np.minimum(np.abs(extra - main[k]), np.abs(extra - main[np.minimum(k + 1, main.size - 1)]))
         extra = extra[gap >= int(GAP_FILL_S * fs)]
     return np.unique(np.concatenate([main, extra]))
+
+
+def _peakless_complexes(cleaned: np.ndarray, fs: float) -> np.ndarray:
+    """The largest deflection (|x|, int64 sample) of each of NeuroKit2's QRS complexes that holds no local maximum
+    of the signal: a QS or rS complex pointing down (MIT-BIH 203's ventricular beats), where NeuroKit2, which takes
+    the most prominent maximum, finds no R peak."""
+    x = np.asarray(cleaned, dtype=np.float64)
+    beg, end = qrs_complexes(x, fs)
+    if beg.size == 0:
+        return np.zeros(0, np.int64)
+    maxima = local_maxima(x)
+    k = np.searchsorted(maxima, beg)
+    peakless = (k >= maxima.size) | (maxima[np.minimum(k, maxima.size - 1)] >= end) if maxima.size else \
+        np.ones(beg.size, bool)
+    beg, end = beg[peakless], end[peakless]
+    width = int((end - beg).max()) if beg.size else 1
+    return (beg + _window_argmax(np.abs(x), beg, end, width)).astype(np.int64)
 
 
 def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
