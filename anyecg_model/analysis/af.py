@@ -52,7 +52,9 @@ class AfRules:
     as a CinC record is AF when most of its windows are) drops no DS1 episode up to 0.7 (their shares 0.8-1.0);
     ``supraventricular_in_rhythm`` (no threshold of its own) raises DS1 AF time Se / +P to 0.934 / 0.963 with
     no AF in DS1's records without it (judging N+S windows by the no-P-wave rule alone, as branch
-    h-af-sv-in-af did: 0.934 / 0.946 and 108 2.24 %); see docs/BENCHMARKS.md, "AF third pass"."""
+    h-af-sv-in-af did: 0.934 / 0.946 and 108 2.24 %); see docs/BENCHMARKS.md, "AF third pass".
+    ``min_confidence`` 0.5 is a reporting policy, not a tuned threshold: no AF episode is stated at a
+    confidence under one half (BENCHMARKS, "AF confidence policy")."""
 
     window_rr: int = 32
     irregular_nsd: float = 0.12
@@ -70,6 +72,7 @@ class AfRules:
     pervasive_without_p: bool = True
     min_af_share: float = 0.5
     supraventricular_in_rhythm: bool = True
+    min_confidence: float = 0.5
 
     def __post_init__(self) -> None:
         if self.window_rr < 8 or not 0 < self.irregular_nsd <= self.strong_nsd or self.min_duration_s < 0 \
@@ -143,8 +146,10 @@ def af_episodes(beat_s: np.ndarray, beat_class: np.ndarray | None, model_af: np.
     ``beat_s``, the model's probability of AF/AFL there (None: no model vote); ``p_wave`` its P-wave
     consistency (None: no atrial-activity rule).
     Confidence is the share of the episode's intervals that meet the AF rule themselves (its edges, moved out
-    to where irregularity starts, may not) blended with the model's mean AF probability over them (equal
-    weights; that share alone without a model)."""
+    to where irregularity starts, may not), raised to the model's mean AF probability over them where that is
+    higher: the episode head's vote is a second source when it fires, but its silence is no evidence against
+    (it rarely votes AF for patients it has not seen; docs/BENCHMARKS.md). An episode below
+    ``min_confidence`` is not reported: no AF is stated at a confidence under one half."""
     irr = rr_irregularity(beat_s, beat_class, rules)
     empty = (np.zeros(0), np.zeros(0), np.zeros(0))
     t = np.asarray(beat_s, np.float64)
@@ -184,8 +189,9 @@ def af_episodes(beat_s: np.ndarray, beat_class: np.ndarray | None, model_af: np.
     g_start, g_end, g_first, g_stop, share = g_start[keep], g_end[keep], g_first[keep], g_stop[keep], share[keep]
     cs_support = np.concatenate([[0.0], np.cumsum(support)])
     n = g_stop - g_first + 1
-    conf = share if model_af is None else 0.5 * share + 0.5 * (cs_support[g_stop + 1] - cs_support[g_first]) / n
-    return g_start, g_end, conf
+    conf = share if model_af is None else np.maximum(share, (cs_support[g_stop + 1] - cs_support[g_first]) / n)
+    sure = conf >= rules.min_confidence
+    return g_start[sure], g_end[sure], conf[sure]
 
 
 def _p_median(irr: RrIrregularity, t: np.ndarray, p_wave: np.ndarray, rules: AfRules) -> np.ndarray:

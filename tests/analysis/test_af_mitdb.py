@@ -37,3 +37,19 @@ def test_records_without_af_have_an_af_burden_under_1_percent(shared_data, recor
     assert af_burden(analyzer, rec, parts, AfRules()) < 0.01
     if record == "232":  # the irregular rhythm with P waves that irregularity alone called AF
         assert af_burden(analyzer, rec, parts, BEFORE) > 0.01
+
+
+def test_af_in_201_is_stated_at_a_confidence_of_at_least_one_half(shared_data):
+    """201 (paroxysmal AF): its AF episodes are found and none is stated under 0.5 (the confidence policy;
+    the synthetic tests of test_af_confidence.py cover the head's silent vote, which halved it before)."""
+    path = shared_data / "mitdb" / "201.hea"
+    if not path.exists():
+        pytest.skip("MIT-BIH 201 not unpacked")
+    rec = open_recording(str(path))
+    analyzer = Analyzer(None, device="cpu")
+    builder = analyzer.builder(rec)
+    for p in analyzer.iter_analyze(rec):
+        builder.add(p)
+    af = [e for e in builder.findings().episodes if e.label in ("AF", "AFL")]
+    assert sum(e.end_s - e.start_s for e in af) > 300.0
+    assert min(e.confidence for e in af) >= 0.5

@@ -60,6 +60,6 @@ def test_an_episode_needs_most_of_its_intervals_to_meet_the_rule_not_only_its_mo
     rr_sinus = 0.8 * np.where(np.arange(60) % 3 == 0, 1.14, 1.0)
     t = np.cumsum(np.concatenate([rr_sinus, np.random.default_rng(4).uniform(0.4, 1.1, 24), rr_sinus]))
     p_wave, model = np.full(len(t), 0.2), np.zeros(len(t))
-    s, e, _ = af_episodes(t, None, model, AfRules(min_af_share=0.0), p_wave)
+    s, e, _ = af_episodes(t, None, model, AfRules(min_af_share=0.0, min_confidence=0.0), p_wave)
     assert len(s) == 1 and e[0] - s[0] > 30.0
     assert len(af_episodes(t, None, model, AfRules(), p_wave)[0]) == 0
