@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 #: viewer's visible chunk gets its episodes from the GRU state carried over, as the CLI (:mod:`.episode_chain`).
 #: 7: the R-peak detector keeps premature beats 0.2-0.36 s after a beat (:data:`~anyecg_model.signal.rpeaks.GAP_FILL_S`).
 #: 8: and downward QRS complexes NeuroKit2's detector gives no peak (:func:`~anyecg_model.signal.rpeaks._peakless_complexes`).
-#: 9: AF episode confidence = share of the episode meeting the AF rule, raised to the model's vote; none under 0.5.
+#: 9: AF episode confidence = share of the episode meeting the AF rule, raised to the model's vote; none under 0.5;
+#: AF edges trimmed over sinus beats with P waves.
 CACHE_VERSION = 9
 
 
