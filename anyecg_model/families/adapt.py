@@ -2,7 +2,8 @@
 
 Per beat, patient-normalised features (:func:`beat_features`): RR prematurity against the patient's own local
 and whole-record rhythm, the beat's shape (decimated unit-norm waveform per lead), QRS width, log amplitudes,
-correlation with the record's dominant beat — all standardised over the recording's beats — plus, when given,
+correlation with the record's dominant beat, its P-wave window's likeness to the dominant beat's (shape and
+size, :func:`~.features.p_wave_likeness`) — all standardised over the recording's beats — plus, when given,
 the inter-patient classifier's probabilities as a prior. A multinomial logistic layer
 (:class:`PatientModel`) is fitted on the confirmed beats in well under a second, each class weighted by
 ``(n / (C · n_c)) ** balance`` (``balance`` 1 = fully balanced, 0 = the record's own prevalence). Each
@@ -37,14 +38,14 @@ from ..annotations.codes import AnnotationError
 from ..annotations.journal import Journal
 from ..io.recording import Recording
 from ..vocabulary.labels import BEAT_CLASSES
-from .features import qrs_width_amplitude, rr_prematurity, shape_vectors
+from .features import p_wave_likeness, qrs_width_amplitude, rr_prematurity, shape_vectors
 from .waves import BeatWaves, beat_waves
 
 log = logging.getLogger(__name__)
 
 N_CLASSES = len(BEAT_CLASSES)
-#: Format tag of the saved adaptation.
-FORMAT = "anyecg-patient-model/1"
+#: Format tag of the saved adaptation (/2: with the P-wave features; a /1 file is learnt again).
+FORMAT = "anyecg-patient-model/2"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class AdaptConfig:
     (spread over the classes), the most confirmed beats per class used for fitting, and the shape decimation."""
 
     c: float = 0.5
-    balance: float = 0.5
+    balance: float = 1.0
     novelty: float = 3.0
     floor: float = 0.05
     max_per_class: int = 3000
@@ -73,7 +74,7 @@ def beat_features(bw: BeatWaves, times_s: np.ndarray, step: int = 2) -> np.ndarr
     dominant /= np.linalg.norm(dominant, axis=-1, keepdims=True).clip(min=1e-6)
     corr = (unit * dominant[None]).sum(-1)  # (K, S) Pearson r with the record's dominant beat
     cols = [np.log(rr.clip(min=1e-3)), unit[..., ::step].reshape(len(unit), -1),
-            width[:, None], np.log(amp.clip(min=0.02)), corr]
+            width[:, None], np.log(amp.clip(min=0.02)), corr, p_wave_likeness(bw)]
     return np.concatenate(cols, axis=1).astype(np.float32)
 
 
@@ -200,6 +201,9 @@ class PatientModel:
         with np.load(Path(path), allow_pickle=False) as z:
             try:
                 meta = json.loads(str(z["meta"]))
+                if str(meta.get("format", "")).startswith("anyecg-patient-model/") and meta["format"] != FORMAT:
+                    raise ValueError(f"{path}: made by an earlier version ({meta['format']}); learn this patient "
+                                     "again")
                 if meta.get("format") != FORMAT:
                     raise ValueError(f"{path}: not an AnyECG patient adaptation ({meta.get('format')!r})")
                 return cls(z["mean"], z["std"], z["classes"], z["coef"], z["intercept"], z["reference"],

@@ -6,6 +6,9 @@
   the squared distance of two vectors is 2 (1 − Pearson correlation), averaged over the leads.
 - :func:`qrs_width_amplitude`: QRS duration proxy (s) where the slope exceeds 15 % of its peak, and the QRS
   peak-to-peak amplitude (mV) of each lead.
+- :func:`p_wave_likeness`: how the window before the QRS (where the P wave is) compares with the record's
+  dominant beat's, per lead: Pearson r and log RMS ratio. An atrial premature beat's P wave differs in shape
+  or falls on the preceding T wave; a junctional beat has none.
 """
 from __future__ import annotations
 
@@ -22,6 +25,10 @@ SHAPE_S = (-0.15, 0.25)
 QRS_S = (-0.12, 0.12)
 #: Slope fraction that bounds the QRS.
 SLOPE_FRACTION = 0.15
+#: P-wave window relative to R (s): the P wave of a PR interval of 120–200 ms.
+P_WAVE_S = (-0.28, -0.08)
+#: Beats (at most) whose median forms the record's dominant beat.
+DOMINANT_SAMPLE = 2000
 
 
 def rr_prematurity(times_s: np.ndarray) -> np.ndarray:
@@ -71,3 +78,17 @@ def qrs_width_amplitude(bw: BeatWaves) -> tuple[np.ndarray, np.ndarray]:
     first = above.argmax(-1)
     last = above.shape[-1] - 1 - above[:, ::-1].argmax(-1)
     return ((last - first + 1) / bw.fs).astype(np.float32), amp.astype(np.float32)
+
+
+def p_wave_likeness(bw: BeatWaves) -> np.ndarray:
+    """(K, 2·S) float32: per lead, Pearson r of the beat's P-wave window with the record's dominant (median)
+    one, then log of its RMS over the dominant's median RMS."""
+    x = bw.waves[..., _window(bw, P_WAVE_S)].astype(np.float32)
+    x = x - x.mean(-1, keepdims=True)
+    rms = np.linalg.norm(x, axis=-1)
+    unit = x / rms[..., None].clip(min=1e-6)
+    dominant = np.median(unit[:: max(1, len(unit) // DOMINANT_SAMPLE)], axis=0) if len(unit) else unit.sum(0)
+    dominant /= np.linalg.norm(dominant, axis=-1, keepdims=True).clip(min=1e-6)
+    r = (unit * dominant[None]).sum(-1)
+    ratio = np.log(rms.clip(min=1e-3) / np.median(rms, axis=0, keepdims=True).clip(min=1e-3)) if len(x) else rms
+    return np.concatenate([r, ratio], axis=1).astype(np.float32)

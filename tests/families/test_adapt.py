@@ -68,6 +68,9 @@ def test_adaptation_without_a_prior_and_its_saved_form(nsv_record, tmp_path):
     np.savez(tmp_path / "other.npz", meta=np.array('{"format": "something-else"}'))
     with pytest.raises(ValueError, match="not an AnyECG patient adaptation"):
         PatientModel.load(tmp_path / "other.npz")
+    np.savez(tmp_path / "v1.npz", meta=np.array('{"format": "anyecg-patient-model/1"}'))  # before the P-wave inputs
+    with pytest.raises(ValueError, match="earlier version.*learn this patient again"):
+        PatientModel.load(tmp_path / "v1.npz")
 
 
 def _clusters(rng, centre, n, spread=0.3):

@@ -6,8 +6,9 @@ import pytest
 
 from anyecg_model.families.cluster import (FamilyConfig, cluster_beats, max_families, prematurity_split,
                                             split_1d, two_means)
-from anyecg_model.families.features import rr_prematurity
+from anyecg_model.families.features import P_WAVE_S, p_wave_likeness, rr_prematurity
 from anyecg_model.families.model import group_recording
+from anyecg_model.families.waves import BeatWaves
 from anyecg_model.io import open_recording
 from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES
 from fam_synth import family_record
@@ -136,3 +137,20 @@ def test_split_by_prematurity_moves_a_shared_shape_family_s_premature_members(tm
     assert set(np.r_[fam.members(f), early]) == set(before)
     assert (y[early] == 1).mean() > 0.95 and (y[fam.members(f)] == 0).mean() > 0.95
     assert fam.summary(new).median_prematurity < 0.8 < fam.summary(f).median_prematurity
+
+
+def test_p_wave_likeness_singles_out_beats_with_another_or_no_p_wave():
+    """Sinus beats share one P wave; an atrial premature beat's is inverted, a junctional beat has none."""
+    fs, offset = 125.0, 38
+    t = (np.arange(100) - offset) / fs
+    rng = np.random.default_rng(0)
+    qrs = np.exp(-0.5 * (t / 0.012) ** 2)
+    p_wave = 0.15 * np.exp(-0.5 * ((t + 0.16) / 0.025) ** 2)
+    waves = np.repeat((qrs + p_wave)[None, None], 40, axis=0).repeat(2, axis=1)
+    waves = waves + 0.005 * rng.standard_normal(waves.shape)
+    waves[30:35] -= 2 * p_wave  # inverted P (an ectopic atrial focus)
+    waves[35:] -= p_wave  # no P (junctional)
+    lk = p_wave_likeness(BeatWaves(waves.astype(np.float32), fs, offset, ["MLII", "V1"]))
+    assert lk.shape == (40, 4) and -0.28 == P_WAVE_S[0]
+    assert (lk[:30, :2] > 0.9).all() and (lk[30:35, :2] < -0.9).all()  # shape: r with the dominant P
+    assert (np.abs(lk[:35, 2:]) < 0.2).all() and (lk[35:, 2:] < -1.5).all()  # size: log RMS ratio
