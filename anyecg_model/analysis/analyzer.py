@@ -19,6 +19,9 @@ When the model folder ships beat trees (:mod:`~anyecg_model.model.beat_trees`, t
 since v0.4.0), each beat's class probabilities come from them instead of the beat head: gradient-boosted trees
 over the beat's clinical features (below) and its window features, computed on the thread that prepares the
 chunk (no backbone needed); ``Findings.model.beat_classifier`` names the classifier that labelled the beats.
+When it ships fused anomaly trees (:mod:`~anyecg_model.model.anomaly_trees`), each window of a recording with
+all 12 standard leads gets its anomaly score from them: trees over the window's averaged-beat features
+(:mod:`.resting_windows`, on the chunk's own signal) and the anomaly head's logit; other lead sets keep the head.
 Otherwise, when the checkpoint ships a fusion beat head (:mod:`~anyecg_model.model.beat_fusion`), each beat is classified from the beat
 head's activations and the clinical features of :mod:`~anyecg_model.vocabulary.beat_context`, whose "record-level" context (median
 RR, local mean RR over ±30 s, dominant-beat template) is the chunk and its margins (320 s): a streamed
@@ -38,6 +41,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -54,6 +58,7 @@ import torch  # noqa: E402  (after the oneDNN setting)
 
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
+from ..model.anomaly_trees import CONFIG as ANOMALY_TREES_CONFIG, AnomalyTreesError, load_anomaly_trees
 from ..model.beat_fusion import beat_representation, load_fusion
 from ..model.beat_trees import (CONFIG as TREES_CONFIG, BeatTreesError, extra_features, load_beat_trees,
                                 window_features)
@@ -72,6 +77,7 @@ from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .episode_chain import EpisodeChain
+from .resting_windows import twelve_lead_rows, window_resting_features
 from .findings import Beats, Findings, ModelInfo
 
 log = logging.getLogger(__name__)
@@ -118,6 +124,13 @@ class Analyzer:
         except BeatTreesError as exc:
             raise AnalysisError(f"{exc} (a clinical tool does not label beats with a classifier it cannot "
                                 f"verify; remove {self.model_dir / TREES_CONFIG} to use the beat head)") from None
+        try:
+            self.anomaly_trees = load_anomaly_trees(self.model_dir)  # None: the anomaly head scores every lead set
+        except AnomalyTreesError as exc:
+            raise AnalysisError(f"{exc} (a clinical tool does not score ECGs with a classifier it cannot verify; "
+                                f"remove {self.model_dir / ANOMALY_TREES_CONFIG} to use the anomaly head)") from None
+        if self.anomaly_trees is not None:
+            self.rules = replace(self.rules, fused_anomaly_threshold=self.anomaly_trees.threshold)
         self.info = ModelInfo.from_metadata(meta, self.model_dir)
         self.fusion = None if self.trees is not None else load_fusion(self.model_dir)
         if self.fusion is not None:
@@ -306,9 +319,11 @@ class Analyzer:
         mine = (t >= start_s) & (t < end_s)
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                   "unreadable_s": bad, "unreadable_code": bad_code}
+        twelve = twelve_lead_rows(leads, rows) if "anomaly" in tasks and self.anomaly_trees is not None else None
+        resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
         inputs = {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
-                  "beat_extra": extras if extra is not None else None, "tree_prob": None}
+                  "beat_extra": extras if extra is not None else None, "tree_prob": None, "resting": resting}
         if ahead:
             self._tree_probabilities(inputs, tasks)
         return {**inputs,
@@ -405,6 +420,8 @@ class Analyzer:
                 feats.append(model.heads["ultralong"].window_features(h, batch, pooled))
         if "anomaly" in tasks:
             res["anomaly_logit"] = np.concatenate(logits_a)
+            if inputs.get("resting") is not None:  # a 12-lead recording and fused trees: they score it
+                res["anomaly_fused_logit"] = self.anomaly_trees.logit(inputs["resting"], res["anomaly_logit"])
         if "arrhythmia" in tasks:
             res["record_class_prob"] = np.concatenate(probs_r)
             p = inputs["tree_prob"]

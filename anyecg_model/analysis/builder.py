@@ -17,6 +17,9 @@ What is derived, from the merged (time-sorted) chunks:
   exactly as on the uncalibrated probability.
 - **Anomaly**: per-window probabilities and the probability of the mean logit, only when the recording's leads include every lead the
   anomaly head was trained on (:attr:`FindingsRules.anomaly_leads`); otherwise "not assessed" with the reason.
+  When every chunk carries the fused anomaly trees' log-odds (12-lead recordings of a model that ships them),
+  those score the windows and the record, against the trees' own threshold
+  (:attr:`FindingsRules.fused_anomaly_threshold`); ``Findings.anomaly_classifier`` says which scored it.
 - **Rhythm episodes**: the episode head's windows give the other rhythms; AF/AFL comes at beat resolution from
   RR irregularity and the model together (:mod:`.af`); VT and SVTA come only from runs of ectopic beats,
   bigeminy and trigeminy only from N V / N N V patterns of the beat labels outside AF/AFL (:mod:`.ectopy`), laid
@@ -36,6 +39,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..model.anomaly_trees import ANOMALY_HEAD
 from ..model.calibration import Calibration
 from ..signal.quality import UNREADABLE_REASONS
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
@@ -60,6 +64,8 @@ class FindingsRules:
 
     anomaly_threshold: float = 0.5
     anomaly_leads: tuple[str, ...] = TWELVE_LEADS
+    #: the fused anomaly trees' threshold on their calibrated probability (None: the model ships no trees)
+    fused_anomaly_threshold: float | None = None
     af: AfRules = field(default_factory=AfRules)
     calibration: Calibration = field(default_factory=Calibration)
     runs: RunRules = field(default_factory=RunRules)
@@ -173,12 +179,18 @@ class FindingsBuilder:
             if problem is not None:
                 f.anomaly_not_assessed = problem
             else:
-                logits = cat.array("anomaly_logit")[readable_win]
-                probs = self.rules.calibration.anomaly_probability(logits)
+                fused = bool(parts) and all(p.anomaly_fused_logit is not None for p in parts)
+                if fused:  # already calibrated log-odds of the fused trees
+                    logits, calibrated = cat.array("anomaly_fused_logit")[readable_win], Calibration()
+                    f.anomaly_threshold = self.rules.fused_anomaly_threshold or f.anomaly_threshold
+                    f.anomaly_classifier = self.model.anomaly_classifier
+                else:
+                    logits, calibrated = cat.array("anomaly_logit")[readable_win], self.rules.calibration
+                    f.anomaly_classifier = ANOMALY_HEAD
+                probs = calibrated.anomaly_probability(logits)
                 f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in
                                      zip(ws[readable_win], we[readable_win], probs)]
-                f.anomaly_score = (float(self.rules.calibration.anomaly_probability(logits.mean()))
-                                   if len(logits) else None)
+                f.anomaly_score = float(calibrated.anomaly_probability(logits.mean())) if len(logits) else None
         beats = None
         if "arrhythmia" in tasks:
             beats = Beats.concat([p.beats for p in parts if p.beats is not None])

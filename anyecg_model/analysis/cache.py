@@ -23,6 +23,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..model.anomaly_trees import ANOMALY_HEAD
 from ..model.beat_trees import BEAT_HEAD
 from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, UnreadableSpan
 
@@ -50,11 +51,13 @@ def cache_root() -> Path:
 def cache_key(content_hash: str, model: ModelInfo, tasks: Sequence[str],
               lead_map: Mapping[str, str] | None = None) -> str:
     """File stem for one recording (content hash), model (version + weights sha256, and the beat classifier
-    when it is not the beat head), task set and the user's lead map (none: the lead-name table alone)."""
+    when it is not the beat head; the fused anomaly trees when the model ships them), task set and the user's lead map (none: the lead-name table alone)."""
     safe_version = "".join(c if c.isalnum() or c in "._-" else "_" for c in model.version)[:32]
     key = f"{content_hash[:40]}-{model.sha256[:16] or 'nosha'}-v{safe_version}-{'+'.join(sorted(tasks))}"
     if model.beat_classifier != BEAT_HEAD:
         key += "-beats" + hashlib.sha256(model.beat_classifier.encode("utf-8")).hexdigest()[:12]
+    if model.anomaly_classifier != ANOMALY_HEAD:
+        key += "-anomaly" + hashlib.sha256(model.anomaly_classifier.encode("utf-8")).hexdigest()[:12]
     if lead_map:
         text = json.dumps(sorted(lead_map.items()))
         key += "-map" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
@@ -128,7 +131,7 @@ def cached_beat_times(content_hash: str, root: str | os.PathLike | None = None) 
 
 
 def _model_meta(model: ModelInfo) -> list[str]:
-    return [model.name, model.version, model.sha256, model.beat_classifier]
+    return [model.name, model.version, model.sha256, model.beat_classifier, model.anomaly_classifier]
 
 
 def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
@@ -139,6 +142,7 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "af_burden": f.af_burden, "n_beats": f.n_beats, "anomaly_threshold": f.anomaly_threshold,
             "has_anomaly": f.anomaly_windows is not None, "has_beats": f.beats is not None,
             "has_episodes": f.episodes is not None, "anomaly_not_assessed": f.anomaly_not_assessed,
+            "anomaly_classifier": f.anomaly_classifier,
             "episode_labels": [e.label for e in f.episodes or []],
             "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead,
             "unreadable_reasons": [u.reason for u in f.unreadable]}
@@ -165,7 +169,8 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
                  anomaly_threshold=float(meta["anomaly_threshold"]),
                  lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
-                 rhythm_lead=meta.get("rhythm_lead"), anomaly_not_assessed=meta["anomaly_not_assessed"])
+                 rhythm_lead=meta.get("rhythm_lead"), anomaly_not_assessed=meta["anomaly_not_assessed"],
+                 anomaly_classifier=meta.get("anomaly_classifier"))
     spans, reasons = arrays["unreadable"], meta["unreadable_reasons"]
     if len(spans) != len(reasons):
         raise ValueError("unreadable spans and reasons differ in length")

@@ -40,7 +40,8 @@ class ChunkResult:
     window_end_s: np.ndarray
     r_peaks_s: np.ndarray | None = None  # detected R peaks in [start_s, end_s), s
     beats: Beats | None = None
-    anomaly_logit: np.ndarray | None = None  # (W,)
+    anomaly_logit: np.ndarray | None = None  # (W,) the anomaly head's
+    anomaly_fused_logit: np.ndarray | None = None  # (W,) calibrated log-odds of the fused anomaly trees (12 leads)
     record_class_prob: np.ndarray | None = None  # (W, 4)
     episode_prob: np.ndarray | None = None  # (W, E)
     p_wave: np.ndarray | None = None  # (len(r_peaks_s),) P-wave consistency of each R peak (signal.atrial)

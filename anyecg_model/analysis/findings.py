@@ -2,9 +2,10 @@
 
 The JSON schema (every key always present; a section whose task was not run is ``null``)::
 
-    {"record", "duration_s", "fs", "leads", "model": {"name", "version", "sha256", "beat_classifier"},
+    {"record", "duration_s", "fs", "leads",
+     "model": {"name", "version", "sha256", "beat_classifier", "anomaly_classifier"},
      "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
-     "anomaly": {"score", "label": "normal"|"abnormal"|"not assessed", "reason",
+     "anomaly": {"score", "label": "normal"|"abnormal"|"not assessed", "reason", "classifier",
                  "windows": [{"start_s", "end_s", "score"}]},
      "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q"|"P", "confidence"}],
      "rhythm": {"record_class": {"label": "N"|"A"|"O"|"~", "probabilities": {...}},
@@ -18,7 +19,8 @@ taken as the single rhythm lead), not the file's own statement or the user's cho
 file lead R peaks were detected on.
 
 An anomaly head applied outside the lead set it was trained on says ``"not assessed"`` with a ``reason`` and a
-null score. No beat, anomaly window or episode lies inside an unreadable span.
+null score. ``classifier`` names what scored it: the fused anomaly trees (12-lead recordings, when the model
+ships them: :mod:`~anyecg_model.model.anomaly_trees`) or the ``anomaly head``. No beat, anomaly window or episode lies inside an unreadable span.
 
 Beats are held columnar (numpy arrays), so a 24-hour Holter's 100 000 beats cost little; times are
 seconds from the start of the recording.
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model.anomaly_trees import ANOMALY_HEAD, anomaly_classifier_name
 from ..model.beat_trees import BEAT_HEAD, beat_classifier_name
 from ..model.checkpoint_meta import read_metadata
 from ..vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
@@ -40,19 +43,21 @@ from ..vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
 class ModelInfo:
     """The checkpoint every finding names: its ``name``, ``version`` and weights' SHA-256, and the classifier
     that labelled the beats (``beat_classifier``: the beat trees' name, version and hash when the model ships
-    them, else ``beat head``)."""
+    them, else ``beat head``) and what scores anomaly on 12-lead recordings (``anomaly_classifier``: the fused
+    anomaly trees' name, version and hash when the model ships them, else ``anomaly head``)."""
 
     name: str
     version: str
     sha256: str
     beat_classifier: str = BEAT_HEAD
+    anomaly_classifier: str = ANOMALY_HEAD
 
     @classmethod
     def from_metadata(cls, meta: dict, model_dir: Path) -> "ModelInfo":
         """From a checkpoint's ``config.json`` (``name`` defaults to the folder's name) and the beat trees'
-        JSON beside it, if any (read, not verified: the analyzer verifies the trees when it loads them)."""
+        and anomaly trees' JSON beside it, if any (read, not verified: the analyzer verifies the trees when it loads them)."""
         return cls(meta.get("name", model_dir.name), str(meta.get("model_version", "0")), meta.get("weights_sha256", ""),
-                   beat_classifier_name(model_dir))
+                   beat_classifier_name(model_dir), anomaly_classifier_name(model_dir))
 
 
 def model_info(model_dir: Path) -> ModelInfo:
@@ -144,6 +149,8 @@ class Findings:
     rhythm_lead: str | None = None
     #: why the anomaly head did not judge this recording (its score is then None)
     anomaly_not_assessed: str | None = None
+    #: what scored the anomaly (the fused trees' name or ``anomaly head``; None when not scored)
+    anomaly_classifier: str | None = None
     unreadable: list[UnreadableSpan] = field(default_factory=list)
 
     @property
@@ -163,9 +170,11 @@ class Findings:
     def to_dict(self) -> dict:
         anomaly = None
         if self.anomaly_not_assessed is not None:
-            anomaly = {"score": None, "label": self.anomaly_label, "reason": self.anomaly_not_assessed, "windows": []}
+            anomaly = {"score": None, "label": self.anomaly_label, "reason": self.anomaly_not_assessed,
+                       "classifier": None, "windows": []}
         elif self.anomaly_score is not None:
             anomaly = {"score": _f(self.anomaly_score), "label": self.anomaly_label, "reason": None,
+                       "classifier": self.anomaly_classifier,
                        "windows": [{"start_s": _f(w.start_s), "end_s": _f(w.end_s), "score": _f(w.score)}
                                    for w in self.anomaly_windows or []]}
         beats = None
@@ -188,7 +197,8 @@ class Findings:
             "fs": _f(self.fs),
             "leads": list(self.leads),
             "model": {"name": self.model.name, "version": self.model.version, "sha256": self.model.sha256,
-                      "beat_classifier": self.model.beat_classifier},
+                      "beat_classifier": self.model.beat_classifier,
+                      "anomaly_classifier": self.model.anomaly_classifier},
             "lead_mapping": dict(self.lead_mapping),
             "lead_assumed": list(self.lead_assumed),
             "rhythm_lead": self.rhythm_lead,

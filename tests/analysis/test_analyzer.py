@@ -22,8 +22,10 @@ def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     d = json.loads(analyzer.analyze(strip_70bpm).to_json())
     assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "rhythm_lead",
                       "anomaly", "beats", "rhythm", "signal_quality", "summary"}
-    assert set(d["model"]) == {"name", "version", "sha256", "beat_classifier"} and len(d["model"]["sha256"]) == 64
-    assert set(d["anomaly"]) == {"score", "label", "reason", "windows"} and d["anomaly"]["label"] in ("normal", "abnormal")
+    assert set(d["model"]) == {"name", "version", "sha256", "beat_classifier", "anomaly_classifier"} \
+        and len(d["model"]["sha256"]) == 64
+    assert set(d["anomaly"]) == {"score", "label", "reason", "classifier", "windows"} \
+        and d["anomaly"]["label"] in ("normal", "abnormal")
     assert d["signal_quality"] == {"unreadable": []}  # a clean simulated strip
     assert 0.0 <= d["anomaly"]["score"] <= 1.0
     assert all(set(w) == {"start_s", "end_s", "score"} for w in d["anomaly"]["windows"])
