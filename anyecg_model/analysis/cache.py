@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 #: 8: and downward QRS complexes NeuroKit2's detector gives no peak (:func:`~anyecg_model.signal.rpeaks._peakless_complexes`).
 #: 9: AF episode confidence = share of the episode meeting the AF rule, raised to the model's vote; none under 0.5;
 #: AF edges trimmed over sinus beats with P waves.
-CACHE_VERSION = 9
+#: 10: T-wave candidates as smooth as a T wave in the high band are not beats (:data:`~anyecg_model.signal.rpeaks.T_WAVE_SHARPNESS_RATIO`).
+CACHE_VERSION = 10
 
 
 def cache_root() -> Path:

@@ -60,6 +60,13 @@ WAVE_ENERGY_RATIO = 0.5
 #: before another (over 200 bpm) is rare. Chosen on MIT-BIH DS1 (0.5 / 0.7 / 0.8: false detections 398 / 346 /
 #: 327, true 50 723 / 50 721 / 50 718), once premature beats after a beat are kept (:data:`GAP_FILL_S`).
 P_WAVE_ENERGY_RATIO = 0.7
+#: A candidate in the T-wave window after a beat is a T wave, too, when its high-band (15-40 Hz) amplitude is
+#: under this share of that beat's: a T wave is smooth, a QRS complex (an early PVC's included) is not. Where the
+#: T wave outgrows a small QRS in the 5-25 Hz band (NeuroKit2's simulated lead II: 0.68 of the QRS's energy,
+#: 0.03-0.06 of its high band), the energy rule alone counts both.
+T_WAVE_SHARPNESS_RATIO = 0.2
+#: The band (Hz) of that high-band amplitude.
+SHARP_BAND_HZ = (15.0, 40.0)
 #: Shortest signal the detector accepts (s).
 MIN_DURATION_S = 2.0
 
@@ -67,6 +74,12 @@ MIN_DURATION_S = 2.0
 def _qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
     """Zero-phase 5–25 Hz band-pass (the QRS band) used to choose the extremum."""
     return sosfiltfilt(butter_sos(2, (5.0, min(25.0, 0.45 * fs)), "bandpass", fs), x)
+
+
+def _sharp_band(x: np.ndarray, fs: float) -> np.ndarray:
+    """Zero-phase band-pass over :data:`SHARP_BAND_HZ` (capped under Nyquist): what a QRS complex has and a T wave lacks."""
+    lo, hi = SHARP_BAND_HZ
+    return sosfiltfilt(butter_sos(2, (lo, min(hi, 0.45 * fs)), "bandpass", fs), x)
 
 
 def _clean(x: np.ndarray) -> np.ndarray:
@@ -176,6 +189,8 @@ def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
     a3 = np.maximum(0, refined - half)
     w3 = _windows(np.abs(band), a3, np.minimum(len(x), refined + half + 1), 2 * half + 1)
     energy = w3.max(axis=1) if refined.size else np.zeros(0)
+    w4 = _windows(np.abs(_sharp_band(x, fs)), a3, np.minimum(len(x), refined + half + 1), 2 * half + 1)
+    sharpness = w4.max(axis=1) if refined.size else np.zeros(0)
     # two detections within the refractory period collapse to the one with more QRS-band energy
     if refined.size > 1:
         keep = [0]
@@ -186,8 +201,8 @@ def _detect_chunk(x: np.ndarray, fs: float) -> np.ndarray:
                     keep[-1] = k
             else:
                 keep.append(k)
-        refined, energy = refined[keep], energy[keep]
-    return _reject_waves(refined, energy, fs)
+        refined, energy, sharpness = refined[keep], energy[keep], sharpness[keep]
+    return _reject_waves(refined, energy, fs, sharpness)
 
 
 def _windows(v: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: int) -> np.ndarray:
@@ -240,30 +255,41 @@ def _neighbour_percentile(energy: np.ndarray, m: int, q: float) -> np.ndarray:
     return ref
 
 
-def _reject_waves(peaks: np.ndarray, energy: np.ndarray, fs: float) -> np.ndarray:
+def _reject_waves(peaks: np.ndarray, energy: np.ndarray, fs: float,
+                  sharpness: np.ndarray | None = None) -> np.ndarray:
     """Drop P/T waves taken for QRS complexes: candidates with QRS-band energy below
     :data:`MIN_ENERGY_RATIO` × their neighbours' reference energy, then (Pan–Tompkins) weak candidates within
-    :data:`T_WAVE_WINDOW_S` after a kept beat and within :data:`P_WAVE_WINDOW_S` before one."""
+    :data:`T_WAVE_WINDOW_S` after a kept beat — weak in QRS-band energy or, given each candidate's high-band
+    amplitude ``sharpness``, smooth (:data:`T_WAVE_SHARPNESS_RATIO`; so is a smooth first candidate within that
+    window of the start, a strip starting in a T wave) — and within :data:`P_WAVE_WINDOW_S` before one."""
     if peaks.size < 3:
         return peaks
     ref = _neighbour_percentile(energy, ENERGY_NEIGHBOURS, ENERGY_PERCENTILE)  # edge windows are shorter
     keep = energy >= MIN_ENERGY_RATIO * ref
-    _drop_weak_neighbours(peaks, energy, keep, int(T_WAVE_WINDOW_S * fs), range(len(peaks)), WAVE_ENERGY_RATIO)
+    _drop_weak_neighbours(peaks, energy, keep, int(T_WAVE_WINDOW_S * fs), range(len(peaks)), WAVE_ENERGY_RATIO,
+                          sharpness)
     _drop_weak_neighbours(peaks, energy, keep, int(P_WAVE_WINDOW_S * fs), range(len(peaks) - 1, -1, -1),
                           P_WAVE_ENERGY_RATIO)
+    kept = np.flatnonzero(keep)
+    if sharpness is not None and kept.size > 1 and peaks[kept[0]] < int(T_WAVE_WINDOW_S * fs) \
+            and sharpness[kept[0]] < T_WAVE_SHARPNESS_RATIO * sharpness[kept[1]]:
+        keep[kept[0]] = False  # the strip starts in the T wave of a beat before it
     return peaks[keep]
 
 
 def _drop_weak_neighbours(peaks: np.ndarray, energy: np.ndarray, keep: np.ndarray, window: int, order,
-                          ratio: float) -> None:
+                          ratio: float, sharpness: np.ndarray | None = None) -> None:
     """Walking the candidates in ``order``, clear ``keep`` for those within ``window`` samples of the last
-    kept one with less than :data:`WAVE_ENERGY_RATIO` of its energy."""
+    kept one with less than ``ratio`` of its energy (or, given ``sharpness``, less than
+    :data:`T_WAVE_SHARPNESS_RATIO` of its high-band amplitude)."""
     p, e, kept = peaks.tolist(), energy.tolist(), keep.tolist()  # Python scalars: the loop runs per beat
+    sh = None if sharpness is None else sharpness.tolist()
     last = -1
     for k in order:
         if not kept[k]:
             continue
-        if last >= 0 and abs(p[k] - p[last]) < window and e[k] < ratio * e[last]:
+        if last >= 0 and abs(p[k] - p[last]) < window and (
+                e[k] < ratio * e[last] or (sh is not None and sh[k] < T_WAVE_SHARPNESS_RATIO * sh[last])):
             keep[k] = False
             continue
         last = k
