@@ -25,7 +25,8 @@ from anyecg_model.model.beat_fusion import expected_calibration_error
 from anyecg_model.model.calibration import Calibration
 from anyecg_model.model.checkpoint_meta import read_metadata
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
-from anyecg_model.train.anomaly_fusion import FusionConfig, build_table, fit, fit_temperature
+from anyecg_model.analysis.anomaly_data import table_arrays
+from anyecg_model.train.anomaly_fusion import FusionConfig, Table, fit, fit_temperature
 
 
 def bootstrap_auroc(y: np.ndarray, s: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float]:
@@ -56,7 +57,7 @@ def main() -> None:
     p.add_argument("--json", type=Path, default=None)
     a = p.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    table = build_table(a.data, a.model)
+    table = Table(**table_arrays(a.data, a.model))
     splits = ["val"] + (["test"] if a.test else [])
     cal = Calibration.from_metadata(read_metadata(a.model))
     res: dict = {"model only": {}, "classical": {}, "fused": {}}

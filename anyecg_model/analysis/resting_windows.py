@@ -1,7 +1,7 @@
 """Averaged-beat features of each 10-s analysis window of a 12-lead recording, for the fused anomaly trees.
 
-The analyzer (:meth:`~.analyzer.Analyzer._chunk_inputs`) and the trees' recipe
-(:mod:`anyecg_model.train.anomaly_fusion`) both call :func:`window_resting_features` on the same inputs: the
+The analyzer (:meth:`~.analyzer.Analyzer._chunk_inputs`) and the trees' training table
+(:mod:`.anomaly_data`) both call :func:`window_resting_features` on the same inputs: the
 chunk's signal as read (mapped leads, upright, mV at the file's rate), its R peaks on the rhythm lead, and the
 windows' spans. Each window is measured on its own signal with :data:`MARGIN_S` on both sides (so the
 band-pass filter has a run-in) and the R peaks inside it.
@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from ..vocabulary.lead_map import LeadMapping
-from ..vocabulary.resting_features import FEATURES, TWELVE_LEADS, resting_features
+from ..signal.resting_features import FEATURES, TWELVE_LEADS, resting_features
 
 #: Signal kept on both sides of a window for the filter's run-in (s).
 MARGIN_S = 1.0

@@ -2,7 +2,7 @@
 head's own logit (issue 15, Deliver 4).
 
 On PTB-XL the classical rival of the anomaly head is a learner on the median-beat measurements a cardiologist
-reads (:mod:`~anyecg_model.vocabulary.resting_features`). When ``anomaly_trees.safetensors`` +
+reads (:mod:`~anyecg_model.signal.resting_features`). When ``anomaly_trees.safetensors`` +
 ``anomaly_trees.json`` lie beside the backbone, every 10-s window of a recording with all 12 standard leads gets
 its anomaly score from these trees, which read the window's :data:`FEATURES` followed by the anomaly head's
 logit of that window. The score is ``sigmoid(raw / temperature)``, the temperature fitted on PTB-XL fold 9; the
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..vocabulary.resting_features import FEATURES as RESTING_FEATURES, TWELVE_LEADS
+from ..signal.resting_features import FEATURES as RESTING_FEATURES, TWELVE_LEADS
 from .boosted_trees import BoostedTrees, TreeExportError, load_trees, save_trees
 
 WEIGHTS, CONFIG = "anomaly_trees.safetensors", "anomaly_trees.json"

@@ -4,23 +4,23 @@ averaged-beat features and the anomaly head's logit.
 Data: ``ptbxl500`` (ecg_id 1–500), labels as the anomaly head's (:mod:`~anyecg_model.train.data.corpus`: NORM
 the only diagnostic superclass → normal, any other → abnormal, none → left out); ``strat_fold`` 1–8 train,
 9 validation, 10 test. Each record's inputs are computed exactly as the analyzer computes them for a 10-s
-window (:func:`record_inputs`): its 12 leads as mapped and read, R peaks on the rhythm lead, the averaged-beat
-features of :mod:`~anyecg_model.analysis.resting_windows` and the anomaly head's mean logit.
+window (:mod:`anyecg_model.analysis.anomaly_data`, which writes them to an ``.npz``: training never imports the
+analysis): its 12 leads as mapped and read, R peaks on the rhythm lead, the averaged-beat features of
+:mod:`~anyecg_model.analysis.resting_windows` and the anomaly head's mean logit.
 
 Learner: scikit-learn ``HistGradientBoostingClassifier`` (:class:`FusionConfig`; chosen by 8-fold CV over folds
 1–8 and on fold 9 — never on fold 10), exported with :mod:`~anyecg_model.model.boosted_trees`. Calibration: one
 temperature on the raw score, minimum negative log-likelihood on fold 9; threshold: best balanced accuracy on
 fold 9. The same learner on the averaged-beat features alone is the classical baseline (:func:`fit`).
 
-Usage: ``python -m anyecg_model.train.anomaly_fusion --out resources/anyecg-small`` writes
+Usage: ``python -m anyecg_model.analysis.anomaly_data --out /tmp/ptbxl_anomaly.npz``, then
+``python -m anyecg_model.train.anomaly_fusion /tmp/ptbxl_anomaly.npz --out resources/anyecg-small`` writes
 ``anomaly_trees.safetensors`` + ``anomaly_trees.json`` (seed 0); ``bench/bench_anomaly_fusion.py`` prints the
 3-seed table.
 """
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
 import datetime
 import logging
 from dataclasses import asdict, dataclass
@@ -28,10 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.resting_windows import twelve_lead_rows, window_resting_features
 from ..model.anomaly_trees import save_anomaly_trees
 from ..model.boosted_trees import BoostedTrees, export_hist_gbm
-from ..model.shipped import SHIPPED_MODEL_DIR
 
 log = logging.getLogger(__name__)
 
@@ -67,61 +65,15 @@ class Table:
         """The learner's inputs: the averaged-beat features, then (``fused``) the head's logit."""
         return np.c_[self.resting, self.head_logit] if fused else self.resting
 
+    @classmethod
+    def load(cls, path: Path) -> "Table":
+        """The table :mod:`anyecg_model.analysis.anomaly_data` wrote to ``path`` (``.npz``, no pickles)."""
+        with np.load(path, allow_pickle=False) as z:
+            return cls(**{k: z[k] for k in ("ecg_id", "fold", "y", "resting", "head_logit")})
+
     def split(self, name: str) -> np.ndarray:
         """Mask of ``train`` (folds 1–8), ``val`` (9) or ``test`` (10)."""
         return {"train": self.fold <= 8, "val": self.fold == 9, "test": self.fold == 10}[name]
-
-
-def ptbxl_labels(root: Path) -> list[tuple[int, int, int, str]]:
-    """(ecg_id, strat_fold, label, record path without extension) of the labelled PTB-XL records in ``root``."""
-    with open(root / "scp_statements.csv") as fh:
-        superclass = {r[""]: r["diagnostic_class"] for r in csv.DictReader(fh) if r.get("diagnostic_class")}
-    out = []
-    with open(root / "ptbxl_database.csv") as fh:
-        for row in csv.DictReader(fh):
-            classes = {superclass[c] for c in ast.literal_eval(row["scp_codes"]) if c in superclass}
-            if classes:
-                out.append((int(row["ecg_id"]), int(row["strat_fold"]), int(classes != {"NORM"}),
-                            row["filename_hr"]))
-    return out
-
-
-def record_inputs(analyzer, recording) -> tuple[np.ndarray, float]:
-    """The averaged-beat features (first 10-s window) and the anomaly head's mean window logit of one 12-lead
-    ``recording``, as the analyzer's :meth:`~anyecg_model.analysis.analyzer.Analyzer._chunk_inputs` computes
-    them."""
-    from ..analysis.analyzer import input_leads
-    from ..analysis.chunks import WINDOW_S
-    from ..signal.rpeaks import detect_r_peaks
-
-    leads = input_leads(recording)
-    rows = sorted(leads.slot)
-    end = min(recording.duration_s, WINDOW_S)
-    data = recording.read(0, int(round(end * recording.fs)), rows)
-    data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
-    twelve = twelve_lead_rows(leads, rows)
-    if twelve is None:
-        raise ValueError(f"{recording.path}: not a 12-lead recording")
-    peaks = detect_r_peaks(data[rows.index(leads.rhythm_lead)], recording.fs)
-    resting = window_resting_features(data, recording.fs, 0.0, twelve, peaks, np.array([0.0]), np.array([end]))[0]
-    logits = np.concatenate([p.anomaly_logit for p in analyzer.iter_analyze(recording, ("anomaly",))])
-    return resting, float(logits.mean())
-
-
-def build_table(data_root: Path, model_dir: Path = SHIPPED_MODEL_DIR) -> Table:
-    """The :class:`Table` of ``data_root``/ptbxl500 with the anomaly head of ``model_dir``."""
-    from ..analysis.analyzer import Analyzer
-    from ..io.registry import open_recording
-
-    analyzer = Analyzer(model_dir, device="cpu")
-    rows = ptbxl_labels(data_root / "ptbxl500")
-    resting, logits = [], []
-    for ecg_id, _, _, name in rows:
-        r, z = record_inputs(analyzer, open_recording(data_root / "ptbxl500" / f"{name}.hea"))
-        resting.append(r)
-        logits.append(z)
-    ids, folds, ys, _ = (np.array(c) for c in zip(*rows))
-    return Table(ids.astype(int), folds.astype(int), ys.astype(int), np.array(resting), np.array(logits))
 
 
 def fit(table: Table, cfg: FusionConfig, seed: int, fused: bool = True):
@@ -176,13 +128,12 @@ def ship(table: Table, out: Path, cfg: FusionConfig = FusionConfig(), seed: int 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", type=Path, default=Path.home() / ".cache/anyecg/data")
-    p.add_argument("--model", type=Path, default=SHIPPED_MODEL_DIR, help="the backbone whose anomaly head is fused")
+    p.add_argument("table", type=Path, help="the .npz of python -m anyecg_model.analysis.anomaly_data")
     p.add_argument("--out", type=Path, required=True, help="folder to write anomaly_trees.* into")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     logging.basicConfig(level=logging.INFO)
-    ship(build_table(a.data, a.model), a.out, seed=a.seed)
+    ship(Table.load(a.table), a.out, seed=a.seed)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ from anyecg_model.model.anomaly_trees import (ANOMALY_HEAD, CONFIG, FEATURES, WE
                                               load_anomaly_trees, save_anomaly_trees)
 from anyecg_model.model.boosted_trees import export_hist_gbm
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
-from anyecg_model.train.anomaly_fusion import record_inputs
-from anyecg_model.vocabulary.resting_features import FEATURES as RESTING, TWELVE_LEADS, resting_features
+from anyecg_model.analysis.anomaly_data import record_inputs
+from anyecg_model.signal.resting_features import FEATURES as RESTING, TWELVE_LEADS, resting_features
 
 SHIPPED = (SHIPPED_MODEL_DIR / CONFIG).exists()
 

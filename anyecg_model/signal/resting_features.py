@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..signal.median_beat import GRID_FS, MedianBeat, MedianBeatError, median_beat
+from .median_beat import GRID_FS, MedianBeat, MedianBeatError, median_beat
 
 #: The standard 12 leads, in the order :func:`resting_features` reads them.
 TWELVE_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
