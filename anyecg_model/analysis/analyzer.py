@@ -63,6 +63,7 @@ from ..model.beat_fusion import beat_representation, load_fusion
 from ..model.beat_trees import (CONFIG as TREES_CONFIG, BeatTreesError, extra_features, load_beat_trees,
                                 window_features)
 from ..model.checkpoint import load_checkpoint
+from ..model.rhythm_trees import CONFIG as RHYTHM_CONFIG, RhythmTreesError, load_rhythm_trees
 from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
@@ -131,12 +132,18 @@ class Analyzer:
                                 f"remove {self.model_dir / ANOMALY_TREES_CONFIG} to use the anomaly head)") from None
         if self.anomaly_trees is not None:
             self.rules = replace(self.rules, fused_anomaly_threshold=self.anomaly_trees.threshold)
+        try:
+            rhythm = load_rhythm_trees(self.model_dir)  # None: no record-level verdict
+        except RhythmTreesError as exc:
+            raise AnalysisError(f"{exc} (remove {self.model_dir / RHYTHM_CONFIG} to analyse without the "
+                                f"record-level rhythm verdict)") from None
+        self.rules = replace(self.rules, rhythm=rhythm)
         self.info = ModelInfo.from_metadata(meta, self.model_dir)
         self.fusion = None if self.trees is not None else load_fusion(self.model_dir)
         if self.fusion is not None:
             self.fusion.to(self.device)
         # compute the clinical beat features of each chunk
-        self.clinical = self.fusion is not None or self.trees is not None
+        self.clinical = self.fusion is not None or self.trees is not None or rhythm is not None
         self._lock = threading.Lock()  # only guards lazy state; inference itself needs none
 
     # ------------------------------------------------------------------ public API
@@ -318,7 +325,8 @@ class Analyzer:
         t = seg0 + peaks / mfs
         mine = (t >= start_s) & (t < end_s)
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
-                  "unreadable_s": bad, "unreadable_code": bad_code}
+                  "unreadable_s": bad, "unreadable_code": bad_code,
+                  "beat_clinical": None if clin is None else clin[mine].astype(np.float32)}
         twelve = twelve_lead_rows(leads, rows) if "anomaly" in tasks and self.anomaly_trees is not None else None
         resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here

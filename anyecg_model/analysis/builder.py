@@ -25,6 +25,9 @@ What is derived, from the merged (time-sorted) chunks:
   bigeminy and trigeminy only from N V / N N V patterns of the beat labels outside AF/AFL (:mod:`.ectopy`), laid
   over both at beat resolution (the head's windows of these labels only corroborate, :class:`~.episodes.RunRules`). A window
   episode of any other rhythm below ``RunRules.min_confidence`` is not reported as that rhythm (OTHER).
+- **Record-level rhythm verdict** of a short recording (:mod:`~anyecg_model.model.rhythm_trees`, when the model
+  ships them): the fused trees' calibrated N / A / O / ~ from :meth:`FindingsBuilder.rhythm_inputs`; AF
+  episodes stay the beat-level rule's, and the verdict's note states any disagreement (:mod:`.findings`).
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
 
@@ -41,14 +44,21 @@ import numpy as np
 
 from ..model.anomaly_trees import ANOMALY_HEAD
 from ..model.calibration import Calibration
+from ..model.rhythm_trees import RhythmTrees
 from ..signal.quality import UNREADABLE_REASONS
+from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
 from .episodes import NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
-from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, UnreadableSpan
+from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
+                       UnreadableSpan)
+from .rhythm_features import RhythmInputs, rhythm_features
 
+#: Share of a short recording's analysed time the quality gate may find unreadable for the rhythm trees to judge
+#: it; above it the verdict is "~" (noisy) by rule.
+MAX_UNREADABLE_FOR_VERDICT = 0.5
 #: The leads of the PTB-XL 12-lead ECGs the shipped anomaly head was trained on (10-s windows), for
 #: checkpoints whose metadata names none (``anomaly_leads``).
 TWELVE_LEADS: tuple[str, ...] = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
@@ -60,7 +70,8 @@ class FindingsRules:
     (:meth:`from_metadata`): ``anomaly_threshold`` (calibrated probability for "abnormal"), ``anomaly_leads`` (the
     lead set the anomaly head was trained and calibrated on), ``af`` (the AF detector, :class:`~.af.AfRules`),
     ``calibration`` (the rhythm and anomaly heads' temperatures), ``runs`` (confidence floors of VT/SVTA runs,
-    :class:`~.episodes.RunRules`)."""
+    :class:`~.episodes.RunRules`), ``rhythm`` (the record-level rhythm trees of short recordings, loaded by the
+    analyzer beside the checkpoint; None: no verdict)."""
 
     anomaly_threshold: float = 0.5
     anomaly_leads: tuple[str, ...] = TWELVE_LEADS
@@ -69,6 +80,7 @@ class FindingsRules:
     af: AfRules = field(default_factory=AfRules)
     calibration: Calibration = field(default_factory=Calibration)
     runs: RunRules = field(default_factory=RunRules)
+    rhythm: RhythmTrees | None = field(default=None, compare=False)
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, Any]) -> "FindingsRules":
@@ -160,6 +172,29 @@ class FindingsBuilder:
             self._cached = self._build()
         return self._cached
 
+    def rhythm_inputs(self) -> RhythmInputs:
+        """The chunks received so far as the record-level rhythm features read them
+        (:class:`~.rhythm_features.RhythmInputs`: R peaks, P waves, clinical features and beat classes outside
+        unreadable signal, the gate's spans, the rhythm head's readable windows); the training of the rhythm trees
+        calls this too, so it sees exactly what the product computes."""
+        parts = sorted(self.parts.values(), key=lambda p: p.start_s)
+        cat = _Concat(parts)
+        ws, we = cat.array("window_start_s"), cat.array("window_end_s")
+        bad_s, bad_code = cat.unreadable()
+        readable_win = _outside(ws, we, bad_s)
+        peaks = cat.array("r_peaks_s")
+        keep = _outside_mask(peaks, bad_s)
+        p_wave = cat.array("p_wave")[keep] if parts and all(p.p_wave is not None for p in parts) else None
+        clinical = None
+        if parts and all(p.beat_clinical is not None for p in parts):
+            clinical = np.concatenate([np.asarray(p.beat_clinical, np.float64).reshape(-1, len(CLINICAL_FEATURES))
+                                       for p in parts])[keep]
+        beats = Beats.concat([p.beats for p in parts if p.beats is not None]) \
+            if any(p.beats is not None for p in parts) else None
+        analysed = float(sum(b - a for a, b in self._spans))
+        return RhythmInputs(peaks[keep], analysed, cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win],
+                            (we - ws)[readable_win], p_wave, clinical, _class_at(peaks[keep], beats), bad_s, bad_code)
+
     # ------------------------------------------------------------------ internals
     def _build(self) -> Findings:
         info, tasks = self.info, self.tasks
@@ -212,7 +247,34 @@ class FindingsBuilder:
         summarise(f, peaks)
         if f.episodes is not None:
             f.af_burden = af_burden(((e.start_s, e.end_s, e.label) for e in f.episodes), analysed)
+        trees = self.rules.rhythm
+        if "arrhythmia" in tasks and trees is not None and parts and info.duration_s <= trees.max_duration_s:
+            f.rhythm_verdict = self._verdict(trees, f.episodes)
         return f
+
+    def _verdict(self, trees: RhythmTrees, episodes: list[RhythmEpisode] | None) -> RhythmVerdict:
+        """The record-level rhythm of a short recording (see :mod:`.findings`): the rhythm trees' calibrated class,
+        or "~" by rule when the quality gate found more than :data:`MAX_UNREADABLE_FOR_VERDICT` of it unreadable
+        (nothing left to judge); a note where the AF episodes of the beat-level rule disagree."""
+        x = self.rhythm_inputs()
+        bad = float(np.sum(x.unreadable_s[:, 1] - x.unreadable_s[:, 0])) if len(x.unreadable_s) else 0.0
+        n_af = None if episodes is None else sum(e.label in AF_EPISODE_LABELS for e in episodes)
+        if not len(x.window_prob) or bad > MAX_UNREADABLE_FOR_VERDICT * max(x.analysed_s, 1e-9):
+            probs = {c: float(c == "~") for c in RECORD_CLASSES}
+            return RhythmVerdict("~", probs, trees.name, n_af,
+                                 f"noisy by rule: {bad / max(x.analysed_s, 1e-9):.0%} of the recording is unreadable "
+                                 f"(flat, saturated or noisy signal)")
+        p = trees.probabilities(rhythm_features(x, self.rules.af)[None])[0]
+        probs = {c: float(v) for c, v in zip(RECORD_CLASSES, p)}
+        label = RECORD_CLASSES[int(np.argmax(p))]
+        note = None
+        if n_af is not None and label == "A" and n_af == 0:
+            note = (f"AF by the record-level classifier; the beat-level AF rule reports no AF episode (it needs "
+                    f"at least {self.rules.af.min_duration_s:g} s of irregular rhythm)")
+        elif n_af and label != "A":
+            note = (f"the beat-level AF rule reports {n_af} AF/AFL episode(s); the record-level classifier calls "
+                    f"the recording {VERDICT_NAMES[label]} (p {probs['A']:.2f} for AF)")
+        return RhythmVerdict(label, probs, trees.name, n_af, note)
 
     def _episodes(self, ws, we, ep, peaks, beats, bad_s, p_wave):
         """Window episodes without AF/AFL, AF at beat resolution laid over them, then ectopic runs; nothing

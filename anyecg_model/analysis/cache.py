@@ -25,7 +25,8 @@ import numpy as np
 
 from ..model.anomaly_trees import ANOMALY_HEAD
 from ..model.beat_trees import BEAT_HEAD
-from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, UnreadableSpan
+from ..model.rhythm_trees import NO_RHYTHM_TREES
+from .findings import AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict, UnreadableSpan
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ log = logging.getLogger(__name__)
 #: 9: AF episode confidence = share of the episode meeting the AF rule, raised to the model's vote; none under 0.5;
 #: AF edges trimmed over sinus beats with P waves.
 #: 10: T-wave candidates as smooth as a T wave in the high band are not beats (:data:`~anyecg_model.signal.rpeaks.T_WAVE_SHARPNESS_RATIO`).
-CACHE_VERSION = 10
+#: 11: the record-level rhythm verdict of short recordings (:mod:`~anyecg_model.model.rhythm_trees`).
+CACHE_VERSION = 11
 
 
 def cache_root() -> Path:
@@ -51,14 +53,17 @@ def cache_root() -> Path:
 
 def cache_key(content_hash: str, model: ModelInfo, tasks: Sequence[str],
               lead_map: Mapping[str, str] | None = None) -> str:
-    """File stem for one recording (content hash), model (version + weights sha256, and the beat classifier
-    when it is not the beat head; the fused anomaly trees when the model ships them), task set and the user's lead map (none: the lead-name table alone)."""
+    """File stem for one recording (content hash), model (version + weights sha256, the beat classifier when it
+    is not the beat head, the fused anomaly trees and the rhythm trees when the model ships them), task set and
+    the user's lead map (none: the lead-name table alone)."""
     safe_version = "".join(c if c.isalnum() or c in "._-" else "_" for c in model.version)[:32]
     key = f"{content_hash[:40]}-{model.sha256[:16] or 'nosha'}-v{safe_version}-{'+'.join(sorted(tasks))}"
     if model.beat_classifier != BEAT_HEAD:
         key += "-beats" + hashlib.sha256(model.beat_classifier.encode("utf-8")).hexdigest()[:12]
     if model.anomaly_classifier != ANOMALY_HEAD:
         key += "-anomaly" + hashlib.sha256(model.anomaly_classifier.encode("utf-8")).hexdigest()[:12]
+    if model.rhythm_classifier != NO_RHYTHM_TREES:
+        key += "-rhythm" + hashlib.sha256(model.rhythm_classifier.encode("utf-8")).hexdigest()[:12]
     if lead_map:
         text = json.dumps(sorted(lead_map.items()))
         key += "-map" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
@@ -132,7 +137,8 @@ def cached_beat_times(content_hash: str, root: str | os.PathLike | None = None) 
 
 
 def _model_meta(model: ModelInfo) -> list[str]:
-    return [model.name, model.version, model.sha256, model.beat_classifier, model.anomaly_classifier]
+    return [model.name, model.version, model.sha256, model.beat_classifier, model.anomaly_classifier,
+            model.rhythm_classifier]
 
 
 def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
@@ -146,7 +152,8 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "anomaly_classifier": f.anomaly_classifier,
             "episode_labels": [e.label for e in f.episodes or []],
             "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead,
-            "unreadable_reasons": [u.reason for u in f.unreadable]}
+            "unreadable_reasons": [u.reason for u in f.unreadable],
+            "rhythm_verdict": None if f.rhythm_verdict is None else f.rhythm_verdict.to_dict()}
     arrays: dict[str, np.ndarray] = {"unreadable": np.array([[u.start_s, u.end_s] for u in f.unreadable],
                                                             np.float64).reshape(-1, 2)}
     if f.anomaly_windows is not None:
@@ -171,7 +178,9 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  anomaly_threshold=float(meta["anomaly_threshold"]),
                  lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
                  rhythm_lead=meta.get("rhythm_lead"), anomaly_not_assessed=meta["anomaly_not_assessed"],
-                 anomaly_classifier=meta.get("anomaly_classifier"))
+                 anomaly_classifier=meta.get("anomaly_classifier"),
+                 rhythm_verdict=None if meta.get("rhythm_verdict") is None
+                 else RhythmVerdict.from_dict(meta["rhythm_verdict"]))
     spans, reasons = arrays["unreadable"], meta["unreadable_reasons"]
     if len(spans) != len(reasons):
         raise ValueError("unreadable spans and reasons differ in length")

@@ -47,6 +47,8 @@ class ChunkResult:
     p_wave: np.ndarray | None = None  # (len(r_peaks_s),) P-wave consistency of each R peak (signal.atrial)
     unreadable_s: np.ndarray | None = None  # (K, 2) unreadable stretches in [start_s, end_s), s
     unreadable_code: np.ndarray | None = None  # (K,) reasons, indices into signal.quality.UNREADABLE_REASONS
+    #: (len(r_peaks_s), 17) clinical features of each R peak (vocabulary.beat_context), when the model reads them
+    beat_clinical: np.ndarray | None = None
     progress: float = 0.0  # share of the recording done after this chunk
 
 

@@ -3,15 +3,26 @@
 The JSON schema (every key always present; a section whose task was not run is ``null``)::
 
     {"record", "duration_s", "fs", "leads",
-     "model": {"name", "version", "sha256", "beat_classifier", "anomaly_classifier"},
+     "model": {"name", "version", "sha256", "beat_classifier", "anomaly_classifier",
+               "rhythm_classifier"},
      "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
      "anomaly": {"score", "label": "normal"|"abnormal"|"not assessed", "reason", "classifier",
                  "windows": [{"start_s", "end_s", "score"}]},
      "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q"|"P", "confidence"}],
      "rhythm": {"record_class": {"label": "N"|"A"|"O"|"~", "probabilities": {...}},
+                "verdict": {"label": "N"|"A"|"O"|"~", "name": "normal"|"AF"|"other"|"noisy", "confidence",
+                            "probabilities": {...}, "classifier", "af_episodes", "note"} | null,
                 "episodes": [{"start_s", "end_s", "label", "confidence"}]},
      "signal_quality": {"unreadable": [{"start_s", "end_s", "reason": "flat"|"saturated"|"noisy"|"baseline"}]},
      "summary": {"heart_rate_bpm": {"mean", "min", "max"}, "af_burden", "n_beats"}}
+
+``rhythm.record_class`` is the backbone rhythm head's mean over the readable 10-s windows. ``rhythm.verdict`` is
+the record-level rhythm of a short recording (at most the rhythm trees' ``max_duration_s``, 65 s: the CinC /
+AliveCor / 10-s ECG use case; null for longer recordings, and without the rhythm trees): the fused classifier's
+calibrated class (:class:`RhythmVerdict`). AF *episodes* still come only from the beat-level AF rule
+(:mod:`.af`, AF lasting at least 30 s); the verdict never removes or adds one, and when the two disagree (an AF
+verdict without an AF episode, e.g. in a recording shorter than 30 s, or AF episodes under a verdict that is not
+AF) its ``note`` says so in words; ``af_episodes`` counts the AF/AFL episodes of the same findings.
 
 ``lead_mapping`` says which of the file's leads was analysed as which model lead (slot); ``lead_assumed`` lists
 those whose slot is an approximation (``MLII`` as II, ``CM5`` as V5) or an assumption (a lead named ``ECG``
@@ -36,6 +47,7 @@ import numpy as np
 from ..model.anomaly_trees import ANOMALY_HEAD, anomaly_classifier_name
 from ..model.beat_trees import BEAT_HEAD, beat_classifier_name
 from ..model.checkpoint_meta import read_metadata
+from ..model.rhythm_trees import NO_RHYTHM_TREES, rhythm_classifier_name
 from ..vocabulary.labels import BEAT_CLASS_SYMBOL, BEAT_CLASSES, RECORD_CLASSES
 
 
@@ -44,20 +56,23 @@ class ModelInfo:
     """The checkpoint every finding names: its ``name``, ``version`` and weights' SHA-256, and the classifier
     that labelled the beats (``beat_classifier``: the beat trees' name, version and hash when the model ships
     them, else ``beat head``) and what scores anomaly on 12-lead recordings (``anomaly_classifier``: the fused
-    anomaly trees' name, version and hash when the model ships them, else ``anomaly head``)."""
+    anomaly trees' name, version and hash when the model ships them, else ``anomaly head``), and the record-level rhythm classifier (``rhythm_classifier``: the rhythm
+    trees', else ``none``)."""
 
     name: str
     version: str
     sha256: str
     beat_classifier: str = BEAT_HEAD
     anomaly_classifier: str = ANOMALY_HEAD
+    rhythm_classifier: str = NO_RHYTHM_TREES
 
     @classmethod
     def from_metadata(cls, meta: dict, model_dir: Path) -> "ModelInfo":
         """From a checkpoint's ``config.json`` (``name`` defaults to the folder's name) and the beat trees'
-        and anomaly trees' JSON beside it, if any (read, not verified: the analyzer verifies the trees when it loads them)."""
+        anomaly and rhythm trees' JSON beside it, if any (read, not verified: the analyzer verifies the trees when it loads them)."""
         return cls(meta.get("name", model_dir.name), str(meta.get("model_version", "0")), meta.get("weights_sha256", ""),
-                   beat_classifier_name(model_dir), anomaly_classifier_name(model_dir))
+                   beat_classifier_name(model_dir), anomaly_classifier_name(model_dir),
+                   rhythm_classifier_name(model_dir))
 
 
 def model_info(model_dir: Path) -> ModelInfo:
@@ -92,6 +107,45 @@ class UnreadableSpan:
     start_s: float
     end_s: float
     reason: str
+
+
+#: Words of the record-level rhythm classes in a verdict.
+VERDICT_NAMES: dict[str, str] = {"N": "normal", "A": "AF", "O": "other", "~": "noisy"}
+
+
+@dataclass(frozen=True)
+class RhythmVerdict:
+    """The record-level rhythm of a short recording: ``label`` (N, A, O, ~), the calibrated ``probabilities`` of
+    every class, the ``classifier`` that gave it, the AF/AFL episodes of the same findings (``af_episodes``) and a
+    ``note`` when the two disagree or the verdict is a rule's, not the classifier's (None otherwise)."""
+
+    label: str
+    probabilities: dict[str, float]
+    classifier: str
+    af_episodes: int | None = None
+    note: str | None = None
+
+    @property
+    def name(self) -> str:
+        return VERDICT_NAMES[self.label]
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probabilities[self.label])
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "name": self.name, "confidence": _f(self.confidence),
+                "probabilities": {k: _f(self.probabilities.get(k, 0.0)) for k in RECORD_CLASSES},
+                "classifier": self.classifier, "af_episodes": self.af_episodes, "note": self.note}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RhythmVerdict":
+        """Inverse of :meth:`to_dict` (KeyError/ValueError when malformed)."""
+        if d["label"] not in VERDICT_NAMES:
+            raise ValueError(f"unknown verdict label {d['label']!r}")
+        return cls(str(d["label"]), {k: float(v or 0.0) for k, v in dict(d["probabilities"]).items()},
+                   str(d["classifier"]), None if d.get("af_episodes") is None else int(d["af_episodes"]),
+                   d.get("note"))
 
 
 @dataclass
@@ -152,6 +206,8 @@ class Findings:
     #: what scored the anomaly (the fused trees' name or ``anomaly head``; None when not scored)
     anomaly_classifier: str | None = None
     unreadable: list[UnreadableSpan] = field(default_factory=list)
+    #: the record-level rhythm of a short recording (None: longer, not analysed, or no rhythm trees)
+    rhythm_verdict: RhythmVerdict | None = None
 
     @property
     def anomaly_label(self) -> str | None:
@@ -182,12 +238,13 @@ class Findings:
             beats = [{"time_s": round(float(t), 4), "label": BEAT_CLASSES[int(k)], "confidence": round(float(c), 4)}
                      for t, k, c in zip(self.beats.time_s, self.beats.label, self.beats.confidence)]
         rhythm = None
-        if self.record_class_probabilities is not None or self.episodes is not None:
+        if self.record_class_probabilities is not None or self.episodes is not None or self.rhythm_verdict is not None:
             rc = None
             if self.record_class_probabilities is not None:
                 rc = {"label": self.record_class,
                       "probabilities": {k: _f(self.record_class_probabilities[k]) for k in RECORD_CLASSES}}
             rhythm = {"record_class": rc,
+                      "verdict": None if self.rhythm_verdict is None else self.rhythm_verdict.to_dict(),
                       "episodes": None if self.episodes is None else [
                           {"start_s": _f(e.start_s), "end_s": _f(e.end_s), "label": e.label,
                            "confidence": _f(e.confidence)} for e in self.episodes]}
@@ -198,7 +255,8 @@ class Findings:
             "leads": list(self.leads),
             "model": {"name": self.model.name, "version": self.model.version, "sha256": self.model.sha256,
                       "beat_classifier": self.model.beat_classifier,
-                      "anomaly_classifier": self.model.anomaly_classifier},
+                      "anomaly_classifier": self.model.anomaly_classifier,
+                      "rhythm_classifier": self.model.rhythm_classifier},
             "lead_mapping": dict(self.lead_mapping),
             "lead_assumed": list(self.lead_assumed),
             "rhythm_lead": self.rhythm_lead,

@@ -178,9 +178,11 @@ def run(args: argparse.Namespace) -> int:
                 s = results[i]
                 rc = (s["rhythm"] or {}).get("record_class") or {}
                 hr = s["summary"]["heart_rate_bpm"]["mean"]
+                v = f.rhythm_verdict
+                rhythm = rc.get("label") if v is None else f"{v.name} (p {v.confidence:.2f})"
                 print(f"{args.paths[i]}: {len(f.beats or [])} beats, HR {hr if hr is None else round(hr)} bpm, "
-                      f"rhythm {rc.get('label')}, anomaly {(s['anomaly'] or {}).get('label')}, "
-                      f"leads {lead_text(f)}")
+                      f"rhythm {rhythm}, anomaly {(s['anomaly'] or {}).get('label')}, "
+                      f"leads {lead_text(f)}" + (f"; {v.note}" if v is not None and v.note else ""))
     if world > 1:
         import torch.distributed as dist
 

@@ -64,6 +64,8 @@ class ReportFindings:
     beat_confidence: np.ndarray = field(default_factory=lambda: np.zeros(0))
     episodes: tuple[Episode, ...] = ()
     record_class: tuple[str, float | None] | None = None
+    #: the record-level rhythm verdict of a short recording: ``(label, confidence, note or None)``
+    rhythm_verdict: tuple[str, float | None, str | None] | None = None
     anomaly: tuple[float, str] | None = None
     #: why the anomaly head did not judge the file (outside the lead set it was trained on), else None
     anomaly_not_assessed: str | None = None
@@ -121,6 +123,11 @@ class ReportFindings:
             if rc and rc.get("label") is not None:
                 probs = rc.get("probabilities") or {}
                 record_class = (str(rc["label"]), _float_or_none(probs.get(rc["label"])))
+            v = rhythm.get("verdict")
+            verdict = None
+            if v and v.get("label") is not None:
+                verdict = (str(v["label"]), _float_or_none(v.get("confidence")),
+                           None if v.get("note") is None else str(v["note"]))
             windows = tuple((float(w["start_s"]), float(w["end_s"]), float(w["score"]))
                             for w in anomaly.get("windows") or [])
             quality = data.get("signal_quality") or {}
@@ -151,6 +158,7 @@ class ReportFindings:
             beat_confidence=conf[order],
             episodes=tuple(sorted(episodes, key=lambda e: e.start_s)),
             record_class=record_class,
+            rhythm_verdict=verdict,
             anomaly=anomaly_pair,
             anomaly_not_assessed=not_assessed,
             anomaly_windows=windows,

@@ -55,7 +55,13 @@ def findings_lines(findings: ReportFindings, tb: TimeBase = TimeBase()) -> list[
     """Short lines stating the findings and where they came from (model name and version or file labels);
     episode times as ``tb`` writes them."""
     lines = [findings.source_text]
-    if findings.record_class is not None:
+    if findings.rhythm_verdict is not None:
+        label, p, note = findings.rhythm_verdict
+        lines.append(f"Rhythm (record-level verdict): {label} ({RECORD_CLASS_NAMES.get(label, label)})"
+                     + (f", confidence {p:.2f}" if p is not None else ""))
+        if note:
+            lines.append(f"Note: {note}")
+    elif findings.record_class is not None:
         label, p = findings.record_class
         name = RECORD_CLASS_NAMES.get(label)
         lines.append(f"Rhythm class: {label}" + (f" ({name})" if name else "")

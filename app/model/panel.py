@@ -147,7 +147,12 @@ class ModelPanel(QtWidgets.QWidget):
         elif d.anomaly_score is not None:
             self.verdict_label.setText(verdict_text(d.anomaly_score, d.anomaly_threshold, partial))
         top = d.top_record_class()
-        if top is not None:
+        v = d.rhythm_verdict
+        if v is not None:
+            self.rhythm_label.setText(f"Rhythm (record-level verdict): {v.label} — "
+                                      f"{RECORD_CLASS_NAMES.get(v.label, v.label)}, p = {v.confidence:.2f}"
+                                      + (f"\n{v.note}" if v.note else ""))
+        elif top is not None:
             scope = "record" if duration_s <= 120 else "mean over windows"
             self.rhythm_label.setText(f"Rhythm ({scope}): {top[0]} — {RECORD_CLASS_NAMES.get(top[0], top[0])}, "
                                       f"p = {top[1]:.2f}")

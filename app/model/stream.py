@@ -11,7 +11,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from anyecg_model.analysis.findings import Findings
+from anyecg_model.analysis.findings import Findings, RhythmVerdict
 from anyecg_model.vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES
 
 
@@ -32,6 +32,8 @@ class OverlayData:
     anomaly_score: float | None = None
     anomaly_threshold: float = 0.5
     record_class: dict[str, float] | None = None
+    #: the record-level rhythm verdict of a short recording (rhythm trees), else None
+    rhythm_verdict: RhythmVerdict | None = None
     heart_rate_bpm: dict[str, float | None] = field(default_factory=dict)
     burden: float | None = None
     anomaly_not_assessed: str | None = None
@@ -42,7 +44,8 @@ class OverlayData:
     def from_findings(cls, f: Findings, complete: bool = True) -> "OverlayData":
         """The arrays of ``f``; ``complete`` False while the analysis still streams in."""
         d = cls(anomaly_score=f.anomaly_score, anomaly_threshold=f.anomaly_threshold,
-                record_class=f.record_class_probabilities, heart_rate_bpm=dict(f.heart_rate_bpm),
+                record_class=f.record_class_probabilities, rhythm_verdict=f.rhythm_verdict,
+                heart_rate_bpm=dict(f.heart_rate_bpm),
                 burden=f.af_burden, anomaly_not_assessed=f.anomaly_not_assessed,
                 unreadable=[(u.start_s, u.end_s, u.reason) for u in f.unreadable], complete=complete)
         if f.beats is not None:

@@ -22,7 +22,8 @@ def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     d = json.loads(analyzer.analyze(strip_70bpm).to_json())
     assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "rhythm_lead",
                       "anomaly", "beats", "rhythm", "signal_quality", "summary"}
-    assert set(d["model"]) == {"name", "version", "sha256", "beat_classifier", "anomaly_classifier"} \
+    assert set(d["model"]) == {"name", "version", "sha256", "beat_classifier", "anomaly_classifier",
+                              "rhythm_classifier"} \
         and len(d["model"]["sha256"]) == 64
     assert set(d["anomaly"]) == {"score", "label", "reason", "classifier", "windows"} \
         and d["anomaly"]["label"] in ("normal", "abnormal")
