@@ -9,8 +9,10 @@ chosen by cross-validation on train+val (:class:`~anyecg_model.train.rhythm_tree
 (the same-run classical baseline) and fused with the rhythm head (the shipped classifier,
 :mod:`~anyecg_model.model.rhythm_trees`) it gets a temperature fitted on val, and is scored on the test split (822 records): F1 of N, A, O, ~, their mean over N A O (the challenge score), accuracy and
 the expected calibration error (ECE, 15 bins) of the calibrated probabilities. The head alone is its mean window
-probabilities with a temperature fitted on val too (on their logarithm). Running this looks at the test records:
-say so in docs/BENCHMARKS.md.
+probabilities with a temperature fitted on val too (on their logarithm). The learner has no randomness without
+early stopping or subsampling, so the seeds agree; a paired bootstrap over the test records gives the
+uncertainty of the fused classifier's gain. Running this looks at the test records: say so in
+docs/BENCHMARKS.md.
 """
 from __future__ import annotations
 
@@ -28,20 +30,37 @@ from anyecg_model.train.rhythm_trees_train import (RhythmRecipe, fit_calibrated,
 KEYS = ("F1_N", "F1_A", "F1_O", "F1_~", "F1_mean_NAO", "accuracy", "ECE")
 
 
-def rows(data: dict, seeds: list[int], recipe: RhythmRecipe = RhythmRecipe()) -> dict[str, list[dict]]:
+HEAD, GBM, FUSED = "rhythm head alone", "GBM, classical features (same run)", "fused: GBM × rhythm head"
+
+
+def rows(data: dict, seeds: list[int], recipe: RhythmRecipe = RhythmRecipe()) -> tuple[dict, dict]:
+    """Per row, the scores of each seed; and the test probabilities of each row (last seed)."""
     X, y, split = data["X"], data["y"], data["split"]
     te, va = split == "test", split == "val"
-    out: dict[str, list[dict]] = {"rhythm head alone": [], "GBM, classical features (same run)": [],
-                                  "fused: GBM × rhythm head": []}
+    out: dict[str, list[dict]] = {HEAD: [], GBM: [], FUSED: []}
     log_p = np.log(np.clip(model_only(X), 1e-6, 1))
     t = fit_temperature(log_p[va], y[va])
-    head = scores(y[te], softmax(log_p[te] / t))
+    probs = {HEAD: softmax(log_p[te] / t)}
     for seed in seeds:
-        out["rhythm head alone"].append(head)
-        for name, w in (("GBM, classical features (same run)", 1.0), ("fused: GBM × rhythm head", recipe.tree_weight)):
+        out[HEAD].append(scores(y[te], probs[HEAD]))
+        for name, w in ((GBM, 1.0), (FUSED, recipe.tree_weight)):
             _, trees, temp = fit_calibrated(X, y, split, recipe, seed, w)
-            out[name].append(scores(y[te], fused_probabilities(trees, X[te], w, temp)))
-    return out
+            probs[name] = fused_probabilities(trees, X[te], w, temp)
+            out[name].append(scores(y[te], probs[name]))
+    return out, probs
+
+
+def paired_bootstrap(y: np.ndarray, a: np.ndarray, b: np.ndarray, n: int = 2000, seed: int = 0) -> tuple[float, ...]:
+    """Mean F1 (N, A, O) of ``a`` minus that of ``b`` over ``n`` resamples of the records: (2.5 %, 97.5 %
+    percentiles, share of resamples where ``a`` is not better)."""
+    from anyecg_model.train.tasks.rhythm import rhythm_metrics
+
+    rng = np.random.default_rng(seed)
+    d = np.empty(n)
+    for k in range(n):
+        i = rng.integers(0, len(y), len(y))
+        d[k] = rhythm_metrics(y[i], a[i])["F1_mean_NAO"] - rhythm_metrics(y[i], b[i])["F1_mean_NAO"]
+    return float(np.quantile(d, 0.025)), float(np.quantile(d, 0.975)), float(np.mean(d <= 0))
 
 
 def main() -> None:
@@ -53,7 +72,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     data = load(a.features)
     seeds = [int(s) for s in a.seeds.split(",")]
-    res = rows(data, seeds)
+    res, probs = rows(data, seeds)
     print(f"\n## CinC 2017 rhythm, test split ({int((data['split'] == 'test').sum())} records), seeds {seeds}")
     print("| model | " + " | ".join(KEYS) + " |")
     print("|---" * (len(KEYS) + 1) + "|")
@@ -63,6 +82,11 @@ def main() -> None:
             v = np.array([r[k] for r in runs])
             cells.append(f"{v.mean():.3f} ± {v.std():.3f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    y = data["y"][data["split"] == "test"]
+    for other in (GBM, HEAD):
+        lo, hi, worse = paired_bootstrap(y, probs[FUSED], probs[other])
+        print(f"fused − {other}: mean F1 (N, A, O) difference 95 % interval [{lo:+.3f}, {hi:+.3f}] "
+              f"(2000 paired resamples of the test records; not better in {worse:.1%})")
     if a.json:
         a.json.write_text(json.dumps(res, indent=1, default=float))
 

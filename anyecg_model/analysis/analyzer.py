@@ -22,6 +22,10 @@ chunk (no backbone needed); ``Findings.model.beat_classifier`` names the classif
 When it ships fused anomaly trees (:mod:`~anyecg_model.model.anomaly_trees`), each window of a recording with
 all 12 standard leads gets its anomaly score from them: trees over the window's averaged-beat features
 (:mod:`.resting_windows`, on the chunk's own signal) and the anomaly head's logit; other lead sets keep the head.
+When it ships rhythm trees (:mod:`~anyecg_model.model.rhythm_trees`) they travel in the findings rules
+(:class:`~.builder.FindingsRules`) to every findings builder, which gives a recording of at most their
+``max_duration_s`` a record-level rhythm verdict; each chunk then carries its R peaks' clinical features
+(``ChunkResult.beat_clinical``) for them.
 Otherwise, when the checkpoint ships a fusion beat head (:mod:`~anyecg_model.model.beat_fusion`), each beat is classified from the beat
 head's activations and the clinical features of :mod:`~anyecg_model.vocabulary.beat_context`, whose "record-level" context (median
 RR, local mean RR over ±30 s, dominant-beat template) is the chunk and its margins (320 s): a streamed
