@@ -36,13 +36,14 @@ log = logging.getLogger(__name__)
 #: and trigeminy from beat patterns (:mod:`.ectopy`), window rhythms under the confidence floor not reported.
 #: 5: the viewer analyses on the CLI's 300-s chunk grid (its 60-s chunks gave some beats other labels). 6: the
 #: viewer's visible chunk gets its episodes from the GRU state carried over, as the CLI (:mod:`.episode_chain`).
-#: 7: the R-peak detector keeps premature beats 0.2-0.36 s after a beat (:data:`~anyecg_model.signal.rpeaks.GAP_FILL_S`).
+#: 7: the R-peak detector keeps premature beats 0.2-0.36 s after a beat.
 #: 8: and downward QRS complexes NeuroKit2's detector gives no peak (:func:`~anyecg_model.signal.rpeaks._peakless_complexes`).
 #: 9: AF episode confidence = share of the episode meeting the AF rule, raised to the model's vote; none under 0.5;
 #: AF edges trimmed over sinus beats with P waves.
 #: 10: T-wave candidates as smooth as a T wave in the high band are not beats (:data:`~anyecg_model.signal.rpeaks.T_WAVE_SHARPNESS_RATIO`).
 #: 11: the record-level rhythm verdict of short recordings (:mod:`~anyecg_model.model.rhythm_trees`).
-CACHE_VERSION = 11
+#: 12: the R-peak detectors' candidates pooled (:func:`~anyecg_model.signal.rpeaks._candidates`).
+CACHE_VERSION = 12
 
 
 def cache_root() -> Path:

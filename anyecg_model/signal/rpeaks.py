@@ -1,15 +1,18 @@
-"""R-peak detection: a QRS detector with its gaps filled by a second, chunked, refined to the local extremum.
+"""R-peak detection: the candidates of two QRS detectors pooled, chunked, refined to the local extremum.
 
 Candidates are NeuroKit2's gradient detector's (:mod:`.qrs_gradient`, the same peaks without NeuroKit2), with the
-gaps filled by the double-difference detector of Rodrigues et al. 2021 (:func:`_rodrigues_candidates`, the
+candidates of the double-difference detector of Rodrigues et al. 2021 (:func:`_rodrigues_candidates`, the
 ``rodrigues2021`` method of NeuroKit2 with its sample-by-sample loops replaced by one numpy search per beat: same
 peaks, about ten times faster, and it no longer holds the GIL for the viewer's analysis thread): on MIT-BIH the
 first misses wide bundle-branch-block beats (record 207) and the second misses some ectopic beats (208, 221), so
-the second covers the first's misses; P and T waves that either one takes for a QRS are rejected afterwards by
-their QRS-band energy and timing. NeuroKit2's detector takes each complex's most prominent maximum, so a complex
-pointing down (QS, rS: MIT-BIH 203's ventricular beats) gives it none; its largest deflection joins the gap fillers
-(:func:`_peakless_complexes`). (Pooling all candidates of both scores higher on MIT-BIH, 0.996 / 0.996, but
-counts both QRS and T wave on leads whose T wave is steeper than the QRS.)
+the second covers the first's misses. NeuroKit2's detector takes each complex's most prominent maximum, so a complex
+pointing down (QS, rS: MIT-BIH 203's ventricular beats) gives it none; its largest deflection is a candidate too
+(:func:`_peakless_complexes`). All candidates are pooled; two within the refractory period are one beat, the one
+with more QRS-band energy; P and T waves that a detector takes for a QRS are rejected by their QRS-band energy and
+timing (Pan–Tompkins) and, T waves, by their smoothness (:data:`T_WAVE_SHARPNESS_RATIO`): pooling alone counted
+both QRS and T wave where the T wave is steeper than the QRS. Until 2026-12-07 the second detector only filled the first's gaps of 0.36 s or more, which
+lost premature beats soon after a beat (MIT-BIH DS1: 38 of 188 missed V beats) and, where NeuroKit2 took a large P
+wave (108) or the wave after a downward complex (203) for the R peak, the beat itself.
 
 ``detect_r_peaks`` takes one lead in mV at ``fs`` Hz and returns R-peak sample indices (int64).
 Long signals are processed in chunks of :data:`CHUNK_S` seconds with :data:`OVERLAP_S` seconds of
@@ -42,12 +45,6 @@ MAX_RR_S = 3.0
 MIN_ENERGY_RATIO = 0.3
 ENERGY_PERCENTILE = 80.0
 ENERGY_NEIGHBOURS = 8
-#: A Rodrigues candidate joins NeuroKit2's only this far (s) from all of them: closer, it is the other
-#: detector's view of the same beat. The refractory period, not the T-wave window: a premature beat 0.2-0.36 s
-#: after one that NeuroKit2 found (early PVCs, ventricular tachycardia) is kept, and a T wave is left to the
-#: Pan–Tompkins energy rule (:data:`T_WAVE_WINDOW_S`). At 0.36 s, MIT-BIH DS1 lost 38 of its 188 missed V beats
-#: here (Se 0.9897 → 0.9942, +P 0.9904 → 0.9922 on DS1's first channel).
-GAP_FILL_S = MIN_RR_S
 #: Rodrigues detector: shortest search for a maximum after the last one (s).
 RODRIGUES_RMIN_S = 0.26
 #: Candidates this soon (s) after a beat are T waves (Pan & Tompkins 1985), and this soon before one P waves
@@ -58,7 +55,7 @@ WAVE_ENERGY_RATIO = 0.5
 #: The same share for a candidate in the P-wave window before a beat: a P wave large enough to be taken for a QRS
 #: (MIT-BIH 108) still has less QRS-band energy than its QRS (0.53-0.76 there), and a QRS complex less than 0.3 s
 #: before another (over 200 bpm) is rare. Chosen on MIT-BIH DS1 (0.5 / 0.7 / 0.8: false detections 398 / 346 /
-#: 327, true 50 723 / 50 721 / 50 718), once premature beats after a beat are kept (:data:`GAP_FILL_S`).
+#: 327, true 50 723 / 50 721 / 50 718), once premature beats 0.2-0.36 s after a beat were kept.
 P_WAVE_ENERGY_RATIO = 0.7
 #: A candidate in the T-wave window after a beat is a T wave, too, when its high-band (15-40 Hz) amplitude is
 #: under this share of that beat's: a T wave is smooth, a QRS complex (an early PVC's included) is not. Where the
@@ -136,19 +133,14 @@ def _rodrigues_candidates(x: np.ndarray, fs: float) -> np.ndarray:
 
 
 def _candidates(x: np.ndarray, fs: float) -> np.ndarray:
-    """QRS candidates on the cleaned chunk (sorted, unique): NeuroKit2's gradient detector's
-    (:mod:`.qrs_gradient`), plus the Rodrigues candidates and the downward complexes NeuroKit2 gives no peak
-    (:func:`_peakless_complexes`) that fill its gaps (none of its own within
-    :data:`GAP_FILL_S`, the refractory period); a T wave that one of them takes for a QRS complex is left to
+    """QRS candidates on the cleaned chunk (sorted, unique), pooled: NeuroKit2's gradient detector's
+    (:mod:`.qrs_gradient`), the Rodrigues detector's and the downward complexes NeuroKit2 gives no peak
+    (:func:`_peakless_complexes`). Two views of one beat collapse in the refractory period (:data:`MIN_RR_S`) to the
+    one with more QRS-band energy, and a P or T wave that one of them takes for a QRS complex is left to
     :func:`_reject_waves`."""
     cleaned = clean_ecg(x, fs)
-    extra = np.concatenate([_rodrigues_candidates(cleaned, fs), _peakless_complexes(cleaned, fs)])
-    main = gradient_qrs_peaks(cleaned, fs)
-    if main.size:
-        k = np.searchsorted(main, extra).clip(1, main.size) - 1
-        gap = np.minimum(np.abs(extra - main[k]), np.abs(extra - main[np.minimum(k + 1, main.size - 1)]))
-        extra = extra[gap >= int(GAP_FILL_S * fs)]
-    return np.unique(np.concatenate([main, extra]))
+    return np.unique(np.concatenate([gradient_qrs_peaks(cleaned, fs), _rodrigues_candidates(cleaned, fs),
+                                     _peakless_complexes(cleaned, fs)]))
 
 
 def _peakless_complexes(cleaned: np.ndarray, fs: float) -> np.ndarray:
