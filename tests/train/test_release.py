@@ -17,7 +17,7 @@ from anyecg_model.model.boosted_trees import export_hist_gbm
 from anyecg_model.model.calibration import Calibration
 from anyecg_model.model.checkpoint import load_checkpoint, save_checkpoint
 from anyecg_model.train.recipe import shipped
-from anyecg_model.train.recipe.release import ReleaseError, ship_release
+from anyecg_model.train.recipe.release import HEAD_FUSED_TREES, ReleaseError, ship_release
 from anyecg_model.vocabulary.model_input import PreprocessConfig
 
 NEW = {"model_version": "0.5.0"}
@@ -154,3 +154,27 @@ def test_shipped_config_holds_only_keys_a_release_writes(tmp_path, monkeypatch):
     written = set(json.loads((out / "config.json").read_text()))
     stale = set(json.loads((SHIPPED_MODEL_DIR / "config.json").read_text())) - written
     assert not stale, f"shipped config.json keys no release writes: {sorted(stale)}"
+
+
+def _fused_trees(path) -> dict[str, bytes]:
+    """Stand-ins for the anomaly and rhythm trees' files beside a release (carried over as bytes, never parsed)."""
+    files = {n: f"{n} of the previous weights".encode() for pair in HEAD_FUSED_TREES for n in pair}
+    for name, data in files.items():
+        (path / name).write_bytes(data)
+    return files
+
+
+def test_head_fused_trees_follow_the_weights(tmp_path, caplog):
+    """Same weights: the fused anomaly and rhythm trees are carried over byte for byte; new weights: left out, with
+    a warning naming their refit (they were fused with the old heads' outputs)."""
+    ship = tmp_path / "anyecg-small"
+    model = _model(0)
+    _previous_release(ship, model)
+    fused = _fused_trees(ship)
+    ship_release(model, ship, {"name": "anyecg-small", "model_version": "0.4.2"}, _fail)
+    assert {n: (ship / n).read_bytes() for n in fused} == fused
+    with caplog.at_level(logging.WARNING):
+        ship_release(_model(1), ship, {"name": "anyecg-small", **NEW}, lambda: NEW_CAL)
+    assert not any((ship / n).exists() for n in fused)
+    assert "anomaly_trees.json left out" in caplog.text and "rhythm_trees.json left out" in caplog.text
+    assert "anomaly_fusion" in caplog.text and "rhythm_trees_train" in caplog.text
