@@ -79,6 +79,7 @@ class ModelPanel(QtWidgets.QWidget):
         self.summary_label = QtWidgets.QLabel("")
         self.summary_label.setWordWrap(True)
         self.verdict_label.setWordWrap(True)  # "not assessed: …" names the lead set the head was trained on
+        self.rhythm_label.setWordWrap(True)  # the rhythm verdict's note says where the AF rule disagrees
         for w in (self.model_label, self.message_label, self.notice_label):
             lay.addWidget(w)
         lay.addLayout(row)
