@@ -12,6 +12,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.analysis.findings import ModelInfo
+from anyecg_model.model.anomaly_trees import ANOMALY_HEAD
+from anyecg_model.model.rhythm_trees import NO_RHYTHM_TREES
 
 from .worker import DEVICES
 
@@ -107,6 +109,10 @@ class ModelMenu:
         else:
             text = f"Model: {info.name} v{info.version} · {device.upper()}"
         self.status_label.setText(text)
-        if info is not None:  # who labelled the beats, as the reports and the JSON say it
+        if info is not None:  # who labelled the beats and scored the rest, as the reports and the JSON say it
             text += f"\nBeat labels: {info.beat_classifier.split(' (sha256')[0]}"
+            if info.anomaly_classifier != ANOMALY_HEAD:
+                text += f"\n12-lead anomaly: {info.anomaly_classifier.split(' (sha256')[0]}"
+            if info.rhythm_classifier != NO_RHYTHM_TREES:
+                text += f"\nRhythm verdict of short strips: {info.rhythm_classifier.split(' (sha256')[0]}"
         self.panel.set_model(text)

@@ -200,6 +200,11 @@ def test_the_panel_names_the_classifier_that_labels_the_beats(win):
     assert win.model.panel.model_label.text() == \
         "Model: anyecg-small v0.4.0 · CPU\nBeat labels: gradient-boosted beat trees 1.0"
     assert win.model.status_label.text() == "Model: anyecg-small v0.4.0 · CPU"  # the status bar stays one line
+    win.model._show_model_text(ModelInfo("anyecg-small", "0.5.0", "ab" * 32, "gradient-boosted beat trees 1.1",
+                                         "fused anomaly trees 1.0 (sha256 5e6f)", "gradient-boosted rhythm trees 1.0"),
+                               "cpu")
+    assert win.model.panel.model_label.text().splitlines()[2:] == [
+        "12-lead anomaly: fused anomaly trees 1.0", "Rhythm verdict of short strips: gradient-boosted rhythm trees 1.0"]
 
 
 def test_table_and_flagged_windows_navigate(qtbot, win, strip_70):
