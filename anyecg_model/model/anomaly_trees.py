@@ -14,7 +14,6 @@ The trees are stored by :mod:`.boosted_trees` (safetensors + JSON with a SHA-256
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..signal.resting_features import FEATURES as RESTING_FEATURES, TWELVE_LEADS
-from .boosted_trees import BoostedTrees, TreeExportError, load_trees, save_trees
+from .boosted_trees import BoostedTrees, load_stored_trees, provenance, save_trees, stored_provenance
 
 WEIGHTS, CONFIG = "anomaly_trees.safetensors", "anomaly_trees.json"
 #: Provenance of the anomaly score when no fused trees apply: the backbone's anomaly head.
@@ -61,20 +60,15 @@ class AnomalyTrees:
 
 
 def classifier_name(meta: dict) -> str:
-    """``<name> <version> (sha256 <first 8 hex>)`` of an anomaly-trees JSON."""
-    return f"{meta.get('name', 'anomaly trees')} {meta.get('model_version', '?')} " \
-           f"(sha256 {str(meta.get('weights_sha256', ''))[:8]})"
+    """:func:`~.boosted_trees.provenance` of a anomaly trees JSON."""
+    return provenance(meta, "anomaly trees")
 
 
 def anomaly_classifier_name(directory: str | Path) -> str:
     """What scores anomaly on 12-lead recordings for a model folder, from its JSON alone (no weights read):
     :func:`classifier_name` of its fused trees, or :data:`ANOMALY_HEAD` when it has none or the JSON is unreadable
     (the analyzer then refuses the folder: :func:`load_anomaly_trees`)."""
-    try:
-        meta = json.loads((Path(directory) / CONFIG).read_text())
-    except (OSError, ValueError):
-        return ANOMALY_HEAD
-    return classifier_name(meta) if isinstance(meta, dict) else ANOMALY_HEAD
+    return stored_provenance(directory, CONFIG, "anomaly trees", ANOMALY_HEAD)
 
 
 def save_anomaly_trees(trees: BoostedTrees, directory: str | Path, temperature: float, threshold: float,
@@ -93,14 +87,10 @@ def load_anomaly_trees(directory: str | Path) -> AnomalyTrees | None:
     Anything wrong (missing or tampered weights, features that are not this version's, a bad temperature or
     threshold) raises :class:`AnomalyTreesError`."""
     d = Path(directory)
-    if not (d / CONFIG).exists():
+    stored = load_stored_trees(d, WEIGHTS, CONFIG, AnomalyTreesError, "fused anomaly classifier")
+    if stored is None:
         return None
-    if not (d / WEIGHTS).exists():
-        raise AnomalyTreesError(f"{d / WEIGHTS}: missing")
-    try:
-        trees, meta = load_trees(d / WEIGHTS, d / CONFIG)
-    except TreeExportError as exc:
-        raise AnomalyTreesError(f"fused anomaly classifier refused: {exc}") from exc
+    trees, meta = stored
     if meta.get("features") != list(FEATURES) or trees.n_features > len(FEATURES) or trees.n_classes != 1:
         raise AnomalyTreesError(f"{d / CONFIG}: its inputs are not this version's {len(FEATURES)} averaged-beat "
                                 f"features and head logit, or the trees are not binary")

@@ -20,7 +20,6 @@ are stored by :mod:`.boosted_trees` (safetensors + JSON with a SHA-256; never un
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from ..vocabulary.beat_prematurity import PREMATURITY_FEATURES, prematurity_feat
 from ..vocabulary.labels import BEAT_CLASSES
 from ..vocabulary.model_input import N_RR_FEATURES, N_TEMPLATE_FEATURES
 from ..vocabulary.pacing_spike import PACING_FEATURES, pacing_features
-from .boosted_trees import BoostedTrees, TreeExportError, load_trees, save_trees
+from .boosted_trees import BoostedTrees, load_stored_trees, provenance, save_trees, stored_provenance
 
 WEIGHTS, CONFIG = "beat_trees.safetensors", "beat_trees.json"
 #: Provenance of beat labels when no trees are shipped: the backbone's own beat head.
@@ -110,21 +109,15 @@ class BeatTrees:
 
 
 def classifier_name(meta: dict) -> str:
-    """``<name> <version> (sha256 <first 8 hex>)`` of a beat-trees JSON, e.g.
-    ``gradient-boosted beat trees 1.0 (sha256 1a2b3c4d)``."""
-    return f"{meta.get('name', 'beat trees')} {meta.get('model_version', '?')} " \
-           f"(sha256 {str(meta.get('weights_sha256', ''))[:8]})"
+    """:func:`~.boosted_trees.provenance` of a beat trees JSON."""
+    return provenance(meta, "beat trees")
 
 
 def beat_classifier_name(directory: str | Path) -> str:
     """The provenance of the beat labels a model folder gives, from its JSON alone (no weights read):
     :func:`classifier_name` of its beat trees, or :data:`BEAT_HEAD` when it has none or the JSON is unreadable
     (the analyzer then refuses the folder: :func:`load_beat_trees`)."""
-    try:
-        meta = json.loads((Path(directory) / CONFIG).read_text())
-    except (OSError, ValueError):
-        return BEAT_HEAD
-    return classifier_name(meta) if isinstance(meta, dict) else BEAT_HEAD
+    return stored_provenance(directory, CONFIG, "beat trees", BEAT_HEAD)
 
 
 def save_beat_trees(trees: BoostedTrees, directory: str | Path, classes: list[str], temperature: float,
@@ -140,14 +133,10 @@ def load_beat_trees(directory: str | Path) -> BeatTrees | None:
     wrong (missing or tampered weights, a pickle, classes outside the vocabulary, a feature count that is
     not this module's) raises :class:`BeatTreesError`."""
     d = Path(directory)
-    if not (d / CONFIG).exists():
+    stored = load_stored_trees(d, WEIGHTS, CONFIG, BeatTreesError, "beat classifier")
+    if stored is None:
         return None
-    if not (d / WEIGHTS).exists():
-        raise BeatTreesError(f"{d / WEIGHTS}: missing")
-    try:
-        trees, meta = load_trees(d / WEIGHTS, d / CONFIG)
-    except TreeExportError as exc:
-        raise BeatTreesError(f"beat classifier refused: {exc}") from exc
+    trees, meta = stored
     classes = meta.get("classes")
     if not isinstance(classes, list) or not classes or any(c not in BEAT_CLASSES for c in classes) \
             or len(classes) != trees.n_classes:

@@ -207,3 +207,35 @@ def load_trees(weights: str | Path, config: str | Path) -> tuple[BoostedTrees, d
     except (SafetensorError, OSError) as exc:
         raise TreeExportError(f"{weights}: not a safetensors file ({exc})") from exc
     return BoostedTrees.from_arrays(arrays, int(meta.get("depth", -1))), meta
+
+
+def provenance(meta: dict, default_name: str) -> str:
+    """``<name> <version> (sha256 <first 8 hex>)`` of a stored classifier's JSON, e.g.
+    ``gradient-boosted beat trees 1.0 (sha256 1a2b3c4d)``: what findings name as the classifier."""
+    return f"{meta.get('name', default_name)} {meta.get('model_version', '?')} " \
+           f"(sha256 {str(meta.get('weights_sha256', ''))[:8]})"
+
+
+def stored_provenance(directory: str | Path, config: str, default_name: str, absent: str) -> str:
+    """:func:`provenance` of the classifier whose JSON ``config`` lies in ``directory``, from the JSON alone (no
+    weights read), or ``absent`` when it has none or the JSON is unreadable (its loader then refuses the folder)."""
+    try:
+        meta = json.loads((Path(directory) / config).read_text())
+    except (OSError, ValueError):
+        return absent
+    return provenance(meta, default_name) if isinstance(meta, dict) else absent
+
+
+def load_stored_trees(directory: str | Path, weights: str, config: str, error: type[Exception],
+                      what: str) -> tuple[BoostedTrees, dict] | None:
+    """The trees and JSON a classifier stored in ``directory`` as ``weights`` + ``config``, or None when it has no
+    ``config``; a missing weights file or any :class:`TreeExportError` raises ``error`` ("``what`` refused: …")."""
+    d = Path(directory)
+    if not (d / config).exists():
+        return None
+    if not (d / weights).exists():
+        raise error(f"{d / weights}: missing")
+    try:
+        return load_trees(d / weights, d / config)
+    except TreeExportError as exc:
+        raise error(f"{what} refused: {exc}") from exc

@@ -16,7 +16,6 @@ no record-level verdict.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 
 from ..signal.quality import UNREADABLE_REASONS
 from ..vocabulary.labels import RECORD_CLASSES
-from .boosted_trees import BoostedTrees, TreeExportError, load_trees, save_trees
+from .boosted_trees import BoostedTrees, load_stored_trees, provenance, save_trees, stored_provenance
 
 WEIGHTS, CONFIG = "rhythm_trees.safetensors", "rhythm_trees.json"
 #: The record rhythm features, in order (computed by :func:`anyecg_model.analysis.rhythm_features.rhythm_features`).
@@ -94,20 +93,15 @@ def fused_logits(raw: np.ndarray, head_prob: np.ndarray, tree_weight: float) -> 
 
 
 def classifier_name(meta: dict) -> str:
-    """``<name> <version> (sha256 <first 8 hex>)`` of a rhythm-trees JSON."""
-    return f"{meta.get('name', 'rhythm trees')} {meta.get('model_version', '?')} " \
-           f"(sha256 {str(meta.get('weights_sha256', ''))[:8]})"
+    """:func:`~.boosted_trees.provenance` of a rhythm trees JSON."""
+    return provenance(meta, "rhythm trees")
 
 
 def rhythm_classifier_name(directory: str | Path) -> str:
     """The provenance of the record-level verdict a model folder gives, from its JSON alone (no weights read):
     :func:`classifier_name`, or :data:`NO_RHYTHM_TREES` when it has none or the JSON is unreadable (the
     analyzer then refuses the folder: :func:`load_rhythm_trees`). Part of the findings cache key."""
-    try:
-        meta = json.loads((Path(directory) / CONFIG).read_text())
-    except (OSError, ValueError):
-        return NO_RHYTHM_TREES
-    return classifier_name(meta) if isinstance(meta, dict) else NO_RHYTHM_TREES
+    return stored_provenance(directory, CONFIG, "rhythm trees", NO_RHYTHM_TREES)
 
 
 def save_rhythm_trees(trees: BoostedTrees, directory: str | Path, tree_features: list[str], tree_weight: float,
@@ -130,14 +124,10 @@ def load_rhythm_trees(directory: str | Path) -> RhythmTrees | None:
     wrong (missing or tampered weights, classes or features not this version's, a bad temperature) raises
     :class:`RhythmTreesError`."""
     d = Path(directory)
-    if not (d / CONFIG).exists():
+    stored = load_stored_trees(d, WEIGHTS, CONFIG, RhythmTreesError, "rhythm classifier")
+    if stored is None:
         return None
-    if not (d / WEIGHTS).exists():
-        raise RhythmTreesError(f"{d / WEIGHTS}: missing")
-    try:
-        trees, meta = load_trees(d / WEIGHTS, d / CONFIG)
-    except TreeExportError as exc:
-        raise RhythmTreesError(f"rhythm classifier refused: {exc}") from exc
+    trees, meta = stored
     classes = meta.get("classes")
     if classes != list(RECORD_CLASSES) or trees.n_classes != len(classes):
         raise RhythmTreesError(f"{d / CONFIG}: classes {classes} are not {list(RECORD_CLASSES)} or do not match "

@@ -14,9 +14,11 @@ def _wave(n: int, centre: int, width_s: float, amplitude_mV: float, fs: float) -
     return amplitude_mV * np.exp(-0.5 * ((t - centre) / (width_s * fs)) ** 2)
 
 
-def _sinus_with_early_ectopics(coupling_s: float, fs: float = 360.0) -> tuple[np.ndarray, list[int], list[int]]:
-    """60 s of P-QRS-T at 0.9-s RR with every fourth beat followed by a tall inverted ectopic ``coupling_s``
-    after it (and a compensatory pause): the signal (mV), the normal and the ectopic R samples."""
+def _sinus_with_ectopics(coupling_s: float, qrs_width_s: float, qrs_mV: float, t_after_s: float,
+                         fs: float = 360.0) -> tuple[np.ndarray, list[int], list[int]]:
+    """60 s of P-QRS-T at 0.9-s RR with every fourth beat followed ``coupling_s`` later by an inverted ectopic
+    QRS (``qrs_width_s``, ``qrs_mV``) whose T wave comes ``t_after_s`` after it, then a compensatory pause
+    (1.2 s): the signal (mV), the normal and the ectopic R samples."""
     n = int(60 * fs)
     x = np.zeros(n)
     normal, ectopic, t, k = [], [], 1.0, 0
@@ -29,11 +31,16 @@ def _sinus_with_early_ectopics(coupling_s: float, fs: float = 360.0) -> tuple[np
         if k % 4 == 0:
             v = int((t + coupling_s) * fs)
             ectopic.append(v)
-            x += -_wave(n, v, 0.015, 1.2, fs) + _wave(n, v + int(0.3 * fs), 0.06, 0.5, fs)
+            x += -_wave(n, v, qrs_width_s, qrs_mV, fs) + _wave(n, v + int(t_after_s * fs), 0.06, 0.5, fs)
             t += coupling_s + 1.2
         else:
             t += 0.9
     return x + 0.01 * np.random.default_rng(0).normal(size=n), normal, ectopic
+
+
+def _sinus_with_early_ectopics(coupling_s: float, fs: float = 360.0) -> tuple[np.ndarray, list[int], list[int]]:
+    """Tall (1.2 mV) inverted ectopics ``coupling_s`` after every fourth beat (:func:`_sinus_with_ectopics`)."""
+    return _sinus_with_ectopics(coupling_s, 0.015, 1.2, 0.3, fs)
 
 
 def _found(peaks: np.ndarray, truth: list[int], fs: float) -> float:
@@ -103,25 +110,8 @@ def test_mitdb_108_large_p_waves_are_not_counted(shared_data):
 
 
 def _sinus_with_downward_ectopics(fs: float = 360.0) -> tuple[np.ndarray, list[int], list[int]]:
-    """60 s of P-QRS-T at 0.9-s RR with every fourth beat followed 0.38 s later by a downward (QS) ectopic of
-    0.6 mV: the signal (mV), the normal and the ectopic R samples."""
-    n = int(60 * fs)
-    x = np.zeros(n)
-    normal, ectopic, t, k = [], [], 1.0, 0
-    while t < 58:
-        c = int(t * fs)
-        normal.append(c)
-        x += _wave(n, c, 0.012, 1.2, fs) + _wave(n, c + int(0.25 * fs), 0.04, 0.3, fs) \
-            + _wave(n, c - int(0.16 * fs), 0.02, 0.12, fs)
-        k += 1
-        if k % 4 == 0:
-            v = int((t + 0.38) * fs)
-            ectopic.append(v)
-            x += -_wave(n, v, 0.02, 0.6, fs) + _wave(n, v + int(0.2 * fs), 0.06, 0.5, fs)
-            t += 1.58
-        else:
-            t += 0.9
-    return x + 0.01 * np.random.default_rng(0).normal(size=n), normal, ectopic
+    """Downward (QS) ectopics of 0.6 mV 0.38 s after every fourth beat (:func:`_sinus_with_ectopics`)."""
+    return _sinus_with_ectopics(0.38, 0.02, 0.6, 0.2, fs)
 
 
 def test_downward_complex_without_a_maximum_is_found():
