@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 #: 10: T-wave candidates as smooth as a T wave in the high band are not beats (:data:`~anyecg_model.signal.rpeaks.T_WAVE_SHARPNESS_RATIO`).
 #: 11: the record-level rhythm verdict of short recordings (:mod:`~anyecg_model.model.rhythm_trees`).
 #: 12: the R-peak detectors' candidates pooled (:func:`~anyecg_model.signal.rpeaks._candidates`).
-CACHE_VERSION = 12
+#: 13: AF episodes bridged across gaps without sinus P waves (:attr:`~anyecg_model.analysis.af.AfRules.bridge_gap_s`).
+CACHE_VERSION = 13
 
 
 def cache_root() -> Path:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not SHIPPED_MODEL_DIR.exists(), reason="no shipp
 
 #: The AF rule of v0.4.0, before irregularity had to be pervasive (BENCHMARKS, "AF third pass").
 BEFORE = AfRules(strong_median_step=0.0, pervasive_without_p=False, min_af_share=0.0,
-                 supraventricular_in_rhythm=False, trim_sinus_edges=False)
+                 supraventricular_in_rhythm=False, trim_sinus_edges=False, bridge_gap_s=0.0)
 
 
 def af_burden(analyzer: Analyzer, rec, parts, rules: AfRules) -> float:
