@@ -68,9 +68,10 @@ def _band_sos(fs: float) -> np.ndarray:
     return butter(2, [BAND_HZ[0], min(BAND_HZ[1], 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
 
 
-def _cut(x: np.ndarray, fs: float, centres: np.ndarray) -> np.ndarray:
-    """(K, S, T) beats of rows ``x`` (S, n) sampled on the grid around ``centres`` (fractional samples at ``fs``)."""
-    grid = np.arange(-BEFORE_MS, AFTER_MS, 1000.0 / GRID_FS) / 1000.0 * fs
+def _cut(x: np.ndarray, fs: float, centres: np.ndarray, part: slice = slice(None)) -> np.ndarray:
+    """(K, S, T) beats of rows ``x`` (S, n) sampled on the grid around ``centres`` (fractional samples at ``fs``);
+    ``part`` of the grid only (the same samples as that slice of the whole beat)."""
+    grid = (np.arange(-BEFORE_MS, AFTER_MS, 1000.0 / GRID_FS) / 1000.0 * fs)[part]
     pos = np.clip(centres[:, None] + grid[None, :], 0, x.shape[1] - 1.000001)
     i0 = pos.astype(np.int64)
     frac = pos - i0
@@ -103,7 +104,7 @@ def median_beat(signal_mv: np.ndarray, fs: float, peaks: np.ndarray) -> MedianBe
     shifts = np.arange(-int(0.02 * GRID_FS), int(0.02 * GRID_FS) + 1)
     score = []
     for sh in shifts:
-        seg = _cut(x, fs, inner + sh * fs / GRID_FS)[:, :, qrs].reshape(len(inner), -1)
+        seg = _cut(x, fs, inner + sh * fs / GRID_FS, qrs).reshape(len(inner), -1)
         seg = seg - seg.mean(1, keepdims=True)
         score.append(seg @ template / np.maximum(np.linalg.norm(seg, axis=1), 1e-12))
     beats = _cut(x, fs, inner + shifts[np.argmax(np.array(score), 0)] * fs / GRID_FS)
