@@ -118,15 +118,22 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
     if layout.shown_s <= 0:
         raise RecordingError(recording.path, f"nothing to print: window starts at {config.start_s} s but the "
                                              f"recording lasts {recording.duration_s:.1f} s")
-    t0, t1 = config.start_s, config.start_s + layout.shown_s
+    # a single lead longer than a row (an AliveCor / Holter-lead strip) continues on the rows below, as its
+    # device prints it, rather than leaving the page empty under its first seconds
+    continued = not standard and len(strip_leads) == 1
+    if continued:
+        n_rows = min(MAX_STRIPS, max(1, math.ceil((recording.duration_s - config.start_s) / layout.shown_s - 1e-6)))
+        layout = page_layout(config, recording.duration_s, n_rows)
+    t0 = config.start_s
+    t1 = min(recording.duration_s, t0 + layout.shown_s * n_rows) if continued else t0 + layout.shown_s
 
-    def strip(lead: str) -> StripSignal:
-        return read_strip(recording, lead, t0, t1, highpass_hz=config.highpass_hz,
+    def strip(lead: str, a: float = t0, b: float = t0 + layout.shown_s) -> StripSignal:
+        return read_strip(recording, lead, a, b, highpass_hz=config.highpass_hz,
                           generated=generated, generated_names=gen_names)
 
     rhythm = rhythm_lead(recording, config.rhythm_lead, generated)
-    rhythm_strip = strip(rhythm)
-    measured = _measure(recording, rhythm_strip, strip, gen_names)
+    rhythm_strip = strip(rhythm, t0, t1)  # measured over all that is printed
+    measured = _measure(recording, rhythm_strip, lambda lead: strip(lead, t0, t1), gen_names)
 
     out = Path(out)
     c = Canvas(str(out), pagesize=(layout.page_w * mm, layout.page_h * mm))
@@ -142,12 +149,17 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
         _draw_3x4(c, layout, config, {n: strip(find_lead(recording, n, generated)) for n in available})
         _draw_strip(c, layout, config, 3, rhythm_strip, "rhythm")
         _draw_beat_labels(c, layout, config, 3, findings, t0)
+    elif continued:
+        for row in range(n_rows):
+            a = t0 + row * layout.shown_s
+            _draw_strip(c, layout, config, row, strip(strip_leads[0], a, min(t1, a + layout.shown_s)), "")
+            _draw_beat_labels(c, layout, config, row, findings, a)
     else:
         for row, lead in enumerate(strip_leads[:n_rows]):
             _draw_strip(c, layout, config, row, strip(lead), "")
         _draw_beat_labels(c, layout, config, 0, findings, t0)
     c.restoreState()
-    omitted = f" · {len(strip_leads) - n_rows} more leads not shown" if len(strip_leads) > n_rows else ""
+    omitted = f" · {len(strip_leads) - n_rows} more leads not shown" if not continued and len(strip_leads) > n_rows else ""
     hp = f"high-pass {config.highpass_hz:g} Hz" if config.highpass_hz else "no display filter"
     draw_footer(c, layout.grid_x, layout.grid_x + layout.grid_w, FOOTER_Y_MM,
                 f"{config.scale.label} · {hp} · {TimeBase.of(recording).span(t0, t1)} ({t1 - t0:.1f} s of "

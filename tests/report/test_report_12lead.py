@@ -80,6 +80,20 @@ def test_two_lead_holter_gets_one_strip_per_lead(holter_3h, tmp_path):
     assert "08:01:00–08:01:10 (10.0 s of" in text  # clock time: the recording started at 08:00
 
 
+def test_a_single_lead_strip_continues_on_the_rows_below(tmp_path):
+    """A 30-s single-lead recording (an AliveCor strip) is printed whole, 10 s a row, as its device prints it;
+    its rate is measured over the 30 s."""
+    import neurokit2 as nk
+
+    x = nk.ecg_simulate(duration=30, sampling_rate=300, heart_rate=60, heart_rate_std=0, random_state=2)
+    rec = Recording.from_array(x[None].astype(np.float32), 300.0, ["ECG"], path="strip.ecg", format="simulated")
+    text = pdf_text(render_12lead(rec, tmp_path / "r.pdf"))[0]
+    assert "ECG strips" in text and "(30.0 s of 30.0 s)" in text
+    assert text.split().count("ECG") == 4  # the title's and one label per row
+    beats = int(re.search(r"Automated, lead ECG, (\d+) beats", text).group(1))
+    assert 28 <= beats <= 31  # 60 bpm over the 30 s printed, not the first 10 s
+
+
 def test_letter_and_other_speeds_render(demo_12lead, tmp_path):
     from anyecg_model.report import EcgScale
 
