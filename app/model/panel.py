@@ -5,6 +5,8 @@ The panel only shows :class:`~app.model.stream.OverlayData`; the controller owns
 """
 from __future__ import annotations
 
+import math
+
 from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.report.holter_stats import format_duration
@@ -17,16 +19,24 @@ from .stream import OverlayData
 #: Flagged windows listed at most (most suspicious first).
 MAX_FLAGGED = 200
 #: Scores this close below the model's abnormal threshold are called borderline, not normal.
-BORDERLINE_MARGIN = 0.2
+#: Width of the borderline band below the threshold, in log-odds: the 0.3-0.5 band of a 0.5 threshold, so the
+#: same strength of evidence separates "Borderline" from "Normal" at any threshold (0.125-0.25 at the fused
+#: anomaly trees' 0.25, where a fixed 0.2 below would have called nearly every normal ECG borderline).
+BORDERLINE_LOGIT = math.log(0.5 / 0.5) - math.log(0.3 / 0.7)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def verdict_text(score: float, threshold: float, partial: str = "") -> str:
     """The record verdict in words consistent with the model's threshold: ``Abnormal`` at or above it,
-    ``Borderline`` within :data:`BORDERLINE_MARGIN` below it (0.52 with threshold 0.65 is no confident
+    ``Borderline`` within :data:`BORDERLINE_LOGIT` log-odds below it (0.52 with threshold 0.65 is no confident
     "Normal"), ``Normal`` below that; the score and threshold are always given."""
     if score >= threshold:
         word = "Abnormal"
-    elif score >= threshold - BORDERLINE_MARGIN:
+    elif _logit(score) >= _logit(threshold) - BORDERLINE_LOGIT:
         word = "Borderline (uncertain, review)"
     else:
         word = "Normal"

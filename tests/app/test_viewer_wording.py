@@ -19,6 +19,15 @@ def test_a_score_just_below_the_threshold_is_borderline_not_normal():
     assert verdict_text(0.20, 0.65).startswith("Record: Normal")
 
 
+def test_the_borderline_band_scales_with_a_low_threshold():
+    """The fused anomaly trees' threshold is 0.25: a normal ECG at 0.09 is Normal, not borderline (a fixed band of
+    0.2 below the threshold reached down to 0.05)."""
+    assert verdict_text(0.09, 0.25).startswith("Record: Normal")
+    assert verdict_text(0.15, 0.25).startswith("Record: Borderline")
+    assert verdict_text(0.35, 0.50).startswith("Record: Borderline")
+    assert verdict_text(0.25, 0.50).startswith("Record: Normal")
+
+
 def summarise_peaks(peaks_s: np.ndarray) -> dict:
     from anyecg_model.analysis.episodes import summarise
 
