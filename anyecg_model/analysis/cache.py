@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 #: 11: the record-level rhythm verdict of short recordings (:mod:`~anyecg_model.model.rhythm_trees`).
 #: 12: the R-peak detectors' candidates pooled (:func:`~anyecg_model.signal.rpeaks._candidates`).
 #: 13: AF episodes bridged across gaps without sinus P waves (:attr:`~anyecg_model.analysis.af.AfRules.bridge_gap_s`).
-CACHE_VERSION = 13
+#: 14: anomaly judged only on windows at most 10 % unreadable (:attr:`~anyecg_model.analysis.builder.FindingsRules.anomaly_max_unreadable`).
+CACHE_VERSION = 14
 
 
 def cache_root() -> Path:

@@ -125,3 +125,18 @@ def test_the_anomaly_head_outside_its_lead_set_is_not_assessed(tiny_model_dir, t
     assert f.anomaly_score is None and f.anomaly_windows is None and f.anomaly_label == "not assessed"
     d = f.to_dict()["anomaly"]
     assert d["score"] is None and d["label"] == "not assessed" and d["reason"] == problem and d["windows"] == []
+
+
+def test_a_window_partly_unreadable_is_not_judged_for_anomaly(analyzer):
+    """A 10-s ECG with 4 s lost on every lead: the anomaly model learnt from clean windows and a flat stretch
+    moves its logit (a normal PTB-XL ECG read abnormal, p 0.05 -> 0.34), so it says "not assessed" and why;
+    the same ECG whole is judged."""
+    beats = np.arange(0.4, 10.0, 0.8)
+    whole = Recording.from_array(beats_ecg(beats, 10.0), FS, ["MLII", "V1"], path="whole.hea")
+    assert analyzer.analyze(whole, ("anomaly",)).anomaly_score is not None
+    x = beats_ecg(beats, 10.0)
+    x[:, int(2 * FS):int(6 * FS)] = 0.3  # a lead-off on every lead
+    f = analyzer.analyze(Recording.from_array(x, FS, ["MLII", "V1"], path="lost.hea"), ("anomaly",))
+    assert [u.reason for u in f.unreadable] == ["flat"]
+    assert f.anomaly_score is None and f.anomaly_label == "not assessed"
+    assert "unreadable" in f.anomaly_not_assessed and f.anomaly_windows == []
