@@ -219,6 +219,10 @@ class FindingsBuilder:
                 f.anomaly_not_assessed = problem
             else:
                 judged = _outside(ws, we, bad_s, self.rules.anomaly_max_unreadable)
+                # a lead the preprocessing masked (flat: an electrode off; mostly missing) was not seen by the model
+                masked = [sorted(set(p.masked_leads) & set(self.rules.anomaly_leads)) for p in parts]
+                judged &= np.concatenate([np.full(len(p.window_start_s), not m) for p, m in zip(parts, masked)]) \
+                    if parts else judged
                 fused = bool(parts) and all(p.anomaly_fused_logit is not None for p in parts)
                 if fused:  # already calibrated log-odds of the fused trees
                     logits, calibrated = cat.array("anomaly_fused_logit")[judged], Calibration()
@@ -231,7 +235,11 @@ class FindingsBuilder:
                 f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in
                                      zip(ws[judged], we[judged], probs)]
                 f.anomaly_score = float(calibrated.anomaly_probability(logits.mean())) if len(logits) else None
-                if len(ws) and not judged.any():
+                off = sorted({lead for m in masked for lead in m})
+                if len(ws) and not judged.any() and off:
+                    f.anomaly_not_assessed = (f"not assessed: lead {', '.join(off)} flat or mostly missing, and the "
+                                              f"anomaly model needs all {len(self.rules.anomaly_leads)} leads")
+                elif len(ws) and not judged.any():
                     lost = float(np.sum(bad_s[:, 1] - bad_s[:, 0])) if len(bad_s) else 0.0
                     f.anomaly_not_assessed = (
                         f"not assessed: {lost:.0f} s of the recording is unreadable and no 10-s window is "

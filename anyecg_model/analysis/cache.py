@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 #: 12: the R-peak detectors' candidates pooled (:func:`~anyecg_model.signal.rpeaks._candidates`).
 #: 13: AF episodes bridged across gaps without sinus P waves (:attr:`~anyecg_model.analysis.af.AfRules.bridge_gap_s`).
 #: 14: anomaly judged only on windows at most 10 % unreadable (:attr:`~anyecg_model.analysis.builder.FindingsRules.anomaly_max_unreadable`).
-CACHE_VERSION = 14
+#: 15: and not on chunks where a lead it needs was masked (flat, mostly missing).
+CACHE_VERSION = 15
 
 
 def cache_root() -> Path:

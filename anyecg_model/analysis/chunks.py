@@ -49,6 +49,9 @@ class ChunkResult:
     unreadable_code: np.ndarray | None = None  # (K,) reasons, indices into signal.quality.UNREADABLE_REASONS
     #: (len(r_peaks_s), 17) clinical features of each R peak (vocabulary.beat_context), when the model reads them
     beat_clinical: np.ndarray | None = None
+    #: leads read but masked by the preprocessing in this chunk (flat, or mostly missing samples): the model did
+    #: not see them
+    masked_leads: tuple[str, ...] = ()
     progress: float = 0.0  # share of the recording done after this chunk
 
 

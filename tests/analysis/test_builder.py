@@ -140,3 +140,14 @@ def test_a_window_partly_unreadable_is_not_judged_for_anomaly(analyzer):
     assert [u.reason for u in f.unreadable] == ["flat"]
     assert f.anomaly_score is None and f.anomaly_label == "not assessed"
     assert "unreadable" in f.anomaly_not_assessed and f.anomaly_windows == []
+
+
+def test_a_flat_lead_the_anomaly_model_needs_makes_it_not_assessed(analyzer):
+    """An electrode off for the whole recording: the preprocessing masks the flat lead, so the model never saw it;
+    the anomaly model (here trained on II and V1) says "not assessed" and names the lead."""
+    beats = np.arange(0.4, 20.0, 0.8)
+    x = beats_ecg(beats, 20.0)
+    x[1] = 0.0  # V1 off
+    f = analyzer.analyze(Recording.from_array(x, FS, ["MLII", "V1"], path="v1off.hea"), ("anomaly",))
+    assert f.anomaly_score is None and f.anomaly_label == "not assessed"
+    assert "V1" in f.anomaly_not_assessed and "flat" in f.anomaly_not_assessed
