@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 #: 13: AF episodes bridged across gaps without sinus P waves (:attr:`~anyecg_model.analysis.af.AfRules.bridge_gap_s`).
 #: 14: anomaly judged only on windows at most 10 % unreadable (:attr:`~anyecg_model.analysis.builder.FindingsRules.anomaly_max_unreadable`).
 #: 15: and not on chunks where a lead it needs was masked (flat, mostly missing).
-CACHE_VERSION = 15
+#: 16: a flat stretch of the quality gate lasts at least 2 s (:attr:`~anyecg_model.signal.quality.GateThresholds.flat_min_blocks`).
+CACHE_VERSION = 16
 
 
 def cache_root() -> Path:

@@ -71,7 +71,9 @@ class GateThresholds:
     ``noise_sd_factor`` the block's std over the median block std of the stretch analysed above which noise
     (muscle, electrode; ventricular flutter reaches ~4.7 on MIT-BIH 207) swamps the ECG; ``baseline_step_mv`` the jump of the block median from its neighbour, and ``baseline_range_mv``
     its distance from the lead's median, above which the baseline moves too fast (electrode motion) for beats to
-    be found. Bad blocks separated by less than ``merge_gap_s`` (s) join one span."""
+    be found. Bad blocks separated by less than ``merge_gap_s`` (s) join one span. A flat block counts only in a
+    run of at least ``flat_min_blocks`` (a lead off lasts; one quiet second between the beats of a slow, clean
+    recording does not: PTB-XL 191 at about 32 bpm had its first 3 s called flat)."""
 
     block_s: float = 1.0
     flat_ptp_mv: float = 0.05
@@ -82,9 +84,10 @@ class GateThresholds:
     baseline_step_mv: float = 1.0
     baseline_range_mv: float = 3.0
     merge_gap_s: float = 2.0
+    flat_min_blocks: int = 2
 
     def __post_init__(self) -> None:
-        if not 0 <= self.rail_offset < 1:
+        if not 0 <= self.rail_offset < 1 or self.flat_min_blocks < 1:
             raise ValueError(f"rail_offset must be in [0, 1), got {self.rail_offset}")
         if min(self.block_s, self.flat_ptp_mv, self.noise_ratio, self.noise_sd_factor, self.baseline_step_mv,
                self.baseline_range_mv) <= 0 or not (0 < self.rail_fraction < 1) or self.merge_gap_s < 0:
@@ -129,10 +132,26 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     typical = float(np.median(sd[~dead])) if (~dead).any() else 0.0
     code[((sd > 0) & (dsd > th.noise_ratio * sd)) | (sd > th.noise_sd_factor * typical)] = 2
     code[rail >= th.rail_fraction] = 1
-    code[(hi - lo < th.flat_ptp_mv) | dead] = 0
+    quiet = (hi - lo < th.flat_ptp_mv) & ~dead
+    flat = _runs_of_at_least(quiet, th.flat_min_blocks)
+    code[quiet & ~flat] = -1  # a quiet second between beats: its tiny noise is no reason either
+    code[flat | dead] = 0
     if len(x) - k * n >= n / 2:  # a long enough tail gets its own verdict from the last full block's rules
         code = np.concatenate([code, unreadable_blocks(x[-n:], fs, th)[-1:]])
     return code
+
+
+def _runs_of_at_least(mask: np.ndarray, n: int) -> np.ndarray:
+    """``mask`` kept only in runs of at least ``n`` consecutive True values."""
+    if n <= 1 or not mask.any():
+        return mask
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    out = np.zeros_like(mask)
+    for a, b in zip(first, stop):
+        if b - a >= n:
+            out[a:b] = True
+    return out
 
 
 def unreadable_spans(x: np.ndarray, fs: float, th: GateThresholds = GateThresholds(),

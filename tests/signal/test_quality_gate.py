@@ -73,3 +73,19 @@ def test_qrs_tops_cut_off_at_a_rail_are_saturated():
     spans, codes = unreadable_spans(x, FS)
     assert "saturated" in [UNREADABLE_REASONS[c] for c in codes]
     assert spans[0, 0] == pytest.approx(20.0, abs=1.01) and spans[-1, 1] == pytest.approx(30.0, abs=1.01)
+
+
+def test_quiet_seconds_between_slow_beats_are_not_a_lead_off():
+    """A clean digital ECG at 32 bpm (PTB-XL 191): its 1-s blocks between beats are under 0.05 mV peak to peak,
+    but one quiet second at a time is no lead-off; two seconds and more of it are."""
+    t = np.arange(int(20 * FS)) / FS
+    x = np.zeros_like(t)
+    for b in np.arange(1.5, 20.0, 1.9):
+        x += 0.9 * np.exp(-0.5 * ((t - b) / 0.012) ** 2) + 0.3 * np.exp(-0.5 * ((t - b - 0.3) / 0.05) ** 2)
+    x += 0.002 * np.random.default_rng(1).standard_normal(len(t))
+    assert unreadable_spans(x, FS)[0].shape == (0, 2)
+    assert unreadable_spans(x, FS, GateThresholds(flat_min_blocks=1))[0].shape[0] > 0  # the rule before
+    y = x.copy()
+    y[int(8 * FS):int(12 * FS)] = 0.0  # an electrode off for 4 s
+    spans, codes = unreadable_spans(y, FS)
+    assert [UNREADABLE_REASONS[c] for c in codes] == ["flat"]
