@@ -331,7 +331,8 @@ class Analyzer:
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                   "unreadable_s": bad, "unreadable_code": bad_code,
                   "beat_clinical": None if clin is None else clin[mine].astype(np.float32),
-                  "masked_leads": tuple(leads.slot[i] for i in rows if not prep.lead_mask[prep.slots.index(leads.slot[i])])}
+                  "masked_leads": tuple(s for s, seen in zip(prep.slots, prep.lead_mask)
+                                        if not seen and s in leads.slot.values())}
         twelve = twelve_lead_rows(leads, rows) if "anomaly" in tasks and self.anomaly_trees is not None else None
         resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here

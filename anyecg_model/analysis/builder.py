@@ -218,11 +218,11 @@ class FindingsBuilder:
             if problem is not None:
                 f.anomaly_not_assessed = problem
             else:
-                judged = _outside(ws, we, bad_s, self.rules.anomaly_max_unreadable)
+                judged = _unreadable_share(ws, we, bad_s) <= self.rules.anomaly_max_unreadable
                 # a lead the preprocessing masked (flat: an electrode off; mostly missing) was not seen by the model
-                masked = [sorted(set(p.masked_leads) & set(self.rules.anomaly_leads)) for p in parts]
-                judged &= np.concatenate([np.full(len(p.window_start_s), not m) for p, m in zip(parts, masked)]) \
-                    if parts else judged
+                masked = [set(p.masked_leads) & set(self.rules.anomaly_leads) for p in parts]
+                if parts:
+                    judged &= np.repeat([not m for m in masked], [len(p.window_start_s) for p in parts])
                 fused = bool(parts) and all(p.anomaly_fused_logit is not None for p in parts)
                 if fused:  # already calibrated log-odds of the fused trees
                     logits, calibrated = cat.array("anomaly_fused_logit")[judged], Calibration()
@@ -235,7 +235,7 @@ class FindingsBuilder:
                 f.anomaly_windows = [AnomalyWindow(float(a), float(b), float(s)) for a, b, s in
                                      zip(ws[judged], we[judged], probs)]
                 f.anomaly_score = float(calibrated.anomaly_probability(logits.mean())) if len(logits) else None
-                off = sorted({lead for m in masked for lead in m})
+                off = sorted(set().union(*masked))
                 if len(ws) and not judged.any() and off:
                     f.anomaly_not_assessed = (f"not assessed: lead {', '.join(off)} flat or mostly missing, and the "
                                               f"anomaly model needs all {len(self.rules.anomaly_leads)} leads")
@@ -364,11 +364,15 @@ class _Concat:
         return np.stack([s[first, 0], np.maximum.reduceat(s[:, 1], first)], 1), c[first]
 
 
-def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray, max_share: float = 0.5) -> np.ndarray:
-    """Mask of windows ``[ws, we)`` whose unreadable part is less than ``max_share`` of their length (at most,
-    for shares under one half: a share of 0 keeps only windows without any unreadable signal)."""
+def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Mask of windows ``[ws, we)`` whose unreadable part is less than half their length."""
+    return _unreadable_share(ws, we, bad) < 0.5
+
+
+def _unreadable_share(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Per window ``[ws, we)``: the share of it inside the unreadable spans ``bad`` (K, 2), s."""
     if not len(bad) or not len(ws):
-        return np.ones(len(ws), bool)
+        return np.zeros(len(ws))
     cum = np.concatenate([[0.0], np.cumsum(bad[:, 1] - bad[:, 0])])
 
     def covered_until(t):  # unreadable seconds before t
@@ -376,8 +380,7 @@ def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray, max_share: float =
         part = np.clip(t - bad[np.maximum(k - 1, 0), 0], 0, bad[np.maximum(k - 1, 0), 1] - bad[np.maximum(k - 1, 0), 0])
         return cum[np.maximum(k - 1, 0)] + np.where(k > 0, part, 0.0)
 
-    lost = covered_until(we) - covered_until(ws)
-    return lost < 0.5 * (we - ws) if max_share >= 0.5 else lost <= max_share * (we - ws)
+    return (covered_until(we) - covered_until(ws)) / np.maximum(we - ws, 1e-9)
 
 
 def _outside_mask(t: np.ndarray, bad: np.ndarray) -> np.ndarray:

@@ -159,7 +159,8 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
             _draw_strip(c, layout, config, row, strip(lead), "")
         _draw_beat_labels(c, layout, config, 0, findings, t0)
     c.restoreState()
-    omitted = f" · {len(strip_leads) - n_rows} more leads not shown" if not continued and len(strip_leads) > n_rows else ""
+    hidden = 0 if continued else len(strip_leads) - n_rows
+    omitted = f" · {hidden} more leads not shown" if hidden > 0 else ""
     hp = f"high-pass {config.highpass_hz:g} Hz" if config.highpass_hz else "no display filter"
     draw_footer(c, layout.grid_x, layout.grid_x + layout.grid_w, FOOTER_Y_MM,
                 f"{config.scale.label} · {hp} · {TimeBase.of(recording).span(t0, t1)} ({t1 - t0:.1f} s of "

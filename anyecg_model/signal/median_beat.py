@@ -16,9 +16,9 @@ Times are ms relative to the R peak, amplitudes mV.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-
 import numpy as np
+
+from .filter_design import butter_sos, sosfiltfilt
 
 #: Rate of the median beat grid (Hz) and its span around R (ms).
 GRID_FS = 500.0
@@ -61,13 +61,6 @@ class MedianBeatError(ValueError):
     """Too few beats, or a signal without a measurable QRS, for a median beat."""
 
 
-@lru_cache(maxsize=8)
-def _band_sos(fs: float) -> np.ndarray:
-    from scipy.signal import butter
-
-    return butter(2, [BAND_HZ[0], min(BAND_HZ[1], 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-
-
 def _cut(x: np.ndarray, fs: float, centres: np.ndarray, part: slice = slice(None)) -> np.ndarray:
     """(K, S, T) beats of rows ``x`` (S, n) sampled on the grid around ``centres`` (fractional samples at ``fs``);
     ``part`` of the grid only (the same samples as that slice of the whole beat)."""
@@ -85,15 +78,13 @@ def _velocity(beat: np.ndarray) -> np.ndarray:
 
 def median_beat(signal_mv: np.ndarray, fs: float, peaks: np.ndarray) -> MedianBeat:
     """The median beat of ``signal_mv`` (S, n) mV at ``fs`` Hz around the R ``peaks`` (samples)."""
-    from scipy.signal import sosfiltfilt
-
     x = np.nan_to_num(np.asarray(signal_mv, np.float64))
     peaks = np.asarray(peaks, np.int64)
     lo, hi = BEFORE_MS / 1000 * fs, x.shape[1] - AFTER_MS / 1000 * fs
     inner = peaks[(peaks >= lo) & (peaks < hi)]
     if len(inner) < 2 or x.shape[1] < 3 * 8:
         raise MedianBeatError(f"{len(inner)} complete beats: a median beat needs at least 2")
-    x = sosfiltfilt(_band_sos(float(fs)), x, axis=1)
+    x = sosfiltfilt(butter_sos(2, (BAND_HZ[0], min(BAND_HZ[1], 0.45 * fs)), "bandpass", float(fs)), x, axis=1)
     rr_ms = np.diff(peaks) * 1000.0 / fs
     o = int(round(BEFORE_MS * GRID_FS / 1000))
     qrs = slice(o - int(0.08 * GRID_FS), o + int(0.12 * GRID_FS))

@@ -10,9 +10,10 @@ pointing down (QS, rS: MIT-BIH 203's ventricular beats) gives it none; its large
 (:func:`_peakless_complexes`). All candidates are pooled; two within the refractory period are one beat, the one
 with more QRS-band energy; P and T waves that a detector takes for a QRS are rejected by their QRS-band energy and
 timing (Pan–Tompkins) and, T waves, by their smoothness (:data:`T_WAVE_SHARPNESS_RATIO`): pooling alone counted
-both QRS and T wave where the T wave is steeper than the QRS. Until 2026-12-07 the second detector only filled the first's gaps of 0.36 s or more, which
-lost premature beats soon after a beat (MIT-BIH DS1: 38 of 188 missed V beats) and, where NeuroKit2 took a large P
-wave (108) or the wave after a downward complex (203) for the R peak, the beat itself.
+both QRS and T wave where the T wave is steeper than the QRS. Until 2026-12-07 the second detector only filled
+the first's gaps of 0.36 s or more, which lost premature beats soon after a beat (MIT-BIH DS1: 38 of 188 missed
+V beats) and, where NeuroKit2 took a large P wave (108) or the wave after a downward complex (203) for the R peak,
+the beat itself.
 
 ``detect_r_peaks`` takes one lead in mV at ``fs`` Hz and returns R-peak sample indices (int64).
 Long signals are processed in chunks of :data:`CHUNK_S` seconds with :data:`OVERLAP_S` seconds of
@@ -74,7 +75,8 @@ def _qrs_band(x: np.ndarray, fs: float) -> np.ndarray:
 
 
 def _sharp_band(x: np.ndarray, fs: float) -> np.ndarray:
-    """Zero-phase band-pass over :data:`SHARP_BAND_HZ` (capped under Nyquist): what a QRS complex has and a T wave lacks."""
+    """Zero-phase band-pass over :data:`SHARP_BAND_HZ` (capped under Nyquist): what a QRS complex has and a T
+    wave lacks."""
     lo, hi = SHARP_BAND_HZ
     return sosfiltfilt(butter_sos(2, (lo, min(hi, 0.45 * fs)), "bandpass", fs), x)
 
