@@ -260,8 +260,9 @@ def _bridge_gaps_without_sinus(irr: RrIrregularity, t: np.ndarray, beat_class: n
     out_first, out_stop = [int(first[0])], [int(stop[0])]
     for f, s in zip(first[1:].tolist(), stop[1:].tolist()):
         gap_from, gap_to = irr.end_s[out_stop[-1]], irr.start_s[f]
-        inside = (t > gap_from) & (t < gap_to) & n_beat
-        no_sinus = not inside.any() or float(np.median(p_wave[inside])) < rules.p_present
+        gap = slice(np.searchsorted(t, gap_from, "right"), np.searchsorted(t, gap_to, "left"))  # beats inside
+        p_sinus = p_wave[gap][n_beat[gap]]
+        no_sinus = not len(p_sinus) or float(np.median(p_sinus)) < rules.p_present
         share = (cs_af[s + 1] - cs_af[out_first[-1]]) / (s - out_first[-1] + 1)
         if gap_to - gap_from <= rules.bridge_gap_s and no_sinus and share >= floor:
             out_stop[-1] = s
