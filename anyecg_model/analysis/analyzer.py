@@ -72,10 +72,10 @@ from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
-from ..signal.quality import unreadable_spans
+from ..signal.quality import rr_across_unreadable, unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.beat_context import clinical_features
-from ..vocabulary.beat_inputs import rhythm_features, rr_features, window_beat_fields
+from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
 from ..vocabulary.model_input import MAX_BEATS
 from .builder import FindingsBuilder, FindingsRules
 from ..model.shipped import SHIPPED_MODEL_DIR
@@ -287,19 +287,22 @@ class Analyzer:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
         lead = data[rows.index(leads.rhythm_lead)]
-        bad, bad_code = unreadable_spans(lead, fs, offset_s=seg0)
-        inside = (bad[:, 1] > start_s) & (bad[:, 0] < end_s)
-        bad, bad_code = np.clip(bad[inside], start_s, end_s), bad_code[inside]
+        bad_all, bad_code = unreadable_spans(lead, fs, offset_s=seg0)
+        inside = (bad_all[:, 1] > start_s) & (bad_all[:, 0] < end_s)
+        bad, bad_code = np.clip(bad_all[inside], start_s, end_s), bad_code[inside]
         peaks_native = self._r_peaks(rec, lead, seg0)
         peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
-        rr = rr_features(peaks, mfs)
+        # an RR interval across unreadable signal says nothing about the rhythm: the RR features read it closed
+        unknown = rr_across_unreadable(seg0 + peaks_native / fs, bad_all)
+        rr_peaks, rr_native = close_unknown_rr(peaks, unknown), close_unknown_rr(peaks_native, unknown)
+        rr = rr_features(rr_peaks, mfs)
         clin = None
         if self.clinical:  # context of the clinical features: this chunk and its margins
             flat = prep.patches[prep.lead_mask].reshape(int(prep.lead_mask.sum()), -1)[:, :prep.n_samples]
-            clin = clinical_features(flat, peaks, mfs)
+            clin = clinical_features(flat, peaks, mfs, rr_peaks=rr_peaks)
         extra = None
         if self.trees is not None and self.trees.extra_columns:  # on the file's own signal and rate
-            extra = extra_features(data, peaks_native, fs)[:, self.trees.extra_columns]
+            extra = extra_features(data, peaks_native, fs, rr_peaks=rr_native)[:, self.trees.extra_columns]
         n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
@@ -310,7 +313,7 @@ class Analyzer:
             w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
             w_len = int(round((w_end - start_s - k * WINDOW_S) * mfs))
             sel = np.flatnonzero((peaks >= w0) & (peaks < w0 + w_len))
-            rhythm.append(rhythm_features(peaks[sel], mfs))
+            rhythm.append(rhythm_features(rr_peaks[sel], mfs))
             times.append(seg0 + peaks[sel][:MAX_BEATS] / mfs)
             local.append(peaks[sel][:MAX_BEATS] - w0)
             local_rr.append(rr[sel][:MAX_BEATS])
@@ -318,7 +321,9 @@ class Analyzer:
                 clinical.append(clin[sel][:MAX_BEATS])
             if extra is not None:
                 extras.append(extra[sel][:MAX_BEATS])
-        patches, patch_mask = prep.windows([(off + k * n_patches * L) // L for k in range(n_win)], n_patches)
+        first = np.array([(off + k * n_patches * L) // L for k in range(n_win)])  # each window's first patch
+        patches, patch_mask = prep.windows(list(first), n_patches)
+        patch_mask = _readable_patches(patch_mask, bad_all, seg0 + first * L / mfs, L / mfs)
         batch = {"patches": patches, "lead_mask": np.repeat(prep.lead_mask[None], n_win, axis=0),
                  "patch_mask": patch_mask, "rhythm_features": np.stack(rhythm)}
         # the same per-window fields as training's beat_fields, built for all windows at once
@@ -446,3 +451,17 @@ class Analyzer:
             seq = torch.cat(feats)[None]
             res["episode_prob"], state = self._episodes(seq, state)
         return {"result": res, "state": state, "features": seq}
+
+
+def _readable_patches(patch_mask: np.ndarray, bad_s: np.ndarray, start_s: np.ndarray, patch_s: float) -> np.ndarray:
+    """The windows' ``patch_mask`` (W, P; window ``k``'s first patch starts at ``start_s[k]`` s, each lasts
+    ``patch_s`` s) with the patches wholly inside an unreadable span (``bad_s`` (M, 2) s, sorted) masked like tail padding: the model reads a
+    window with a lead-off as the shorter window it is, not as a flat line (a sinus 10-s ECG with 4 s lost read
+    "other rhythm"). A window with nothing readable left keeps its mask (it is not reported)."""
+    if not len(bad_s):
+        return patch_mask
+    W, P = patch_mask.shape
+    p0 = np.asarray(start_s, np.float64)[:, None] + np.arange(P)[None] * patch_s
+    k = np.searchsorted(bad_s[:, 1], p0 + patch_s, side="left").clip(max=len(bad_s) - 1)
+    readable = patch_mask & ~((bad_s[k, 0] <= p0) & (bad_s[k, 1] >= p0 + patch_s))
+    return np.where(readable.any(1, keepdims=True), readable, patch_mask)

@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 #: 14: anomaly judged only on windows at most 10 % unreadable (:attr:`~anyecg_model.analysis.builder.FindingsRules.anomaly_max_unreadable`).
 #: 15: and not on chunks where a lead it needs was masked (flat, mostly missing).
 #: 16: a flat stretch of the quality gate lasts at least 2 s (:attr:`~anyecg_model.signal.quality.GateThresholds.flat_min_blocks`).
-CACHE_VERSION = 16
+#: 17: RR intervals across unreadable signal are closed for the RR features
+#: (:func:`~anyecg_model.vocabulary.beat_inputs.close_unknown_rr`); P waves compared among fewer than 9 beats.
+CACHE_VERSION = 17
 
 
 def cache_root() -> Path:

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.rhythm_trees import RHYTHM_FEATURES
-from ..signal.quality import UNREADABLE_REASONS
+from ..signal.quality import UNREADABLE_REASONS, rr_across_unreadable
 from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import BEAT_CLASSES, RECORD_CLASSES
 from .af import AfRules, rr_irregularity
@@ -75,7 +75,8 @@ def rhythm_features(x: RhythmInputs, rules: AfRules = AfRules()) -> np.ndarray:
     f: dict[str, float] = {}
     t = np.asarray(x.peaks_s, np.float64)
     rr_all = np.diff(t)
-    ok = (rr_all >= rules.min_rr_s) & (rr_all <= rules.max_rr_s)
+    # an interval across unreadable signal is no RR interval (a lead-off is not a pause)
+    ok = (rr_all >= rules.min_rr_s) & (rr_all <= rules.max_rr_s) & ~rr_across_unreadable(t, x.unreadable_s)
     rr = rr_all[ok]
     f.update(_rr_features(rr, t, rules))
     f["rr_out_of_range"] = float(np.mean(~ok)) if len(rr_all) else np.nan

@@ -61,10 +61,13 @@ def window_features(beat_rr: np.ndarray, beat_template: np.ndarray, beat_morph: 
 EXTRA_FEATURES: tuple[str, ...] = PACING_FEATURES + PREMATURITY_FEATURES
 
 
-def extra_features(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
+def extra_features(signal: np.ndarray, peaks: np.ndarray, fs: float,
+                   rr_peaks: np.ndarray | None = None) -> np.ndarray:
     """(K, 8) float32 pacing-stimulus and RR-prematurity features of the R ``peaks`` (samples at ``fs`` Hz) of
-    one context ``signal`` (S, n) in mV at the file's own rate (the analysed chunk and its margins)."""
-    return np.concatenate([pacing_features(signal, peaks, fs), prematurity_features(peaks, fs)], 1)
+    one context ``signal`` (S, n) in mV at the file's own rate (the analysed chunk and its margins); the
+    prematurity reads ``rr_peaks`` instead when given (intervals across unreadable signal closed)."""
+    return np.concatenate([pacing_features(signal, peaks, fs),
+                           prematurity_features(peaks if rr_peaks is None else rr_peaks, fs)], 1)
 
 
 def feature_names(n_window: int = 33, extra: tuple[str, ...] = ()) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..analysis.episodes import af_burden
+from ..signal.quality import rr_across_unreadable
 from .ectopy import Ectopy, ectopy
 from .findings import Episode, ReportFindings
 from .holter_events import EventRules, EventType, merge_events, rhythm_key
@@ -217,8 +218,5 @@ def format_duration(seconds: float) -> str:
 def touches_unreadable(t: np.ndarray, unreadable) -> np.ndarray:
     """Per RR interval of the sorted beat times ``t`` (s): True when it overlaps an unreadable stretch
     ``(start_s, end_s, reason)`` — a gap in unreadable signal is lost signal, not a pause."""
-    if not len(unreadable) or len(t) < 2:
-        return np.zeros(max(len(t) - 1, 0), bool)
-    spans = np.array(sorted((a, b) for a, b, *_ in unreadable), np.float64)
-    k = np.searchsorted(spans[:, 0], t[1:], side="left") - 1  # last span starting before the interval's end
-    return (k >= 0) & (spans[k.clip(0), 1] > t[:-1])  # ... and ending after its start (spans are disjoint)
+    spans = np.array(sorted((a, b) for a, b, *_ in unreadable), np.float64).reshape(-1, 2)
+    return rr_across_unreadable(t, spans)

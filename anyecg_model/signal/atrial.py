@@ -17,6 +17,8 @@ from .filter_design import butter_sos, sosfiltfilt
 P_SEGMENT_S = (0.30, 0.08)
 #: Band of the P-wave analysis (Hz).
 P_BAND_HZ = (1.0, 30.0)
+#: Fewest beats whose P waves can be compared (a median of fewer is mostly the beat itself).
+MIN_BEATS = 5
 
 
 def neighbour_median(seg: np.ndarray, neighbours: int) -> np.ndarray:
@@ -35,13 +37,15 @@ def neighbour_median(seg: np.ndarray, neighbours: int) -> np.ndarray:
 
 def p_wave_consistency(x: np.ndarray, fs: float, peaks: np.ndarray, neighbours: int = 9) -> np.ndarray:
     """Per R peak (samples of ``x``, one lead in mV at ``fs`` Hz): the consistency of the P-wave segment with
-    its neighbours' (see the module docstring); NaN where the segment leaves the signal or too few beats."""
+    its neighbours' (see the module docstring; all the beats when there are fewer than ``neighbours``, as in a
+    slow 10-s ECG); NaN where the segment leaves the signal or with fewer than :data:`MIN_BEATS` beats."""
     peaks = np.asarray(peaks, np.int64)
     out = np.full(len(peaks), np.nan)
     a, b = int(round(P_SEGMENT_S[0] * fs)), int(round(P_SEGMENT_S[1] * fs))
     n_seg = a - b
     ok = (peaks - a >= 0) & (peaks - b <= len(x))
-    if ok.sum() < neighbours or n_seg < 4 or len(x) < 64:
+    neighbours = min(neighbours, int(ok.sum()))
+    if neighbours < MIN_BEATS or n_seg < 4 or len(x) < 64:
         return out
     sos = butter_sos(2, (P_BAND_HZ[0], min(P_BAND_HZ[1], 0.45 * fs)), "band", fs)
     y = sosfiltfilt(sos, np.nan_to_num(np.asarray(x, np.float64)))

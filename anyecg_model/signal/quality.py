@@ -172,3 +172,18 @@ def unreadable_spans(x: np.ndarray, fs: float, th: GateThresholds = GateThreshol
     ends = np.maximum.reduceat(end_s, np.flatnonzero(keep))
     spans = np.stack([starts, ends], 1) + offset_s
     return spans, code[first[keep]].astype(np.int8)
+
+
+def rr_across_unreadable(peaks_s: np.ndarray, spans_s: np.ndarray) -> np.ndarray:
+    """(K-1,) bool per RR interval of the sorted R ``peaks_s`` (s): True where the interval overlaps an
+    unreadable span (``spans_s`` (M, 2) s, sorted and disjoint), so its length says nothing about the rhythm."""
+    t = np.asarray(peaks_s, np.float64)
+    spans = np.asarray(spans_s, np.float64).reshape(-1, 2)
+    if len(t) < 2 or not len(spans):
+        return np.zeros(max(len(t) - 1, 0), bool)
+    # the first span ending after each interval's start overlaps it when it also starts before the interval's end
+    k = np.searchsorted(spans[:, 1], t[:-1], side="right")
+    inside = k < len(spans)
+    out = np.zeros(len(t) - 1, bool)
+    out[inside] = spans[k[inside], 0] < t[1:][inside]
+    return out

@@ -157,12 +157,14 @@ def template_block(seg: np.ndarray, fs: float) -> np.ndarray:
     return out
 
 
-def clinical_features(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
+def clinical_features(signal: np.ndarray, peaks: np.ndarray, fs: float,
+                      rr_peaks: np.ndarray | None = None) -> np.ndarray:
     """(K, len(CLINICAL_FEATURES)) float32 for the R ``peaks`` (samples, sorted) of one context ``signal``
-    (S, n) at ``fs`` Hz."""
+    (S, n) at ``fs`` Hz; the RR features read ``rr_peaks`` instead when given (the same beats with intervals
+    across unreadable signal closed: :func:`~.beat_inputs.close_unknown_rr`)."""
     peaks = np.asarray(peaks, np.int64)
     if len(peaks) == 0:
         return np.zeros((0, len(CLINICAL_FEATURES)), np.float32)
-    rr = _rr_block(peaks.astype(np.float64), fs)
+    rr = _rr_block(np.asarray(peaks if rr_peaks is None else rr_peaks, np.float64), fs)
     tm = template_block(beat_matrix(signal, peaks, fs), fs)
     return np.nan_to_num(np.concatenate([rr, tm], axis=1), nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)

@@ -52,6 +52,21 @@ LOCAL_BEATS = 10
 DEFAULT_RR_S = 0.8
 
 
+def close_unknown_rr(peaks: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """The R ``peaks`` (any time unit, sorted) as the RR features should read them: each interval flagged in
+    ``unknown`` ((K-1,) bool: it crosses unreadable signal, so the true rhythm there is not known) set to the
+    median of the known intervals, the later peaks shifted to match. A beat after a lead-off is then neither
+    premature nor late, and one long false interval does not inflate its neighbours' local mean RR. Unchanged
+    when nothing is unknown or nothing is known."""
+    p = np.asarray(peaks, np.float64)
+    unknown = np.asarray(unknown, bool)
+    if len(p) < 2 or not unknown.any() or unknown.all():
+        return p
+    rr = np.diff(p)
+    rr[unknown] = np.median(rr[~unknown])
+    return np.concatenate([[p[0]], p[0] + np.cumsum(rr)])
+
+
 def rr_features(peaks: np.ndarray, fs: float) -> np.ndarray:
     """(K, 6) float32 per beat: pre-RR, post-RR, local mean RR (s), pre/local, post/local, pre/post."""
     p = np.asarray(peaks, dtype=np.float64)

@@ -63,3 +63,13 @@ def test_neighbour_median_is_numpys_median_of_the_sliding_windows(neighbours):
         ref = np.median(sliding_window_view(np.pad(x, ((h, neighbours - h - 1), (0, 0)), mode="edge"), neighbours,
                                             axis=0), axis=2)
         np.testing.assert_array_equal(neighbour_median(x, neighbours), ref)
+
+
+def test_a_slow_ten_second_ecg_still_gets_its_p_waves_measured():
+    """45 bpm for 10 s is 8 beats, fewer than the 9 neighbours: the P waves are compared among all of them
+    (not "unmeasurable", which the rhythm features would read as no P wave); four beats are too few."""
+    beats = np.arange(0.6, 10.0, 60 / 45)
+    x = ecg(beats, 10.0, p_waves=True)
+    p = p_wave_consistency(x, FS, np.round(beats * FS).astype(int))
+    assert len(beats) < 9 and np.isfinite(p).all() and np.median(p) > 0.8
+    assert np.isnan(p_wave_consistency(x, FS, np.round(beats[:4] * FS).astype(int))).all()

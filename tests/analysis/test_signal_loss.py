@@ -1,0 +1,46 @@
+"""A lead-off is not a rhythm: an ECG with a stretch of lost signal gets the findings of its readable part. The RR
+interval across the loss is unknown (not a pause, not a reason to call the next beat premature), the model reads
+a window with a lead-off as the shorter window it is, and a slow 10-s ECG keeps its P waves measured."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from anyecg_model.analysis.analyzer import Analyzer, _readable_patches
+from anyecg_model.io import open_recording
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.rhythm_trees import CONFIG
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
+
+
+def test_patches_wholly_inside_unreadable_signal_are_masked_like_padding():
+    mask = np.ones((2, 5), bool)
+    mask[1, 4] = False  # tail padding stays padding
+    starts = np.array([0.0, 5.0])  # 1-s patches
+    out = _readable_patches(mask, np.array([[1.5, 4.0], [5.0, 7.5]]), starts, 1.0)
+    assert out[0].tolist() == [True, True, False, False, True]  # 1-2 s only partly lost: kept
+    assert out[1].tolist() == [False, False, True, True, False]
+    assert np.array_equal(_readable_patches(mask, np.zeros((0, 2)), starts, 1.0), mask)
+
+
+def test_a_window_with_nothing_readable_keeps_its_mask():
+    mask = np.ones((1, 4), bool)
+    assert np.array_equal(_readable_patches(mask, np.array([[0.0, 10.0]]), np.array([0.0]), 1.0), mask)
+
+
+@pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped rhythm trees")
+@pytest.mark.parametrize("lost", [(3.0, 7.0), (3.4, 7.3)])
+def test_a_normal_ecg_with_a_lead_off_reads_normal(shared_data, lost):
+    """PTB-XL 00001 (sinus rhythm, normal ECG) with 4 s lost on every lead: before, the verdict read "other
+    rhythm" (the RR across the loss made every beat premature; P waves unmeasured among 7 beats) and the window
+    lane OTHER; now the findings of the readable part: normal, sinus, no ectopic beat."""
+    rec = open_recording(shared_data / "ptbxl500" / "records500" / "00000" / "00001_hr.hea")
+    x = rec.read()
+    x[:, int(lost[0] * rec.fs):int(lost[1] * rec.fs)] = 0.0
+    f = Analyzer(None, device="cpu").analyze(Recording.from_array(x, rec.fs, list(rec.lead_names), path="lost.hea"),
+                                             ("arrhythmia", "events"))
+    assert [u.reason for u in f.unreadable] == ["flat"]
+    assert f.rhythm_verdict.label == "N"
+    assert {e.label for e in f.episodes} == {"NSR"}
+    assert set(BEAT_CLASSES[i] for i in f.beats.label) == {"N"}
