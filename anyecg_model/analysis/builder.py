@@ -54,7 +54,7 @@ from .ectopy import PATTERN_LABELS, ectopic_patterns
 from .episodes import NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
-from .rhythm_features import RhythmInputs, rhythm_features
+from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
 
 #: Share of a short recording's analysed time the quality gate may find unreadable for the rhythm trees to judge
 #: it; above it the verdict is "~" (noisy) by rule.
@@ -277,11 +277,15 @@ class FindingsBuilder:
         x = self.rhythm_inputs()
         bad = float(np.sum(x.unreadable_s[:, 1] - x.unreadable_s[:, 0])) if len(x.unreadable_s) else 0.0
         n_af = None if episodes is None else sum(e.label in AF_EPISODE_LABELS for e in episodes)
+        noisy = {c: float(c == "~") for c in RECORD_CLASSES}
         if not len(x.window_prob) or bad > MAX_UNREADABLE_FOR_VERDICT * max(x.analysed_s, 1e-9):
-            probs = {c: float(c == "~") for c in RECORD_CLASSES}
-            return RhythmVerdict("~", probs, trees.name, n_af,
+            return RhythmVerdict("~", noisy, trees.name, n_af,
                                  f"noisy by rule: {bad / max(x.analysed_s, 1e-9):.0%} of the recording is unreadable "
                                  f"(flat, saturated or noisy signal)")
+        n_rr = int(measurable_rr(x, self.rules.af).sum())
+        if n_rr < MIN_RR:
+            return RhythmVerdict("~", noisy, trees.name, n_af,
+                                 f"not judged: {n_rr} RR interval(s) readable, the rhythm needs at least {MIN_RR}")
         p = trees.probabilities(rhythm_features(x, self.rules.af)[None])[0]
         probs = {c: float(v) for c, v in zip(RECORD_CLASSES, p)}
         label = RECORD_CLASSES[int(np.argmax(p))]

@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 #: 16: a flat stretch of the quality gate lasts at least 2 s (:attr:`~anyecg_model.signal.quality.GateThresholds.flat_min_blocks`).
 #: 17: RR intervals across unreadable signal are closed for the RR features
 #: (:func:`~anyecg_model.vocabulary.beat_inputs.close_unknown_rr`); P waves compared among fewer than 9 beats.
-CACHE_VERSION = 17
+#: 18: unmeasured P waves are not absent ones in the rhythm features; no rhythm verdict on fewer than 4 readable
+#: RR intervals.
+CACHE_VERSION = 18
 
 
 def cache_root() -> Path:

@@ -75,8 +75,7 @@ def rhythm_features(x: RhythmInputs, rules: AfRules = AfRules()) -> np.ndarray:
     f: dict[str, float] = {}
     t = np.asarray(x.peaks_s, np.float64)
     rr_all = np.diff(t)
-    # an interval across unreadable signal is no RR interval (a lead-off is not a pause)
-    ok = (rr_all >= rules.min_rr_s) & (rr_all <= rules.max_rr_s) & ~rr_across_unreadable(t, x.unreadable_s)
+    ok = measurable_rr(x, rules)
     rr = rr_all[ok]
     f.update(_rr_features(rr, t, rules))
     f["rr_out_of_range"] = float(np.mean(~ok)) if len(rr_all) else np.nan
@@ -86,6 +85,14 @@ def rhythm_features(x: RhythmInputs, rules: AfRules = AfRules()) -> np.ndarray:
     f.update(_quality_features(x, rr))
     f.update(_model_features(x.window_prob, x.window_s))
     return np.array([f.get(n, np.nan) for n in RHYTHM_FEATURES], np.float64)
+
+
+def measurable_rr(x: RhythmInputs, rules: AfRules = AfRules()) -> np.ndarray:
+    """(len(peaks) - 1,) bool: the RR intervals the rhythm features measure, those within the AF rule's
+    plausible range and not across unreadable signal (a lead-off is not a pause)."""
+    t = np.asarray(x.peaks_s, np.float64)
+    rr = np.diff(t)
+    return (rr >= rules.min_rr_s) & (rr <= rules.max_rr_s) & ~rr_across_unreadable(t, x.unreadable_s)
 
 
 def _q(a: np.ndarray, q: float) -> float:
@@ -136,8 +143,9 @@ def sample_entropy(x: np.ndarray, m: int, r: float) -> float:
 
 def _atrial_features(x: RhythmInputs, rules: AfRules) -> dict[str, float]:
     out: dict[str, float] = {}
-    if x.p_wave is not None and len(x.p_wave):
-        p = np.nan_to_num(np.asarray(x.p_wave, np.float64), nan=0.0)
+    # a P wave not measured (too few beats, a segment off the edge) is not an absent one
+    p = _finite(np.asarray(x.p_wave, np.float64)) if x.p_wave is not None else np.zeros(0)
+    if len(p):
         out.update(p_consistency_median=float(np.median(p)), p_consistency_p25=_q(p, 0.25),
                    p_absent_share=float(np.mean(p < rules.p_absent)),
                    p_present_share=float(np.mean(p >= rules.p_present)))

@@ -44,3 +44,33 @@ def test_a_normal_ecg_with_a_lead_off_reads_normal(shared_data, lost):
     assert f.rhythm_verdict.label == "N"
     assert {e.label for e in f.episodes} == {"NSR"}
     assert set(BEAT_CLASSES[i] for i in f.beats.label) == {"N"}
+
+
+@pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped rhythm trees")
+def test_too_few_readable_rr_intervals_get_no_rhythm_verdict():
+    """40 bpm with 4 of 10 s lost leaves two readable RR intervals: the rhythm trees would guess from NaN features
+    (PTB-XL 00060 with a lead-off read "other rhythm" at 0.99); the verdict says it was not judged, and why."""
+    fs = 250.0
+    t = np.arange(int(10 * fs)) / fs
+    x = np.zeros_like(t)
+    for b in (0.5, 2.0, 3.5, 8.5, 10.0):
+        x += 1.2 * np.exp(-0.5 * ((t - b) / 0.012) ** 2) + 0.25 * np.exp(-0.5 * ((t - b - 0.28) / 0.05) ** 2)
+    x += 0.02 * np.random.default_rng(0).standard_normal(len(t))
+    x[int(4 * fs):int(8 * fs)] = 0.0
+    f = Analyzer(None, device="cpu").analyze(
+        Recording.from_array(x[None].astype(np.float32), fs, ["ECG"], path="slow-lost.hea"), ("arrhythmia",))
+    v = f.rhythm_verdict
+    assert v.label == "~" and v.probabilities["~"] == 1.0
+    assert v.note.startswith("not judged") and "RR interval" in v.note
+
+
+def test_unmeasured_p_waves_are_not_absent_ones():
+    from anyecg_model.analysis.rhythm_features import RHYTHM_FEATURES, RhythmInputs, rhythm_features
+
+    peaks = np.arange(0.5, 10.0, 0.8)
+    x = RhythmInputs(peaks, 10.0, np.zeros((0, 4)), np.zeros(0), p_wave=np.full(len(peaks), np.nan))
+    f = rhythm_features(x)
+    for name in ("p_consistency_median", "p_absent_share", "p_present_share"):
+        assert np.isnan(f[RHYTHM_FEATURES.index(name)])
+    x.p_wave[2:] = 0.9  # two edge beats unmeasured, the rest a clear P wave
+    assert rhythm_features(x)[RHYTHM_FEATURES.index("p_absent_share")] == 0.0
