@@ -286,8 +286,14 @@ class Analyzer:
         except PreprocessError as exc:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
-        lead = data[rows.index(leads.rhythm_lead)]
-        bad_all, bad_code = unreadable_spans(lead, fs, offset_s=seg0)
+        row, bad_all, bad_code = readable_rhythm_lead(data, rows.index(leads.rhythm_lead), fs, seg0, start_s, end_s)
+        lead = data[row]
+        masked = tuple(s for s, seen in zip(prep.slots, prep.lead_mask) if not seen and s in leads.slot.values())
+        if rows[row] != leads.rhythm_lead:  # the unreadable rhythm lead is left out of this chunk, as a lead off
+            k = prep.slots.index(leads.slot[leads.rhythm_lead])
+            patches, seen = prep.patches.copy(), prep.lead_mask.copy()
+            patches[k], seen[k] = 0.0, False
+            prep = replace(prep, patches=patches, lead_mask=seen)
         inside = (bad_all[:, 1] > start_s) & (bad_all[:, 0] < end_s)
         bad, bad_code = np.clip(bad_all[inside], start_s, end_s), bad_code[inside]
         peaks_native = self._r_peaks(rec, lead, seg0)
@@ -335,9 +341,9 @@ class Analyzer:
         mine = (t >= start_s) & (t < end_s)
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                   "unreadable_s": bad, "unreadable_code": bad_code,
+                  "rhythm_lead": None if rows[row] == leads.rhythm_lead else leads.names[rows[row]],
                   "beat_clinical": None if clin is None else clin[mine].astype(np.float32),
-                  "masked_leads": tuple(s for s, seen in zip(prep.slots, prep.lead_mask)
-                                        if not seen and s in leads.slot.values())}
+                  "masked_leads": masked}
         twelve = twelve_lead_rows(leads, rows) if "anomaly" in tasks and self.anomaly_trees is not None else None
         resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
@@ -451,6 +457,35 @@ class Analyzer:
             seq = torch.cat(feats)[None]
             res["episode_prob"], state = self._episodes(seq, state)
         return {"result": res, "state": state, "features": seq}
+
+
+#: Unreadable share of a chunk on the recording's rhythm lead from which another lead may carry the R peaks there.
+SWITCH_UNREADABLE = 0.2
+
+
+def readable_rhythm_lead(data: np.ndarray, default: int, fs: float, seg0: float, start_s: float,
+                         end_s: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """The row of ``data`` (leads × samples in mV at ``fs`` Hz, read from ``seg0`` s) whose R peaks a chunk
+    ``[start_s, end_s)`` uses, with its quality gate's ``(spans s, reason codes)`` over the whole segment: the
+    recording's rhythm lead ``default``, unless at least :data:`SWITCH_UNREADABLE` of the chunk is unreadable on it
+    and another lead has at most half its unreadable time there (the least; a technician reads the rhythm on the
+    clean channel: a 12-lead ECG with lead II saturated, a Holter whose first channel came off for an hour)."""
+    def gate(row: int) -> tuple[np.ndarray, np.ndarray, float]:
+        spans, codes = unreadable_spans(data[row], fs, offset_s=seg0)
+        lost = np.clip(spans, start_s, end_s)
+        return spans, codes, float(np.sum(lost[:, 1] - lost[:, 0]))
+
+    spans, codes, lost = gate(default)
+    span_s = max(end_s - start_s, 1e-9)
+    if lost < SWITCH_UNREADABLE * span_s or len(data) < 2:
+        return default, spans, codes
+    best = (default, spans, codes, lost)
+    for row in range(len(data)):
+        if row != default:
+            other = gate(row)
+            if other[2] <= 0.5 * lost and other[2] < best[3]:
+                best = (row, *other)
+    return best[:3]
 
 
 def _readable_patches(patch_mask: np.ndarray, bad_s: np.ndarray, start_s: np.ndarray, patch_s: float) -> np.ndarray:

@@ -212,6 +212,14 @@ class FindingsBuilder:
         bad_s, bad_code = cat.unreadable()
         f.unreadable = [UnreadableSpan(float(a), float(b), UNREADABLE_REASONS[int(c)])
                         for (a, b), c in zip(bad_s, bad_code)]
+        for p in parts:  # neighbouring chunks on the same replacement lead are one stretch
+            if p.rhythm_lead is None:
+                continue
+            last = f.rhythm_lead_replaced[-1] if f.rhythm_lead_replaced else None
+            if last is not None and last[2] == p.rhythm_lead and abs(last[1] - p.start_s) < 1e-6:
+                f.rhythm_lead_replaced[-1] = (last[0], float(p.end_s), last[2])
+            else:
+                f.rhythm_lead_replaced.append((float(p.start_s), float(p.end_s), p.rhythm_lead))
         readable_win = _outside(ws, we, bad_s)
         if "anomaly" in tasks:
             problem = self.rules.anomaly_domain_problem(list(info.lead_mapping.values()) or info.leads)
@@ -221,8 +229,13 @@ class FindingsBuilder:
                 judged = _unreadable_share(ws, we, bad_s) <= self.rules.anomaly_max_unreadable
                 # a lead the preprocessing masked (flat: an electrode off; mostly missing) was not seen by the model
                 masked = [set(p.masked_leads) & set(self.rules.anomaly_leads) for p in parts]
+                # ... and where the rhythm lead was unreadable enough for another to carry the R peaks
+                own = info.lead_mapping.get(info.rhythm_lead or "")
+                unread = [{own} & set(self.rules.anomaly_leads) if p.rhythm_lead is not None else set()
+                          for p in parts]
                 if parts:
-                    judged &= np.repeat([not m for m in masked], [len(p.window_start_s) for p in parts])
+                    judged &= np.repeat([not m and not u for m, u in zip(masked, unread)],
+                                        [len(p.window_start_s) for p in parts])
                 fused = bool(parts) and all(p.anomaly_fused_logit is not None for p in parts)
                 if fused:  # already calibrated log-odds of the fused trees
                     logits, calibrated = cat.array("anomaly_fused_logit")[judged], Calibration()
@@ -239,6 +252,10 @@ class FindingsBuilder:
                 if len(ws) and not judged.any() and off:
                     f.anomaly_not_assessed = (f"not assessed: lead {', '.join(off)} flat or mostly missing, and the "
                                               f"anomaly model needs all {len(self.rules.anomaly_leads)} leads")
+                elif len(ws) and not judged.any() and any(unread):
+                    f.anomaly_not_assessed = (f"not assessed: lead {info.rhythm_lead} unreadable over a fifth or more "
+                                              f"of the recording, and the anomaly model needs all "
+                                              f"{len(self.rules.anomaly_leads)} leads")
                 elif len(ws) and not judged.any():
                     lost = float(np.sum(bad_s[:, 1] - bad_s[:, 0])) if len(bad_s) else 0.0
                     f.anomaly_not_assessed = (

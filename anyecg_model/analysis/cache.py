@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 #: (:func:`~anyecg_model.vocabulary.beat_inputs.close_unknown_rr`); P waves compared among fewer than 9 beats.
 #: 18: unmeasured P waves are not absent ones in the rhythm features; no rhythm verdict on fewer than 4 readable
 #: RR intervals.
-CACHE_VERSION = 18
+#: 19: another lead carries the R peaks of a chunk whose rhythm lead is unreadable (``rhythm_lead_replaced``).
+CACHE_VERSION = 19
 
 
 def cache_root() -> Path:
@@ -161,6 +162,7 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "anomaly_classifier": f.anomaly_classifier,
             "episode_labels": [e.label for e in f.episodes or []],
             "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead,
+            "rhythm_lead_replaced": [list(r) for r in f.rhythm_lead_replaced],
             "unreadable_reasons": [u.reason for u in f.unreadable],
             "rhythm_verdict": None if f.rhythm_verdict is None else f.rhythm_verdict.to_dict()}
     arrays: dict[str, np.ndarray] = {"unreadable": np.array([[u.start_s, u.end_s] for u in f.unreadable],
@@ -186,7 +188,10 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
                  anomaly_threshold=float(meta["anomaly_threshold"]),
                  lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
-                 rhythm_lead=meta.get("rhythm_lead"), anomaly_not_assessed=meta["anomaly_not_assessed"],
+                 rhythm_lead=meta.get("rhythm_lead"),
+                 rhythm_lead_replaced=[(float(a), float(b), str(lead))
+                                       for a, b, lead in meta.get("rhythm_lead_replaced") or []],
+                 anomaly_not_assessed=meta["anomaly_not_assessed"],
                  anomaly_classifier=meta.get("anomaly_classifier"),
                  rhythm_verdict=None if meta.get("rhythm_verdict") is None
                  else RhythmVerdict.from_dict(meta["rhythm_verdict"]))

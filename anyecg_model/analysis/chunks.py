@@ -52,6 +52,9 @@ class ChunkResult:
     #: leads read but masked by the preprocessing in this chunk (flat, or mostly missing samples): the model did
     #: not see them
     masked_leads: tuple[str, ...] = ()
+    #: the file lead the R peaks (and the quality gate's spans) of this chunk come from, when not the recording's
+    #: rhythm lead (that one was unreadable over much of the chunk); None: the rhythm lead
+    rhythm_lead: str | None = None
     progress: float = 0.0  # share of the recording done after this chunk
 
 

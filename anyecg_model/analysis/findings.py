@@ -27,7 +27,8 @@ AF) its ``note`` says so in words; ``af_episodes`` counts the AF/AFL episodes of
 ``lead_mapping`` says which of the file's leads was analysed as which model lead (slot); ``lead_assumed`` lists
 those whose slot is an approximation (``MLII`` as II, ``CM5`` as V5) or an assumption (a lead named ``ECG``
 taken as the single rhythm lead), not the file's own statement or the user's choice; ``rhythm_lead`` is the
-file lead R peaks were detected on.
+file lead R peaks were detected on, and ``rhythm_lead_replaced`` the stretches (whole analysis chunks) where it was
+unreadable over a fifth or more and a cleaner lead carried the R peaks instead.
 
 An anomaly head applied outside the lead set it was trained on says ``"not assessed"`` with a ``reason`` and a
 null score. ``classifier`` names what scored it: the fused anomaly trees (12-lead recordings, when the model
@@ -201,6 +202,8 @@ class Findings:
     lead_mapping: dict[str, str] = field(default_factory=dict)
     lead_assumed: list[str] = field(default_factory=list)
     rhythm_lead: str | None = None
+    #: (start s, end s, file lead) where another lead carried the R peaks because ``rhythm_lead`` was unreadable
+    rhythm_lead_replaced: list[tuple[float, float, str]] = field(default_factory=list)
     #: why the anomaly head did not judge this recording (its score is then None)
     anomaly_not_assessed: str | None = None
     #: what scored the anomaly (the fused trees' name or ``anomaly head``; None when not scored)
@@ -260,6 +263,8 @@ class Findings:
             "lead_mapping": dict(self.lead_mapping),
             "lead_assumed": list(self.lead_assumed),
             "rhythm_lead": self.rhythm_lead,
+            "rhythm_lead_replaced": [{"start_s": _f(a), "end_s": _f(b), "lead": lead}
+                                     for a, b, lead in self.rhythm_lead_replaced],
             "anomaly": anomaly,
             "beats": beats,
             "rhythm": rhythm,

@@ -273,6 +273,11 @@ class ModelController(ModelMenu, QtCore.QObject):
             notes.append("Leads analysed as: " + ", ".join(
                 f"{name} → {slot}" + (" (assumed)" if name in findings.lead_assumed else "")
                 for name, slot in findings.lead_mapping.items()) + ".")
+        if findings.rhythm_lead_replaced:
+            leads = ", ".join(sorted({lead for _, _, lead in findings.rhythm_lead_replaced}))
+            lost = sum(b - a for a, b, _ in findings.rhythm_lead_replaced)
+            notes.append(f"R peaks read on {leads} over {lost:.0f} s where {findings.rhythm_lead} was unreadable "
+                         f"(left out there).")
         self.panel.set_notice(" ".join(notes))
         self._refresh_timer.stop()
         self.refresh(then=lambda: self._announce(findings))

@@ -21,6 +21,7 @@ def analyzer(tiny_model_dir):
 def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     d = json.loads(analyzer.analyze(strip_70bpm).to_json())
     assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "rhythm_lead",
+                      "rhythm_lead_replaced",
                       "anomaly", "beats", "rhythm", "signal_quality", "summary"}
     assert set(d["model"]) == {"name", "version", "sha256", "beat_classifier", "anomaly_classifier",
                               "rhythm_classifier"} \

@@ -1,0 +1,70 @@
+"""A technician reads the rhythm on the clean channel: where the rhythm lead is unreadable over much of a chunk,
+another lead carries the R peaks, the unreadable lead is left out like a lead off, the findings say so, and the
+12-lead anomaly (which needs that lead) is not assessed."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from anyecg_model.analysis.analyzer import Analyzer, readable_rhythm_lead
+from anyecg_model.analysis.cache import findings_from_arrays, findings_to_arrays
+from anyecg_model.analysis.findings import Findings, ModelInfo
+from anyecg_model.io import open_recording
+from anyecg_model.io.recording import Recording
+from anyecg_model.model.rhythm_trees import CONFIG
+from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+from anyecg_model.vocabulary.labels import BEAT_CLASSES
+
+FS = 250.0
+
+
+def _ecg(n_s: float = 60.0) -> np.ndarray:
+    t = np.arange(int(n_s * FS)) / FS
+    x = np.zeros_like(t)
+    for b in np.arange(0.4, n_s, 0.8):
+        x += 1.2 * np.exp(-0.5 * ((t - b) / 0.012) ** 2) + 0.25 * np.exp(-0.5 * ((t - b - 0.28) / 0.05) ** 2)
+    return (x + 0.01 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
+
+
+def test_the_rhythm_lead_is_kept_unless_much_of_it_is_unreadable():
+    clean = np.stack([_ecg(), -0.6 * _ecg()])
+    assert readable_rhythm_lead(clean, 0, FS, 0.0, 0.0, 60.0)[0] == 0
+    short_loss = clean.copy()
+    short_loss[0, int(10 * FS):int(15 * FS)] = 0.0  # 5 s of 60: under a fifth, the rhythm lead stays
+    row, spans, _ = readable_rhythm_lead(short_loss, 0, FS, 0.0, 0.0, 60.0)
+    assert row == 0 and len(spans) == 1
+    long_loss = clean.copy()
+    long_loss[0, int(10 * FS):int(40 * FS)] = 0.0  # half the chunk: the other, clean lead
+    row, spans, _ = readable_rhythm_lead(long_loss, 0, FS, 0.0, 0.0, 60.0)
+    assert row == 1 and len(spans) == 0
+    both = long_loss.copy()
+    both[1, int(12 * FS):int(40 * FS)] = 0.0  # the other lead hardly better: keep the rhythm lead
+    assert readable_rhythm_lead(both, 0, FS, 0.0, 0.0, 60.0)[0] == 0
+
+
+def test_the_replacement_survives_the_findings_cache_and_the_json():
+    f = Findings(record="x.hea", duration_s=20.0, fs=300.0, leads=["II", "V5"], model=ModelInfo("m", "1", "ab" * 32),
+                 rhythm_lead="II", rhythm_lead_replaced=[(0.0, 20.0, "V5")])
+    back = findings_from_arrays(*findings_to_arrays(f))
+    assert back.rhythm_lead_replaced == [(0.0, 20.0, "V5")]
+    assert json.loads(f.to_json())["rhythm_lead_replaced"] == [{"start_s": 0.0, "end_s": 20.0, "lead": "V5"}]
+
+
+@pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped rhythm trees")
+@pytest.mark.parametrize("kind", ["flat", "noise"])
+def test_a_12_lead_ecg_with_lead_ii_lost_reads_its_rhythm_on_another_lead(shared_data, kind):
+    """PTB-XL 00001 (normal, sinus) with lead II off or buried in noise: before, the whole ECG was unreadable (the
+    gate read lead II only) and had no beats; now lead I carries the R peaks and the findings are those of the
+    other 11 leads, and the anomaly, which needs all 12, is not assessed."""
+    rec = open_recording(shared_data / "ptbxl500" / "records500" / "00000" / "00001_hr.hea")
+    x = rec.read()
+    ii = list(rec.lead_names).index("II")
+    x[ii] = 0.0 if kind == "flat" else x[ii] + np.random.default_rng(0).normal(0, 2.0, x.shape[1]).astype(np.float32)
+    f = Analyzer(None, device="cpu").analyze(Recording.from_array(x, rec.fs, list(rec.lead_names), path="ii.hea"),
+                                             ("arrhythmia", "events", "anomaly"))
+    assert f.rhythm_lead == "II" and f.rhythm_lead_replaced == [(0.0, 10.0, "I")]
+    assert f.unreadable == [] and len(f.beats.label) >= 10
+    assert set(BEAT_CLASSES[i] for i in f.beats.label) == {"N"} and f.rhythm_verdict.label == "N"
+    assert f.anomaly_label == "not assessed" and "II" in f.anomaly_not_assessed
