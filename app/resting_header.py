@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Lead the intervals are measured on (as in the printed report), else the first lead.
+#: Lead the intervals are measured on (as in the printed report), else the first lead; another recorded lead where
+#: this one is unreadable (:func:`~anyecg_model.report.measurements.measured_lead`).
 MEASURE_LEAD = "II"
 
 
@@ -39,12 +40,12 @@ class MeasureWorker(QtCore.QThread):
         self.recording = recording
 
     def run(self) -> None:
-        from anyecg_model.report.measurements import frontal_axis_deg, measure_resting_ecg
+        from anyecg_model.report.measurements import frontal_axis_deg, measure_resting_ecg, measured_lead
 
         rec = self.recording
         try:
             names = rec.lead_names
-            lead = MEASURE_LEAD if MEASURE_LEAD in names else names[0]
+            lead = measured_lead(rec, MEASURE_LEAD if MEASURE_LEAD in names else names[0])
             x = rec.read(0, rec.n_samples, [rec.lead_index(lead)])[0]
             m = measure_resting_ecg(x, rec.fs, lead)
             axis = None

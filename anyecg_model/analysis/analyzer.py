@@ -72,7 +72,7 @@ from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
-from ..signal.quality import rr_across_unreadable, unreadable_spans
+from ..signal.quality import cleaner_lead, rr_across_unreadable, unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
@@ -286,7 +286,8 @@ class Analyzer:
         except PreprocessError as exc:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
-        row, bad_all, bad_code = readable_rhythm_lead(data, rows.index(leads.rhythm_lead), fs, seg0, start_s, end_s)
+        # a technician reads the rhythm on the clean channel: where the rhythm lead is unreadable, another lead
+        row, bad_all, bad_code = cleaner_lead(data, rows.index(leads.rhythm_lead), fs, seg0, (start_s, end_s))
         lead = data[row]
         masked = tuple(s for s, seen in zip(prep.slots, prep.lead_mask) if not seen and s in leads.slot.values())
         if rows[row] != leads.rhythm_lead:  # the unreadable rhythm lead is left out of this chunk, as a lead off
@@ -457,35 +458,6 @@ class Analyzer:
             seq = torch.cat(feats)[None]
             res["episode_prob"], state = self._episodes(seq, state)
         return {"result": res, "state": state, "features": seq}
-
-
-#: Unreadable share of a chunk on the recording's rhythm lead from which another lead may carry the R peaks there.
-SWITCH_UNREADABLE = 0.2
-
-
-def readable_rhythm_lead(data: np.ndarray, default: int, fs: float, seg0: float, start_s: float,
-                         end_s: float) -> tuple[int, np.ndarray, np.ndarray]:
-    """The row of ``data`` (leads × samples in mV at ``fs`` Hz, read from ``seg0`` s) whose R peaks a chunk
-    ``[start_s, end_s)`` uses, with its quality gate's ``(spans s, reason codes)`` over the whole segment: the
-    recording's rhythm lead ``default``, unless at least :data:`SWITCH_UNREADABLE` of the chunk is unreadable on it
-    and another lead has at most half its unreadable time there (the least; a technician reads the rhythm on the
-    clean channel: a 12-lead ECG with lead II saturated, a Holter whose first channel came off for an hour)."""
-    def gate(row: int) -> tuple[np.ndarray, np.ndarray, float]:
-        spans, codes = unreadable_spans(data[row], fs, offset_s=seg0)
-        lost = np.clip(spans, start_s, end_s)
-        return spans, codes, float(np.sum(lost[:, 1] - lost[:, 0]))
-
-    spans, codes, lost = gate(default)
-    span_s = max(end_s - start_s, 1e-9)
-    if lost < SWITCH_UNREADABLE * span_s or len(data) < 2:
-        return default, spans, codes
-    best = (default, spans, codes, lost)
-    for row in range(len(data)):
-        if row != default:
-            other = gate(row)
-            if other[2] <= 0.5 * lost and other[2] < best[3]:
-                best = (row, *other)
-    return best[:3]
 
 
 def _readable_patches(patch_mask: np.ndarray, bad_s: np.ndarray, start_s: np.ndarray, patch_s: float) -> np.ndarray:

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.recording import Recording
+from ..signal.quality import cleaner_lead
 from ..signal.rpeaks import detect_r_peaks
+from ..vocabulary.lead_map import is_ecg_lead
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,21 @@ class Measurements:
     pr_ms: float | None = None
     qt_ms: float | None = None
     qtc_ms: float | None = None
+
+
+def measured_lead(recording: Recording, preferred: str, t0: float = 0.0, t1: float | None = None,
+                  exclude: frozenset[str] = frozenset()) -> str:
+    """The lead the intervals are measured on over ``[t0, t1)`` s: ``preferred``, unless the quality gate finds a
+    fifth or more of it unreadable there and another recorded ECG lead (not in ``exclude``, e.g. generated
+    ones) is at most half as bad (:func:`~anyecg_model.signal.quality.cleaner_lead`): a lead II buried in noise
+    read 156 bpm for a 64-bpm ECG."""
+    names = [n for n in recording.lead_names if n == preferred or (is_ecg_lead(n) and n not in exclude)]
+    if len(names) < 2 or preferred not in names:
+        return preferred
+    t1 = recording.duration_s if t1 is None else t1
+    a, b = int(round(t0 * recording.fs)), int(round(t1 * recording.fs))
+    x = recording.read(a, b, names)
+    return names[cleaner_lead(np.nan_to_num(x), names.index(preferred), recording.fs)[0]]
 
 
 def measure_resting_ecg(signal_mv: np.ndarray, fs: float, lead: str = "II",

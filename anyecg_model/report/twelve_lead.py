@@ -20,7 +20,7 @@ from ..vocabulary.lead_map import is_ecg_lead
 from ..vocabulary.leads import STANDARD_LEADS
 from .findings import GENERATED_SUFFIX, ReportFindings, with_generated_leads
 from .header import LINE_MM, draw_block, draw_fields, draw_footer, findings_lines, recording_fields
-from .measurements import Measurements, measure_resting_ecg
+from .measurements import Measurements, measure_resting_ecg, measured_lead
 from .paper import (EcgScale, beat_label_rgb, PaperStyle, calibration_width_mm, clip_to, draw_calibration, draw_grid,
                     draw_trace, generated_mark, page_size_mm, text)
 from .strips import GeneratedSignals, StripSignal, find_lead, read_strip, rhythm_lead
@@ -132,6 +132,8 @@ def render_12lead(recording: Recording, out: str | Path, config: TwelveLeadConfi
                           generated=generated, generated_names=gen_names)
 
     rhythm = rhythm_lead(recording, config.rhythm_lead, generated)
+    if rhythm not in generated:  # a recorded rhythm lead buried in noise or off gives way to a cleaner one
+        rhythm = measured_lead(recording, rhythm, t0, t1, exclude=gen_names)
     rhythm_strip = strip(rhythm, t0, t1)  # measured over all that is printed
     measured = _measure(recording, rhythm_strip, lambda lead: strip(lead, t0, t1), gen_names)
 

@@ -187,3 +187,33 @@ def rr_across_unreadable(peaks_s: np.ndarray, spans_s: np.ndarray) -> np.ndarray
     out = np.zeros(len(t) - 1, bool)
     out[inside] = spans[k[inside], 0] < t[1:][inside]
     return out
+
+
+#: Unreadable share of a stretch on the preferred lead from which a lead with at most half of it is read instead.
+SWITCH_UNREADABLE = 0.2
+
+
+def cleaner_lead(data: np.ndarray, preferred: int, fs: float, offset_s: float = 0.0,
+                 judged_s: tuple[float, float] | None = None) -> tuple[int, np.ndarray, np.ndarray]:
+    """The row of ``data`` (leads × samples in mV at ``fs`` Hz, starting ``offset_s`` s into the recording) to read
+    the rhythm on, with its :func:`unreadable_spans` ``(spans s, reason codes)``: ``preferred``, unless at least
+    :data:`SWITCH_UNREADABLE` of ``judged_s`` (start, end s; default all of ``data``) is unreadable on it and
+    another row has at most half its unreadable time there (the least of them; a technician reads the rhythm on
+    the clean channel: a 12-lead ECG with lead II saturated, a Holter whose first channel came off for an hour)."""
+    t0, t1 = judged_s if judged_s is not None else (offset_s, offset_s + data.shape[-1] / fs)
+
+    def gate(row: int) -> tuple[np.ndarray, np.ndarray, float]:
+        spans, codes = unreadable_spans(data[row], fs, offset_s=offset_s)
+        lost = np.clip(spans, t0, t1)
+        return spans, codes, float(np.sum(lost[:, 1] - lost[:, 0]))
+
+    spans, codes, lost = gate(preferred)
+    if lost < SWITCH_UNREADABLE * max(t1 - t0, 1e-9) or len(data) < 2:
+        return preferred, spans, codes
+    best = (preferred, spans, codes, lost)
+    for row in range(len(data)):
+        if row != preferred:
+            other = gate(row)
+            if other[2] <= 0.5 * lost and other[2] < best[3]:
+                best = (row, *other)
+    return best[:3]

@@ -8,13 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from anyecg_model.analysis.analyzer import Analyzer, readable_rhythm_lead
+from anyecg_model.analysis.analyzer import Analyzer
 from anyecg_model.analysis.cache import findings_from_arrays, findings_to_arrays
 from anyecg_model.analysis.findings import Findings, ModelInfo
 from anyecg_model.io import open_recording
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.rhythm_trees import CONFIG
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
+from anyecg_model.signal.quality import cleaner_lead
 from anyecg_model.vocabulary.labels import BEAT_CLASSES
 
 FS = 250.0
@@ -30,18 +31,18 @@ def _ecg(n_s: float = 60.0) -> np.ndarray:
 
 def test_the_rhythm_lead_is_kept_unless_much_of_it_is_unreadable():
     clean = np.stack([_ecg(), -0.6 * _ecg()])
-    assert readable_rhythm_lead(clean, 0, FS, 0.0, 0.0, 60.0)[0] == 0
+    assert cleaner_lead(clean, 0, FS)[0] == 0
     short_loss = clean.copy()
     short_loss[0, int(10 * FS):int(15 * FS)] = 0.0  # 5 s of 60: under a fifth, the rhythm lead stays
-    row, spans, _ = readable_rhythm_lead(short_loss, 0, FS, 0.0, 0.0, 60.0)
+    row, spans, _ = cleaner_lead(short_loss, 0, FS, 0.0, (0.0, 60.0))
     assert row == 0 and len(spans) == 1
     long_loss = clean.copy()
     long_loss[0, int(10 * FS):int(40 * FS)] = 0.0  # half the chunk: the other, clean lead
-    row, spans, _ = readable_rhythm_lead(long_loss, 0, FS, 0.0, 0.0, 60.0)
+    row, spans, _ = cleaner_lead(long_loss, 0, FS)
     assert row == 1 and len(spans) == 0
     both = long_loss.copy()
     both[1, int(12 * FS):int(40 * FS)] = 0.0  # the other lead hardly better: keep the rhythm lead
-    assert readable_rhythm_lead(both, 0, FS, 0.0, 0.0, 60.0)[0] == 0
+    assert cleaner_lead(both, 0, FS)[0] == 0
 
 
 def test_the_replacement_survives_the_findings_cache_and_the_json():

@@ -51,3 +51,18 @@ def test_window_shows_the_header_for_a_resting_ecg_and_hides_it_for_a_holter(qtb
     assert window.header.measures.text().startswith("HR 75 bpm")
     window.set_recording(make_sinus(minutes=2.0))
     assert not window.header.isVisible()
+
+
+def test_the_header_measures_a_clean_lead_when_lead_ii_is_buried_in_noise(qtbot, window):
+    """Lead II with 1 mV of noise read twice the rate (every noise peak a beat); the header measures the cleanest
+    other lead and names it."""
+    from anyecg_model.io.recording import Recording
+
+    rec = resting_12lead(75, "<r>")
+    x = rec.read()
+    names = list(rec.lead_names)
+    x[names.index("II")] += np.random.default_rng(0).normal(0, 1.0, x.shape[1]).astype(np.float32)
+    window.set_recording(Recording.from_array(x, rec.fs, names, path="noisy-ii.hea"))
+    assert window.header.wait()
+    text = window.header.measures.text()
+    assert text.startswith("HR 75 bpm") and "lead II" not in text and "automated, lead " in text

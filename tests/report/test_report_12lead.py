@@ -150,3 +150,23 @@ def test_a_generated_rhythm_lead_is_not_measured(sim_12lead, tmp_path):
     text = pdf_text(render_12lead(sim_12lead, tmp_path / "r.pdf", findings=findings))[0]
     assert "II GENERATED" in text and "II rhythm GENERATED" in text
     assert "Automated, lead I," in text  # measured on the first recorded lead instead
+
+
+def test_a_lead_ii_buried_in_noise_is_neither_measured_nor_printed_as_the_rhythm(demo_12lead, tmp_path):
+    """Lead II with 1 mV of noise: measured, it read twice the rate; the header measures, and the rhythm strip
+    prints, the cleanest other recorded lead instead, and says which."""
+    from anyecg_model.report.measurements import measured_lead
+
+    x = demo_12lead.read()
+    names = list(demo_12lead.lead_names)
+    assert measured_lead(demo_12lead, "II") == "II"  # clean: lead II as always
+    x[names.index("II")] += np.random.default_rng(0).normal(0, 1.0, x.shape[1]).astype(np.float32)
+    noisy = Recording.from_array(x, demo_12lead.fs, names, path="noisy-ii.hea")
+    lead = measured_lead(noisy, "II")
+    assert lead != "II" and lead in names
+    text = pdf_text(render_12lead(noisy, tmp_path / "n.pdf"))[0]
+    assert f"{lead} rhythm" in text and "II rhythm" not in text
+    assert f"lead {lead}," in text
+    clean_rate = measure_resting_ecg(demo_12lead.read(leads=["II"])[0], demo_12lead.fs).heart_rate_bpm
+    rate = int(re.search(r"Heart rate: (\d+) bpm", text).group(1))
+    assert abs(rate - clean_rate) <= 3
