@@ -286,8 +286,14 @@ class Analyzer:
         except PreprocessError as exc:
             raise AnalysisError(f"{rec.path}: {exc}") from exc
         mfs = prep.fs
-        # a technician reads the rhythm on the clean channel: where the rhythm lead is unreadable, another lead
-        row, bad_all, bad_code = cleaner_lead(data, rows.index(leads.rhythm_lead), fs, seg0, (start_s, end_s))
+        # a technician reads the rhythm on the clean channel: where the rhythm lead is unreadable, another lead, as
+        # long as two or more are left to the model (MIT-BIH with its first channel off for 10 min, the second alone:
+        # 208 read 222 s of AF at 0.99 from V1's faint P waves, 233 called 59 V beats S; it stays unreadable there)
+        row = rows.index(leads.rhythm_lead)
+        if len(rows) >= MIN_LEADS_TO_SWITCH:
+            row, bad_all, bad_code = cleaner_lead(data, row, fs, seg0, (start_s, end_s))
+        else:
+            bad_all, bad_code = unreadable_spans(data[row], fs, offset_s=seg0)
         lead = data[row]
         masked = tuple(s for s, seen in zip(prep.slots, prep.lead_mask) if not seen and s in leads.slot.values())
         if rows[row] != leads.rhythm_lead:  # the unreadable rhythm lead is left out of this chunk, as a lead off
@@ -458,6 +464,10 @@ class Analyzer:
             seq = torch.cat(feats)[None]
             res["episode_prob"], state = self._episodes(seq, state)
         return {"result": res, "state": state, "features": seq}
+
+
+#: Fewest mapped leads for another lead to carry the R peaks where the rhythm lead is unreadable (two left).
+MIN_LEADS_TO_SWITCH = 3
 
 
 def _readable_patches(patch_mask: np.ndarray, bad_s: np.ndarray, start_s: np.ndarray, patch_s: float) -> np.ndarray:

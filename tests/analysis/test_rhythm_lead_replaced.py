@@ -69,3 +69,17 @@ def test_a_12_lead_ecg_with_lead_ii_lost_reads_its_rhythm_on_another_lead(shared
     assert f.unreadable == [] and len(f.beats.label) >= 10
     assert set(BEAT_CLASSES[i] for i in f.beats.label) == {"N"} and f.rhythm_verdict.label == "N"
     assert f.anomaly_label == "not assessed" and "II" in f.anomaly_not_assessed
+
+
+@pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped rhythm trees")
+def test_a_two_lead_holter_is_not_read_on_its_second_lead_alone():
+    """With one lead left the model reads too little (MIT-BIH 208 with its first channel off for 10 min: AF at
+    0.99 from V1's faint P waves): a two-lead recording's unreadable stretch stays unreadable."""
+    from anyecg_model.analysis.analyzer import MIN_LEADS_TO_SWITCH
+
+    assert MIN_LEADS_TO_SWITCH == 3
+    x = np.stack([_ecg(30.0), -0.6 * _ecg(30.0)])
+    x[0] = 0.0
+    f = Analyzer(None, device="cpu").analyze(Recording.from_array(x, FS, ["MLII", "V1"], path="off.hea"),
+                                             ("arrhythmia",))
+    assert f.rhythm_lead_replaced == [] and [u.reason for u in f.unreadable] == ["flat"] and len(f.beats.label) == 0
