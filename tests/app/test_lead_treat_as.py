@@ -90,5 +90,7 @@ def test_the_panel_says_when_another_lead_carried_the_r_peaks(qtbot, window, tin
         assert f.rhythm_lead == "II" and f.rhythm_lead_replaced == [(0.0, 30.0, "V1")]
         assert f.unreadable == [] and len(f.beats.time_s) >= 30
         assert "R peaks read on V1 over 30 s where II was unreadable" in win.model.panel.notice_label.text()
+        win.set_recording(_single_lead("next.hea"))  # the next file's notice starts empty
+        assert "R peaks read on" not in win.model.panel.notice_label.text()
     finally:
         win.model.shutdown()
