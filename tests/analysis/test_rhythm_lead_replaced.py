@@ -17,16 +17,11 @@ from anyecg_model.model.rhythm_trees import CONFIG
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
 from anyecg_model.signal.quality import cleaner_lead
 from anyecg_model.vocabulary.labels import BEAT_CLASSES
-
-FS = 250.0
-
+from test_builder import FS, beats_ecg
 
 def _ecg(n_s: float = 60.0) -> np.ndarray:
-    t = np.arange(int(n_s * FS)) / FS
-    x = np.zeros_like(t)
-    for b in np.arange(0.4, n_s, 0.8):
-        x += 1.2 * np.exp(-0.5 * ((t - b) / 0.012) ** 2) + 0.25 * np.exp(-0.5 * ((t - b - 0.28) / 0.05) ** 2)
-    return (x + 0.01 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
+    """One lead (mV) of a 75-bpm ECG at FS Hz (the builder tests' QRS-and-T beats)."""
+    return beats_ecg(np.arange(0.4, n_s, 0.8), n_s, leads=("II",))[0]
 
 
 def test_the_rhythm_lead_is_kept_unless_much_of_it_is_unreadable():
