@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .beat_inputs import lower_middle
+from .beat_inputs import exact_median
 
 #: Names of the columns of :func:`clinical_features`, in order.
 CLINICAL_FEATURES: tuple[str, ...] = (
@@ -39,16 +39,6 @@ FAMILY_CORR = 0.9
 BEAT_BEFORE_S, BEAT_AFTER_S = 0.30, 0.40
 _QRS = (-0.10, 0.15)
 _P = (-0.25, -0.08)
-
-
-def _median(a: np.ndarray, axis: int) -> np.ndarray:
-    """``np.median`` of finite data along ``axis`` by partition (no NaN check: about twice as fast)."""
-    n = a.shape[axis]
-    mid = n // 2
-    if n % 2:
-        return np.take(np.partition(a, mid, axis=axis), mid, axis=axis)
-    part = np.partition(a, mid, axis=axis)
-    return 0.5 * (lower_middle(part, mid, axis) + np.take(part, mid, axis=axis))
 
 
 def _rr_block(peaks: np.ndarray, fs: float) -> np.ndarray:
@@ -71,7 +61,7 @@ def _rr_block(peaks: np.ndarray, fs: float) -> np.ndarray:
     hi = np.maximum(hi, lo + 1).clip(max=len(rr))
     lo = np.minimum(lo, hi - 1)
     local = (c[hi] - c[lo]) / (hi - lo)
-    median = float(_median(rr, 0))
+    median = float(exact_median(rr, 0))
     d = np.abs(np.diff(rr))
     irr = np.zeros(k)
     if len(d):
@@ -97,7 +87,7 @@ def beat_matrix(signal: np.ndarray, peaks: np.ndarray, fs: float) -> np.ndarray:
     padded[:, b:b + n] = signal
     idx = np.asarray(peaks, np.int64).clip(0, n - 1)[:, None] + np.arange(b + a)[None, :]
     seg = np.take(padded, idx, axis=1).transpose(1, 0, 2)  # the gather padded[:, idx], several times faster
-    return seg - np.expand_dims(_median(seg, -1), -1)
+    return seg - np.expand_dims(exact_median(seg, -1), -1)
 
 
 def _corr(x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -138,9 +128,9 @@ def template_block(seg: np.ndarray, fs: float) -> np.ndarray:
     b = int(round(BEAT_BEFORE_S * fs))
     q0, q1 = b + int(_QRS[0] * fs), b + int(_QRS[1] * fs)
     p0, p1 = b + int(_P[0] * fs), b + int(_P[1] * fs)
-    med = _median(x, 0)
+    med = exact_median(x, 0)
     family = _corr(x[..., q0:q1], med[None, :, q0:q1]).mean(1) >= FAMILY_CORR
-    tmpl = _median(x[family], 0) if family.sum() >= 3 else med
+    tmpl = exact_median(x[family], 0) if family.sum() >= 3 else med
     qc = _corr(x[..., q0:q1], tmpl[None, :, q0:q1])  # (K, S')
     pc = _corr(x[..., p0:p1], tmpl[None, :, p0:p1])
     qx, qt = x[..., q0:q1], tmpl[:, q0:q1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anyecg_model.vocabulary.beat_context import _median, beat_matrix, live_leads
+from anyecg_model.vocabulary.beat_context import beat_matrix, live_leads
 from anyecg_model.vocabulary.beat_inputs import lower_middle
 
 
@@ -47,15 +47,6 @@ def test_lower_middle_is_the_second_kth_of_a_partition() -> None:
             np.testing.assert_array_equal(lower_middle(np.partition(a, mid, axis=axis), mid, axis), oracle)
 
 
-def test_beat_context_median_is_np_median() -> None:
-    rng = np.random.default_rng(9)
-    for n in (1, 2, 7, 210):
-        a = rng.normal(size=(n, 2, 6))
-        a[:, 1, ::2] = np.round(a[:, 1, ::2])
-        for axis in (0, -1):
-            np.testing.assert_array_equal(_median(a, axis), np.median(a, axis=axis))
-
-
 def test_beat_matrix_equals_the_fancy_indexing_gather() -> None:
     """``beat_matrix`` gathers with ``np.take``; the old ``padded[:, idx]`` code is the oracle (to the bit)."""
     from anyecg_model.vocabulary.beat_context import BEAT_AFTER_S, BEAT_BEFORE_S
@@ -67,5 +58,5 @@ def test_beat_matrix_equals_the_fancy_indexing_gather() -> None:
     padded = np.zeros((2, 3000 + b + a), np.float32)
     padded[:, b:b + 3000] = signal
     seg = padded[:, peaks.clip(0, 2999)[:, None] + np.arange(b + a)[None, :]].transpose(1, 0, 2)
-    want = seg - np.expand_dims(_median(seg, -1), -1)
+    want = seg - np.expand_dims(np.median(seg, -1), -1)
     assert beat_matrix(signal, peaks, fs).tobytes() == want.tobytes()
