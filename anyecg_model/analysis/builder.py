@@ -45,7 +45,7 @@ import numpy as np
 from ..model.anomaly_trees import ANOMALY_HEAD
 from ..model.calibration import Calibration
 from ..model.rhythm_trees import RhythmTrees
-from ..signal.quality import UNREADABLE_REASONS
+from ..signal.quality import UNREADABLE_REASONS, outside_unreadable
 from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
@@ -187,7 +187,7 @@ class FindingsBuilder:
         bad_s, bad_code = cat.unreadable()
         readable_win = _outside(ws, we, bad_s)
         peaks = cat.array("r_peaks_s")
-        keep = _outside_mask(peaks, bad_s)
+        keep = outside_unreadable(peaks, bad_s)
         p_wave = cat.array("p_wave")[keep] if parts and all(p.p_wave is not None for p in parts) else None
         clinical = None
         if parts and all(p.beat_clinical is not None for p in parts):
@@ -273,7 +273,7 @@ class FindingsBuilder:
             f.record_class_probabilities = {c: float(v) for c, v in zip(RECORD_CLASSES, mean)}
         peaks = cat.array("r_peaks_s")  # chunks in time order, each sorted
         p_wave = cat.array("p_wave") if all(p.p_wave is not None for p in parts) else None
-        readable = _outside_mask(peaks, bad_s)
+        readable = outside_unreadable(peaks, bad_s)
         peaks = peaks[readable]
         if "events" in tasks:
             f.episodes = self._episodes(ws, we, cat.array("episode_prob", width=len(EPISODE_LABELS)), peaks, beats,
@@ -404,19 +404,10 @@ def _unreadable_share(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.nda
     return (covered_until(we) - covered_until(ws)) / np.maximum(we - ws, 1e-9)
 
 
-def _outside_mask(t: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Mask of the times ``t`` not inside an unreadable span."""
-    if not len(bad) or not len(t):
-        return np.ones(len(t), bool)
-    k = np.searchsorted(bad[:, 0], t, side="right") - 1
-    return ~((k >= 0) & (t < bad[k.clip(0), 1]))
-
-
 def _beats_outside(beats: Beats, bad: np.ndarray) -> Beats:
     if not len(bad) or not len(beats):
         return beats
-    k = np.searchsorted(bad[:, 0], beats.time_s, side="right") - 1
-    keep = ~((k >= 0) & (beats.time_s < bad[k.clip(0), 1]))
+    keep = outside_unreadable(beats.time_s, bad)
     return Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.recording import Recording
-from ..signal.quality import cleaner_lead
+from ..signal.quality import cleaner_lead, outside_unreadable, rr_across_unreadable, unreadable_spans
 from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.lead_map import is_ecg_lead
 
@@ -65,13 +65,16 @@ def measured_lead(recording: Recording, preferred: str, t0: float = 0.0, t1: flo
 
 def measure_resting_ecg(signal_mv: np.ndarray, fs: float, lead: str = "II",
                         rules: IntervalRules = IntervalRules()) -> Measurements:
-    """Measure heart rate and PR/QT/QTc on one lead (mV at ``fs`` Hz)."""
+    """Measure heart rate and PR/QT/QTc on one lead (mV at ``fs`` Hz), outside what the quality gate finds
+    unreadable (a saturated last second of a Philips ECG added a spurious beat: 44 bpm read for 41)."""
     x = np.asarray(signal_mv, dtype=np.float64).reshape(-1)
+    spans, _ = unreadable_spans(np.nan_to_num(x), fs)
     peaks = detect_r_peaks(x, fs)
+    peaks = peaks[outside_unreadable(peaks / fs, spans)]
     if peaks.size < 2:
         return Measurements(lead, int(peaks.size))
     rr_s = np.diff(peaks) / fs
-    rr_s = rr_s[(rr_s >= 0.2) & (rr_s <= 3.0)]
+    rr_s = rr_s[(rr_s >= 0.2) & (rr_s <= 3.0) & ~rr_across_unreadable(peaks / fs, spans)]
     if rr_s.size == 0:
         return Measurements(lead, int(peaks.size))
     rr_mean = float(np.mean(rr_s))

@@ -174,6 +174,16 @@ def unreadable_spans(x: np.ndarray, fs: float, th: GateThresholds = GateThreshol
     return spans, code[first[keep]].astype(np.int8)
 
 
+def outside_unreadable(t_s: np.ndarray, spans_s: np.ndarray) -> np.ndarray:
+    """Mask of the times ``t_s`` (s) not inside an unreadable span (``spans_s`` (M, 2) s, sorted and disjoint)."""
+    t = np.asarray(t_s, np.float64)
+    spans = np.asarray(spans_s, np.float64).reshape(-1, 2)
+    if not len(spans) or not len(t):
+        return np.ones(len(t), bool)
+    k = np.searchsorted(spans[:, 0], t, side="right") - 1
+    return ~((k >= 0) & (t < spans[k.clip(0), 1]))
+
+
 def rr_across_unreadable(peaks_s: np.ndarray, spans_s: np.ndarray) -> np.ndarray:
     """(K-1,) bool per RR interval of the sorted R ``peaks_s`` (s): True where the interval overlaps an
     unreadable span (``spans_s`` (M, 2) s, sorted and disjoint), so its length says nothing about the rhythm."""

@@ -170,3 +170,18 @@ def test_a_lead_ii_buried_in_noise_is_neither_measured_nor_printed_as_the_rhythm
     clean_rate = measure_resting_ecg(demo_12lead.read(leads=["II"])[0], demo_12lead.fs).heart_rate_bpm
     rate = int(re.search(r"Heart rate: (\d+) bpm", text).group(1))
     assert abs(rate - clean_rate) <= 3
+
+
+def test_measurements_leave_out_unreadable_signal():
+    """A 60-bpm lead whose last 2 s are buried in noise: the noise's spurious beats and the RR interval into it
+    are not measured (a Philips ECG's saturated last second read 44 bpm for 41)."""
+    fs = 500.0
+    t = np.arange(int(12 * fs)) / fs
+    x = np.zeros_like(t)
+    for b in np.arange(0.5, 12.0, 1.0):
+        x += 1.2 * np.exp(-0.5 * ((t - b) / 0.012) ** 2) + 0.3 * np.exp(-0.5 * ((t - b - 0.3) / 0.05) ** 2)
+    clean = measure_resting_ecg(x, fs)
+    x[int(10 * fs):] += np.random.default_rng(1).normal(0, 2.0, len(t) - int(10 * fs))
+    noisy = measure_resting_ecg(x, fs)
+    assert clean.heart_rate_bpm == pytest.approx(60.0, abs=0.5)
+    assert noisy.heart_rate_bpm == pytest.approx(60.0, abs=0.5) and noisy.n_beats == 10
