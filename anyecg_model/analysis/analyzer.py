@@ -288,7 +288,7 @@ class Analyzer:
         mfs = prep.fs
         # a technician reads the rhythm on the clean channel: where the rhythm lead is unreadable, another lead, as
         # long as two or more are left to the model (MIT-BIH with its first channel off for 10 min, the second alone:
-        # 208 read 222 s of AF at 0.99 from V1's faint P waves, 233 called 59 V beats S; it stays unreadable there)
+        # 208 read 222 s of AF at 0.99, its V beats called N; 233 called 59 V beats S; it stays unreadable there)
         row = rows.index(leads.rhythm_lead)
         if len(rows) >= MIN_LEADS_TO_SWITCH:
             row, bad_all, bad_code = cleaner_lead(data, row, fs, seg0, (start_s, end_s))
@@ -296,11 +296,13 @@ class Analyzer:
             bad_all, bad_code = unreadable_spans(data[row], fs, offset_s=seg0)
         lead = data[row]
         masked = tuple(s for s, seen in zip(prep.slots, prep.lead_mask) if not seen and s in leads.slot.values())
+        seen_rows = list(range(len(rows)))  # the leads the beat features read (at the file's rate)
         if rows[row] != leads.rhythm_lead:  # the unreadable rhythm lead is left out of this chunk, as a lead off
             k = prep.slots.index(leads.slot[leads.rhythm_lead])
             patches, seen = prep.patches.copy(), prep.lead_mask.copy()
             patches[k], seen[k] = 0.0, False
             prep = replace(prep, patches=patches, lead_mask=seen)
+            seen_rows.remove(rows.index(leads.rhythm_lead))
         inside = (bad_all[:, 1] > start_s) & (bad_all[:, 0] < end_s)
         bad, bad_code = np.clip(bad_all[inside], start_s, end_s), bad_code[inside]
         peaks_native = self._r_peaks(rec, lead, seg0)
@@ -315,7 +317,7 @@ class Analyzer:
             clin = clinical_features(flat, peaks, mfs, rr_peaks=rr_peaks)
         extra = None
         if self.trees is not None and self.trees.extra_columns:  # on the file's own signal and rate
-            extra = extra_features(data, peaks_native, fs, rr_peaks=rr_native)[:, self.trees.extra_columns]
+            extra = extra_features(data[seen_rows], peaks_native, fs, rr_peaks=rr_native)[:, self.trees.extra_columns]
         n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
@@ -472,9 +474,10 @@ MIN_LEADS_TO_SWITCH = 3
 
 def _readable_patches(patch_mask: np.ndarray, bad_s: np.ndarray, start_s: np.ndarray, patch_s: float) -> np.ndarray:
     """The windows' ``patch_mask`` (W, P; window ``k``'s first patch starts at ``start_s[k]`` s, each lasts
-    ``patch_s`` s) with the patches wholly inside an unreadable span (``bad_s`` (M, 2) s, sorted) masked like tail padding: the model reads a
-    window with a lead-off as the shorter window it is, not as a flat line (a sinus 10-s ECG with 4 s lost read
-    "other rhythm"). A window with nothing readable left keeps its mask (it is not reported)."""
+    ``patch_s`` s) with the patches wholly inside an unreadable span (``bad_s`` (M, 2) s, sorted) masked like
+    tail padding: the model reads a window with a lead-off as the shorter window it is, not as a flat line (a
+    sinus 10-s ECG with 4 s lost read "other rhythm"). A window with nothing readable left keeps its mask (it is
+    not reported)."""
     if not len(bad_s):
         return patch_mask
     W, P = patch_mask.shape
