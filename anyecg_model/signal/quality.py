@@ -209,7 +209,7 @@ def cleaner_lead(data: np.ndarray, preferred: int, fs: float, offset_s: float = 
     the rhythm on, with its :func:`unreadable_spans` ``(spans s, reason codes)``: ``preferred``, unless at least
     :data:`SWITCH_UNREADABLE` of ``judged_s`` (start, end s; default all of ``data``) is unreadable on it and
     another row has at most half its unreadable time there (the least of them; a technician reads the rhythm on
-    the clean channel: a 12-lead ECG with lead II saturated, a Holter whose first channel came off for an hour)."""
+    the clean channel: a 12-lead ECG with lead II saturated, a 12-lead Holter whose lead II came off for an hour)."""
     t0, t1 = judged_s if judged_s is not None else (offset_s, offset_s + data.shape[-1] / fs)
 
     def gate(row: int) -> tuple[np.ndarray, np.ndarray, float]:
