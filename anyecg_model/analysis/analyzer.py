@@ -72,7 +72,8 @@ from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
-from ..signal.quality import cleaner_lead, rr_across_unreadable, unreadable_spans
+from ..signal.quality import (cleaner_lead, noise_mv, rr_across_unreadable, unreadable_share,
+                              unreadable_spans)
 from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
@@ -346,13 +347,16 @@ class Analyzer:
         ws = start_s + WINDOW_S * np.arange(n_win)
         we = np.minimum(ws + WINDOW_S, end_s)
         we[-1] = end_s
+        slots = [leads.slot[i] for i in rows]
+        judged = "anomaly" in tasks and set(self.rules.anomaly_leads) <= set(slots)  # else "not assessed" anyway
+        lead_noise, noisy = anomaly_lead_noise(data, slots, self.rules, fs, seg0, ws, we) if judged else (None, ())
         t = seg0 + peaks / mfs
         mine = (t >= start_s) & (t < end_s)
         fields = {"r_peaks_s": t[mine], "p_wave": p_wave_consistency(lead, fs, peaks_native[mine]),
                   "unreadable_s": bad, "unreadable_code": bad_code,
                   "rhythm_lead": None if rows[row] == leads.rhythm_lead else leads.names[rows[row]],
                   "beat_clinical": None if clin is None else clin[mine].astype(np.float32),
-                  "masked_leads": masked}
+                  "masked_leads": masked, "anomaly_lead_noise": lead_noise, "noisy_leads": noisy}
         twelve = twelve_lead_rows(leads, rows) if "anomaly" in tasks and self.anomaly_trees is not None else None
         resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
@@ -466,6 +470,24 @@ class Analyzer:
             seq = torch.cat(feats)[None]
             res["episode_prob"], state = self._episodes(seq, state)
         return {"result": res, "state": state, "features": seq}
+
+
+def anomaly_lead_noise(data: np.ndarray, slots: list[str], rules: FindingsRules, fs: float, seg0: float,
+                       ws: np.ndarray, we: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Per window ``[ws, we)`` (s), the largest share of 1-s blocks buried in noise (:func:`noise_mv` above
+    ``rules.anomaly_lead_noise_mv``) on any lead of ``data`` (rows in ``slots``, mV at ``fs`` Hz, read from
+    ``seg0`` s) the anomaly model needs, and those leads where it passes ``rules.anomaly_max_lead_noise`` in some
+    window. Flat leads are masked and judged elsewhere; baseline wander is filtered out before the model."""
+    worst, over = np.zeros(len(ws)), []
+    for row, slot in enumerate(slots):
+        if slot not in rules.anomaly_leads:
+            continue
+        loud = np.flatnonzero(noise_mv(data[row], fs) > rules.anomaly_lead_noise_mv)
+        share = unreadable_share(ws, we, seg0 + np.stack([loud, loud + 1], 1).astype(np.float64))
+        worst = np.maximum(worst, share)
+        if (share > rules.anomaly_max_lead_noise).any():
+            over.append(slot)
+    return worst, tuple(over)
 
 
 #: Fewest mapped leads for another lead to carry the R peaks where the rhythm lead is unreadable (two left).

@@ -45,7 +45,7 @@ import numpy as np
 from ..model.anomaly_trees import ANOMALY_HEAD
 from ..model.calibration import Calibration
 from ..model.rhythm_trees import RhythmTrees
-from ..signal.quality import UNREADABLE_REASONS, outside_unreadable
+from ..signal.quality import UNREADABLE_REASONS, outside_unreadable, unreadable_share
 from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
@@ -81,6 +81,12 @@ class FindingsRules:
     #: and a flat stretch moves its logit (a normal PTB-XL ECG with 4 of its 10 s lost read abnormal, p 0.05 ->
     #: 0.34); 5 of the 500 PTB-XL records have any unreadable signal, 3 more than 1 s
     anomaly_max_unreadable: float = 0.1
+    #: a lead of the anomaly model buried in noise: 1-s blocks of more than ``anomaly_lead_noise_mv`` (mV RMS) over
+    #: more than ``anomaly_max_lead_noise`` of a 10-s window leave the window unjudged. The rhythm lead's gate does
+    #: not see the other leads, and Gaussian noise on one lead moved ten normal PTB-XL ECGs by at most 0.05 at
+    #: 0.3 mV but up to 0.05 -> 0.6 at 0.5 mV and 0.05 -> 0.85 at 1 mV (BENCHMARKS)
+    anomaly_lead_noise_mv: float = 0.4
+    anomaly_max_lead_noise: float = 0.5
     af: AfRules = field(default_factory=AfRules)
     calibration: Calibration = field(default_factory=Calibration)
     runs: RunRules = field(default_factory=RunRules)
@@ -226,7 +232,7 @@ class FindingsBuilder:
             if problem is not None:
                 f.anomaly_not_assessed = problem
             else:
-                judged = _unreadable_share(ws, we, bad_s) <= self.rules.anomaly_max_unreadable
+                judged = unreadable_share(ws, we, bad_s) <= self.rules.anomaly_max_unreadable
                 # a lead the preprocessing masked (flat: an electrode off; mostly missing) was not seen by the model
                 masked = [set(p.masked_leads) & set(self.rules.anomaly_leads) for p in parts]
                 # ... and where the rhythm lead was unreadable enough for another to carry the R peaks
@@ -236,6 +242,9 @@ class FindingsBuilder:
                 if parts:
                     judged &= np.repeat([not m and not u for m, u in zip(masked, unread)],
                                         [len(p.window_start_s) for p in parts])
+                if parts and all(p.anomaly_lead_noise is not None for p in parts):
+                    judged &= cat.array("anomaly_lead_noise") <= self.rules.anomaly_max_lead_noise
+                noisy = sorted(set().union(*(p.noisy_leads for p in parts)) & set(self.rules.anomaly_leads))
                 fused = bool(parts) and all(p.anomaly_fused_logit is not None for p in parts)
                 if fused:  # already calibrated log-odds of the fused trees
                     logits, calibrated = cat.array("anomaly_fused_logit")[judged], Calibration()
@@ -256,6 +265,10 @@ class FindingsBuilder:
                     f.anomaly_not_assessed = (f"not assessed: lead {info.rhythm_lead} unreadable over a fifth or more "
                                               f"of the recording, and the anomaly model needs all "
                                               f"{len(self.rules.anomaly_leads)} leads")
+                elif len(ws) and not judged.any() and noisy:
+                    f.anomaly_not_assessed = (f"not assessed: lead {', '.join(noisy)} buried in noise over more than "
+                                              f"{self.rules.anomaly_max_lead_noise:.0%} of every 10-s window, and the "
+                                              f"anomaly model needs all {len(self.rules.anomaly_leads)} leads")
                 elif len(ws) and not judged.any():
                     lost = float(np.sum(bad_s[:, 1] - bad_s[:, 0])) if len(bad_s) else 0.0
                     f.anomaly_not_assessed = (
@@ -387,21 +400,7 @@ class _Concat:
 
 def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
     """Mask of windows ``[ws, we)`` whose unreadable part is less than half their length."""
-    return _unreadable_share(ws, we, bad) < 0.5
-
-
-def _unreadable_share(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
-    """Per window ``[ws, we)``: the share of it inside the unreadable spans ``bad`` (K, 2), s."""
-    if not len(bad) or not len(ws):
-        return np.zeros(len(ws))
-    cum = np.concatenate([[0.0], np.cumsum(bad[:, 1] - bad[:, 0])])
-
-    def covered_until(t):  # unreadable seconds before t
-        k = np.searchsorted(bad[:, 0], t, side="right")
-        part = np.clip(t - bad[np.maximum(k - 1, 0), 0], 0, bad[np.maximum(k - 1, 0), 1] - bad[np.maximum(k - 1, 0), 0])
-        return cum[np.maximum(k - 1, 0)] + np.where(k > 0, part, 0.0)
-
-    return (covered_until(we) - covered_until(ws)) / np.maximum(we - ws, 1e-9)
+    return unreadable_share(ws, we, bad) < 0.5
 
 
 def _beats_outside(beats: Beats, bad: np.ndarray) -> Beats:

@@ -55,6 +55,10 @@ class ChunkResult:
     #: the file lead the R peaks (and the quality gate's spans) of this chunk come from, when not the recording's
     #: rhythm lead (that one was unreadable over much of the chunk); None: the rhythm lead
     rhythm_lead: str | None = None
+    #: (W,) per window, the largest share buried in noise on a lead the anomaly model needs (None: not measured),
+    #: and those leads where it passes ``FindingsRules.anomaly_max_lead_noise`` in some window
+    anomaly_lead_noise: np.ndarray | None = None
+    noisy_leads: tuple[str, ...] = ()
     progress: float = 0.0  # share of the recording done after this chunk
 
 

@@ -174,6 +174,37 @@ def unreadable_spans(x: np.ndarray, fs: float, th: GateThresholds = GateThreshol
     return spans, code[first[keep]].astype(np.int8)
 
 
+def noise_mv(x: np.ndarray, fs: float, block_s: float = 1.0) -> np.ndarray:
+    """Per ``block_s`` block of one lead ``x`` (mV at ``fs`` Hz): its broadband noise (mV RMS), estimated at about
+    250 Hz from the median absolute first difference, σ ≈ median|Δx| / (0.6745 √2). The median ignores the QRS
+    complexes (a few per cent of the samples), so a clean lead reads a few hundredths of a millivolt whatever its
+    amplitude, unlike the gate's relative noise rule, which calls 0.1 mV of noise on a small lead (aVL, I) noisy."""
+    x = np.nan_to_num(np.asarray(x, np.float64))
+    step = max(1, int(round(fs / 250.0)))
+    n = max(1, int(round(block_s * fs / step)))
+    y = x[::step]
+    k = len(y) // n
+    if k == 0:
+        return np.zeros(0)
+    d = np.abs(np.diff(y[:k * n].reshape(k, n), axis=1))
+    return np.median(d, axis=1) / (0.6745 * np.sqrt(2.0))
+
+
+def unreadable_share(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Per window ``[ws, we)``: the share of it inside the unreadable spans ``bad`` (K, 2), s."""
+    if not len(bad) or not len(ws):
+        return np.zeros(len(ws))
+    cum = np.concatenate([[0.0], np.cumsum(bad[:, 1] - bad[:, 0])])
+
+    def covered_until(t):  # unreadable seconds before t
+        k = np.searchsorted(bad[:, 0], t, side="right")
+        j = np.maximum(k - 1, 0)
+        part = np.clip(t - bad[j, 0], 0, bad[j, 1] - bad[j, 0])
+        return cum[j] + np.where(k > 0, part, 0.0)
+
+    return (covered_until(we) - covered_until(ws)) / np.maximum(we - ws, 1e-9)
+
+
 def outside_unreadable(t_s: np.ndarray, spans_s: np.ndarray) -> np.ndarray:
     """Mask of the times ``t_s`` (s) not inside an unreadable span (``spans_s`` (M, 2) s, sorted and disjoint)."""
     t = np.asarray(t_s, np.float64)

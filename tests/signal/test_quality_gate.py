@@ -89,3 +89,16 @@ def test_quiet_seconds_between_slow_beats_are_not_a_lead_off():
     y[int(8 * FS):int(12 * FS)] = 0.0  # an electrode off for 4 s
     spans, codes = unreadable_spans(y, FS)
     assert [UNREADABLE_REASONS[c] for c in codes] == ["flat"]
+
+
+def test_noise_level_is_absolute_and_ignores_the_qrs():
+    """A clean ECG reads a few hundredths of a millivolt of noise whatever its amplitude; Gaussian noise of σ mV
+    reads about σ (the relative gate calls 0.1 mV of noise on a small lead noisy; this does not)."""
+    from anyecg_model.signal.quality import noise_mv
+
+    x = synthetic(20.0)
+    for gain in (0.2, 1.0, 3.0):
+        assert np.all(noise_mv(gain * x, FS) < 0.05)
+    for sigma in (0.1, 0.5, 1.0):
+        noisy = x + np.random.default_rng(3).normal(0, sigma, len(x))
+        assert np.median(noise_mv(noisy, FS)) == pytest.approx(sigma, rel=0.2)
