@@ -72,7 +72,7 @@ def test_treat_as_sets_the_lead_map_of_the_next_analysis(qtbot, window, tiny_dir
 
 def test_the_panel_says_when_another_lead_carried_the_r_peaks(qtbot, window, tiny_dir, analysis_process):
     """A three-lead recording with lead II buried in noise for the whole 30 s: V1, the cleanest, carries the R
-    peaks, and the model panel says so."""
+    peaks, and the model panel says so; the next file's notice starts empty."""
     import neurokit2 as nk
 
     x = nk.ecg_simulate(duration=30, sampling_rate=int(FS), heart_rate=70, noise=0.01, random_state=2)
@@ -90,7 +90,7 @@ def test_the_panel_says_when_another_lead_carried_the_r_peaks(qtbot, window, tin
         assert f.rhythm_lead == "II" and f.rhythm_lead_replaced == [(0.0, 30.0, "V1")]
         assert f.unreadable == [] and len(f.beats.time_s) >= 30
         assert "R peaks read on V1 over 30 s where II was unreadable" in win.model.panel.notice_label.text()
-        win.set_recording(_single_lead("next.hea"))  # the next file's notice starts empty
+        win.set_recording(_single_lead("next.hea"))
         assert "R peaks read on" not in win.model.panel.notice_label.text()
     finally:
         win.model.shutdown()
