@@ -102,3 +102,33 @@ def test_noise_level_is_absolute_and_ignores_the_qrs():
     for sigma in (0.1, 0.5, 1.0):
         noisy = x + np.random.default_rng(3).normal(0, sigma, len(x))
         assert np.median(noise_mv(noisy, FS)) == pytest.approx(sigma, rel=0.2)
+
+
+def test_pacing_stimuli_and_a_lone_spike_do_not_make_a_lead_noisy():
+    """A paced ECG recorded at 1 kHz keeps its stimuli (4 ms, 3 mV) before every QRS: a narrow edge, not noise
+    that hides the QRS; so is one artefact spike. The same lead under broadband noise is still unreadable."""
+    fs = 1000.0
+    t = np.arange(int(20 * fs)) / fs
+    x = np.zeros_like(t)
+    for b in np.arange(0.5, 20.0, 0.857):  # 70 bpm, paced: stimulus 40 ms before a wide QRS
+        x += -1.0 * np.exp(-0.5 * ((t - b) / 0.03) ** 2) + 0.4 * np.exp(-0.5 * ((t - b - 0.3) / 0.06) ** 2)
+        x[int((b - 0.04) * fs):int((b - 0.036) * fs)] += 3.0
+    x += 0.01 * np.random.default_rng(2).standard_normal(len(t))
+    x[int(9.55 * fs):int(9.554 * fs)] -= 2.5  # a lone electrode spike between beats
+    assert unreadable_spans(x, fs)[0].shape == (0, 2)
+    assert unreadable_spans(x, fs, GateThresholds(spike_share=0.0))[0].shape[0] > 0  # the rule before: noisy
+    noisy = x + np.random.default_rng(4).normal(0, 0.5, len(x))
+    assert np.mean(unreadable_blocks(noisy, fs) == UNREADABLE_REASONS.index("noisy")) > 0.9
+    with pytest.raises(ValueError):
+        GateThresholds(spike_share=1.0)
+
+
+@pytest.mark.parametrize("ecg_id, leads", [(385, ("I", "aVR", "V5", "V6")), (143, ("I", "V5", "V6"))])
+def test_paced_ptbxl_leads_showing_their_stimuli_are_readable(shared_data, ecg_id, leads):
+    """PTB-XL's paced ECGs show their pacing stimuli on I, aVR and V5-V6 (500 Hz): the gate called 1-7 s of
+    those leads noisy; every second of them is readable."""
+    from anyecg_model.io.registry import open_recording
+
+    rec = open_recording(shared_data / "ptbxl500" / "records500" / "00000" / f"{ecg_id:05d}_hr.hea")
+    for lead in leads:
+        assert not (unreadable_blocks(rec.read(leads=[lead])[0], rec.fs) >= 0).any(), lead
