@@ -19,6 +19,8 @@ When the model folder ships beat trees (:mod:`~anyecg_model.model.beat_trees`, t
 since v0.4.0), each beat's class probabilities come from them instead of the beat head: gradient-boosted trees
 over the beat's clinical features (below) and its window features, computed on the thread that prepares the
 chunk (no backbone needed); ``Findings.model.beat_classifier`` names the classifier that labelled the beats.
+At 400 Hz and more, pacemaker stimuli correct them (:mod:`~anyecg_model.vocabulary.pacing_stimulus`): a beat a
+stimulus precedes is paced; in a chunk without any stimulus, no beat is.
 When it ships fused anomaly trees (:mod:`~anyecg_model.model.anomaly_trees`), each window of a recording with
 all 12 standard leads gets its anomaly score from them: trees over the window's averaged-beat features
 (:mod:`.resting_windows`, on the chunk's own signal) and the anomaly head's logit; other lead sets keep the head.
@@ -78,6 +80,7 @@ from ..signal.rpeaks import detect_r_peaks
 from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
 from ..vocabulary.model_input import MAX_BEATS
+from ..vocabulary.pacing_stimulus import MIN_STIMULUS_FS, paced_by_stimulus, stimulus_offsets, with_stimulus_evidence
 from .builder import FindingsBuilder, FindingsRules
 from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
@@ -319,11 +322,13 @@ class Analyzer:
         extra = None
         if self.trees is not None and self.trees.extra_columns:  # on the file's own signal and rate
             extra = extra_features(data[seen_rows], peaks_native, fs, rr_peaks=rr_native)[:, self.trees.extra_columns]
+        stimulated = paced_by_stimulus(stimulus_offsets(data[seen_rows], peaks_native, fs)) \
+            if self.trees is not None and fs >= MIN_STIMULUS_FS else None  # beats a pacing stimulus precedes
         n_win = max(1, int(round((end_s - start_s) / WINDOW_S + 0.49)))
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
         L = prep.patches.shape[-1]
-        rhythm, times, clinical, local, local_rr, extras = [], [], [], [], [], []
+        rhythm, times, clinical, local, local_rr, extras, stimuli = [], [], [], [], [], [], []
         for k in range(n_win):
             w0 = off + k * n_patches * L
             w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
@@ -337,6 +342,8 @@ class Analyzer:
                 clinical.append(clin[sel][:MAX_BEATS])
             if extra is not None:
                 extras.append(extra[sel][:MAX_BEATS])
+            if stimulated is not None:
+                stimuli.append(stimulated[sel][:MAX_BEATS])
         first = np.array([(off + k * n_patches * L) // L for k in range(n_win)])  # each window's first patch
         patches, patch_mask = prep.windows(list(first), n_patches)
         patch_mask = _readable_patches(patch_mask, bad_all, seg0 + first * L / mfs, L / mfs)
@@ -361,7 +368,8 @@ class Analyzer:
         resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
         inputs = {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
-                  "beat_extra": extras if extra is not None else None, "tree_prob": None, "resting": resting}
+                  "beat_extra": extras if extra is not None else None, "tree_prob": None, "resting": resting,
+                  "beat_stimulus": None if stimulated is None else np.concatenate(stimuli)}
         if ahead:
             self._tree_probabilities(inputs, tasks)
         return {**inputs,
@@ -432,7 +440,9 @@ class Analyzer:
         else on the model thread (numpy, the same result on either)."""
         if inputs["tree_prob"] is None and self.trees is not None and "arrhythmia" in tasks:
             features = self.tree_features(inputs["batch"], inputs["beat_clinical"], inputs.get("beat_extra"))
-            inputs["tree_prob"] = self.trees.probabilities(features)
+            prob = self.trees.probabilities(features)
+            stimulated = inputs.get("beat_stimulus")
+            inputs["tree_prob"] = prob if stimulated is None else with_stimulus_evidence(prob, stimulated)
 
     def _forward(self, inputs: dict, tasks, state) -> dict:
         self._tree_probabilities(inputs, tasks)

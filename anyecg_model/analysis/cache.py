@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 #: 19: another lead carries the R peaks of a chunk whose rhythm lead is unreadable (``rhythm_lead_replaced``).
 #: 20: the 12-lead anomaly is not judged on windows where a lead it needs is buried in noise over half of them.
 #: 21: the quality gate's noise ratio leaves out a few narrow edges (pacing stimuli, a lone spike): not noise.
-CACHE_VERSION = 21
+#: 22: paced beats by their pacing stimuli at 400 Hz and more (:mod:`~anyecg_model.vocabulary.pacing_stimulus`).
+CACHE_VERSION = 22
 
 
 def cache_root() -> Path:
