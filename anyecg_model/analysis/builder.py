@@ -36,7 +36,7 @@ Beat labels and confidences are taken as the chunks give them (any beat classifi
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -47,11 +47,12 @@ from ..model.calibration import Calibration
 from ..model.rhythm_trees import RhythmTrees
 from ..signal.quality import UNREADABLE_REASONS, outside_unreadable, unreadable_share
 from ..vocabulary.beat_context import CLINICAL_FEATURES
-from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
+from ..vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
-from .episodes import NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, episodes_from_windows, lay_over, summarise, with_beat_runs
+from .episodes import (MIN_PACED_BEATS, NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden,
+                       episodes_from_windows, lay_over, summarise, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
@@ -297,7 +298,7 @@ class FindingsBuilder:
             f.af_burden = af_burden(((e.start_s, e.end_s, e.label) for e in f.episodes), analysed)
         trees = self.rules.rhythm
         if "arrhythmia" in tasks and trees is not None and parts and info.duration_s <= trees.max_duration_s:
-            f.rhythm_verdict = self._verdict(trees, f.episodes)
+            f.rhythm_verdict = with_paced_note(self._verdict(trees, f.episodes), f.beats)
         return f
 
     def _verdict(self, trees: RhythmTrees, episodes: list[RhythmEpisode] | None) -> RhythmVerdict:
@@ -422,3 +423,14 @@ def _class_at(peaks: np.ndarray, beats: Beats | None) -> np.ndarray | None:
         same = np.abs(beats.time_s[k] - peaks) < 1e-3
         out[same] = beats.label[k[same]]
     return out
+
+
+def with_paced_note(verdict: RhythmVerdict, beats: Beats) -> RhythmVerdict:
+    """``verdict`` with a note of the paced beats among ``beats`` when there are :data:`MIN_PACED_BEATS` or more
+    (the record-level classes know no paced rhythm: a paced ECG reads "other", or even "normal")."""
+    paced = int(np.sum(np.asarray(beats.label) == BEAT_CLASSES.index("P")))
+    if paced < MIN_PACED_BEATS or verdict.label == "~":
+        return verdict
+    what = "paced rhythm" if 2 * paced >= len(beats) else "paced beats"
+    note = f"{what}: {paced} of {len(beats)} beats paced"
+    return replace(verdict, note=note if verdict.note is None else f"{note}; {verdict.note}")

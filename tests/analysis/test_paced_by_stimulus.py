@@ -39,3 +39,13 @@ def test_an_unpaced_ptbxl_ecg_has_no_paced_beat(shared_data, analyzer, ecg_id):
 def test_a_paced_ludb_ecg_reads_paced(shared_data, analyzer):
     """LUDB 34 (unipolar ventricular pacing), a database the beat trees never saw."""
     assert _paced_share(analyzer, shared_data / "ludb" / "data" / "34.hea") >= 0.8
+
+
+def test_the_rhythm_verdict_of_a_paced_ecg_says_it_is_paced(shared_data, analyzer):
+    """The record-level classes (normal, AF, other, noisy) know no paced rhythm: the verdict's note counts the
+    paced beats, in the JSON, the CLI text and the model panel."""
+    f = analyzer.analyze(open_recording(shared_data / "ludb" / "data" / "34.hea"))
+    assert f.rhythm_verdict.note.startswith("paced rhythm: 10 of 11 beats paced")
+    assert f.to_dict()["rhythm"]["verdict"]["note"] == f.rhythm_verdict.note
+    unpaced = analyzer.analyze(open_recording(shared_data / "ptbxl500" / "records500" / "00000" / "00038_hr.hea"))
+    assert unpaced.rhythm_verdict.note is None or "paced" not in unpaced.rhythm_verdict.note
