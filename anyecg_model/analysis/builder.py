@@ -52,7 +52,7 @@ from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
 from .episodes import (MIN_PACED_BEATS, NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden,
-                       episodes_from_windows, lay_over, summarise, with_beat_runs)
+                       episodes_from_windows, join_beatless_edges, lay_over, summarise, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
@@ -370,7 +370,7 @@ class FindingsBuilder:
         if len(bad_s):
             episodes = [e for e in lay_over(episodes, bad_s[:, 0], bad_s[:, 1],
                                             np.full(len(bad_s), "", object), np.zeros(len(bad_s))) if e.label]
-        return episodes
+        return join_beatless_edges(episodes, peaks)
 
 
 class _Concat:

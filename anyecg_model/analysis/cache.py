@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 #: 20: the 12-lead anomaly is not judged on windows where a lead it needs is buried in noise over half of them.
 #: 21: the quality gate's noise ratio leaves out a few narrow edges (pacing stimuli, a lone spike): not noise.
 #: 22: paced beats by their pacing stimuli at 400 Hz and more (:mod:`~anyecg_model.vocabulary.pacing_stimulus`);
-#: the rhythm verdict's note counts paced beats.
+#: the rhythm verdict's note counts paced beats; beatless edge episodes join their neighbour.
 CACHE_VERSION = 22
 
 

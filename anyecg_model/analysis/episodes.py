@@ -12,7 +12,7 @@ of the analysed time inside AF or AFL episodes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -179,6 +179,29 @@ def lay_over(episodes: list[RhythmEpisode], s: np.ndarray, e: np.ndarray, labels
         else:
             x = episodes[k // 2]
             out.append(RhythmEpisode(float(points[a]), float(points[b + 1]), x.label, x.confidence))
+    return out
+
+
+#: Longest stretch (s) before the first beat or after the last that joins the episode next to it.
+MAX_BEATLESS_EDGE_S = 2.0
+
+
+def join_beatless_edges(episodes: list[RhythmEpisode], peaks_s: np.ndarray,
+                        max_s: float = MAX_BEATLESS_EDGE_S) -> list[RhythmEpisode]:
+    """``episodes`` (sorted, disjoint) with the first and the last joined to their neighbour when no beat
+    (``peaks_s``, s) lies in them and they last under ``max_s``: the fraction of a second before a 10-s ECG's
+    first beat or after its last says nothing of the rhythm (a paced ECG read "NSR 0-0.7 s, PACED 0.7-9.4 s,
+    NSR 9.4-10 s" from the window labels left at its edges)."""
+    if len(episodes) < 2 or not len(peaks_s):
+        return episodes
+    out = list(episodes)
+    first, second = out[0], out[1]
+    if first.end_s <= peaks_s[0] and first.end_s - first.start_s < max_s and first.end_s == second.start_s:
+        out[:2] = [replace(second, start_s=first.start_s)]
+    if len(out) >= 2:
+        last, before = out[-1], out[-2]
+        if last.start_s >= peaks_s[-1] and last.end_s - last.start_s < max_s and before.end_s == last.start_s:
+            out[-2:] = [replace(before, end_s=last.end_s)]
     return out
 
 
