@@ -76,7 +76,7 @@ from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
 from ..signal.quality import (cleaner_lead, noise_mv, rr_across_unreadable, unreadable_share,
                               unreadable_spans)
-from ..signal.rpeaks import detect_r_peaks
+from ..signal.rpeaks import detect_r_peaks, inside_recording
 from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
 from ..vocabulary.model_input import MAX_BEATS
@@ -309,7 +309,7 @@ class Analyzer:
             seen_rows.remove(rows.index(leads.rhythm_lead))
         inside = (bad_all[:, 1] > start_s) & (bad_all[:, 0] < end_s)
         bad, bad_code = np.clip(bad_all[inside], start_s, end_s), bad_code[inside]
-        peaks_native = self._r_peaks(rec, lead, seg0)
+        peaks_native = inside_recording(self._r_peaks(rec, lead, seg0), fs, seg0, rec.duration_s)
         peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
         # an RR interval across unreadable signal says nothing about the rhythm: the RR features read it closed
         unknown = rr_across_unreadable(seg0 + peaks_native / fs, bad_all)

@@ -55,7 +55,8 @@ log = logging.getLogger(__name__)
 #: 20: the 12-lead anomaly is not judged on windows where a lead it needs is buried in noise over half of them.
 #: 21: the quality gate's noise ratio leaves out a few narrow edges (pacing stimuli, a lone spike): not noise.
 #: 22: paced beats by their pacing stimuli at 400 Hz and more (:mod:`~anyecg_model.vocabulary.pacing_stimulus`);
-#: the rhythm verdict's note counts paced beats; beatless edge episodes join their neighbour.
+#: the rhythm verdict's note counts paced beats; beatless edge episodes join their neighbour; no beat within 50 ms
+#: of the recording's start or end (a QRS cut by the edge).
 CACHE_VERSION = 22
 
 

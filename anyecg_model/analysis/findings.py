@@ -23,7 +23,7 @@ calibrated class (:class:`RhythmVerdict`). AF *episodes* still come only from th
 (:mod:`.af`, AF lasting at least 30 s); the verdict never removes or adds one, and when the two disagree (an AF
 verdict without an AF episode, e.g. in a recording shorter than 30 s, or AF episodes under a verdict that is not
 AF) its ``note`` says so in words; ``af_episodes`` counts the AF/AFL episodes of the same findings. The record-level
-classes know no paced rhythm: with 5 or more paced beats the note counts them ("paced rhythm: 10 of 11 beats paced").
+classes know no paced rhythm: with 5 or more paced beats the note counts them ("paced rhythm: 10 of 10 beats paced").
 
 ``lead_mapping`` says which of the file's leads was analysed as which model lead (slot); ``lead_assumed`` lists
 those whose slot is an approximation (``MLII`` as II, ``CM5`` as V5) or an assumption (a lead named ``ECG``

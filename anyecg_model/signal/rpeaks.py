@@ -312,6 +312,18 @@ def detect_r_peaks(signal_mV: np.ndarray, fs: float) -> np.ndarray:
     return np.unique(peaks).astype(np.int64)
 
 
+#: A QRS whose R peak lies this close (s) to a recording's first or last sample is cut by the edge: its R peak is
+#: the last sample of an upstroke and its shape half a complex (LUDB: 16 of the 38 such beats called V or S).
+EDGE_S = 0.05
+
+
+def inside_recording(peaks: np.ndarray, fs: float, offset_s: float, duration_s: float) -> np.ndarray:
+    """The R ``peaks`` (samples at ``fs`` Hz from ``offset_s`` s) at least :data:`EDGE_S` inside a recording of
+    ``duration_s`` s: a complex cut by its start or end can be neither measured nor classified."""
+    t = offset_s + np.asarray(peaks) / fs
+    return np.asarray(peaks)[(t >= EDGE_S) & (t <= duration_s - EDGE_S)]
+
+
 def heart_rate_series(peaks: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """Instantaneous heart rate from R peaks: ``(times_s, bpm)``.
 
