@@ -51,7 +51,7 @@ from ..vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS,
 from .af import AfRules, af_episodes
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
-from .episodes import (MIN_PACED_BEATS, NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden,
+from .episodes import (MIN_PACED_BEATS, NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af,
                        episodes_from_windows, join_beatless_edges, lay_over, summarise, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
@@ -292,6 +292,8 @@ class FindingsBuilder:
         if "events" in tasks:
             f.episodes = self._episodes(ws, we, cat.array("episode_prob", width=len(EPISODE_LABELS)), peaks, beats,
                                         bad_s, None if p_wave is None else p_wave[readable])
+            if beats is not None:
+                f.beats = conducted_in_af(beats, f.episodes)
         analysed = float(sum(b - a for a, b in self._spans)) - float(np.sum(bad_s[:, 1] - bad_s[:, 0]))
         summarise(f, peaks)
         if f.episodes is not None:

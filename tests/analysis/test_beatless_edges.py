@@ -25,3 +25,21 @@ def test_edges_holding_a_beat_or_long_ones_stay():
     single = [RhythmEpisode(0.0, 10.0, "NSR", 0.9)]
     assert join_beatless_edges(single, np.array([1.0])) == single
     assert join_beatless_edges(eps, np.zeros(0)) == eps
+
+
+def test_beats_called_s_inside_af_are_conducted_beats():
+    """In AF "premature" has no meaning: S calls inside an AF or AFL episode are N (MIT-BIH's convention); S
+    outside it, and V inside it, stay."""
+    from anyecg_model.analysis.episodes import conducted_in_af
+    from anyecg_model.analysis.findings import Beats
+    from anyecg_model.vocabulary.labels import BEAT_CLASSES
+
+    N, S, V = (BEAT_CLASSES.index(c) for c in "NSV")
+    beats = Beats(np.array([1.0, 5.0, 40.0, 41.0, 80.0, 95.0]), np.array([S, S, S, V, S, S], np.int8),
+                  np.array([0.9, 0.8, 0.7, 0.95, 0.6, 0.5], np.float32))
+    eps = [RhythmEpisode(0.0, 30.0, "NSR", 0.9), RhythmEpisode(30.0, 70.0, "AF", 0.9),
+           RhythmEpisode(70.0, 90.0, "AFL", 0.8), RhythmEpisode(90.0, 100.0, "NSR", 0.9)]
+    out = conducted_in_af(beats, eps)
+    assert out.label.tolist() == [S, S, N, V, N, S]
+    np.testing.assert_array_equal(out.confidence, beats.confidence)
+    assert conducted_in_af(beats, eps[:1]) is beats
