@@ -8,7 +8,8 @@ the first ``--given-s`` seconds stand for an annotator's confirmed labels; every
 classified at its reference position and scored in AAMI classes (N S V F; Q excluded), pooled over records.
 Rows, side by side:
 
-- inter-patient model: the shipped model's beat labels (``Analyzer``, its own R peaks matched to the reference
+- inter-patient model: the shipped model's beat labels as the viewer's analysis gives them (``Analyzer``, beats
+  and rhythm episodes: S calls inside AF are N; its own R peaks matched to the reference
   within 150 ms; a reference beat without a detected beat counts as N);
 - model + patient adaptation: :func:`~anyecg_model.families.adapt` with the model's labels as the prior;
 - classical GBM: gradient boosting on the same per-beat features, trained on DS1 (inter-patient; on DS2 when
@@ -39,6 +40,8 @@ from anyecg_model.train.tasks.beats import beat_metrics
 from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES
 
 CACHE = Path.home() / ".cache" / "anyecg" / "bench-patient"
+#: The analysis tasks whose beat labels are the prior: beats and episodes, as in the viewer (anomaly changes no beat).
+TASKS = ("arrhythmia", "events")
 log = logging.getLogger("bench_patient_adaptive")
 
 
@@ -51,13 +54,13 @@ def reference(rec) -> tuple[np.ndarray, np.ndarray]:
 def model_labels(analyzer, rec, name: str, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The model's labels/confidences at the reference positions (cached); unmatched → N with confidence 0.2."""
     info = analyzer.info  # the backbone's hash, its version and the beat classifier (beat trees) all key the cache
-    key = hashlib.sha256(f"{name}:{info.sha256}:{info.version}:{info.beat_classifier}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{name}:{info.sha256}:{info.version}:{info.beat_classifier}:{TASKS}".encode()).hexdigest()[:16]
     path = CACHE / f"{key}.npz"
     if path.exists():
         z = np.load(path, allow_pickle=False)
         bt, bl, bc = z["time_s"], z["label"], z["confidence"]
     else:
-        f = analyzer.analyze(rec, ("arrhythmia",))
+        f = analyzer.analyze(rec, TASKS)
         bt, bl, bc = f.beats.time_s, f.beats.label, f.beats.confidence
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(path, time_s=bt, label=bl, confidence=bc)
