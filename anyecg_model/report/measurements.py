@@ -18,7 +18,7 @@ import numpy as np
 
 from ..io.recording import Recording
 from ..signal.quality import cleaner_lead, outside_unreadable, rr_across_unreadable, unreadable_spans
-from ..signal.rpeaks import detect_r_peaks
+from ..signal.rpeaks import detect_r_peaks, inside_recording
 from ..vocabulary.lead_map import is_ecg_lead
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,11 @@ def measured_lead(recording: Recording, preferred: str, t0: float = 0.0, t1: flo
 def measure_resting_ecg(signal_mv: np.ndarray, fs: float, lead: str = "II",
                         rules: IntervalRules = IntervalRules()) -> Measurements:
     """Measure heart rate and PR/QT/QTc on one lead (mV at ``fs`` Hz), outside what the quality gate finds
-    unreadable (a saturated last second of a Philips ECG added a spurious beat: 44 bpm read for 41)."""
+    unreadable (a saturated last second of a Philips ECG added a spurious beat: 44 bpm read for 41), and without a
+    QRS cut by the signal's start or end (the analysis leaves it out too: the header and the findings count alike)."""
     x = np.asarray(signal_mv, dtype=np.float64).reshape(-1)
     spans, _ = unreadable_spans(np.nan_to_num(x), fs)
-    peaks = detect_r_peaks(x, fs)
+    peaks = inside_recording(detect_r_peaks(x, fs), fs, 0.0, len(x) / fs)  # a QRS cut by an edge is not measured
     peaks = peaks[outside_unreadable(peaks / fs, spans)]
     if peaks.size < 2:
         return Measurements(lead, int(peaks.size))
