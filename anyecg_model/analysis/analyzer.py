@@ -80,7 +80,8 @@ from ..signal.rpeaks import detect_r_peaks, inside_recording
 from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
 from ..vocabulary.model_input import MAX_BEATS
-from ..vocabulary.pacing_stimulus import MIN_STIMULUS_FS, paced_by_stimulus, stimulus_offsets, with_stimulus_evidence
+from ..vocabulary.pacing_stimulus import (MIN_STIMULUS_FS, paced_by_stimulus, stimulus_offsets, with_stimulus_evidence,
+                                         without_lone_paced_calls)
 from .builder import FindingsBuilder, FindingsRules
 from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
@@ -441,8 +442,8 @@ class Analyzer:
         if inputs["tree_prob"] is None and self.trees is not None and "arrhythmia" in tasks:
             features = self.tree_features(inputs["batch"], inputs["beat_clinical"], inputs.get("beat_extra"))
             prob = self.trees.probabilities(features)
-            stimulated = inputs.get("beat_stimulus")
-            inputs["tree_prob"] = prob if stimulated is None else with_stimulus_evidence(prob, stimulated)
+            stim = inputs.get("beat_stimulus")  # None: a rate too slow to show a pacing stimulus
+            inputs["tree_prob"] = without_lone_paced_calls(prob) if stim is None else with_stimulus_evidence(prob, stim)
 
     def _forward(self, inputs: dict, tasks, state) -> dict:
         self._tree_probabilities(inputs, tasks)

@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 #: 21: the quality gate's noise ratio leaves out a few narrow edges (pacing stimuli, a lone spike): not noise.
 #: 22: paced beats by their pacing stimuli at 400 Hz and more (:mod:`~anyecg_model.vocabulary.pacing_stimulus`);
 #: the rhythm verdict's note counts paced beats; beatless edge episodes join their neighbour; no beat within 50 ms
-#: of the recording's start or end (a QRS cut by the edge).
+#: of the recording's start or end (a QRS cut by the edge); S inside AF is N; below 400 Hz no lone paced call.
 CACHE_VERSION = 22
 
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from anyecg_model.vocabulary.labels import BEAT_CLASSES
-from anyecg_model.vocabulary.pacing_stimulus import (STIMULUS_PRECISION, paced_by_stimulus, stimulus_offsets,
-                                                     with_stimulus_evidence)
+from anyecg_model.vocabulary.pacing_stimulus import (MIN_PACED_RUN, STIMULUS_PRECISION, paced_by_stimulus,
+                                                     stimulus_offsets, with_stimulus_evidence,
+                                                     without_lone_paced_calls)
 
 FINE_HZ = 36_000  # every tested rate divides it
 
@@ -89,3 +90,17 @@ def test_stimuli_set_the_paced_class_and_its_absence_removes_it():
     assert np.all(none[:, k] == 0) and none[1].argmax() != k
     np.testing.assert_allclose(none[0, :3], [0.7 / 0.9, 0.1 / 0.9, 0.1 / 0.9], atol=1e-6)
     np.testing.assert_allclose(none.sum(1), 1.0, atol=1e-6)
+
+
+def test_below_400_hz_paced_calls_need_a_run_of_them():
+    """Where no stimulus can show, lone paced calls are dropped (to the other classes); a run of
+    MIN_PACED_RUN paced beats keeps every paced call of the stretch, lone ones included."""
+    k = BEAT_CLASSES.index("P")
+    p = np.tile(np.array([[0.8, 0.05, 0.1, 0.05, 0.0, 0.0]], np.float32), (12, 1))
+    p[[0, 10], k], p[[0, 10], 0] = 0.7, 0.1  # two lone paced calls
+    out = without_lone_paced_calls(p)
+    assert not np.any(out.argmax(1) == k) and np.all(out[:, k] == 0)
+    np.testing.assert_allclose(out.sum(1), 1.0, atol=1e-6)
+    p[np.arange(3, 3 + MIN_PACED_RUN), k], p[np.arange(3, 3 + MIN_PACED_RUN), 0] = 0.9, 0.0
+    assert without_lone_paced_calls(p) is p
+    assert p.argmax(1).tolist().count(k) == MIN_PACED_RUN + 2  # the lone calls beside the run stand
