@@ -1,6 +1,7 @@
 """`anyecg analyze` on a 24-hour two-lead recording joined at run time from all 48 MIT-BIH records.
 
-Usage: python bench/bench_analyze_24h.py [--model DIR] [--device cpu|cuda] [--records 100,101,...] [--keep]
+Usage: python bench/bench_analyze_24h.py [--model DIR] [--device cpu|cuda] [--records 100,101,...] [--fs HZ]
+[--mains HZ --mains-mv MV] [--keep]
 
 Builds the joined record as WFDB in a temporary folder (never in the repository): channel 0 is each
 record's MLII (records 102 and 104 have none; their first channel, V5/V2, fills the lane), channel 1 the
@@ -10,6 +11,10 @@ rhythm annotations: episode sensitivity and positive predictivity by overlap for
 AF/AFL *time* sensitivity and positive predictivity (seconds of overlap over the reference's and the
 detection's AF/AFL seconds), the AF-burden error, and the detected AF burden of each record whose reference
 has no AF/AFL (share of its duration). ``--records`` restricts the join (e.g. the DS2 records only);
+``--fs`` resamples the join (polyphase, anti-aliased) to another rate first, as a recorder of that rate would
+give it: 128 Hz (SVDB, LTAFDB, NSRDB) or 250 Hz (AFDB, European ST-T) for how the findings hold on other
+devices' rates. ``--mains`` adds mains interference, a sinusoid of ``--mains-mv`` mV peak at 50 or 60 Hz, to
+both leads (after any resampling), as an unshielded recorder on a European or American grid picks it up.
 ``--keep`` keeps the joined record and the findings JSON.
 """
 from __future__ import annotations
@@ -64,17 +69,35 @@ def join(mitdb: Path, records: list[str]) -> tuple[np.ndarray, float, list[tuple
     return np.concatenate(parts, axis=1), fs, episodes, bounds
 
 
+def resampled(data: np.ndarray, fs: float, to_fs: float) -> tuple[np.ndarray, float]:
+    """``data`` (leads, n) at ``fs`` Hz resampled to ``to_fs`` Hz by a polyphase anti-aliasing filter."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(to_fs / fs).limit_denominator(1000)
+    out = resample_poly(data, ratio.numerator, ratio.denominator, axis=1).astype(np.float32)
+    return out, fs * ratio.numerator / ratio.denominator
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--data", type=Path, default=Path.home() / ".cache/anyecg/data")
     p.add_argument("--model", default=None)
     p.add_argument("--device", default="cpu")
     p.add_argument("--records", default=None)
+    p.add_argument("--fs", type=float, default=None, help="resample the join to this rate (Hz) first")
+    p.add_argument("--mains", type=float, default=None, help="add mains interference at this frequency (Hz)")
+    p.add_argument("--mains-mv", type=float, default=0.1, help="its amplitude, mV peak")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     a = p.parse_args()
     mitdb = a.data / "mitdb"
     records = a.records.split(",") if a.records else sorted(x.stem for x in mitdb.glob("*.hea"))
     data, fs, ref, bounds = join(mitdb, records)
+    if a.fs and a.fs != fs:
+        data, fs = resampled(data, fs, a.fs)
+    if a.mains:
+        data += (a.mains_mv * np.sin(2 * np.pi * a.mains * np.arange(data.shape[1]) / fs)).astype(np.float32)
     tmp = Path(tempfile.mkdtemp(prefix="anyecg24h-"))
     hea = write_wfdb(data, tmp / "joined", fs=fs, lead_names=["MLII", "V1"])
     del data

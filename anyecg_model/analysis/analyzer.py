@@ -66,16 +66,15 @@ from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from ..io.recording import Recording
 from ..model.anomaly_trees import CONFIG as ANOMALY_TREES_CONFIG, AnomalyTreesError, load_anomaly_trees
 from ..model.beat_fusion import beat_representation, load_fusion
-from ..model.beat_trees import (CONFIG as TREES_CONFIG, BeatTreesError, extra_features, load_beat_trees,
-                                window_features)
+from ..model.beat_trees import CONFIG as TREES_CONFIG, BeatTreesError, extra_features, load_beat_trees, window_features
 from ..model.checkpoint import load_checkpoint
 from ..model.rhythm_trees import CONFIG as RHYTHM_CONFIG, RhythmTreesError, load_rhythm_trees
 from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
+from ..signal.mains import without_mains
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
-from ..signal.quality import (cleaner_lead, noise_mv, rr_across_unreadable, unreadable_share,
-                              unreadable_spans)
+from ..signal.quality import cleaner_lead, noise_mv, rr_across_unreadable, unreadable_share, unreadable_spans
 from ..signal.rpeaks import detect_r_peaks, inside_recording
 from ..vocabulary.beat_context import clinical_features
 from ..vocabulary.beat_inputs import close_unknown_rr, rhythm_features, rr_features, window_beat_fields
@@ -286,6 +285,7 @@ class Analyzer:
         rows = sorted(leads.slot)  # only the mapped leads, named by their slots, upright
         data = rec.read(int(round(seg0 * fs)), int(round(seg1 * fs)), rows)
         data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
+        data, _ = without_mains(data, fs)  # 50/60 Hz lines out before the gate, R peaks and features read it
         try:
             prep = model.prepare(data, fs, [leads.slot[i] for i in rows])
         except PreprocessError as exc:

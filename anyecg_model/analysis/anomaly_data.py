@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.shipped import SHIPPED_MODEL_DIR
+from ..signal.mains import without_mains
 from ..signal.rpeaks import detect_r_peaks
 from .analyzer import Analyzer, input_leads
 from .chunks import WINDOW_S
@@ -49,6 +50,7 @@ def record_inputs(analyzer, recording) -> tuple[np.ndarray, float]:
     end = min(recording.duration_s, WINDOW_S)
     data = recording.read(0, int(round(end * recording.fs)), rows)
     data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
+    data, _ = without_mains(data, recording.fs)
     twelve = twelve_lead_rows(leads, rows)
     if twelve is None:
         raise ValueError(f"{recording.path}: not a 12-lead recording")

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..io.recording import Recording
 from ..model.beat_trees import extra_features
+from ..signal.mains import without_mains
 from .analyzer import input_leads
 from .chunks import CHUNK_S, MARGIN_S, chunk_spans
 
@@ -34,6 +35,7 @@ def record_extra_features(rec: Recording, samples: np.ndarray, chunk_s: float = 
         s0, s1 = int(round(seg0 * fs)), int(round(seg1 * fs))
         data = rec.read(s0, s1, rows)
         data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
+        data, _ = without_mains(data, fs)
         p = samples[(samples >= s0) & (samples < s1)] - s0
         t = seg0 + p / fs
         mine = (t >= start_s) & (t < end_s)

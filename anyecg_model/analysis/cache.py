@@ -57,7 +57,8 @@ log = logging.getLogger(__name__)
 #: 22: paced beats by their pacing stimuli at 400 Hz and more (:mod:`~anyecg_model.vocabulary.pacing_stimulus`);
 #: the rhythm verdict's note counts paced beats; beatless edge episodes join their neighbour; no beat within 50 ms
 #: of the recording's start or end (a QRS cut by the edge); S inside AF is N; below 400 Hz no lone paced call.
-CACHE_VERSION = 22
+#: 23: 50/60-Hz mains lines notched out of the file's signal before everything (:mod:`~anyecg_model.signal.mains`).
+CACHE_VERSION = 23
 
 
 def cache_root() -> Path:
