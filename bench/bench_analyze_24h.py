@@ -1,7 +1,7 @@
 """`anyecg analyze` on a 24-hour two-lead recording joined at run time from all 48 MIT-BIH records.
 
 Usage: python bench/bench_analyze_24h.py [--model DIR] [--device cpu|cuda] [--records 100,101,...] [--fs HZ]
-[--mains HZ --mains-mv MV] [--keep]
+[--lowpass HZ] [--gain G] [--mains HZ --mains-mv MV] [--keep]
 
 Builds the joined record as WFDB in a temporary folder (never in the repository): channel 0 is each
 record's MLII (records 102 and 104 have none; their first channel, V5/V2, fills the lane), channel 1 the
@@ -13,9 +13,10 @@ detection's AF/AFL seconds), the AF-burden error, and the detected AF burden of 
 has no AF/AFL (share of its duration). ``--records`` restricts the join (e.g. the DS2 records only);
 ``--fs`` resamples the join (polyphase, anti-aliased) to another rate first, as a recorder of that rate would
 give it: 128 Hz (SVDB, LTAFDB, NSRDB) or 250 Hz (AFDB, European ST-T) for how the findings hold on other
-devices' rates. ``--mains`` adds mains interference, a sinusoid of ``--mains-mv`` mV peak at 50 or 60 Hz, to
-both leads (after any resampling), as an unshielded recorder on a European or American grid picks it up.
-``--keep`` keeps the joined record and the findings JSON.
+devices' rates. ``--lowpass`` band-limits it (zero-phase 4th-order Butterworth) as a Holter with a 40-Hz
+bandwidth records; ``--gain`` scales it (a low-voltage patient, or a recorder's gain error). ``--mains`` adds
+mains interference, a sinusoid of ``--mains-mv`` mV peak at 50 or 60 Hz, to both leads (after any resampling),
+as an unshielded recorder on a European or American grid picks it up. ``--keep`` keeps the joined record and the findings JSON.
 """
 from __future__ import annotations
 
@@ -87,6 +88,8 @@ def main() -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--records", default=None)
     p.add_argument("--fs", type=float, default=None, help="resample the join to this rate (Hz) first")
+    p.add_argument("--lowpass", type=float, default=None, help="low-pass the join at this frequency (Hz)")
+    p.add_argument("--gain", type=float, default=1.0, help="scale the join's amplitudes by this factor")
     p.add_argument("--mains", type=float, default=None, help="add mains interference at this frequency (Hz)")
     p.add_argument("--mains-mv", type=float, default=0.1, help="its amplitude, mV peak")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -96,6 +99,11 @@ def main() -> None:
     data, fs, ref, bounds = join(mitdb, records)
     if a.fs and a.fs != fs:
         data, fs = resampled(data, fs, a.fs)
+    if a.lowpass:
+        from scipy.signal import butter, sosfiltfilt
+
+        data = sosfiltfilt(butter(4, a.lowpass, fs=fs, output="sos"), data, axis=1).astype(np.float32)
+    data *= a.gain
     if a.mains:
         data += (a.mains_mv * np.sin(2 * np.pi * a.mains * np.arange(data.shape[1]) / fs)).astype(np.float32)
     tmp = Path(tempfile.mkdtemp(prefix="anyecg24h-"))

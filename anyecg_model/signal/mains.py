@@ -48,7 +48,7 @@ def mains_lines(x: np.ndarray, fs: float, rules: MainsRules = MainsRules()) -> l
     near, far = rules.neighbourhood_hz
     found = []
     for grid in rules.grid_hz:
-        for line in np.arange(grid, top - far, grid):
+        for line in np.arange(grid, top, grid):  # near the Nyquist rate the neighbourhood is one-sided
             offset = np.abs(freqs - line)
             peak = power[offset <= rules.line_halfwidth_hz]
             around = power[(offset >= near) & (offset <= far)]

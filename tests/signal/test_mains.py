@@ -97,3 +97,11 @@ def test_the_analysis_reads_a_humming_holter_as_the_clean_one(shared_data):
     assert len(b.beats.time_s) == len(a.beats.time_s)
     np.testing.assert_allclose(b.beats.time_s, a.beats.time_s, atol=0.01)
     assert np.mean(np.asarray(b.beats.label) == np.asarray(a.beats.label)) >= 0.97
+
+
+def test_60_hz_hum_on_a_128_hz_holter_is_found_next_to_the_nyquist_rate():
+    fs = 128.0
+    x = ecg(fs) + 0.1 * np.sin(2 * np.pi * 60.0 * np.arange(int(30 * fs)) / fs)
+    assert mains_lines(x, fs) == [60.0]
+    out, _ = without_mains(x[None], fs)
+    assert line_amplitude(out[0], fs, 60.0) < 0.005
