@@ -1,7 +1,8 @@
 """`anyecg analyze` on a 24-hour two-lead recording joined at run time from all 48 MIT-BIH records.
 
 Usage: python bench/bench_analyze_24h.py [--model DIR] [--device cpu|cuda] [--records 100,101,...] [--fs HZ]
-[--lowpass HZ] [--gain G] [--mains HZ --mains-mv MV] [--keep]
+[--lowpass HZ] [--gain G] [--mains HZ --mains-mv MV] [--lead-names A,B]
+[--lead-map FILE=SLOT,...] [--keep]
 
 Builds the joined record as WFDB in a temporary folder (never in the repository): channel 0 is each
 record's MLII (records 102 and 104 have none; their first channel, V5/V2, fills the lane), channel 1 the
@@ -16,7 +17,9 @@ give it: 128 Hz (SVDB, LTAFDB, NSRDB) or 250 Hz (AFDB, European ST-T) for how th
 devices' rates. ``--lowpass`` band-limits it (zero-phase 4th-order Butterworth) as a Holter with a 40-Hz
 bandwidth records; ``--gain`` scales it (a low-voltage patient, or a recorder's gain error). ``--mains`` adds
 mains interference, a sinusoid of ``--mains-mv`` mV peak at 50 or 60 Hz, to both leads (after any resampling),
-as an unshielded recorder on a European or American grid picks it up. ``--keep`` keeps the joined record and the findings JSON.
+as an unshielded recorder on a European or American grid picks it up. ``--lead-names`` renames the two channels
+(``ECG1,ECG2``: a Holter whose channels have no standard name, analysed lead-agnostic; with ``--gain -1``, one
+recorded with its electrodes the other way round); ``--lead-map`` is passed to ``anyecg analyze``. ``--keep`` keeps the joined record and the findings JSON.
 """
 from __future__ import annotations
 
@@ -92,6 +95,8 @@ def main() -> None:
     p.add_argument("--gain", type=float, default=1.0, help="scale the join's amplitudes by this factor")
     p.add_argument("--mains", type=float, default=None, help="add mains interference at this frequency (Hz)")
     p.add_argument("--mains-mv", type=float, default=0.1, help="its amplitude, mV peak")
+    p.add_argument("--lead-names", default="MLII,V1", help="names of the two channels written")
+    p.add_argument("--lead-map", default=None, help="passed to anyecg analyze (e.g. ECG1=II)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     a = p.parse_args()
     mitdb = a.data / "mitdb"
@@ -107,12 +112,14 @@ def main() -> None:
     if a.mains:
         data += (a.mains_mv * np.sin(2 * np.pi * a.mains * np.arange(data.shape[1]) / fs)).astype(np.float32)
     tmp = Path(tempfile.mkdtemp(prefix="anyecg24h-"))
-    hea = write_wfdb(data, tmp / "joined", fs=fs, lead_names=["MLII", "V1"])
+    hea = write_wfdb(data, tmp / "joined", fs=fs, lead_names=a.lead_names.split(","))
     del data
     out = tmp / "findings.json"
     cmd = [sys.executable, "-m", "anyecg_model.cli", "analyze", str(hea), "--device", a.device, "--json", str(out)]
     if a.model:
         cmd += ["--model", a.model]
+    if a.lead_map:
+        cmd += ["--lead-map", a.lead_map]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True)
     wall = time.perf_counter() - t0

@@ -62,7 +62,7 @@ os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(ONEDNN_KERNEL_CACHE
 
 import torch  # noqa: E402  (after the oneDNN setting)
 
-from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
+from ..vocabulary.lead_map import LeadMapping
 from ..io.recording import Recording
 from ..model.anomaly_trees import CONFIG as ANOMALY_TREES_CONFIG, AnomalyTreesError, load_anomaly_trees
 from ..model.beat_fusion import beat_representation, load_fusion
@@ -86,6 +86,7 @@ from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .episode_chain import EpisodeChain
+from .lead_setup import input_leads
 from .resting_windows import twelve_lead_rows, window_resting_features
 from .findings import Beats, Findings, ModelInfo
 
@@ -99,20 +100,6 @@ def resolve_device(device: str = "auto") -> torch.device:
         return choose_device(device)
     except DeviceUnavailable as exc:
         raise AnalysisError(str(exc)) from None
-
-
-def input_leads(recording: Recording, lead_map: Mapping[str, str] | None = None) -> LeadMapping:
-    """Which of the recording's leads fill which model slot (:func:`~anyecg_model.vocabulary.lead_map.map_leads`, with
-    the user's ``lead_map`` first and the lead-agnostic single rhythm lead last); R peaks are detected on
-    its ``rhythm_lead`` (II, else the first mapped lead). AnalysisError when no lead can be analysed."""
-    try:
-        mapping = map_leads(recording.lead_names, lead_map)
-    except LeadMapError as exc:
-        raise AnalysisError(f"{recording.path}: {exc}") from exc
-    if mapping.rhythm_lead is None:
-        raise AnalysisError(f"{recording.path}: no lead the model knows among {recording.lead_names} (none is "
-                            f"an ECG lead); name one with --lead-map NAME=II")
-    return mapping
 
 
 class Analyzer:
@@ -244,7 +231,8 @@ class Analyzer:
                 lead_map: Mapping[str, str] | None = None) -> FindingsBuilder:
         """A :class:`~.builder.FindingsBuilder` for ``recording`` (leads mapped as ``lead_map`` says) with this
         model's rules."""
-        return FindingsBuilder.for_recording(recording, self.info, tasks, self.rules, lead_map)
+        leads = input_leads(recording, lead_map)
+        return FindingsBuilder.for_recording(recording, self.info, tasks, self.rules, leads=leads)
 
     def collect(self, recording: Recording, tasks: Sequence[str], parts: list[ChunkResult],
                 lead_map: Mapping[str, str] | None = None) -> Findings:

@@ -127,6 +127,7 @@ class RecordInfo:
     lead_mapping: Mapping[str, str] = field(default_factory=dict)
     lead_assumed: tuple[str, ...] = ()
     rhythm_lead: str | None = None
+    lead_inverted: tuple[str, ...] = ()
 
 
 class FindingsBuilder:
@@ -142,15 +143,17 @@ class FindingsBuilder:
     @classmethod
     def for_recording(cls, recording, model: ModelInfo, tasks: Sequence[str] = TASKS,
                       rules: FindingsRules = FindingsRules(),
-                      lead_map: Mapping[str, str] | None = None) -> "FindingsBuilder":
-        """A builder for ``recording`` whose leads are mapped as the analysis maps them (``lead_map``: the
-        user's choices, :func:`~anyecg_model.vocabulary.lead_map.map_leads`)."""
+                      lead_map: Mapping[str, str] | None = None, leads=None) -> "FindingsBuilder":
+        """A builder for ``recording`` whose leads are mapped as the analysis maps them: ``leads`` (the
+        analysis' :class:`~anyecg_model.vocabulary.lead_map.LeadMapping`, with the leads it read upside down), else
+        ``lead_map`` (the user's choices) through :func:`~anyecg_model.vocabulary.lead_map.map_leads`."""
         from ..vocabulary.lead_map import map_leads
 
-        leads = map_leads(recording.lead_names, lead_map)
+        leads = leads if leads is not None else map_leads(recording.lead_names, lead_map)
         rhythm = None if leads.rhythm_lead is None else leads.names[leads.rhythm_lead]
+        inverted = tuple(leads.names[i] for i in sorted(leads.inverted))
         info = RecordInfo(Path(recording.path).name, float(recording.duration_s), float(recording.fs),
-                          tuple(recording.lead_names), leads.by_name, tuple(leads.assumed), rhythm)
+                          tuple(recording.lead_names), leads.by_name, tuple(leads.assumed), rhythm, inverted)
         return cls(info, model, tasks, rules)
 
     def add(self, part: ChunkResult) -> None:
@@ -213,7 +216,7 @@ class FindingsBuilder:
         f = Findings(record=info.record, duration_s=info.duration_s, fs=info.fs, leads=list(info.leads),
                      model=self.model, anomaly_threshold=self.rules.anomaly_threshold,
                      lead_mapping=dict(info.lead_mapping), lead_assumed=list(info.lead_assumed),
-                     rhythm_lead=info.rhythm_lead)
+                     rhythm_lead=info.rhythm_lead, lead_inverted=list(info.lead_inverted))
         cat = _Concat(parts)
         ws, we = cat.array("window_start_s"), cat.array("window_end_s")
         bad_s, bad_code = cat.unreadable()

@@ -57,7 +57,8 @@ log = logging.getLogger(__name__)
 #: 22: paced beats by their pacing stimuli at 400 Hz and more (:mod:`~anyecg_model.vocabulary.pacing_stimulus`);
 #: the rhythm verdict's note counts paced beats; beatless edge episodes join their neighbour; no beat within 50 ms
 #: of the recording's start or end (a QRS cut by the edge); S inside AF is N; below 400 Hz no lone paced call.
-#: 23: 50/60-Hz mains lines notched out of the file's signal before everything (:mod:`~anyecg_model.signal.mains`).
+#: 23: 50/60-Hz mains lines notched out of the file's signal before everything (:mod:`~anyecg_model.signal.mains`);
+#: a lead without a standard name whose QRS complexes point down is read upside down (``lead_inverted``).
 CACHE_VERSION = 23
 
 
@@ -167,7 +168,8 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "has_episodes": f.episodes is not None, "anomaly_not_assessed": f.anomaly_not_assessed,
             "anomaly_classifier": f.anomaly_classifier,
             "episode_labels": [e.label for e in f.episodes or []],
-            "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "rhythm_lead": f.rhythm_lead,
+            "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "lead_inverted": f.lead_inverted,
+            "rhythm_lead": f.rhythm_lead,
             "rhythm_lead_replaced": [list(r) for r in f.rhythm_lead_replaced],
             "unreadable_reasons": [u.reason for u in f.unreadable],
             "rhythm_verdict": None if f.rhythm_verdict is None else f.rhythm_verdict.to_dict()}
@@ -194,6 +196,7 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
                  anomaly_threshold=float(meta["anomaly_threshold"]),
                  lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
+                 lead_inverted=list(meta.get("lead_inverted") or []),
                  rhythm_lead=meta.get("rhythm_lead"),
                  rhythm_lead_replaced=[(float(a), float(b), str(lead))
                                        for a, b, lead in meta.get("rhythm_lead_replaced") or []],

@@ -5,7 +5,8 @@ The JSON schema (every key always present; a section whose task was not run is `
     {"record", "duration_s", "fs", "leads",
      "model": {"name", "version", "sha256", "beat_classifier", "anomaly_classifier",
                "rhythm_classifier"},
-     "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "rhythm_lead": file lead,
+     "lead_mapping": {file lead: model lead}, "lead_assumed": [file lead], "lead_inverted": [file lead],
+     "rhythm_lead": file lead,
      "anomaly": {"score", "label": "normal"|"abnormal"|"not assessed", "reason", "classifier",
                  "windows": [{"start_s", "end_s", "score"}]},
      "beats": [{"time_s", "label": "N"|"S"|"V"|"F"|"Q"|"P", "confidence"}],
@@ -27,7 +28,9 @@ classes know no paced rhythm: with 5 or more paced beats the note counts them ("
 
 ``lead_mapping`` says which of the file's leads was analysed as which model lead (slot); ``lead_assumed`` lists
 those whose slot is an approximation (``MLII`` as II, ``CM5`` as V5) or an assumption (a lead named ``ECG``
-taken as the single rhythm lead), not the file's own statement or the user's choice; ``rhythm_lead`` is the
+taken as the single rhythm lead), not the file's own statement or the user's choice; ``lead_inverted`` those
+read upside down (``-aVR``, or a lead without a standard name whose QRS complexes point down:
+:mod:`~anyecg_model.signal.polarity`); ``rhythm_lead`` is the
 file lead R peaks were detected on, and ``rhythm_lead_replaced`` the stretches (whole analysis chunks) where it was
 unreadable over a fifth or more and a cleaner lead carried the R peaks instead.
 
@@ -203,6 +206,8 @@ class Findings:
     lead_mapping: dict[str, str] = field(default_factory=dict)
     lead_assumed: list[str] = field(default_factory=list)
     rhythm_lead: str | None = None
+    #: file leads read upside down: named so (``-aVR``), or without a standard name and with downward QRS complexes
+    lead_inverted: list[str] = field(default_factory=list)
     #: (start s, end s, file lead) where another lead carried the R peaks because ``rhythm_lead`` was unreadable
     rhythm_lead_replaced: list[tuple[float, float, str]] = field(default_factory=list)
     #: why the anomaly head did not judge this recording (its score is then None)
@@ -212,6 +217,13 @@ class Findings:
     unreadable: list[UnreadableSpan] = field(default_factory=list)
     #: the record-level rhythm of a short recording (None: longer, not analysed, or no rhythm trees)
     rhythm_verdict: RhythmVerdict | None = None
+
+    def lead_tags(self, name: str) -> str:
+        """`` (assumed, upside down)`` and the like for file lead ``name``: taken on assumption or approximation,
+        read inverted; empty without a tag."""
+        tags = (["assumed"] if name in self.lead_assumed else []) + (["upside down"] if name in self.lead_inverted
+                                                                      else [])
+        return f" ({', '.join(tags)})" if tags else ""
 
     @property
     def anomaly_label(self) -> str | None:
@@ -263,6 +275,7 @@ class Findings:
                       "rhythm_classifier": self.model.rhythm_classifier},
             "lead_mapping": dict(self.lead_mapping),
             "lead_assumed": list(self.lead_assumed),
+            "lead_inverted": list(self.lead_inverted),
             "rhythm_lead": self.rhythm_lead,
             "rhythm_lead_replaced": [{"start_s": _f(a), "end_s": _f(b), "lead": lead}
                                      for a, b, lead in self.rhythm_lead_replaced],

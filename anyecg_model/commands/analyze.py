@@ -109,10 +109,10 @@ def _analyse_one(analyzer: Analyzer, path: str, tasks, bar: tqdm, adapt: AdaptRe
 
 
 def lead_text(f: Findings) -> str:
-    """``ECG→I (assumed)``, ``MLII→II (assumed), V1→V1``: how the file's leads were analysed ("assumed": an
-    approximation or an assumption, not the file's own lead name or the user's ``--lead-map``)."""
-    text = ", ".join(f"{name}→{slot}" + (" (assumed)" if name in f.lead_assumed else "")
-                     for name, slot in f.lead_mapping.items())
+    """``ECG→I (assumed)``, ``MLII→II (assumed), V1→V1``, ``ECG→I (assumed, upside down)``: how the file's leads
+    were analysed ("assumed": an approximation or an assumption, not the file's own lead name or the user's
+    ``--lead-map``; "upside down": read inverted, its QRS complexes pointing down)."""
+    text = ", ".join(f"{name}→{slot}" + f.lead_tags(name) for name, slot in f.lead_mapping.items())
     replaced = sorted({lead for _, _, lead in f.rhythm_lead_replaced})
     if replaced:
         lost = sum(b - a for a, b, _ in f.rhythm_lead_replaced)

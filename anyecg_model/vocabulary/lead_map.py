@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from .leads import ASSUMED_SLOT, STANDARD_LEADS, is_non_ecg, resolve, slot_name
+from .leads import ASSUMED_HOLTER_SLOTS, ASSUMED_SLOT, STANDARD_LEADS, is_non_ecg, resolve, slot_name
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
               slots: Sequence[str] = STANDARD_LEADS, agnostic: bool = True) -> LeadMapping:
     """Map input leads to ``slots``: ``overrides`` (file lead → slot, or ``none``) first, then exact
     names, then approximations; with ``agnostic``, a recording left with no mapped lead gets its first
-    ECG channel in :data:`~anyecg_model.vocabulary.leads.ASSUMED_SLOT`. A slot takes one lead (the first); the rest are
+    ECG channel in :data:`~anyecg_model.vocabulary.leads.ASSUMED_SLOT`, or, with two or more channels named only
+    as ECG, its first two in :data:`~anyecg_model.vocabulary.leads.ASSUMED_HOLTER_SLOTS`. A slot takes one lead (the first); the rest are
     skipped with a warning. Raises :class:`LeadMapError` when an override names no lead of ``names`` or no slot."""
     names = [str(n) for n in names]
     m = LeadMapping(names)
@@ -128,11 +129,14 @@ def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
     if not m.slot and agnostic and ASSUMED_SLOT in slots:
         candidates = [i for i in range(len(names)) if i not in ignored and not is_non_ecg(names[i])]
         generic = [i for i in candidates if aliases[i] is not None and aliases[i].generic]
-        pick = (generic or candidates or [None])[0]
-        if pick is not None:
+        if len(generic) >= 2 and set(ASSUMED_HOLTER_SLOTS) <= set(slots):  # a Holter's unnamed channels
+            for i, slot in zip(generic, ASSUMED_HOLTER_SLOTS):
+                take(i, slot, "assumed")
+        elif generic or candidates:
+            pick = (generic or candidates)[0]
             take(pick, ASSUMED_SLOT, "assumed")
             log.debug("lead %r has no standard name: analysed as the single rhythm lead in slot %s",
-                     names[pick], ASSUMED_SLOT)
+                      names[pick], ASSUMED_SLOT)
     for i, n in enumerate(names):
         if i not in m.slot and i not in ignored and aliases[i] is None:
             log.warning("lead %r has no model slot; not analysed", n)

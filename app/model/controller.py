@@ -269,10 +269,9 @@ class ModelController(ModelMenu, QtCore.QObject):
         self.panel.set_running(False)
         self.panel.set_progress(1.0)
         notes = ["Findings from the cache (this file and model were analysed before)."] if from_cache else []
-        if findings.lead_assumed or self.lead_map:
+        if findings.lead_assumed or findings.lead_inverted or self.lead_map:
             notes.append("Leads analysed as: " + ", ".join(
-                f"{name} → {slot}" + (" (assumed)" if name in findings.lead_assumed else "")
-                for name, slot in findings.lead_mapping.items()) + ".")
+                f"{name} → {slot}" + findings.lead_tags(name) for name, slot in findings.lead_mapping.items()) + ".")
         if findings.rhythm_lead_replaced:
             leads = ", ".join(sorted({lead for _, _, lead in findings.rhythm_lead_replaced}))
             lost = sum(b - a for a, b, _ in findings.rhythm_lead_replaced)

@@ -20,7 +20,8 @@ def analyzer(tiny_model_dir):
 
 def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     d = json.loads(analyzer.analyze(strip_70bpm).to_json())
-    assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "rhythm_lead",
+    assert set(d) == {"record", "duration_s", "fs", "leads", "model", "lead_mapping", "lead_assumed", "lead_inverted",
+                      "rhythm_lead",
                       "rhythm_lead_replaced",
                       "anomaly", "beats", "rhythm", "signal_quality", "summary"}
     assert set(d["model"]) == {"name", "version", "sha256", "beat_classifier", "anomaly_classifier",
@@ -39,7 +40,7 @@ def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
     for e in d["rhythm"]["episodes"]:
         assert set(e) == {"start_s", "end_s", "label", "confidence"} and e["label"] in EPISODE_LABELS
     assert set(d["summary"]) == {"heart_rate_bpm", "af_burden", "n_beats"}
-    assert d["lead_mapping"] == {"MLII": "II", "V1": "V1"} and d["lead_assumed"] == ["MLII"]
+    assert d["lead_mapping"] == {"MLII": "II", "V1": "V1"} and d["lead_assumed"] == ["MLII"] and d["lead_inverted"] == []
     assert d["rhythm_lead"] == "MLII"
     assert 0.0 <= d["summary"]["af_burden"] <= 1.0
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from anyecg_model.vocabulary.leads import ASSUMED_SLOT, is_non_ecg, resolve
+from anyecg_model.vocabulary.leads import ASSUMED_HOLTER_SLOTS, ASSUMED_SLOT, is_non_ecg, resolve
 from anyecg_model.vocabulary.lead_map import LeadMapError, canonical_lead_name, map_leads, parse_lead_map
 
 # file name → (canonical name, slot, exact)
@@ -54,9 +54,18 @@ def test_only_minus_avr_is_inverted():
 def test_a_lone_ecg_channel_is_the_assumed_rhythm_lead():
     m = map_leads(["ECG"])
     assert m.by_name == {"ECG": ASSUMED_SLOT} and m.assumed == ["ECG"] and m.rhythm_lead == 0
-    m = map_leads(["Resp", "ECG2", "ECG1"])  # the first ECG-named channel; respiration never
+    m = map_leads(["Resp", "ECG2"])  # the ECG-named channel; respiration never
     assert m.by_name == {"ECG2": ASSUMED_SLOT} and m.describe() == "ECG2→I (assumed)"
     assert map_leads(["ch1", "ch2"]).by_name == {"ch1": ASSUMED_SLOT}
+
+
+def test_several_channels_named_only_ecg_are_a_holters_two_leads():
+    """ECG1/ECG2 (Holter exports, PhysioNet's long-term databases): read as MIT-BIH's two Holter leads, not as
+    one; a third ECG channel and respiration are left out."""
+    m = map_leads(["Resp", "ECG2", "ECG1", "ECG3"])
+    assert m.by_name == dict(zip(["ECG2", "ECG1"], ASSUMED_HOLTER_SLOTS)) == {"ECG2": "II", "ECG1": "V1"}
+    assert m.assumed == ["ECG2", "ECG1"] and m.names[m.rhythm_lead] == "ECG2"
+    assert m.describe() == "ECG2→II (assumed), ECG1→V1 (assumed)"
     assert map_leads(["Resp", "ABP"]).rhythm_lead is None
     assert map_leads(["ECG"], agnostic=False).slot == {}
 
