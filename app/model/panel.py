@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.report.holter_stats import format_duration
 from anyecg_model.timebase import TimeBase
+from anyecg_model.analysis.episodes import MIN_PACED_BEATS
 from anyecg_model.vocabulary.labels import RECORD_CLASS_NAMES, beat_class_text
 
 from .overlay_table import OverlayRow, overlay_rows
@@ -164,9 +165,7 @@ class ModelPanel(QtWidgets.QWidget):
                                       f"{RECORD_CLASS_NAMES.get(v.label, v.label)}, p = {v.confidence:.2f}"
                                       + (f"\n{v.note}" if v.note else ""))
         elif top is not None:
-            scope = "record" if duration_s <= 120 else "mean over windows"
-            self.rhythm_label.setText(f"Rhythm ({scope}): {top[0]} — {RECORD_CLASS_NAMES.get(top[0], top[0])}, "
-                                      f"p = {top[1]:.2f}")
+            self.rhythm_label.setText(rhythm_class_text(d, top, duration_s))
         bits = []
         hr = d.heart_rate_bpm
         if hr.get("mean") is not None:
@@ -253,3 +252,18 @@ class FindingsTableModel(QtCore.QAbstractTableModel):
         if role == QtCore.Qt.ItemDataRole.DisplayRole and orientation == QtCore.Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
+
+
+def rhythm_class_text(d: OverlayData, top: tuple[str, float], duration_s: float) -> str:
+    """The rhythm head's class of a recording without a record-level verdict (longer than a strip): its class and
+    probability, unless most beats are paced — the classes know no paced rhythm, and "normal sinus rhythm" over a
+    paced recording would be a confident wrong finding."""
+    scope = "record" if duration_s <= 120 else "mean over windows"
+    head = f"{top[0]} — {RECORD_CLASS_NAMES.get(top[0], top[0])}, p = {top[1]:.2f}"
+    paced, n = d.beat_counts().get("P", 0), len(d.beat_time_s)
+    if paced < MIN_PACED_BEATS:
+        return f"Rhythm ({scope}): {head}"
+    if 2 * paced >= n:
+        return (f"Rhythm ({scope}): paced rhythm — {paced} of {n} beats paced (the rhythm classes know no paced "
+                f"rhythm; they read {head})")
+    return f"Rhythm ({scope}): {head}\npaced beats: {paced} of {n} beats paced"
