@@ -95,6 +95,21 @@ def test_real_single_lead_files_analyse_end_to_end_with_the_shipped_model(shared
     assert d["rhythm"]["record_class"]["label"] in ("N", "A", "O", "~") and d["rhythm"]["episodes"]
 
 
+def test_a_paced_holter_with_unnamed_channels_wired_upside_down(shared_data, tmp_path, capsys):
+    """MIT-BIH 107's first 2 minutes written as channels ECG1/ECG2, both inverted: read as II (turned upright) and
+    V1, its paced beats found, and the one-line text says paced, not the rhythm head's class."""
+    rec = open_recording(shared_data / "mitdb" / "107.hea")
+    path = write_wfdb(-rec.read(0, int(120 * rec.fs)), tmp_path / "holter", fs=rec.fs, lead_names=["ECG1", "ECG2"])
+    rc, d, err = _analyze_json(capsys, str(path), "--tasks", "arrhythmia,events")
+    assert rc == 0, err
+    assert d["lead_mapping"] == {"ECG1": "II", "ECG2": "V1"} and d["lead_inverted"] == ["ECG1"]
+    labels = [b["label"] for b in d["beats"]]
+    assert labels.count("P") > 0.9 * len(labels)
+    assert main(["analyze", str(path), "--device", "cpu", "--tasks", "arrhythmia,events"]) == 0
+    line = capsys.readouterr().out
+    assert "rhythm paced (" in line and "ECG1→II (assumed, upside down), ECG2→V1 (assumed)" in line
+
+
 def _open_any(path: Path):
     """The recording of ``path``, or None when it is not a recording (annotation file, data of a header …)."""
     for fs in (None, 250.0):  # a CSV without a time column needs its rate (formats/csv is 250 Hz)
