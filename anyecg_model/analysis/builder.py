@@ -48,7 +48,7 @@ from ..model.rhythm_trees import RhythmTrees
 from ..signal.quality import UNREADABLE_REASONS, outside_unreadable, unreadable_share
 from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
-from .af import AfRules, af_episodes
+from .af import AfRules, af_episodes, readable_long_enough
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
 from .episodes import (MIN_PACED_BEATS, NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af,
@@ -357,6 +357,8 @@ class FindingsBuilder:
         w = np.searchsorted(ws, peaks, side="right") - 1
         model_af = p_af[w.clip(0, len(ws) - 1)] if len(peaks) else np.zeros(0)
         a_s, a_e, a_c = af_episodes(peaks, beat_class, model_af, self.rules.af, p_wave)
+        keep = readable_long_enough(a_s, a_e, bad_s, self.rules.af)
+        a_s, a_e, a_c = a_s[keep], a_e[keep], a_c[keep]
         if len(a_s):
             k0 = np.searchsorted(ws, a_s, side="right") - 1
             k1 = np.searchsorted(ws, a_e, side="left")

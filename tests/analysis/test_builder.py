@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from anyecg_model.analysis.af import AfRules, af_episodes
+from anyecg_model.analysis.af import AfRules, af_episodes, readable_long_enough
 from anyecg_model.analysis.analyzer import TASKS, Analyzer
 from anyecg_model.analysis.builder import FindingsBuilder, FindingsRules
 from anyecg_model.vocabulary.labels import is_af
@@ -151,3 +151,14 @@ def test_a_flat_lead_the_anomaly_model_needs_makes_it_not_assessed(analyzer):
     f = analyzer.analyze(Recording.from_array(x, FS, ["MLII", "V1"], path="v1off.hea"), ("anomaly",))
     assert f.anomaly_score is None and f.anomaly_label == "not assessed"
     assert "V1" in f.anomaly_not_assessed and "flat" in f.anomaly_not_assessed
+
+
+
+def test_af_pieces_stitched_across_unreadable_signal_are_not_30_s_of_af():
+    """The clinical minimum (AF ≥ 30 s) counts readable signal: MIT-BIH 105 resampled to 250 Hz had 30.3 s of "AF"
+    of which 23 s were readable, between noisy stretches."""
+    starts, ends = np.array([100.0, 500.0, 900.0]), np.array([130.3, 540.0, 925.0])
+    bad = np.array([[105.0, 107.0], [110.0, 112.0], [118.0, 121.0], [510.0, 515.0]])
+    np.testing.assert_array_equal(readable_long_enough(starts, ends, bad), [False, True, False])
+    np.testing.assert_array_equal(readable_long_enough(starts, ends, np.zeros((0, 2))), [True, True, False])
+    assert readable_long_enough(np.zeros(0), np.zeros(0), bad).shape == (0,)
