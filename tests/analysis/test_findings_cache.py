@@ -16,6 +16,18 @@ def test_round_trip_keeps_every_section(tmp_path, small_findings):
     assert back is not None and back.to_dict() == small_findings.to_dict()
 
 
+def test_round_trip_keeps_how_the_leads_were_read(tmp_path, small_findings):
+    from dataclasses import replace
+
+    f = replace(small_findings, leads=["ECG1", "ECG2"], lead_mapping={"ECG1": "II", "ECG2": "V1"},
+                lead_assumed=["ECG1", "ECG2"], lead_inverted=["ECG1"])
+    cache = FindingsCache(tmp_path)
+    cache.store("beef" * 16, ("anomaly", "arrhythmia", "events"), f)
+    back = cache.load("beef" * 16, f.model, ("anomaly", "arrhythmia", "events"))
+    assert back.lead_inverted == ["ECG1"] and back.lead_tags("ECG1") == " (assumed, upside down)"
+    assert back.lead_tags("ECG2") == " (assumed)"
+
+
 def test_other_recording_or_model_version_misses(tmp_path, small_findings):
     cache = FindingsCache(tmp_path)
     cache.store("aa" * 32, ("anomaly",), small_findings)
