@@ -1,6 +1,8 @@
 """Learn this patient: the beat labels of a recording adapt to the labels confirmed in it."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -93,6 +95,26 @@ def test_the_prior_decides_novel_beats_only_where_it_is_sure():
     assert (new[240:260] == N).all()  # the prior doubts its S call: the patient's own beats decide
     assert (new[260:] == S).all()  # the prior is sure: a class the annotator never confirmed stays reachable
     assert (new[:200] == N).all() and (new[200:240] == V).all()
+
+
+def test_a_prior_that_hid_ectopy_under_n_on_this_patient_no_longer_outweighs_it():
+    """MIT-BIH 232: the inter-patient classifier called its APCs N at 0.99; the annotator's first beats say S.
+    Beats somewhat unlike the confirmed ones (a new prematurity) used to keep the prior's N; its N calls are now
+    held to how often they were right on the confirmed beats (here 121 of 201 → 0.60), and the patient layer decides.
+    A patient whose N calls were all right keeps them at full confidence."""
+    rng = np.random.default_rng(1)
+    feats = np.concatenate([_clusters(rng, np.array([0.0, 0.0]), 120),  # confirmed N
+                            _clusters(rng, np.array([4.0, 0.0]), 80),  # confirmed S, all called N by the prior
+                            _clusters(rng, np.array([5.2, 0.0]), 40)]).astype(np.float32)  # unconfirmed, S-like
+    confirmed = np.arange(200)
+    y = np.array([N] * 120 + [S] * 80)
+    prior = prior_from_labels(np.full(240, N), np.full(240, 0.99, np.float32))
+    model = PatientModel.fit(feats, confirmed, y, prior)
+    assert model.prior_n_cap == pytest.approx(121 / 202)
+    assert (model.predict_proba(feats[200:], prior[200:]).argmax(1) == S).mean() > 0.9
+    uncapped = replace(model, prior_n_cap=1.0)  # as before: the sure prior wins the moderately novel beats
+    assert (uncapped.predict_proba(feats[200:], prior[200:]).argmax(1) == S).mean() < 0.5
+    assert PatientModel.fit(feats[:120], np.arange(120), y[:120], prior[:120]).prior_n_cap == pytest.approx(121 / 122)
 
 
 def test_confirmed_labels_must_fall_on_beats(nsv_record):
