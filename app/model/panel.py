@@ -85,7 +85,10 @@ class ModelPanel(QtWidgets.QWidget):
         row.addWidget(self.cancel_button)
         self.verdict_label = QtWidgets.QLabel("")
         self.verdict_label.setObjectName("modelVerdict")
-        self.verdict_label.setStyleSheet("QLabel#modelVerdict { font-size: 14px; font-weight: bold; }")
+        # a finding in bold; "not assessed" is no finding: plain and grey, so it does not read as one
+        self.verdict_label.setStyleSheet("QLabel#modelVerdict { font-size: 14px; font-weight: bold; } "
+                                         "QLabel#modelVerdict[notAssessed=\"true\"] { font-size: 12px; "
+                                         "font-weight: normal; color: #555; }")
         self.rhythm_label = QtWidgets.QLabel("")
         self.summary_label = QtWidgets.QLabel("")
         self.summary_label.setWordWrap(True)
@@ -158,6 +161,10 @@ class ModelPanel(QtWidgets.QWidget):
             self.verdict_label.setText(f"Anomaly: {d.anomaly_not_assessed}")
         elif d.anomaly_score is not None:
             self.verdict_label.setText(verdict_text(d.anomaly_score, d.anomaly_threshold, partial))
+        if bool(self.verdict_label.property("notAssessed")) != (d.anomaly_not_assessed is not None):
+            self.verdict_label.setProperty("notAssessed", d.anomaly_not_assessed is not None)
+            self.verdict_label.style().unpolish(self.verdict_label)
+            self.verdict_label.style().polish(self.verdict_label)
         top = d.top_record_class()
         v = d.rhythm_verdict
         if v is not None:

@@ -38,3 +38,13 @@ def test_the_rhythm_verdicts_note_wraps_inside_a_narrow_dock(qtbot):
     assert "p = 0.95" in label.text() and note in label.text()
     assert label.width() <= 400
     assert label.height() >= 3 * label.fontMetrics().height()  # the verdict line and the note over 2+ lines
+
+
+def test_not_assessed_is_plain_grey_and_a_verdict_bold(qtbot):
+    """"Not assessed" is no finding: on a two-lead Holter it filled the dock in large bold type."""
+    panel = ModelPanel()
+    qtbot.addWidget(panel)
+    panel.show_data(OverlayData(anomaly_not_assessed=REASON[len("Anomaly: "):], complete=True), 1800.0)
+    assert panel.verdict_label.text() == REASON and not panel.verdict_label.font().bold()
+    panel.show_data(OverlayData(anomaly_score=0.9, anomaly_threshold=0.5, complete=True), 10.0)
+    assert panel.verdict_label.text().startswith("Record: Abnormal") and panel.verdict_label.font().bold()
