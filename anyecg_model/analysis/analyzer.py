@@ -273,7 +273,7 @@ class Analyzer:
         rows = sorted(leads.slot)  # only the mapped leads, named by their slots, upright
         data = rec.read(int(round(seg0 * fs)), int(round(seg1 * fs)), rows)
         data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
-        data, _ = without_mains(data, fs)  # 50/60 Hz lines out before the gate, R peaks and features read it
+        data, mains = without_mains(data, fs)  # 50/60 Hz lines out before the gate, R peaks and features read it
         try:
             prep = model.prepare(data, fs, [leads.slot[i] for i in rows])
         except PreprocessError as exc:
@@ -352,7 +352,8 @@ class Analyzer:
                   "unreadable_s": bad, "unreadable_code": bad_code,
                   "rhythm_lead": None if rows[row] == leads.rhythm_lead else leads.names[rows[row]],
                   "beat_clinical": None if clin is None else clin[mine].astype(np.float32),
-                  "masked_leads": masked, "anomaly_lead_noise": lead_noise, "noisy_leads": noisy}
+                  "masked_leads": masked, "anomaly_lead_noise": lead_noise, "noisy_leads": noisy,
+                  "mains_hz": tuple(mains)}
         twelve = twelve_lead_rows(leads, rows) if "anomaly" in tasks and self.anomaly_trees is not None else None
         resting = None if twelve is None else window_resting_features(data, fs, seg0, twelve, peaks_native, ws, we)
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here

@@ -220,6 +220,7 @@ class FindingsBuilder:
         cat = _Concat(parts)
         ws, we = cat.array("window_start_s"), cat.array("window_end_s")
         bad_s, bad_code = cat.unreadable()
+        f.mains_hz = sorted(set().union(*(p.mains_hz for p in parts)))
         f.unreadable = [UnreadableSpan(float(a), float(b), UNREADABLE_REASONS[int(c)])
                         for (a, b), c in zip(bad_s, bad_code)]
         for p in parts:  # neighbouring chunks on the same replacement lead are one stretch

@@ -171,7 +171,7 @@ def findings_to_arrays(f: Findings) -> tuple[dict, dict[str, np.ndarray]]:
             "lead_mapping": f.lead_mapping, "lead_assumed": f.lead_assumed, "lead_inverted": f.lead_inverted,
             "rhythm_lead": f.rhythm_lead,
             "rhythm_lead_replaced": [list(r) for r in f.rhythm_lead_replaced],
-            "unreadable_reasons": [u.reason for u in f.unreadable],
+            "unreadable_reasons": [u.reason for u in f.unreadable], "mains_hz": list(f.mains_hz),
             "rhythm_verdict": None if f.rhythm_verdict is None else f.rhythm_verdict.to_dict()}
     arrays: dict[str, np.ndarray] = {"unreadable": np.array([[u.start_s, u.end_s] for u in f.unreadable],
                                                             np.float64).reshape(-1, 2)}
@@ -196,7 +196,7 @@ def findings_from_arrays(meta: dict, arrays: dict[str, np.ndarray]) -> Findings:
                  heart_rate_bpm=meta["heart_rate_bpm"], af_burden=meta["af_burden"], n_beats=meta["n_beats"],
                  anomaly_threshold=float(meta["anomaly_threshold"]),
                  lead_mapping=dict(meta.get("lead_mapping") or {}), lead_assumed=list(meta.get("lead_assumed") or []),
-                 lead_inverted=list(meta.get("lead_inverted") or []),
+                 lead_inverted=list(meta.get("lead_inverted") or []), mains_hz=list(meta.get("mains_hz") or []),
                  rhythm_lead=meta.get("rhythm_lead"),
                  rhythm_lead_replaced=[(float(a), float(b), str(lead))
                                        for a, b, lead in meta.get("rhythm_lead_replaced") or []],

@@ -59,6 +59,8 @@ class ChunkResult:
     #: and those leads where it passes ``FindingsRules.anomaly_max_lead_noise`` in some window
     anomaly_lead_noise: np.ndarray | None = None
     noisy_leads: tuple[str, ...] = ()
+    #: mains lines (Hz) notched out of this chunk's signal before it was read (:mod:`~anyecg_model.signal.mains`)
+    mains_hz: tuple[float, ...] = ()
     progress: float = 0.0  # share of the recording done after this chunk
 
 

@@ -14,7 +14,8 @@ The JSON schema (every key always present; a section whose task was not run is `
                 "verdict": {"label": "N"|"A"|"O"|"~", "name": "normal"|"AF"|"other"|"noisy", "confidence",
                             "probabilities": {...}, "classifier", "af_episodes", "note"} | null,
                 "episodes": [{"start_s", "end_s", "label", "confidence"}]},
-     "signal_quality": {"unreadable": [{"start_s", "end_s", "reason": "flat"|"saturated"|"noisy"|"baseline"}]},
+     "signal_quality": {"unreadable": [{"start_s", "end_s", "reason": "flat"|"saturated"|"noisy"|"baseline"}],
+                        "mains_hz": [Hz]},
      "summary": {"heart_rate_bpm": {"mean", "min", "max"}, "af_burden", "n_beats"}}
 
 ``rhythm.record_class`` is the backbone rhythm head's mean over the readable 10-s windows. ``rhythm.verdict`` is
@@ -215,6 +216,8 @@ class Findings:
     #: what scored the anomaly (the fused trees' name or ``anomaly head``; None when not scored)
     anomaly_classifier: str | None = None
     unreadable: list[UnreadableSpan] = field(default_factory=list)
+    #: mains hum lines (Hz: 50 or 60 and harmonics) found and notched out before the analysis read the signal
+    mains_hz: list[float] = field(default_factory=list)
     #: the record-level rhythm of a short recording (None: longer, not analysed, or no rhythm trees)
     rhythm_verdict: RhythmVerdict | None = None
 
@@ -283,7 +286,8 @@ class Findings:
             "beats": beats,
             "rhythm": rhythm,
             "signal_quality": {"unreadable": [{"start_s": _f(u.start_s), "end_s": _f(u.end_s), "reason": u.reason}
-                                              for u in self.unreadable]},
+                                              for u in self.unreadable],
+                               "mains_hz": [float(h) for h in self.mains_hz]},
             "summary": {"heart_rate_bpm": {k: _f(v) for k, v in self.heart_rate_bpm.items()},
                         "af_burden": _f(self.af_burden), "n_beats": self.n_beats},
         }

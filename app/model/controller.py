@@ -277,6 +277,10 @@ class ModelController(ModelMenu, QtCore.QObject):
             lost = sum(b - a for a, b, _ in findings.rhythm_lead_replaced)
             notes.append(f"R peaks read on {leads} over {lost:.0f} s where {findings.rhythm_lead} was unreadable "
                          f"(left out there).")
+        if findings.mains_hz:
+            lines = ", ".join(f"{h:g}" for h in findings.mains_hz)
+            notes.append(f"Mains hum ({lines} Hz) notched out before the analysis read the signal; the trace shows it "
+                         f"as recorded (View ▸ Mains notch).")
         self.panel.set_notice(" ".join(notes))
         self._refresh_timer.stop()
         self.refresh(then=lambda: self._announce(findings))

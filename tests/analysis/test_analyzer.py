@@ -29,7 +29,7 @@ def test_findings_json_follows_the_schema(analyzer, strip_70bpm):
         and len(d["model"]["sha256"]) == 64
     assert set(d["anomaly"]) == {"score", "label", "reason", "classifier", "windows"} \
         and d["anomaly"]["label"] in ("normal", "abnormal")
-    assert d["signal_quality"] == {"unreadable": []}  # a clean simulated strip
+    assert d["signal_quality"] == {"unreadable": [], "mains_hz": []}  # a clean simulated strip
     assert 0.0 <= d["anomaly"]["score"] <= 1.0
     assert all(set(w) == {"start_s", "end_s", "score"} for w in d["anomaly"]["windows"])
     assert d["anomaly"]["windows"][0]["start_s"] == 0.0 and d["anomaly"]["windows"][-1]["end_s"] == pytest.approx(95)

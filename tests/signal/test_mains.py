@@ -94,6 +94,7 @@ def test_the_analysis_reads_a_humming_holter_as_the_clean_one(shared_data):
 
     a, b = analyze(clean), analyze(hummed)
     assert len(b.unreadable) == 0
+    assert 60.0 in b.mains_hz and b.to_dict()["signal_quality"]["mains_hz"] == b.mains_hz  # and the findings say so
     assert len(b.beats.time_s) == len(a.beats.time_s)
     np.testing.assert_allclose(b.beats.time_s, a.beats.time_s, atol=0.01)
     assert np.mean(np.asarray(b.beats.label) == np.asarray(a.beats.label)) >= 0.97
