@@ -59,7 +59,8 @@ log = logging.getLogger(__name__)
 #: of the recording's start or end (a QRS cut by the edge); S inside AF is N; below 400 Hz no lone paced call.
 #: 23: 50/60-Hz mains lines notched out of the file's signal before everything (:mod:`~anyecg_model.signal.mains`);
 #: a lead without a standard name whose QRS complexes point down is read upside down (``lead_inverted``).
-CACHE_VERSION = 23
+#: 24: AF needs 30 s of readable signal; the lines notched are listed (``mains_hz``); flat is under 0.02 mV.
+CACHE_VERSION = 24
 
 
 def cache_root() -> Path:

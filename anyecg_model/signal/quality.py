@@ -64,7 +64,9 @@ UNREADABLE_REASONS: tuple[str, ...] = ("flat", "saturated", "noisy", "baseline")
 @dataclass(frozen=True)
 class GateThresholds:
     """The signal-quality gate, per ``block_s`` block of one lead (mV): ``flat_ptp_mv`` peak-to-peak below which
-    a block is flat (a lead off; a real pause still carries P waves and noise above it); ``rail_fraction`` the
+    a block is flat (a lead off; a real pause still carries P waves and noise above it: MIT-BIH 232's sinus pauses
+    hold 0.065-0.155 mV, and at PTB-XL's amplitudes, about half MIT-BIH's, 0.03-0.08 mV, which the former 0.05
+    called flat: 43 s of 232's pauses read "unreadable" instead of pauses); ``rail_fraction`` the
     share of a block's samples on the lead's extreme value (an amplifier at its rail), counted only for an extreme
     more than ``rail_offset`` of the lead's range away from its baseline; ``noise_ratio`` the std of
     the first difference (at 250 Hz) over the block's std above which broadband noise hides the QRS, and
@@ -79,7 +81,7 @@ class GateThresholds:
     artefact spikes, which do not hide the QRS (pacing stimuli had paced PTB-XL ECGs called noisy on I and aVR)."""
 
     block_s: float = 1.0
-    flat_ptp_mv: float = 0.05
+    flat_ptp_mv: float = 0.02
     rail_fraction: float = 0.1
     rail_offset: float = 0.25
     noise_ratio: float = 0.9

@@ -132,3 +132,17 @@ def test_paced_ptbxl_leads_showing_their_stimuli_are_readable(shared_data, ecg_i
     rec = open_recording(shared_data / "ptbxl500" / "records500" / "00000" / f"{ecg_id:05d}_hr.hea")
     for lead in leads:
         assert not (unreadable_blocks(rec.read(leads=[lead])[0], rec.fs) >= 0).any(), lead
+
+
+def test_a_sinus_pause_at_another_recorders_amplitude_is_not_a_lead_off(shared_data):
+    """MIT-BIH 232's pauses (sick sinus, up to 6 s) carry 0.065-0.155 mV of baseline noise; at half its gain, about
+    PTB-XL's amplitude, 0.03-0.08 mV. The former 0.05-mV flat rule called 43 s of them unreadable, hiding the
+    pauses; a lead off (0 mV, or a constant) is still flat."""
+    wfdb = pytest.importorskip("wfdb")
+    sig, _ = wfdb.rdsamp(str(shared_data / "mitdb" / "232"))
+    half = 0.5 * sig[:, 0]
+    assert np.sum(unreadable_blocks(half, FS) == 0) == 0
+    assert np.sum(unreadable_blocks(half, FS, GateThresholds(flat_ptp_mv=0.05)) == 0) > 30
+    off = half.copy()
+    off[int(100 * FS):int(110 * FS)] = 0.0
+    assert np.sum(unreadable_blocks(off, FS) == 0) >= 9
