@@ -18,7 +18,9 @@ counting actions, starting from the shipped model's labels (at the reference pos
   of consecutive beats of one true class holding a wrong beat;
 - families + adaptation: families as above, then the first ``--given-s`` seconds confirmed (one action per beat
   still wrong there), one action to adapt the rest to them (:mod:`anyecg_model.families.adapt`, the prior being
-  the model's and the family-corrected labels), families again, then the beats still wrong as above.
+  the model's and the family-corrected labels), families again, then the beats still wrong as above. As in the
+  viewer, the adaptation learns from every confirmed beat — the first minutes and the members of the families
+  relabelled (a family relabel accepts its members' suggestions) — and changes none of them.
 
 On the 24-h join (48 records end to end, :func:`anyecg_model.mitdb_join.join_mitdb`) the grouping is timed and
 the families and the adaptation see the whole day as one recording, starting from every beat labelled N (a
@@ -46,16 +48,18 @@ from bench_patient_adaptive import model_labels, reference
 
 
 def settle(f: np.ndarray, prem: np.ndarray | None, labels: np.ndarray, truth: np.ndarray,
-           depth: int) -> tuple[int, np.ndarray]:
+           depth: int) -> tuple[int, np.ndarray, np.ndarray]:
     """Cheapest way to correct one family's beats (features ``f``, pre-RR / local RR ``prem`` or None): (actions,
-    new labels) counting one action per family relabel, one per split and one per beat left wrong. Options: leave
-    it, relabel it to its majority true class, or (``depth`` > 0, ≥ 20 beats) split it by 2-means on shape (``/``)
-    or by prematurity (``E``, when ``prem`` is given) and settle each half."""
+    new labels, accepted) counting one action per family relabel, one per split and one per beat left wrong;
+    ``accepted`` marks the beats a relabel reached (the viewer's family relabel accepts its members' suggestions:
+    they become confirmed labels). Options: leave it, relabel it to its majority true class, or (``depth`` > 0,
+    ≥ 20 beats) split it by 2-means on shape (``/``) or by prematurity (``E``, when ``prem`` is given) and settle
+    each half."""
     major = int(np.bincount(truth, minlength=len(BEAT_CLASSES)).argmax())
-    best = (int(np.sum(labels != truth)), labels)
+    best = (int(np.sum(labels != truth)), labels, np.zeros(len(labels), bool))
     relabel = 1 + int(np.sum(truth != major))
     if relabel < best[0]:
-        best = (relabel, np.full(len(labels), major, labels.dtype))
+        best = (relabel, np.full(len(labels), major, labels.dtype), np.ones(len(labels), bool))
     if depth > 0 and len(labels) >= 20 and best[0] > 1:
         splits = [two_means(f)]
         if prem is not None:
@@ -63,28 +67,31 @@ def settle(f: np.ndarray, prem: np.ndarray | None, labels: np.ndarray, truth: np
         for second in splits:
             if second is None or not second.any() or second.all():
                 continue
-            out = labels.copy()
+            out, accepted = labels.copy(), np.zeros(len(labels), bool)
             cost = 1
             for half in (~second, second):
-                c, lab = settle(f[half], None if prem is None else prem[half], labels[half], truth[half], depth - 1)
+                c, lab, acc = settle(f[half], None if prem is None else prem[half], labels[half], truth[half],
+                                     depth - 1)
                 cost += c
-                out[half] = lab
+                out[half], accepted[half] = lab, acc
             if cost < best[0]:
-                best = (cost, out)
+                best = (cost, out, accepted)
     return best
 
 
 def family_pass(fam, labels: np.ndarray, truth: np.ndarray, depth: int = 2,
-                premature: bool = True) -> tuple[np.ndarray, int]:
-    """Settle every family (largest first, :func:`settle`); (labels, actions spent on relabels and splits)."""
+                premature: bool = True) -> tuple[np.ndarray, int, np.ndarray]:
+    """Settle every family (largest first, :func:`settle`); (labels, actions spent on relabels and splits, the
+    beats a relabel accepted)."""
     labels = labels.copy()
+    accepted = np.zeros(len(labels), bool)
     actions = 0
     for f in fam.ids():
         m = fam.members(f)
-        cost, new = settle(fam.features[m], fam.rr[m, 2] if premature else None, labels[m], truth[m], depth)
+        cost, new, acc = settle(fam.features[m], fam.rr[m, 2] if premature else None, labels[m], truth[m], depth)
         actions += cost - int(np.sum(new != truth[m]))
-        labels[m] = new
-    return labels, actions
+        labels[m], accepted[m] = new, acc
+    return labels, actions, accepted
 
 
 def fix_rest(labels: np.ndarray, truth: np.ndarray, spans: bool) -> int:
@@ -104,18 +111,25 @@ def effort(t, y, lab, prior, given: np.ndarray, fam, depth: int = 2, family_prio
     the adaptation's ``prior`` probabilities or None; with ``family_prior`` and no ``prior``, the family-corrected
     labels are the adaptation's prior, as the viewer's pending suggestions are)."""
     beat_by_beat = int(np.sum(lab != y))
-    fl, fa = family_pass(fam, lab, y, depth, premature)
+    fl, fa, accepted = family_pass(fam, lab, y, depth, premature)
     families = fa + fix_rest(fl, y, spans)
     # families first, then the first minutes confirmed (their remaining errors fixed one by one), one action
-    # to adapt the rest to them, families again, and the remaining errors
+    # to adapt the rest to them, families again, and the remaining errors. The adaptation learns from every
+    # confirmed beat, as the viewer's does: the first minutes and the members of the relabelled families (a
+    # family relabel accepts its suggestions), and leaves them as they are
     fixed_given = int(np.sum(fl[given] != y[given]))
     feats = beat_features(fam.waves, t)
     p_fam = prior_from_labels(fl, np.full(len(fl), 0.9, np.float32))
     p0 = (p_fam if family_prior else None) if prior is None else 0.5 * prior + 0.5 * p_fam
-    model = PatientModel.fit(feats, given, y[given], p0, AdaptConfig())
+    confirmed = accepted.copy()
+    confirmed[given] = True
+    known = fl.copy()
+    known[given] = y[given]
+    idx = np.flatnonzero(confirmed)
+    model = PatientModel.fit(feats, idx, known[idx], p0, AdaptConfig())
     adapted = model.predict_proba(feats, p0).argmax(1)
-    adapted[given] = y[given]
-    al, aa = family_pass(fam, adapted, y, depth, premature)
+    adapted[idx] = known[idx]
+    al, aa, _ = family_pass(fam, adapted, y, depth, premature)
     both = fa + fixed_given + 1 + aa + fix_rest(al, y, spans)
     return {"beat by beat": beat_by_beat, "beat by beat, spans": fix_rest(lab, y, True), "families": families,
             "families + adaptation": both}
