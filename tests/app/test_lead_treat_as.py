@@ -29,6 +29,16 @@ def _single_lead(path: str) -> Recording:
     return Recording.from_array(x[None].astype(np.float32), FS, ["ECG"], path=path)
 
 
+def _analysed(qtbot, win, rec: Recording, model_dir, process):
+    """Open ``rec`` in the window and analyse it with the tiny model in the shared analysis process; its findings."""
+    win.model.use_process(process)
+    win.model.set_model_dir(model_dir, remember=False)
+    win.set_recording(rec)
+    with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
+        win.model.analyze()
+    return blocker.args[0]
+
+
 def _menu_action(panel, lead: int, label: str):
     menu = panel.treat_as_menu(lead)
     sub = menu.actions()[0].menu()
@@ -80,13 +90,8 @@ def test_the_panel_says_when_another_lead_carried_the_r_peaks(qtbot, window, tin
     rec = Recording.from_array(np.stack([noisy, 0.8 * x, 0.5 * x]).astype(np.float32), FS, ["II", "V1", "V5"],
                                path="ii-noise.hea")
     win = window
-    win.model.use_process(analysis_process)
-    win.model.set_model_dir(tiny_dir, remember=False)
     try:
-        win.set_recording(rec)
-        with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
-            win.model.analyze()
-        f = blocker.args[0]
+        f = _analysed(qtbot, win, rec, tiny_dir, analysis_process)
         assert f.rhythm_lead == "II" and f.rhythm_lead_replaced == [(0.0, 30.0, "V1")]
         assert f.unreadable == [] and len(f.beats.time_s) >= 30
         assert "R peaks read on V1 over 30 s where II was unreadable" in win.model.panel.notice_label.text()
@@ -106,13 +111,8 @@ def test_the_panel_says_when_mains_hum_was_notched_out(qtbot, window, tiny_dir, 
     rec = Recording.from_array(np.stack([x + hum, 0.5 * x + hum]).astype(np.float32), FS, ["MLII", "V1"],
                                path="hum.hea")
     win = window
-    win.model.use_process(analysis_process)
-    win.model.set_model_dir(tiny_dir, remember=False)
     try:
-        win.set_recording(rec)
-        with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
-            win.model.analyze()
-        assert blocker.args[0].mains_hz == [60.0]
+        assert _analysed(qtbot, win, rec, tiny_dir, analysis_process).mains_hz == [60.0]
         assert "Mains hum (60 Hz) notched out" in win.model.panel.notice_label.text()
         win.set_recording(_single_lead("clean.hea"))
         assert "Mains hum" not in win.model.panel.notice_label.text()
