@@ -92,7 +92,8 @@ def parse_lead_map(items: Sequence[str] | None) -> dict[str, str]:
 
 def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
               slots: Sequence[str] = STANDARD_LEADS, agnostic: bool = True) -> LeadMapping:
-    """Map input leads to ``slots``: ``overrides`` (file lead → slot, or ``none``) first, then exact
+    """Map input leads to ``slots``: ``overrides`` (file lead → slot, ``-slot`` for a lead recorded upside down, or
+    ``none``) first, then exact
     names, then approximations; with ``agnostic``, a recording left with no mapped lead gets its first
     ECG channel in :data:`~anyecg_model.vocabulary.leads.ASSUMED_SLOT`, or, with two or more channels named only
     as ECG, its first two in :data:`~anyecg_model.vocabulary.leads.ASSUMED_HOLTER_SLOTS`. A slot takes one lead (the first); the rest are
@@ -114,10 +115,14 @@ def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
         if target.strip().lower() == IGNORE:
             ignored.add(i)
             continue
-        slot = slot_name(target)
+        upside_down = target.strip().startswith("-")  # ``MLII=-II``: lead II recorded with its electrodes reversed
+        slot = slot_name(target.strip()[1:] if upside_down else target)
         if slot is None or slot not in slots:
-            raise LeadMapError(f"lead map {given}={target}: {target!r} is not a model lead ({' '.join(slots)})")
+            raise LeadMapError(f"lead map {given}={target}: {target!r} is not a model lead ({' '.join(slots)}, "
+                               f"or -II … for one recorded upside down)")
         take(i, slot, "user")
+        if upside_down and m.slot.get(i) == slot:
+            m.inverted.add(i)
     for exact in (True, False):
         for i, alias in enumerate(aliases):
             if i in m.slot or i in ignored or alias is None or alias.slot is None or alias.exact != exact:

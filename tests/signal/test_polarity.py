@@ -46,7 +46,7 @@ def test_the_stretches_are_spread_over_the_recording():
 def test_a_paced_holter_channel_recorded_upside_down_is_read_upright(shared_data):
     """MIT-BIH 107 (paced), its first 2 minutes as an unnamed channel: upside down, the beat trees called none of
     its paced beats paced (P 1.00 → 0.00 on the whole record); read upright again they are, and the findings say
-    the lead was turned. A lead named MLII is never turned, whichever way it points."""
+    the lead was turned. A lead named MLII is never turned, whichever way it points, unless the user says so."""
     from anyecg_model.analysis.analyzer import Analyzer
     from anyecg_model.io.recording import ArraySource, Lead, Provenance, Recording
     from anyecg_model.io.registry import open_recording
@@ -57,10 +57,10 @@ def test_a_paced_holter_channel_recorded_upside_down_is_read_upright(shared_data
     mlii = rec.read(0, n)[:1]
     analyzer = Analyzer(None, device="cpu")
 
-    def analyze(name: str, data: np.ndarray):
+    def analyze(name: str, data: np.ndarray, lead_map=None):
         r = Recording(leads=[Lead(name, name, rec.fs)], fs=rec.fs, n_samples=n, source=ArraySource(data),
                       provenance=Provenance(f"<107 as {name}>", "array", "0"))
-        return analyzer.analyze(r, ("arrhythmia",))
+        return analyzer.analyze(r, ("arrhythmia",), lead_map=lead_map)
 
     turned = analyze("ECG1", -mlii)
     assert turned.lead_inverted == ["ECG1"]
@@ -68,3 +68,7 @@ def test_a_paced_holter_channel_recorded_upside_down_is_read_upright(shared_data
     assert np.mean(np.asarray(turned.beats.label) == BEAT_CLASSES.index("P")) > 0.9
     assert analyze("ECG1", mlii).lead_inverted == []
     assert analyze("MLII", -mlii).lead_inverted == []
+    # the user can say a named lead was recorded upside down (reversed electrodes): --lead-map MLII=-II
+    said = analyze("MLII", -mlii, {"MLII": "-II"})
+    assert said.lead_inverted == ["MLII"] and said.lead_tags("MLII") == " (upside down)"
+    assert np.mean(np.asarray(said.beats.label) == BEAT_CLASSES.index("P")) > 0.9

@@ -100,3 +100,11 @@ def test_lead_map_options_parse_repeated_and_comma_lists():
     assert parse_lead_map(["ECG1=II,ECG2=V5", "Resp=none"]) == {"ECG1": "II", "ECG2": "V5", "Resp": "none"}
     with pytest.raises(LeadMapError, match="FILE_LEAD=SLOT"):
         parse_lead_map(["ECG"])
+
+
+def test_a_user_can_map_a_lead_recorded_upside_down():
+    m = map_leads(["MLII", "V1"], parse_lead_map(["MLII=-II"]))
+    assert m.by_name == {"MLII": "II", "V1": "V1"} and m.inverted == {0} and m.how[0] == "user"
+    assert m.describe() == "MLII→II (user, inverted), V1→V1"
+    with pytest.raises(LeadMapError, match="upside down"):
+        map_leads(["ECG"], {"ECG": "-X"})
