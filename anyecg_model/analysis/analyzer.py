@@ -71,7 +71,6 @@ from ..model.checkpoint import load_checkpoint
 from ..model.rhythm_trees import CONFIG as RHYTHM_CONFIG, RhythmTreesError, load_rhythm_trees
 from ..model.heads import pool_tokens
 from ..model.device import DeviceUnavailable, choose_device
-from ..signal.mains import without_mains
 from ..signal.preprocess import PreprocessError
 from ..signal.atrial import p_wave_consistency
 from ..signal.quality import cleaner_lead, noise_mv, rr_across_unreadable, unreadable_share, unreadable_spans
@@ -86,7 +85,7 @@ from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .episode_chain import EpisodeChain
-from .lead_setup import input_leads
+from .lead_setup import input_leads, read_leads
 from .resting_windows import twelve_lead_rows, window_resting_features
 from .findings import Beats, Findings, ModelInfo
 
@@ -271,9 +270,7 @@ class Analyzer:
         seg0 = max(0.0, start_s - MARGIN_S)
         seg1 = min(rec.duration_s, end_s + MARGIN_S)
         rows = sorted(leads.slot)  # only the mapped leads, named by their slots, upright
-        data = rec.read(int(round(seg0 * fs)), int(round(seg1 * fs)), rows)
-        data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
-        data, mains = without_mains(data, fs)  # 50/60 Hz lines out before the gate, R peaks and features read it
+        data, mains = read_leads(rec, leads, int(round(seg0 * fs)), int(round(seg1 * fs)))  # upright, hum out
         try:
             prep = model.prepare(data, fs, [leads.slot[i] for i in rows])
         except PreprocessError as exc:

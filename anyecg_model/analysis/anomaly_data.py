@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from ..model.shipped import SHIPPED_MODEL_DIR
-from ..signal.mains import without_mains
 from ..signal.rpeaks import detect_r_peaks
 from .analyzer import Analyzer, input_leads
 from .chunks import WINDOW_S
+from .lead_setup import read_leads
 from .resting_windows import twelve_lead_rows, window_resting_features
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,7 @@ def record_inputs(analyzer, recording) -> tuple[np.ndarray, float]:
     leads = input_leads(recording)
     rows = sorted(leads.slot)
     end = min(recording.duration_s, WINDOW_S)
-    data = recording.read(0, int(round(end * recording.fs)), rows)
-    data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
-    data, _ = without_mains(data, recording.fs)
+    data, _ = read_leads(recording, leads, 0, int(round(end * recording.fs)))
     twelve = twelve_lead_rows(leads, rows)
     if twelve is None:
         raise ValueError(f"{recording.path}: not a 12-lead recording")

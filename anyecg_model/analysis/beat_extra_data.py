@@ -15,9 +15,9 @@ import numpy as np
 
 from ..io.recording import Recording
 from ..model.beat_trees import extra_features
-from ..signal.mains import without_mains
 from .analyzer import input_leads
 from .chunks import CHUNK_S, MARGIN_S, chunk_spans
+from .lead_setup import read_leads
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +27,12 @@ def record_extra_features(rec: Recording, samples: np.ndarray, chunk_s: float = 
     """(times (s), (K, 8) features) of the beats at ``samples`` (native rate, sorted) of ``rec``, chunk by chunk
     with the analyzer's margins and leads."""
     leads = input_leads(rec)
-    rows = sorted(leads.slot)
     fs = rec.fs
     times, feats = [], []
     for start_s, end_s in chunk_spans(rec.duration_s, chunk_s):
         seg0, seg1 = max(0.0, start_s - MARGIN_S), min(rec.duration_s, end_s + MARGIN_S)
         s0, s1 = int(round(seg0 * fs)), int(round(seg1 * fs))
-        data = rec.read(s0, s1, rows)
-        data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
-        data, _ = without_mains(data, fs)
+        data, _ = read_leads(rec, leads, s0, s1)
         p = samples[(samples >= s0) & (samples < s1)] - s0
         t = seg0 + p / fs
         mine = (t >= start_s) & (t < end_s)

@@ -47,12 +47,13 @@ from ..model.calibration import Calibration
 from ..model.rhythm_trees import RhythmTrees
 from ..signal.quality import UNREADABLE_REASONS, outside_unreadable, unreadable_share
 from ..vocabulary.beat_context import CLINICAL_FEATURES
-from ..vocabulary.labels import AF_EPISODE_LABELS, BEAT_CLASSES, EPISODE_LABELS, RECORD_CLASSES
+from ..vocabulary.lead_map import LeadMapping, map_leads
+from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSES
 from .af import AfRules, af_episodes, readable_long_enough
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
-from .episodes import (MIN_PACED_BEATS, NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af,
-                       episodes_from_windows, join_beatless_edges, lay_over, summarise, with_beat_runs)
+from .episodes import (NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af, episodes_from_windows,
+                       join_beatless_edges, lay_over, paced_beats, summarise, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
@@ -143,12 +144,11 @@ class FindingsBuilder:
     @classmethod
     def for_recording(cls, recording, model: ModelInfo, tasks: Sequence[str] = TASKS,
                       rules: FindingsRules = FindingsRules(),
-                      lead_map: Mapping[str, str] | None = None, leads=None) -> "FindingsBuilder":
+                      lead_map: Mapping[str, str] | None = None,
+                      leads: LeadMapping | None = None) -> "FindingsBuilder":
         """A builder for ``recording`` whose leads are mapped as the analysis maps them: ``leads`` (the
         analysis' :class:`~anyecg_model.vocabulary.lead_map.LeadMapping`, with the leads it read upside down), else
         ``lead_map`` (the user's choices) through :func:`~anyecg_model.vocabulary.lead_map.map_leads`."""
-        from ..vocabulary.lead_map import map_leads
-
         leads = leads if leads is not None else map_leads(recording.lead_names, lead_map)
         rhythm = None if leads.rhythm_lead is None else leads.names[leads.rhythm_lead]
         inverted = tuple(leads.names[i] for i in sorted(leads.inverted))
@@ -434,11 +434,9 @@ def _class_at(peaks: np.ndarray, beats: Beats | None) -> np.ndarray | None:
 
 
 def with_paced_note(verdict: RhythmVerdict, beats: Beats) -> RhythmVerdict:
-    """``verdict`` with a note of the paced beats among ``beats`` when there are :data:`MIN_PACED_BEATS` or more
-    (the record-level classes know no paced rhythm: a paced ECG reads "other", or even "normal")."""
-    paced = int(np.sum(np.asarray(beats.label) == BEAT_CLASSES.index("P")))
-    if paced < MIN_PACED_BEATS or verdict.label == "~":
+    """``verdict`` with a note of the paced beats among ``beats`` (:func:`~.episodes.paced_beats`: the record-level
+    classes know no paced rhythm, a paced ECG reads "other", or even "normal")."""
+    p = paced_beats(beats.label)
+    if p is None or verdict.label == "~":
         return verdict
-    what = "paced rhythm" if 2 * paced >= len(beats) else "paced beats"
-    note = f"{what}: {paced} of {len(beats)} beats paced"
-    return replace(verdict, note=note if verdict.note is None else f"{note}; {verdict.note}")
+    return replace(verdict, note=p.note() if verdict.note is None else f"{p.note()}; {verdict.note}")

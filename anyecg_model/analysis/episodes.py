@@ -182,6 +182,29 @@ def lay_over(episodes: list[RhythmEpisode], s: np.ndarray, e: np.ndarray, labels
     return out
 
 
+@dataclass(frozen=True)
+class PacedBeats:
+    """How many of a recording's ``total`` beats are ``paced`` (P): the rhythm classes know no paced rhythm, so
+    the verdict, the CLI line and the model dock say it in these words."""
+
+    paced: int
+    total: int
+
+    @property
+    def rhythm(self) -> bool:
+        """Half the beats or more are paced: a paced rhythm, not paced beats in another rhythm."""
+        return 2 * self.paced >= self.total
+
+    def note(self) -> str:
+        return f"{'paced rhythm' if self.rhythm else 'paced beats'}: {self.paced} of {self.total} beats paced"
+
+
+def paced_beats(labels: np.ndarray) -> PacedBeats | None:
+    """The paced beats among beat class indices ``labels``, or None under :data:`MIN_PACED_BEATS` of them."""
+    paced = int(np.sum(np.asarray(labels) == BEAT_CLASSES.index("P")))
+    return PacedBeats(paced, len(labels)) if paced >= MIN_PACED_BEATS else None
+
+
 def conducted_in_af(beats: Beats, episodes: list[RhythmEpisode]) -> Beats:
     """``beats`` with those called S inside AF/AFL ``episodes`` called N, their confidence kept (a lower bound of
     the beat being supraventricular): in AF every conducted beat comes at an irregular interval, "premature" has

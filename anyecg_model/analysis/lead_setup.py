@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import numpy as np
+
 from ..io.recording import Recording
+from ..signal.mains import without_mains
 from ..signal.polarity import lead_points_down
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from .chunks import AnalysisError
@@ -30,3 +33,13 @@ def input_leads(recording: Recording, lead_map: Mapping[str, str] | None = None)
         if lead_points_down(lambda a, b: recording.read(a, b, [i])[0], recording.n_samples, recording.fs):
             mapping.inverted.add(i)
     return mapping
+
+
+def read_leads(recording: Recording, leads: LeadMapping, start: int, stop: int) -> tuple[np.ndarray, list[float]]:
+    """Samples ``[start, stop)`` of the mapped leads, in file order (``sorted(leads.slot)``), as the analysis reads
+    them: upright (the ``inverted`` ones turned) and with any mains hum notched out
+    (:func:`~anyecg_model.signal.mains.without_mains`); and the mains lines (Hz) notched."""
+    rows = sorted(leads.slot)
+    data = recording.read(start, stop, rows)
+    data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
+    return without_mains(data, recording.fs)

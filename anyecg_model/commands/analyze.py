@@ -30,13 +30,13 @@ import numpy as np
 from tqdm import tqdm
 
 from ..analysis.analyzer import TASKS, AnalysisError, Analyzer
-from ..analysis.episodes import MIN_PACED_BEATS
+from ..analysis.episodes import paced_beats
 from ..analysis.findings import Findings
 from ..families.headless import AdaptError, AdaptRequest, adapt_findings
 from ..io import RecordingError, open_recording
 from ..model.checkpoint_meta import CheckpointError
 from ..model.shipped import SHIPPED_MODEL_DIR
-from ..vocabulary.labels import BEAT_CLASSES, EPISODE_TO_MITDB
+from ..vocabulary.labels import EPISODE_TO_MITDB
 from .input_options import LeadMapError, add_fs, add_lead_map, lead_map_of
 
 log = logging.getLogger(__name__)
@@ -187,9 +187,9 @@ def run(args: argparse.Namespace) -> int:
                 hr = s["summary"]["heart_rate_bpm"]["mean"]
                 v = f.rhythm_verdict
                 rhythm = rc.get("label") if v is None else f"{v.name} (p {v.confidence:.2f})"
-                paced = 0 if f.beats is None else int(np.sum(f.beats.label == BEAT_CLASSES.index("P")))
-                if v is None and paced >= MIN_PACED_BEATS and 2 * paced >= len(f.beats):  # no class says paced
-                    rhythm = f"paced ({paced} of {len(f.beats)} beats paced)"
+                paced = None if f.beats is None else paced_beats(f.beats.label)
+                if v is None and paced is not None and paced.rhythm:  # no rhythm class says paced
+                    rhythm = f"paced ({paced.paced} of {paced.total} beats paced)"
                 print(f"{args.paths[i]}: {len(f.beats or [])} beats, HR {hr if hr is None else round(hr)} bpm, "
                       f"rhythm {rhythm}, anomaly {(s['anomaly'] or {}).get('label')}, "
                       f"leads {lead_text(f)}" + (f"; {v.note}" if v is not None and v.note else ""))

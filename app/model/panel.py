@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from anyecg_model.report.holter_stats import format_duration
 from anyecg_model.timebase import TimeBase
-from anyecg_model.analysis.episodes import MIN_PACED_BEATS
+from anyecg_model.analysis.episodes import paced_beats
 from anyecg_model.vocabulary.labels import RECORD_CLASS_NAMES, beat_class_text
 
 from .overlay_table import OverlayRow, overlay_rows
@@ -267,10 +267,10 @@ def rhythm_class_text(d: OverlayData, top: tuple[str, float], duration_s: float)
     paced recording would be a confident wrong finding."""
     scope = "record" if duration_s <= 120 else "mean over windows"
     head = f"{top[0]} — {RECORD_CLASS_NAMES.get(top[0], top[0])}, p = {top[1]:.2f}"
-    paced, n = d.beat_counts().get("P", 0), len(d.beat_time_s)
-    if paced < MIN_PACED_BEATS:
+    p = paced_beats(d.beat_class)
+    if p is None:
         return f"Rhythm ({scope}): {head}"
-    if 2 * paced >= n:
-        return (f"Rhythm ({scope}): paced rhythm — {paced} of {n} beats paced (the rhythm classes know no paced "
-                f"rhythm; they read {head})")
-    return f"Rhythm ({scope}): {head}\npaced beats: {paced} of {n} beats paced"
+    if p.rhythm:
+        return (f"Rhythm ({scope}): paced rhythm — {p.paced} of {p.total} beats paced (the rhythm classes know no "
+                f"paced rhythm; they read {head})")
+    return f"Rhythm ({scope}): {head}\n{p.note()}"
