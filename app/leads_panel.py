@@ -1,14 +1,16 @@
 """``LeadsPanel``: show/hide (check box), reorder (drag, or Move up/down) and invert leads of a TraceView.
 
 Its context menu's *Treat as* sets which model lead the next analysis takes a file lead for (``ECG`` as II, a
-``Chan 1`` as V5, or *Not ECG*); the list shows the choice (``ECG  → II``) and ``leadMapChanged(dict)`` carries
-the whole map (file lead → model lead, or ``none``) to the model controller. A new recording starts empty.
+``Chan 1`` as V5, or *Not ECG*), and whether it was *recorded upside down* (electrodes the other way round: the
+analysis turns it over, ``-II`` in the map, and the view shows it turned); the list shows the choice
+(``ECG  → II``, ``MLII  (inverted)  → II, upside down``) and ``leadMapChanged(dict)`` carries the whole map (file
+lead → model lead, or ``none``) to the model controller. A new recording starts empty.
 """
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from anyecg_model.vocabulary.lead_map import IGNORE
+from anyecg_model.vocabulary.lead_map import IGNORE, LeadMapError, map_leads
 from anyecg_model.vocabulary.leads import STANDARD_LEADS
 
 from .trace_view import TraceView
@@ -63,7 +65,8 @@ class LeadsPanel(QtWidgets.QWidget):
             for i in self.view.lead_order():
                 text = rec.leads[i].name + ("  (inverted)" if self.view.is_inverted(i) else "")
                 if rec.leads[i].name in self.lead_map:
-                    text += f"  → {self.lead_map[rec.leads[i].name]}"
+                    slot = self.lead_map[rec.leads[i].name]
+                    text += f"  → {slot[1:]}, upside down" if slot.startswith("-") else f"  → {slot}"
                 item = QtWidgets.QListWidgetItem(text)
                 item.setData(ROLE_LEAD, i)
                 item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable | QtCore.Qt.ItemFlag.ItemIsDragEnabled)
@@ -80,10 +83,31 @@ class LeadsPanel(QtWidgets.QWidget):
         if slot is None:
             self.lead_map.pop(name, None)
         else:
-            self.lead_map = {k: v for k, v in self.lead_map.items() if v != slot or slot == IGNORE}
+            self.lead_map = {k: v for k, v in self.lead_map.items() if v.lstrip("-") != slot.lstrip("-") or slot == IGNORE}
             self.lead_map[name] = slot
         self.refresh()
         self.leadMapChanged.emit(dict(self.lead_map))
+
+    def model_slot(self, lead: int) -> str | None:
+        """The model lead the next analysis takes lead ``lead`` (index) for: the user's choice, else what its name
+        maps to among the recording's leads; None when it is left out or maps nowhere."""
+        rec = self.view.recording
+        given = self.lead_map.get(rec.leads[lead].name)
+        if given is not None:
+            return None if given == IGNORE else given.lstrip("-")
+        try:
+            return map_leads(rec.lead_names, self.lead_map).slot.get(lead)
+        except LeadMapError:
+            return None
+
+    def set_upside_down(self, lead: int, upside_down: bool) -> None:
+        """Say lead ``lead`` (index) was recorded upside down (electrodes the other way round) or not: the next
+        analysis turns it over in its model lead (``-II``), and the view shows it turned."""
+        slot = self.model_slot(lead)
+        if slot is None:
+            return
+        self.view.set_lead_inverted(lead, upside_down)
+        self.treat_as(lead, ("-" if upside_down else "") + slot)
 
     def _context_menu(self, pos: QtCore.QPoint) -> None:
         item = self.list.itemAt(pos)
@@ -92,7 +116,8 @@ class LeadsPanel(QtWidgets.QWidget):
         self.treat_as_menu(item.data(ROLE_LEAD)).exec(self.list.viewport().mapToGlobal(pos))
 
     def treat_as_menu(self, lead: int) -> QtWidgets.QMenu:
-        """The context menu of one lead: *Treat as* ▸ As named / I … V6 / Not ECG (checked: the current choice)."""
+        """The context menu of one lead: *Treat as* ▸ As named / I … V6 / Not ECG (checked: the current choice),
+        then *Recorded upside down* (checked when said; only for a lead the analysis takes)."""
         menu = QtWidgets.QMenu(self)
         sub = menu.addMenu("Treat as…")
         sub.setToolTip("Which lead the model takes this signal for in the next analysis")
@@ -102,11 +127,19 @@ class LeadsPanel(QtWidgets.QWidget):
         for label, slot in choices:
             action = sub.addAction(label)
             action.setCheckable(True)
-            action.setChecked(slot == current)
+            action.setChecked(slot == (current.lstrip("-") if current else current))
             group.addAction(action)
             action.triggered.connect(lambda _=False, s=slot: self.treat_as(lead, s))
             if slot is None or slot == "V6":
                 sub.addSeparator()
+        sub.addSeparator()
+        flip = sub.addAction("Recorded upside down")
+        flip.setCheckable(True)
+        flip.setChecked(bool(current) and current.startswith("-"))
+        flip.setEnabled(self.model_slot(lead) is not None)
+        flip.setToolTip("The electrodes were the other way round: the analysis reads this lead turned over, "
+                        "and the view shows it so")
+        flip.triggered.connect(lambda on, i=lead: self.set_upside_down(i, on))
         return menu
 
     def _order(self) -> list[int]:

@@ -80,6 +80,39 @@ def test_treat_as_sets_the_lead_map_of_the_next_analysis(qtbot, window, tiny_dir
         win.model.shutdown()
 
 
+def test_a_lead_recorded_upside_down_is_turned_over_by_the_next_analysis(qtbot, window, tiny_dir, analysis_process):
+    """A Holter whose MLII was wired the other way round: *Treat as ▸ Recorded upside down* (a real click on the
+    menu's action) puts ``-II`` in the lead map, shows the trace turned, and the next analysis reads it so and
+    says so; unticking it gives the lead back as recorded."""
+    import neurokit2 as nk
+
+    x = nk.ecg_simulate(duration=30, sampling_rate=int(FS), heart_rate=70, noise=0.01, random_state=2)
+    rec = Recording.from_array(np.stack([-x, 0.5 * x]).astype(np.float32), FS, ["MLII", "V1"], path="reversed.hea")
+    win = window
+    try:
+        f = _analysed(qtbot, win, rec, tiny_dir, analysis_process)
+        assert f.lead_inverted == []  # a named lead is read as recorded
+        panel = win.leads_panel
+        flip, sub = _menu_action(panel, 0, "Recorded upside down")
+        assert flip.isEnabled() and not flip.isChecked()
+        assert [a.text() for a in sub.actions() if a.isChecked()] == ["As named (automatic)"]
+        with qtbot.waitSignal(panel.leadMapChanged):
+            flip.trigger()
+        assert panel.lead_map == {"MLII": "-II"} == win.model.lead_map
+        assert win.trace.is_inverted(0) and panel.list.item(0).text().endswith("→ II, upside down")
+        flip, sub = _menu_action(panel, 0, "Recorded upside down")
+        assert flip.isChecked() and [a.text() for a in sub.actions() if a.isChecked()] == ["II", flip.text()]
+        with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
+            win.model.analyze()
+        f = blocker.args[0]
+        assert f.lead_mapping["MLII"] == "II" and f.lead_inverted == ["MLII"]
+        assert "MLII → II (upside down)" in win.model.panel.notice_label.text()
+        flip.trigger()  # unticked: as recorded again
+        assert panel.lead_map == {"MLII": "II"} and not win.trace.is_inverted(0)
+    finally:
+        win.model.shutdown()
+
+
 def test_the_panel_says_when_another_lead_carried_the_r_peaks(qtbot, window, tiny_dir, analysis_process):
     """A three-lead recording with lead II buried in noise for the whole 30 s: V1, the cleanest, carries the R
     peaks, and the model panel says so; the next file's notice starts empty."""
