@@ -457,7 +457,8 @@ class ModelController(ModelMenu, QtCore.QObject):
     def set_lead_map(self, lead_map: dict) -> None:
         """The user's file lead → model lead choices; used from the next analysis on."""
         self.lead_map = {str(k): str(v) for k, v in lead_map.items()}
-        text = ", ".join(f"{k} as {v}" for k, v in self.lead_map.items()) or "leads as named"
+        text = ", ".join(f"{k} as {v[1:]}, upside down" if v.startswith("-") else f"{k} as {v}"
+                         for k, v in self.lead_map.items()) or "leads as named"
         self.window.statusBar().showMessage(f"Next analysis: {text} (Model ▸ Analyze recording)", 8000)
 
     def _on_opened(self, rec: Recording) -> None:

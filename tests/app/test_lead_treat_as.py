@@ -100,6 +100,7 @@ def test_a_lead_recorded_upside_down_is_turned_over_by_the_next_analysis(qtbot, 
             flip.trigger()
         assert panel.lead_map == {"MLII": "-II"} == win.model.lead_map
         assert win.trace.is_inverted(0) and panel.list.item(0).text().endswith("→ II, upside down")
+        assert win.statusBar().currentMessage().startswith("Next analysis: MLII as II, upside down")
         flip, sub = _menu_action(panel, 0, "Recorded upside down")
         assert flip.isChecked() and [a.text() for a in sub.actions() if a.isChecked()] == ["II", flip.text()]
         with qtbot.waitSignal(win.model.analysisFinished, timeout=60_000) as blocker:
