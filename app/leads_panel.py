@@ -83,7 +83,8 @@ class LeadsPanel(QtWidgets.QWidget):
         if slot is None:
             self.lead_map.pop(name, None)
         else:
-            self.lead_map = {k: v for k, v in self.lead_map.items() if v.lstrip("-") != slot.lstrip("-") or slot == IGNORE}
+            self.lead_map = {k: v for k, v in self.lead_map.items()
+                             if v.lstrip("-") != slot.lstrip("-") or slot == IGNORE}
             self.lead_map[name] = slot
         self.refresh()
         self.leadMapChanged.emit(dict(self.lead_map))

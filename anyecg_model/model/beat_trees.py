@@ -15,6 +15,12 @@ lie beside the backbone the analyzer takes each beat's class probabilities from 
   signal and rate, before band-pass and resampling) and the RR prematurity against the preceding beats of
   :mod:`~anyecg_model.vocabulary.beat_prematurity`. Trees with the 50 inputs alone (version 1.0) read none.
 
+Trees of version 1.2 on read the inputs in mV (:func:`amplitude_columns`: the beat's waveform and its QRS
+sizes) relative to the median QRS peak-to-peak of the 31 beats around each (:func:`relative_amplitude`; the
+JSON's ``amplitude`` is :data:`RELATIVE`): other recorders write about half MIT-BIH's amplitude, and trees that
+read millivolts lost fusion beats and VT runs there (docs/BENCHMARKS.md, issue 15). Every other input is a
+ratio, a correlation, a duration or an RR quantity already.
+
 Probabilities are ``softmax(raw / temperature)`` with the temperature fitted on validation records. The trees
 are stored by :mod:`.boosted_trees` (safetensors + JSON with a SHA-256; never unpickled).
 """
@@ -55,6 +61,47 @@ def window_features(beat_rr: np.ndarray, beat_template: np.ndarray, beat_morph: 
     extra = np.stack([np.ptp(qrs, 1), np.abs(np.diff(qrs, axis=1)).sum(1), seg.std(1)], 1)
     return np.concatenate([beat_rr[beat_mask], beat_template[beat_mask], seg[:, ::MORPH_STEP], extra],
                           1).astype(np.float32)
+
+
+#: The ``amplitude`` of a trees JSON whose inputs in mV are read relative to the neighbouring beats
+#: (:func:`relative_amplitude`).
+RELATIVE = "relative to the median QRS peak-to-peak of the neighbouring beats"
+#: Beats on each side of a beat whose median QRS peak-to-peak is its amplitude reference (about 20 s at 75 bpm).
+NEIGHBOURS = 15
+
+
+def amplitude_columns(names: list[str]) -> list[int]:
+    """Indices of the inputs in mV among the classifier's input ``names`` (:func:`feature_names`): the QRS
+    amplitude, the waveform samples and the three QRS summaries."""
+    mv = {"qrs_amplitude_mv", "qrs_ptp", "qrs_total_variation", "beat_std"}
+    return [i for i, n in enumerate(names) if n in mv or n.startswith("morph_")]
+
+
+def amplitude_reference(ptp: np.ndarray, neighbours: int = NEIGHBOURS) -> np.ndarray:
+    """Per beat, the median QRS peak-to-peak (mV) of the ``2 * neighbours + 1`` beats around it (beats in time
+    order; the window slides inward at the ends; all beats when there are fewer)."""
+    n, w = len(ptp), 2 * neighbours + 1
+    if n <= w:
+        return np.full(n, np.median(ptp) if n else 0.0, np.float32)
+    med = np.median(np.lib.stride_tricks.sliding_window_view(ptp, w), axis=1)
+    return med[np.clip(np.arange(n) - neighbours, 0, n - w)].astype(np.float32)
+
+
+def relative_amplitude(x: np.ndarray, chunk: np.ndarray | None = None) -> np.ndarray:
+    """The feature rows ``x`` (N, features in :func:`feature_names` order; rows in time order) with their
+    inputs in mV divided by :func:`amplitude_reference` over the rows of the same analysis chunk (``chunk``: an
+    id per row; None: all rows are one chunk's). A recorder's gain then changes no input, and neither does a
+    change of amplitude a minute away (electrodes moved, another posture)."""
+    x = np.array(x, np.float32)
+    names = feature_names()
+    cols, ptp = amplitude_columns(names), names.index("qrs_ptp")
+    groups = np.zeros(len(x), np.intp) if chunk is None else np.unique(chunk, return_inverse=True)[1]
+    scale = np.ones(len(x), np.float32)
+    for g in np.unique(groups):
+        m = np.flatnonzero(groups == g)
+        scale[m] = np.maximum(amplitude_reference(x[m, ptp]), 1e-3)
+    x[:, cols] /= scale[:, None]
+    return x
 
 
 #: Names of :func:`extra_features`' columns.
@@ -100,8 +147,18 @@ class BeatTrees:
         """Provenance of the labels (:func:`classifier_name` of the stored JSON)."""
         return classifier_name(self.meta)
 
-    def probabilities(self, x: np.ndarray) -> np.ndarray:
-        """(N, len(BEAT_CLASSES)) calibrated class probabilities of the feature rows ``x`` (N, features)."""
+    @property
+    def relative(self) -> bool:
+        """Whether the trees read the inputs in mV relative to the neighbouring beats (:func:`relative_amplitude`)."""
+        return self.meta.get("amplitude") == RELATIVE
+
+    def probabilities(self, x: np.ndarray, chunk: np.ndarray | None = None) -> np.ndarray:
+        """(N, len(BEAT_CLASSES)) calibrated class probabilities of the feature rows ``x`` (N, features), in mV
+        as :meth:`~anyecg_model.analysis.analyzer.Analyzer.tree_features` gives them; ``chunk``: the analysis
+        chunk of each row (None: all rows are one chunk's; rows in time order), for trees that read amplitudes
+        relative to the neighbouring beats."""
+        if self.relative:
+            x = relative_amplitude(x, chunk)
         z = self.trees.raw(x) / self.temperature
         z = z - z.max(1, keepdims=True)
         p = np.exp(z)
@@ -150,6 +207,8 @@ def load_beat_trees(directory: str | Path) -> BeatTrees | None:
             or [n for n in EXTRA_FEATURES if n in extra] != extra:
         raise BeatTreesError(f"{d / CONFIG}: its features are not this version's {len(base)} inputs (and of "
                              f"{list(EXTRA_FEATURES)}, some, in that order)")
+    if meta.get("amplitude", RELATIVE) != RELATIVE:
+        raise BeatTreesError(f"{d / CONFIG}: amplitude {meta['amplitude']!r} is not {RELATIVE!r} or absent (mV)")
     t = meta.get("temperature", 1.0)
     if not isinstance(t, (int, float)) or not t > 0:
         raise BeatTreesError(f"{d / CONFIG}: temperature {t!r} is not a positive number")

@@ -31,6 +31,9 @@ DATA = Path.home() / ".cache/anyecg/data/cinc2017"
 #: Columns of the model group (the rhythm head's outputs); the classical baseline reads every other column.
 MODEL_COLUMNS = tuple(i for i, n in enumerate(RHYTHM_FEATURES) if n.startswith("model_"))
 CLASSICAL_COLUMNS = tuple(i for i in range(len(RHYTHM_FEATURES)) if i not in MODEL_COLUMNS)
+#: 1.1: the same recipe refitted on features the analysis gives since beat trees 1.2 (ectopy shares from its beat
+#: labels; mains notch and unnamed-lead polarity since 1.0).
+VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ def ship(data: dict[str, np.ndarray], out: Path, recipe: RhythmRecipe = RhythmRe
     if gap > 1e-6:
         raise RuntimeError(f"exported trees differ from scikit-learn's by {gap:.2e}")
     val = scores(y[va], fused_probabilities(trees, X[va], recipe.tree_weight, t))
-    meta = {"name": "gradient-boosted rhythm trees", "model_version": "1.0", "date": date.today().isoformat(),
+    meta = {"name": "gradient-boosted rhythm trees", "model_version": VERSION, "date": date.today().isoformat(),
             "recipe": asdict(recipe), "seed": seed, "trained_on": "CinC 2017 train split (corpus seed 2017)",
             "temperature_fitted_on": "CinC 2017 val split", "val_metrics": val}
     path = save_rhythm_trees(trees, out, [RHYTHM_FEATURES[i] for i in cols], recipe.tree_weight, t,

@@ -150,3 +150,63 @@ def test_extra_inputs_out_of_order_or_unknown_are_refused(tmp_path):
         (d / CONFIG).write_text(json.dumps(meta))
         with pytest.raises(AnalysisError, match="features"):
             Analyzer(d, device="cpu")
+
+
+def test_amplitude_is_read_relative_to_the_neighbouring_beats():
+    """Inputs in mV are divided by the median QRS peak-to-peak of the beats around each in its chunk (all of a
+    short chunk's); ratios, durations and the RR inputs are left as they are, a chunk at another gain gives
+    the same rows, and a step in amplitude within a chunk is followed within the neighbourhood."""
+    from anyecg_model.model.beat_trees import NEIGHBOURS, amplitude_columns, feature_names, relative_amplitude
+
+    names = feature_names()
+    mv, ptp = amplitude_columns(names), names.index("qrs_ptp")
+    assert {names[i] for i in mv} >= {"qrs_amplitude_mv", "qrs_ptp", "beat_std", "morph_0"}
+    assert not {"log_amp_ratio", "qrs_width_ms", "pre_rr_s", "qrs_corr"} & {names[i] for i in mv}
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 2.0, (6, len(names))).astype(np.float32)
+    x[:, ptp] = [1.0, 2.0, 3.0, 0.4, 0.6, 0.8]
+    chunk = np.array([0, 0, 0, 1, 1, 1])
+    rel = relative_amplitude(x, chunk)
+    np.testing.assert_allclose(rel[:3, ptp], [0.5, 1.0, 1.5])
+    np.testing.assert_allclose(rel[3:, ptp], [2 / 3, 1.0, 4 / 3], rtol=1e-6)
+    other = [i for i in range(len(names)) if i not in mv]
+    np.testing.assert_array_equal(rel[:, other], x[:, other])
+    half = x.copy()
+    half[:, mv] *= 0.5
+    np.testing.assert_allclose(relative_amplitude(half, chunk), rel, rtol=1e-6)
+    step = np.ones((200, len(names)), np.float32)
+    step[100:, mv] = 0.5  # the electrodes moved: half the amplitude from beat 100 on
+    rel = relative_amplitude(step)[:, ptp]
+    near = NEIGHBOURS + 1
+    np.testing.assert_allclose(rel[:100 - near], 1.0)
+    np.testing.assert_allclose(rel[100 + near:], 1.0)
+
+
+def test_a_recorder_at_half_the_gain_gets_the_same_beat_labels(record_208, monkeypatch):
+    """MIT-BIH 208 written at half its amplitude (as most other recorders write): the shipped trees label its
+    beats as at full amplitude, PVCs and fusion beats included (the same reference R peaks both times)."""
+    rec, samples, labels = record_208
+    assert load_beat_trees(SHIPPED_MODEL_DIR).relative
+    out = []
+    for gain in (1.0, 0.5):
+        scaled = Recording.from_array(gain * rec.read(0, rec.n_samples), rec.fs, rec.lead_names,
+                                      path=f"208-{gain}.hea")
+        ref = ReferenceBeatAnalyzer()
+        ref.peaks = samples
+        analyzer = Analyzer(device="cpu")
+        monkeypatch.setattr(analyzer, "_r_peaks", ref._r_peaks)
+        out.append(analyzer.analyze(scaled, ("arrhythmia",)).beats)
+    np.testing.assert_allclose(out[0].time_s, out[1].time_s)
+    assert np.mean(out[0].label == out[1].label) > 0.99
+    for c in ("V", "F"):
+        k = BEAT_CLASSES.index(c)
+        assert np.mean(out[1].label[labels == k] == k) > 0.9, c
+
+
+def test_trees_with_an_unknown_amplitude_reading_are_refused(tmp_path):
+    d = model_copy(tmp_path)
+    meta = json.loads((d / CONFIG).read_text())
+    meta["amplitude"] = "relative to the whole recording"
+    (d / CONFIG).write_text(json.dumps(meta))
+    with pytest.raises(AnalysisError, match="amplitude"):
+        Analyzer(d, device="cpu")
