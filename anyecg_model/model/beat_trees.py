@@ -34,6 +34,7 @@ import numpy as np
 from ..vocabulary.beat_context import CLINICAL_FEATURES
 from ..vocabulary.beat_prematurity import PREMATURITY_FEATURES, prematurity_features
 from ..vocabulary.labels import BEAT_CLASSES
+from ..vocabulary.leads import STANDARD_LEADS
 from ..vocabulary.model_input import N_RR_FEATURES, N_TEMPLATE_FEATURES
 from ..vocabulary.pacing_spike import PACING_FEATURES, pacing_features
 from .boosted_trees import BoostedTrees, load_stored_trees, provenance, save_trees, stored_provenance
@@ -43,6 +44,10 @@ WEIGHTS, CONFIG = "beat_trees.safetensors", "beat_trees.json"
 BEAT_HEAD = "beat head"
 #: Waveform samples of the beat kept as features (every 10th), and its QRS part (samples of the beat window).
 MORPH_STEP, QRS = 10, slice(60, 105)
+#: The model slot whose waveform the window features read when present: lead II (MIT-BIH's MLII). Before, the
+#: first present slot: lead I on a 12-lead ECG, whose shape the trees never saw (PTB-XL: an LBBB ECG's 15 beats
+#: all called V).
+MORPH_SLOT = STANDARD_LEADS.index("II")
 
 
 class BeatTreesError(ValueError):
@@ -54,8 +59,10 @@ def window_features(beat_rr: np.ndarray, beat_template: np.ndarray, beat_morph: 
     """(N, 33) float32 window features of the masked beats of W windows (row order: window, then beat), from
     the windows' beat fields (:func:`~anyecg_model.vocabulary.beat_inputs.window_beat_fields`): ``beat_rr``
     (W, K, 6), ``beat_template`` (W, K, T), ``beat_morph`` (W, K, S, samples), ``lead_mask`` (W, S),
-    ``beat_mask`` (W, K)."""
-    lead = np.array([int(np.flatnonzero(lm)[0]) if lm.any() else 0 for lm in lead_mask], np.intp)
+    ``beat_mask`` (W, K). The waveform is lead II's where the window has it (:data:`MORPH_SLOT`: the trees
+    learnt on MIT-BIH's MLII), else the first present lead's."""
+    lead = np.array([MORPH_SLOT if len(lm) > MORPH_SLOT and lm[MORPH_SLOT] else int(np.flatnonzero(lm)[0])
+                     if lm.any() else 0 for lm in lead_mask], np.intp)
     seg = beat_morph[np.arange(len(lead)), :, lead][beat_mask]  # (N, samples) first present lead
     qrs = seg[:, QRS]
     extra = np.stack([np.ptp(qrs, 1), np.abs(np.diff(qrs, axis=1)).sum(1), seg.std(1)], 1)

@@ -210,3 +210,22 @@ def test_trees_with_an_unknown_amplitude_reading_are_refused(tmp_path):
     (d / CONFIG).write_text(json.dumps(meta))
     with pytest.raises(AnalysisError, match="amplitude"):
         Analyzer(d, device="cpu")
+
+
+def test_the_trees_read_lead_ii_waveform_where_a_window_has_it():
+    """On a 12-lead window the waveform inputs are lead II's (the trees learnt on MIT-BIH's MLII), not lead I's;
+    without lead II, the first present lead's."""
+    from anyecg_model.model.beat_trees import MORPH_STEP, window_features
+    from anyecg_model.vocabulary.leads import STANDARD_LEADS
+
+    S, T = len(STANDARD_LEADS), 210
+    morph = np.stack([np.full(T, float(s + 1)) for s in range(S)])[None, None]  # lead s holds the value s + 1
+    rr, template, beats = np.zeros((1, 1, 6)), np.zeros((1, 1, 3)), np.ones((1, 1), bool)
+    ii, v1 = STANDARD_LEADS.index("II"), STANDARD_LEADS.index("V1")
+    twelve = np.ones((1, S), bool)
+    wave = window_features(rr, template, morph.astype(np.float32), twelve, beats)[0, 9:9 + T // MORPH_STEP]
+    np.testing.assert_array_equal(wave, ii + 1)
+    no_ii = twelve.copy()
+    no_ii[0, :v1] = False  # a precordial-only recording
+    wave = window_features(rr, template, morph.astype(np.float32), no_ii, beats)[0, 9:9 + T // MORPH_STEP]
+    np.testing.assert_array_equal(wave, v1 + 1)
