@@ -121,10 +121,17 @@ def in_viewer(out: Path, tmp: Path, model: str | None, beats_view: tuple[float, 
         return win
 
     def analyse(win) -> None:
+        """Run the model and wait for its findings and, for a recording with beats, its beat suggestions (staged
+        on timers after the findings are drawn)."""
         done: list[int] = []
+        shown: list[int] = []
         win.model.findingsDrawn.connect(lambda: done.append(1))
+        win.editing.suggestionsShown.connect(shown.append)
         win.model.analyze()
         spin(lambda: bool(done))
+        findings = win.model.findings
+        if findings is not None and findings.beats is not None and len(findings.beats.time_s):
+            spin(lambda: bool(shown))
 
     # record 201, whole analysis
     win = new_window("r201")
