@@ -60,7 +60,9 @@ log = logging.getLogger(__name__)
 #: 23: 50/60-Hz mains lines notched out of the file's signal before everything (:mod:`~anyecg_model.signal.mains`);
 #: a lead without a standard name whose QRS complexes point down is read upside down (``lead_inverted``).
 #: 24: AF needs 30 s of readable signal; the lines notched are listed (``mains_hz``); flat is under 0.02 mV.
-CACHE_VERSION = 24
+#: 25: a recorder's held padding at either end is no signal (no beat within 50 ms of where it begins); the beat
+#: trees read lead II's waveform where a recording has it.
+CACHE_VERSION = 25
 
 
 def cache_root() -> Path:

@@ -8,6 +8,7 @@ import numpy as np
 from ..io.recording import Recording
 from ..signal.mains import without_mains
 from ..signal.polarity import lead_points_down
+from ..signal.rpeaks import HELD_MAX_S, held_span
 from ..vocabulary.lead_map import LeadMapError, LeadMapping, map_leads
 from .chunks import AnalysisError
 
@@ -43,3 +44,13 @@ def read_leads(recording: Recording, leads: LeadMapping, start: int, stop: int) 
     data = recording.read(start, stop, rows)
     data[[k for k, i in enumerate(rows) if i in leads.inverted]] *= -1
     return without_mains(data, recording.fs)
+
+
+def signal_span(recording: Recording) -> tuple[float, float]:
+    """(start s, end s) of what a recording holds as signal: its whole length less the samples its recorder
+    padded it with at either end, one value held on every lead (:func:`~anyecg_model.signal.rpeaks.held_span`;
+    PTB-XL: the last 0.1 s of every ECG). A QRS cut where that padding begins is cut by the edge."""
+    n, fs = recording.n_samples, recording.fs
+    k = min(n, int(HELD_MAX_S * fs))
+    head, tail = held_span(recording.read(0, k), recording.read(n - k, n))
+    return head / fs, (n - tail) / fs

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..io.recording import Recording
 from ..signal.quality import cleaner_lead, outside_unreadable, rr_across_unreadable, unreadable_spans
-from ..signal.rpeaks import detect_r_peaks, inside_recording
+from ..signal.rpeaks import detect_r_peaks, held_span, inside_recording
 from ..vocabulary.lead_map import is_ecg_lead
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,8 @@ def measure_resting_ecg(signal_mv: np.ndarray, fs: float, lead: str = "II",
     QRS cut by the signal's start or end (the analysis leaves it out too: the header and the findings count alike)."""
     x = np.asarray(signal_mv, dtype=np.float64).reshape(-1)
     spans, _ = unreadable_spans(np.nan_to_num(x), fs)
-    peaks = inside_recording(detect_r_peaks(x, fs), fs, 0.0, len(x) / fs)  # a QRS cut by an edge is not measured
+    head, tail = held_span(x[None], x[None])  # a recorder's padding at either end is no signal
+    peaks = inside_recording(detect_r_peaks(x, fs), fs, 0.0, (len(x) - tail) / fs, head / fs)  # nor a cut QRS
     peaks = peaks[outside_unreadable(peaks / fs, spans)]
     if peaks.size < 2:
         return Measurements(lead, int(peaks.size))

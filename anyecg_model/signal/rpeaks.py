@@ -317,11 +317,32 @@ def detect_r_peaks(signal_mV: np.ndarray, fs: float) -> np.ndarray:
 EDGE_S = 0.05
 
 
-def inside_recording(peaks: np.ndarray, fs: float, offset_s: float, duration_s: float) -> np.ndarray:
-    """The R ``peaks`` (samples at ``fs`` Hz from ``offset_s`` s) at least :data:`EDGE_S` inside a recording of
-    ``duration_s`` s: a complex cut by its start or end can be neither measured nor classified."""
+def inside_recording(peaks: np.ndarray, fs: float, offset_s: float, duration_s: float,
+                     start_s: float = 0.0) -> np.ndarray:
+    """The R ``peaks`` (samples at ``fs`` Hz from ``offset_s`` s) at least :data:`EDGE_S` inside a recording whose
+    signal runs from ``start_s`` to ``duration_s`` s (:func:`held_span`): a complex cut by its start or end can be
+    neither measured nor classified."""
     t = offset_s + np.asarray(peaks) / fs
-    return np.asarray(peaks)[(t >= EDGE_S) & (t <= duration_s - EDGE_S)]
+    return np.asarray(peaks)[(t >= start_s + EDGE_S) & (t <= duration_s - EDGE_S)]
+
+
+#: Longest run (s) at a recording's start or end checked for a held value (:func:`held_span`).
+HELD_MAX_S = 2.0
+
+
+def held_span(head: np.ndarray, tail: np.ndarray) -> tuple[int, int]:
+    """Samples a recorder padded a recording with: the leading samples of ``head`` and the trailing samples of
+    ``tail`` (each (S, k): the recording's first and last k samples, every lead) that hold one value on every lead
+    — PTB-XL's ECGs end on about 0.1 s of the last value, which cut their last QRS where it begins. Returns
+    (samples held at the start, samples held at the end), each 0 unless at least two samples hold the value."""
+    def run(x: np.ndarray) -> int:
+        if x.shape[-1] < 2:
+            return 0
+        moved = np.flatnonzero(np.any(x != x[:, :1], axis=0))
+        n = int(moved[0]) if len(moved) else x.shape[-1]
+        return n - 1 if n >= 2 else 0
+
+    return run(np.asarray(head)), run(np.asarray(tail)[:, ::-1])
 
 
 def heart_rate_series(peaks: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:

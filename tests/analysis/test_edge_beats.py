@@ -27,3 +27,36 @@ def test_ludb_ecgs_ending_on_a_cut_qrs_get_no_false_ventricular_beat(shared_data
         t = np.asarray(beats.time_s)
         assert t.min() >= EDGE_S and t.max() <= 10.0 - EDGE_S
         assert not np.any(np.asarray(beats.label) == BEAT_CLASSES.index("V")), ecg
+
+
+def test_samples_a_recorder_held_at_either_end_are_no_signal():
+    from anyecg_model.signal.rpeaks import held_span
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.1, (2, 1000)).astype(np.float32)
+    x[:, 950:] = x[:, 950:951]  # the last 50 samples hold the value of sample 950 on both leads
+    assert held_span(x, x) == (0, 49)
+    x[:, :3] = x[:, 3:4]
+    assert held_span(x, x) == (3, 49)
+    y = x.copy()
+    y[1, 960:] = 0.5 + np.arange(40)  # one lead still moving: nothing is held
+    assert held_span(y, y)[1] == 0
+    assert held_span(x[:, :1], x[:, :1]) == (0, 0)
+
+
+def test_a_qrs_cut_where_the_recorders_padding_begins_is_no_beat(shared_data):
+    """PTB-XL's ECGs end on about 0.1 s of their last value held on every lead: ECG 38 (a normal ECG) is cut in
+    its last R upstroke there, and that half complex was called V (0.66). The analysis now ends the recording
+    where the held value begins."""
+    import csv
+
+    from anyecg_model.analysis.lead_setup import signal_span
+
+    root = shared_data / "ptbxl500"
+    row = next(r for r in csv.DictReader(open(root / "ptbxl_database.csv")) if r["ecg_id"] == "38")
+    rec = open_recording(root / f"{row['filename_hr']}.hea")
+    start, end = signal_span(rec)
+    assert start < 0.01 and 9.85 < end < 9.95
+    beats = Analyzer(None, device="cpu").analyze(rec, ("arrhythmia",)).beats
+    assert np.asarray(beats.time_s).max() <= end - EDGE_S
+    assert not np.any(np.asarray(beats.label) == BEAT_CLASSES.index("V"))
