@@ -27,7 +27,9 @@ What is derived, from the merged (time-sorted) chunks:
   episode of any other rhythm below ``RunRules.min_confidence`` is not reported as that rhythm (OTHER).
 - **Record-level rhythm verdict** of a short recording (:mod:`~anyecg_model.model.rhythm_trees`, when the model
   ships them): the fused trees' calibrated N / A / O / ~ from :meth:`FindingsBuilder.rhythm_inputs`; AF
-  episodes stay the beat-level rule's, and the verdict's note states any disagreement (:mod:`.findings`).
+  episodes stay the beat-level rule's, and the verdict's note states any disagreement (:mod:`.findings`). A strip
+  the verdict calls AF has its S calls read N, as inside an AF episode (CinC's AF strips had "AF" and 3-14
+  supraventricular ectopic beats side by side).
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
 
@@ -305,6 +307,9 @@ class FindingsBuilder:
         trees = self.rules.rhythm
         if "arrhythmia" in tasks and trees is not None and parts and info.duration_s <= trees.max_duration_s:
             f.rhythm_verdict = with_paced_note(self._verdict(trees, f.episodes), f.beats)
+            if f.beats is not None and f.rhythm_verdict.label == "A":  # a strip the verdict reads as AF is all AF:
+                whole = RhythmEpisode(0.0, info.duration_s, "AF", f.rhythm_verdict.probabilities["A"])
+                f.beats = conducted_in_af(f.beats, [whole])  # its S calls read N, as inside an AF episode
         return f
 
     def _verdict(self, trees: RhythmTrees, episodes: list[RhythmEpisode] | None) -> RhythmVerdict:

@@ -62,7 +62,8 @@ log = logging.getLogger(__name__)
 #: 24: AF needs 30 s of readable signal; the lines notched are listed (``mains_hz``); flat is under 0.02 mV.
 #: 25: a recorder's held padding at either end is no signal (no beat within 50 ms of where it begins); the beat
 #: trees read lead II's waveform where a recording has it.
-CACHE_VERSION = 25
+#: 26: beats called S in a short recording whose rhythm verdict is AF read N (as inside an AF episode).
+CACHE_VERSION = 26
 
 
 def cache_root() -> Path:

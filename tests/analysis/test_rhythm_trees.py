@@ -18,7 +18,7 @@ from anyecg_model.model.boosted_trees import export_hist_gbm
 from anyecg_model.model.rhythm_trees import (CONFIG, HEAD_FEATURES, WEIGHTS, RhythmTreesError, load_rhythm_trees,
                                              rhythm_classifier_name, save_rhythm_trees)
 from anyecg_model.model.shipped import SHIPPED_MODEL_DIR
-from anyecg_model.vocabulary.labels import RECORD_CLASSES
+from anyecg_model.vocabulary.labels import BEAT_CLASSES, RECORD_CLASSES
 
 shipped = pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped rhythm trees")
 
@@ -144,6 +144,20 @@ def test_a_real_cinc_record_gets_a_verdict(analyzer, shared_data):
     assert d["name"] == {"N": "normal", "A": "AF", "O": "other", "~": "noisy"}[d["label"]]
     assert d["classifier"].startswith("gradient-boosted rhythm trees")
     assert json.loads(f.to_json())["model"]["rhythm_classifier"] == d["classifier"]
+
+
+@shipped
+@pytest.mark.parametrize("name", ["A00591", "A00725"])
+def test_a_strip_the_verdict_calls_af_has_no_supraventricular_ectopic_beat(analyzer, shared_data, name):
+    """CinC 2017 AF strips too short for an AF episode: the verdict says AF, and their beats called S (7 and 12 of
+    them before) read N, as inside an AF episode — not "AF" beside "supraventricular ectopic beats"."""
+    path = shared_data / "cinc2017" / f"{name}.hea"
+    if not path.exists():
+        pytest.skip(f"CinC 2017 {name} not unpacked")
+    f = analyzer.analyze(open_recording(path))
+    assert f.rhythm_verdict.label == "A" and f.rhythm_verdict.af_episodes == 0
+    labels = np.asarray(f.beats.label)
+    assert not np.any(labels == BEAT_CLASSES.index("S")) and np.sum(labels == BEAT_CLASSES.index("N")) >= 20
 
 
 @shipped
