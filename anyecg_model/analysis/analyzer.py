@@ -295,7 +295,7 @@ class Analyzer:
             seen_rows.remove(rows.index(leads.rhythm_lead))
         inside = (bad_all[:, 1] > start_s) & (bad_all[:, 0] < end_s)
         bad, bad_code = np.clip(bad_all[inside], start_s, end_s), bad_code[inside]
-        span = signal_span(rec) if seg0 <= 0.0 or seg1 >= rec.duration_s else (0.0, rec.duration_s)
+        span = signal_span(rec, leads) if seg0 <= 0.0 or seg1 >= rec.duration_s else (0.0, rec.duration_s)
         peaks_native = inside_recording(self._r_peaks(rec, lead, seg0), fs, seg0, span[1], span[0])
         peaks = np.round(peaks_native * mfs / fs).astype(np.int64)  # model-rate samples from seg0
         # an RR interval across unreadable signal says nothing about the rhythm: the RR features read it closed

@@ -46,11 +46,12 @@ def read_leads(recording: Recording, leads: LeadMapping, start: int, stop: int) 
     return without_mains(data, recording.fs)
 
 
-def signal_span(recording: Recording) -> tuple[float, float]:
+def signal_span(recording: Recording, leads: LeadMapping) -> tuple[float, float]:
     """(start s, end s) of what a recording holds as signal: its whole length less the samples its recorder
-    padded it with at either end, one value held on every lead (:func:`~anyecg_model.signal.rpeaks.held_span`;
-    PTB-XL: the last 0.1 s of every ECG). A QRS cut where that padding begins is cut by the edge."""
-    n, fs = recording.n_samples, recording.fs
+    padded it with at either end, one value held on every analysed lead (``leads``' mapped ones, as recorded:
+    :func:`~anyecg_model.signal.rpeaks.held_span`; PTB-XL: the last 0.1 s of every ECG). A QRS cut where that
+    padding begins is cut by the edge."""
+    n, fs, rows = recording.n_samples, recording.fs, sorted(leads.slot)
     k = min(n, int(HELD_MAX_S * fs))
-    head, tail = held_span(recording.read(0, k), recording.read(n - k, n))
+    head, tail = held_span(recording.read(0, k, rows), recording.read(n - k, n, rows))
     return head / fs, (n - tail) / fs

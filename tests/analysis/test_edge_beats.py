@@ -50,12 +50,12 @@ def test_a_qrs_cut_where_the_recorders_padding_begins_is_no_beat(shared_data):
     where the held value begins."""
     import csv
 
-    from anyecg_model.analysis.lead_setup import signal_span
+    from anyecg_model.analysis.lead_setup import input_leads, signal_span
 
     root = shared_data / "ptbxl500"
     row = next(r for r in csv.DictReader(open(root / "ptbxl_database.csv")) if r["ecg_id"] == "38")
     rec = open_recording(root / f"{row['filename_hr']}.hea")
-    start, end = signal_span(rec)
+    start, end = signal_span(rec, input_leads(rec))
     assert start < 0.01 and 9.85 < end < 9.95
     beats = Analyzer(None, device="cpu").analyze(rec, ("arrhythmia",)).beats
     assert np.asarray(beats.time_s).max() <= end - EDGE_S
