@@ -63,7 +63,8 @@ log = logging.getLogger(__name__)
 #: 25: a recorder's held padding at either end is no signal (no beat within 50 ms of where it begins); the beat
 #: trees read lead II's waveform where a recording has it.
 #: 26: beats called S in a short recording whose rhythm verdict is AF read N (as inside an AF episode).
-CACHE_VERSION = 26
+#: 27: beats called S in a short recording whose RR intervals are all within 12 % of their median read N.
+CACHE_VERSION = 27
 
 
 def cache_root() -> Path:

@@ -43,3 +43,26 @@ def test_beats_called_s_inside_af_are_conducted_beats():
     assert out.label.tolist() == [S, S, N, V, N, S]
     np.testing.assert_array_equal(out.confidence, beats.confidence)
     assert conducted_in_af(beats, eps[:1]) is beats
+
+
+def test_s_calls_on_a_strip_with_no_early_beat_are_read_n():
+    """S is the premature supraventricular beat: on a strip whose RR intervals all lie within 12 % of their median
+    no beat comes early, and its S calls (a flutter at 140 bpm read S and N at random) read N; a strip with one
+    APC at 75 % of the RR, or too few intervals to judge, keeps them."""
+    from anyecg_model.analysis.episodes import regular_strip_s_calls
+    from anyecg_model.analysis.findings import Beats
+    from anyecg_model.vocabulary.labels import BEAT_CLASSES
+
+    N, S, V = (BEAT_CLASSES.index(c) for c in "NSV")
+    rng = np.random.default_rng(0)
+    t = 0.3 + np.cumsum(0.43 * (1 + rng.uniform(-0.04, 0.04, 22)))
+    labels = rng.choice([N, S], 22).astype(np.int8)
+    labels[5] = V
+    beats = Beats(t, labels, np.full(22, 0.55, np.float32))
+    out = regular_strip_s_calls(beats)
+    assert (labels == S).sum() > 5 and not (out.label == S).any() and out.label[5] == V
+    np.testing.assert_array_equal(out.confidence, beats.confidence)
+    apc = t.copy()
+    apc[10:] -= 0.25 * 0.43  # beat 10 comes at 75 % of the RR, the rhythm goes on from it
+    assert (regular_strip_s_calls(Beats(apc, labels, beats.confidence)).label == labels).all()
+    assert (regular_strip_s_calls(Beats(t[:4], labels[:4], beats.confidence[:4])).label == labels[:4]).all()

@@ -208,3 +208,20 @@ def test_the_verdict_survives_the_findings_cache_and_reaches_the_report():
     assert "Rhythm (record-level verdict): A (atrial fibrillation), confidence 0.80" in lines
     assert any(line.startswith("Note: AF by the record-level classifier") for line in lines)
     assert not any(line.startswith("Rhythm class:") for line in lines)  # the head's class is not shown beside it
+
+
+@shipped
+@pytest.mark.parametrize("name, keeps_s", [("cinc2017/A01469", False), ("ptbxl500/records500/00000/00020_hr", False),
+                                           ("ptbxl500/records500/00000/00421_hr", True)])
+def test_a_strip_with_no_early_beat_has_no_supraventricular_ectopic_beat(analyzer, shared_data, name, keeps_s):
+    """CinC 2017 A01469 (a regular tachycardia at 137 bpm, P waves before every QRS) and PTB-XL 20 (atrial flutter
+    at 140 bpm) read S and N at random between identical beats (49 of 137 and 22 of 23 S): with no beat early,
+    their S calls read N. PTB-XL 421 (sinus rhythm with an APC, coded PAC) keeps its S beat."""
+    path = shared_data / f"{name}.hea"
+    if not path.exists():
+        pytest.skip(f"{name} not unpacked")
+    f = analyzer.analyze(open_recording(path))
+    assert f.rhythm_verdict is not None and len(f.beats) >= 10
+    s = np.asarray(f.beats.label) == BEAT_CLASSES.index("S")
+    assert s.any() == keeps_s
+    assert np.sum(np.asarray(f.beats.label) == BEAT_CLASSES.index("N")) >= 8
