@@ -8,8 +8,8 @@ order, so each record's reference beats sit at its offset. Detected beats are ma
 within 150 ms (nearest, one to one in time order); per class Se (reference beats of the class detected and
 given that class) and +P (beats given the class that match a reference beat of it), over the DS2 records
 (Q reference beats left out, as in the cache benchmarks), plus the share of each paced record's paced beats
-called P and called V, and the VT / SVTA runs against the reference rhythm annotations (episode counts and
-overlap Se / +P, as bench_analyze_24h.py).
+called P and called V, and the VT / SVTA runs and paced rhythm (PACED; MIT-BIH ``(P``) against the reference
+rhythm annotations (episode counts and overlap Se / +P, as bench_analyze_24h.py).
 """
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ from anyecg_model.vocabulary.labels import BEAT_CLASS, BEAT_CLASSES, episode_lab
 TOL_S = 0.15
 
 
+def reference_label(code: str) -> str:
+    """Episode label of a MIT-BIH rhythm code for scoring: the episode head's (:func:`episode_label`), except the
+    paced rhythm ``(P``, which the head has no class for (OTHER) but the analysis reports from its paced beats as
+    PACED."""
+    return "PACED" if code.strip("\x00").strip().lstrip("(") == "P" else episode_label(code)
+
+
 def reference(mitdb: Path) -> tuple[dict[str, tuple[float, np.ndarray, np.ndarray]], list]:
     """Per record: (start s, end s, beat times s in the join, class indices; −1 outside the vocabulary), and the
     reference rhythm episodes of the whole join."""
@@ -46,7 +53,7 @@ def reference(mitdb: Path) -> tuple[dict[str, tuple[float, np.ndarray, np.ndarra
         rhythm = [(s, a) for s, y, a in zip(ann.sample, ann.symbol, ann.aux_note) if y == "+" and a.startswith("(")]
         for k, (s, a) in enumerate(rhythm):
             stop = rhythm[k + 1][0] if k + 1 < len(rhythm) else n
-            episodes.append((offset + s / fs, offset + stop / fs, episode_label(a)))
+            episodes.append((offset + s / fs, offset + stop / fs, reference_label(a)))
         offset += n / fs
     return out, episodes
 

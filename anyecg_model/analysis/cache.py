@@ -64,7 +64,8 @@ log = logging.getLogger(__name__)
 #: trees read lead II's waveform where a recording has it.
 #: 26: beats called S in a short recording whose rhythm verdict is AF read N (as inside an AF episode).
 #: 27: beats called S in a short recording whose RR intervals are all within 12 % of their median read N.
-CACHE_VERSION = 27
+#: 28: paced runs at most 2 beats apart are one paced-rhythm episode.
+CACHE_VERSION = 28
 
 
 def cache_root() -> Path:

@@ -88,3 +88,22 @@ def test_an_s_run_is_svta_but_not_inside_atrial_fibrillation():
     eps = findings(t_af, lab_af, lambda k: "AF")
     labels = {lab for *_, lab in eps}
     assert "AF" in labels and "SVTA" not in labels
+
+
+def test_a_paced_rhythm_interrupted_by_a_pvc_or_a_sinus_capture_is_one_episode():
+    """Paced at 70 bpm with a PVC, then two sinus captures, then three sinus beats: the first two interruptions
+    leave one paced-rhythm episode (MIT-BIH's paced records read 216 episodes for the reference's 60); three beats
+    of another class end it; the PVC stays a beat, not a run."""
+    from anyecg_model.analysis.episodes import beat_runs
+
+    P = BEAT_CLASSES.index("P")
+    t = np.arange(0.5, DURATION_S, 60 / 70)
+    lab = np.full(len(t), P, np.int8)
+    lab[10], lab[[20, 21]], lab[[40, 41, 42]] = V, N, N
+    start, end, names, conf = beat_runs(t, lab, np.full(len(t), 0.95, np.float32))
+    assert list(names) == ["PACED", "PACED"]
+    assert (start[0], end[0]) == (pytest.approx(t[0]), pytest.approx(t[39]))
+    assert (start[1], end[1]) == (pytest.approx(t[43]), pytest.approx(t[-1]))
+    np.testing.assert_allclose(conf, 0.95)
+    paced = [e for e in findings(t, lab, lambda k: "OTHER") if e[2] == "PACED"]  # through the builder
+    assert len(paced) == 2 and paced[0][1] == pytest.approx(t[39]) and paced[1][0] == pytest.approx(t[43])
