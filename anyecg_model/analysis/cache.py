@@ -65,7 +65,8 @@ log = logging.getLogger(__name__)
 #: 26: beats called S in a short recording whose rhythm verdict is AF read N (as inside an AF episode).
 #: 27: beats called S in a short recording whose RR intervals are all within 12 % of their median read N.
 #: 28: paced runs at most 2 beats apart are one paced-rhythm episode.
-CACHE_VERSION = 28
+#: 29: a VT or SVTA run whose onset the recording does not show needs 8 beats.
+CACHE_VERSION = 29
 
 
 def cache_root() -> Path:

@@ -26,6 +26,9 @@ RUN_LABELS = {"V": "VT", "S": "SVTA", "P": "PACED"}
 MIN_RUN_BEATS = 3
 #: Shortest run of paced beats (at any rate) that is a paced-rhythm episode.
 MIN_PACED_BEATS = 5
+#: Fewest beats of a VT or SVTA run whose onset the recording does not show (its first beat is the recording's
+#: first, or follows a stretch without beats longer than ``MAX_RR_S``).
+MIN_ONSETLESS_RUN_BEATS = 8
 #: Most beats of another class (a PVC or a couplet, a sinus capture, a fusion the trees did not call paced)
 #: between two paced runs that leave them one paced-rhythm episode.
 MAX_PACED_INTERRUPTION = 2
@@ -84,7 +87,12 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray, rul
     ``rules.min_confidence_corroborated`` where one of the episode head's ``windows`` (``start_s``,
     ``end_s``, label) of the run's label overlaps it; from the first
     beat to the last beat (s): arrays ``(start_s, end_s, episode label, mean confidence)``, vectorised
-    (100 000 beats: ms)."""
+    (100 000 beats: ms). A VT or SVTA run whose onset the recording does not show — its first beat is the
+    recording's first or comes after more than ``MAX_RR_S`` without a beat (lost signal) — needs
+    :data:`MIN_ONSETLESS_RUN_BEATS`: its first beat's prematurity cannot be judged, and a recorder's first
+    second is where the electrodes' contact settles (CinC 2017, every eighth strip: 12 of the 25 VT runs on strips
+    the reference calls normal began at the first beat, 3-6 "beats" of settling artefact; no MIT-BIH record
+    begins in VT or SVTA)."""
     label = np.asarray(label)
     empty = (np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0))
     if len(label) < MIN_RUN_BEATS:
@@ -97,6 +105,8 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray, rul
     ok = np.isin(label[first], codes) & (n >= MIN_RUN_BEATS) & (rr > 0)
     fast = 60.0 / np.where(rr > 0, rr, np.inf) >= MIN_RUN_RATE_BPM
     ok &= np.where(label[first] == BEAT_CLASSES.index("P"), n >= MIN_PACED_BEATS, fast)
+    onset = (first > 0) & (time_s[first] - time_s[np.maximum(first - 1, 0)] <= MAX_RR_S)
+    ok &= onset | (n >= MIN_ONSETLESS_RUN_BEATS) | (label[first] == BEAT_CLASSES.index("P"))
     first, last = first[ok], last[ok]
     if not len(first):
         return empty

@@ -225,3 +225,14 @@ def test_a_strip_with_no_early_beat_has_no_supraventricular_ectopic_beat(analyze
     s = np.asarray(f.beats.label) == BEAT_CLASSES.index("S")
     assert s.any() == keeps_s
     assert np.sum(np.asarray(f.beats.label) == BEAT_CLASSES.index("N")) >= 8
+
+
+@shipped
+def test_a_normal_strip_whose_first_second_is_settling_artefact_reads_no_vt(analyzer, shared_data):
+    """CinC 2017 A02421 (normal sinus rhythm by its reference): its first second, while the fingers settle on the
+    electrodes, gave four 'beats' 0.3 s apart called V at 0.79-0.97 and a VT episode at 0.00-0.97 s."""
+    path = shared_data / "cinc2017" / "A02421.hea"
+    if not path.exists():
+        pytest.skip("CinC 2017 not unpacked")
+    f = analyzer.analyze(open_recording(path), ("arrhythmia", "events"))
+    assert len(f.beats) > 20 and not [e for e in f.episodes if e.label == "VT"]

@@ -107,3 +107,33 @@ def test_a_paced_rhythm_interrupted_by_a_pvc_or_a_sinus_capture_is_one_episode()
     np.testing.assert_allclose(conf, 0.95)
     paced = [e for e in findings(t, lab, lambda k: "OTHER") if e[2] == "PACED"]  # through the builder
     assert len(paced) == 2 and paced[0][1] == pytest.approx(t[39]) and paced[1][0] == pytest.approx(t[43])
+
+
+def test_a_short_run_whose_onset_the_recording_does_not_show_is_no_vt():
+    """Four V beats at 150 bpm as the recording's first beats (a recorder's settling artefact: CinC 2017 strips the
+    reference calls normal read VT there), or after 4 s without beats (lost signal), are no VT; the same run after
+    a sinus beat is, and so is a run of 8 from the first beat."""
+    from anyecg_model.analysis.episodes import beat_runs
+
+    def vt(t, lab):
+        return [(round(a, 2), round(b, 2)) for a, b, name, _ in zip(*beat_runs(t, lab, np.full(len(t), 0.95)))
+                if name == "VT"]
+
+    def strip(run_at: float, n_run: int, gap_before: bool = False):
+        run = run_at + 0.4 * np.arange(n_run)
+        before = np.arange(0.4, run_at - (4.0 if gap_before else 0.5), 0.8) if run_at > 1 else np.zeros(0)
+        after = np.arange(run[-1] + 0.8, 30.0, 0.8)
+        t = np.concatenate([before, run, after])
+        lab = np.full(len(t), N, np.int8)
+        lab[len(before):len(before) + n_run] = V
+        return t, lab, run
+
+    t, lab, run = strip(0.2, 4)
+    assert vt(t, lab) == []
+    t, lab, run = strip(12.0, 4, gap_before=True)
+    assert vt(t, lab) == []
+    t, lab, run = strip(12.0, 4)
+    assert vt(t, lab) == [(round(run[0], 2), round(run[-1], 2))]
+    t, lab, run = strip(0.2, 8)
+    assert vt(t, lab) == [(round(run[0], 2), round(run[-1], 2))]
+
