@@ -55,7 +55,8 @@ from .af import AfRules, af_episodes, readable_long_enough
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
 from .episodes import (NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af, episodes_from_windows,
-                       join_beatless_edges, lay_over, paced_beats, regular_strip_s_calls, summarise, with_beat_runs)
+                       join_beatless_edges, lay_over, paced_beats, regular_strip_s_calls, summarise,
+                       v_calls_under_normal_verdict, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
@@ -312,6 +313,9 @@ class FindingsBuilder:
                 f.beats = conducted_in_af(f.beats, [whole])  # its S calls read N, as inside an AF episode
             if f.beats is not None:
                 f.beats = regular_strip_s_calls(f.beats)
+                if f.rhythm_verdict.label == "N":
+                    f.beats, f.episodes = v_calls_under_normal_verdict(f.beats, f.episodes,
+                                                                       f.rhythm_verdict.probabilities["N"])
         return f
 
     def _verdict(self, trees: RhythmTrees, episodes: list[RhythmEpisode] | None) -> RhythmVerdict:

@@ -236,3 +236,18 @@ def test_a_normal_strip_whose_first_second_is_settling_artefact_reads_no_vt(anal
         pytest.skip("CinC 2017 not unpacked")
     f = analyzer.analyze(open_recording(path), ("arrhythmia", "events"))
     assert len(f.beats) > 20 and not [e for e in f.episodes if e.label == "VT"]
+
+
+@shipped
+@pytest.mark.parametrize("name, v_kept", [("cinc2017/A02565", False), ("ptbxl500/records500/00000/00255_hr", True)])
+def test_v_calls_on_a_strip_the_verdict_reads_normal_are_unclassifiable(analyzer, shared_data, name, v_kept):
+    """CinC 2017 A02565 (normal by its reference; verdict normal at 0.93) had 10 V calls on noisy complexes: they
+    read Q. PTB-XL 255 (coded PVC; verdict "other") keeps its V beats."""
+    path = shared_data / f"{name}.hea"
+    if not path.exists():
+        pytest.skip(f"{name} not unpacked")
+    f = analyzer.analyze(open_recording(path))
+    labels = np.asarray(f.beats.label)
+    assert np.any(labels == BEAT_CLASSES.index("V")) == v_kept
+    assert np.any(labels == BEAT_CLASSES.index("Q")) != v_kept
+    assert (f.rhythm_verdict.label == "N") != v_kept
