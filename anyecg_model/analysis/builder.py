@@ -385,7 +385,8 @@ class FindingsBuilder:
                 keep = ~((k < len(a_s)) & (a_s[np.minimum(k, len(a_s) - 1)] < p_e))
                 p_s, p_e, p_lab, p_c = p_s[keep], p_e[keep], p_lab[keep], p_c[keep]
             episodes = lay_over(episodes, p_s, p_e, p_lab, p_c)
-            episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence, self.rules.runs, windows)
+            episodes = with_beat_runs(episodes, beats.time_s, beats.label, beats.confidence, self.rules.runs, windows,
+                                      bad_s)
         if len(bad_s):
             episodes = [e for e in lay_over(episodes, bad_s[:, 0], bad_s[:, 1],
                                             np.full(len(bad_s), "", object), np.zeros(len(bad_s))) if e.label]

@@ -67,7 +67,8 @@ log = logging.getLogger(__name__)
 #: 28: paced runs at most 2 beats apart are one paced-rhythm episode.
 #: 29: a VT or SVTA run whose onset the recording does not show needs 8 beats.
 #: 30: a short strip whose rhythm verdict is normal at ≥ 0.8 has its V calls read Q, its VT/bigeminy/trigeminy NSR.
-CACHE_VERSION = 30
+#: 31: a VT or SVTA run within 1 s of unreadable signal needs 8 beats.
+CACHE_VERSION = 31
 
 
 def cache_root() -> Path:

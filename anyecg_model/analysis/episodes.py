@@ -26,9 +26,11 @@ RUN_LABELS = {"V": "VT", "S": "SVTA", "P": "PACED"}
 MIN_RUN_BEATS = 3
 #: Shortest run of paced beats (at any rate) that is a paced-rhythm episode.
 MIN_PACED_BEATS = 5
-#: Fewest beats of a VT or SVTA run whose onset the recording does not show (its first beat is the recording's
-#: first, or follows a stretch without beats longer than ``MAX_RR_S``).
+#: Fewest beats of a VT or SVTA run whose onset or end the recording does not show (its first beat is the
+#: recording's first, or follows a stretch without beats longer than ``MAX_RR_S``; or unreadable signal lies within
+#: ``UNREADABLE_MARGIN_S`` of it).
 MIN_ONSETLESS_RUN_BEATS = 8
+UNREADABLE_MARGIN_S = 1.0
 #: Most beats of another class (a PVC or a couplet, a sinus capture, a fusion the trees did not call paced)
 #: between two paced runs that leave them one paced-rhythm episode.
 MAX_PACED_INTERRUPTION = 2
@@ -80,19 +82,22 @@ def episodes_from_windows(start_s: np.ndarray, end_s: np.ndarray, prob: np.ndarr
 
 
 def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray, rules: RunRules = RunRules(),
-              windows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+              windows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+              unreadable_s: np.ndarray | None = None):
     """Runs of :data:`MIN_RUN_BEATS` or more consecutive beats of a class in :data:`RUN_LABELS` at
     :data:`MIN_RUN_RATE_BPM` or faster (paced beats: :data:`MIN_PACED_BEATS` or more, any rate, mean
     confidence ``rules.min_confidence_paced``) whose mean confidence reaches ``rules.min_confidence``, or
     ``rules.min_confidence_corroborated`` where one of the episode head's ``windows`` (``start_s``,
     ``end_s``, label) of the run's label overlaps it; from the first
     beat to the last beat (s): arrays ``(start_s, end_s, episode label, mean confidence)``, vectorised
-    (100 000 beats: ms). A VT or SVTA run whose onset the recording does not show — its first beat is the
-    recording's first or comes after more than ``MAX_RR_S`` without a beat (lost signal) — needs
-    :data:`MIN_ONSETLESS_RUN_BEATS`: its first beat's prematurity cannot be judged, and a recorder's first
-    second is where the electrodes' contact settles (CinC 2017, every eighth strip: 12 of the 25 VT runs on strips
-    the reference calls normal began at the first beat, 3-6 "beats" of settling artefact; no MIT-BIH record
-    begins in VT or SVTA)."""
+    (100 000 beats: ms). A VT or SVTA run whose onset or end the recording does not show — its first beat is the
+    recording's first or comes after more than ``MAX_RR_S`` without a beat (lost signal), or the quality gate's
+    ``unreadable_s`` spans ((E, 2) s, sorted) lie within :data:`UNREADABLE_MARGIN_S` of it — needs
+    :data:`MIN_ONSETLESS_RUN_BEATS`: its first beat's prematurity cannot be judged, a recorder's first second is
+    where the electrodes' contact settles, and noise the gate caught in part reaches the beats beside it (CinC
+    2017, every eighth strip: 12 of the 25 VT runs on strips the reference calls normal began at the first beat,
+    3-6 "beats" of settling artefact; no MIT-BIH record begins in VT or SVTA; muscle artefact at -6 dB,
+    ``bench_noise_stress.py``: 7 of 12 false VT runs on DS2 records lay within 1.3 s of unreadable signal)."""
     label = np.asarray(label)
     empty = (np.zeros(0), np.zeros(0), np.zeros(0, object), np.zeros(0))
     if len(label) < MIN_RUN_BEATS:
@@ -106,6 +111,10 @@ def beat_runs(time_s: np.ndarray, label: np.ndarray, confidence: np.ndarray, rul
     fast = 60.0 / np.where(rr > 0, rr, np.inf) >= MIN_RUN_RATE_BPM
     ok &= np.where(label[first] == BEAT_CLASSES.index("P"), n >= MIN_PACED_BEATS, fast)
     onset = (first > 0) & (time_s[first] - time_s[np.maximum(first - 1, 0)] <= MAX_RR_S)
+    if unreadable_s is not None and len(unreadable_s):
+        bad = np.asarray(unreadable_s, np.float64).reshape(-1, 2)
+        k = np.searchsorted(bad[:, 0], time_s[last] + UNREADABLE_MARGIN_S, side="right") - 1
+        onset &= ~((k >= 0) & (bad[k.clip(0), 1] >= time_s[first] - UNREADABLE_MARGIN_S))
     ok &= onset | (n >= MIN_ONSETLESS_RUN_BEATS) | (label[first] == BEAT_CLASSES.index("P"))
     first, last = first[ok], last[ok]
     if not len(first):
@@ -161,12 +170,13 @@ def overlaps_same_label(s: np.ndarray, e: np.ndarray, labels: np.ndarray, w_s: n
 
 def with_beat_runs(episodes: list[RhythmEpisode], time_s: np.ndarray, label: np.ndarray,
                    confidence: np.ndarray, rules: RunRules = RunRules(),
-                   windows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> list[RhythmEpisode]:
+                   windows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                   unreadable_s: np.ndarray | None = None) -> list[RhythmEpisode]:
     """``episodes`` (sorted, disjoint, from windows) with the ectopic runs of :func:`beat_runs` cut into
     them (``windows``: the episode head's VT/SVTA windows that corroborate runs); SVTA runs inside AF/AFL are
     left out (supraventricular runs belong to the fibrillation). Vectorised over elementary segments, so a
     24-h recording costs milliseconds however many runs it has."""
-    r_s, r_e, r_lab, r_conf = beat_runs(time_s, label, confidence, rules, windows)
+    r_s, r_e, r_lab, r_conf = beat_runs(time_s, label, confidence, rules, windows, unreadable_s)
     if not len(r_s) or not episodes:
         return episodes
     e_s = np.array([e.start_s for e in episodes])

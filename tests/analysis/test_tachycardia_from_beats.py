@@ -111,8 +111,9 @@ def test_a_paced_rhythm_interrupted_by_a_pvc_or_a_sinus_capture_is_one_episode()
 
 def test_a_short_run_whose_onset_the_recording_does_not_show_is_no_vt():
     """Four V beats at 150 bpm as the recording's first beats (a recorder's settling artefact: CinC 2017 strips the
-    reference calls normal read VT there), or after 4 s without beats (lost signal), are no VT; the same run after
-    a sinus beat is, and so is a run of 8 from the first beat."""
+    reference calls normal read VT there), after 4 s without beats (lost signal), or within 1 s of signal the
+    quality gate calls unreadable, are no VT; the same run after a sinus beat is, and so is a run of 8 from the
+    first beat."""
     from anyecg_model.analysis.episodes import beat_runs
 
     def vt(t, lab):
@@ -136,4 +137,10 @@ def test_a_short_run_whose_onset_the_recording_does_not_show_is_no_vt():
     assert vt(t, lab) == [(round(run[0], 2), round(run[-1], 2))]
     t, lab, run = strip(0.2, 8)
     assert vt(t, lab) == [(round(run[0], 2), round(run[-1], 2))]
+    t, lab, run = strip(12.0, 4)  # noise the quality gate caught ends 0.5 s before the run, or begins just after it
+    for bad in ([[9.0, run[0] - 0.5]], [[run[-1] + 0.8, 20.0]]):
+        kept = beat_runs(t, lab, np.full(len(t), 0.95), unreadable_s=np.array(bad))
+        assert "VT" not in list(kept[2])
+    far = beat_runs(t, lab, np.full(len(t), 0.95), unreadable_s=np.array([[2.0, run[0] - 1.5]]))
+    assert list(far[2]) == ["VT"]
 
