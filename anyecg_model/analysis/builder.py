@@ -56,7 +56,7 @@ from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
 from .episodes import (NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af, episodes_from_windows,
                        join_beatless_edges, lay_over, paced_beats, regular_strip_s_calls, summarise,
-                       v_calls_under_normal_verdict, with_beat_runs)
+                       ectopy_under_normal_verdict, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
@@ -314,8 +314,8 @@ class FindingsBuilder:
             if f.beats is not None:
                 f.beats = regular_strip_s_calls(f.beats)
                 if f.rhythm_verdict.label == "N":
-                    f.beats, f.episodes = v_calls_under_normal_verdict(f.beats, f.episodes,
-                                                                       f.rhythm_verdict.probabilities["N"])
+                    f.beats, f.episodes = ectopy_under_normal_verdict(f.beats, f.episodes,
+                                                                      f.rhythm_verdict.probabilities["N"])
         return f
 
     def _verdict(self, trees: RhythmTrees, episodes: list[RhythmEpisode] | None) -> RhythmVerdict:

@@ -68,10 +68,10 @@ def test_s_calls_on_a_strip_with_no_early_beat_are_read_n():
     assert (regular_strip_s_calls(Beats(t[:4], labels[:4], beats.confidence[:4])).label == labels[:4]).all()
 
 
-def test_v_calls_on_a_strip_the_verdict_calls_normal_read_unclassifiable():
-    """A short strip whose rhythm verdict is normal sinus rhythm at ≥ 0.8: its V calls read Q and a VT run or
-    bigeminy made of them reads NSR; under 0.8 (or another verdict) they stay."""
-    from anyecg_model.analysis.episodes import v_calls_under_normal_verdict
+def test_ectopic_calls_on_a_strip_the_verdict_calls_normal_are_set_aside():
+    """A short strip whose rhythm verdict is normal sinus rhythm at ≥ 0.8: its V calls read Q, its S calls N,
+    and a VT run or bigeminy made of them reads NSR; under 0.8 (or another verdict) they stay."""
+    from anyecg_model.analysis.episodes import ectopy_under_normal_verdict
     from anyecg_model.analysis.findings import Beats
     from anyecg_model.vocabulary.labels import BEAT_CLASSES
 
@@ -79,8 +79,8 @@ def test_v_calls_on_a_strip_the_verdict_calls_normal_read_unclassifiable():
     beats = Beats(np.arange(0.5, 10.0, 0.5), np.array([N] * 5 + [V] * 3 + [S] + [N] * 10, np.int8),
                   np.full(19, 0.9, np.float32))
     eps = [RhythmEpisode(0.0, 2.4, "NSR", 0.9), RhythmEpisode(2.5, 3.5, "VT", 0.9), RhythmEpisode(3.6, 10.0, "NSR", 0.9)]
-    out, out_eps = v_calls_under_normal_verdict(beats, eps, 0.86)
-    assert out.label.tolist() == [N] * 5 + [Q] * 3 + [S] + [N] * 10
+    out, out_eps = ectopy_under_normal_verdict(beats, eps, 0.86)
+    assert out.label.tolist() == [N] * 5 + [Q] * 3 + [N] + [N] * 10
     np.testing.assert_array_equal(out.confidence, beats.confidence)
     assert [e.label for e in out_eps] == ["NSR", "NSR", "NSR"] and out_eps[1].confidence == 0.86
-    assert v_calls_under_normal_verdict(beats, eps, 0.79) == (beats, eps)
+    assert ectopy_under_normal_verdict(beats, eps, 0.79) == (beats, eps)
