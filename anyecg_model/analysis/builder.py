@@ -54,9 +54,9 @@ from ..vocabulary.labels import AF_EPISODE_LABELS, EPISODE_LABELS, RECORD_CLASSE
 from .af import AfRules, af_episodes, readable_long_enough
 from .chunks import TASKS, ChunkResult
 from .ectopy import PATTERN_LABELS, ectopic_patterns
-from .episodes import (NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af, episodes_from_windows,
-                       join_beatless_edges, lay_over, paced_beats, regular_strip_s_calls, summarise,
-                       ectopy_under_normal_verdict, with_beat_runs)
+from .episodes import (NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, conducted_in_af,
+                       ectopy_under_normal_verdict, episodes_from_windows, join_beatless_edges, lay_over, paced_beats,
+                       regular_strip_s_calls, summarise, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
