@@ -96,7 +96,8 @@ def map_leads(names: Sequence[str], overrides: Mapping[str, str] | None = None,
     ``none``) first, then exact names, then approximations; with ``agnostic``, a recording left with no mapped lead
     gets its first ECG channel in :data:`~anyecg_model.vocabulary.leads.ASSUMED_SLOT`, or, with two or more
     channels named only as ECG, its first two in :data:`~anyecg_model.vocabulary.leads.ASSUMED_HOLTER_SLOTS`. A
-    slot takes one lead (the first); the rest are skipped with a warning. Raises :class:`LeadMapError` when an override names no lead of ``names`` or no slot."""
+    slot takes one lead (the first); the rest are skipped with a warning. Raises :class:`LeadMapError` when an
+    override names no lead of ``names`` or no slot."""
     names = [str(n) for n in names]
     m = LeadMapping(names)
     aliases = [resolve(n) for n in names]
