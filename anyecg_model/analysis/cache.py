@@ -69,7 +69,8 @@ log = logging.getLogger(__name__)
 #: 30: a short strip whose rhythm verdict is normal at ≥ 0.8 has its V calls read Q, its VT/bigeminy/trigeminy NSR.
 #: 31: a VT or SVTA run within 1 s of unreadable signal needs 8 beats.
 #: 32: a short strip whose verdict is normal at ≥ 0.8 also has its S calls read N, its SVTA and atrial bigeminy NSR.
-CACHE_VERSION = 32
+#: 33: the quality gate's baseline rule scales with a clean lead's QRS size.
+CACHE_VERSION = 33
 
 
 def cache_root() -> Path:

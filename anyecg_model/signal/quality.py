@@ -63,21 +63,30 @@ UNREADABLE_REASONS: tuple[str, ...] = ("flat", "saturated", "noisy", "baseline")
 
 @dataclass(frozen=True)
 class GateThresholds:
-    """The signal-quality gate, per ``block_s`` block of one lead (mV): ``flat_ptp_mv`` peak-to-peak below which
-    a block is flat (a lead off; a real pause still carries P waves and noise above it: MIT-BIH 232's sinus pauses
+    """The signal-quality gate, per ``block_s`` block of one lead (mV): ``flat_ptp_mv`` peak-to-peak below which a
+    block is flat (a lead off; a real pause still carries P waves and noise above it: MIT-BIH 232's sinus pauses
     hold 0.065-0.155 mV, and at PTB-XL's amplitudes, about half MIT-BIH's, 0.03-0.08 mV, which the former 0.05
-    called flat: 43 s of 232's pauses read "unreadable" instead of pauses); ``rail_fraction`` the
-    share of a block's samples on the lead's extreme value (an amplifier at its rail), counted only for an extreme
-    more than ``rail_offset`` of the lead's range away from its baseline; ``noise_ratio`` the std of
-    the first difference (at 250 Hz) over the block's std above which broadband noise hides the QRS, and
-    ``noise_sd_factor`` the block's std over the median block std of the stretch analysed above which noise
-    (muscle, electrode; ventricular flutter reaches ~4.7 on MIT-BIH 207) swamps the ECG; ``baseline_step_mv`` the jump of the block median from its neighbour, and ``baseline_range_mv``
-    its distance from the lead's median, above which the baseline moves too fast (electrode motion) for beats to
-    be found. Bad blocks separated by less than ``merge_gap_s`` (s) join one span. A flat block counts only in a
-    run of at least ``flat_min_blocks`` (a lead off lasts; one quiet second between the beats of a slow, clean
-    recording does not: PTB-XL 191 at about 32 bpm had its first 3 s called flat). The noise ratio leaves out
-    first differences more than ``spike_mad`` robust deviations (1.4826 × MAD) from the block's median difference
-    while they are at most ``spike_share`` of the block: the steep edges of QRS complexes, pacing stimuli and lone
+    called flat: 43 s of 232's pauses read "unreadable" instead of pauses); ``rail_fraction`` the share of a block's
+    samples on the lead's extreme value (an amplifier at its rail), counted only for an extreme more than
+    ``rail_offset`` of the lead's range away from its baseline; ``noise_ratio`` the std of the first difference (at
+    250 Hz) over the block's std above which broadband noise hides the QRS, and ``noise_sd_factor`` the block's std
+    over the median block std of the stretch analysed above which noise (muscle, electrode; ventricular flutter
+    reaches ~4.7 on MIT-BIH 207) swamps the ECG; ``baseline_step_mv`` the jump of the block mean from its neighbour,
+    and ``baseline_range_mv`` its distance from the lead's median, above which the baseline moves too fast
+    (electrode motion) for beats to be found — or, where larger, ``baseline_step_qrs`` and ``baseline_range_qrs``
+    times the lead's typical block peak-to-peak (the median over the stretch's clean blocks, about one QRS: 2.0 mV
+    on MIT-BIH's median record, where both forms agree). What hides a beat is a move large next to its QRS: a lead
+    with 4-mV complexes (left ventricular hypertrophy, a chest lead, a recorder's higher gain) had twice its wander
+    called unreadable (MIT-BIH joined at gain 2: 1 865 s instead of 248), while a low-voltage lead keeps the
+    millivolt floor. Noise makes a block's peak-to-peak large too, and muscle artefact moves its mean, so the
+    QRS-relative form holds only in clean blocks: broadband noise (σ from the median absolute first difference at
+    250 Hz) under ``baseline_clean_noise`` of the lead's typical peak-to-peak (MIT-BIH's 1-s blocks: median 0.6 %,
+    8.6 % of them at 1 % or more; with NSTDB's muscle artefact added, 42-49 % of the noisy blocks at 12 dB, 79-99 %
+    at 0 dB). Bad blocks separated by less than ``merge_gap_s`` (s) join one span. A flat block counts only in a run
+    of at least ``flat_min_blocks`` (a lead off lasts; one quiet second between the beats of a slow, clean recording
+    does not: PTB-XL 191 at about 32 bpm had its first 3 s called flat). The noise ratio leaves out first
+    differences more than ``spike_mad`` robust deviations (1.4826 × MAD) from the block's median difference while
+    they are at most ``spike_share`` of the block: the steep edges of QRS complexes, pacing stimuli and lone
     artefact spikes, which do not hide the QRS (pacing stimuli had paced PTB-XL ECGs called noisy on I and aVR)."""
 
     block_s: float = 1.0
@@ -88,6 +97,9 @@ class GateThresholds:
     noise_sd_factor: float = 5.0
     baseline_step_mv: float = 1.0
     baseline_range_mv: float = 3.0
+    baseline_step_qrs: float = 0.5
+    baseline_range_qrs: float = 1.5
+    baseline_clean_noise: float = 0.01
     merge_gap_s: float = 2.0
     flat_min_blocks: int = 2
     spike_mad: float = 10.0
@@ -98,7 +110,9 @@ class GateThresholds:
             raise ValueError(f"rail_offset must be in [0, 1), got {self.rail_offset}")
         if min(self.block_s, self.flat_ptp_mv, self.noise_ratio, self.noise_sd_factor, self.baseline_step_mv,
                self.baseline_range_mv, self.spike_mad) <= 0 or not (0 < self.rail_fraction < 1) \
-                or self.merge_gap_s < 0 or not 0 <= self.spike_share < 1:
+                or min(self.baseline_step_qrs, self.baseline_range_qrs, self.baseline_clean_noise,
+                       self.merge_gap_s) < 0 \
+                or not 0 <= self.spike_share < 1:
             raise ValueError(f"invalid signal-quality gate thresholds {self}")
 
 
@@ -124,9 +138,11 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     dsd = np.diff(y, axis=1).std(1, dtype=np.float64)
     edgy = np.flatnonzero((sd > 0) & (dsd > th.noise_ratio * sd))  # noisy, unless a few narrow edges made it so
     dsd[edgy] = _difference_sd_without_spikes(y[edgy], th.spike_mad, th.spike_share)
-    jump = np.abs(np.diff(mean)) > th.baseline_step_mv
+    qrs = _clean_qrs_mv(hi - lo, y, dead, th.baseline_clean_noise)  # per block: 0 where the block is not clean
+    step_limit = np.maximum(th.baseline_step_mv, th.baseline_step_qrs * np.minimum(qrs[1:], qrs[:-1]))
+    jump = np.abs(np.diff(mean)) > step_limit
     moved = np.concatenate([[False], jump]) | np.concatenate([jump, [False]])
-    moved |= np.abs(mean - lead_med) > th.baseline_range_mv
+    moved |= np.abs(mean - lead_med) > np.maximum(th.baseline_range_mv, th.baseline_range_qrs * qrs)
     top, bottom = hi[~dead].max(initial=0.0), lo[~dead].min(initial=0.0)
     rail = np.zeros(k)
     # an extreme is a rail only when it lies away from the baseline: a clipped lead is cut off at its extreme
@@ -149,6 +165,22 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     if len(x) - k * n >= n / 2:  # a long enough tail gets its own verdict from the last full block's rules
         code = np.concatenate([code, unreadable_blocks(x[-n:], fs, th)[-1:]])
     return code
+
+
+def _clean_qrs_mv(ptp: np.ndarray, y: np.ndarray, dead: np.ndarray, clean_noise: float) -> np.ndarray:
+    """Per block: the lead's typical peak-to-peak (mV; about one QRS) where the block is clean, else 0. ``ptp`` the
+    blocks' peak-to-peak, ``y`` their samples at about 250 Hz. A block is clean when its broadband noise (σ from
+    its median absolute first difference) is under ``clean_noise`` of the median peak-to-peak of all live blocks;
+    the typical peak-to-peak is then the median over the clean blocks, which noise does not inflate."""
+    out = np.zeros(len(ptp))
+    live = ~dead
+    if not live.any() or y.shape[1] < 2:
+        return out
+    noise = np.median(np.abs(np.diff(y, axis=1)), axis=1) / (0.6745 * np.sqrt(2.0))
+    clean = live & (noise < clean_noise * float(np.median(ptp[live])))
+    if clean.any():
+        out[clean] = float(np.median(ptp[clean]))
+    return out
 
 
 def _difference_sd_without_spikes(y: np.ndarray, spike_mad: float, spike_share: float) -> np.ndarray:

@@ -146,3 +146,31 @@ def test_a_sinus_pause_at_another_recorders_amplitude_is_not_a_lead_off(shared_d
     off = half.copy()
     off[int(100 * FS):int(110 * FS)] = 0.0
     assert np.sum(unreadable_blocks(off, FS) == 0) >= 9
+
+
+def test_baseline_moves_are_judged_against_the_qrs_size():
+    """A 1.5-mV baseline jump hides beats of 1 mV but not of 4 mV (a hypertrophied or chest lead, a recorder's
+    higher gain): the baseline rule scales with the lead's typical peak-to-peak, above its millivolt floor."""
+    t = np.arange(int(60 * FS)) / FS
+    wander = np.where((t >= 20) & (t < 30), 1.5, 0.0)  # an electrode pop: the baseline steps 1.5 mV for 10 s
+    for qrs_mv, unreadable in ((1.0, True), (4.0, False)):
+        x = synthetic() * qrs_mv / 1.2 + wander
+        spans, codes = unreadable_spans(x, FS)
+        assert bool(len(spans)) is unreadable, (qrs_mv, spans)
+        if unreadable:
+            assert UNREADABLE_REASONS[codes[0]] == "baseline"
+    x = 4.0 * synthetic() / 1.2 + wander
+    assert len(unreadable_spans(x, FS, GateThresholds(baseline_step_qrs=0.0))[0])  # the floor alone calls it
+    twice = 2.0 * synthetic() + np.where(t >= 30, 4.0, 0.0)  # a 4-mV step on 2.4-mV complexes: still unreadable
+    assert len(unreadable_spans(twice, FS)[0])
+
+
+def test_a_clean_record_at_twice_its_gain_stays_readable(shared_data):
+    """MIT-BIH 119's first 5 minutes (clean, with baseline wander) at twice and three times its gain, as a lead with
+    larger complexes records them: the millivolt rule alone called 38 and 71 s of it unreadable."""
+    wfdb = pytest.importorskip("wfdb")
+    sig, _ = wfdb.rdsamp(str(shared_data / "mitdb" / "119"), sampto=int(300 * FS))
+    for gain in (1.0, 2.0, 3.0):
+        assert unreadable_spans(gain * sig[:, 0], FS)[0].shape == (0, 2), gain
+    floor_only = GateThresholds(baseline_step_qrs=0.0, baseline_range_qrs=0.0)
+    assert len(unreadable_spans(2.0 * sig[:, 0], FS, floor_only)[0])
