@@ -139,6 +139,18 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     edgy = np.flatnonzero((sd > 0) & (dsd > th.noise_ratio * sd))  # noisy, unless a few narrow edges made it so
     dsd[edgy] = _difference_sd_without_spikes(y[edgy], th.spike_mad, th.spike_share)
     qrs = _clean_qrs_mv(hi - lo, y, dead, th.baseline_clean_noise)  # per block: 0 where the block is not clean
+    import os
+    hf_k, bp_k = float(os.environ.get("HF_K", "0")), float(os.environ.get("BP_K", "0"))
+    extra_noisy = np.zeros(k, bool)
+    if hf_k > 0 and (~dead).any():
+        hf = np.median(np.abs(np.diff(y, axis=1)), axis=1) / (0.6745 * np.sqrt(2.0))
+        ref = float(np.median((hi - lo)[qrs > 0])) if (qrs > 0).any() else float(np.median((hi - lo)[~dead]))
+        extra_noisy = hf > hf_k * ref
+        if bp_k > 0:
+            from .filter_design import butter_sos, sosfiltfilt
+            bp = sosfiltfilt(butter_sos(2, (5.0, min(40.0, 0.45 * fs)), "band", fs), np.nan_to_num(x[: k * n].astype(np.float64))).reshape(k, n)
+            bnoise = np.median(np.abs(bp), axis=1) / 0.6745
+            extra_noisy &= bnoise > bp_k * float(np.median(np.ptp(bp[~dead], axis=1)))
     step_limit = np.maximum(th.baseline_step_mv, th.baseline_step_qrs * np.minimum(qrs[1:], qrs[:-1]))
     jump = np.abs(np.diff(mean)) > step_limit
     moved = np.concatenate([[False], jump]) | np.concatenate([jump, [False]])
@@ -156,7 +168,7 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     code = np.full(k, -1, np.int8)
     code[moved] = 3
     typical = float(np.median(sd[~dead])) if (~dead).any() else 0.0
-    code[((sd > 0) & (dsd > th.noise_ratio * sd)) | (sd > th.noise_sd_factor * typical)] = 2
+    code[((sd > 0) & (dsd > th.noise_ratio * sd)) | (sd > th.noise_sd_factor * typical) | extra_noisy] = 2
     code[rail >= th.rail_fraction] = 1
     quiet = (hi - lo < th.flat_ptp_mv) & ~dead
     flat = _runs_of_at_least(quiet, th.flat_min_blocks)
