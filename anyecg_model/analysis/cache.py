@@ -70,7 +70,8 @@ log = logging.getLogger(__name__)
 #: 31: a VT or SVTA run within 1 s of unreadable signal needs 8 beats.
 #: 32: a short strip whose verdict is normal at ≥ 0.8 also has its S calls read N, its SVTA and atrial bigeminy NSR.
 #: 33: the quality gate's baseline rule scales with a clean lead's QRS size.
-CACHE_VERSION = 33
+#: 34: the quality gate calls a block noisy when its noise, broadband and in the QRS band, is large next to the QRS.
+CACHE_VERSION = 34
 
 
 def cache_root() -> Path:
