@@ -145,10 +145,13 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     step = max(1, int(round(fs / 250.0)))
     y = blocks[:, ::step]
     sd = y.std(1, dtype=np.float64)
-    dsd = np.diff(y, axis=1).std(1, dtype=np.float64)
+    dy = np.diff(y, axis=1)
+    dsd = dy.std(1, dtype=np.float64)
+    noise = _difference_noise(dy)
     edgy = np.flatnonzero((sd > 0) & (dsd > th.noise_ratio * sd))  # noisy, unless a few narrow edges made it so
     dsd[edgy] = _difference_sd_without_spikes(y[edgy], th.spike_mad, th.spike_share)
-    qrs, noise, ref = _clean_qrs_mv(hi - lo, y, dead, th.baseline_clean_noise)  # qrs: 0 where not clean
+    clean, ref = _clean_qrs_mv(hi - lo, noise, dead, th.baseline_clean_noise)
+    qrs = np.where(clean, ref, 0.0)  # the QRS-relative baseline limits hold in clean blocks only
     step_limit = np.maximum(th.baseline_step_mv, th.baseline_step_qrs * np.minimum(qrs[1:], qrs[:-1]))
     jump = np.abs(np.diff(mean)) > step_limit
     moved = np.concatenate([[False], jump]) | np.concatenate([jump, [False]])
@@ -178,24 +181,25 @@ def unreadable_blocks(x: np.ndarray, fs: float, th: GateThresholds = GateThresho
     return code
 
 
-def _clean_qrs_mv(ptp: np.ndarray, y: np.ndarray, dead: np.ndarray,
-                  clean_noise: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """Per block: the lead's typical peak-to-peak (mV; about one QRS) where the block is clean, else 0; each
-    block's broadband noise (mV, σ from its median absolute first difference); and that typical peak-to-peak
-    (0 without live blocks). ``ptp`` the blocks' peak-to-peak, ``y`` their samples at about 250 Hz. A block is
-    clean when its noise is under ``clean_noise`` of the median peak-to-peak of all live blocks; the typical
-    peak-to-peak is then the median over the clean blocks, which noise does not inflate."""
-    out = np.zeros(len(ptp))
+def _difference_noise(d: np.ndarray) -> np.ndarray:
+    """Per row of first differences ``d`` (blocks × samples - 1, mV at about 250 Hz): the broadband noise (mV RMS),
+    σ ≈ median|Δx| / (0.6745 √2); the median ignores the QRS complexes (a few per cent of the samples)."""
+    if d.shape[1] == 0:
+        return np.zeros(len(d))
+    return np.median(np.abs(d), axis=1) / (0.6745 * np.sqrt(2.0))
+
+
+def _clean_qrs_mv(ptp: np.ndarray, noise: np.ndarray, dead: np.ndarray, clean_noise: float) -> tuple[np.ndarray, float]:
+    """(clean blocks, the lead's typical peak-to-peak in mV: about one QRS; 0 without live blocks) from the blocks'
+    ``ptp`` and broadband ``noise``. A block is clean when its noise is under ``clean_noise`` of the median
+    peak-to-peak of all live blocks; the typical peak-to-peak is then the median over the clean blocks, which noise
+    does not inflate."""
     live = ~dead
-    if not live.any() or y.shape[1] < 2:
-        return out, np.zeros(len(ptp)), 0.0
-    noise = np.median(np.abs(np.diff(y, axis=1)), axis=1) / (0.6745 * np.sqrt(2.0))
+    if not live.any():
+        return np.zeros(len(ptp), bool), 0.0
     ref = float(np.median(ptp[live]))
     clean = live & (noise < clean_noise * ref)
-    if clean.any():
-        ref = float(np.median(ptp[clean]))
-        out[clean] = ref
-    return out, noise, ref
+    return clean, float(np.median(ptp[clean])) if clean.any() else ref
 
 
 def _noise_over_qrs(blocks: np.ndarray, fs: float, noise: np.ndarray, ref: float, dead: np.ndarray,
@@ -205,8 +209,10 @@ def _noise_over_qrs(blocks: np.ndarray, fs: float, noise: np.ndarray, ref: float
     median level (σ from the median absolute value) over ``th.noise_band_qrs`` × the band-passed blocks' median
     peak-to-peak. Hiss above the QRS band alone leaves the complexes plain to see; noise in it does not."""
     out = np.zeros(len(blocks), bool)
+    if ref <= 0 or th.noise_qrs <= 0:
+        return out
     suspect = ~dead & (noise > th.noise_qrs * ref)
-    if ref <= 0 or th.noise_qrs <= 0 or not suspect.any():
+    if not suspect.any():
         return out
     band = sosfiltfilt(butter_sos(2, (5.0, min(40.0, 0.45 * fs)), "band", fs), blocks.reshape(-1).astype(np.float64))
     band = band.reshape(blocks.shape)
@@ -263,8 +269,7 @@ def unreadable_spans(x: np.ndarray, fs: float, th: GateThresholds = GateThreshol
 
 def noise_mv(x: np.ndarray, fs: float, block_s: float = 1.0) -> np.ndarray:
     """Per ``block_s`` block of one lead ``x`` (mV at ``fs`` Hz): its broadband noise (mV RMS), estimated at about
-    250 Hz from the median absolute first difference, σ ≈ median|Δx| / (0.6745 √2). The median ignores the QRS
-    complexes (a few per cent of the samples), so a clean lead reads a few hundredths of a millivolt whatever its
+    250 Hz (:func:`_difference_noise`), so a clean lead reads a few hundredths of a millivolt whatever its
     amplitude, unlike the gate's relative noise rule, which calls 0.1 mV of noise on a small lead (aVL, I) noisy."""
     x = np.nan_to_num(np.asarray(x, np.float64))
     step = max(1, int(round(fs / 250.0)))
@@ -273,8 +278,7 @@ def noise_mv(x: np.ndarray, fs: float, block_s: float = 1.0) -> np.ndarray:
     k = len(y) // n
     if k == 0:
         return np.zeros(0)
-    d = np.abs(np.diff(y[:k * n].reshape(k, n), axis=1))
-    return np.median(d, axis=1) / (0.6745 * np.sqrt(2.0))
+    return _difference_noise(np.diff(y[:k * n].reshape(k, n), axis=1))
 
 
 def unreadable_share(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
