@@ -85,6 +85,7 @@ from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .episode_chain import EpisodeChain
+from .paced_families import P as PACED, beat_shapes
 from .lead_setup import input_leads, read_leads, signal_span
 from .resting_windows import twelve_lead_rows, window_resting_features
 from .findings import Beats, Findings, ModelInfo
@@ -315,7 +316,7 @@ class Analyzer:
         n_patches = int(round(WINDOW_S * mfs / prep.patches.shape[-1]))
         off = int(round((start_s - seg0) * mfs))  # chunk start in model-rate samples of the segment
         L = prep.patches.shape[-1]
-        rhythm, times, clinical, local, local_rr, extras, stimuli = [], [], [], [], [], [], []
+        rhythm, times, clinical, local, local_rr, extras, stimuli, picked = [], [], [], [], [], [], [], []
         for k in range(n_win):
             w0 = off + k * n_patches * L
             w_end = min(end_s, start_s + (k + 1) * WINDOW_S) if k < n_win - 1 else end_s
@@ -323,6 +324,7 @@ class Analyzer:
             sel = np.flatnonzero((peaks >= w0) & (peaks < w0 + w_len))
             rhythm.append(rhythm_features(rr_peaks[sel], mfs))
             times.append(seg0 + peaks[sel][:MAX_BEATS] / mfs)
+            picked.append(sel[:MAX_BEATS])
             local.append(peaks[sel][:MAX_BEATS] - w0)
             local_rr.append(rr[sel][:MAX_BEATS])
             if clin is not None:
@@ -357,7 +359,8 @@ class Analyzer:
         ahead = model_waits is None or not model_waits.is_set()  # the model thread is still busy: work here
         inputs = {"batch": batch, "beat_times": times, "beat_clinical": clinical if clin is not None else None,
                   "beat_extra": extras if extra is not None else None, "tree_prob": None, "resting": resting,
-                  "beat_stimulus": None if stimulated is None else np.concatenate(stimuli)}
+                  "beat_stimulus": None if stimulated is None else np.concatenate(stimuli),
+                  "shape_signal": (data[shape_rows(leads, rows, row)], fs, peaks_native[np.concatenate(picked)] / fs)}
         if ahead:
             self._tree_probabilities(inputs, tasks)
         return {**inputs,
@@ -463,6 +466,9 @@ class Analyzer:
             p = inputs["tree_prob"]
             res["beats"] = Beats.concat(beat_parts) if p is None else Beats(
                 np.concatenate(inputs["beat_times"]), p.argmax(-1).astype(np.int8), p.max(-1).astype(np.float32))
+            if has_paced_calls(res["beats"]):  # the shapes group a paced recording's beats (.paced_families)
+                rows, fs, times = inputs["shape_signal"]
+                res["beat_shape"] = beat_shapes(rows, fs, 0, times)
         seq = None
         if "events" in tasks:
             seq = torch.cat(feats)[None]
@@ -486,6 +492,19 @@ def anomaly_lead_noise(data: np.ndarray, slots: list[str], rules: FindingsRules,
         if (share > rules.anomaly_max_lead_noise).any():
             over.append(slot)
     return worst, tuple(over)
+
+
+def has_paced_calls(beats: Beats) -> bool:
+    """Whether a chunk's beats hold a paced call, so their shapes are computed for :mod:`.paced_families`."""
+    return bool(np.any(beats.label == PACED))
+
+
+def shape_rows(leads: LeadMapping, rows: list[int], row: int) -> list[int]:
+    """Rows of a chunk's ``data`` (the mapped leads ``rows``) whose beat shapes group its beats: the lead the R
+    peaks come from (``row``), then V1 or else the next mapped lead, as the Families dock reads II and V1."""
+    others = [r for r in range(len(rows)) if r != row]
+    v1 = [r for r in others if leads.slot[rows[r]] == "V1"]
+    return [row] + (v1 or others)[:1]
 
 
 #: Fewest mapped leads for another lead to carry the R peaks where the rhythm lead is unreadable (two left).

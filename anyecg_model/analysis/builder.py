@@ -33,7 +33,8 @@ What is derived, from the merged (time-sorted) chunks:
 - **Summary**: heart rate, beat count, AF burden (:func:`.episodes.af_burden`, the share of the readable
   analysed time in AF/AFL).
 
-Beat labels and confidences are taken as the chunks give them (any beat classifier).
+Beat labels and confidences are taken as the chunks give them (any beat classifier), except in a paced
+recording: the N and V calls of a morphology family mostly called paced read P (:mod:`.paced_families`).
 """
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ from .episodes import (NOT_RHYTHM_EVENTS, RUN_ONLY_LABELS, RunRules, af_burden, 
                        regular_strip_s_calls, summarise, with_beat_runs)
 from .findings import (VERDICT_NAMES, AnomalyWindow, Beats, Findings, ModelInfo, RhythmEpisode, RhythmVerdict,
                        UnreadableSpan)
+from .paced_families import paced_by_family
 from .rhythm_features import MIN_RR, RhythmInputs, measurable_rr, rhythm_features
 
 #: Share of a short recording's analysed time the quality gate may find unreadable for the rhythm trees to judge
@@ -284,8 +286,10 @@ class FindingsBuilder:
                         f"{1 - self.rules.anomaly_max_unreadable:.0%} readable, as the anomaly model needs")
         beats = None
         if "arrhythmia" in tasks:
-            beats = Beats.concat([p.beats for p in parts if p.beats is not None])
-            beats = _beats_outside(beats, bad_s)
+            beats, shapes = _beats_and_shapes(parts)
+            keep = outside_unreadable(beats.time_s, bad_s) if len(bad_s) and len(beats) else slice(None)
+            beats = Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
+            beats = paced_by_family(beats, None if shapes is None else shapes[keep])
             f.beats = beats
             rc = self.rules.calibration.rhythm_probabilities(
                 cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win])
@@ -424,11 +428,19 @@ def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return unreadable_share(ws, we, bad) < 0.5
 
 
-def _beats_outside(beats: Beats, bad: np.ndarray) -> Beats:
-    if not len(bad) or not len(beats):
-        return beats
-    keep = outside_unreadable(beats.time_s, bad)
-    return Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
+def _beats_and_shapes(parts: list[ChunkResult]) -> tuple[Beats, np.ndarray | None]:
+    """The chunks' beats in time order and their shape features in the same order: NaN rows for the beats of a
+    chunk without them (no paced call in it), None when no chunk has them."""
+    have = [p for p in parts if p.beats is not None and len(p.beats)]
+    beats = Beats.concat([p.beats for p in have])
+    widths = {p.beat_shape.shape[1] for p in have if p.beat_shape is not None and len(p.beat_shape) == len(p.beats)}
+    if len(widths) != 1:
+        return beats, None
+    width = widths.pop()
+    rows = [p.beat_shape if p.beat_shape is not None and len(p.beat_shape) == len(p.beats)
+            else np.full((len(p.beats), width), np.nan, np.float16) for p in have]
+    order = np.argsort(np.concatenate([p.beats.time_s for p in have]), kind="stable")  # as Beats.concat sorts
+    return beats, np.concatenate(rows)[order]
 
 
 def _class_at(peaks: np.ndarray, beats: Beats | None) -> np.ndarray | None:

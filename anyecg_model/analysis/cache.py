@@ -71,7 +71,8 @@ log = logging.getLogger(__name__)
 #: 32: a short strip whose verdict is normal at ≥ 0.8 also has its S calls read N, its SVTA and atrial bigeminy NSR.
 #: 33: the quality gate's baseline rule scales with a clean lead's QRS size.
 #: 34: the quality gate calls a block noisy when its noise, broadband and in the QRS band, is large next to the QRS.
-CACHE_VERSION = 34
+#: 35: in a paced recording, N and V calls of a mostly-paced morphology family read P.
+CACHE_VERSION = 35
 
 
 def cache_root() -> Path:

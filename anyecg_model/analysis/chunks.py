@@ -61,6 +61,8 @@ class ChunkResult:
     noisy_leads: tuple[str, ...] = ()
     #: mains lines (Hz) notched out of this chunk's signal before it was read (:mod:`~anyecg_model.signal.mains`)
     mains_hz: tuple[float, ...] = ()
+    #: (len(beats), F) float16 shape features of the beats (:func:`~.paced_families.beat_shapes`), in their order
+    beat_shape: np.ndarray | None = None
     progress: float = 0.0  # share of the recording done after this chunk
 
 

@@ -72,19 +72,45 @@ def _sample(x: np.ndarray, pos: np.ndarray) -> np.ndarray:
     return (lo + (hi - lo) * frac).transpose(1, 0, 2)
 
 
+def _grid() -> tuple[int, np.ndarray]:
+    """The R peak's sample and the window's times relative to R (s)."""
+    offset = int(round(BEFORE_S * WAVE_FS))
+    return offset, (np.arange(offset + int(round(AFTER_S * WAVE_FS))) - offset) / WAVE_FS
+
+
+def _waves(data: np.ndarray, fs: float, first_sample: int, times_s: np.ndarray) -> np.ndarray:
+    """(K, S, T) band-passed waves of the beats at ``times_s`` (s) from rows ``data`` (S, n) in mV at ``fs`` Hz whose
+    first sample is the recording's ``first_sample``, each less its PR-segment level."""
+    from scipy.signal import sosfiltfilt  # ~1 s: imported when beats are grouped, not when the viewer starts
+
+    offset, grid = _grid()
+    b0, b1 = (np.searchsorted(grid, BASELINE_S[0]), np.searchsorted(grid, BASELINE_S[1]))
+    data = np.nan_to_num(data.astype(np.float64))
+    if data.shape[1] > 3 * 8:
+        data = sosfiltfilt(_band_sos(float(fs)), data, axis=1)
+    pos = (np.asarray(times_s, np.float64)[:, None] + grid[None, :]) * fs - first_sample
+    w = _sample(data.astype(np.float32), pos)
+    w -= np.median(w[..., b0:b1], axis=-1, keepdims=True)
+    return w
+
+
+def waves_at(data: np.ndarray, fs: float, first_sample: int, times_s: np.ndarray,
+             leads: Sequence[str] = ()) -> BeatWaves:
+    """Waves of the beats at ``times_s`` (s from the recording's start) from signal rows ``data`` (leads ×
+    samples, mV at ``fs`` Hz) already read, its first sample being the recording's ``first_sample``; ``leads``
+    names the rows. Beats near the edges of ``data`` see its filter's edge effects."""
+    offset, _ = _grid()
+    return BeatWaves(_waves(data, fs, first_sample, times_s), WAVE_FS, offset, list(leads))
+
+
 def beat_waves(recording: Recording, times_s: np.ndarray, leads: Sequence[int] | None = None) -> BeatWaves:
     """Waves of the beats at ``times_s`` (s from the start, any order) from ``leads`` (default:
     :func:`morphology_leads`)."""
     times = np.asarray(times_s, dtype=np.float64)
     idx = list(morphology_leads(recording) if leads is None else leads)
     fs = recording.fs
-    offset = int(round(BEFORE_S * WAVE_FS))
-    grid = (np.arange(offset + int(round(AFTER_S * WAVE_FS))) - offset) / WAVE_FS  # s relative to R
+    offset, grid = _grid()
     out = np.zeros((len(times), len(idx), len(grid)), np.float32)
-    from scipy.signal import sosfiltfilt  # ~1 s: imported when beats are grouped, not when the viewer starts
-
-    sos = _band_sos(float(fs))
-    b0, b1 = (np.searchsorted(grid, BASELINE_S[0]), np.searchsorted(grid, BASELINE_S[1]))
     order = np.argsort(times, kind="stable")
     sorted_t = times[order]
     for c0 in np.arange(0.0, max(recording.duration_s, 1e-9), CHUNK_S):
@@ -94,12 +120,5 @@ def beat_waves(recording: Recording, times_s: np.ndarray, leads: Sequence[int] |
             continue
         r0 = max(0.0, c0 - RUN_IN_S - BEFORE_S)
         data = recording.read_seconds(r0, min(recording.duration_s, c1 + RUN_IN_S + AFTER_S), idx)
-        data = np.nan_to_num(data.astype(np.float64))
-        if data.shape[1] > 3 * 8:
-            data = sosfiltfilt(sos, data, axis=1)
-        start = int(round(r0 * fs))
-        pos = (sorted_t[lo:hi, None] + grid[None, :]) * fs - start
-        w = _sample(data.astype(np.float32), pos)
-        w -= np.median(w[..., b0:b1], axis=-1, keepdims=True)
-        out[order[lo:hi]] = w
+        out[order[lo:hi]] = _waves(data, fs, int(round(r0 * fs)), sorted_t[lo:hi])
     return BeatWaves(out, WAVE_FS, offset, [recording.lead_names[i] for i in idx])
