@@ -289,7 +289,7 @@ class FindingsBuilder:
             beats, shapes = _beats_and_shapes(parts)
             keep = outside_unreadable(beats.time_s, bad_s) if len(bad_s) and len(beats) else slice(None)
             beats = Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
-            beats = paced_by_family(beats, None if shapes is None else shapes[keep])
+            beats = paced_by_family(beats, None if shapes is None else shapes[keep], info.duration_s)
             f.beats = beats
             rc = self.rules.calibration.rhythm_probabilities(
                 cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win])

@@ -14,7 +14,9 @@ beat's call becomes P when
 - at least ``min_local_share`` of the ``local_beats`` beats on either side are called paced (the pacemaker is
   pacing there: a long unpaced stretch keeps its calls);
 
-at the mean confidence of its family's own paced calls. A recording with fewer than ``min_paced_calls`` paced
+at the mean confidence of its family's own paced calls. A recording shorter than ``min_duration_s`` (5 min:
+grouping is a Holter technician's tool; on CinC 2017's 30-60-s strips it only spread the trees' paced calls on
+strips they had already misread, a normal strip 22 → 32 of 39 beats) or with fewer than ``min_paced_calls`` paced
 calls is left alone; S, F and Q calls are never changed. Only the chunks holding a paced call compute their
 beats' shapes (:class:`~.chunks.ChunkResult` ``beat_shape``), so an unpaced recording pays nothing.
 
@@ -39,10 +41,11 @@ P, N, V = (BEAT_CLASSES.index(c) for c in ("P", "N", "V"))
 
 @dataclass(frozen=True)
 class PacedFamilyRules:
-    """Fewest paced calls in a recording for its families to be read; fewest members of a family and the share
+    """Shortest recording (s) and fewest paced calls in it for its families to be read; fewest members of a family and the share
     of them called paced that make it paced; beats on each side (count) and their share called paced that show
     the pacemaker pacing nearby; the pre-RR / local RR from which a V call is on time (module docstring)."""
 
+    min_duration_s: float = 300.0
     min_paced_calls: int = 20
     min_members: int = 5
     min_share: float = 0.5
@@ -63,12 +66,14 @@ def beat_shapes(data: np.ndarray, fs: float, first_sample: int, times_s: np.ndar
     return feats.astype(np.float16)
 
 
-def paced_by_family(beats: Beats, shapes: np.ndarray | None, rules: PacedFamilyRules = PacedFamilyRules()) -> Beats:
-    """``beats`` with the N and V calls of mostly-paced families read P (module docstring); ``shapes`` (K, F) are
-    :func:`beat_shapes` of the same beats in the same order, NaN rows for beats without one (they join no family
-    and keep their call). Returned unchanged when there is nothing to do."""
+def paced_by_family(beats: Beats, shapes: np.ndarray | None, duration_s: float,
+                    rules: PacedFamilyRules = PacedFamilyRules()) -> Beats:
+    """``beats`` of a recording of ``duration_s`` s with the N and V calls of mostly-paced families read P (module
+    docstring); ``shapes`` (K, F) are :func:`beat_shapes` of the same beats in the same order, NaN rows for beats
+    without one (they join no family and keep their call). Returned unchanged when there is nothing to do."""
     label = np.asarray(beats.label)
-    if shapes is None or len(shapes) != len(label) or int(np.sum(label == P)) < rules.min_paced_calls:
+    if shapes is None or len(shapes) != len(label) or duration_s < rules.min_duration_s \
+            or int(np.sum(label == P)) < rules.min_paced_calls:
         return beats
     seen = np.flatnonzero(np.isfinite(shapes).all(1))
     if not len(seen):

@@ -20,13 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "families"))
 from fam_synth import family_record  # noqa: E402
 
 N, S, V, P = (BEAT_CLASSES.index(c) for c in "NSVP")
+#: A recording long enough for its families to be read (s).
+HOLTER_S = 3600.0
 
 
 @pytest.fixture(scope="module")
 def wide_and_narrow(tmp_path_factory):
     """A two-lead record of narrow (N) and wide beats, every beat's shape features, and which beats are wide."""
     path = tmp_path_factory.mktemp("paced") / "wide"
-    samples, symbols = family_record(path, seed=5, duration_s=240.0, p_v=0.45)
+    samples, symbols = family_record(path, seed=5, duration_s=330.0, p_v=0.45)
     rec = open_recording(path.with_suffix(".hea"))
     t = samples / rec.fs
     shapes = beat_shapes(rec.read_seconds(0.0, rec.duration_s), rec.fs, 0, t)
@@ -45,7 +47,7 @@ def calls(wide: np.ndarray, seed: int = 0) -> Beats:
 def test_the_n_and_v_calls_of_a_mostly_paced_family_read_paced(wide_and_narrow):
     _, _, shapes, wide = wide_and_narrow
     beats = calls(wide)
-    out = paced_by_family(beats, shapes)
+    out = paced_by_family(beats, shapes, HOLTER_S)
     changed = out.label != beats.label
     assert changed.any() and (out.label[wide & np.isin(beats.label, (N, V))] == P).all()
     assert (out.label[~wide] == N).all()  # the narrow family is not paced
@@ -58,9 +60,10 @@ def test_without_enough_paced_calls_or_shapes_nothing_changes(wide_and_narrow):
     _, _, shapes, wide = wide_and_narrow
     beats = calls(wide)
     few = PacedFamilyRules(min_paced_calls=int(np.sum(beats.label == P)) + 1)
-    assert paced_by_family(beats, shapes, few) is beats
-    assert paced_by_family(beats, None) is beats
-    assert paced_by_family(beats, shapes[:-1]) is beats  # shapes of other beats
+    assert paced_by_family(beats, shapes, HOLTER_S, few) is beats
+    assert paced_by_family(beats, None, HOLTER_S) is beats
+    assert paced_by_family(beats, shapes[:-1], HOLTER_S) is beats  # shapes of other beats
+    assert paced_by_family(beats, shapes, 60.0) is beats  # a short strip: grouping is a Holter's tool
 
 
 def test_a_family_called_paced_by_a_minority_keeps_its_calls(wide_and_narrow):
@@ -70,7 +73,7 @@ def test_a_family_called_paced_by_a_minority_keeps_its_calls(wide_and_narrow):
     paced = np.flatnonzero(label == P)
     label[paced[: int(0.6 * len(paced))]] = V  # now under half of the wide beats are called paced
     minority = replace(beats, label=label)
-    assert (paced_by_family(minority, shapes).label == label).all()
+    assert (paced_by_family(minority, shapes, HOLTER_S).label == label).all()
 
 
 def test_far_from_any_paced_call_a_wide_beat_keeps_its_v_call(wide_and_narrow):
@@ -80,7 +83,7 @@ def test_far_from_any_paced_call_a_wide_beat_keeps_its_v_call(wide_and_narrow):
     label = np.where(wide, P, N).astype(np.int8)
     label[np.flatnonzero(wide)[::10]] = V  # one wide beat in ten called V while the pacemaker paces
     label[cut:][wide[cut:]] = V  # pacing stops: the wide beats after it are ventricular ectopy
-    out = paced_by_family(replace(beats, label=label), shapes)
+    out = paced_by_family(replace(beats, label=label), shapes, HOLTER_S)
     far = np.arange(len(label)) >= cut + PacedFamilyRules().local_beats
     assert (out.label[far & wide] == V).all()
     assert (out.label[:cut][wide[:cut]] == P).all()
@@ -94,7 +97,7 @@ def test_a_premature_v_call_in_a_paced_family_stays_v(wide_and_narrow):
     time_s = t.copy()
     time_s[on_time] = t[on_time - 1] + np.median(np.diff(t))  # where a paced beat would fall: not premature
     beats = Beats(time_s, label, np.full(len(t), 0.9, np.float32))
-    out = paced_by_family(beats, shapes)
+    out = paced_by_family(beats, shapes, HOLTER_S)
     assert (out.label[early] == V).all() and (out.label[on_time] == P).all()
 
 
