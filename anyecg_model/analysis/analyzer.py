@@ -85,7 +85,7 @@ from ..model.shipped import SHIPPED_MODEL_DIR
 from .chunks import (CHUNK_S, MARGIN_S, MIN_DURATION_S, TASKS, WINDOW_S, AnalysisError,  # noqa: F401
                      ChunkResult, ChunkScheduler, FocusRange, Span, chunk_spans)
 from .episode_chain import EpisodeChain
-from .paced_families import P as PACED, beat_shapes
+from .paced_families import beat_shapes, has_paced_calls, shape_rows
 from .lead_setup import input_leads, read_leads, signal_span
 from .resting_windows import twelve_lead_rows, window_resting_features
 from .findings import Beats, Findings, ModelInfo
@@ -492,19 +492,6 @@ def anomaly_lead_noise(data: np.ndarray, slots: list[str], rules: FindingsRules,
         if (share > rules.anomaly_max_lead_noise).any():
             over.append(slot)
     return worst, tuple(over)
-
-
-def has_paced_calls(beats: Beats) -> bool:
-    """Whether a chunk's beats hold a paced call, so their shapes are computed for :mod:`.paced_families`."""
-    return bool(np.any(beats.label == PACED))
-
-
-def shape_rows(leads: LeadMapping, rows: list[int], row: int) -> list[int]:
-    """Rows of a chunk's ``data`` (the mapped leads ``rows``) whose beat shapes group its beats: the lead the R
-    peaks come from (``row``), then V1 or else the next mapped lead, as the Families dock reads II and V1."""
-    others = [r for r in range(len(rows)) if r != row]
-    v1 = [r for r in others if leads.slot[rows[r]] == "V1"]
-    return [row] + (v1 or others)[:1]
 
 
 #: Fewest mapped leads for another lead to carry the R peaks where the rhythm lead is unreadable (two left).

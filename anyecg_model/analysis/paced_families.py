@@ -34,6 +34,7 @@ from ..families.cluster import cluster_beats, family_features
 from ..families.features import qrs_width_amplitude, rr_prematurity, shape_vectors
 from ..families.waves import waves_at
 from ..vocabulary.labels import BEAT_CLASSES
+from ..vocabulary.lead_map import LeadMapping
 from .findings import Beats
 
 P, N, V = (BEAT_CLASSES.index(c) for c in ("P", "N", "V"))
@@ -41,9 +42,9 @@ P, N, V = (BEAT_CLASSES.index(c) for c in ("P", "N", "V"))
 
 @dataclass(frozen=True)
 class PacedFamilyRules:
-    """Shortest recording (s) and fewest paced calls in it for its families to be read; fewest members of a family and the share
-    of them called paced that make it paced; beats on each side (count) and their share called paced that show
-    the pacemaker pacing nearby; the pre-RR / local RR from which a V call is on time (module docstring)."""
+    """Shortest recording (s) and fewest paced calls in it for its families to be read; fewest members of a family
+    and the share of them called paced that make it paced; beats on each side (count) and their share called paced
+    that show the pacemaker pacing nearby; the pre-RR / local RR from which a V call is on time (module docstring)."""
 
     min_duration_s: float = 300.0
     min_paced_calls: int = 20
@@ -64,6 +65,19 @@ def beat_shapes(data: np.ndarray, fs: float, first_sample: int, times_s: np.ndar
     width, amp = qrs_width_amplitude(bw)
     feats = family_features(shape_vectors(bw), width, amp[:, 0] if amp.size else np.zeros(len(bw)))
     return feats.astype(np.float16)
+
+
+def has_paced_calls(beats: Beats) -> bool:
+    """Whether a chunk's beats hold a paced call: only then does the analyzer compute their shapes."""
+    return bool(np.any(beats.label == P))
+
+
+def shape_rows(leads: LeadMapping, rows: list[int], row: int) -> list[int]:
+    """Rows of a chunk's ``data`` (the mapped leads ``rows``) whose beat shapes group its beats: the lead the R
+    peaks come from (``row``), then V1 or else the next mapped lead, as the Families dock reads II and V1."""
+    others = [r for r in range(len(rows)) if r != row]
+    v1 = [r for r in others if leads.slot[rows[r]] == "V1"]
+    return [row] + (v1 or others)[:1]
 
 
 def paced_by_family(beats: Beats, shapes: np.ndarray | None, duration_s: float,
