@@ -221,6 +221,19 @@ class Findings:
     #: the record-level rhythm of a short recording (None: longer, not analysed, or no rhythm trees)
     rhythm_verdict: RhythmVerdict | None = None
 
+    def unreadable_leads(self) -> list[str | None]:
+        """Per :attr:`unreadable` span, the file lead the gate judged it on: the lead that carried the R peaks there
+        (:attr:`rhythm_lead_replaced`), else :attr:`rhythm_lead` (None when unknown)."""
+        if not self.rhythm_lead_replaced:
+            return [self.rhythm_lead] * len(self.unreadable)
+        swaps = sorted(self.rhythm_lead_replaced)
+        starts = np.array([a for a, _, _ in swaps], np.float64)
+        out: list[str | None] = []
+        for u in self.unreadable:
+            k = int(np.searchsorted(starts, u.start_s, side="right")) - 1
+            out.append(swaps[k][2] if k >= 0 and u.start_s < swaps[k][1] else self.rhythm_lead)
+        return out
+
     def lead_tags(self, name: str) -> str:
         """`` (assumed, upside down)`` and the like for file lead ``name``: taken on assumption or approximation,
         read inverted; empty without a tag."""
@@ -285,8 +298,8 @@ class Findings:
             "anomaly": anomaly,
             "beats": beats,
             "rhythm": rhythm,
-            "signal_quality": {"unreadable": [{"start_s": _f(u.start_s), "end_s": _f(u.end_s), "reason": u.reason}
-                                              for u in self.unreadable],
+            "signal_quality": {"unreadable": [{"start_s": _f(u.start_s), "end_s": _f(u.end_s), "reason": u.reason,
+                                               "lead": lead} for u, lead in zip(self.unreadable, self.unreadable_leads())],
                                "mains_hz": [float(h) for h in self.mains_hz]},
             "summary": {"heart_rate_bpm": {k: _f(v) for k, v in self.heart_rate_bpm.items()},
                         "af_burden": _f(self.af_burden), "n_beats": self.n_beats},

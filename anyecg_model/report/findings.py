@@ -70,8 +70,9 @@ class ReportFindings:
     #: why the anomaly head did not judge the file (outside the lead set it was trained on), else None
     anomaly_not_assessed: str | None = None
     anomaly_windows: tuple[tuple[float, float, float], ...] = ()
-    #: stretches the signal-quality gate found unreadable, ``(start_s, end_s, reason)``: no finding inside
-    unreadable: tuple[tuple[float, float, str], ...] = ()
+    #: stretches the signal-quality gate found unreadable, ``(start_s, end_s, reason, lead)`` (lead "" when not
+    #: known): no finding inside
+    unreadable: tuple[tuple[float, float, str, str], ...] = ()
     model: Mapping[str, Any] | None = None
     generated_leads: tuple[str, ...] = ()
 
@@ -131,8 +132,8 @@ class ReportFindings:
             windows = tuple((float(w["start_s"]), float(w["end_s"]), float(w["score"]))
                             for w in anomaly.get("windows") or [])
             quality = data.get("signal_quality") or {}
-            unreadable = tuple((float(u["start_s"]), float(u["end_s"]), str(u.get("reason", "")))
-                               for u in quality.get("unreadable") or [])
+            unreadable = tuple((float(u["start_s"]), float(u["end_s"]), str(u.get("reason", "")),
+                                str(u.get("lead") or "")) for u in quality.get("unreadable") or [])
             anomaly_pair = None
             if anomaly.get("score") is not None:
                 anomaly_pair = (float(anomaly["score"]), str(anomaly.get("label", "")))

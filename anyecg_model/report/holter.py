@@ -113,15 +113,17 @@ def analysis_lines(tb: TimeBase, findings: ReportFindings, s: HolterSummary) -> 
     return lines
 
 
-def unreadable_text(spans: tuple[tuple[float, float, str], ...]) -> str:
-    """``Unreadable signal, not analysed: 12 min 30 s in 5 stretches (noisy 10 min 00 s, flat 2 min 30 s)``."""
+def unreadable_text(spans: tuple[tuple, ...]) -> str:
+    """``Unreadable signal on MLII, not analysed: 12 min 30 s in 5 stretches (noisy 10 min 00 s, flat 2 min 30 s)``
+    from ``(start_s, end_s, reason[, lead])`` spans (the leads named when known)."""
     by_reason: dict[str, float] = {}
-    for start, end, reason in spans:
+    for start, end, reason, *_ in spans:
         by_reason[reason or "unknown"] = by_reason.get(reason or "unknown", 0.0) + (end - start)
     parts = ", ".join(f"{k} {format_duration(v)}" for k, v in sorted(by_reason.items(), key=lambda kv: -kv[1]))
+    leads = sorted({str(s[3]) for s in spans if len(s) > 3 and s[3]})
     n = len(spans)
-    return (f"Unreadable signal, not analysed: {format_duration(sum(by_reason.values()))} in {n} "
-            f"stretch{'' if n == 1 else 'es'} ({parts})")
+    return (f"Unreadable signal{' on ' + ', '.join(leads) if leads else ''}, not analysed: "
+            f"{format_duration(sum(by_reason.values()))} in {n} stretch{'' if n == 1 else 'es'} ({parts})")
 
 
 def summary_lines(tb: TimeBase, s: HolterSummary, rules: HolterRules) -> list[tuple[str, str]]:

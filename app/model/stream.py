@@ -37,7 +37,8 @@ class OverlayData:
     heart_rate_bpm: dict[str, float | None] = field(default_factory=dict)
     burden: float | None = None
     anomaly_not_assessed: str | None = None
-    unreadable: list[tuple[float, float, str]] = field(default_factory=list)
+    #: (start s, end s, reason, file lead judged: "" when unknown)
+    unreadable: list[tuple[float, float, str, str]] = field(default_factory=list)
     complete: bool = False
 
     @classmethod
@@ -47,7 +48,9 @@ class OverlayData:
                 record_class=f.record_class_probabilities, rhythm_verdict=f.rhythm_verdict,
                 heart_rate_bpm=dict(f.heart_rate_bpm),
                 burden=f.af_burden, anomaly_not_assessed=f.anomaly_not_assessed,
-                unreadable=[(u.start_s, u.end_s, u.reason) for u in f.unreadable], complete=complete)
+                unreadable=[(u.start_s, u.end_s, u.reason, lead or "") for u, lead in zip(f.unreadable,
+                                                                                          f.unreadable_leads())],
+                complete=complete)
         if f.beats is not None:
             d.beat_time_s, d.beat_class, d.beat_confidence = f.beats.time_s, f.beats.label, f.beats.confidence
         if f.anomaly_windows:

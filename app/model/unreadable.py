@@ -25,9 +25,10 @@ HATCH_RGBA = (90, 90, 90, 110)
 Z_VALUE = 40
 
 
-def label_of(reason: str) -> str:
-    """``signal unreadable (noisy)``."""
-    return f"signal unreadable ({reason})" if reason else "signal unreadable"
+def label_of(reason: str, lead: str = "") -> str:
+    """``MLII unreadable (noisy)``; ``signal unreadable (noisy)`` when the lead is not known."""
+    what = f"{lead} unreadable" if lead else "signal unreadable"
+    return f"{what} ({reason})" if reason else what
 
 
 def merge_px(x0: np.ndarray, x1: np.ndarray, gap_px: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -44,9 +45,10 @@ def merge_px(x0: np.ndarray, x1: np.ndarray, gap_px: float = 1.0) -> tuple[np.nd
 
 
 class UnreadableBands(pg.GraphicsObject):
-    """Unreadable stretches ``(start_s, end_s, reason)`` as hatched bands over the whole height of the view."""
+    """Unreadable stretches ``(start_s, end_s, reason[, lead])`` as hatched bands over the whole height of the view,
+    labelled with the lead the gate judged (the one the beats are read on) when given."""
 
-    def __init__(self, spans: Sequence[tuple[float, float, str]] = (), label: bool = True):
+    def __init__(self, spans: Sequence[tuple] = (), label: bool = True):
         super().__init__()
         self.timebase = TimeBase()  # the recording's; the controller sets it
         self.label = label  # write "signal unreadable (reason)" where it fits
@@ -58,12 +60,16 @@ class UnreadableBands(pg.GraphicsObject):
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         self.set_data(spans)
 
-    def same_data(self, spans) -> bool:
-        return [tuple(s) for s in spans] == self.spans
+    @staticmethod
+    def _normal(spans: Sequence[tuple]) -> list[tuple[float, float, str, str]]:
+        return sorted((float(s[0]), float(s[1]), str(s[2]), str(s[3]) if len(s) > 3 else "") for s in spans)
 
-    def set_data(self, spans: Sequence[tuple[float, float, str]]) -> None:
+    def same_data(self, spans) -> bool:
+        return self._normal(spans) == self.spans
+
+    def set_data(self, spans: Sequence[tuple]) -> None:
         self.prepareGeometryChange()
-        self.spans = sorted((float(a), float(b), str(r)) for a, b, r in spans)
+        self.spans = self._normal(spans)
         self.starts = np.array([s[0] for s in self.spans], np.float64)
         self.ends = np.array([s[1] for s in self.spans], np.float64)
         self._max_len = float(np.max(self.ends - self.starts)) if self.spans else 0.0
@@ -92,8 +98,9 @@ class UnreadableBands(pg.GraphicsObject):
         return None
 
     def describe(self, i: int) -> str:
-        a, b, reason = self.spans[i]
-        return (f"Signal unreadable ({reason or 'unknown reason'}) {self.timebase.span(a, b, 1)} ({b - a:.1f} s): "
+        a, b, reason, lead = self.spans[i]
+        what = f"{lead} unreadable" if lead else "Signal unreadable"
+        return (f"{what} ({reason or 'unknown reason'}) {self.timebase.span(a, b, 1)} ({b - a:.1f} s): "
                 "not analysed, so no beat, rhythm or anomaly is reported here")
 
     def boundingRect(self) -> QtCore.QRectF:
@@ -145,7 +152,7 @@ class UnreadableBands(pg.GraphicsObject):
             painter.fillRect(rect, hatch)
             self.last_rects.append(rect)
             if self.label:
-                text = (fit_label(metrics, label_of(self.spans[idx[k]][2]), rect.width() - 6)
+                text = (fit_label(metrics, label_of(*self.spans[idx[k]][2:]), rect.width() - 6)
                         or fit_label(metrics, "unreadable", rect.width() - 6))
                 if text:
                     box = QtCore.QRectF(rect.left() + 3, rect.top() + 2, metrics.horizontalAdvance(text) + 6,

@@ -10,7 +10,7 @@ import pytest
 
 from anyecg_model.analysis.analyzer import Analyzer
 from anyecg_model.analysis.cache import findings_from_arrays, findings_to_arrays
-from anyecg_model.analysis.findings import Findings, ModelInfo
+from anyecg_model.analysis.findings import Findings, ModelInfo, UnreadableSpan
 from anyecg_model.io import open_recording
 from anyecg_model.io.recording import Recording
 from anyecg_model.model.rhythm_trees import CONFIG
@@ -46,6 +46,19 @@ def test_the_replacement_survives_the_findings_cache_and_the_json():
     back = findings_from_arrays(*findings_to_arrays(f))
     assert back.rhythm_lead_replaced == [(0.0, 20.0, "V5")]
     assert json.loads(f.to_json())["rhythm_lead_replaced"] == [{"start_s": 0.0, "end_s": 20.0, "lead": "V5"}]
+
+
+def test_each_unreadable_span_names_the_lead_it_was_judged_on():
+    """The gate judges the lead the R peaks come from: the rhythm lead, or the lead that replaced it there."""
+    f = Findings(record="x.hea", duration_s=900.0, fs=300.0, leads=["II", "V5"], model=ModelInfo("m", "1", "ab" * 32),
+                 rhythm_lead="II", rhythm_lead_replaced=[(300.0, 600.0, "V5")],
+                 unreadable=[UnreadableSpan(10.0, 12.0, "noisy"), UnreadableSpan(320.0, 330.0, "flat"),
+                             UnreadableSpan(610.0, 611.0, "noisy")])
+    assert f.unreadable_leads() == ["II", "V5", "II"]
+    spans = json.loads(f.to_json())["signal_quality"]["unreadable"]
+    assert [u["lead"] for u in spans] == ["II", "V5", "II"]
+    assert Findings(record="y.hea", duration_s=1.0, fs=1.0, leads=["ECG"], model=f.model,
+                    unreadable=[UnreadableSpan(0.0, 1.0, "flat")]).unreadable_leads() == [None]
 
 
 @pytest.mark.skipif(not (SHIPPED_MODEL_DIR / CONFIG).exists(), reason="no shipped rhythm trees")

@@ -76,7 +76,7 @@ def test_a_gap_in_unreadable_signal_is_not_a_pause():
     back = ReportFindings.from_analysis({"model": {}, "beats": None, "rhythm": None, "anomaly": None,
                                          "signal_quality": {"unreadable": [{"start_s": 1.0, "end_s": 2.5,
                                                                             "reason": "flat"}]}})
-    assert back.unreadable == ((1.0, 2.5, "flat"),)
+    assert back.unreadable == ((1.0, 2.5, "flat", ""),)  # an older findings file names no lead
 
 
 def test_holter_pdf_pages(holter_3h, tmp_path):
@@ -144,6 +144,10 @@ def test_the_summary_states_the_unreadable_signal(tmp_path):
     rec = Recording.from_array(np.zeros((1, int(250 * 605)), np.float32), 250.0, ["MLII"], path="noisy.ecg")
     text = pdf_text(render_holter(rec, tmp_path / "h.pdf", findings=findings))[0]
     assert "Unreadable signal, not analysed: 1 min 05 s in 3 stretches (flat 1 min 00 s, noisy 5.0 s)" in text
+    named = ReportFindings("model", "Model findings: test", base.beat_time_s, base.beat_label, base.beat_confidence,
+                           unreadable=((300.0, 303.0, "noisy", "MLII"), (400.0, 460.0, "flat", "MLII")))
+    text = pdf_text(render_holter(rec, tmp_path / "named.pdf", findings=named))[0]
+    assert "Unreadable signal on MLII, not analysed: 1 min 03 s in 2 stretches" in text
 
 
 def test_events_of_reference_labels_have_no_confidence_column(holter_3h, tmp_path):

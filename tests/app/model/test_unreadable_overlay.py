@@ -1,7 +1,7 @@
 """The stretches the signal-quality gate found unreadable, drawn in the viewer: a generated two-lead ECG with both
 leads flat for 30 s, analysed by the tiny random-weight test model in the shared analysis process, gets a hatched
-band over that span on the traces and on the overview bar, whose tooltip names the reason and the span in the
-recording's clock time; a clean recording gets none."""
+band over that span on the traces and on the overview bar, labelled with the lead the beats are read on and the
+reason, whose tooltip names them and the span in the recording's clock time; a clean recording gets none."""
 from __future__ import annotations
 
 import datetime as dt
@@ -56,7 +56,7 @@ def _hover(item, t: float) -> str:
 
 def test_a_flat_stretch_is_hatched_with_its_reason(qtbot, win, tmp_path):
     _analyse(qtbot, win, _ecg("flat.hea", flat=True))
-    flat = [(a, b) for a, b, r in win.model.data.unreadable if r == "flat"]
+    flat = [(a, b) for a, b, r, lead in win.model.data.unreadable if r == "flat" and lead == "MLII"]
     assert flat and min(a for a, _ in flat) <= FLAT_S[0] + 2 and max(b for _, b in flat) >= FLAT_S[1] - 2
     band = win.model.unreadable
     assert band.scene() is win.trace.viewbox.scene() and band.spans == sorted(win.model.data.unreadable)
@@ -68,15 +68,15 @@ def test_a_flat_stretch_is_hatched_with_its_reason(qtbot, win, tmp_path):
     left, right = (vb.mapViewToScene(QtCore.QPointF(t, 0.0)).x() for t in (flat[0][0], flat[-1][1]))
     assert len(band.last_rects) == 1
     assert abs(band.last_rects[0].left() - left) < 3 and abs(band.last_rects[0].right() - right) < 3
-    assert band.last_texts == ["signal unreadable (flat)"]
-    # the tooltip names the reason and the span in clock time; outside the band there is none
+    assert band.last_texts == ["MLII unreadable (flat)"]  # the lead the beats are read on, not V1
+    # the tooltip names the lead, the reason and the span in clock time; outside the band there is none
     tip = _hover(band, 55.0)
-    assert "Signal unreadable (flat)" in tip and "10:00:4" in tip and "10:01:" in tip and "not analysed" in tip
+    assert "MLII unreadable (flat)" in tip and "10:00:4" in tip and "10:01:" in tip and "not analysed" in tip
     assert band.shape().contains(QtCore.QPointF(55.0, vb.viewRect().center().y()))
     assert _hover(band, 20.0) == "" and not band.shape().contains(QtCore.QPointF(20.0, vb.viewRect().center().y()))
     # the overview bar hatches the same stretch, with the same tooltip
     over = win.model.timeline.unreadable
-    assert over.spans == band.spans and "Signal unreadable (flat)" in _hover(over, 55.0)
+    assert over.spans == band.spans and "MLII unreadable (flat)" in _hover(over, 55.0)
     win.overview.grab()
     assert len(over.last_rects) == 1
 
