@@ -34,7 +34,8 @@ What is derived, from the merged (time-sorted) chunks:
   analysed time in AF/AFL).
 
 Beat labels and confidences are taken as the chunks give them (any beat classifier), except in a paced
-recording: the N and V calls of a morphology family mostly called paced read P (:mod:`.paced_families`).
+recording: the N and V calls of a morphology family mostly called paced read P (:mod:`.paced_families`), once
+the chunks cover the whole recording (the streamed findings of a paced 24-h Holter are not regrouped per chunk).
 """
 from __future__ import annotations
 
@@ -289,7 +290,8 @@ class FindingsBuilder:
             beats, shapes = _beats_and_shapes(parts)
             keep = outside_unreadable(beats.time_s, bad_s) if len(bad_s) and len(beats) else slice(None)
             beats = Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
-            beats = paced_by_family(beats, None if shapes is None else shapes[keep], info.duration_s)
+            if self.covers(0.0, info.duration_s):  # the whole recording: a streamed part is not grouped (cost)
+                beats = paced_by_family(beats, None if shapes is None else shapes[keep], info.duration_s)
             f.beats = beats
             rc = self.rules.calibration.rhythm_probabilities(
                 cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win])

@@ -18,7 +18,8 @@ at the mean confidence of its family's own paced calls. A recording shorter than
 grouping is a Holter technician's tool; on CinC 2017's 30-60-s strips it only spread the trees' paced calls on
 strips they had already misread, a normal strip 22 → 32 of 39 beats) or with fewer than ``min_paced_calls`` paced
 calls is left alone; S, F and Q calls are never changed. Only the chunks holding a paced call compute their
-beats' shapes (:class:`~.chunks.ChunkResult` ``beat_shape``), so an unpaced recording pays nothing.
+beats' shapes (:class:`~.chunks.ChunkResult` ``beat_shape``), so an unpaced recording pays nothing, and the findings
+builder groups them once its chunks cover the whole recording (not at every streamed update).
 
 Chosen on MIT-BIH's four paced records, each held out of the beat trees in turn (docs/BENCHMARKS.md, issue 15,
 "paced beats by family"): 217 0.493 → 0.853 paced (its paced beats called V 6.7 % → 3.2 %), 104 0.703 →

@@ -130,10 +130,16 @@ def test_the_builder_groups_the_beats_of_the_whole_recording(tiny_model_dir, wid
     beats = calls(wide)
     label = np.where(wide, P, N).astype(np.int8)
     label[np.flatnonzero(wide)[::4]] = N  # a quarter of the paced beats called N, spread over every chunk
+    parts = []
     for k, part in enumerate(analyzer.iter_analyze(rec, ("arrhythmia",))):
         m = (t >= part.start_s) & (t < part.end_s)
         chunk_beats = Beats(t[m], label[m], beats.confidence[m])
-        builder.add(replace(part, beats=chunk_beats, beat_shape=shapes[m] if k != 1 else None))
+        parts.append(replace(part, beats=chunk_beats, beat_shape=shapes[m] if k != 1 else None))
+    for part in parts[:-1]:
+        builder.add(part)
+    streamed = builder.findings().beats  # not the whole recording yet: its calls as the chunks gave them
+    assert (streamed.label == label[: len(streamed)]).all()
+    builder.add(parts[-1])
     out = builder.findings().beats
     assert np.allclose(out.time_s, t)
     second = (t >= 60.0) & (t < 120.0)  # the chunk without shapes keeps its calls
