@@ -467,8 +467,8 @@ class Analyzer:
             res["beats"] = Beats.concat(beat_parts) if p is None else Beats(
                 np.concatenate(inputs["beat_times"]), p.argmax(-1).astype(np.int8), p.max(-1).astype(np.float32))
             if has_paced_calls(res["beats"]):  # the shapes group a paced recording's beats (.paced_families)
-                rows, fs, times = inputs["shape_signal"]
-                res["beat_shape"] = beat_shapes(rows, fs, 0, times)
+                signal, fs, times = inputs["shape_signal"]
+                res["beat_shape"] = beat_shapes(signal, fs, 0, times)
         seq = None
         if "events" in tasks:
             seq = torch.cat(feats)[None]

@@ -287,11 +287,12 @@ class FindingsBuilder:
                         f"{1 - self.rules.anomaly_max_unreadable:.0%} readable, as the anomaly model needs")
         beats = None
         if "arrhythmia" in tasks:
-            beats, shapes = _beats_and_shapes(parts)
+            whole = self.covers(0.0, info.duration_s)  # a streamed part is not grouped by shape (its cost)
+            beats, shapes = _beats_and_shapes(parts, whole)
             keep = outside_unreadable(beats.time_s, bad_s) if len(bad_s) and len(beats) else slice(None)
             beats = Beats(beats.time_s[keep], beats.label[keep], beats.confidence[keep])
-            if self.covers(0.0, info.duration_s):  # the whole recording: a streamed part is not grouped (cost)
-                beats = paced_by_family(beats, None if shapes is None else shapes[keep], info.duration_s)
+            if shapes is not None:
+                beats = paced_by_family(beats, shapes[keep], info.duration_s)
             f.beats = beats
             rc = self.rules.calibration.rhythm_probabilities(
                 cat.array("record_class_prob", width=len(RECORD_CLASSES))[readable_win])
@@ -430,11 +431,13 @@ def _outside(ws: np.ndarray, we: np.ndarray, bad: np.ndarray) -> np.ndarray:
     return unreadable_share(ws, we, bad) < 0.5
 
 
-def _beats_and_shapes(parts: list[ChunkResult]) -> tuple[Beats, np.ndarray | None]:
-    """The chunks' beats in time order and their shape features in the same order: NaN rows for the beats of a
-    chunk without them (no paced call in it), None when no chunk has them."""
+def _beats_and_shapes(parts: list[ChunkResult], with_shapes: bool = True) -> tuple[Beats, np.ndarray | None]:
+    """The chunks' beats in time order and (``with_shapes``) their shape features in the same order: NaN rows for
+    the beats of a chunk without them (no paced call in it), None when no chunk has them."""
     have = [p for p in parts if p.beats is not None and len(p.beats)]
     beats = Beats.concat([p.beats for p in have])
+    if not with_shapes:
+        return beats, None
     widths = {p.beat_shape.shape[1] for p in have if p.beat_shape is not None and len(p.beat_shape) == len(p.beats)}
     if len(widths) != 1:
         return beats, None

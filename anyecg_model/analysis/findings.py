@@ -299,7 +299,8 @@ class Findings:
             "beats": beats,
             "rhythm": rhythm,
             "signal_quality": {"unreadable": [{"start_s": _f(u.start_s), "end_s": _f(u.end_s), "reason": u.reason,
-                                               "lead": lead} for u, lead in zip(self.unreadable, self.unreadable_leads())],
+                                               "lead": lead}
+                                              for u, lead in zip(self.unreadable, self.unreadable_leads())],
                                "mains_hz": [float(h) for h in self.mains_hz]},
             "summary": {"heart_rate_bpm": {k: _f(v) for k, v in self.heart_rate_bpm.items()},
                         "af_burden": _f(self.af_burden), "n_beats": self.n_beats},

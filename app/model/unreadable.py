@@ -25,9 +25,10 @@ HATCH_RGBA = (90, 90, 90, 110)
 Z_VALUE = 40
 
 
-def label_of(reason: str, lead: str = "") -> str:
-    """``MLII unreadable (noisy)``; ``signal unreadable (noisy)`` when the lead is not known."""
-    what = f"{lead} unreadable" if lead else "signal unreadable"
+def label_of(reason: str, lead: str = "", sentence: bool = False) -> str:
+    """``MLII unreadable (noisy)``; ``signal unreadable (noisy)`` when the lead is not known (``Signal`` to start a
+    ``sentence``)."""
+    what = f"{lead} unreadable" if lead else f"{'S' if sentence else 's'}ignal unreadable"
     return f"{what} ({reason})" if reason else what
 
 
@@ -99,9 +100,8 @@ class UnreadableBands(pg.GraphicsObject):
 
     def describe(self, i: int) -> str:
         a, b, reason, lead = self.spans[i]
-        what = f"{lead} unreadable" if lead else "Signal unreadable"
-        return (f"{what} ({reason or 'unknown reason'}) {self.timebase.span(a, b, 1)} ({b - a:.1f} s): "
-                "not analysed, so no beat, rhythm or anomaly is reported here")
+        return (f"{label_of(reason or 'unknown reason', lead, sentence=True)} {self.timebase.span(a, b, 1)} "
+                f"({b - a:.1f} s): not analysed, so no beat, rhythm or anomaly is reported here")
 
     def boundingRect(self) -> QtCore.QRectF:
         """The whole view (as the lanes): the view range changes without telling the item."""
